@@ -1,0 +1,256 @@
+// ObjectStore: the one interface every part of ferry uses to read and write objects.
+//
+// Backends: LocalStore (a directory on this machine; what `ferry serve` stores into), and
+// later remote S3 and in-memory/fault-injecting twins. Requests are structs, never positional
+// strings. Every method is thread-safe; one store may be used from many threads at once.
+//
+// Failed results carry an S3 error code and HTTP status (Status::s3_code/http_status) so a
+// server can answer with them unchanged: NoSuchBucket, NoSuchKey, NoSuchUpload, BadDigest,
+// InvalidPart, InvalidPartOrder, EntityTooSmall, BucketNotEmpty, BucketAlreadyOwnedByYou,
+// PreconditionFailed, InvalidBucketName, KeyTooLongError, ...
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "ferry/result.h"
+#include "ferry/status.h"
+
+namespace ferry {
+
+enum class ChecksumAlgorithm { kNone, kCrc32, kCrc32c, kCrc64Nvme, kSha1, kSha256 };
+
+// An S3 additional checksum: base64 of the big-endian digest, as on the wire.
+struct ObjectChecksum {
+  ChecksumAlgorithm algorithm = ChecksumAlgorithm::kNone;
+  std::string value;       // base64; for a COMPOSITE multipart checksum without the "-N"
+  bool composite = false;  // checksum of part checksums (x-amz-checksum-type: COMPOSITE)
+  int parts = 0;           // for composite checksums, the part count
+};
+
+// Headers stored with an object and returned on GET/HEAD.
+struct ObjectHeaders {
+  std::string content_type;  // empty: the server answers binary/octet-stream
+  std::string content_encoding;
+  std::string content_disposition;
+  std::string content_language;
+  std::string cache_control;
+  std::string expires;
+  // User metadata: names lower-case without the "x-amz-meta-" prefix.
+  std::map<std::string, std::string> user_metadata;
+  std::string storage_class;  // empty means STANDARD
+};
+
+struct ObjectMeta {
+  std::string key;
+  uint64_t size = 0;
+  std::string etag;  // without quotes: hex MD5, or hex MD5-of-MD5s + "-N" for multipart
+  int64_t last_modified_ns = 0;
+  ObjectHeaders headers;
+  std::optional<ObjectChecksum> checksum;
+  int parts_count = 0;  // > 0 for objects assembled by multipart upload
+  // For multipart objects, the size of each part in order (GetObject/HeadObject partNumber).
+  std::vector<uint64_t> part_sizes;
+};
+
+struct BucketInfo {
+  std::string name;
+  int64_t created_ns = 0;
+};
+
+struct ListObjectsRequest {
+  std::string bucket;
+  std::string prefix;
+  std::string delimiter;    // empty: no grouping
+  std::string start_after;  // exclusive; keys and common prefixes <= this are skipped
+  int max_keys = 1000;      // keys + common prefixes returned at most
+};
+
+struct ListObjectsPage {
+  std::vector<ObjectMeta> objects;          // key, size, etag, last_modified, storage class
+  std::vector<std::string> common_prefixes;
+  bool truncated = false;
+  std::string last;  // the last key or common prefix returned: start_after for the next page
+};
+
+// An open, immutable version of an object. Reads see exactly this version even if the key is
+// overwritten or deleted meanwhile. Thread-compatible.
+class ObjectReader {
+ public:
+  virtual ~ObjectReader() = default;
+  virtual const ObjectMeta& meta() const = 0;
+  // Reads up to out.size() bytes at offset; returns the count, 0 at or past the end.
+  virtual Result<size_t> ReadAt(uint64_t offset, std::span<char> out) = 0;
+
+  // A piece of the body for zero-copy sending: either bytes in memory or a file range.
+  struct Extent {
+    std::string_view bytes;  // set when the data is in memory (valid while the reader lives)
+    int fd = -1;             // else an open file owned by the reader
+    uint64_t file_offset = 0;
+    uint64_t length = 0;
+  };
+  // Extents covering [offset, offset + length) in order; empty when the backend has none
+  // (callers then use ReadAt).
+  virtual std::vector<Extent> Extents(uint64_t offset, uint64_t length) {
+    (void)offset;
+    (void)length;
+    return {};
+  }
+};
+
+struct PutObjectRequest {
+  std::string bucket;
+  std::string key;
+  ObjectHeaders headers;
+  std::optional<uint64_t> size;       // when known in advance
+  std::string content_md5;            // base64 Content-MD5 to verify, empty: none
+  std::optional<ObjectChecksum> checksum;  // expected value, or algorithm only (value empty)
+                                           // to have it computed and stored
+  bool if_none_match_star = false;    // fail with PreconditionFailed if the key exists
+  std::string if_match_etag;          // fail unless the current ETag matches (no quotes)
+};
+
+// Receives an object's body; the object becomes visible atomically on Commit. Destroying a
+// writer without a successful Commit discards everything it received.
+class ObjectWriter {
+ public:
+  virtual ~ObjectWriter() = default;
+  virtual Status Append(std::span<const char> data) = 0;
+  // Sets or replaces the expected checksum value (e.g. from an aws-chunked trailer).
+  virtual void SetExpectedChecksum(const ObjectChecksum& checksum) = 0;
+  // Verifies digests (BadDigest on mismatch, IncompleteBody when size was given and not met),
+  // makes the object durable and visible, and returns its metadata.
+  virtual Result<ObjectMeta> Commit() = 0;
+};
+
+struct CopyObjectRequest {
+  std::string src_bucket;
+  std::string src_key;
+  std::string dst_bucket;
+  std::string dst_key;
+  bool replace_metadata = false;  // x-amz-metadata-directive: REPLACE
+  ObjectHeaders headers;          // used when replace_metadata; storage_class always applies
+                                  // when non-empty
+  std::optional<ChecksumAlgorithm> checksum_algorithm;  // compute and store this checksum
+  // Conditions on the source (x-amz-copy-source-if-*), checked against the opened version.
+  std::string if_match;
+  std::string if_none_match;
+  std::optional<int64_t> if_modified_since_s;
+  std::optional<int64_t> if_unmodified_since_s;
+};
+
+struct MultipartUploadInfo {
+  std::string key;
+  std::string upload_id;
+  int64_t initiated_ns = 0;
+  std::string storage_class;
+};
+
+struct CreateMultipartRequest {
+  std::string bucket;
+  std::string key;
+  ObjectHeaders headers;
+  ChecksumAlgorithm checksum_algorithm = ChecksumAlgorithm::kNone;
+};
+
+struct UploadPartRequest {
+  std::string bucket;
+  std::string key;
+  std::string upload_id;
+  int part_number = 0;  // 1..10000
+  std::optional<uint64_t> size;
+  std::string content_md5;
+  std::optional<ObjectChecksum> checksum;
+};
+
+struct PartInfo {
+  int part_number = 0;
+  std::string etag;  // no quotes
+  uint64_t size = 0;
+  int64_t last_modified_ns = 0;
+  std::optional<ObjectChecksum> checksum;
+};
+
+struct CompletedPart {
+  int part_number = 0;
+  std::string etag;  // quotes allowed and ignored
+  std::string checksum;  // base64 value the client lists, empty if none
+};
+
+struct CompleteMultipartRequest {
+  std::string bucket;
+  std::string key;
+  std::string upload_id;
+  std::vector<CompletedPart> parts;
+  bool if_none_match_star = false;
+};
+
+struct ListPartsRequest {
+  std::string bucket;
+  std::string key;
+  std::string upload_id;
+  int part_number_marker = 0;
+  int max_parts = 1000;
+};
+
+struct ListPartsResult {
+  MultipartUploadInfo upload;
+  ChecksumAlgorithm checksum_algorithm = ChecksumAlgorithm::kNone;
+  std::vector<PartInfo> parts;
+  bool truncated = false;
+  int next_part_number_marker = 0;
+};
+
+struct ListUploadsRequest {
+  std::string bucket;
+  std::string prefix;
+  std::string delimiter;
+  std::string key_marker;
+  std::string upload_id_marker;
+  int max_uploads = 1000;
+};
+
+struct ListUploadsResult {
+  std::vector<MultipartUploadInfo> uploads;
+  std::vector<std::string> common_prefixes;
+  bool truncated = false;
+  std::string next_key_marker;
+  std::string next_upload_id_marker;
+};
+
+class ObjectStore {
+ public:
+  virtual ~ObjectStore() = default;
+
+  virtual Result<std::vector<BucketInfo>> ListBuckets() = 0;
+  virtual Status CreateBucket(std::string_view bucket) = 0;
+  virtual Status DeleteBucket(std::string_view bucket) = 0;  // BucketNotEmpty if not empty
+  virtual Result<BucketInfo> HeadBucket(std::string_view bucket) = 0;
+
+  virtual Result<ListObjectsPage> ListObjects(const ListObjectsRequest& req) = 0;
+  virtual Result<ObjectMeta> HeadObject(std::string_view bucket, std::string_view key) = 0;
+  virtual Result<std::unique_ptr<ObjectReader>> OpenObject(std::string_view bucket,
+                                                           std::string_view key) = 0;
+  virtual Result<std::unique_ptr<ObjectWriter>> PutObject(const PutObjectRequest& req) = 0;
+  virtual Result<ObjectMeta> CopyObject(const CopyObjectRequest& req) = 0;
+  // Deleting a missing key succeeds, as in S3.
+  virtual Status DeleteObject(std::string_view bucket, std::string_view key) = 0;
+
+  virtual Result<MultipartUploadInfo> CreateMultipartUpload(const CreateMultipartRequest& req) = 0;
+  virtual Result<std::unique_ptr<ObjectWriter>> UploadPart(const UploadPartRequest& req) = 0;
+  // The ObjectMeta returned by a part writer's Commit carries the part's etag, size and
+  // checksum.
+  virtual Result<ObjectMeta> CompleteMultipartUpload(const CompleteMultipartRequest& req) = 0;
+  virtual Status AbortMultipartUpload(std::string_view bucket, std::string_view key,
+                                      std::string_view upload_id) = 0;
+  virtual Result<ListPartsResult> ListParts(const ListPartsRequest& req) = 0;
+  virtual Result<ListUploadsResult> ListMultipartUploads(const ListUploadsRequest& req) = 0;
+};
+
+}  // namespace ferry
