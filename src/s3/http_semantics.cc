@@ -1,0 +1,148 @@
+#include "s3/http_semantics.h"
+
+#include <limits>
+
+#include "s3/errors.h"
+#include "s3/http_date.h"
+
+namespace ferry::s3 {
+namespace {
+
+std::string_view Trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+bool StartsWithNoCase(std::string_view s, std::string_view prefix) {
+  if (s.size() < prefix.size()) return false;
+  for (size_t i = 0; i < prefix.size(); ++i) {
+    char a = s[i];
+    if (a >= 'A' && a <= 'Z') a = static_cast<char>(a - 'A' + 'a');
+    if (a != prefix[i]) return false;
+  }
+  return true;
+}
+
+// A run of decimal digits; saturates at uint64 max instead of overflowing.
+std::optional<uint64_t> ParseDigits(std::string_view s) {
+  if (s.empty()) return std::nullopt;
+  uint64_t v = 0;
+  constexpr uint64_t kMax = std::numeric_limits<uint64_t>::max();
+  for (char c : s) {
+    if (c < '0' || c > '9') return std::nullopt;
+    unsigned d = static_cast<unsigned>(c - '0');
+    v = v > (kMax - d) / 10 ? kMax : v * 10 + d;
+  }
+  return v;
+}
+
+Status Unsatisfiable() {
+  return s3err::InvalidRange("The requested range is not satisfiable");
+}
+
+}  // namespace
+
+Result<std::optional<ByteRange>> ParseRange(std::string_view header, uint64_t object_size) {
+  const std::optional<ByteRange> kWhole;
+  header = Trim(header);
+  if (!StartsWithNoCase(header, "bytes=")) return kWhole;
+  std::string_view spec = Trim(header.substr(6));
+  if (spec.find(',') != std::string_view::npos) return kWhole;  // several ranges: ignored
+  size_t dash = spec.find('-');
+  if (dash == std::string_view::npos) return kWhole;
+  std::string_view first_text = Trim(spec.substr(0, dash));
+  std::string_view last_text = Trim(spec.substr(dash + 1));
+
+  if (first_text.empty()) {  // "-N": the last N bytes
+    auto suffix = ParseDigits(last_text);
+    if (!suffix) return kWhole;
+    if (*suffix == 0 || object_size == 0) return Unsatisfiable();
+    uint64_t length = std::min(*suffix, object_size);
+    return std::optional<ByteRange>(ByteRange{object_size - length, length});
+  }
+  auto first = ParseDigits(first_text);
+  if (!first) return kWhole;
+  uint64_t last = std::numeric_limits<uint64_t>::max();
+  if (!last_text.empty()) {
+    auto parsed = ParseDigits(last_text);
+    if (!parsed || *parsed < *first) return kWhole;
+    last = *parsed;
+  }
+  if (*first >= object_size) return Unsatisfiable();
+  last = std::min(last, object_size - 1);
+  return std::optional<ByteRange>(ByteRange{*first, last - *first + 1});
+}
+
+std::string ContentRangeHeader(const ByteRange& range, uint64_t object_size) {
+  return "bytes " + std::to_string(range.start) + "-" +
+         std::to_string(range.start + range.length - 1) + "/" + std::to_string(object_size);
+}
+
+std::string UnsatisfiedContentRangeHeader(uint64_t object_size) {
+  return "bytes */" + std::to_string(object_size);
+}
+
+std::string_view UnquoteEtag(std::string_view etag) {
+  etag = Trim(etag);
+  if (etag.starts_with("W/")) etag.remove_prefix(2);
+  if (etag.size() >= 2 && etag.front() == '"' && etag.back() == '"') {
+    etag = etag.substr(1, etag.size() - 2);
+  }
+  return etag;
+}
+
+std::string QuoteEtag(std::string_view etag) {
+  std::string out = "\"";
+  out += UnquoteEtag(etag);
+  out += '"';
+  return out;
+}
+
+bool EtagListMatches(std::string_view header, std::string_view etag) {
+  std::string_view want = UnquoteEtag(etag);
+  header = Trim(header);
+  if (header == "*") return true;
+  while (!header.empty()) {
+    size_t comma = header.find(',');
+    std::string_view item = Trim(header.substr(0, comma));
+    header = comma == std::string_view::npos ? std::string_view() : header.substr(comma + 1);
+    if (item == "*") return true;
+    if (!item.empty() && UnquoteEtag(item) == want) return true;
+  }
+  return false;
+}
+
+Status EvaluateGetConditions(const GetConditions& c, std::string_view etag,
+                             int64_t last_modified_ns, ConditionTarget target) {
+  const int64_t modified_s = NanosToSeconds(last_modified_ns);
+  const std::string_view if_match = Trim(c.if_match);
+  const std::string_view if_none_match = Trim(c.if_none_match);
+
+  if (!if_match.empty()) {
+    if (!EtagListMatches(if_match, etag)) {
+      return s3err::PreconditionFailed(
+          "At least one of the pre-conditions you specified did not hold");
+    }
+  } else if (auto since = ParseHttpDate(c.if_unmodified_since); since && modified_s > *since) {
+    return s3err::PreconditionFailed(
+        "At least one of the pre-conditions you specified did not hold");
+  }
+
+  bool not_modified = false;
+  if (!if_none_match.empty()) {
+    not_modified = EtagListMatches(if_none_match, etag);
+  } else if (auto since = ParseHttpDate(c.if_modified_since); since && modified_s <= *since) {
+    not_modified = true;
+  }
+  if (not_modified) {
+    if (target == ConditionTarget::kCopySource) {
+      return s3err::PreconditionFailed(
+          "At least one of the pre-conditions you specified did not hold");
+    }
+    return s3err::NotModified();
+  }
+  return Status::OK();
+}
+
+}  // namespace ferry::s3
