@@ -100,6 +100,12 @@ Status InvalidAccessKeyId(std::string_view key_id) {
 Status SignatureDoesNotMatch(std::string_view what) {
   return Make(Code::kPermissionDenied, "SignatureDoesNotMatch", 403, what);
 }
+Status AuthorizationHeaderMalformed(std::string_view what) {
+  return Make(Code::kInvalidArgument, "AuthorizationHeaderMalformed", 400, what);
+}
+Status AuthorizationQueryParametersError(std::string_view what) {
+  return Make(Code::kInvalidArgument, "AuthorizationQueryParametersError", 400, what);
+}
 Status RequestTimeTooSkewed(std::string_view what) {
   return Make(Code::kPermissionDenied, "RequestTimeTooSkewed", 403, what);
 }

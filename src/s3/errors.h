@@ -33,6 +33,8 @@ Status NotImplemented(std::string_view what);
 Status AccessDenied(std::string_view what);
 Status InvalidAccessKeyId(std::string_view key_id);
 Status SignatureDoesNotMatch(std::string_view what);
+Status AuthorizationHeaderMalformed(std::string_view what);       // 400
+Status AuthorizationQueryParametersError(std::string_view what);  // 400
 Status RequestTimeTooSkewed(std::string_view what);
 Status ContentSha256Mismatch(std::string_view what);  // XAmzContentSHA256Mismatch
 Status MissingContentLength();
