@@ -1,0 +1,234 @@
+#include "s3/sigv4_verifier.h"
+
+#include <cstdlib>
+
+#include "s3/errors.h"
+#include "s3/http_date.h"
+
+namespace ferry::s3 {
+namespace {
+
+constexpr size_t kMaxCachedKeys = 1024;
+
+bool IsLowerHex64(std::string_view s) {
+  if (s.size() != 64) return false;
+  for (char c : s) {
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
+  }
+  return true;
+}
+
+std::string ToLower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  return out;
+}
+
+std::string_view Trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+bool HasV4Query(const QueryParams& q) {
+  return FindQueryParam(q, "X-Amz-Algorithm") || FindQueryParam(q, "X-Amz-Credential") ||
+         FindQueryParam(q, "X-Amz-Signature");
+}
+
+bool HasV2Query(const QueryParams& q) {
+  return FindQueryParam(q, "AWSAccessKeyId") && FindQueryParam(q, "Signature");
+}
+
+Status UseSigV4() {
+  return s3err::InvalidRequest(
+      "The authorization mechanism you have provided is not supported. Please use "
+      "AWS4-HMAC-SHA256.");
+}
+
+Status Malformed(bool presigned, const std::string& why) {
+  if (presigned) return s3err::AuthorizationQueryParametersError(why);
+  return s3err::AuthorizationHeaderMalformed("The authorization header is malformed; " + why);
+}
+
+// The first present header that must be signed but is not, or empty.
+std::string UnsignedHeader(const SignableRequest& req,
+                           const std::vector<std::string>& signed_headers) {
+  for (const auto& [name, value] : req.headers) {
+    std::string lower = ToLower(name);
+    if (lower != "host" && !lower.starts_with("x-amz-")) continue;
+    bool found = false;
+    for (const std::string& s : signed_headers) found = found || s == lower;
+    if (!found) return lower;
+  }
+  return {};
+}
+
+}  // namespace
+
+std::optional<PayloadMode> ParsePayloadMode(std::string_view v) {
+  if (v == kUnsignedPayload) return PayloadMode::kUnsigned;
+  if (v == kStreamingSignedPayload) return PayloadMode::kStreamingSigned;
+  if (v == kStreamingSignedPayloadTrailer) return PayloadMode::kStreamingSignedTrailer;
+  if (v == kStreamingUnsignedPayloadTrailer) return PayloadMode::kStreamingUnsignedTrailer;
+  if (IsLowerHex64(ToLower(v))) return PayloadMode::kSha256;
+  return std::nullopt;
+}
+
+bool IsStreaming(PayloadMode mode) {
+  return mode == PayloadMode::kStreamingSigned || mode == PayloadMode::kStreamingSignedTrailer ||
+         mode == PayloadMode::kStreamingUnsignedTrailer;
+}
+
+AuthKind DetectAuthKind(const SignableRequest& req) {
+  if (const std::string* auth = FindHeader(req.headers, "authorization")) {
+    return Trim(*auth).starts_with("AWS ") ? AuthKind::kSigV2 : AuthKind::kHeader;
+  }
+  if (HasV4Query(req.query)) return AuthKind::kPresigned;
+  if (HasV2Query(req.query)) return AuthKind::kSigV2;
+  return AuthKind::kAnonymous;
+}
+
+Verifier::Verifier(Options options) : options_(std::move(options)) {}
+
+Result<AuthContext> Verifier::Verify(const SignableRequest& req) const {
+  const std::string* auth = FindHeader(req.headers, "authorization");
+  const bool v4_query = HasV4Query(req.query);
+  const bool v2_query = HasV2Query(req.query);
+  if (auth && (v4_query || v2_query)) {
+    return s3err::InvalidArgument(
+        "Only one auth mechanism allowed; only the X-Amz-Algorithm query parameter, Signature "
+        "query string parameter or the Authorization header should be specified");
+  }
+  const int64_t now_s = NanosToSeconds(options_.clock->NowNanos());
+
+  if (auth) {
+    FERRY_ASSIGN_OR_RETURN(ReceivedSignature sig, ParseAuthorizationHeader(*auth));
+    std::string amz_date;
+    std::optional<int64_t> t;
+    if (const std::string* h = FindHeader(req.headers, "x-amz-date")) {
+      amz_date = std::string(Trim(*h));
+      t = ParseAmzDate(amz_date);
+    } else if (const std::string* d = FindHeader(req.headers, "date")) {
+      t = ParseHttpDate(*d);
+      if (t) amz_date = FormatAmzDate(*t);
+    }
+    if (!t) {
+      return s3err::AccessDenied("AWS authentication requires a valid Date or x-amz-date header");
+    }
+    if (std::llabs(now_s - *t) > options_.max_skew_s) {
+      return s3err::RequestTimeTooSkewed(
+          "The difference between the request time and the current time is too large.");
+    }
+    const std::string* content_sha = FindHeader(req.headers, "x-amz-content-sha256");
+    if (!content_sha) {
+      return s3err::InvalidRequest(
+          "Missing required header for this request: x-amz-content-sha256");
+    }
+    return Check(req, sig, amz_date, Trim(*content_sha), /*presigned=*/false);
+  }
+
+  if (v4_query) {
+    FERRY_ASSIGN_OR_RETURN(ReceivedSignature sig, ParsePresignedQuery(req.query));
+    const int64_t t = *ParseAmzDate(sig.amz_date);  // validated by ParsePresignedQuery
+    if (now_s < t - options_.max_skew_s) return s3err::AccessDenied("Request is not valid yet");
+    if (now_s > t + sig.expires_s) return s3err::AccessDenied("Request has expired");
+    auto content_sha = FindQueryParam(req.query, "X-Amz-Content-Sha256");
+    return Check(req, sig, sig.amz_date, content_sha ? *content_sha : kUnsignedPayload,
+                 /*presigned=*/true);
+  }
+  if (v2_query) return UseSigV4();
+  return s3err::AccessDenied("Access Denied");
+}
+
+Result<AuthContext> Verifier::Check(const SignableRequest& req, const ReceivedSignature& sig,
+                                    std::string_view amz_date, std::string_view payload_hash,
+                                    bool presigned) const {
+  if (sig.date != amz_date.substr(0, 8)) {
+    return Malformed(presigned, "Invalid credential date. Date is not the same as X-Amz-Date.");
+  }
+  if (sig.service != "s3") {
+    return Malformed(presigned,
+                     "incorrect service \"" + sig.service + "\". This endpoint belongs to \"s3\".");
+  }
+  if (!options_.region.empty() && sig.region != options_.region) {
+    return Malformed(
+        presigned, "the region '" + sig.region + "' is wrong; expecting '" + options_.region + "'");
+  }
+  for (const std::string& name : sig.signed_headers) {
+    if (name.empty() || name != ToLower(name)) {
+      return Malformed(presigned, "SignedHeaders must be lower-case names separated by ';'");
+    }
+  }
+  auto mode = ParsePayloadMode(payload_hash);
+  if (!mode) {
+    if (payload_hash.starts_with("STREAMING-AWS4-ECDSA")) {
+      return s3err::NotImplemented("SigV4a (AWS4-ECDSA-P256-SHA256) is not supported");
+    }
+    return s3err::InvalidArgument(
+        "x-amz-content-sha256 must be UNSIGNED-PAYLOAD, STREAMING-AWS4-HMAC-SHA256-PAYLOAD, "
+        "STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER, STREAMING-UNSIGNED-PAYLOAD-TRAILER or a "
+        "valid sha256 value.");
+  }
+  if (options_.require_signed_amz_headers) {
+    std::string missing = UnsignedHeader(req, sig.signed_headers);
+    if (!missing.empty()) {
+      return s3err::AccessDenied(
+          "There were headers present in the request which were not signed: " + missing);
+    }
+  }
+
+  Result<std::string> secret = options_.lookup(sig.access_key);
+  if (!secret.ok()) {
+    if (secret.status().IsNotFound()) return s3err::InvalidAccessKeyId(sig.access_key);
+    return s3err::ToS3(secret.status());
+  }
+  AuthContext ctx;
+  ctx.signing_key = CachedSigningKey(*secret, sig);
+  ctx.scope = CredentialScope(sig.date, sig.region, sig.service);
+
+  SignableRequest signable = req;
+  signable.payload_hash = std::string(payload_hash);
+  const std::string expected = SignatureHex(
+      ctx.signing_key,
+      StringToSign(amz_date, ctx.scope, CanonicalRequest(signable, sig.signed_headers)));
+  if (!SignaturesEqual(expected, ToLower(sig.signature))) {
+    return s3err::SignatureDoesNotMatch(
+        "The request signature we calculated does not match the signature you provided. Check "
+        "your key and signing method.");
+  }
+
+  ctx.access_key = sig.access_key;
+  ctx.region = sig.region;
+  ctx.service = sig.service;
+  ctx.amz_date = std::string(amz_date);
+  ctx.seed_signature = expected;
+  ctx.payload_mode = *mode;
+  if (*mode == PayloadMode::kSha256) ctx.payload_sha256 = ToLower(payload_hash);
+  ctx.presigned = presigned;
+  if (presigned) {
+    ctx.security_token = sig.security_token;
+  } else if (const std::string* token = FindHeader(req.headers, "x-amz-security-token")) {
+    ctx.security_token = *token;
+  }
+  return ctx;
+}
+
+std::string Verifier::CachedSigningKey(std::string_view secret,
+                                       const ReceivedSignature& sig) const {
+  std::string cache_key =
+      std::string(secret) + '\n' + sig.date + '\n' + sig.region + '\n' + sig.service;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = key_cache_.find(cache_key);
+    if (it != key_cache_.end()) return it->second;
+  }
+  std::string key = SigningKey(secret, sig.date, sig.region, sig.service);
+  std::lock_guard<std::mutex> lock(mu_);
+  if (key_cache_.size() >= kMaxCachedKeys) key_cache_.clear();
+  key_cache_.emplace(std::move(cache_key), key);
+  return key;
+}
+
+}  // namespace ferry::s3
