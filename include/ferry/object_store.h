@@ -73,7 +73,7 @@ struct ListObjectsRequest {
 };
 
 struct ListObjectsPage {
-  std::vector<ObjectMeta> objects;          // key, size, etag, last_modified, storage class
+  std::vector<ObjectMeta> objects;  // key, size, etag, last_modified, storage class
   std::vector<std::string> common_prefixes;
   bool truncated = false;
   std::string last;  // the last key or common prefix returned: start_after for the next page
@@ -108,12 +108,12 @@ struct PutObjectRequest {
   std::string bucket;
   std::string key;
   ObjectHeaders headers;
-  std::optional<uint64_t> size;       // when known in advance
-  std::string content_md5;            // base64 Content-MD5 to verify, empty: none
+  std::optional<uint64_t> size;            // when known in advance
+  std::string content_md5;                 // base64 Content-MD5 to verify, empty: none
   std::optional<ObjectChecksum> checksum;  // expected value, or algorithm only (value empty)
                                            // to have it computed and stored
-  bool if_none_match_star = false;    // fail with PreconditionFailed if the key exists
-  std::string if_match_etag;          // fail unless the current ETag matches (no quotes)
+  bool if_none_match_star = false;         // fail with PreconditionFailed if the key exists
+  std::string if_match_etag;               // fail unless the current ETag matches (no quotes)
 };
 
 // Receives an object's body; the object becomes visible atomically on Commit. Destroying a
@@ -179,7 +179,7 @@ struct PartInfo {
 
 struct CompletedPart {
   int part_number = 0;
-  std::string etag;  // quotes allowed and ignored
+  std::string etag;      // quotes allowed and ignored
   std::string checksum;  // base64 value the client lists, empty if none
 };
 

@@ -13,7 +13,7 @@ namespace ferry {
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : v_(std::move(value)) {}  // NOLINT: implicit by design
+  Result(T value) : v_(std::move(value)) {}        // NOLINT: implicit by design
   Result(Status status) : v_(std::move(status)) {  // NOLINT: implicit by design
     assert(!std::get<Status>(v_).ok() && "a Result needs a value or a failed Status");
   }
@@ -53,8 +53,8 @@ class [[nodiscard]] Result {
 #define FERRY_CONCAT(a, b) FERRY_CONCAT_INNER(a, b)
 
 // FERRY_ASSIGN_OR_RETURN(auto x, Compute()); returns the Status when Compute() failed.
-#define FERRY_ASSIGN_OR_RETURN(lhs, expr)                         \
-  auto FERRY_CONCAT(ferry_result_, __LINE__) = (expr);            \
-  if (!FERRY_CONCAT(ferry_result_, __LINE__).ok())                \
-    return FERRY_CONCAT(ferry_result_, __LINE__).status();        \
+#define FERRY_ASSIGN_OR_RETURN(lhs, expr)                  \
+  auto FERRY_CONCAT(ferry_result_, __LINE__) = (expr);     \
+  if (!FERRY_CONCAT(ferry_result_, __LINE__).ok())         \
+    return FERRY_CONCAT(ferry_result_, __LINE__).status(); \
   lhs = std::move(FERRY_CONCAT(ferry_result_, __LINE__)).value()

@@ -50,9 +50,7 @@ class Status {
   static Status Unavailable(std::string_view msg) {
     return Status(Code::kUnavailable, msg).WithRetryable(true);
   }
-  static Status NotImplemented(std::string_view msg) {
-    return Status(Code::kNotImplemented, msg);
-  }
+  static Status NotImplemented(std::string_view msg) { return Status(Code::kNotImplemented, msg); }
   static Status Cancelled(std::string_view msg) { return Status(Code::kCancelled, msg); }
   static Status Internal(std::string_view msg) { return Status(Code::kInternal, msg); }
 
@@ -94,8 +92,8 @@ std::string_view CodeName(Status::Code code);
 }  // namespace ferry
 
 // Returns from the calling function when the expression yields a failed Status.
-#define FERRY_RETURN_IF_ERROR(expr)            \
-  do {                                         \
-    ::ferry::Status ferry_status_ = (expr);    \
+#define FERRY_RETURN_IF_ERROR(expr)                \
+  do {                                             \
+    ::ferry::Status ferry_status_ = (expr);        \
     if (!ferry_status_.ok()) return ferry_status_; \
   } while (0)

@@ -114,9 +114,8 @@ uint64_t Crc64Nvme(uint64_t seed, std::span<const char> data) {
   while (n >= 8) {
     uint64_t v = crc;
     for (int i = 0; i < 8; ++i) v ^= static_cast<uint64_t>(p[i]) << (8 * i);
-    crc = t[7][v & 0xff] ^ t[6][(v >> 8) & 0xff] ^ t[5][(v >> 16) & 0xff] ^
-          t[4][(v >> 24) & 0xff] ^ t[3][(v >> 32) & 0xff] ^ t[2][(v >> 40) & 0xff] ^
-          t[1][(v >> 48) & 0xff] ^ t[0][v >> 56];
+    crc = t[7][v & 0xff] ^ t[6][(v >> 8) & 0xff] ^ t[5][(v >> 16) & 0xff] ^ t[4][(v >> 24) & 0xff] ^
+          t[3][(v >> 32) & 0xff] ^ t[2][(v >> 40) & 0xff] ^ t[1][(v >> 48) & 0xff] ^ t[0][v >> 56];
     p += 8;
     n -= 8;
   }
@@ -126,24 +125,36 @@ uint64_t Crc64Nvme(uint64_t seed, std::span<const char> data) {
 
 std::unique_ptr<Hasher> NewHasher(DigestKind kind) {
   switch (kind) {
-    case DigestKind::kMd5: return std::make_unique<EvpHasher>(EVP_md5());
-    case DigestKind::kSha1: return std::make_unique<EvpHasher>(EVP_sha1());
-    case DigestKind::kSha256: return std::make_unique<EvpHasher>(EVP_sha256());
-    case DigestKind::kCrc32: return std::make_unique<Crc32Hasher>();
-    case DigestKind::kCrc32c: return std::make_unique<Crc32cHasher>();
-    case DigestKind::kCrc64Nvme: return std::make_unique<Crc64NvmeHasher>();
+    case DigestKind::kMd5:
+      return std::make_unique<EvpHasher>(EVP_md5());
+    case DigestKind::kSha1:
+      return std::make_unique<EvpHasher>(EVP_sha1());
+    case DigestKind::kSha256:
+      return std::make_unique<EvpHasher>(EVP_sha256());
+    case DigestKind::kCrc32:
+      return std::make_unique<Crc32Hasher>();
+    case DigestKind::kCrc32c:
+      return std::make_unique<Crc32cHasher>();
+    case DigestKind::kCrc64Nvme:
+      return std::make_unique<Crc64NvmeHasher>();
   }
   return nullptr;
 }
 
 std::optional<DigestKind> DigestKindFor(ChecksumAlgorithm algorithm) {
   switch (algorithm) {
-    case ChecksumAlgorithm::kNone: return std::nullopt;
-    case ChecksumAlgorithm::kCrc32: return DigestKind::kCrc32;
-    case ChecksumAlgorithm::kCrc32c: return DigestKind::kCrc32c;
-    case ChecksumAlgorithm::kCrc64Nvme: return DigestKind::kCrc64Nvme;
-    case ChecksumAlgorithm::kSha1: return DigestKind::kSha1;
-    case ChecksumAlgorithm::kSha256: return DigestKind::kSha256;
+    case ChecksumAlgorithm::kNone:
+      return std::nullopt;
+    case ChecksumAlgorithm::kCrc32:
+      return DigestKind::kCrc32;
+    case ChecksumAlgorithm::kCrc32c:
+      return DigestKind::kCrc32c;
+    case ChecksumAlgorithm::kCrc64Nvme:
+      return DigestKind::kCrc64Nvme;
+    case ChecksumAlgorithm::kSha1:
+      return DigestKind::kSha1;
+    case ChecksumAlgorithm::kSha256:
+      return DigestKind::kSha256;
   }
   return std::nullopt;
 }
@@ -219,22 +230,29 @@ std::string HmacSha256(std::string_view key, std::string_view data) {
 
 std::string_view ChecksumAlgorithmName(ChecksumAlgorithm algorithm) {
   switch (algorithm) {
-    case ChecksumAlgorithm::kNone: return "";
-    case ChecksumAlgorithm::kCrc32: return "CRC32";
-    case ChecksumAlgorithm::kCrc32c: return "CRC32C";
-    case ChecksumAlgorithm::kCrc64Nvme: return "CRC64NVME";
-    case ChecksumAlgorithm::kSha1: return "SHA1";
-    case ChecksumAlgorithm::kSha256: return "SHA256";
+    case ChecksumAlgorithm::kNone:
+      return "";
+    case ChecksumAlgorithm::kCrc32:
+      return "CRC32";
+    case ChecksumAlgorithm::kCrc32c:
+      return "CRC32C";
+    case ChecksumAlgorithm::kCrc64Nvme:
+      return "CRC64NVME";
+    case ChecksumAlgorithm::kSha1:
+      return "SHA1";
+    case ChecksumAlgorithm::kSha256:
+      return "SHA256";
   }
   return "";
 }
 
 std::optional<ChecksumAlgorithm> ParseChecksumAlgorithm(std::string_view name) {
   std::string upper;
-  for (char c : name) upper.push_back(static_cast<char>(std::toupper(static_cast<unsigned char>(c))));
-  for (auto a : {ChecksumAlgorithm::kCrc32, ChecksumAlgorithm::kCrc32c,
-                 ChecksumAlgorithm::kCrc64Nvme, ChecksumAlgorithm::kSha1,
-                 ChecksumAlgorithm::kSha256}) {
+  for (char c : name)
+    upper.push_back(static_cast<char>(std::toupper(static_cast<unsigned char>(c))));
+  for (auto a :
+       {ChecksumAlgorithm::kCrc32, ChecksumAlgorithm::kCrc32c, ChecksumAlgorithm::kCrc64Nvme,
+        ChecksumAlgorithm::kSha1, ChecksumAlgorithm::kSha256}) {
     if (upper == ChecksumAlgorithmName(a)) return a;
   }
   return std::nullopt;

@@ -7,7 +7,9 @@
 namespace ferry {
 namespace {
 
-std::span<const char> Span(std::string_view s) { return {s.data(), s.size()}; }
+std::span<const char> Span(std::string_view s) {
+  return {s.data(), s.size()};
+}
 
 TEST(Checksum, CrcCheckValues) {
   // The catalogue "check" values: the CRC of the ASCII digits 1..9.
@@ -30,8 +32,7 @@ TEST(Checksum, CrcStreamsAcrossChunks) {
 
 TEST(Checksum, S3Encodings) {
   // Values S3 returns for the body "hello world".
-  EXPECT_EQ(HexEncode(Digest(DigestKind::kMd5, "hello world")),
-            "5eb63bbbe01eeed093cb22bb8f5acdc3");
+  EXPECT_EQ(HexEncode(Digest(DigestKind::kMd5, "hello world")), "5eb63bbbe01eeed093cb22bb8f5acdc3");
   EXPECT_EQ(Base64Encode(Digest(DigestKind::kCrc32, "hello world")), "DUoRhQ==");
   EXPECT_EQ(Base64Encode(Digest(DigestKind::kCrc32c, "hello world")), "yZRlqg==");
   EXPECT_EQ(Base64Encode(Digest(DigestKind::kSha256, "hello world")),
@@ -39,7 +40,8 @@ TEST(Checksum, S3Encodings) {
 }
 
 TEST(Checksum, Base64RoundTripAndRejects) {
-  for (const std::string& s : std::vector<std::string>{"", "a", "ab", "abc", "abcd", std::string("\0\xff\x10", 3)}) {
+  for (const std::string& s :
+       std::vector<std::string>{"", "a", "ab", "abc", "abcd", std::string("\0\xff\x10", 3)}) {
     auto back = Base64Decode(Base64Encode(s));
     ASSERT_TRUE(back.has_value());
     EXPECT_EQ(*back, s);

@@ -27,8 +27,12 @@ Status Status::FromErrno(std::string_view context, int err) {
   return Status(code, msg);
 }
 
-const std::string& Status::message() const { return state_ ? state_->message : kEmpty; }
-const std::string& Status::s3_code() const { return state_ ? state_->s3_code : kEmpty; }
+const std::string& Status::message() const {
+  return state_ ? state_->message : kEmpty;
+}
+const std::string& Status::s3_code() const {
+  return state_ ? state_->s3_code : kEmpty;
+}
 
 Status Status::WithS3Code(std::string_view s3_code, int http_status) const {
   if (ok()) return *this;
@@ -72,18 +76,30 @@ std::string Status::ToString() const {
 
 std::string_view CodeName(Status::Code code) {
   switch (code) {
-    case Status::Code::kOk: return "OK";
-    case Status::Code::kNotFound: return "NotFound";
-    case Status::Code::kAlreadyExists: return "AlreadyExists";
-    case Status::Code::kInvalidArgument: return "InvalidArgument";
-    case Status::Code::kPreconditionFailed: return "PreconditionFailed";
-    case Status::Code::kPermissionDenied: return "PermissionDenied";
-    case Status::Code::kIOError: return "IOError";
-    case Status::Code::kCorruption: return "Corruption";
-    case Status::Code::kUnavailable: return "Unavailable";
-    case Status::Code::kNotImplemented: return "NotImplemented";
-    case Status::Code::kCancelled: return "Cancelled";
-    case Status::Code::kInternal: return "Internal";
+    case Status::Code::kOk:
+      return "OK";
+    case Status::Code::kNotFound:
+      return "NotFound";
+    case Status::Code::kAlreadyExists:
+      return "AlreadyExists";
+    case Status::Code::kInvalidArgument:
+      return "InvalidArgument";
+    case Status::Code::kPreconditionFailed:
+      return "PreconditionFailed";
+    case Status::Code::kPermissionDenied:
+      return "PermissionDenied";
+    case Status::Code::kIOError:
+      return "IOError";
+    case Status::Code::kCorruption:
+      return "Corruption";
+    case Status::Code::kUnavailable:
+      return "Unavailable";
+    case Status::Code::kNotImplemented:
+      return "NotImplemented";
+    case Status::Code::kCancelled:
+      return "Cancelled";
+    case Status::Code::kInternal:
+      return "Internal";
   }
   return "Unknown";
 }

@@ -74,7 +74,9 @@ Status InvalidRange(std::string_view what) {
 Status PreconditionFailed(std::string_view what) {
   return Make(Code::kPreconditionFailed, "PreconditionFailed", 412, what);
 }
-Status NotModified() { return Make(Code::kPreconditionFailed, "NotModified", 304, "Not Modified"); }
+Status NotModified() {
+  return Make(Code::kPreconditionFailed, "NotModified", 304, "Not Modified");
+}
 Status InvalidArgument(std::string_view what) {
   return Make(Code::kInvalidArgument, "InvalidArgument", 400, what);
 }
@@ -130,14 +132,22 @@ Status SlowDown(std::string_view what) {
 Status ToS3(const Status& status) {
   if (status.ok() || !status.s3_code().empty()) return status;
   switch (status.code()) {
-    case Code::kNotFound: return status.WithS3Code("NoSuchKey", 404);
-    case Code::kInvalidArgument: return status.WithS3Code("InvalidArgument", 400);
-    case Code::kPreconditionFailed: return status.WithS3Code("PreconditionFailed", 412);
-    case Code::kPermissionDenied: return status.WithS3Code("AccessDenied", 403);
-    case Code::kCorruption: return status.WithS3Code("BadDigest", 400);
-    case Code::kNotImplemented: return status.WithS3Code("NotImplemented", 501);
-    case Code::kUnavailable: return status.WithS3Code("ServiceUnavailable", 503);
-    default: return status.WithS3Code("InternalError", 500);
+    case Code::kNotFound:
+      return status.WithS3Code("NoSuchKey", 404);
+    case Code::kInvalidArgument:
+      return status.WithS3Code("InvalidArgument", 400);
+    case Code::kPreconditionFailed:
+      return status.WithS3Code("PreconditionFailed", 412);
+    case Code::kPermissionDenied:
+      return status.WithS3Code("AccessDenied", 403);
+    case Code::kCorruption:
+      return status.WithS3Code("BadDigest", 400);
+    case Code::kNotImplemented:
+      return status.WithS3Code("NotImplemented", 501);
+    case Code::kUnavailable:
+      return status.WithS3Code("ServiceUnavailable", 503);
+    default:
+      return status.WithS3Code("InternalError", 500);
   }
 }
 

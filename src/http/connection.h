@@ -1,0 +1,323 @@
+// The request loop of one HTTP/1.1 connection, generic over the byte stream (plain TCP or
+// TLS). Internal to http/; server.cc instantiates it.
+#pragma once
+
+#include <poll.h>
+#include <sys/sendfile.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http/buffer_body.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/read.hpp>
+#include <cerrno>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <ctime>
+#include <limits>
+#include <string>
+#include <type_traits>
+#include <vector>
+
+#include "http/server.h"
+#include "http/status_text.h"
+
+namespace ferry::http {
+
+struct ConnectionContext {
+  const ServerOptions& options;
+  const Handler& handler;
+  const RejectHandler& reject;
+  std::atomic<int64_t>& blocked_since_ms;  // read by the watchdog
+};
+
+namespace detail {
+
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+namespace asio = boost::asio;
+
+// Bodies up to this size are read and dropped when a handler answered without reading them,
+// so the connection can be kept; larger ones close the connection instead.
+constexpr uint64_t kMaxDrainBytes = 1 << 20;
+
+inline int64_t NowMillis() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+template <typename Stream>
+class Exchange final : public BodyReader, public ResponseWriter {
+ public:
+  using Parser = bhttp::request_parser<bhttp::buffer_body>;
+
+  Exchange(Stream& stream, int fd, beast::flat_buffer& buffer, Parser& parser,
+           ConnectionContext& ctx, bool expect_continue, bool keep_alive)
+      : stream_(stream),
+        fd_(fd),
+        buffer_(buffer),
+        parser_(parser),
+        ctx_(ctx),
+        continue_pending_(expect_continue),
+        keep_alive_(keep_alive) {}
+
+  // BodyReader
+  Result<size_t> Read(std::span<char> out) override {
+    if (out.empty()) return size_t{0};
+    while (!parser_.is_done()) {
+      if (continue_pending_) {
+        continue_pending_ = false;
+        static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+        FERRY_RETURN_IF_ERROR(WriteRaw(kContinue));
+      }
+      auto& body = parser_.get().body();
+      body.data = out.data();
+      body.size = out.size();
+      boost::system::error_code ec;
+      Track([&] { bhttp::read_some(stream_, buffer_, parser_, ec); });
+      if (ec == bhttp::error::need_buffer) ec = {};
+      if (ec) {
+        broken_ = true;
+        return Status::Unavailable("reading request body: " + ec.message());
+      }
+      size_t n = out.size() - body.size;
+      if (n > 0) {
+        bytes_read_ += n;
+        return n;
+      }
+    }
+    return size_t{0};
+  }
+  uint64_t bytes_read() const override { return bytes_read_; }
+
+  // ResponseWriter
+  Status WriteHead(int status, const Headers& headers, uint64_t content_length) override {
+    std::string head = FormatHead(status, headers, content_length);
+    body_remaining_ = content_length;
+    head_written_ = true;
+    return WriteRaw(head);
+  }
+
+  Status Respond(int status, const Headers& headers, std::string_view body) override {
+    std::string head = FormatHead(status, headers, body.size());
+    head_written_ = true;
+    body_remaining_ = 0;
+    std::vector<asio::const_buffer> buffers{asio::buffer(head), asio::buffer(body)};
+    boost::system::error_code ec;
+    Track([&] { asio::write(stream_, buffers, ec); });
+    if (ec) {
+      broken_ = true;
+      return Status::Unavailable("writing response: " + ec.message());
+    }
+    return Status::OK();
+  }
+
+  Status WriteBody(std::span<const char> data) override {
+    if (data.size() > body_remaining_) return Status::Internal("response body exceeds length");
+    body_remaining_ -= data.size();
+    return WriteRaw(std::string_view(data.data(), data.size()));
+  }
+
+  Status SendFile(int file_fd, uint64_t offset, uint64_t length) override {
+    if (length > body_remaining_) return Status::Internal("response body exceeds length");
+    body_remaining_ -= length;
+    if constexpr (std::is_same_v<Stream, asio::ip::tcp::socket>) {
+      return SendFileZeroCopy(file_fd, offset, length);
+    } else {
+      std::vector<char> buf(256 * 1024);
+      while (length > 0) {
+        ssize_t n = ::pread(file_fd, buf.data(), std::min<uint64_t>(length, buf.size()),
+                            static_cast<off_t>(offset));
+        if (n <= 0) {
+          broken_ = true;
+          return n == 0 ? Status::IOError("file ended early") : Status::FromErrno("pread", errno);
+        }
+        FERRY_RETURN_IF_ERROR(WriteRaw(std::string_view(buf.data(), static_cast<size_t>(n))));
+        offset += static_cast<uint64_t>(n);
+        length -= static_cast<uint64_t>(n);
+      }
+      return Status::OK();
+    }
+  }
+
+  bool head_written() const override { return head_written_; }
+  void CloseAfterResponse() override { close_requested_ = true; }
+
+  // Whether the connection can carry another request after this exchange.
+  bool Reusable() const {
+    return keep_alive_ && !close_requested_ && !broken_ && head_written_ && body_remaining_ == 0 &&
+           parser_.is_done();
+  }
+
+  // After the handler: drop a small unread body so the connection can be reused.
+  void DrainUnreadBody() {
+    if (parser_.is_done() || broken_ || continue_pending_) return;
+    auto length = parser_.content_length();
+    if (!length || *length - bytes_read_ > kMaxDrainBytes) return;
+    std::vector<char> sink(64 * 1024);
+    while (!parser_.is_done()) {
+      auto n = Read(sink);
+      if (!n.ok() || *n == 0) return;
+    }
+  }
+
+ private:
+  // Whether this response will leave the connection reusable, decided before the head is sent
+  // so the Connection header tells the client the truth.
+  bool WillKeepAlive() const {
+    if (!keep_alive_ || close_requested_ || broken_) return false;
+    if (parser_.is_done()) return true;
+    if (continue_pending_) return false;  // the client may or may not send the body now
+    auto length = parser_.content_length();
+    return length && *length - bytes_read_ <= kMaxDrainBytes;
+  }
+
+  std::string FormatHead(int status, const Headers& headers, uint64_t content_length) {
+    if (!WillKeepAlive()) close_requested_ = true;
+    std::string head;
+    head.reserve(512);
+    head += "HTTP/1.1 ";
+    head += std::to_string(status);
+    head += ' ';
+    head += ReasonPhrase(status);
+    head += "\r\nServer: ferry\r\nDate: ";
+    head += FormatHttpDate(std::time(nullptr));
+    head += "\r\n";
+    for (const auto& f : headers.fields()) {
+      head += f.name;
+      head += ": ";
+      head += f.value;
+      head += "\r\n";
+    }
+    if (status >= 200 && status != 204 && status != 304) {
+      head += "Content-Length: ";
+      head += std::to_string(content_length);
+      head += "\r\n";
+    }
+    if (close_requested_) head += "Connection: close\r\n";
+    head += "\r\n";
+    return head;
+  }
+
+  Status WriteRaw(std::string_view data) {
+    boost::system::error_code ec;
+    Track([&] { asio::write(stream_, asio::buffer(data.data(), data.size()), ec); });
+    if (ec) {
+      broken_ = true;
+      return Status::Unavailable("writing response: " + ec.message());
+    }
+    return Status::OK();
+  }
+
+  Status SendFileZeroCopy(int file_fd, uint64_t offset, uint64_t length) {
+    off_t off = static_cast<off_t>(offset);
+    while (length > 0) {
+      ssize_t n = 0;
+      Track([&] {
+        n = ::sendfile(fd_, file_fd, &off, std::min<uint64_t>(length, 1 << 30));
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+          pollfd p{fd_, POLLOUT, 0};
+          ::poll(&p, 1, ctx_.options.idle_timeout_seconds * 1000);
+          n = -2;  // retry
+        }
+      });
+      if (n == -2) continue;
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) {
+        broken_ = true;
+        return n == 0 ? Status::IOError("file ended early")
+                      : Status::Unavailable(std::string("sendfile: ") + std::strerror(errno));
+      }
+      length -= static_cast<uint64_t>(n);
+    }
+    return Status::OK();
+  }
+
+  template <typename F>
+  void Track(F&& f) {
+    ctx_.blocked_since_ms = NowMillis();
+    f();
+    ctx_.blocked_since_ms = 0;
+  }
+
+  Stream& stream_;
+  int fd_;
+  beast::flat_buffer& buffer_;
+  Parser& parser_;
+  ConnectionContext& ctx_;
+  bool continue_pending_;
+  bool keep_alive_;
+  bool head_written_ = false;
+  bool close_requested_ = false;
+  bool broken_ = false;
+  uint64_t body_remaining_ = 0;
+  uint64_t bytes_read_ = 0;
+};
+
+}  // namespace detail
+
+// Serves requests on one connection until the peer closes, an error occurs or keep-alive ends.
+template <typename Stream>
+void ServeConnection(Stream& stream, int fd, ConnectionContext& ctx, bool over_limit) {
+  namespace bhttp = boost::beast::http;
+  boost::beast::flat_buffer buffer;
+  for (;;) {
+    typename detail::Exchange<Stream>::Parser parser;
+    parser.header_limit(static_cast<std::uint32_t>(ctx.options.max_header_bytes));
+    parser.body_limit(std::numeric_limits<std::uint64_t>::max());  // boost::none misbehaves in 1.74
+    boost::system::error_code ec;
+    ctx.blocked_since_ms = detail::NowMillis();
+    bhttp::read_header(stream, buffer, parser, ec);
+    ctx.blocked_since_ms = 0;
+    if (ec) {
+      bool clean_close = ec == bhttp::error::end_of_stream || ec == boost::asio::error::eof ||
+                         ec == boost::asio::error::connection_reset ||
+                         ec == boost::asio::error::shut_down ||
+                         ec == boost::asio::error::broken_pipe;
+      if (!clean_close && buffer.size() > 0) {
+        detail::Exchange<Stream> reply(stream, fd, buffer, parser, ctx, false, false);
+        int status = ec == bhttp::error::header_limit ? 431 : 400;
+        ctx.reject(status, ec.message(), reply);
+      }
+      return;
+    }
+    auto& msg = parser.get();
+    Request req;
+    req.method = std::string(msg.method_string());
+    req.target = std::string(msg.target());
+    auto q = req.target.find('?');
+    req.path = req.target.substr(0, q);
+    if (q != std::string::npos) req.query = req.target.substr(q + 1);
+    for (const auto& field : msg) {
+      req.headers.Add(std::string_view(field.name_string().data(), field.name_string().size()),
+                      std::string_view(field.value().data(), field.value().size()));
+    }
+    if (auto len = parser.content_length()) req.content_length = *len;
+    req.has_body = !parser.is_done();
+    auto expect = req.headers.Get("expect");
+    bool expect_continue = expect && EqualsIgnoreCase(*expect, "100-continue") && req.has_body;
+    detail::Exchange<Stream> exchange(stream, fd, buffer, parser, ctx, expect_continue,
+                                      msg.keep_alive());
+    if (over_limit) {
+      exchange.CloseAfterResponse();
+      ctx.reject(503, "too many connections", exchange);
+      return;
+    }
+    ctx.handler(req, exchange, exchange);
+    if (!exchange.head_written()) {
+      exchange.CloseAfterResponse();
+      ctx.reject(500, "no response", exchange);
+      return;
+    }
+    exchange.DrainUnreadBody();
+    if (!exchange.Reusable()) return;
+  }
+}
+
+}  // namespace ferry::http

@@ -1,0 +1,218 @@
+#include "http/server.h"
+
+#include <poll.h>
+#include <sys/sendfile.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#include <atomic>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http/buffer_body.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/read.hpp>
+#include <chrono>
+#include <condition_variable>
+#include <list>
+#include <mutex>
+#include <thread>
+
+#include "http/connection.h"
+#include "http/status_text.h"
+
+namespace ferry::http {
+namespace {
+
+namespace asio = boost::asio;
+using tcp = asio::ip::tcp;
+
+int64_t SteadyMillis() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+// One accepted connection: its socket, the thread serving it, and the watchdog's view of it.
+struct ConnectionSlot {
+  explicit ConnectionSlot(tcp::socket s) : socket(std::move(s)) {}
+  tcp::socket socket;
+  std::thread thread;
+  std::atomic<int64_t> blocked_since_ms{0};  // 0 while not waiting on the network
+  std::atomic<bool> finished{false};
+};
+
+class ServerImpl final : public Server {
+ public:
+  ServerImpl(const ServerOptions& options, Handler handler, RejectHandler reject)
+      : options_(options),
+        handler_(std::move(handler)),
+        reject_(std::move(reject)),
+        acceptor_(io_) {}
+
+  ~ServerImpl() override { Stop(); }
+
+  Status Listen() {
+    boost::system::error_code ec;
+    auto address = asio::ip::make_address(options_.host, ec);
+    if (ec) return Status::InvalidArgument("bad listen address " + options_.host);
+    tcp::endpoint endpoint(address, options_.port);
+    acceptor_.open(endpoint.protocol(), ec);
+    if (!ec) acceptor_.set_option(asio::socket_base::reuse_address(true), ec);
+    if (!ec) acceptor_.bind(endpoint, ec);
+    if (!ec) acceptor_.listen(1024, ec);
+    if (ec) {
+      return Status::IOError("listen on " + options_.host + ":" + std::to_string(options_.port) +
+                             ": " + ec.message());
+    }
+    port_ = acceptor_.local_endpoint().port();
+    if (!options_.tls_cert_file.empty() || !options_.tls_key_file.empty()) {
+      tls_ = std::make_unique<asio::ssl::context>(asio::ssl::context::tls_server);
+      tls_->set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
+                        asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 |
+                        asio::ssl::context::no_tlsv1_1);
+      tls_->use_certificate_chain_file(options_.tls_cert_file, ec);
+      if (!ec) tls_->use_private_key_file(options_.tls_key_file, asio::ssl::context::pem, ec);
+      if (ec) return Status::InvalidArgument("TLS certificate or key: " + ec.message());
+    }
+    acceptor_thread_ = std::thread([this] { AcceptLoop(); });
+    watchdog_thread_ = std::thread([this] { WatchdogLoop(); });
+    return Status::OK();
+  }
+
+  uint16_t port() const override { return port_; }
+
+  void Stop() override {
+    {
+      std::lock_guard lock(mu_);
+      if (stopping_) return;
+      stopping_ = true;
+    }
+    stop_cv_.notify_all();
+    // Wakes the blocked accept(); the acceptor thread then sees stopping_ and leaves.
+    ::shutdown(acceptor_.native_handle(), SHUT_RDWR);
+    if (acceptor_thread_.joinable()) acceptor_thread_.join();
+    if (watchdog_thread_.joinable()) watchdog_thread_.join();
+    std::list<std::unique_ptr<ConnectionSlot>> slots;
+    {
+      std::lock_guard lock(mu_);
+      for (auto& slot : connections_) {
+        if (!slot->finished) ::shutdown(slot->socket.native_handle(), SHUT_RDWR);
+      }
+      slots.swap(connections_);
+    }
+    for (auto& slot : slots) slot->thread.join();
+    boost::system::error_code ec;
+    acceptor_.close(ec);
+  }
+
+ private:
+  void AcceptLoop() {
+    for (;;) {
+      tcp::socket socket(io_);
+      boost::system::error_code ec;
+      acceptor_.accept(socket, ec);
+      {
+        std::lock_guard lock(mu_);
+        if (stopping_) return;
+      }
+      if (ec) {
+        // Out of descriptors or a transient network error: back off instead of spinning.
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        continue;
+      }
+      socket.set_option(tcp::no_delay(true), ec);
+      auto slot = std::make_unique<ConnectionSlot>(std::move(socket));
+      ConnectionSlot* raw = slot.get();
+      std::lock_guard lock(mu_);
+      ReapFinishedLocked();
+      bool over_limit = connections_.size() >= options_.max_connections;
+      raw->thread = std::thread([this, raw, over_limit] { Serve(*raw, over_limit); });
+      connections_.push_back(std::move(slot));
+    }
+  }
+
+  void Serve(ConnectionSlot& slot, bool over_limit) {
+    ConnectionContext ctx{options_, handler_, reject_, slot.blocked_since_ms};
+    if (tls_) {
+      asio::ssl::stream<tcp::socket&> stream(slot.socket, *tls_);
+      if (Blocking(slot, [&] {
+            boost::system::error_code ec;
+            stream.handshake(asio::ssl::stream_base::server, ec);
+            return !ec;
+          })) {
+        ServeConnection(stream, slot.socket.native_handle(), ctx, over_limit);
+        boost::system::error_code ec;
+        stream.shutdown(ec);
+      }
+    } else {
+      ServeConnection(slot.socket, slot.socket.native_handle(), ctx, over_limit);
+    }
+    boost::system::error_code ec;
+    slot.socket.shutdown(tcp::socket::shutdown_both, ec);
+    slot.finished = true;
+  }
+
+  template <typename F>
+  bool Blocking(ConnectionSlot& slot, F&& f) {
+    slot.blocked_since_ms = SteadyMillis();
+    bool ok = f();
+    slot.blocked_since_ms = 0;
+    return ok;
+  }
+
+  // Joins connection threads that have ended and closes their sockets.
+  void ReapFinishedLocked() {
+    for (auto it = connections_.begin(); it != connections_.end();) {
+      if ((*it)->finished) {
+        (*it)->thread.join();
+        it = connections_.erase(it);
+      } else {
+        ++it;
+      }
+    }
+  }
+
+  // Shuts down connections blocked on the network for longer than the idle timeout; the
+  // blocked read or write then fails and the connection thread ends.
+  void WatchdogLoop() {
+    const int64_t limit_ms = int64_t{options_.idle_timeout_seconds} * 1000;
+    std::unique_lock lock(mu_);
+    while (!stopping_) {
+      stop_cv_.wait_for(lock, std::chrono::milliseconds(500));
+      int64_t now = SteadyMillis();
+      for (auto& slot : connections_) {
+        int64_t since = slot->blocked_since_ms;
+        if (!slot->finished && since != 0 && now - since > limit_ms) {
+          ::shutdown(slot->socket.native_handle(), SHUT_RDWR);
+        }
+      }
+    }
+  }
+
+  ServerOptions options_;
+  Handler handler_;
+  RejectHandler reject_;
+  asio::io_context io_;
+  tcp::acceptor acceptor_;
+  std::unique_ptr<asio::ssl::context> tls_;
+  uint16_t port_ = 0;
+  std::thread acceptor_thread_;
+  std::thread watchdog_thread_;
+  std::mutex mu_;
+  std::condition_variable stop_cv_;
+  bool stopping_ = false;                                   // guarded by mu_
+  std::list<std::unique_ptr<ConnectionSlot>> connections_;  // guarded by mu_
+};
+
+}  // namespace
+
+Result<std::unique_ptr<Server>> Server::Start(const ServerOptions& options, Handler handler,
+                                              RejectHandler reject) {
+  auto server = std::make_unique<ServerImpl>(options, std::move(handler), std::move(reject));
+  FERRY_RETURN_IF_ERROR(server->Listen());
+  return std::unique_ptr<Server>(std::move(server));
+}
+
+}  // namespace ferry::http

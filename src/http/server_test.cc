@@ -1,0 +1,144 @@
+#include "http/server.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/read.hpp>
+#include <boost/asio/write.hpp>
+#include <cstdio>
+#include <string>
+
+namespace ferry::http {
+namespace {
+
+namespace asio = boost::asio;
+using tcp = asio::ip::tcp;
+
+// Echoes the request body back, prefixed by the method and path.
+void EchoHandler(const Request& req, BodyReader& body, ResponseWriter& out) {
+  std::string data;
+  char buf[1000];
+  for (;;) {
+    auto n = body.Read(buf);
+    if (!n.ok()) return;
+    if (*n == 0) break;
+    data.append(buf, *n);
+  }
+  Headers h;
+  h.Add("X-Method", req.method);
+  if (req.path == "/file") {
+    char path[] = "/tmp/ferry_http_testXXXXXX";
+    int fd = mkstemp(path);
+    ASSERT_GE(fd, 0);
+    unlink(path);
+    ASSERT_EQ(write(fd, "0123456789", 10), 10);
+    ASSERT_TRUE(out.WriteHead(200, h, 4).ok());
+    ASSERT_TRUE(out.SendFile(fd, 3, 4).ok());
+    close(fd);
+    return;
+  }
+  (void)out.Respond(200, h, req.path + "|" + req.query + "|" + data);
+}
+
+void Reject(int status, std::string_view reason, ResponseWriter& out) {
+  (void)out.Respond(status, Headers(), std::string(reason));
+}
+
+class HttpServerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ServerOptions options;
+    options.port = 0;
+    options.max_header_bytes = 4096;
+    options.idle_timeout_seconds = 2;
+    auto server = Server::Start(options, EchoHandler, Reject);
+    ASSERT_TRUE(server.ok()) << server.status().ToString();
+    server_ = std::move(server).value();
+  }
+  void TearDown() override { server_->Stop(); }
+
+  tcp::socket Connect() {
+    tcp::socket s(io_);
+    s.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), server_->port()));
+    return s;
+  }
+
+  // Reads one response with a Content-Length body.
+  static std::string ReadResponse(tcp::socket& s) {
+    std::string data;
+    char c;
+    while (data.find("\r\n\r\n") == std::string::npos) {
+      if (asio::read(s, asio::buffer(&c, 1)) != 1) return data;
+      data.push_back(c);
+    }
+    auto pos = data.find("Content-Length: ");
+    size_t len = pos == std::string::npos ? 0 : std::stoul(data.substr(pos + 16));
+    std::string body(len, '\0');
+    if (len) asio::read(s, asio::buffer(body));
+    return data + body;
+  }
+
+  asio::io_context io_;
+  std::unique_ptr<Server> server_;
+};
+
+TEST_F(HttpServerTest, KeepAliveAndBodies) {
+  auto s = Connect();
+  asio::write(s, asio::buffer(std::string("PUT /a%20b?x=1 HTTP/1.1\r\nHost: h\r\nContent-Length: 5"
+                                          "\r\n\r\nhello")));
+  std::string r1 = ReadResponse(s);
+  EXPECT_NE(r1.find("HTTP/1.1 200 OK"), std::string::npos);
+  EXPECT_NE(r1.find("/a%20b|x=1|hello"), std::string::npos);
+  // Chunked transfer encoding is decoded by the server.
+  asio::write(s, asio::buffer(std::string("POST /c HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: "
+                                          "chunked\r\n\r\n3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n")));
+  std::string r2 = ReadResponse(s);
+  EXPECT_NE(r2.find("/c||abcde"), std::string::npos);
+  asio::write(s, asio::buffer(std::string("GET /file HTTP/1.1\r\nHost: h\r\n\r\n")));
+  std::string r3 = ReadResponse(s);
+  EXPECT_NE(r3.find("\r\n\r\n3456"), std::string::npos) << r3;
+}
+
+TEST_F(HttpServerTest, ExpectContinueIsAnswered) {
+  auto s = Connect();
+  asio::write(s, asio::buffer(std::string("PUT /e HTTP/1.1\r\nHost: h\r\nContent-Length: 3\r\n"
+                                          "Expect: 100-continue\r\n\r\n")));
+  std::string cont(25, '\0');
+  asio::read(s, asio::buffer(cont));
+  EXPECT_EQ(cont, "HTTP/1.1 100 Continue\r\n\r\n");
+  asio::write(s, asio::buffer(std::string("xyz")));
+  EXPECT_NE(ReadResponse(s).find("/e||xyz"), std::string::npos);
+}
+
+TEST_F(HttpServerTest, OversizedHeaderIsRejectedAndServerKeepsServing) {
+  auto s = Connect();
+  std::string big = "GET / HTTP/1.1\r\nX-Big: " + std::string(8000, 'a') + "\r\n\r\n";
+  boost::system::error_code ec;
+  asio::write(s, asio::buffer(big), ec);
+  EXPECT_NE(ReadResponse(s).find(" 431 "), std::string::npos);
+  auto s2 = Connect();
+  asio::write(s2, asio::buffer(std::string("GET /ok HTTP/1.1\r\nHost: h\r\n\r\n")));
+  EXPECT_NE(ReadResponse(s2).find("/ok||"), std::string::npos);
+}
+
+TEST_F(HttpServerTest, GarbageGets400) {
+  auto s = Connect();
+  asio::write(s, asio::buffer(std::string("NOT HTTP AT ALL\r\n\r\n")));
+  EXPECT_NE(ReadResponse(s).find(" 400 "), std::string::npos);
+}
+
+TEST_F(HttpServerTest, StalledBodyTimesOut) {
+  auto s = Connect();
+  asio::write(s, asio::buffer(std::string("PUT /s HTTP/1.1\r\nHost: h\r\nContent-Length: 100"
+                                          "\r\n\r\nabc")));
+  // The server gives up on the stalled body after the idle timeout and closes.
+  char c;
+  boost::system::error_code ec;
+  asio::read(s, asio::buffer(&c, 1), ec);
+  EXPECT_TRUE(ec);
+}
+
+}  // namespace
+}  // namespace ferry::http
