@@ -1,0 +1,139 @@
+#include "s3/xml_parse.h"
+
+#include <charconv>
+#include <cstring>
+
+#include <pugixml.hpp>
+
+#include "s3/errors.h"
+
+namespace ferry::s3 {
+namespace {
+
+constexpr int kMaxPartNumber = 10000;
+
+Status Malformed() {
+  return s3err::MalformedXML(
+      "The XML you provided was not well-formed or did not validate against our published "
+      "schema");
+}
+
+// The element name without a namespace prefix.
+std::string_view LocalName(pugi::xml_node node) {
+  std::string_view name = node.name();
+  size_t colon = name.find(':');
+  return colon == std::string_view::npos ? name : name.substr(colon + 1);
+}
+
+// Children elements named `name` (local name).
+std::vector<pugi::xml_node> Children(pugi::xml_node parent, std::string_view name) {
+  std::vector<pugi::xml_node> out;
+  for (pugi::xml_node child : parent.children()) {
+    if (child.type() == pugi::node_element && LocalName(child) == name) out.push_back(child);
+  }
+  return out;
+}
+
+pugi::xml_node Child(pugi::xml_node parent, std::string_view name) {
+  for (pugi::xml_node child : parent.children()) {
+    if (child.type() == pugi::node_element && LocalName(child) == name) return child;
+  }
+  return {};
+}
+
+// The concatenated character data of an element (text and CDATA), untrimmed.
+std::string Text(pugi::xml_node node) {
+  std::string out;
+  for (pugi::xml_node child : node.children()) {
+    if (child.type() == pugi::node_pcdata || child.type() == pugi::node_cdata) {
+      out += child.value();
+    }
+  }
+  return out;
+}
+
+std::string_view TrimWs(std::string_view s) {
+  auto ws = [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; };
+  while (!s.empty() && ws(s.front())) s.remove_prefix(1);
+  while (!s.empty() && ws(s.back())) s.remove_suffix(1);
+  return s;
+}
+
+// Parses body and returns its root element if it is named root_name.
+Result<pugi::xml_node> Load(pugi::xml_document& doc, std::string_view body,
+                            std::string_view root_name) {
+  // Whitespace-only text is kept when it is an element's only content, so a key of " "
+  // survives; no DOCTYPE processing, so no entity expansion beyond the predefined ones.
+  const unsigned options = pugi::parse_default | pugi::parse_ws_pcdata_single;
+  pugi::xml_parse_result parsed =
+      doc.load_buffer(body.data(), body.size(), options, pugi::encoding_utf8);
+  if (!parsed) return Malformed();
+  pugi::xml_node root = doc.document_element();
+  if (!root || LocalName(root) != root_name) return Malformed();
+  return root;
+}
+
+}  // namespace
+
+Result<std::vector<CompletedPart>> ParseCompleteMultipartUpload(std::string_view body) {
+  pugi::xml_document doc;
+  FERRY_ASSIGN_OR_RETURN(pugi::xml_node root, Load(doc, body, "CompleteMultipartUpload"));
+  std::vector<CompletedPart> parts;
+  for (pugi::xml_node node : Children(root, "Part")) {
+    CompletedPart part;
+    pugi::xml_node number = Child(node, "PartNumber");
+    if (!number) return Malformed();
+    std::string text(TrimWs(Text(number)));
+    auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), part.part_number);
+    if (text.empty() || ec != std::errc() || ptr != text.data() + text.size()) return Malformed();
+    if (part.part_number < 1 || part.part_number > kMaxPartNumber) {
+      return s3err::InvalidArgument("Part number must be an integer between 1 and 10000");
+    }
+    pugi::xml_node etag = Child(node, "ETag");
+    if (!etag) return Malformed();
+    part.etag = std::string(TrimWs(Text(etag)));
+    for (pugi::xml_node child : node.children()) {
+      std::string_view name = LocalName(child);
+      if (child.type() == pugi::node_element && name.starts_with("Checksum") &&
+          name != "ChecksumType") {
+        part.checksum = std::string(TrimWs(Text(child)));
+      }
+    }
+    parts.push_back(std::move(part));
+  }
+  if (parts.empty()) return Malformed();
+  return parts;
+}
+
+Result<DeleteObjectsRequest> ParseDeleteObjects(std::string_view body) {
+  pugi::xml_document doc;
+  FERRY_ASSIGN_OR_RETURN(pugi::xml_node root, Load(doc, body, "Delete"));
+  DeleteObjectsRequest req;
+  if (pugi::xml_node quiet = Child(root, "Quiet")) {
+    const std::string text = Text(quiet);
+    std::string_view v = TrimWs(text);
+    if (v == "true") {
+      req.quiet = true;
+    } else if (v != "false") {
+      return Malformed();
+    }
+  }
+  std::vector<pugi::xml_node> objects = Children(root, "Object");
+  if (objects.empty() || objects.size() > kMaxDeleteObjects) return Malformed();
+  for (pugi::xml_node object : objects) {
+    pugi::xml_node key = Child(object, "Key");
+    if (!key) return Malformed();
+    req.keys.push_back(Text(key));  // keys are taken verbatim, whitespace included
+  }
+  return req;
+}
+
+Result<std::string> ParseCreateBucketConfiguration(std::string_view body) {
+  if (TrimWs(body).empty()) return std::string();
+  pugi::xml_document doc;
+  FERRY_ASSIGN_OR_RETURN(pugi::xml_node root, Load(doc, body, "CreateBucketConfiguration"));
+  pugi::xml_node location = Child(root, "LocationConstraint");
+  return std::string(location ? TrimWs(Text(location)) : std::string_view());
+}
+
+}  // namespace ferry::s3
