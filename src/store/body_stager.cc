@@ -1,0 +1,76 @@
+#include "store/body_stager.h"
+
+namespace ferry::local {
+
+BodyStager::BodyStager(BlobStore* blobs, uint64_t inline_limit, bool force_blob,
+                       std::optional<DigestKind> checksum)
+    : blobs_(blobs),
+      inline_limit_(inline_limit),
+      force_blob_(force_blob),
+      md5_hasher_(NewHasher(DigestKind::kMd5)) {
+  SetChecksumKind(checksum);
+}
+
+bool BodyStager::SetChecksumKind(std::optional<DigestKind> kind) {
+  if (size_ > 0) return kind == checksum_kind_;
+  checksum_kind_ = kind;
+  checksum_hasher_ = kind ? NewHasher(*kind) : nullptr;
+  return true;
+}
+
+Status BodyStager::SpillToBlob() {
+  FERRY_ASSIGN_OR_RETURN(sink_, BlobSink::Create(blobs_));
+  if (!buffer_.empty()) FERRY_RETURN_IF_ERROR(sink_->Append(buffer_));
+  std::string().swap(buffer_);
+  return Status::OK();
+}
+
+Status BodyStager::Append(std::span<const char> data) {
+  if (data.empty()) return Status::OK();
+  md5_hasher_->Update(data);
+  if (checksum_hasher_) checksum_hasher_->Update(data);
+  size_ += data.size();
+  if (sink_ == nullptr && (force_blob_ || size_ > inline_limit_)) {
+    FERRY_RETURN_IF_ERROR(SpillToBlob());
+  }
+  if (sink_ != nullptr) return sink_->Append(data);
+  buffer_.append(data.data(), data.size());
+  return Status::OK();
+}
+
+Status BodyStager::AppendCopy(int src_fd, uint64_t src_offset, std::span<const char> data) {
+  if (data.empty()) return Status::OK();
+  if (sink_ == nullptr && (force_blob_ || size_ + data.size() > inline_limit_)) {
+    FERRY_RETURN_IF_ERROR(SpillToBlob());
+  }
+  if (sink_ == nullptr) return Append(data);
+  md5_hasher_->Update(data);
+  if (checksum_hasher_) checksum_hasher_->Update(data);
+  size_ += data.size();
+  return sink_->CopyFrom(src_fd, src_offset, data);
+}
+
+Status BodyStager::Finish() {
+  if (sink_ == nullptr && force_blob_) FERRY_RETURN_IF_ERROR(SpillToBlob());
+  md5_ = md5_hasher_->Finish();
+  if (checksum_hasher_) checksum_ = checksum_hasher_->Finish();
+  if (sink_ != nullptr) return sink_->Finish();
+  return Status::OK();
+}
+
+Result<std::string> BodyStager::Digest(DigestKind kind) const {
+  if (kind == DigestKind::kMd5) return md5_;
+  if (checksum_kind_ == kind) return checksum_;
+  if (sink_ == nullptr) return ferry::Digest(kind, buffer_);
+  auto hasher = NewHasher(kind);
+  std::string chunk(1 << 20, '\0');
+  for (uint64_t off = 0; off < size_;) {
+    FERRY_ASSIGN_OR_RETURN(size_t n, PreadFull(sink_->fd(), chunk, off, "reread blob"));
+    if (n == 0) break;
+    hasher->Update(std::span<const char>(chunk.data(), n));
+    off += n;
+  }
+  return hasher->Finish();
+}
+
+}  // namespace ferry::local

@@ -1,0 +1,115 @@
+// Bucket: the live state of one bucket directory, ROOT/<name>/ (see doc/LOCAL_STORE.md):
+// its index (one writer connection behind a GroupCommitter, a pool of reader connections),
+// its blob files, and the pins that keep blobs of open readers alive.
+//
+// Shared by the store and by every reader and writer working in it (shared_ptr), so a
+// bucket deleted or a store closed under them stays valid memory. Deletion is itself a group
+// committed mutation: once it has run, every later mutation fails with NoSuchBucket.
+// Thread-safe.
+#pragma once
+
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "core/clock.h"
+#include "store/blob_pins.h"
+#include "store/blob_store.h"
+#include "store/checkpointer.h"
+#include "store/db_pool.h"
+#include "store/group_commit.h"
+#include "store/local_store_options.h"
+
+namespace ferry::local {
+
+class Bucket final : public CheckpointTarget, public std::enable_shared_from_this<Bucket> {
+ public:
+  struct Env {
+    const Clock* clock;
+    LocalStoreOptions options;
+    std::weak_ptr<Checkpointer> checkpointer;
+  };
+
+  // Fills the empty directory dir with a new bucket's index and blob directories and makes
+  // them durable. The caller then renames dir into place.
+  static Status Create(const std::string& dir, int64_t created_ns, bool fsync);
+  // Opens the bucket in directory path (ROOT/<name>).
+  static Result<std::shared_ptr<Bucket>> Open(std::string name, std::string path, Env env);
+  ~Bucket() override;
+
+  const std::string& name() const { return name_; }
+  int64_t created_ns() const { return created_ns_; }
+  const Clock& clock() const { return *env_.clock; }
+  const LocalStoreOptions& options() const { return env_.options; }
+  BlobStore& blobs() { return *blobs_; }
+  BlobPins& pins() { return pins_; }
+
+  // Runs fn in a group-committed transaction on the writer connection; NoSuchBucket once the
+  // bucket is deleted. See GroupCommitter::Run.
+  Status Mutate(const GroupCommitter::Mutation& fn);
+  // A reader connection; NoSuchBucket once the bucket is deleted.
+  Result<DbPool::Lease> Reader();
+
+  // Marks the bucket deleted if it holds no objects and no uploads (BucketNotEmpty).
+  Status MarkDeleted();
+  // Undoes MarkDeleted when the directory could not be moved away.
+  void UnmarkDeleted() { deleted_ = false; }
+  bool deleted() const { return deleted_; }
+  // The directory now lives at trash_path (renamed there by DeleteBucket); it is removed
+  // when the last user of the bucket is gone.
+  void SetTrashPath(std::string trash_path) { trash_path_ = std::move(trash_path); }
+
+  // A commit failed in a way that may have left an unreferenced blob: the next start must
+  // sweep (the store keeps its unclean-shutdown marker).
+  void SetNeedsSweep() { needs_sweep_ = true; }
+  // True when a crash now could leave stray blobs (writers open, unlinks deferred, ...).
+  bool HasUnfinishedWork() const;
+
+  // Writers in flight, for HasUnfinishedWork.
+  void WriterStarted() { live_writers_++; }
+  void WriterDone() { live_writers_--; }
+
+  GroupCommitter::Stats commit_stats() const { return committer_->stats(); }
+  void RunCheckpoint() override;
+
+ private:
+  Bucket(std::string name, std::string path, Env env);
+  static int WalHook(void* arg, sqlite3* db, const char* name, int pages);
+
+  const std::string name_;
+  const std::string path_;
+  Env env_;
+  int64_t created_ns_ = 0;
+  UniqueFd dir_;
+  std::unique_ptr<BlobStore> blobs_;
+  BlobPins pins_;
+  std::unique_ptr<Db> writer_;
+  std::unique_ptr<GroupCommitter> committer_;
+  DbPool readers_;
+  std::unique_ptr<Db> checkpoint_db_;  // used only by the checkpointer thread
+  std::atomic<bool> checkpoint_requested_{false};
+  std::atomic<bool> deleted_{false};
+  std::atomic<bool> needs_sweep_{false};
+  std::atomic<int> live_writers_{0};
+  std::string trash_path_;  // absolute; empty unless deleted
+};
+
+// Keeps Bucket::WriterStarted/WriterDone balanced.
+class WriterToken {
+ public:
+  explicit WriterToken(std::shared_ptr<Bucket> bucket) : bucket_(std::move(bucket)) {
+    bucket_->WriterStarted();
+  }
+  ~WriterToken() { bucket_->WriterDone(); }
+  WriterToken(const WriterToken&) = delete;
+  WriterToken& operator=(const WriterToken&) = delete;
+  Bucket& operator*() const { return *bucket_; }
+  Bucket* operator->() const { return bucket_.get(); }
+  const std::shared_ptr<Bucket>& get() const { return bucket_; }
+
+ private:
+  std::shared_ptr<Bucket> bucket_;
+};
+
+}  // namespace ferry::local

@@ -1,0 +1,206 @@
+// Schema and object statements of a bucket index. Upload and part statements are in
+// upload_index.cc.
+#include "store/bucket_index.h"
+
+namespace ferry::local::index {
+namespace {
+
+constexpr const char* kSchema = R"sql(
+CREATE TABLE bucket(name TEXT PRIMARY KEY, value ANY) WITHOUT ROWID;
+CREATE TABLE objects(
+  key BLOB PRIMARY KEY,
+  size INTEGER NOT NULL,
+  etag TEXT NOT NULL,
+  mtime_ns INTEGER NOT NULL,
+  storage_class TEXT NOT NULL,
+  parts_count INTEGER NOT NULL,
+  meta TEXT NOT NULL,
+  inline_id INTEGER,
+  segments BLOB
+) WITHOUT ROWID;
+CREATE TABLE inline_data(id INTEGER PRIMARY KEY, bytes BLOB NOT NULL);
+CREATE TABLE uploads(
+  upload_id TEXT PRIMARY KEY,
+  key BLOB NOT NULL,
+  initiated_ns INTEGER NOT NULL,
+  storage_class TEXT NOT NULL,
+  checksum_algorithm TEXT NOT NULL,
+  meta TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX uploads_by_key ON uploads(key, upload_id);
+CREATE TABLE parts(
+  upload_id TEXT NOT NULL,
+  part_number INTEGER NOT NULL,
+  size INTEGER NOT NULL,
+  etag TEXT NOT NULL,
+  mtime_ns INTEGER NOT NULL,
+  checksum TEXT NOT NULL,
+  blob BLOB NOT NULL,
+  PRIMARY KEY(upload_id, part_number)
+) WITHOUT ROWID;
+)sql";
+
+Status AppendSegments(std::string_view raw, std::vector<BlobId>* out) {
+  if (raw.empty()) return Status::OK();
+  FERRY_ASSIGN_OR_RETURN(auto segments, DecodeSegments(raw));
+  for (const auto& s : segments) out->push_back(s.blob);
+  return Status::OK();
+}
+
+}  // namespace
+
+Status Configure(Db& db, bool writer, bool fsync) {
+  // Every connection gets the synchronous level: the last one to close checkpoints the WAL.
+  std::string pragmas = fsync ? "PRAGMA synchronous=FULL;" : "PRAGMA synchronous=OFF;";
+  pragmas += "PRAGMA busy_timeout=10000; PRAGMA temp_store=MEMORY; PRAGMA journal_mode=WAL;";
+  if (writer) {
+    // Checkpoints run on a background thread (Checkpointer), never inside a commit.
+    pragmas += "PRAGMA wal_autocheckpoint=0; PRAGMA cache_size=-32768;";
+    pragmas += "PRAGMA journal_size_limit=67108864;";
+  } else {
+    pragmas += "PRAGMA cache_size=-8192; PRAGMA mmap_size=268435456;";
+  }
+  return db.Exec(pragmas);
+}
+
+Status CreateSchema(Db& db, int64_t created_ns) {
+  FERRY_RETURN_IF_ERROR(db.Exec("BEGIN"));
+  Status s = db.Exec(kSchema);
+  if (s.ok()) {
+    auto stmt = db.Prepare("INSERT INTO bucket(name, value) VALUES('created_ns', ?1)");
+    s = stmt.ok() ? stmt->Bind(1, created_ns).Run() : stmt.status();
+  }
+  if (s.ok()) s = db.Exec("PRAGMA user_version=" + std::to_string(kSchemaVersion) + "; COMMIT");
+  if (!s.ok()) (void)db.Exec("ROLLBACK");
+  return s;
+}
+
+Result<int64_t> ReadSchema(Db& db) {
+  FERRY_ASSIGN_OR_RETURN(int64_t version, db.QueryInt("PRAGMA user_version"));
+  if (version != kSchemaVersion) {
+    return Status::NotImplemented(db.path() + ": index format version " + std::to_string(version) +
+                                  ", this build reads " + std::to_string(kSchemaVersion))
+        .WithS3Code("InternalError", 500);
+  }
+  return db.QueryInt("SELECT value FROM bucket WHERE name = 'created_ns'");
+}
+
+Result<std::optional<ObjectRow>> GetObject(Db& db, std::string_view key,
+                                           std::string* inline_bytes) {
+  static constexpr std::string_view kMeta =
+      "SELECT size, etag, mtime_ns, storage_class, parts_count, meta, inline_id, segments "
+      "FROM objects WHERE key = ?1";
+  static constexpr std::string_view kWithData =
+      "SELECT o.size, o.etag, o.mtime_ns, o.storage_class, o.parts_count, o.meta, o.inline_id, "
+      "o.segments, d.bytes FROM objects o LEFT JOIN inline_data d ON d.id = o.inline_id "
+      "WHERE o.key = ?1";
+  FERRY_ASSIGN_OR_RETURN(Stmt stmt, db.Prepare(inline_bytes ? kWithData : kMeta));
+  stmt.BindBlob(1, key);
+  FERRY_ASSIGN_OR_RETURN(bool found, stmt.Step());
+  if (!found) return std::optional<ObjectRow>();
+  ObjectRow row;
+  ObjectMeta& m = row.meta;
+  m.key.assign(key);
+  m.size = static_cast<uint64_t>(stmt.Int(0));
+  m.etag.assign(stmt.Text(1));
+  m.last_modified_ns = stmt.Int(2);
+  m.parts_count = static_cast<int>(stmt.Int(4));
+  FERRY_RETURN_IF_ERROR(DecodeMetaJson(stmt.Text(5), &m.headers, &m.checksum));
+  m.headers.storage_class.assign(stmt.Text(3));
+  if (!stmt.IsNull(6)) row.inline_id = stmt.Int(6);
+  if (!stmt.IsNull(7)) {
+    FERRY_ASSIGN_OR_RETURN(row.segments, DecodeSegments(stmt.Blob(7)));
+    if (m.parts_count > 0) {
+      for (const auto& s : row.segments) m.part_sizes.push_back(s.size);
+    }
+  }
+  if (inline_bytes != nullptr) inline_bytes->assign(stmt.Blob(8));
+  return std::optional<ObjectRow>(std::move(row));
+}
+
+Status DeleteObject(Db& db, std::string_view key, std::vector<BlobId>* dropped) {
+  {
+    FERRY_ASSIGN_OR_RETURN(Stmt old,
+                           db.Prepare("SELECT inline_id, segments FROM objects WHERE key = ?1"));
+    old.BindBlob(1, key);
+    FERRY_ASSIGN_OR_RETURN(bool found, old.Step());
+    if (!found) return Status::OK();
+    if (!old.IsNull(0)) {
+      FERRY_ASSIGN_OR_RETURN(Stmt del, db.Prepare("DELETE FROM inline_data WHERE id = ?1"));
+      FERRY_RETURN_IF_ERROR(del.Bind(1, old.Int(0)).Run());
+    }
+    FERRY_RETURN_IF_ERROR(AppendSegments(old.Blob(1), dropped));
+  }
+  FERRY_ASSIGN_OR_RETURN(Stmt del, db.Prepare("DELETE FROM objects WHERE key = ?1"));
+  return del.BindBlob(1, key).Run();
+}
+
+Status PutObject(Db& db, const ObjectRow& row, std::string_view inline_bytes,
+                 std::vector<BlobId>* dropped) {
+  const ObjectMeta& m = row.meta;
+  FERRY_RETURN_IF_ERROR(DeleteObject(db, m.key, dropped));
+  std::optional<int64_t> inline_id;
+  if (row.segments.empty() && !inline_bytes.empty()) {
+    FERRY_ASSIGN_OR_RETURN(Stmt ins, db.Prepare("INSERT INTO inline_data(bytes) VALUES(?1)"));
+    FERRY_RETURN_IF_ERROR(ins.BindBlob(1, inline_bytes).Run());
+    inline_id = sqlite3_last_insert_rowid(db.raw());
+  }
+  FERRY_ASSIGN_OR_RETURN(Stmt put,
+                         db.Prepare("INSERT INTO objects(key, size, etag, mtime_ns, storage_class, "
+                                    "parts_count, meta, inline_id, segments) "
+                                    "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"));
+  std::string meta = EncodeMetaJson(m.headers, m.checksum);
+  std::string segments = EncodeSegments(row.segments);
+  put.BindBlob(1, m.key)
+      .Bind(2, static_cast<int64_t>(m.size))
+      .BindText(3, m.etag)
+      .Bind(4, m.last_modified_ns)
+      .BindText(5, m.headers.storage_class)
+      .Bind(6, m.parts_count)
+      .BindText(7, meta);
+  if (inline_id) {
+    put.Bind(8, *inline_id);
+  } else {
+    put.BindNull(8);
+  }
+  if (row.segments.empty()) {
+    put.BindNull(9);
+  } else {
+    put.BindBlob(9, segments);
+  }
+  return put.Run();
+}
+
+Result<bool> HasObjects(Db& db) {
+  FERRY_ASSIGN_OR_RETURN(Stmt stmt, db.Prepare("SELECT 1 FROM objects LIMIT 1"));
+  return stmt.Step();
+}
+
+Status ObjectCursor::Seek(std::string_view lower) {
+  stmt_.reset();
+  lower_.assign(lower);
+  FERRY_ASSIGN_OR_RETURN(
+      Stmt stmt, db_->Prepare("SELECT key, size, etag, mtime_ns, storage_class, parts_count "
+                              "FROM objects WHERE key >= ?1 ORDER BY key"));
+  stmt_.emplace(std::move(stmt));
+  stmt_->BindBlob(1, lower_);
+  return Load();
+}
+
+Status ObjectCursor::Next() {
+  return Load();
+}
+
+Status ObjectCursor::Load() {
+  FERRY_ASSIGN_OR_RETURN(valid_, stmt_->Step());
+  if (!valid_) return Status::OK();
+  meta_.key.assign(stmt_->Blob(0));
+  meta_.size = static_cast<uint64_t>(stmt_->Int(1));
+  meta_.etag.assign(stmt_->Text(2));
+  meta_.last_modified_ns = stmt_->Int(3);
+  meta_.headers.storage_class.assign(stmt_->Text(4));
+  meta_.parts_count = static_cast<int>(stmt_->Int(5));
+  return Status::OK();
+}
+
+}  // namespace ferry::local::index

@@ -1,0 +1,111 @@
+// BucketIndex: the SQLite schema of a bucket's index.db and every statement run against it.
+//
+// One database per bucket (WAL mode). Keys are stored as BLOBs, so SQLite orders them with
+// memcmp: UTF-8 byte order, which is the order S3 lists in, and any byte is allowed. The
+// objects table is clustered by key (WITHOUT ROWID) and holds only small columns; inline
+// bodies live in inline_data so that listing scans stay dense. See doc/LOCAL_STORE.md.
+//
+// These are free functions over a Db: the caller chooses the connection (the group commit
+// writer for mutations, a pooled reader otherwise) and the transaction. Thread-compatible.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "ferry/object_store.h"
+#include "store/listing.h"
+#include "store/object_row.h"
+#include "store/sqlite_db.h"
+
+namespace ferry::local::index {
+
+inline constexpr int kSchemaVersion = 1;
+
+// Pragmas for a connection: the writer (and checkpointer) or a pooled reader.
+Status Configure(Db& db, bool writer, bool fsync);
+// Creates the tables of a new bucket.
+Status CreateSchema(Db& db, int64_t created_ns);
+// Checks the schema version; returns the bucket's creation time.
+Result<int64_t> ReadSchema(Db& db);
+
+// ---- objects ----
+// The row for key, or nullopt. When inline_bytes is set and the body is inline, fills it.
+Result<std::optional<ObjectRow>> GetObject(Db& db, std::string_view key, std::string* inline_bytes);
+// Inserts or replaces the row for row.meta.key (with inline_bytes when row has no segments).
+// Appends the blobs of the replaced version to dropped.
+Status PutObject(Db& db, const ObjectRow& row, std::string_view inline_bytes,
+                 std::vector<BlobId>* dropped);
+// Deletes key's row and inline data; appends its blobs to dropped. OK when missing.
+Status DeleteObject(Db& db, std::string_view key, std::vector<BlobId>* dropped);
+Result<bool> HasObjects(Db& db);
+
+// A cursor over objects in key order; meta() has key, size, etag, last-modified and
+// storage class. Uses one prepared statement of db until destroyed.
+class ObjectCursor final : public SortedCursor {
+ public:
+  explicit ObjectCursor(Db* db) : db_(db) {}
+  Status Seek(std::string_view lower) override;
+  Status Next() override;
+  bool Valid() const override { return valid_; }
+  std::string_view key() const override { return meta_.key; }
+  const ObjectMeta& meta() const { return meta_; }
+
+ private:
+  Status Load();
+  Db* db_;
+  std::optional<Stmt> stmt_;
+  std::string lower_;
+  bool valid_ = false;
+  ObjectMeta meta_;
+};
+
+// ---- multipart uploads ----
+struct UploadRow {
+  MultipartUploadInfo info;
+  ObjectHeaders headers;  // without storage_class (in info)
+  ChecksumAlgorithm checksum_algorithm = ChecksumAlgorithm::kNone;
+};
+struct PartRow {
+  PartInfo info;
+  BlobId blob;
+};
+
+Status InsertUpload(Db& db, const UploadRow& upload);
+Result<std::optional<UploadRow>> GetUpload(Db& db, std::string_view upload_id);
+// Deletes the upload and its parts; appends the parts' blobs to dropped.
+Status DeleteUpload(Db& db, std::string_view upload_id, std::vector<BlobId>* dropped);
+Result<bool> HasUploads(Db& db);
+
+// Inserts or replaces a part; appends the replaced part's blob to dropped.
+Status PutPart(Db& db, std::string_view upload_id, const PartRow& part,
+               std::vector<BlobId>* dropped);
+// Parts with number > after, ascending, at most limit (limit < 0: all).
+Result<std::vector<PartRow>> ListParts(Db& db, std::string_view upload_id, int after, int limit);
+
+// A cursor over uploads ordered by (key, upload id).
+class UploadCursor final : public SortedCursor {
+ public:
+  explicit UploadCursor(Db* db) : db_(db) {}
+  Status Seek(std::string_view lower) override;
+  // Positions at the first upload after (key, upload_id).
+  Status SeekAfter(std::string_view key, std::string_view upload_id);
+  Status Next() override;
+  bool Valid() const override { return valid_; }
+  std::string_view key() const override { return info_.key; }
+  const MultipartUploadInfo& info() const { return info_; }
+
+ private:
+  Status Load();
+  Db* db_;
+  std::optional<Stmt> stmt_;
+  std::string bound_key_, bound_id_;
+  bool valid_ = false;
+  MultipartUploadInfo info_;
+};
+
+// ---- recovery ----
+// Every blob referenced by an object or a part.
+Result<std::vector<BlobId>> ReferencedBlobs(Db& db);
+
+}  // namespace ferry::local::index

@@ -1,0 +1,87 @@
+#include "store/group_commit.h"
+
+#include <exception>
+#include <vector>
+
+namespace ferry::local {
+
+Status GroupCommitter::Run(const Mutation& mutation) {
+  Waiter w;
+  w.mutation = &mutation;
+  std::unique_lock l(mu_);
+  queue_.push_back(&w);
+  while (!w.done && queue_.front() != &w) w.cv.wait(l);
+  if (w.done) return w.status;
+
+  // Leader: take the queue as it is now; later arrivals form the next batch.
+  size_t n = std::min(queue_.size(), static_cast<size_t>(max_batch_));
+  std::vector<Waiter*> batch(queue_.begin(), queue_.begin() + static_cast<ptrdiff_t>(n));
+  l.unlock();
+  Execute(batch.data(), n);
+  l.lock();
+  for (size_t i = 0; i < n; ++i) {
+    queue_.pop_front();
+    batch[i]->done = true;
+    if (batch[i] != &w) batch[i]->cv.notify_one();
+  }
+  if (!queue_.empty()) queue_.front()->cv.notify_one();
+  return w.status;
+}
+
+Status GroupCommitter::RunOne(Db& db, const Mutation& m) {
+  try {
+    return m(db);
+  } catch (const std::exception& e) {
+    return Status::Internal(std::string("index mutation threw: ") + e.what());
+  } catch (...) {
+    return Status::Internal("index mutation threw");
+  }
+}
+
+void GroupCommitter::Execute(Waiter* const* batch, size_t n) {
+  Db& db = *db_;
+  Status begin = db.Exec("BEGIN IMMEDIATE");
+  if (!begin.ok()) {
+    for (size_t i = 0; i < n; ++i) batch[i]->status = begin;
+    return;
+  }
+  bool any_ok = false;
+  for (size_t i = 0; i < n; ++i) {
+    Waiter* w = batch[i];
+    if (n == 1) {
+      w->status = RunOne(db, *w->mutation);
+    } else {
+      // Each mutation in its own savepoint so that a failing one leaves no trace.
+      Status s = db.Exec("SAVEPOINT m");
+      if (!s.ok()) {
+        w->status = s;
+        continue;
+      }
+      s = RunOne(db, *w->mutation);
+      Status end = s.ok() ? db.Exec("RELEASE m") : db.Exec("ROLLBACK TO m; RELEASE m");
+      if (!end.ok()) {
+        // The transaction may hold part of a failed mutation: give it up entirely.
+        (void)db.Exec("ROLLBACK");
+        for (size_t k = 0; k < n; ++k) batch[k]->status = end;
+        return;
+      }
+      w->status = s;
+    }
+    any_ok = any_ok || w->status.ok();
+  }
+  mutations_.fetch_add(n, std::memory_order_relaxed);
+  if (!any_ok) {
+    (void)db.Exec("ROLLBACK");
+    return;
+  }
+  Status commit = db.Exec("COMMIT");
+  commits_.fetch_add(1, std::memory_order_relaxed);
+  if (!commit.ok()) {
+    (void)db.Exec("ROLLBACK");
+    for (size_t i = 0; i < n; ++i) {
+      if (batch[i]->status.ok()) batch[i]->status = commit;
+    }
+  }
+}
+
+}  // namespace ferry::local

@@ -1,0 +1,158 @@
+#include "store/local_reader.h"
+
+#include <algorithm>
+
+#include "s3/errors.h"
+#include "store/bucket_index.h"
+
+namespace ferry::local {
+namespace {
+
+constexpr size_t kMaxCachedFds = 16;  // unexported descriptors ReadAt keeps open
+
+std::vector<BlobId> BlobsOf(const std::vector<Segment>& segments) {
+  std::vector<BlobId> out;
+  out.reserve(segments.size());
+  for (const auto& s : segments) out.push_back(s.blob);
+  return out;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<ObjectReader>> OpenLocalReader(std::shared_ptr<Bucket> bucket,
+                                                      std::string_view key) {
+  // Pin the key before the lookup: a commit that drops the version we find defers its
+  // unlinks until our blob pins are in place (see blob_pins.h).
+  bucket->pins().PinKey(key);
+  std::optional<ObjectRow> row;
+  std::string body;
+  {
+    auto db = bucket->Reader();
+    if (!db.ok()) {
+      bucket->pins().UnpinKey(key);
+      return db.status();
+    }
+    auto found = index::GetObject(**db, key, &body);
+    if (!found.ok()) {
+      bucket->pins().UnpinKey(key);
+      return found.status();
+    }
+    row = std::move(found).value();
+  }
+  if (!row) {
+    bucket->pins().UnpinKey(key);
+    return s3err::NoSuchKey(bucket->name(), key);
+  }
+  if (row->segments.empty()) {
+    bucket->pins().UnpinKey(key);
+    return std::unique_ptr<ObjectReader>(new LocalReader(std::move(row->meta), std::move(body)));
+  }
+  bucket->pins().PinBlobsAndUnpinKey(key, BlobsOf(row->segments));
+  return std::unique_ptr<ObjectReader>(
+      new LocalReader(std::move(bucket), std::move(row->meta), std::move(row->segments)));
+}
+
+LocalReader::LocalReader(ObjectMeta meta, std::string body)
+    : meta_(std::move(meta)), body_(std::move(body)) {}
+
+LocalReader::LocalReader(std::shared_ptr<Bucket> bucket, ObjectMeta meta,
+                         std::vector<Segment> segments)
+    : bucket_(std::move(bucket)), meta_(std::move(meta)) {
+  uint64_t start = 0;
+  pieces_.reserve(segments.size());
+  for (auto& s : segments) {
+    pieces_.push_back(Piece{s, start, UniqueFd(), false});
+    start += s.size;
+  }
+}
+
+LocalReader::~LocalReader() {
+  if (bucket_ == nullptr) return;
+  std::vector<BlobId> blobs;
+  blobs.reserve(pieces_.size());
+  for (auto& p : pieces_) {
+    p.fd.Reset();
+    blobs.push_back(p.segment.blob);
+  }
+  bucket_->pins().UnpinBlobs(blobs);
+}
+
+size_t LocalReader::PieceAt(uint64_t offset) const {
+  auto it = std::upper_bound(pieces_.begin(), pieces_.end(), offset,
+                             [](uint64_t off, const Piece& p) { return off < p.start; });
+  return static_cast<size_t>(it - pieces_.begin()) - 1;
+}
+
+Result<int> LocalReader::Fd(size_t i) {
+  Piece& p = pieces_[i];
+  if (p.fd.valid()) return p.fd.get();
+  if (open_fds_ >= kMaxCachedFds) {
+    for (auto& other : pieces_) {
+      if (other.fd.valid() && !other.exported) {
+        other.fd.Reset();
+        --open_fds_;
+      }
+    }
+  }
+  FERRY_ASSIGN_OR_RETURN(p.fd, bucket_->blobs().OpenForRead(p.segment.blob));
+  ++open_fds_;
+  return p.fd.get();
+}
+
+Result<size_t> LocalReader::ReadAt(uint64_t offset, std::span<char> out) {
+  if (offset >= meta_.size || out.empty()) return size_t{0};
+  size_t want = static_cast<size_t>(std::min<uint64_t>(out.size(), meta_.size - offset));
+  if (pieces_.empty()) {
+    std::copy_n(body_.data() + offset, want, out.data());
+    return want;
+  }
+  size_t done = 0;
+  for (size_t i = PieceAt(offset); done < want && i < pieces_.size(); ++i) {
+    const Piece& p = pieces_[i];
+    uint64_t in_piece = offset + done - p.start;
+    size_t n = static_cast<size_t>(std::min<uint64_t>(want - done, p.segment.size - in_piece));
+    if (n == 0) continue;
+    FERRY_ASSIGN_OR_RETURN(int fd, Fd(i));
+    FERRY_ASSIGN_OR_RETURN(size_t got, PreadFull(fd, out.subspan(done, n), in_piece,
+                                                 "read blob " + p.segment.blob.Hex()));
+    if (got != n) {
+      return Status::Corruption("blob " + p.segment.blob.Hex() + " of " + meta_.key +
+                                " is shorter than recorded")
+          .WithS3Code("InternalError", 500);
+    }
+    done += n;
+  }
+  return done;
+}
+
+std::vector<ObjectReader::Extent> LocalReader::Extents(uint64_t offset, uint64_t length) {
+  std::vector<Extent> out;
+  if (offset >= meta_.size || length == 0) return out;
+  length = std::min(length, meta_.size - offset);
+  if (pieces_.empty()) {
+    Extent e;
+    e.bytes = std::string_view(body_).substr(offset, length);
+    e.length = length;
+    out.push_back(e);
+    return out;
+  }
+  uint64_t end = offset + length;
+  for (size_t i = PieceAt(offset); offset < end && i < pieces_.size(); ++i) {
+    Piece& p = pieces_[i];
+    uint64_t in_piece = offset - p.start;
+    uint64_t n = std::min(end - offset, p.segment.size - in_piece);
+    if (n == 0) continue;
+    auto fd = Fd(i);
+    if (!fd.ok()) return {};  // the caller falls back to ReadAt, which reports the error
+    p.exported = true;
+    Extent e;
+    e.fd = *fd;
+    e.file_offset = in_piece;
+    e.length = n;
+    out.push_back(e);
+    offset += n;
+  }
+  return out;
+}
+
+}  // namespace ferry::local

@@ -1,0 +1,326 @@
+// LocalStore basics: buckets, put/get/head/overwrite/delete, inline and blob bodies, ranged
+// reads and extents, odd keys, digests and conditions.
+#include "store/local_store.h"
+
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <filesystem>
+
+#include "core/checksum.h"
+#include "store/store_test_util.h"
+
+namespace ferry {
+namespace {
+
+using testing::Bytes;
+using testing::Md5Hex;
+using testing::Put;
+using testing::ReadAll;
+using testing::StoreFixture;
+
+size_t CountBlobFiles(const std::string& bucket_dir) {
+  size_t n = 0;
+  for (const auto& e : std::filesystem::recursive_directory_iterator(bucket_dir + "/blobs")) {
+    if (e.is_regular_file()) ++n;
+  }
+  return n;
+}
+
+TEST(LocalStore, Buckets) {
+  StoreFixture f;
+  auto& s = *f.store;
+  EXPECT_EQ(s.CreateBucket("bkt").s3_code(), "BucketAlreadyOwnedByYou");
+  EXPECT_EQ(s.CreateBucket("Bad_Name").s3_code(), "InvalidBucketName");
+  EXPECT_EQ(s.CreateBucket(".ferry").s3_code(), "InvalidBucketName");
+  ASSERT_TRUE(s.CreateBucket("alpha").ok());
+  ASSERT_TRUE(s.CreateBucket("zeta.z").ok());
+  auto list = s.ListBuckets();
+  ASSERT_TRUE(list.ok());
+  ASSERT_EQ(list->size(), 3u);
+  EXPECT_EQ((*list)[0].name, "alpha");
+  EXPECT_EQ((*list)[1].name, "bkt");
+  EXPECT_EQ((*list)[2].name, "zeta.z");
+  EXPECT_GT((*list)[0].created_ns, 0);
+  EXPECT_TRUE(s.HeadBucket("alpha").ok());
+  EXPECT_EQ(s.HeadBucket("nope-nope").status().s3_code(), "NoSuchBucket");
+
+  ASSERT_TRUE(Put(s, "alpha", "k", "v").ok());
+  EXPECT_EQ(s.DeleteBucket("alpha").s3_code(), "BucketNotEmpty");
+  auto up = s.CreateMultipartUpload({"zeta.z", "k"});
+  ASSERT_TRUE(up.ok());
+  EXPECT_EQ(s.DeleteBucket("zeta.z").s3_code(), "BucketNotEmpty");
+  ASSERT_TRUE(s.AbortMultipartUpload("zeta.z", "k", up->upload_id).ok());
+  EXPECT_TRUE(s.DeleteBucket("zeta.z").ok());
+  EXPECT_EQ(s.DeleteBucket("zeta.z").s3_code(), "NoSuchBucket");
+  EXPECT_EQ(Put(s, "zeta.z", "k", "v").status().s3_code(), "NoSuchBucket");
+  ASSERT_TRUE(s.DeleteObject("alpha", "k").ok());
+  EXPECT_TRUE(s.DeleteBucket("alpha").ok());
+  EXPECT_FALSE(std::filesystem::exists(f.dir.path() + "/root/alpha"));
+
+  // A bucket can be created again right away, empty, and everything survives a reopen.
+  ASSERT_TRUE(s.CreateBucket("alpha").ok());
+  EXPECT_EQ(s.HeadObject("alpha", "k").status().s3_code(), "NoSuchKey");
+  ASSERT_TRUE(Put(s, "alpha", "k2", "v2").ok());
+  f.Reopen();
+  EXPECT_EQ(f.store->ListBuckets()->size(), 2u);
+  EXPECT_EQ(*ReadAll(*f.store, "alpha", "k2"), "v2");
+}
+
+TEST(LocalStore, SecondStoreOnSameRootIsRefused) {
+  StoreFixture f;
+  auto second = LocalStore::Open(f.dir.path() + "/root", SystemClock(), testing::FastOptions());
+  EXPECT_FALSE(second.ok());
+}
+
+TEST(LocalStore, PutGetHeadOverwriteDelete) {
+  StoreFixture f;
+  auto& s = *f.store;
+  PutObjectRequest req;
+  req.headers.content_type = "text/plain";
+  req.headers.cache_control = "max-age=10";
+  req.headers.user_metadata = {{"file-mtime", "1700000000123456789ns"}, {"x", "y z"}};
+  req.headers.storage_class = "STANDARD_IA";
+  auto meta = Put(s, "bkt", "dir/file.txt", "hello world", req);
+  ASSERT_TRUE(meta.ok()) << meta.status().ToString();
+  EXPECT_EQ(meta->etag, Md5Hex("hello world"));
+  EXPECT_EQ(meta->size, 11u);
+
+  auto head = s.HeadObject("bkt", "dir/file.txt");
+  ASSERT_TRUE(head.ok());
+  EXPECT_EQ(head->etag, meta->etag);
+  EXPECT_EQ(head->last_modified_ns, meta->last_modified_ns);
+  EXPECT_EQ(head->headers.content_type, "text/plain");
+  EXPECT_EQ(head->headers.cache_control, "max-age=10");
+  EXPECT_EQ(head->headers.user_metadata, req.headers.user_metadata);
+  EXPECT_EQ(head->headers.storage_class, "STANDARD_IA");
+  EXPECT_EQ(head->parts_count, 0);
+  EXPECT_EQ(*ReadAll(s, "bkt", "dir/file.txt"), "hello world");
+
+  ASSERT_TRUE(Put(s, "bkt", "dir/file.txt", "v2").ok());
+  EXPECT_EQ(*ReadAll(s, "bkt", "dir/file.txt"), "v2");
+  EXPECT_TRUE(s.HeadObject("bkt", "dir/file.txt")->headers.content_type.empty());
+
+  ASSERT_TRUE(s.DeleteObject("bkt", "dir/file.txt").ok());
+  EXPECT_EQ(s.HeadObject("bkt", "dir/file.txt").status().s3_code(), "NoSuchKey");
+  EXPECT_EQ(s.OpenObject("bkt", "dir/file.txt").status().s3_code(), "NoSuchKey");
+  EXPECT_TRUE(s.DeleteObject("bkt", "dir/file.txt").ok());  // missing is fine
+  EXPECT_EQ(s.DeleteObject("nobucket", "k").s3_code(), "NoSuchBucket");
+
+  ASSERT_TRUE(Put(s, "bkt", "empty", "").ok());
+  EXPECT_EQ(*ReadAll(s, "bkt", "empty"), "");
+  EXPECT_EQ(s.HeadObject("bkt", "empty")->etag, Md5Hex(""));
+}
+
+TEST(LocalStore, InlineAndBlobBoundary) {
+  LocalStoreOptions o = testing::FastOptions();
+  o.inline_threshold = 4096;
+  StoreFixture f(o);
+  auto& s = *f.store;
+  std::string bucket_dir = f.dir.path() + "/root/bkt";
+  for (size_t n : {size_t{4095}, size_t{4096}}) {
+    ASSERT_TRUE(Put(s, "bkt", "k" + std::to_string(n), Bytes(n, n)).ok());
+  }
+  EXPECT_EQ(CountBlobFiles(bucket_dir), 0u);
+  for (size_t n : {size_t{4097}, size_t{1 << 20}, size_t{3 << 20}}) {
+    ASSERT_TRUE(Put(s, "bkt", "k" + std::to_string(n), Bytes(n, n)).ok());
+  }
+  EXPECT_EQ(CountBlobFiles(bucket_dir), 3u);
+  for (size_t n : {size_t{4095}, size_t{4096}, size_t{4097}, size_t{1 << 20}, size_t{3 << 20}}) {
+    auto body = ReadAll(s, "bkt", "k" + std::to_string(n));
+    ASSERT_TRUE(body.ok());
+    EXPECT_TRUE(*body == Bytes(n, n)) << n;
+  }
+  // Overwriting and deleting blob objects unlinks their blobs.
+  ASSERT_TRUE(Put(s, "bkt", "k4097", "small now").ok());
+  ASSERT_TRUE(s.DeleteObject("bkt", "k1048576").ok());
+  EXPECT_EQ(CountBlobFiles(bucket_dir), 1u);
+  // Declared size above the threshold goes straight to a blob.
+  PutObjectRequest req;
+  req.size = 5000;
+  ASSERT_TRUE(Put(s, "bkt", "sized", Bytes(5000, 1), req).ok());
+  EXPECT_EQ(CountBlobFiles(bucket_dir), 2u);
+}
+
+TEST(LocalStore, RangedReadsAndExtents) {
+  LocalStoreOptions o = testing::FastOptions();
+  o.inline_threshold = 1000;
+  StoreFixture f(o);
+  auto& s = *f.store;
+  std::string small = Bytes(900, 1), big = Bytes(100000, 2);
+  ASSERT_TRUE(Put(s, "bkt", "small", small).ok());
+  ASSERT_TRUE(Put(s, "bkt", "big", big).ok());
+  for (auto [key, body] : {std::pair{"small", &small}, std::pair{"big", &big}}) {
+    auto r = s.OpenObject("bkt", key);
+    ASSERT_TRUE(r.ok());
+    auto& reader = **r;
+    EXPECT_EQ(reader.meta().size, body->size());
+    std::string buf(300, '\0');
+    auto n = reader.ReadAt(100, buf);
+    ASSERT_TRUE(n.ok());
+    EXPECT_EQ(*n, 300u);
+    EXPECT_EQ(buf, body->substr(100, 300));
+    n = reader.ReadAt(body->size() - 10, buf);
+    EXPECT_EQ(*n, 10u);
+    EXPECT_EQ(buf.substr(0, 10), body->substr(body->size() - 10));
+    EXPECT_EQ(*reader.ReadAt(body->size(), buf), 0u);
+    EXPECT_EQ(*reader.ReadAt(body->size() + 5, buf), 0u);
+
+    auto extents = reader.Extents(50, 700);
+    std::string assembled;
+    for (const auto& e : extents) {
+      if (e.fd < 0) {
+        assembled += e.bytes;
+      } else {
+        std::string part(e.length, '\0');
+        ASSERT_EQ(pread(e.fd, part.data(), e.length, static_cast<off_t>(e.file_offset)),
+                  static_cast<ssize_t>(e.length));
+        assembled += part;
+      }
+    }
+    EXPECT_EQ(assembled, body->substr(50, 700)) << key;
+    EXPECT_TRUE(reader.Extents(body->size(), 10).empty());
+  }
+}
+
+TEST(LocalStore, OddKeys) {
+  StoreFixture f;
+  auto& s = *f.store;
+  std::vector<std::string> keys = {"a",
+                                   "a/",
+                                   "a/b",
+                                   "a//b",
+                                   "..",
+                                   "../x",
+                                   "//",
+                                   "/lead",
+                                   "sp ace",
+                                   "plus+%2F",
+                                   "ünï/cødé 🙂",
+                                   "trail/",
+                                   std::string(1024, 'k'),
+                                   std::string("nul\0byte", 8)};
+  for (const auto& k : keys) ASSERT_TRUE(Put(s, "bkt", k, "body:" + k).ok()) << k;
+  for (const auto& k : keys) EXPECT_EQ(*ReadAll(s, "bkt", k), "body:" + k) << k;
+  EXPECT_EQ(Put(s, "bkt", std::string(1025, 'k'), "x").status().s3_code(), "KeyTooLongError");
+  EXPECT_EQ(Put(s, "bkt", "", "x").status().s3_code(), "InvalidArgument");
+  EXPECT_EQ(Put(s, "bkt", "bad\xff", "x").status().s3_code(), "InvalidArgument");
+  // Nothing was created outside the bucket directory.
+  for (const auto& e : std::filesystem::directory_iterator(f.dir.path() + "/root")) {
+    std::string name = e.path().filename();
+    EXPECT_TRUE(name == ".ferry" || name == "bkt") << name;
+  }
+  auto page = s.ListObjects({"bkt", "a", "/", "", 1000});
+  ASSERT_TRUE(page.ok());
+  ASSERT_EQ(page->objects.size(), 1u);
+  EXPECT_EQ(page->objects[0].key, "a");
+  EXPECT_EQ(page->common_prefixes, std::vector<std::string>{"a/"});
+}
+
+TEST(LocalStore, DigestsAreVerifiedAndNothingStoredOnMismatch) {
+  StoreFixture f;
+  auto& s = *f.store;
+  std::string body = Bytes(300000, 5);
+  PutObjectRequest req;
+  req.content_md5 = Base64Encode(Digest(DigestKind::kMd5, "other"));
+  EXPECT_EQ(Put(s, "bkt", "k", body, req).status().s3_code(), "BadDigest");
+  req.content_md5 = "!!notbase64";
+  EXPECT_EQ(Put(s, "bkt", "k", body, req).status().s3_code(), "InvalidDigest");
+  req.content_md5 = Base64Encode(Digest(DigestKind::kMd5, body));
+  ASSERT_TRUE(Put(s, "bkt", "ok", body, req).ok());
+
+  PutObjectRequest c;
+  c.checksum =
+      ObjectChecksum{ChecksumAlgorithm::kCrc32c, Base64Encode(Digest(DigestKind::kCrc32c, "x"))};
+  Status bad = Put(s, "bkt", "k", body, c).status();
+  EXPECT_EQ(bad.s3_code(), "BadDigest");
+  EXPECT_EQ(bad.message(), "The CRC32C you specified did not match the calculated checksum.");
+  EXPECT_EQ(s.HeadObject("bkt", "k").status().s3_code(), "NoSuchKey");
+  EXPECT_EQ(CountBlobFiles(f.dir.path() + "/root/bkt"), 1u);  // only "ok"
+
+  c.checksum->value = Base64Encode(Digest(DigestKind::kCrc32c, body));
+  auto meta = Put(s, "bkt", "k", body, c);
+  ASSERT_TRUE(meta.ok());
+  ASSERT_TRUE(meta->checksum.has_value());
+  EXPECT_EQ(meta->checksum->value, c.checksum->value);
+  EXPECT_EQ(s.HeadObject("bkt", "k")->checksum->algorithm, ChecksumAlgorithm::kCrc32c);
+
+  // Algorithm only: computed and stored.
+  PutObjectRequest alg;
+  alg.checksum = ObjectChecksum{ChecksumAlgorithm::kSha256, ""};
+  meta = Put(s, "bkt", "sha", "abc", alg);
+  ASSERT_TRUE(meta.ok());
+  EXPECT_EQ(meta->checksum->value, Base64Encode(Digest(DigestKind::kSha256, "abc")));
+
+  // A trailer arriving after the body, with an algorithm not streamed: re-read and verified.
+  for (std::string data : {std::string("inline body"), Bytes(500000, 9)}) {
+    auto w = s.PutObject({"bkt", "trailer"});
+    ASSERT_TRUE(w.ok());
+    ASSERT_TRUE((*w)->Append(std::span<const char>(data.data(), data.size())).ok());
+    (*w)->SetExpectedChecksum(
+        {ChecksumAlgorithm::kCrc32, Base64Encode(Digest(DigestKind::kCrc32, data))});
+    auto m = (*w)->Commit();
+    ASSERT_TRUE(m.ok()) << m.status().ToString();
+    EXPECT_EQ(m->checksum->algorithm, ChecksumAlgorithm::kCrc32);
+  }
+
+  // Size given and not met.
+  PutObjectRequest sized;
+  sized.size = 10;
+  EXPECT_EQ(Put(s, "bkt", "short", "12345", sized).status().s3_code(), "IncompleteBody");
+  EXPECT_EQ(Put(s, "bkt", "long", "12345678901", sized).status().s3_code(), "IncompleteBody");
+  EXPECT_EQ(s.HeadObject("bkt", "short").status().s3_code(), "NoSuchKey");
+}
+
+TEST(LocalStore, UncommittedWriterLeavesNothing) {
+  StoreFixture f;
+  {
+    auto w = f.store->PutObject({"bkt", "k"});
+    ASSERT_TRUE(w.ok());
+    std::string data = Bytes(1 << 20, 3);
+    ASSERT_TRUE((*w)->Append(std::span<const char>(data.data(), data.size())).ok());
+    EXPECT_EQ(CountBlobFiles(f.dir.path() + "/root/bkt"), 1u);
+  }
+  EXPECT_EQ(CountBlobFiles(f.dir.path() + "/root/bkt"), 0u);
+  EXPECT_EQ(f.store->HeadObject("bkt", "k").status().s3_code(), "NoSuchKey");
+}
+
+TEST(LocalStore, ConditionalPut) {
+  StoreFixture f;
+  auto& s = *f.store;
+  PutObjectRequest once;
+  once.if_none_match_star = true;
+  ASSERT_TRUE(Put(s, "bkt", "k", "first", once).ok());
+  Status again = Put(s, "bkt", "k", "second", once).status();
+  EXPECT_EQ(again.s3_code(), "PreconditionFailed");
+  EXPECT_EQ(again.http_status(), 412);
+  EXPECT_EQ(*ReadAll(s, "bkt", "k"), "first");
+
+  PutObjectRequest match;
+  match.if_match_etag = "\"" + Md5Hex("first") + "\"";
+  ASSERT_TRUE(Put(s, "bkt", "k", "third", match).ok());
+  EXPECT_EQ(Put(s, "bkt", "k", "fourth", match).status().s3_code(), "PreconditionFailed");
+  EXPECT_EQ(*ReadAll(s, "bkt", "k"), "third");
+  EXPECT_EQ(Put(s, "bkt", "missing", "x", match).status().s3_code(), "NoSuchKey");
+}
+
+TEST(LocalStore, ReaderKeepsItsVersionAcrossOverwriteAndDelete) {
+  LocalStoreOptions o = testing::FastOptions();
+  o.inline_threshold = 10;
+  StoreFixture f(o);
+  auto& s = *f.store;
+  std::string v1 = Bytes(200000, 1);
+  ASSERT_TRUE(Put(s, "bkt", "k", v1).ok());
+  auto reader = s.OpenObject("bkt", "k");
+  ASSERT_TRUE(reader.ok());
+  ASSERT_TRUE(Put(s, "bkt", "k", Bytes(300000, 2)).ok());
+  ASSERT_TRUE(s.DeleteObject("bkt", "k").ok());
+  EXPECT_EQ(CountBlobFiles(f.dir.path() + "/root/bkt"), 1u);  // v1 kept for the reader
+  EXPECT_TRUE(*testing::ReadAllFrom(**reader) == v1);
+  reader->reset();
+  EXPECT_EQ(CountBlobFiles(f.dir.path() + "/root/bkt"), 0u);
+}
+
+}  // namespace
+}  // namespace ferry

@@ -1,0 +1,47 @@
+// Helpers for LocalStore tests: a temporary directory removed at the end, and one-call put
+// and read helpers. Test-only.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "core/clock.h"
+#include "ferry/object_store.h"
+#include "store/local_store.h"
+
+namespace ferry::testing {
+
+// A fresh directory under /tmp, removed with everything in it on destruction.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+// Options for fast tests: no fsync, 5 MiB multipart minimum kept unless changed.
+LocalStoreOptions FastOptions();
+
+// A LocalStore over a TempDir with one bucket "bkt".
+struct StoreFixture {
+  explicit StoreFixture(LocalStoreOptions options = FastOptions());
+  void Reopen();
+  TempDir dir;
+  LocalStoreOptions options;
+  std::unique_ptr<LocalStore> store;
+};
+
+Result<ObjectMeta> Put(ObjectStore& store, std::string_view bucket, std::string_view key,
+                       std::string_view body, PutObjectRequest req = {});
+Result<std::string> ReadAll(ObjectStore& store, std::string_view bucket, std::string_view key);
+// Reads a whole reader through ReadAt in chunks of chunk bytes.
+Result<std::string> ReadAllFrom(ObjectReader& reader, size_t chunk = 7919);
+// Deterministic pseudo-random bytes.
+std::string Bytes(size_t n, uint64_t seed);
+std::string Md5Hex(std::string_view data);
+
+}  // namespace ferry::testing
