@@ -1,5 +1,6 @@
 #include "s3/http_semantics.h"
 
+#include <algorithm>
 #include <limits>
 
 #include "s3/errors.h"

@@ -52,12 +52,15 @@ Status Malformed(bool presigned, const std::string& why) {
   return s3err::AuthorizationHeaderMalformed("The authorization header is malformed; " + why);
 }
 
-// The first present header that must be signed but is not, or empty.
+// The first present header that must be signed but is not, or empty. A presigned request's
+// payload hash comes from the query, so its x-amz-content-sha256 header, which some clients
+// add anyway, carries no meaning and need not be signed.
 std::string UnsignedHeader(const SignableRequest& req,
-                           const std::vector<std::string>& signed_headers) {
+                           const std::vector<std::string>& signed_headers, bool presigned) {
   for (const auto& [name, value] : req.headers) {
     std::string lower = ToLower(name);
     if (lower != "host" && !lower.starts_with("x-amz-")) continue;
+    if (presigned && lower == "x-amz-content-sha256") continue;
     bool found = false;
     for (const std::string& s : signed_headers) found = found || s == lower;
     if (!found) return lower;
@@ -172,7 +175,7 @@ Result<AuthContext> Verifier::Check(const SignableRequest& req, const ReceivedSi
         "valid sha256 value.");
   }
   if (options_.require_signed_amz_headers) {
-    std::string missing = UnsignedHeader(req, sig.signed_headers);
+    std::string missing = UnsignedHeader(req, sig.signed_headers, presigned);
     if (!missing.empty()) {
       return s3err::AccessDenied(
           "There were headers present in the request which were not signed: " + missing);

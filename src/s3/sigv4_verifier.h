@@ -15,6 +15,7 @@
 //   header auth more than max_skew_s from now             RequestTimeTooSkewed 403
 //   presigned past X-Amz-Expires / not yet valid          AccessDenied 403
 //   x-amz-* header (or host) present but not signed       AccessDenied 403
+//     (except x-amz-content-sha256 on presigned requests, which is ignored)
 //   signature mismatch                                    SignatureDoesNotMatch 403
 // The body is not read here: for PayloadMode::kSha256 the caller must hash the body and
 // compare with AuthContext::payload_sha256 (XAmzContentSHA256Mismatch on mismatch); for the

@@ -196,6 +196,13 @@ TEST_F(VerifierTest, PresignedTampering) {
   r = DocPresignedGet();
   r.headers.emplace_back("x-amz-acl", "public-read");  // present but not signed
   EXPECT_EQ(Code(MakeVerifier().Verify(r)), "AccessDenied");
+
+  // An unsigned x-amz-content-sha256 header has no say in a presigned request.
+  r = DocPresignedGet();
+  r.headers.emplace_back("x-amz-content-sha256", std::string(kEmptySha256));
+  auto ctx = MakeVerifier().Verify(r);
+  ASSERT_TRUE(ctx.ok()) << ctx.status().ToString();
+  EXPECT_EQ(ctx->payload_mode, PayloadMode::kUnsigned);
 }
 
 TEST_F(VerifierTest, PresignRoundTripWithSessionToken) {
