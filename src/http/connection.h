@@ -58,14 +58,15 @@ class Exchange final : public BodyReader, public ResponseWriter {
   using Parser = bhttp::request_parser<bhttp::buffer_body>;
 
   Exchange(Stream& stream, int fd, beast::flat_buffer& buffer, Parser& parser,
-           ConnectionContext& ctx, bool expect_continue, bool keep_alive)
+           ConnectionContext& ctx, bool expect_continue, bool keep_alive, bool head_request)
       : stream_(stream),
         fd_(fd),
         buffer_(buffer),
         parser_(parser),
         ctx_(ctx),
         continue_pending_(expect_continue),
-        keep_alive_(keep_alive) {}
+        keep_alive_(keep_alive),
+        head_request_(head_request) {}
 
   // BodyReader
   Result<size_t> Read(std::span<char> out) override {
@@ -99,7 +100,7 @@ class Exchange final : public BodyReader, public ResponseWriter {
   // ResponseWriter
   Status WriteHead(int status, const Headers& headers, uint64_t content_length) override {
     std::string head = FormatHead(status, headers, content_length);
-    body_remaining_ = content_length;
+    body_remaining_ = head_request_ ? 0 : content_length;
     head_written_ = true;
     return WriteRaw(head);
   }
@@ -108,6 +109,7 @@ class Exchange final : public BodyReader, public ResponseWriter {
     std::string head = FormatHead(status, headers, body.size());
     head_written_ = true;
     body_remaining_ = 0;
+    if (head_request_) body = {};
     std::vector<asio::const_buffer> buffers{asio::buffer(head), asio::buffer(body)};
     boost::system::error_code ec;
     Track([&] { asio::write(stream_, buffers, ec); });
@@ -119,12 +121,14 @@ class Exchange final : public BodyReader, public ResponseWriter {
   }
 
   Status WriteBody(std::span<const char> data) override {
+    if (head_request_) return Status::OK();
     if (data.size() > body_remaining_) return Status::Internal("response body exceeds length");
     body_remaining_ -= data.size();
     return WriteRaw(std::string_view(data.data(), data.size()));
   }
 
   Status SendFile(int file_fd, uint64_t offset, uint64_t length) override {
+    if (head_request_) return Status::OK();
     if (length > body_remaining_) return Status::Internal("response body exceeds length");
     body_remaining_ -= length;
     if constexpr (std::is_same_v<Stream, asio::ip::tcp::socket>) {
@@ -253,6 +257,7 @@ class Exchange final : public BodyReader, public ResponseWriter {
   ConnectionContext& ctx_;
   bool continue_pending_;
   bool keep_alive_;
+  bool head_request_;  // HEAD: the head announces a length but no body follows
   bool head_written_ = false;
   bool close_requested_ = false;
   bool broken_ = false;
@@ -281,7 +286,7 @@ void ServeConnection(Stream& stream, int fd, ConnectionContext& ctx, bool over_l
                          ec == boost::asio::error::shut_down ||
                          ec == boost::asio::error::broken_pipe;
       if (!clean_close && buffer.size() > 0) {
-        detail::Exchange<Stream> reply(stream, fd, buffer, parser, ctx, false, false);
+        detail::Exchange<Stream> reply(stream, fd, buffer, parser, ctx, false, false, false);
         int status = ec == bhttp::error::header_limit ? 431 : 400;
         ctx.reject(status, ec.message(), reply);
       }
@@ -303,7 +308,7 @@ void ServeConnection(Stream& stream, int fd, ConnectionContext& ctx, bool over_l
     auto expect = req.headers.Get("expect");
     bool expect_continue = expect && EqualsIgnoreCase(*expect, "100-continue") && req.has_body;
     detail::Exchange<Stream> exchange(stream, fd, buffer, parser, ctx, expect_continue,
-                                      msg.keep_alive());
+                                      msg.keep_alive(), msg.method() == bhttp::verb::head);
     if (over_limit) {
       exchange.CloseAfterResponse();
       ctx.reject(503, "too many connections", exchange);

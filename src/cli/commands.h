@@ -1,0 +1,20 @@
+// The ferry subcommands. Each Add*Command registers its flags on the CLI11 app and returns
+// the function to run when it is chosen. main.cc is the only place that reads argv.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <functional>
+#include <string>
+
+namespace ferry::cli {
+
+// Options every command shares.
+struct GlobalOptions {
+  std::string log_level = "info";
+};
+
+using CommandRunner = std::function<int()>;  // returns the process exit code
+
+CommandRunner AddServeCommand(CLI::App& app, const GlobalOptions& global);
+
+}  // namespace ferry::cli

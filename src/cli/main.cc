@@ -1,0 +1,51 @@
+// ferry: one binary for the whole data-access stack. Exit codes: 0 success, 1 the operation
+// failed (one line on stderr says why), 2 usage error.
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <CLI/CLI.hpp>
+#include <iostream>
+#include <map>
+
+#include "cli/commands.h"
+
+namespace {
+
+void SetUpLogging(const std::string& level) {
+  // Logs go to stderr so stdout stays clean for data and machine-readable output.
+  auto logger = spdlog::stderr_color_mt("ferry");
+  spdlog::set_default_logger(logger);
+  spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
+  spdlog::set_level(spdlog::level::from_str(level));
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"ferry: move and serve ML datasets between file systems and S3 buckets"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", "ferry 0.1.0");
+  ferry::cli::GlobalOptions global;
+  app.add_option("--log-level", global.log_level, "trace, debug, info, warn, error, off")
+      ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}))
+      ->capture_default_str();
+
+  std::map<CLI::App*, ferry::cli::CommandRunner> runners;
+  auto add = [&](ferry::cli::CommandRunner runner) {
+    runners[app.get_subcommands({}).back()] = std::move(runner);
+  };
+  add(ferry::cli::AddServeCommand(app, global));
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int code = app.exit(e);
+    return code == 0 ? 0 : 2;
+  }
+  SetUpLogging(global.log_level);
+  for (auto* sub : app.get_subcommands()) {
+    auto it = runners.find(sub);
+    if (it != runners.end()) return it->second();
+  }
+  return 2;
+}

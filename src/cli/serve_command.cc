@@ -1,0 +1,175 @@
+// `ferry serve`: the embedded S3-compatible server on a local directory.
+#include <signal.h>
+#include <spdlog/spdlog.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <memory>
+
+#include "cli/commands.h"
+#include "server/credentials.h"
+#include "server/s3_server.h"
+#include "store/local_store.h"
+
+namespace ferry::cli {
+namespace {
+
+struct ServeOptions {
+  std::string root;
+  std::string listen = "127.0.0.1:9000";
+  std::string tls_cert;
+  std::string tls_key;
+  std::string access_key;
+  std::string secret_key;
+  std::string region = "us-east-1";
+  std::vector<std::string> domains = {"localhost"};
+  bool allow_anonymous = false;
+  bool no_fsync = false;
+  std::string port_file;
+  int idle_timeout = 60;
+};
+
+const char* EnvOr(const char* name, const char* fallback) {
+  const char* v = std::getenv(name);
+  return v && *v ? v : fallback;
+}
+
+// SIGINT and SIGTERM end the server. They are blocked before any thread starts (threads
+// inherit the mask) and collected with sigwait, so no signal handler is needed.
+sigset_t TerminationSignals() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  return set;
+}
+
+int Serve(const ServeOptions& o) {
+  sigset_t signals = TerminationSignals();
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  ::signal(SIGPIPE, SIG_IGN);
+
+  server::S3ServerOptions options;
+  auto colon = o.listen.rfind(':');
+  if (colon == std::string::npos) {
+    std::cerr << "ferry serve: --listen wants HOST:PORT, got " << o.listen << "\n";
+    return 2;
+  }
+  options.http.host = o.listen.substr(0, colon);
+  if (options.http.host.starts_with('[')) {
+    options.http.host = options.http.host.substr(1, options.http.host.size() - 2);
+  }
+  try {
+    options.http.port = static_cast<uint16_t>(std::stoi(o.listen.substr(colon + 1)));
+  } catch (const std::exception&) {
+    std::cerr << "ferry serve: bad port in --listen " << o.listen << "\n";
+    return 2;
+  }
+  options.http.tls_cert_file = o.tls_cert;
+  options.http.tls_key_file = o.tls_key;
+  options.http.idle_timeout_seconds = o.idle_timeout;
+  options.region = o.region;
+  options.allow_anonymous = o.allow_anonymous;
+  options.domains = o.domains;
+
+  std::error_code ec;
+  std::filesystem::create_directories(o.root, ec);
+  if (ec) {
+    std::cerr << "ferry serve: " << o.root << ": " << ec.message() << "\n";
+    return 1;
+  }
+  std::optional<s3::Credentials> given;
+  std::string access = o.access_key.empty() ? EnvOr("FERRY_ACCESS_KEY", "") : o.access_key;
+  std::string secret = o.secret_key.empty() ? EnvOr("FERRY_SECRET_KEY", "") : o.secret_key;
+  if (!access.empty() || !secret.empty()) {
+    if (access.empty() || secret.empty()) {
+      std::cerr << "ferry serve: give both --access-key and --secret-key\n";
+      return 2;
+    }
+    given = s3::Credentials{access, secret, ""};
+  }
+  bool created = false;
+  auto creds = server::LoadOrCreateCredentials(o.root, given, &created);
+  if (!creds.ok()) {
+    std::cerr << "ferry serve: " << creds.status().ToString() << "\n";
+    return 1;
+  }
+  options.credentials.push_back(*creds);
+
+  LocalStoreOptions store_options;
+  store_options.fsync = !o.no_fsync;
+  auto store = LocalStore::Open(o.root, SystemClock(), store_options);
+  if (!store.ok()) {
+    std::cerr << "ferry serve: " << o.root << ": " << store.status().ToString() << "\n";
+    return 1;
+  }
+  auto server = server::S3Server::Start(options, **store);
+  if (!server.ok()) {
+    std::cerr << "ferry serve: " << server.status().ToString() << "\n";
+    return 1;
+  }
+  uint16_t port = (*server)->port();
+  std::string scheme = o.tls_cert.empty() ? "http" : "https";
+  std::string host = options.http.host.find(':') != std::string::npos
+                         ? "[" + options.http.host + "]"
+                         : options.http.host;
+  std::printf("# ferry serve: %s on %s://%s:%u%s\n", o.root.c_str(), scheme.c_str(), host.c_str(),
+              port, created ? " (new credentials created)" : "");
+  std::printf("export AWS_ENDPOINT_URL=%s://%s:%u\n", scheme.c_str(), host.c_str(), port);
+  std::printf("export AWS_ACCESS_KEY_ID=%s\n", creds->access_key_id.c_str());
+  std::printf("export AWS_SECRET_ACCESS_KEY=%s\n", creds->secret_access_key.c_str());
+  std::printf("export AWS_REGION=%s\n", o.region.c_str());
+  std::fflush(stdout);
+  if (!o.port_file.empty()) {
+    std::string tmp = o.port_file + ".tmp";
+    std::ofstream(tmp) << port << "\n";
+    std::filesystem::rename(tmp, o.port_file, ec);
+  }
+  spdlog::info("serving {} on {}://{}:{}", o.root, scheme, host, port);
+
+  int sig = 0;
+  sigwait(&signals, &sig);
+  spdlog::info("signal {}: stopping", sig);
+  (*server)->Stop();
+  return 0;
+}
+
+}  // namespace
+
+CommandRunner AddServeCommand(CLI::App& app, const GlobalOptions& global) {
+  (void)global;
+  auto o = std::make_shared<ServeOptions>();
+  CLI::App* cmd =
+      app.add_subcommand("serve", "Run the embedded S3-compatible server on a directory");
+  cmd->add_option("--root", o->root, "Directory holding the buckets")->required();
+  cmd->add_option("--listen", o->listen, "HOST:PORT to listen on (port 0 picks a free one)")
+      ->capture_default_str();
+  cmd->add_option("--tls-cert", o->tls_cert, "PEM certificate chain; enables HTTPS");
+  cmd->add_option("--tls-key", o->tls_key, "PEM private key for --tls-cert");
+  cmd->add_option("--access-key", o->access_key,
+                  "Access key id to accept (default: FERRY_ACCESS_KEY or the stored one)");
+  cmd->add_option("--secret-key", o->secret_key,
+                  "Secret key to accept (default: FERRY_SECRET_KEY or the stored one)");
+  cmd->add_option("--region", o->region, "Region the server reports")->capture_default_str();
+  cmd->add_option("--domain", o->domains,
+                  "Domain for virtual-hosted-style requests (BUCKET.DOMAIN); repeatable")
+      ->capture_default_str();
+  cmd->add_flag("--allow-anonymous", o->allow_anonymous, "Serve unsigned requests too");
+  cmd->add_flag("--no-fsync", o->no_fsync,
+                "Do not fsync acknowledged writes (throwaway data only)");
+  cmd->add_option("--port-file", o->port_file, "Write the listening port to this file");
+  cmd->add_option("--idle-timeout", o->idle_timeout, "Seconds before an idle connection closes")
+      ->capture_default_str();
+  return [o] {
+    if (o->tls_cert.empty() != o->tls_key.empty()) {
+      std::cerr << "ferry serve: --tls-cert and --tls-key go together\n";
+      return 2;
+    }
+    return Serve(*o);
+  };
+}
+
+}  // namespace ferry::cli

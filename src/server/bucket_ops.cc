@@ -1,0 +1,196 @@
+// Service and bucket operations: bucket lifecycle, listings, batch delete, and the bucket
+// sub-resources clients probe.
+#include "core/checksum.h"
+#include "s3/errors.h"
+#include "s3/xml.h"
+#include "s3/xml_parse.h"
+#include "server/operations.h"
+#include "server/request_body.h"
+#include "server/request_headers.h"
+#include "server/response.h"
+
+namespace ferry::server {
+namespace {
+
+// A DeleteObjects body lists at most 1000 keys of at most 1 KiB each.
+constexpr size_t kMaxDeleteBodyBytes = 2 << 20;
+constexpr size_t kMaxCreateBucketBodyBytes = 64 << 10;
+
+// Continuation tokens are opaque to clients: the base64 of where the next page starts.
+std::string EncodeToken(const std::string& last) {
+  return Base64Encode("1" + last);
+}
+
+Result<std::string> DecodeToken(const std::string& token) {
+  auto raw = Base64Decode(token);
+  if (!raw || raw->empty() || (*raw)[0] != '1') {
+    return s3err::InvalidArgument("The continuation token provided is incorrect");
+  }
+  return raw->substr(1);
+}
+
+Status CheckEncodingType(const S3Request& req) {
+  std::string encoding = req.Param("encoding-type");
+  if (!encoding.empty() && encoding != "url") {
+    return s3err::InvalidArgument("Invalid Encoding Method specified in Request");
+  }
+  return Status::OK();
+}
+
+}  // namespace
+
+Status ListBuckets(OpContext& op) {
+  FERRY_ASSIGN_OR_RETURN(auto buckets, op.store.ListBuckets());
+  return SendXml(op.req, s3::ListBucketsXml(op.owner, buckets), op.out);
+}
+
+Status CreateBucket(OpContext& op) {
+  RequestBody body(op.req, op.body);
+  FERRY_RETURN_IF_ERROR(body.Init());
+  FERRY_ASSIGN_OR_RETURN(std::string xml, body.ReadAll(kMaxCreateBucketBodyBytes));
+  if (!xml.empty()) {
+    // Any location is accepted: one server is one region.
+    FERRY_ASSIGN_OR_RETURN(std::string location, s3::ParseCreateBucketConfiguration(xml));
+    (void)location;
+  }
+  FERRY_RETURN_IF_ERROR(op.store.CreateBucket(op.req.bucket));
+  http::Headers h = BaseHeaders(op.req);
+  h.Add("Location", "/" + op.req.bucket);
+  return SendEmpty(op.req, 200, op.out, std::move(h));
+}
+
+Status DeleteBucket(OpContext& op) {
+  FERRY_RETURN_IF_ERROR(op.store.DeleteBucket(op.req.bucket));
+  return SendEmpty(op.req, 204, op.out, BaseHeaders(op.req));
+}
+
+Status HeadBucket(OpContext& op) {
+  FERRY_ASSIGN_OR_RETURN(BucketInfo info, op.store.HeadBucket(op.req.bucket));
+  (void)info;
+  http::Headers h = BaseHeaders(op.req);
+  h.Add("x-amz-bucket-region", op.region);
+  return SendEmpty(op.req, 200, op.out, std::move(h));
+}
+
+Status GetBucketLocation(OpContext& op) {
+  FERRY_ASSIGN_OR_RETURN(BucketInfo info, op.store.HeadBucket(op.req.bucket));
+  (void)info;
+  // us-east-1 is written as an empty LocationConstraint, as S3 does.
+  return SendXml(op.req, s3::LocationConstraintXml(op.region == "us-east-1" ? "" : op.region),
+                 op.out);
+}
+
+Status GetBucketVersioning(OpContext& op) {
+  FERRY_ASSIGN_OR_RETURN(BucketInfo info, op.store.HeadBucket(op.req.bucket));
+  (void)info;
+  return SendXml(op.req, s3::VersioningConfigurationXml(), op.out);
+}
+
+Status GetAcl(OpContext& op) {
+  if (op.req.key.empty()) {
+    FERRY_ASSIGN_OR_RETURN(BucketInfo info, op.store.HeadBucket(op.req.bucket));
+    (void)info;
+  } else {
+    FERRY_ASSIGN_OR_RETURN(ObjectMeta meta, op.store.HeadObject(op.req.bucket, op.req.key));
+    (void)meta;
+  }
+  return SendXml(op.req, s3::AccessControlPolicyXml(op.owner), op.out);
+}
+
+Status AnswerUnconfigured(OpContext& op, std::string_view subresource) {
+  FERRY_ASSIGN_OR_RETURN(BucketInfo info, op.store.HeadBucket(op.req.bucket));
+  (void)info;
+  struct Answer {
+    std::string_view subresource, code, message;
+  };
+  static constexpr Answer kAnswers[] = {
+      {"policy", "NoSuchBucketPolicy", "The bucket policy does not exist"},
+      {"cors", "NoSuchCORSConfiguration", "The CORS configuration does not exist"},
+      {"lifecycle", "NoSuchLifecycleConfiguration", "The lifecycle configuration does not exist"},
+      {"tagging", "NoSuchTagSet", "The TagSet does not exist"},
+      {"website", "NoSuchWebsiteConfiguration",
+       "The specified bucket does not have a website "
+       "configuration"},
+      {"encryption", "ServerSideEncryptionConfigurationNotFoundError",
+       "The server side encryption configuration was not found"},
+      {"object-lock", "ObjectLockConfigurationNotFoundError",
+       "Object Lock configuration does not exist for this bucket"},
+      {"replication", "ReplicationConfigurationNotFoundError",
+       "The replication configuration was not found"},
+  };
+  for (const auto& a : kAnswers) {
+    if (a.subresource == subresource) {
+      return Status(Status::Code::kNotFound, a.message).WithS3Code(a.code, 404);
+    }
+  }
+  return s3err::NotImplemented("This bucket sub-resource is not implemented");
+}
+
+Status ListObjectsV2(OpContext& op) {
+  const S3Request& req = op.req;
+  FERRY_RETURN_IF_ERROR(CheckEncodingType(req));
+  s3::ListObjectsV2Params params;
+  params.bucket = req.bucket;
+  params.prefix = req.Param("prefix");
+  params.delimiter = req.Param("delimiter");
+  params.start_after = req.Param("start-after");
+  params.continuation_token = req.Param("continuation-token");
+  params.url_encoding = req.Param("encoding-type") == "url";
+  params.fetch_owner = req.Param("fetch-owner") == "true";
+  FERRY_ASSIGN_OR_RETURN(params.max_keys, IntQueryParam(req, "max-keys", 1000, 0, 1000));
+  ListObjectsRequest list;
+  list.bucket = req.bucket;
+  list.prefix = params.prefix;
+  list.delimiter = params.delimiter;
+  list.max_keys = params.max_keys;
+  list.start_after = params.start_after;
+  if (req.HasParam("continuation-token")) {
+    FERRY_ASSIGN_OR_RETURN(list.start_after, DecodeToken(params.continuation_token));
+  }
+  FERRY_ASSIGN_OR_RETURN(ListObjectsPage page, op.store.ListObjects(list));
+  if (page.truncated) params.next_continuation_token = EncodeToken(page.last);
+  return SendXml(req, s3::ListObjectsV2Xml(params, page, op.owner), op.out);
+}
+
+Status ListObjectsV1(OpContext& op) {
+  const S3Request& req = op.req;
+  FERRY_RETURN_IF_ERROR(CheckEncodingType(req));
+  s3::ListObjectsV1Params params;
+  params.bucket = req.bucket;
+  params.prefix = req.Param("prefix");
+  params.delimiter = req.Param("delimiter");
+  params.marker = req.Param("marker");
+  params.url_encoding = req.Param("encoding-type") == "url";
+  FERRY_ASSIGN_OR_RETURN(params.max_keys, IntQueryParam(req, "max-keys", 1000, 0, 1000));
+  ListObjectsRequest list;
+  list.bucket = req.bucket;
+  list.prefix = params.prefix;
+  list.delimiter = params.delimiter;
+  list.start_after = params.marker;
+  list.max_keys = params.max_keys;
+  FERRY_ASSIGN_OR_RETURN(ListObjectsPage page, op.store.ListObjects(list));
+  return SendXml(req, s3::ListObjectsV1Xml(params, page, op.owner), op.out);
+}
+
+Status DeleteObjects(OpContext& op) {
+  const S3Request& req = op.req;
+  RequestBody body(req, op.body);
+  FERRY_RETURN_IF_ERROR(body.Init());
+  FERRY_ASSIGN_OR_RETURN(std::string xml, body.ReadAll(kMaxDeleteBodyBytes));
+  FERRY_ASSIGN_OR_RETURN(std::string md5, ContentMd5(req));
+  if (!md5.empty() && Base64Encode(Digest(DigestKind::kMd5, xml)) != md5) {
+    return s3err::BadDigest("The Content-MD5 you specified did not match what we received.");
+  }
+  FERRY_ASSIGN_OR_RETURN(s3::DeleteObjectsRequest del, s3::ParseDeleteObjects(xml));
+  FERRY_ASSIGN_OR_RETURN(BucketInfo info, op.store.HeadBucket(req.bucket));
+  (void)info;
+  std::vector<s3::DeleteOutcome> outcomes;
+  outcomes.reserve(del.keys.size());
+  for (const auto& key : del.keys) {
+    Status st = op.store.DeleteObject(req.bucket, key);
+    outcomes.push_back({key, st.ok() ? st : s3err::ToS3(st)});
+  }
+  return SendXml(req, s3::DeleteResultXml(outcomes, del.quiet), op.out);
+}
+
+}  // namespace ferry::server

@@ -1,0 +1,292 @@
+// Single-object operations: PutObject, GetObject/HeadObject, CopyObject, DeleteObject,
+// GetObjectAttributes.
+#include <algorithm>
+#include <charconv>
+#include <vector>
+
+#include "core/checksum.h"
+#include "s3/errors.h"
+#include "s3/http_date.h"
+#include "s3/http_semantics.h"
+#include "s3/xml.h"
+#include "server/operations.h"
+#include "server/request_body.h"
+#include "server/request_headers.h"
+#include "server/response.h"
+
+namespace ferry::server {
+namespace {
+
+constexpr size_t kCopyBufferBytes = 1 << 20;
+
+std::optional<int> ParsePartNumber(std::string_view text) {
+  int v = 0;
+  auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (ec != std::errc() || p != text.data() + text.size() || v < 1 || v > 10000) {
+    return std::nullopt;
+  }
+  return v;
+}
+
+// Applies the response-* query overrides of a GET.
+void ApplyResponseOverrides(const S3Request& req, http::Headers& h) {
+  static constexpr std::pair<std::string_view, std::string_view> kOverrides[] = {
+      {"response-content-type", "Content-Type"},
+      {"response-content-language", "Content-Language"},
+      {"response-expires", "Expires"},
+      {"response-cache-control", "Cache-Control"},
+      {"response-content-disposition", "Content-Disposition"},
+      {"response-content-encoding", "Content-Encoding"}};
+  for (auto [param, header] : kOverrides) {
+    if (auto v = s3::FindQueryParam(req.query, param)) h.Set(header, *v);
+  }
+}
+
+// Sends [start, start + length) of the object, from files without copying where possible.
+Status SendBody(ObjectReader& reader, uint64_t start, uint64_t length, http::ResponseWriter& out) {
+  auto extents = reader.Extents(start, length);
+  if (!extents.empty()) {
+    for (const auto& e : extents) {
+      if (e.fd >= 0) {
+        FERRY_RETURN_IF_ERROR(out.SendFile(e.fd, e.file_offset, e.length));
+      } else {
+        FERRY_RETURN_IF_ERROR(out.WriteBody(std::span<const char>(e.bytes.data(), e.bytes.size())));
+      }
+    }
+    return Status::OK();
+  }
+  std::vector<char> buf(std::min<uint64_t>(length, kCopyBufferBytes));
+  while (length > 0) {
+    auto n =
+        reader.ReadAt(start, std::span<char>(buf.data(), std::min<uint64_t>(length, buf.size())));
+    if (!n.ok()) return n.status();
+    if (*n == 0) return Status::IOError("object ended early");
+    FERRY_RETURN_IF_ERROR(out.WriteBody(std::span<const char>(buf.data(), *n)));
+    start += *n;
+    length -= *n;
+  }
+  return Status::OK();
+}
+
+// Copies [start, start + length) of reader into writer.
+Status CopyRange(ObjectReader& reader, uint64_t start, uint64_t length, ObjectWriter& writer) {
+  std::vector<char> buf(std::min<uint64_t>(std::max<uint64_t>(length, 1), kCopyBufferBytes));
+  while (length > 0) {
+    auto n =
+        reader.ReadAt(start, std::span<char>(buf.data(), std::min<uint64_t>(length, buf.size())));
+    if (!n.ok()) return n.status();
+    if (*n == 0) return Status::IOError("copy source ended early");
+    FERRY_RETURN_IF_ERROR(writer.Append(std::span<const char>(buf.data(), *n)));
+    start += *n;
+    length -= *n;
+  }
+  return Status::OK();
+}
+
+}  // namespace
+
+Status PutObject(OpContext& op) {
+  const S3Request& req = op.req;
+  RequestBody body(req, op.body);
+  FERRY_RETURN_IF_ERROR(body.Init());
+  PutObjectRequest put;
+  put.bucket = req.bucket;
+  put.key = req.key;
+  FERRY_ASSIGN_OR_RETURN(put.headers, ObjectHeadersFrom(req));
+  FERRY_ASSIGN_OR_RETURN(put.content_md5, ContentMd5(req));
+  FERRY_ASSIGN_OR_RETURN(put.checksum, RequestedChecksum(req));
+  put.size = body.declared_size();
+  if (put.size && *put.size > (uint64_t{5} << 30)) {
+    return s3err::EntityTooLarge("Your proposed upload exceeds the maximum allowed size");
+  }
+  if (auto inm = req.Header("if-none-match")) {
+    if (*inm != "*") return s3err::NotImplemented("If-None-Match only supports *");
+    put.if_none_match_star = true;
+  }
+  if (auto im = req.Header("if-match")) put.if_match_etag = std::string(s3::UnquoteEtag(*im));
+  FERRY_ASSIGN_OR_RETURN(auto writer, op.store.PutObject(put));
+  FERRY_ASSIGN_OR_RETURN(ObjectMeta meta, ReceiveInto(body, *writer));
+  http::Headers h = BaseHeaders(req);
+  h.Add("ETag", s3::QuoteEtag(meta.etag));
+  AddChecksumHeaders(meta.checksum, h);
+  return SendEmpty(req, 200, op.out, std::move(h));
+}
+
+Status GetObject(OpContext& op) {
+  const S3Request& req = op.req;
+  bool head = req.http->method == "HEAD";
+  std::unique_ptr<ObjectReader> reader;
+  ObjectMeta head_meta;
+  if (head) {
+    FERRY_ASSIGN_OR_RETURN(head_meta, op.store.HeadObject(req.bucket, req.key));
+  } else {
+    FERRY_ASSIGN_OR_RETURN(reader, op.store.OpenObject(req.bucket, req.key));
+  }
+  const ObjectMeta& meta = head ? head_meta : reader->meta();
+  Status cond = s3::EvaluateGetConditions(GetConditionsFrom(req), meta.etag, meta.last_modified_ns);
+  if (!cond.ok()) {
+    if (cond.http_status() == 304) {
+      http::Headers h = BaseHeaders(req);
+      h.Add("ETag", s3::QuoteEtag(meta.etag));
+      h.Add("Last-Modified", s3::FormatHttpDate(s3::NanosToSeconds(meta.last_modified_ns)));
+      return SendEmpty(req, 304, op.out, std::move(h));
+    }
+    return cond;
+  }
+  std::optional<s3::ByteRange> range;
+  http::Headers h = BaseHeaders(req);
+  if (req.HasParam("partNumber")) {
+    auto part = ParsePartNumber(req.Param("partNumber"));
+    if (!part) return s3err::InvalidArgument("Part number must be an integer between 1 and 10000");
+    if (meta.parts_count == 0) {
+      if (*part != 1) return s3err::InvalidRange("The requested partnumber is not satisfiable");
+      if (meta.size > 0) range = s3::ByteRange{0, meta.size};
+    } else {
+      if (*part > static_cast<int>(meta.part_sizes.size())) {
+        return s3err::InvalidRange("The requested partnumber is not satisfiable");
+      }
+      uint64_t start = 0;
+      for (int i = 0; i < *part - 1; ++i) start += meta.part_sizes[i];
+      uint64_t len = meta.part_sizes[*part - 1];
+      if (len > 0) range = s3::ByteRange{start, len};
+      h.Add("x-amz-mp-parts-count", std::to_string(meta.parts_count));
+    }
+  } else if (auto header = req.Header("range")) {
+    auto parsed = s3::ParseRange(*header, meta.size);
+    if (!parsed.ok()) return parsed.status();
+    range = *parsed;
+  }
+  bool checksum_mode = http::EqualsIgnoreCase(req.HeaderOr("x-amz-checksum-mode"), "ENABLED");
+  AddObjectHeaders(meta, checksum_mode && !range, h);
+  if (meta.parts_count > 0 && !h.Has("x-amz-mp-parts-count") && req.HasParam("partNumber")) {
+    h.Add("x-amz-mp-parts-count", std::to_string(meta.parts_count));
+  }
+  ApplyResponseOverrides(req, h);
+  uint64_t start = range ? range->start : 0;
+  uint64_t length = range ? range->length : meta.size;
+  if (range) h.Add("Content-Range", s3::ContentRangeHeader(*range, meta.size));
+  FERRY_RETURN_IF_ERROR(op.out.WriteHead(range ? 206 : 200, h, length));
+  if (head || length == 0) return Status::OK();
+  return SendBody(*reader, start, length, op.out);
+}
+
+Status CopyObject(OpContext& op) {
+  const S3Request& req = op.req;
+  FERRY_ASSIGN_OR_RETURN(CopySource src, ParseCopySource(req.HeaderOr("x-amz-copy-source")));
+  CopyObjectRequest copy;
+  copy.src_bucket = src.bucket;
+  copy.src_key = src.key;
+  copy.dst_bucket = req.bucket;
+  copy.dst_key = req.key;
+  std::string directive = req.HeaderOr("x-amz-metadata-directive", "COPY");
+  if (directive != "COPY" && directive != "REPLACE") {
+    return s3err::InvalidArgument("Unknown metadata directive.");
+  }
+  copy.replace_metadata = directive == "REPLACE";
+  FERRY_ASSIGN_OR_RETURN(copy.headers, ObjectHeadersFrom(req));
+  FERRY_ASSIGN_OR_RETURN(auto checksum, RequestedChecksum(req));
+  if (checksum) copy.checksum_algorithm = checksum->algorithm;
+  if (src.bucket == req.bucket && src.key == req.key && !copy.replace_metadata &&
+      copy.headers.storage_class.empty()) {
+    return s3err::InvalidRequest(
+        "This copy request is illegal because it is trying to copy an object to itself without "
+        "changing the object's metadata, storage class, website redirect location or encryption "
+        "attributes.");
+  }
+  copy.if_match = req.HeaderOr("x-amz-copy-source-if-match");
+  copy.if_none_match = req.HeaderOr("x-amz-copy-source-if-none-match");
+  if (auto v = req.Header("x-amz-copy-source-if-modified-since")) {
+    copy.if_modified_since_s = s3::ParseHttpDate(*v);
+  }
+  if (auto v = req.Header("x-amz-copy-source-if-unmodified-since")) {
+    copy.if_unmodified_since_s = s3::ParseHttpDate(*v);
+  }
+  FERRY_ASSIGN_OR_RETURN(ObjectMeta meta, op.store.CopyObject(copy));
+  return SendXml(req, s3::CopyObjectResultXml(meta), op.out);
+}
+
+Status DeleteObject(OpContext& op) {
+  FERRY_RETURN_IF_ERROR(op.store.DeleteObject(op.req.bucket, op.req.key));
+  return SendEmpty(op.req, 204, op.out, BaseHeaders(op.req));
+}
+
+Status GetObjectAttributes(OpContext& op) {
+  const S3Request& req = op.req;
+  FERRY_ASSIGN_OR_RETURN(ObjectMeta meta, op.store.HeadObject(req.bucket, req.key));
+  s3::ObjectAttributesSelection sel;
+  std::string wanted = req.HeaderOr("x-amz-object-attributes");
+  size_t start = 0;
+  while (start <= wanted.size()) {
+    size_t comma = wanted.find(',', start);
+    std::string name = wanted.substr(start, comma - start);
+    std::erase(name, ' ');
+    if (name == "ETag")
+      sel.etag = true;
+    else if (name == "Checksum")
+      sel.checksum = true;
+    else if (name == "ObjectParts")
+      sel.object_parts = true;
+    else if (name == "StorageClass")
+      sel.storage_class = true;
+    else if (name == "ObjectSize")
+      sel.object_size = true;
+    else if (!name.empty())
+      return s3err::InvalidArgument("Invalid attribute name specified.");
+    if (comma == std::string::npos) break;
+    start = comma + 1;
+  }
+  if (auto v = req.Header("x-amz-max-parts")) sel.max_parts = std::atoi(std::string(*v).c_str());
+  if (auto v = req.Header("x-amz-part-number-marker")) {
+    sel.part_number_marker = std::atoi(std::string(*v).c_str());
+  }
+  http::Headers h = BaseHeaders(req);
+  h.Add("Last-Modified", s3::FormatHttpDate(s3::NanosToSeconds(meta.last_modified_ns)));
+  return SendXml(req, 200, s3::GetObjectAttributesXml(meta, sel), op.out, std::move(h));
+}
+
+// UploadPartCopy lives here because it shares the ranged copy loop.
+Status UploadPartCopy(OpContext& op) {
+  const S3Request& req = op.req;
+  FERRY_ASSIGN_OR_RETURN(CopySource src, ParseCopySource(req.HeaderOr("x-amz-copy-source")));
+  auto part = ParsePartNumber(req.Param("partNumber"));
+  if (!part) return s3err::InvalidArgument("Part number must be an integer between 1 and 10000");
+  FERRY_ASSIGN_OR_RETURN(auto reader, op.store.OpenObject(src.bucket, src.key));
+  const ObjectMeta& src_meta = reader->meta();
+  s3::GetConditions cond;
+  cond.if_match = req.HeaderOr("x-amz-copy-source-if-match");
+  cond.if_none_match = req.HeaderOr("x-amz-copy-source-if-none-match");
+  cond.if_modified_since = req.HeaderOr("x-amz-copy-source-if-modified-since");
+  cond.if_unmodified_since = req.HeaderOr("x-amz-copy-source-if-unmodified-since");
+  FERRY_RETURN_IF_ERROR(s3::EvaluateGetConditions(cond, src_meta.etag, src_meta.last_modified_ns,
+                                                  s3::ConditionTarget::kCopySource));
+  uint64_t start = 0, length = src_meta.size;
+  if (auto range_header = req.Header("x-amz-copy-source-range")) {
+    auto parsed = s3::ParseRange(*range_header, src_meta.size);
+    if (!parsed.ok() || !*parsed) {
+      return s3err::InvalidArgument(
+          "The x-amz-copy-source-range value must be of the form "
+          "bytes=first-last where first and last are the zero-based "
+          "offsets of the first and last bytes to copy");
+    }
+    start = (*parsed)->start;
+    length = (*parsed)->length;
+  }
+  UploadPartRequest upload;
+  upload.bucket = req.bucket;
+  upload.key = req.key;
+  upload.upload_id = req.Param("uploadId");
+  upload.part_number = *part;
+  upload.size = length;
+  FERRY_ASSIGN_OR_RETURN(auto writer, op.store.UploadPart(upload));
+  FERRY_RETURN_IF_ERROR(CopyRange(*reader, start, length, *writer));
+  FERRY_ASSIGN_OR_RETURN(ObjectMeta part_meta, writer->Commit());
+  PartInfo info;
+  info.part_number = *part;
+  info.etag = part_meta.etag;
+  info.size = part_meta.size;
+  info.last_modified_ns = part_meta.last_modified_ns;
+  info.checksum = part_meta.checksum;
+  return SendXml(req, s3::CopyPartResultXml(info), op.out);
+}
+
+}  // namespace ferry::server

@@ -1,0 +1,57 @@
+// The S3 operations `ferry serve` answers, one function each, grouped by file:
+// service_ops.cc / bucket_ops.cc (buckets and listings), object_ops.cc (single objects),
+// multipart_ops.cc (multipart uploads). Each reads its request, calls the ObjectStore and
+// writes the response; a returned error is answered by the caller unless a response head was
+// already sent.
+#pragma once
+
+#include <string>
+
+#include "ferry/object_store.h"
+#include "http/server.h"
+#include "s3/xml.h"
+#include "server/s3_request.h"
+
+namespace ferry::server {
+
+struct OpContext {
+  ObjectStore& store;
+  const S3Request& req;
+  http::BodyReader& body;
+  http::ResponseWriter& out;
+  const s3::Owner& owner;
+  const std::string& region;
+};
+
+// Service and buckets.
+Status ListBuckets(OpContext& op);
+Status CreateBucket(OpContext& op);
+Status DeleteBucket(OpContext& op);
+Status HeadBucket(OpContext& op);
+Status GetBucketLocation(OpContext& op);
+Status GetBucketVersioning(OpContext& op);
+Status GetAcl(OpContext& op);
+Status ListObjectsV2(OpContext& op);
+Status ListObjectsV1(OpContext& op);
+Status DeleteObjects(OpContext& op);
+// Answers a bucket sub-resource ferry keeps no configuration for (policy, cors, ...) the way
+// S3 answers a bucket that has none.
+Status AnswerUnconfigured(OpContext& op, std::string_view subresource);
+
+// Objects.
+Status PutObject(OpContext& op);
+Status GetObject(OpContext& op);  // also HEAD
+Status CopyObject(OpContext& op);
+Status DeleteObject(OpContext& op);
+Status GetObjectAttributes(OpContext& op);
+
+// Multipart uploads.
+Status CreateMultipartUpload(OpContext& op);
+Status UploadPart(OpContext& op);
+Status UploadPartCopy(OpContext& op);
+Status CompleteMultipartUpload(OpContext& op);
+Status AbortMultipartUpload(OpContext& op);
+Status ListParts(OpContext& op);
+Status ListMultipartUploads(OpContext& op);
+
+}  // namespace ferry::server

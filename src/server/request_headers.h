@@ -1,0 +1,40 @@
+// Reading the request headers S3 operations share: stored object headers and metadata,
+// checksums, storage class, conditional headers and the copy source.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "ferry/object_store.h"
+#include "s3/http_semantics.h"
+#include "server/s3_request.h"
+
+namespace ferry::server {
+
+// Content-Type and friends, x-amz-meta-*, x-amz-storage-class (InvalidStorageClass when
+// unknown). The aws-chunked content coding is not stored.
+Result<ObjectHeaders> ObjectHeadersFrom(const S3Request& req);
+
+// The additional checksum the client asked for: x-amz-checksum-<alg> with a value, or only an
+// algorithm via x-amz-sdk-checksum-algorithm / x-amz-checksum-algorithm / x-amz-trailer.
+Result<std::optional<ObjectChecksum>> RequestedChecksum(const S3Request& req);
+
+// Content-MD5, validated to be base64 of 16 bytes (InvalidDigest otherwise); empty if absent.
+Result<std::string> ContentMd5(const S3Request& req);
+
+s3::GetConditions GetConditionsFrom(const S3Request& req);
+
+struct CopySource {
+  std::string bucket;
+  std::string key;
+};
+// x-amz-copy-source: "bucket/key" or "/bucket/key", percent-encoded; versionId other than
+// "null" is refused.
+Result<CopySource> ParseCopySource(std::string_view header);
+
+// An integer query parameter: fallback when absent, InvalidArgument when not an integer or
+// below min, clamped to max.
+Result<int> IntQueryParam(const S3Request& req, std::string_view name, int fallback, int min,
+                          int max);
+
+}  // namespace ferry::server

@@ -1,0 +1,86 @@
+#include "server/response.h"
+
+#include "core/checksum.h"
+#include "s3/errors.h"
+#include "s3/http_date.h"
+#include "s3/http_semantics.h"
+#include "s3/xml.h"
+
+namespace ferry::server {
+
+http::Headers BaseHeaders(const S3Request& req) {
+  http::Headers h;
+  h.Add("x-amz-request-id", req.request_id);
+  h.Add("x-amz-id-2", req.request_id);
+  return h;
+}
+
+void SendError(const S3Request& req, const Status& status, http::ResponseWriter& out) {
+  if (out.head_written()) {
+    out.CloseAfterResponse();  // too late to say anything; the client sees a short body
+    return;
+  }
+  Status s3 = s3err::ToS3(status);
+  http::Headers h = BaseHeaders(req);
+  if (s3.http_status() == 304) {
+    (void)out.Respond(304, h, {});
+    return;
+  }
+  s3::ErrorDetails details;
+  details.request_id = req.request_id;
+  if (!req.bucket.empty()) {
+    details.resource = "/" + req.bucket + (req.key.empty() ? "" : "/" + req.key);
+  }
+  if (s3.s3_code() == "NoSuchKey") details.extra.push_back({"Key", req.key});
+  if (s3.s3_code() == "NoSuchBucket") details.extra.push_back({"BucketName", req.bucket});
+  h.Add("Content-Type", "application/xml");
+  if (s3.http_status() >= 500 || s3.http_status() == 400 || s3.http_status() == 411) {
+    // After a malformed or failed request the body may not have been read: do not reuse.
+    if (req.http->has_body) out.CloseAfterResponse();
+  }
+  std::string body = req.http->method == "HEAD" ? std::string() : s3::ErrorXml(s3, details);
+  (void)out.Respond(s3.http_status(), h, body);
+}
+
+Status SendXml(const S3Request& req, int http_status, const std::string& xml,
+               http::ResponseWriter& out, http::Headers headers) {
+  (void)req;
+  headers.Add("Content-Type", "application/xml");
+  return out.Respond(http_status, headers, xml);
+}
+
+Status SendEmpty(const S3Request& req, int http_status, http::ResponseWriter& out,
+                 http::Headers headers) {
+  (void)req;
+  return out.Respond(http_status, headers, {});
+}
+
+void AddChecksumHeaders(const std::optional<ObjectChecksum>& checksum, http::Headers& headers) {
+  if (!checksum || checksum->algorithm == ChecksumAlgorithm::kNone || checksum->value.empty()) {
+    return;
+  }
+  std::string value = checksum->value;
+  if (checksum->composite) value += "-" + std::to_string(checksum->parts);
+  headers.Add(ChecksumHeaderName(checksum->algorithm), value);
+  headers.Add("x-amz-checksum-type", checksum->composite ? "COMPOSITE" : "FULL_OBJECT");
+}
+
+void AddObjectHeaders(const ObjectMeta& meta, bool with_checksum, http::Headers& headers) {
+  const ObjectHeaders& h = meta.headers;
+  headers.Add("ETag", s3::QuoteEtag(meta.etag));
+  headers.Add("Last-Modified", s3::FormatHttpDate(s3::NanosToSeconds(meta.last_modified_ns)));
+  headers.Add("Accept-Ranges", "bytes");
+  headers.Add("Content-Type", h.content_type.empty() ? "binary/octet-stream" : h.content_type);
+  if (!h.content_encoding.empty()) headers.Add("Content-Encoding", h.content_encoding);
+  if (!h.content_disposition.empty()) headers.Add("Content-Disposition", h.content_disposition);
+  if (!h.content_language.empty()) headers.Add("Content-Language", h.content_language);
+  if (!h.cache_control.empty()) headers.Add("Cache-Control", h.cache_control);
+  if (!h.expires.empty()) headers.Add("Expires", h.expires);
+  for (const auto& [name, value] : h.user_metadata) headers.Add("x-amz-meta-" + name, value);
+  if (!h.storage_class.empty() && h.storage_class != "STANDARD") {
+    headers.Add("x-amz-storage-class", h.storage_class);
+  }
+  if (with_checksum) AddChecksumHeaders(meta.checksum, headers);
+}
+
+}  // namespace ferry::server

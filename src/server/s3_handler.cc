@@ -1,0 +1,220 @@
+#include "server/s3_handler.h"
+
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+#include <cstdio>
+#include <random>
+
+#include "s3/errors.h"
+#include "server/response.h"
+
+namespace ferry::server {
+namespace {
+
+std::string_view HostWithoutPort(std::string_view host) {
+  if (host.starts_with('[')) return host;  // IPv6 literal: never a bucket name
+  auto colon = host.rfind(':');
+  return colon == std::string_view::npos ? host : host.substr(0, colon);
+}
+
+s3::Verifier::Options VerifierOptions(const S3ServerOptions& options) {
+  s3::Verifier::Options v;
+  std::vector<s3::Credentials> creds = options.credentials;
+  v.lookup = [creds](std::string_view access_key) -> Result<std::string> {
+    for (const auto& c : creds) {
+      if (c.access_key_id == access_key) return c.secret_access_key;
+    }
+    return Status::NotFound("unknown access key");
+  };
+  v.clock = options.clock;
+  return v;
+}
+
+}  // namespace
+
+S3Handler::S3Handler(const S3ServerOptions& options, ObjectStore& store)
+    : options_(options), store_(store), verifier_(VerifierOptions(options)) {
+  owner_.id = "ferry";
+  owner_.display_name = "ferry";
+  std::random_device rd;
+  request_id_base_ = (uint64_t{rd()} << 32) ^ rd();
+}
+
+std::string S3Handler::NextRequestId() {
+  char buf[17];
+  std::snprintf(buf, sizeof buf, "%016llX",
+                static_cast<unsigned long long>(request_id_base_ + next_request_++));
+  return buf;
+}
+
+Status S3Handler::Route(const http::Request& http, S3Request& req) const {
+  auto path = s3::UriDecode(http.path);
+  if (!path || path->empty() || (*path)[0] != '/') {
+    return Status::InvalidArgument("Couldn't parse the specified URI.")
+        .WithS3Code("InvalidURI", 400);
+  }
+  std::string_view rest = std::string_view(*path).substr(1);
+  std::string_view host = HostWithoutPort(http.headers.GetOr("host", ""));
+  for (const auto& domain : options_.domains) {
+    if (host.size() > domain.size() + 1 && host.ends_with(domain) &&
+        host[host.size() - domain.size() - 1] == '.') {
+      req.bucket = std::string(host.substr(0, host.size() - domain.size() - 1));
+      req.key = std::string(rest);
+      return Status::OK();
+    }
+  }
+  auto slash = rest.find('/');
+  req.bucket = std::string(rest.substr(0, slash));
+  if (slash != std::string_view::npos) req.key = std::string(rest.substr(slash + 1));
+  return Status::OK();
+}
+
+Status S3Handler::Authenticate(S3Request& req) const {
+  s3::SignableRequest signable;
+  signable.method = req.http->method;
+  signable.path = req.http->path;
+  signable.query = req.query;
+  for (const auto& f : req.http->headers.fields()) signable.headers.emplace_back(f.name, f.value);
+  if (options_.allow_anonymous && s3::DetectAuthKind(signable) == s3::AuthKind::kAnonymous) {
+    return Status::OK();
+  }
+  FERRY_ASSIGN_OR_RETURN(req.auth, verifier_.Verify(signable));
+  return Status::OK();
+}
+
+void S3Handler::Handle(const http::Request& http, http::BodyReader& body,
+                       http::ResponseWriter& out) {
+  auto started = std::chrono::steady_clock::now();
+  S3Request req;
+  req.http = &http;
+  req.request_id = NextRequestId();
+  OpContext op{store_, req, body, out, owner_, options_.region};
+  Status st;
+  auto query = s3::ParseQuery(http.query);
+  if (!query.ok()) {
+    st = s3err::InvalidArgument("Invalid query string");
+  } else {
+    req.query = std::move(query).value();
+    st = Route(http, req);
+    if (st.ok()) st = Authenticate(req);
+    if (st.ok()) st = Dispatch(op);
+  }
+  if (!st.ok()) SendError(req, st, out);
+  if (spdlog::should_log(spdlog::level::debug) || (!st.ok() && st.http_status() >= 500)) {
+    auto us = std::chrono::duration_cast<std::chrono::microseconds>(
+                  std::chrono::steady_clock::now() - started)
+                  .count();
+    auto level = !st.ok() && s3err::ToS3(st).http_status() >= 500 ? spdlog::level::warn
+                                                                  : spdlog::level::debug;
+    spdlog::log(level, "{} {} {} {} {}us {}", http.remote_address, http.method, http.target,
+                st.ok() ? "OK" : s3err::ToS3(st).s3_code(), us, st.ok() ? "" : st.message());
+  }
+}
+
+void S3Handler::Reject(int status, std::string_view reason, http::ResponseWriter& out) {
+  http::Request http;
+  http.method = "GET";
+  S3Request req;
+  req.http = &http;
+  req.request_id = NextRequestId();
+  Status st;
+  if (status == 431) {
+    st = s3err::RequestHeaderSectionTooLarge();
+  } else if (status == 503) {
+    st = s3err::SlowDown("Please reduce your request rate.");
+  } else if (status == 500) {
+    st = s3err::InternalError(reason);
+  } else {
+    st = s3err::InvalidRequest(std::string("Malformed HTTP request: ") + std::string(reason));
+  }
+  out.CloseAfterResponse();
+  SendError(req, st, out);
+}
+
+Status S3Handler::Dispatch(OpContext& op) const {
+  const S3Request& req = op.req;
+  const std::string& method = req.http->method;
+  if (req.bucket.empty()) {
+    if (method == "GET") return ListBuckets(op);
+    return s3err::MethodNotAllowed("The specified method is not allowed against this resource.");
+  }
+  if (req.key.empty()) return DispatchBucket(op);
+  return DispatchObject(op);
+}
+
+Status S3Handler::DispatchBucket(OpContext& op) const {
+  const S3Request& req = op.req;
+  const std::string& method = req.http->method;
+  static constexpr std::string_view kUnconfigured[] = {"policy",      "cors",       "lifecycle",
+                                                       "tagging",     "website",    "encryption",
+                                                       "object-lock", "replication"};
+  if (method == "GET") {
+    if (req.HasParam("location")) return GetBucketLocation(op);
+    if (req.HasParam("versioning")) return GetBucketVersioning(op);
+    if (req.HasParam("acl")) return GetAcl(op);
+    if (req.HasParam("uploads")) return ListMultipartUploads(op);
+    for (auto sub : kUnconfigured) {
+      if (req.HasParam(sub)) return AnswerUnconfigured(op, sub);
+    }
+    if (req.HasParam("versions")) return s3err::NotImplemented("Versioning is not supported");
+    if (req.Param("list-type") == "2") return ListObjectsV2(op);
+    return ListObjectsV1(op);
+  }
+  if (method == "PUT") {
+    if (req.HasParam("acl")) return SendEmpty(req, 200, op.out, BaseHeaders(req));
+    if (!req.query.empty()) {
+      return s3err::NotImplemented("This bucket configuration is not supported");
+    }
+    return CreateBucket(op);
+  }
+  if (method == "HEAD") return HeadBucket(op);
+  if (method == "DELETE") {
+    for (auto sub : kUnconfigured) {
+      if (req.HasParam(sub)) return SendEmpty(req, 204, op.out, BaseHeaders(req));
+    }
+    return DeleteBucket(op);
+  }
+  if (method == "POST" && req.HasParam("delete")) return DeleteObjects(op);
+  return s3err::MethodNotAllowed("The specified method is not allowed against this resource.");
+}
+
+Status S3Handler::DispatchObject(OpContext& op) const {
+  const S3Request& req = op.req;
+  const std::string& method = req.http->method;
+  bool has_upload = req.HasParam("uploadId");
+  if (method == "GET" || method == "HEAD") {
+    if (has_upload && method == "GET") return ListParts(op);
+    if (req.HasParam("acl")) return GetAcl(op);
+    if (req.HasParam("attributes")) return GetObjectAttributes(op);
+    if (req.HasParam("tagging")) {
+      return SendXml(req,
+                     "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Tagging xmlns=\"" +
+                         std::string(s3::kS3XmlNamespace) + "\"><TagSet></TagSet></Tagging>",
+                     op.out);
+    }
+    return GetObject(op);
+  }
+  if (method == "PUT") {
+    if (has_upload) {
+      if (req.Header("x-amz-copy-source")) return UploadPartCopy(op);
+      return UploadPart(op);
+    }
+    if (req.HasParam("acl")) return SendEmpty(req, 200, op.out, BaseHeaders(req));
+    if (req.HasParam("tagging")) return s3err::NotImplemented("Object tagging is not supported");
+    if (req.Header("x-amz-copy-source")) return CopyObject(op);
+    return PutObject(op);
+  }
+  if (method == "DELETE") {
+    if (has_upload) return AbortMultipartUpload(op);
+    return DeleteObject(op);
+  }
+  if (method == "POST") {
+    if (req.HasParam("uploads")) return CreateMultipartUpload(op);
+    if (has_upload) return CompleteMultipartUpload(op);
+    if (req.HasParam("restore")) return s3err::NotImplemented("Restore is not supported yet");
+  }
+  return s3err::MethodNotAllowed("The specified method is not allowed against this resource.");
+}
+
+}  // namespace ferry::server

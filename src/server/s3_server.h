@@ -1,0 +1,39 @@
+// S3Server: `ferry serve`'s S3 REST front end. Routes each HTTP request (path-style or
+// virtual-hosted-style) to an S3 operation on an ObjectStore, after SigV4 authentication.
+//
+// The store must outlive the server. Thread-safe: requests are served concurrently.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/clock.h"
+#include "ferry/object_store.h"
+#include "http/server.h"
+#include "s3/sigv4.h"
+
+namespace ferry::server {
+
+struct S3ServerOptions {
+  http::ServerOptions http;
+  std::string region = "us-east-1";
+  // Accepted access keys; requests must be signed by one of them.
+  std::vector<s3::Credentials> credentials;
+  // Serve unsigned requests too (full access). Default: off.
+  bool allow_anonymous = false;
+  // Host names under which "BUCKET.<domain>" selects a bucket (virtual-hosted style).
+  std::vector<std::string> domains = {"localhost"};
+  const Clock* clock = &SystemClock();
+};
+
+class S3Server {
+ public:
+  static Result<std::unique_ptr<S3Server>> Start(const S3ServerOptions& options,
+                                                 ObjectStore& store);
+  virtual ~S3Server() = default;
+  virtual uint16_t port() const = 0;
+  virtual void Stop() = 0;
+};
+
+}  // namespace ferry::server
