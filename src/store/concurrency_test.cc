@@ -1,0 +1,189 @@
+// LocalStore under many threads: readers racing overwrites always see one whole version, and
+// group commit lets concurrent fsynced PUTs share commits. Prints throughput; asserts only
+// correctness (timings never decide a test on these shared machines).
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <thread>
+
+#include "store/local_store.h"
+#include "store/store_test_util.h"
+
+namespace ferry {
+namespace {
+
+using testing::Bytes;
+using testing::Md5Hex;
+using testing::Put;
+
+size_t CountBlobFiles(const std::string& dir) {
+  size_t n = 0;
+  for (const auto& e : std::filesystem::recursive_directory_iterator(dir + "/blobs")) {
+    n += e.is_regular_file();
+  }
+  return n;
+}
+
+TEST(Concurrency, ReadersAlwaysSeeAWholeVersion) {
+  LocalStoreOptions o = testing::FastOptions();
+  o.inline_threshold = 64 * 1024;
+  testing::StoreFixture f(o);
+  auto& s = *f.store;
+  const size_t sizes[] = {1000, 64 * 1024, 64 * 1024 + 1, 300000};
+  constexpr int kVersions = 200;
+  std::atomic<bool> done{false};
+  std::atomic<int> reads{0}, failures{0};
+
+  std::thread writer([&] {
+    for (int v = 0; v < kVersions; ++v) {
+      if (v % 17 == 16) {
+        if (!s.DeleteObject("bkt", "hot").ok()) failures++;
+        continue;
+      }
+      if (!Put(s, "bkt", "hot", Bytes(sizes[v % 4], v)).ok()) failures++;
+    }
+    done = true;
+  });
+  std::vector<std::thread> readers;
+  for (int t = 0; t < 4; ++t) {
+    readers.emplace_back([&, t] {
+      while (!done) {
+        auto r = s.OpenObject("bkt", "hot");
+        if (!r.ok()) {
+          if (r.status().s3_code() != "NoSuchKey") failures++;
+          continue;
+        }
+        std::string body;
+        if (t % 2 == 0) {
+          auto all = testing::ReadAllFrom(**r, 4096 + t);
+          if (!all.ok()) failures++;
+          body = all.ok() ? *all : "";
+        } else {
+          for (const auto& e : (*r)->Extents(0, (*r)->meta().size)) {
+            if (e.fd < 0) {
+              body += e.bytes;
+              continue;
+            }
+            std::string part(e.length, '\0');
+            if (pread(e.fd, part.data(), e.length, static_cast<off_t>(e.file_offset)) !=
+                static_cast<ssize_t>(e.length)) {
+              failures++;
+            }
+            body += part;
+          }
+        }
+        if (body.size() != (*r)->meta().size || Md5Hex(body) != (*r)->meta().etag) failures++;
+        reads++;
+      }
+    });
+  }
+  writer.join();
+  for (auto& r : readers) r.join();
+  EXPECT_EQ(failures.load(), 0);
+  EXPECT_GT(reads.load(), 0);
+  std::printf("[ info ] %d whole-object reads during %d overwrites\n", reads.load(), kVersions);
+  // Every replaced blob is gone once its readers are.
+  auto head = s.HeadObject("bkt", "hot");
+  size_t expected = head.ok() && head->size > o.inline_threshold ? 1 : 0;
+  EXPECT_EQ(CountBlobFiles(f.dir.path() + "/root/bkt"), expected);
+}
+
+TEST(Concurrency, MixedOperationsAcrossBuckets) {
+  LocalStoreOptions o = testing::FastOptions();
+  o.min_part_size = 1;
+  testing::StoreFixture f(o);
+  auto& s = *f.store;
+  ASSERT_TRUE(s.CreateBucket("other").ok());
+  std::atomic<int> failures{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 6; ++t) {
+    threads.emplace_back([&, t] {
+      std::string bucket = t % 2 ? "bkt" : "other";
+      for (int i = 0; i < 40; ++i) {
+        std::string key = "t" + std::to_string(t) + "/" + std::to_string(i % 7);
+        switch ((i + t) % 4) {
+          case 0:
+            if (!Put(s, bucket, key, Bytes(200000, i)).ok()) failures++;
+            break;
+          case 1: {
+            auto up = s.CreateMultipartUpload({bucket, key});
+            if (!up.ok()) {
+              failures++;
+              break;
+            }
+            std::vector<CompletedPart> parts;
+            for (int p = 1; p <= 3; ++p) {
+              auto w = s.UploadPart({bucket, key, up->upload_id, p});
+              std::string body = Bytes(1000 * p, p);
+              if (!w.ok() || !(*w)->Append(std::span<const char>(body.data(), body.size())).ok()) {
+                failures++;
+                break;
+              }
+              auto m = (*w)->Commit();
+              if (!m.ok()) failures++;
+              parts.push_back({p, m.ok() ? m->etag : ""});
+            }
+            if (!s.CompleteMultipartUpload({bucket, key, up->upload_id, parts}).ok()) failures++;
+            break;
+          }
+          case 2:
+            if (!s.DeleteObject(bucket, key).ok()) failures++;
+            break;
+          default:
+            if (!s.ListObjects({bucket, "t", "/"}).ok()) failures++;
+            if (!s.CopyObject({bucket, key, bucket, key + ".copy"}).ok()) {
+              // The source may just have been deleted.
+            }
+        }
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(failures.load(), 0);
+}
+
+// 16 threads putting 64 KiB objects with fsync on: the commits are shared.
+TEST(Concurrency, GroupCommitThroughput) {
+  LocalStoreOptions o;  // fsync on
+  testing::StoreFixture f(o);
+  auto& s = *f.store;
+  const std::string body = Bytes(64 * 1024, 42);
+  const std::string etag = Md5Hex(body);
+  auto run = [&](int threads, int per_thread, const std::string& prefix) {
+    auto before = s.stats();
+    auto start = std::chrono::steady_clock::now();
+    std::atomic<int> failures{0};
+    std::vector<std::thread> pool;
+    for (int t = 0; t < threads; ++t) {
+      pool.emplace_back([&, t] {
+        for (int i = 0; i < per_thread; ++i) {
+          auto m = Put(s, "bkt", prefix + std::to_string(t) + "/" + std::to_string(i), body);
+          if (!m.ok() || m->etag != etag) failures++;
+        }
+      });
+    }
+    for (auto& t : pool) t.join();
+    double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    auto after = s.stats();
+    EXPECT_EQ(failures.load(), 0);
+    int puts = threads * per_thread;
+    std::printf(
+        "[ info ] %2d threads x 64 KiB, fsync: %6.0f PUT/s, %.1f PUTs per commit\n", threads,
+        puts / secs,
+        double(after.mutations - before.mutations) / double(after.commits - before.commits));
+    return puts / secs;
+  };
+  double one = run(1, 100, "seq/");
+  double sixteen = run(16, 100, "par/");
+  std::printf("[ info ] group commit speed-up: %.1fx\n", sixteen / one);
+  auto page = s.ListObjects({"bkt", "par/", "", "", 10000});
+  ASSERT_TRUE(page.ok());
+  EXPECT_EQ(page->objects.size(), 1600u);
+  for (const auto& m : page->objects) EXPECT_EQ(m.etag, etag);
+}
+
+}  // namespace
+}  // namespace ferry
