@@ -1,13 +1,12 @@
 #include "store/body_stager.h"
 
+#include <algorithm>
+
 namespace ferry::local {
 
-BodyStager::BodyStager(BlobStore* blobs, uint64_t inline_limit, bool force_blob,
+BodyStager::BodyStager(BlobStore* blobs, PackStore* packs, StagerLimits limits,
                        std::optional<DigestKind> checksum)
-    : blobs_(blobs),
-      inline_limit_(inline_limit),
-      force_blob_(force_blob),
-      md5_hasher_(NewHasher(DigestKind::kMd5)) {
+    : blobs_(blobs), packs_(packs), limits_(limits), md5_hasher_(NewHasher(DigestKind::kMd5)) {
   SetChecksumKind(checksum);
 }
 
@@ -16,6 +15,11 @@ bool BodyStager::SetChecksumKind(std::optional<DigestKind> kind) {
   checksum_kind_ = kind;
   checksum_hasher_ = kind ? NewHasher(*kind) : nullptr;
   return true;
+}
+
+uint64_t BodyStager::memory_limit() const {
+  if (limits_.force_blob) return 0;
+  return std::max(limits_.inline_limit, limits_.pack_limit);
 }
 
 Status BodyStager::SpillToBlob() {
@@ -30,17 +34,16 @@ Status BodyStager::Append(std::span<const char> data) {
   md5_hasher_->Update(data);
   if (checksum_hasher_) checksum_hasher_->Update(data);
   size_ += data.size();
-  if (sink_ == nullptr && (force_blob_ || size_ > inline_limit_)) {
-    FERRY_RETURN_IF_ERROR(SpillToBlob());
-  }
+  if (sink_ == nullptr && size_ > memory_limit()) FERRY_RETURN_IF_ERROR(SpillToBlob());
   if (sink_ != nullptr) return sink_->Append(data);
+  if (buffer_.empty()) buffer_.reserve(std::min<uint64_t>(memory_limit(), 64 * 1024));
   buffer_.append(data.data(), data.size());
   return Status::OK();
 }
 
 Status BodyStager::AppendCopy(int src_fd, uint64_t src_offset, std::span<const char> data) {
   if (data.empty()) return Status::OK();
-  if (sink_ == nullptr && (force_blob_ || size_ + data.size() > inline_limit_)) {
+  if (sink_ == nullptr && size_ + data.size() > memory_limit()) {
     FERRY_RETURN_IF_ERROR(SpillToBlob());
   }
   if (sink_ == nullptr) return Append(data);
@@ -51,10 +54,14 @@ Status BodyStager::AppendCopy(int src_fd, uint64_t src_offset, std::span<const c
 }
 
 Status BodyStager::Finish() {
-  if (sink_ == nullptr && force_blob_) FERRY_RETURN_IF_ERROR(SpillToBlob());
+  if (sink_ == nullptr && limits_.force_blob) FERRY_RETURN_IF_ERROR(SpillToBlob());
   md5_ = md5_hasher_->Finish();
   if (checksum_hasher_) checksum_ = checksum_hasher_->Finish();
   if (sink_ != nullptr) return sink_->Finish();
+  if (size_ > limits_.inline_limit) {
+    FERRY_ASSIGN_OR_RETURN(slot_, packs_->Reserve(size_));
+    FERRY_RETURN_IF_ERROR(slot_->Write(buffer_));
+  }
   return Status::OK();
 }
 

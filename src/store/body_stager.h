@@ -1,10 +1,13 @@
 // BodyStager: receives the body of a new object or part before it is committed.
 //
-// Bytes stay in memory while the body fits the inline limit; past it (or always, for parts)
-// they stream into a new blob through a BlobSink, never buffered whole. MD5 (for the ETag)
-// and optionally one S3 checksum are computed on the way, so a commit does not re-read the
-// data; a digest of another kind can still be computed afterwards by re-reading. Destroying
-// the stager without Keep() discards the blob. Thread-compatible.
+// Bytes stay in memory while the body may still be inline or packed. At Finish() a body of at
+// most inline_limit bytes stays in memory (the index stores it); one of at most pack_limit
+// bytes is written into a reserved range of the active pack; a larger one has already been
+// streaming into a new blob since it outgrew the limits, never buffered whole. MD5 (for the
+// ETag) and optionally one S3 checksum are computed on the way, so a commit does not re-read
+// the data; a digest of another kind can still be computed afterwards by re-reading.
+// Destroying the stager without committing discards the blob (a pack range becomes dead
+// space). Thread-compatible.
 #pragma once
 
 #include <memory>
@@ -14,13 +17,19 @@
 
 #include "core/checksum.h"
 #include "store/blob_store.h"
+#include "store/pack_store.h"
 
 namespace ferry::local {
 
+struct StagerLimits {
+  uint64_t inline_limit = 0;  // largest body kept for the index row
+  uint64_t pack_limit = 0;    // largest body packed (<= inline_limit: no packing)
+  bool force_blob = false;    // always end in a blob of its own (multipart parts)
+};
+
 class BodyStager {
  public:
-  // inline_limit: largest body kept in memory; force_blob: always end in a blob (parts).
-  BodyStager(BlobStore* blobs, uint64_t inline_limit, bool force_blob,
+  BodyStager(BlobStore* blobs, PackStore* packs, StagerLimits limits,
              std::optional<DigestKind> checksum);
 
   Status Append(std::span<const char> data);
@@ -30,7 +39,8 @@ class BodyStager {
   // Changes the checksum computed while streaming; only before the first byte.
   bool SetChecksumKind(std::optional<DigestKind> kind);
 
-  // Ends the body: finishes the digests; a blob is flushed and made durable.
+  // Ends the body: finishes the digests; writes a packed body into its pack range; flushes a
+  // blob and makes it durable. (Packed bytes become durable with the group commit.)
   Status Finish();
 
   uint64_t size() const { return size_; }
@@ -41,21 +51,26 @@ class BodyStager {
   Result<std::string> Digest(DigestKind kind) const;
 
   bool in_blob() const { return sink_ != nullptr; }
+  // REQUIRES: Finish() succeeded. The packed range, when the body went to a pack.
+  const PackStore::Slot* pack_slot() const { return slot_.get(); }
+  // The body when it is neither in a blob nor packed.
   const std::string& inline_bytes() const { return buffer_; }
   // REQUIRES: in_blob().
   BlobSink& sink() { return *sink_; }
 
  private:
   Status SpillToBlob();
+  uint64_t memory_limit() const;
 
   BlobStore* blobs_;
-  const uint64_t inline_limit_;
-  const bool force_blob_;
+  PackStore* packs_;
+  const StagerLimits limits_;
   std::unique_ptr<Hasher> md5_hasher_;
   std::optional<DigestKind> checksum_kind_;
   std::unique_ptr<Hasher> checksum_hasher_;
-  std::string buffer_;  // the body while it is inline
+  std::string buffer_;  // the body while it is in memory
   std::unique_ptr<BlobSink> sink_;
+  std::unique_ptr<PackStore::Slot> slot_;
   uint64_t size_ = 0;
   std::string md5_;
   std::string checksum_;

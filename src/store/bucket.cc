@@ -4,19 +4,20 @@
 
 #include "s3/errors.h"
 #include "store/bucket_index.h"
+#include "store/pack_maintenance.h"
 
 namespace ferry::local {
 
-Status Bucket::Create(const std::string& dir, int64_t created_ns, bool fsync) {
+Status Bucket::Create(const std::string& dir, int64_t created_ns, const LocalStoreOptions& o) {
   FERRY_ASSIGN_OR_RETURN(UniqueFd bucket_dir, OpenDir(AT_FDCWD, dir));
   FERRY_RETURN_IF_ERROR(BlobStore::Init(bucket_dir.get()));
   {
     FERRY_ASSIGN_OR_RETURN(std::unique_ptr<Db> db, Db::Open(dir + "/index.db", /*create=*/true));
-    FERRY_RETURN_IF_ERROR(index::Configure(*db, /*writer=*/true, fsync));
+    FERRY_RETURN_IF_ERROR(index::Configure(*db, /*writer=*/true, o.fsync));
     FERRY_RETURN_IF_ERROR(index::CreateSchema(*db, created_ns));
   }
-  FERRY_RETURN_IF_ERROR(FsyncDir(bucket_dir.get(), "blobs", fsync));
-  return Fsync(bucket_dir.get(), dir, fsync);
+  FERRY_RETURN_IF_ERROR(FsyncDir(bucket_dir.get(), "blobs", o.fsync));
+  return Fsync(bucket_dir.get(), dir, o.fsync);
 }
 
 Bucket::Bucket(std::string name, std::string path, Env env)
@@ -28,35 +29,55 @@ Bucket::Bucket(std::string name, std::string path, Env env)
 
 Result<std::shared_ptr<Bucket>> Bucket::Open(std::string name, std::string path, Env env) {
   std::shared_ptr<Bucket> b(new Bucket(std::move(name), std::move(path), std::move(env)));
+  const LocalStoreOptions& o = b->env_.options;
   FERRY_ASSIGN_OR_RETURN(b->dir_, OpenDir(AT_FDCWD, b->path_));
-  FERRY_ASSIGN_OR_RETURN(b->blobs_, BlobStore::Open(b->dir_.get(), b->env_.options.fsync));
+  FERRY_ASSIGN_OR_RETURN(b->blobs_, BlobStore::Open(b->dir_.get(), o.fsync));
   FERRY_ASSIGN_OR_RETURN(b->writer_, Db::Open(b->path_ + "/index.db", /*create=*/false));
-  FERRY_RETURN_IF_ERROR(index::Configure(*b->writer_, /*writer=*/true, b->env_.options.fsync));
+  FERRY_RETURN_IF_ERROR(index::Configure(*b->writer_, /*writer=*/true, o.fsync));
   FERRY_ASSIGN_OR_RETURN(b->created_ns_, index::ReadSchema(*b->writer_));
   sqlite3_wal_hook(b->writer_->raw(), &Bucket::WalHook, b.get());
-  b->committer_ =
-      std::make_unique<GroupCommitter>(b->writer_.get(), b->env_.options.max_commit_batch);
+  b->committer_ = std::make_unique<GroupCommitter>(b->writer_.get(), o.max_commit_batch, o.fsync);
+  Bucket* self = b.get();
+  PackStore::Hooks hooks{
+      [self](const BlobId& id) {
+        return self->Mutate([&](Db& db) { return index::AddPackBytes(db, id, 0, nullptr); });
+      },
+      [self] { self->RequestPackMaintenance(); }};
+  b->packs_ = std::make_unique<PackStore>(b->blobs_.get(), o.pack_size, std::move(hooks));
+  b->RequestPackMaintenance();  // packs emptied before a crash, or left by the last run
   return b;
 }
 
 Bucket::~Bucket() {
   committer_.reset();
-  checkpoint_db_.reset();
+  maintenance_db_.reset();
   writer_.reset();
   if (!trash_path_.empty()) (void)RemoveTree(AT_FDCWD, trash_path_);
 }
 
-Status Bucket::Mutate(const GroupCommitter::Mutation& fn) {
+Status Bucket::Mutate(const GroupCommitter::Mutation& fn, int sync_fd) {
   if (deleted_) return s3err::NoSuchBucket(name_);
-  return committer_->Run([&](Db& db) -> Status {
-    if (deleted_) return s3err::NoSuchBucket(name_);
-    return fn(db);
-  });
+  return committer_->Run(
+      [&](Db& db) -> Status {
+        if (deleted_) return s3err::NoSuchBucket(name_);
+        return fn(db);
+      },
+      sync_fd);
 }
 
 Result<DbPool::Lease> Bucket::Reader() {
   if (deleted_) return s3err::NoSuchBucket(name_);
   return readers_.Acquire();
+}
+
+void Bucket::Collect(std::string_view key, const Garbage& garbage) {
+  pins_.Release(key, garbage.blobs);
+  uint64_t dropped = pack_bytes_dropped_ += garbage.pack_bytes;
+  // Compaction only pays once a good part of a pack is dead.
+  if (!garbage.emptied_packs.empty() || dropped >= env_.options.pack_size / 4) {
+    pack_bytes_dropped_ = 0;
+    RequestPackMaintenance();
+  }
 }
 
 Status Bucket::MarkDeleted() {
@@ -73,32 +94,43 @@ bool Bucket::HasUnfinishedWork() const {
   return needs_sweep_ || live_writers_ > 0 || pins_.HasDeferred();
 }
 
+void Bucket::RequestPackMaintenance() {
+  if (!packs_wanted_.exchange(true)) RequestMaintenance();
+}
+
+void Bucket::RequestMaintenance() {
+  if (auto maintainer = env_.maintainer.lock()) maintainer->Request(weak_from_this());
+}
+
 int Bucket::WalHook(void* arg, sqlite3*, const char*, int pages) {
   auto* self = static_cast<Bucket*>(arg);
   if (pages >= self->env_.options.checkpoint_wal_pages &&
-      !self->checkpoint_requested_.exchange(true)) {
-    if (auto checkpointer = self->env_.checkpointer.lock()) {
-      checkpointer->Request(self->weak_from_this());
-    } else {
-      self->checkpoint_requested_ = false;
-    }
+      !self->checkpoint_wanted_.exchange(true)) {
+    self->RequestMaintenance();
   }
   return SQLITE_OK;
 }
 
-void Bucket::RunCheckpoint() {
-  checkpoint_requested_ = false;
+void Bucket::RunMaintenance() {
   if (deleted_) return;
-  if (checkpoint_db_ == nullptr) {
+  if (maintenance_db_ == nullptr) {
     auto db = Db::Open(path_ + "/index.db", /*create=*/false);
     if (!db.ok()) return;
-    checkpoint_db_ = std::move(db).value();
-    if (!index::Configure(*checkpoint_db_, /*writer=*/true, env_.options.fsync).ok()) {
-      checkpoint_db_.reset();
+    maintenance_db_ = std::move(db).value();
+    if (!index::Configure(*maintenance_db_, /*writer=*/true, env_.options.fsync).ok()) {
+      maintenance_db_.reset();
       return;
     }
   }
-  sqlite3_wal_checkpoint_v2(checkpoint_db_->raw(), nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr,
+  if (checkpoint_wanted_.exchange(false)) Checkpoint();
+  if (packs_wanted_.exchange(false)) {
+    auto more = CleanPacks(*this, *maintenance_db_);
+    if (more.ok() && *more) RequestPackMaintenance();
+  }
+}
+
+void Bucket::Checkpoint() {
+  sqlite3_wal_checkpoint_v2(maintenance_db_->raw(), nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr,
                             nullptr);
 }
 

@@ -1,10 +1,11 @@
 // Bucket: the live state of one bucket directory, ROOT/<name>/ (see doc/LOCAL_STORE.md):
 // its index (one writer connection behind a GroupCommitter, a pool of reader connections),
-// its blob files, and the pins that keep blobs of open readers alive.
+// its blob and pack files, and the pins that keep blobs of open readers alive.
 //
 // Shared by the store and by every reader and writer working in it (shared_ptr), so a
 // bucket deleted or a store closed under them stays valid memory. Deletion is itself a group
 // committed mutation: once it has run, every later mutation fails with NoSuchBucket.
+// Background work (WAL checkpoints, pack clean-up) runs on the store's Maintainer thread.
 // Thread-safe.
 #pragma once
 
@@ -16,24 +17,26 @@
 #include "core/clock.h"
 #include "store/blob_pins.h"
 #include "store/blob_store.h"
-#include "store/checkpointer.h"
 #include "store/db_pool.h"
 #include "store/group_commit.h"
 #include "store/local_store_options.h"
+#include "store/maintainer.h"
+#include "store/object_row.h"
+#include "store/pack_store.h"
 
 namespace ferry::local {
 
-class Bucket final : public CheckpointTarget, public std::enable_shared_from_this<Bucket> {
+class Bucket final : public MaintenanceTarget, public std::enable_shared_from_this<Bucket> {
  public:
   struct Env {
     const Clock* clock;
     LocalStoreOptions options;
-    std::weak_ptr<Checkpointer> checkpointer;
+    std::weak_ptr<Maintainer> maintainer;
   };
 
   // Fills the empty directory dir with a new bucket's index and blob directories and makes
   // them durable. The caller then renames dir into place.
-  static Status Create(const std::string& dir, int64_t created_ns, bool fsync);
+  static Status Create(const std::string& dir, int64_t created_ns, const LocalStoreOptions& o);
   // Opens the bucket in directory path (ROOT/<name>).
   static Result<std::shared_ptr<Bucket>> Open(std::string name, std::string path, Env env);
   ~Bucket() override;
@@ -43,13 +46,17 @@ class Bucket final : public CheckpointTarget, public std::enable_shared_from_thi
   const Clock& clock() const { return *env_.clock; }
   const LocalStoreOptions& options() const { return env_.options; }
   BlobStore& blobs() { return *blobs_; }
+  PackStore& packs() { return *packs_; }
   BlobPins& pins() { return pins_; }
 
   // Runs fn in a group-committed transaction on the writer connection; NoSuchBucket once the
-  // bucket is deleted. See GroupCommitter::Run.
-  Status Mutate(const GroupCommitter::Mutation& fn);
+  // bucket is deleted. See GroupCommitter::Run (sync_fd: a data file to make durable first).
+  Status Mutate(const GroupCommitter::Mutation& fn, int sync_fd = -1);
   // A reader connection; NoSuchBucket once the bucket is deleted.
   Result<DbPool::Lease> Reader();
+  // After a successful mutation: unlinks released blobs (once unpinned; key is the object they
+  // belonged to, empty for parts) and schedules pack clean-up.
+  void Collect(std::string_view key, const Garbage& garbage);
 
   // Marks the bucket deleted if it holds no objects and no uploads (BucketNotEmpty).
   Status MarkDeleted();
@@ -65,17 +72,20 @@ class Bucket final : public CheckpointTarget, public std::enable_shared_from_thi
   void SetNeedsSweep() { needs_sweep_ = true; }
   // True when a crash now could leave stray blobs (writers open, unlinks deferred, ...).
   bool HasUnfinishedWork() const;
-
   // Writers in flight, for HasUnfinishedWork.
   void WriterStarted() { live_writers_++; }
   void WriterDone() { live_writers_--; }
 
   GroupCommitter::Stats commit_stats() const { return committer_->stats(); }
-  void RunCheckpoint() override;
+  // Asks the maintainer for a pack clean-up pass.
+  void RequestPackMaintenance();
+  void RunMaintenance() override;
 
  private:
   Bucket(std::string name, std::string path, Env env);
   static int WalHook(void* arg, sqlite3* db, const char* name, int pages);
+  void RequestMaintenance();
+  void Checkpoint();
 
   const std::string name_;
   const std::string path_;
@@ -83,12 +93,15 @@ class Bucket final : public CheckpointTarget, public std::enable_shared_from_thi
   int64_t created_ns_ = 0;
   UniqueFd dir_;
   std::unique_ptr<BlobStore> blobs_;
+  std::unique_ptr<PackStore> packs_;
   BlobPins pins_;
   std::unique_ptr<Db> writer_;
   std::unique_ptr<GroupCommitter> committer_;
   DbPool readers_;
-  std::unique_ptr<Db> checkpoint_db_;  // used only by the checkpointer thread
-  std::atomic<bool> checkpoint_requested_{false};
+  std::unique_ptr<Db> maintenance_db_;  // used only by the maintainer thread
+  std::atomic<bool> checkpoint_wanted_{false};
+  std::atomic<bool> packs_wanted_{false};
+  std::atomic<uint64_t> pack_bytes_dropped_{0};
   std::atomic<bool> deleted_{false};
   std::atomic<bool> needs_sweep_{false};
   std::atomic<int> live_writers_{0};

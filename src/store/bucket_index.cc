@@ -16,9 +16,13 @@ CREATE TABLE objects(
   parts_count INTEGER NOT NULL,
   meta TEXT NOT NULL,
   inline_id INTEGER,
+  pack BLOB,
+  pack_offset INTEGER,
   segments BLOB
 ) WITHOUT ROWID;
+CREATE INDEX objects_by_pack ON objects(pack) WHERE pack IS NOT NULL;
 CREATE TABLE inline_data(id INTEGER PRIMARY KEY, bytes BLOB NOT NULL);
+CREATE TABLE packs(id BLOB PRIMARY KEY, live INTEGER NOT NULL) WITHOUT ROWID;
 CREATE TABLE uploads(
   upload_id TEXT PRIMARY KEY,
   key BLOB NOT NULL,
@@ -40,6 +44,11 @@ CREATE TABLE parts(
 ) WITHOUT ROWID;
 )sql";
 
+Status Corrupt(Db& db, std::string_view what) {
+  return Status::Corruption(db.path() + ": bad " + std::string(what))
+      .WithS3Code("InternalError", 500);
+}
+
 Status AppendSegments(std::string_view raw, std::vector<BlobId>* out) {
   if (raw.empty()) return Status::OK();
   FERRY_ASSIGN_OR_RETURN(auto segments, DecodeSegments(raw));
@@ -54,7 +63,7 @@ Status Configure(Db& db, bool writer, bool fsync) {
   std::string pragmas = fsync ? "PRAGMA synchronous=FULL;" : "PRAGMA synchronous=OFF;";
   pragmas += "PRAGMA busy_timeout=10000; PRAGMA temp_store=MEMORY; PRAGMA journal_mode=WAL;";
   if (writer) {
-    // Checkpoints run on a background thread (Checkpointer), never inside a commit.
+    // Checkpoints run on a background thread (Maintainer), never inside a commit.
     pragmas += "PRAGMA wal_autocheckpoint=0; PRAGMA cache_size=-32768;";
     pragmas += "PRAGMA journal_size_limit=67108864;";
   } else {
@@ -88,12 +97,12 @@ Result<int64_t> ReadSchema(Db& db) {
 Result<std::optional<ObjectRow>> GetObject(Db& db, std::string_view key,
                                            std::string* inline_bytes) {
   static constexpr std::string_view kMeta =
-      "SELECT size, etag, mtime_ns, storage_class, parts_count, meta, inline_id, segments "
-      "FROM objects WHERE key = ?1";
+      "SELECT size, etag, mtime_ns, storage_class, parts_count, meta, inline_id, pack, "
+      "pack_offset, segments FROM objects WHERE key = ?1";
   static constexpr std::string_view kWithData =
       "SELECT o.size, o.etag, o.mtime_ns, o.storage_class, o.parts_count, o.meta, o.inline_id, "
-      "o.segments, d.bytes FROM objects o LEFT JOIN inline_data d ON d.id = o.inline_id "
-      "WHERE o.key = ?1";
+      "o.pack, o.pack_offset, o.segments, d.bytes FROM objects o "
+      "LEFT JOIN inline_data d ON d.id = o.inline_id WHERE o.key = ?1";
   FERRY_ASSIGN_OR_RETURN(Stmt stmt, db.Prepare(inline_bytes ? kWithData : kMeta));
   stmt.BindBlob(1, key);
   FERRY_ASSIGN_OR_RETURN(bool found, stmt.Step());
@@ -109,19 +118,37 @@ Result<std::optional<ObjectRow>> GetObject(Db& db, std::string_view key,
   m.headers.storage_class.assign(stmt.Text(3));
   if (!stmt.IsNull(6)) row.inline_id = stmt.Int(6);
   if (!stmt.IsNull(7)) {
-    FERRY_ASSIGN_OR_RETURN(row.segments, DecodeSegments(stmt.Blob(7)));
+    auto pack = BlobId::FromRaw(stmt.Blob(7));
+    if (!pack) return Corrupt(db, "pack id");
+    row.packed = PackRange{*pack, static_cast<uint64_t>(stmt.Int(8)), m.size};
+  }
+  if (!stmt.IsNull(9)) {
+    FERRY_ASSIGN_OR_RETURN(row.segments, DecodeSegments(stmt.Blob(9)));
     if (m.parts_count > 0) {
       for (const auto& s : row.segments) m.part_sizes.push_back(s.size);
     }
   }
-  if (inline_bytes != nullptr) inline_bytes->assign(stmt.Blob(8));
+  if (inline_bytes != nullptr) inline_bytes->assign(stmt.Blob(10));
   return std::optional<ObjectRow>(std::move(row));
 }
 
-Status DeleteObject(Db& db, std::string_view key, std::vector<BlobId>* dropped) {
+Status AddPackBytes(Db& db, const BlobId& pack, int64_t delta, Garbage* garbage) {
+  FERRY_ASSIGN_OR_RETURN(Stmt stmt,
+                         db.Prepare("INSERT INTO packs(id, live) VALUES(?1, ?2) ON CONFLICT(id) DO "
+                                    "UPDATE SET live = live + excluded.live RETURNING live"));
+  stmt.BindBlob(1, pack.Raw()).Bind(2, delta);
+  FERRY_ASSIGN_OR_RETURN(bool row, stmt.Step());
+  if (garbage != nullptr && delta < 0) {
+    garbage->pack_bytes += static_cast<uint64_t>(-delta);
+    if (row && stmt.Int(0) == 0) garbage->emptied_packs.push_back(pack);
+  }
+  return stmt.Run();
+}
+
+Status DeleteObject(Db& db, std::string_view key, Garbage* garbage) {
   {
-    FERRY_ASSIGN_OR_RETURN(Stmt old,
-                           db.Prepare("SELECT inline_id, segments FROM objects WHERE key = ?1"));
+    FERRY_ASSIGN_OR_RETURN(
+        Stmt old, db.Prepare("SELECT inline_id, pack, size, segments FROM objects WHERE key = ?1"));
     old.BindBlob(1, key);
     FERRY_ASSIGN_OR_RETURN(bool found, old.Step());
     if (!found) return Status::OK();
@@ -129,26 +156,35 @@ Status DeleteObject(Db& db, std::string_view key, std::vector<BlobId>* dropped) 
       FERRY_ASSIGN_OR_RETURN(Stmt del, db.Prepare("DELETE FROM inline_data WHERE id = ?1"));
       FERRY_RETURN_IF_ERROR(del.Bind(1, old.Int(0)).Run());
     }
-    FERRY_RETURN_IF_ERROR(AppendSegments(old.Blob(1), dropped));
+    if (!old.IsNull(1)) {
+      auto pack = BlobId::FromRaw(old.Blob(1));
+      if (!pack) return Corrupt(db, "pack id");
+      FERRY_RETURN_IF_ERROR(AddPackBytes(db, *pack, -old.Int(2), garbage));
+    }
+    FERRY_RETURN_IF_ERROR(AppendSegments(old.Blob(3), &garbage->blobs));
   }
   FERRY_ASSIGN_OR_RETURN(Stmt del, db.Prepare("DELETE FROM objects WHERE key = ?1"));
   return del.BindBlob(1, key).Run();
 }
 
-Status PutObject(Db& db, const ObjectRow& row, std::string_view inline_bytes,
-                 std::vector<BlobId>* dropped) {
+Status PutObject(Db& db, const ObjectRow& row, std::string_view inline_bytes, Garbage* garbage) {
   const ObjectMeta& m = row.meta;
-  FERRY_RETURN_IF_ERROR(DeleteObject(db, m.key, dropped));
+  FERRY_RETURN_IF_ERROR(DeleteObject(db, m.key, garbage));
   std::optional<int64_t> inline_id;
-  if (row.segments.empty() && !inline_bytes.empty()) {
+  bool is_inline = row.segments.empty() && !row.packed;
+  if (is_inline && !inline_bytes.empty()) {
     FERRY_ASSIGN_OR_RETURN(Stmt ins, db.Prepare("INSERT INTO inline_data(bytes) VALUES(?1)"));
     FERRY_RETURN_IF_ERROR(ins.BindBlob(1, inline_bytes).Run());
     inline_id = sqlite3_last_insert_rowid(db.raw());
   }
+  if (row.packed) {
+    FERRY_RETURN_IF_ERROR(
+        AddPackBytes(db, row.packed->pack, static_cast<int64_t>(row.packed->size), nullptr));
+  }
   FERRY_ASSIGN_OR_RETURN(Stmt put,
                          db.Prepare("INSERT INTO objects(key, size, etag, mtime_ns, storage_class, "
-                                    "parts_count, meta, inline_id, segments) "
-                                    "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"));
+                                    "parts_count, meta, inline_id, pack, pack_offset, segments) "
+                                    "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"));
   std::string meta = EncodeMetaJson(m.headers, m.checksum);
   std::string segments = EncodeSegments(row.segments);
   put.BindBlob(1, m.key)
@@ -163,10 +199,15 @@ Status PutObject(Db& db, const ObjectRow& row, std::string_view inline_bytes,
   } else {
     put.BindNull(8);
   }
-  if (row.segments.empty()) {
-    put.BindNull(9);
+  if (row.packed) {
+    put.BindBlob(9, row.packed->pack.Raw()).Bind(10, static_cast<int64_t>(row.packed->offset));
   } else {
-    put.BindBlob(9, segments);
+    put.BindNull(9).BindNull(10);
+  }
+  if (row.segments.empty()) {
+    put.BindNull(11);
+  } else {
+    put.BindBlob(11, segments);
   }
   return put.Run();
 }

@@ -22,7 +22,7 @@ namespace ferry::local::index {
 
 inline constexpr int kSchemaVersion = 1;
 
-// Pragmas for a connection: the writer (and checkpointer) or a pooled reader.
+// Pragmas for a connection: the writer (and the maintenance one) or a pooled reader.
 Status Configure(Db& db, bool writer, bool fsync);
 // Creates the tables of a new bucket.
 Status CreateSchema(Db& db, int64_t created_ns);
@@ -32,12 +32,12 @@ Result<int64_t> ReadSchema(Db& db);
 // ---- objects ----
 // The row for key, or nullopt. When inline_bytes is set and the body is inline, fills it.
 Result<std::optional<ObjectRow>> GetObject(Db& db, std::string_view key, std::string* inline_bytes);
-// Inserts or replaces the row for row.meta.key (with inline_bytes when row has no segments).
-// Appends the blobs of the replaced version to dropped.
-Status PutObject(Db& db, const ObjectRow& row, std::string_view inline_bytes,
-                 std::vector<BlobId>* dropped);
-// Deletes key's row and inline data; appends its blobs to dropped. OK when missing.
-Status DeleteObject(Db& db, std::string_view key, std::vector<BlobId>* dropped);
+// Inserts or replaces the row for row.meta.key (with inline_bytes when the body is inline),
+// counting a packed body's bytes as live in its pack. Adds what the replaced version
+// released to garbage.
+Status PutObject(Db& db, const ObjectRow& row, std::string_view inline_bytes, Garbage* garbage);
+// Deletes key's row and inline data; adds what it released to garbage. OK when missing.
+Status DeleteObject(Db& db, std::string_view key, Garbage* garbage);
 Result<bool> HasObjects(Db& db);
 
 // A cursor over objects in key order; meta() has key, size, etag, last-modified and
@@ -104,8 +104,31 @@ class UploadCursor final : public SortedCursor {
   MultipartUploadInfo info_;
 };
 
+// ---- packs ----
+// Adds delta to the live bytes of pack (creating its row); a pack whose live bytes reach zero
+// is added to garbage->emptied_packs (when garbage is set).
+Status AddPackBytes(Db& db, const BlobId& pack, int64_t delta, Garbage* garbage);
+struct PackUsage {
+  BlobId pack;
+  uint64_t live = 0;
+};
+Result<std::vector<PackUsage>> ListPacks(Db& db);
+// Removes the row of pack if it has no live bytes; returns whether it did.
+Result<bool> DropPackIfEmpty(Db& db, const BlobId& pack);
+// Objects stored in pack: key and offset.
+struct PackedObject {
+  std::string key;
+  uint64_t offset = 0;
+  uint64_t size = 0;
+};
+Result<std::vector<PackedObject>> ObjectsInPack(Db& db, const BlobId& pack, size_t limit);
+// Points key's body at to instead of from, if it is still at from; moves the live bytes.
+// Returns whether the row was moved.
+Result<bool> MovePackedObject(Db& db, const PackedObject& from_obj, const BlobId& from,
+                              const PackRange& to);
+
 // ---- recovery ----
-// Every blob referenced by an object or a part.
+// Every blob referenced by an object, a part or the packs table.
 Result<std::vector<BlobId>> ReferencedBlobs(Db& db);
 
 }  // namespace ferry::local::index

@@ -1,13 +1,20 @@
 #include "store/group_commit.h"
 
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
 #include <exception>
 #include <vector>
 
+#include "store/fs_util.h"
+
 namespace ferry::local {
 
-Status GroupCommitter::Run(const Mutation& mutation) {
+Status GroupCommitter::Run(const Mutation& mutation, int sync_fd) {
   Waiter w;
   w.mutation = &mutation;
+  w.sync_fd = sync_fd;
   std::unique_lock l(mu_);
   queue_.push_back(&w);
   while (!w.done && queue_.front() != &w) w.cv.wait(l);
@@ -40,6 +47,19 @@ Status GroupCommitter::RunOne(Db& db, const Mutation& m) {
 
 void GroupCommitter::Execute(Waiter* const* batch, size_t n) {
   Db& db = *db_;
+  // Data files first: the index must never reference bytes that are not durable.
+  std::vector<int> synced;
+  for (size_t i = 0; i < n && fsync_; ++i) {
+    int fd = batch[i]->sync_fd;
+    if (fd < 0 || std::find(synced.begin(), synced.end(), fd) != synced.end()) continue;
+    synced.push_back(fd);
+    if (::fdatasync(fd) != 0) {
+      Status s = IoError("fdatasync pack", errno);
+      for (size_t k = 0; k < n; ++k) {
+        if (batch[k]->sync_fd == fd) batch[k]->status = s;
+      }
+    }
+  }
   Status begin = db.Exec("BEGIN IMMEDIATE");
   if (!begin.ok()) {
     for (size_t i = 0; i < n; ++i) batch[i]->status = begin;
@@ -48,6 +68,7 @@ void GroupCommitter::Execute(Waiter* const* batch, size_t n) {
   bool any_ok = false;
   for (size_t i = 0; i < n; ++i) {
     Waiter* w = batch[i];
+    if (!w->status.ok()) continue;  // its data file could not be synced
     if (n == 1) {
       w->status = RunOne(db, *w->mutation);
     } else {

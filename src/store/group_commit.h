@@ -2,9 +2,10 @@
 // transaction, hence one WAL fsync, using leveldb's writer-queue technique.
 //
 // Each caller of Run() enqueues its mutation and waits. The caller at the head of the queue
-// becomes the leader: it takes every queued mutation (up to max_batch), runs each inside its
-// own SAVEPOINT of one BEGIN IMMEDIATE transaction on the writer connection, commits, and
-// wakes the others with their results. A mutation that fails is rolled back to its savepoint
+// becomes the leader: it takes every queued mutation (up to max_batch), fdatasyncs the data
+// files they wrote to (packs; once per file), runs each mutation inside its own SAVEPOINT of
+// one BEGIN IMMEDIATE transaction on the writer connection, commits, and wakes the others
+// with their results. A mutation that fails is rolled back to its savepoint
 // alone; the others still commit. While a leader commits, newcomers queue up and form the next
 // batch, so throughput grows with concurrency instead of being capped at 1/fsync-latency.
 //
@@ -29,11 +30,14 @@ class GroupCommitter {
   using Mutation = std::function<Status(Db& db)>;
 
   // REQUIRES: db outlives the committer and is used by nothing else.
-  GroupCommitter(Db* db, int max_batch) : db_(db), max_batch_(max_batch) {}
+  GroupCommitter(Db* db, int max_batch, bool fsync)
+      : db_(db), max_batch_(max_batch), fsync_(fsync) {}
 
   // Runs mutation in a committed transaction: returns its failed status (nothing of it is
-  // kept), or the commit's failed status, or OK once the mutation is durable.
-  Status Run(const Mutation& mutation);
+  // kept), or the commit's failed status, or OK once the mutation is durable. When sync_fd is
+  // set, that file is fdatasync'ed before the transaction (once per batch and file): data the
+  // caller wrote there before Run() is durable before the index can reference it.
+  Status Run(const Mutation& mutation, int sync_fd = -1);
 
   struct Stats {
     uint64_t commits = 0;    // transactions
@@ -44,6 +48,7 @@ class GroupCommitter {
  private:
   struct Waiter {
     const Mutation* mutation;
+    int sync_fd = -1;
     Status status;
     bool done = false;
     std::condition_variable cv;
@@ -54,6 +59,7 @@ class GroupCommitter {
 
   Db* db_;
   const int max_batch_;
+  const bool fsync_;
   std::mutex mu_;
   std::deque<Waiter*> queue_;
   std::atomic<uint64_t> commits_{0};

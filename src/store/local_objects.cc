@@ -48,12 +48,12 @@ Result<std::unique_ptr<ObjectWriter>> LocalStore::PutObject(const PutObjectReque
 Status LocalStore::DeleteObject(std::string_view bucket_name, std::string_view key) {
   FERRY_ASSIGN_OR_RETURN(auto bucket, GetBucket(bucket_name));
   FERRY_RETURN_IF_ERROR(local::ValidateKey(key));
-  std::vector<local::BlobId> dropped;
+  local::Garbage garbage;
   FERRY_RETURN_IF_ERROR(bucket->Mutate([&](local::Db& db) {
-    dropped.clear();
-    return local::index::DeleteObject(db, key, &dropped);
+    garbage.clear();
+    return local::index::DeleteObject(db, key, &garbage);
   }));
-  bucket->pins().Release(key, dropped);
+  bucket->Collect(key, garbage);
   return Status::OK();
 }
 

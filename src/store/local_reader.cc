@@ -21,39 +21,51 @@ std::vector<BlobId> BlobsOf(const std::vector<Segment>& segments) {
 
 Result<std::unique_ptr<ObjectReader>> OpenLocalReader(std::shared_ptr<Bucket> bucket,
                                                       std::string_view key) {
-  // Pin the key before the lookup: a commit that drops the version we find defers its
-  // unlinks until our blob pins are in place (see blob_pins.h).
-  bucket->pins().PinKey(key);
-  std::optional<ObjectRow> row;
-  std::string body;
-  {
-    auto db = bucket->Reader();
-    if (!db.ok()) {
-      bucket->pins().UnpinKey(key);
-      return db.status();
+  // A pack may be unlinked between the lookup and its opening (the row moved by compaction,
+  // or replaced): then the key is looked up again. Bounded, though each retry sees a newer
+  // commit than the last.
+  for (int attempt = 0;; ++attempt) {
+    // Pin the key before the lookup: a commit that drops the version we find defers its blob
+    // unlinks until our blob pins are in place (see blob_pins.h).
+    bucket->pins().PinKey(key);
+    std::optional<ObjectRow> row;
+    std::string body;
+    {
+      auto db = bucket->Reader();
+      auto found = db.ok() ? index::GetObject(**db, key, &body) : db.status();
+      if (!found.ok()) {
+        bucket->pins().UnpinKey(key);
+        return found.status();
+      }
+      row = std::move(found).value();
     }
-    auto found = index::GetObject(**db, key, &body);
-    if (!found.ok()) {
+    if (!row) {
       bucket->pins().UnpinKey(key);
-      return found.status();
+      return s3err::NoSuchKey(bucket->name(), key);
     }
-    row = std::move(found).value();
-  }
-  if (!row) {
+    if (!row->segments.empty()) {
+      bucket->pins().PinBlobsAndUnpinKey(key, BlobsOf(row->segments));
+      return std::unique_ptr<ObjectReader>(
+          new LocalReader(std::move(bucket), std::move(row->meta), std::move(row->segments)));
+    }
     bucket->pins().UnpinKey(key);
-    return s3err::NoSuchKey(bucket->name(), key);
+    if (!row->packed) {
+      return std::unique_ptr<ObjectReader>(new LocalReader(std::move(row->meta), std::move(body)));
+    }
+    auto pack = bucket->packs().Open(row->packed->pack);
+    if (pack.ok()) {
+      return std::unique_ptr<ObjectReader>(
+          new LocalReader(std::move(row->meta), std::move(pack).value(), row->packed->offset));
+    }
+    if (!pack.status().IsNotFound() || attempt >= 100) return pack.status();
   }
-  if (row->segments.empty()) {
-    bucket->pins().UnpinKey(key);
-    return std::unique_ptr<ObjectReader>(new LocalReader(std::move(row->meta), std::move(body)));
-  }
-  bucket->pins().PinBlobsAndUnpinKey(key, BlobsOf(row->segments));
-  return std::unique_ptr<ObjectReader>(
-      new LocalReader(std::move(bucket), std::move(row->meta), std::move(row->segments)));
 }
 
 LocalReader::LocalReader(ObjectMeta meta, std::string body)
     : meta_(std::move(meta)), body_(std::move(body)) {}
+
+LocalReader::LocalReader(ObjectMeta meta, std::shared_ptr<Pack> pack, uint64_t offset)
+    : meta_(std::move(meta)), pack_(std::move(pack)), pack_offset_(offset) {}
 
 LocalReader::LocalReader(std::shared_ptr<Bucket> bucket, ObjectMeta meta,
                          std::vector<Segment> segments)
@@ -102,6 +114,15 @@ Result<int> LocalReader::Fd(size_t i) {
 Result<size_t> LocalReader::ReadAt(uint64_t offset, std::span<char> out) {
   if (offset >= meta_.size || out.empty()) return size_t{0};
   size_t want = static_cast<size_t>(std::min<uint64_t>(out.size(), meta_.size - offset));
+  if (pack_ != nullptr) {
+    FERRY_ASSIGN_OR_RETURN(size_t got, PreadFull(pack_->fd(), out.subspan(0, want),
+                                                 pack_offset_ + offset, "read pack"));
+    if (got != want) {
+      return Status::Corruption("pack " + pack_->id().Hex() + " is shorter than recorded")
+          .WithS3Code("InternalError", 500);
+    }
+    return want;
+  }
   if (pieces_.empty()) {
     std::copy_n(body_.data() + offset, want, out.data());
     return want;
@@ -129,6 +150,14 @@ std::vector<ObjectReader::Extent> LocalReader::Extents(uint64_t offset, uint64_t
   std::vector<Extent> out;
   if (offset >= meta_.size || length == 0) return out;
   length = std::min(length, meta_.size - offset);
+  if (pack_ != nullptr) {
+    Extent e;
+    e.fd = pack_->fd();
+    e.file_offset = pack_offset_ + offset;
+    e.length = length;
+    out.push_back(e);
+    return out;
+  }
   if (pieces_.empty()) {
     Extent e;
     e.bytes = std::string_view(body_).substr(offset, length);

@@ -1,9 +1,11 @@
 // LocalReader: the ObjectReader of LocalStore, pinned to the version it opened.
 //
-// An inline body is copied out of the index when the reader opens. A blob-backed body keeps
-// its blobs pinned (BlobPins) so that a later overwrite or delete cannot unlink them while
-// the reader lives; blob files are opened lazily. Extents() gives file ranges for sendfile;
-// the descriptors it returns stay open until the reader is destroyed. Thread-compatible.
+// An inline body is copied out of the index when the reader opens. A packed body is read
+// through the open pack the reader holds (pack bytes never change, and an open descriptor
+// outlives an unlink). A blob-backed body keeps its blobs pinned (BlobPins) so that a later
+// overwrite or delete cannot unlink them while the reader lives; blob files are opened
+// lazily. Extents() gives file ranges for sendfile; the descriptors it returns stay open
+// until the reader is destroyed. Thread-compatible.
 #pragma once
 
 #include <memory>
@@ -14,6 +16,7 @@
 #include "ferry/object_store.h"
 #include "store/bucket.h"
 #include "store/object_row.h"
+#include "store/pack_store.h"
 
 namespace ferry::local {
 
@@ -25,6 +28,8 @@ class LocalReader final : public ObjectReader {
  public:
   // An inline body.
   LocalReader(ObjectMeta meta, std::string body);
+  // A packed body at offset in pack.
+  LocalReader(ObjectMeta meta, std::shared_ptr<Pack> pack, uint64_t offset);
   // A blob-backed body. REQUIRES: the segments' blobs are pinned in bucket; the reader unpins.
   LocalReader(std::shared_ptr<Bucket> bucket, ObjectMeta meta, std::vector<Segment> segments);
   ~LocalReader() override;
@@ -46,7 +51,9 @@ class LocalReader final : public ObjectReader {
 
   std::shared_ptr<Bucket> bucket_;
   ObjectMeta meta_;
-  std::string body_;  // inline bodies
+  std::string body_;            // inline bodies
+  std::shared_ptr<Pack> pack_;  // packed bodies
+  uint64_t pack_offset_ = 0;
   std::vector<Piece> pieces_;
   size_t open_fds_ = 0;
 };

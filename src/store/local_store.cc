@@ -13,7 +13,7 @@
 
 #include "s3/errors.h"
 #include "store/bucket.h"
-#include "store/checkpointer.h"
+#include "store/maintainer.h"
 #include "store/names.h"
 #include "store/recovery.h"
 
@@ -43,7 +43,7 @@ Status LocalStore::Init() {
   FERRY_ASSIGN_OR_RETURN(recovery_.recovered_unclean,
                          local::MarkDirty(root_fd_.get(), options_.fsync));
   FERRY_RETURN_IF_ERROR(local::CleanScratch(root_fd_.get(), options_.fsync));
-  checkpointer_ = std::make_shared<local::Checkpointer>();
+  maintainer_ = std::make_shared<local::Maintainer>();
   FERRY_RETURN_IF_ERROR(LoadBuckets());
   if (recovery_.recovered_unclean) {
     for (auto& [name, bucket] : buckets_) {
@@ -66,7 +66,7 @@ Status LocalStore::LoadBuckets() {
   for (const auto& name : names) {
     struct stat st;
     if (::fstatat(root_fd_.get(), (name + "/index.db").c_str(), &st, 0) != 0) continue;
-    Bucket::Env env{&clock_, options_, checkpointer_};
+    Bucket::Env env{&clock_, options_, maintainer_};
     auto bucket = Bucket::Open(name, root_ + "/" + name, env);
     if (!bucket.ok()) return bucket.status().Annotate("bucket " + name);
     buckets_.emplace(name, std::move(bucket).value());
@@ -81,7 +81,7 @@ LocalStore::~LocalStore() {
     for (auto& [name, bucket] : buckets_) clean = clean && !bucket->HasUnfinishedWork();
     buckets_.clear();
   }
-  checkpointer_.reset();
+  maintainer_.reset();
   if (clean) (void)local::MarkClean(root_fd_.get(), options_.fsync);
 }
 
@@ -116,7 +116,7 @@ Status LocalStore::CreateBucket(std::string_view name_view) {
   if (::mkdirat(root_fd_.get(), tmp.c_str(), 0755) != 0) {
     return local::IoError("mkdir " + tmp, errno);
   }
-  Status s = Bucket::Create(root_ + "/" + tmp, clock_.NowNanos(), options_.fsync);
+  Status s = Bucket::Create(root_ + "/" + tmp, clock_.NowNanos(), options_);
   if (s.ok() && ::renameat2(root_fd_.get(), tmp.c_str(), root_fd_.get(), name.c_str(),
                             RENAME_NOREPLACE) != 0) {
     s = errno == EEXIST ? s3err::BucketAlreadyOwnedByYou(name)
@@ -127,7 +127,7 @@ Status LocalStore::CreateBucket(std::string_view name_view) {
     return s;
   }
   FERRY_RETURN_IF_ERROR(local::Fsync(root_fd_.get(), root_, options_.fsync));
-  Bucket::Env env{&clock_, options_, checkpointer_};
+  Bucket::Env env{&clock_, options_, maintainer_};
   FERRY_ASSIGN_OR_RETURN(auto bucket, Bucket::Open(name, root_ + "/" + name, env));
   buckets_.emplace(name, std::move(bucket));
   return Status::OK();

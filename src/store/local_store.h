@@ -28,7 +28,7 @@
 namespace ferry {
 namespace local {
 class Bucket;
-class Checkpointer;
+class Maintainer;
 }  // namespace local
 
 class LocalStore final : public ObjectStore {
@@ -82,7 +82,7 @@ class LocalStore final : public ObjectStore {
   const LocalStoreOptions options_;
   local::UniqueFd root_fd_;
   local::UniqueFd lock_fd_;
-  std::shared_ptr<local::Checkpointer> checkpointer_;
+  std::shared_ptr<local::Maintainer> maintainer_;
   mutable std::shared_mutex mu_;  // guards buckets_
   std::map<std::string, std::shared_ptr<local::Bucket>, std::less<>> buckets_;
   Stats recovery_;

@@ -8,8 +8,16 @@ namespace ferry {
 
 struct LocalStoreOptions {
   // Bodies of PutObject/CopyObject up to this many bytes are stored inside the bucket index
-  // (one WAL append per PUT) instead of in a blob file. Default: 128 KiB.
-  uint64_t inline_threshold = 128 * 1024;
+  // row itself. Default: 4 KiB.
+  uint64_t inline_threshold = 4 * 1024;
+
+  // Larger bodies up to this many bytes are appended to a shared pack file (one pwrite, and
+  // one fdatasync per group commit); bigger ones get a blob file of their own. 0 disables
+  // packing. REQUIRES: <= pack_size. Default: 128 KiB.
+  uint64_t pack_threshold = 128 * 1024;
+
+  // Size at which a pack file stops growing and a new one starts. Default: 64 MiB.
+  uint64_t pack_size = 64 * 1024 * 1024;
 
   // fsync acknowledged writes (blob files, their directories, the index WAL). Only tests and
   // throwaway servers should turn this off. Default: true.

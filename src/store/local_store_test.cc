@@ -6,7 +6,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <filesystem>
+#include <thread>
 
 #include "core/checksum.h"
 #include "store/store_test_util.h"
@@ -15,18 +17,11 @@ namespace ferry {
 namespace {
 
 using testing::Bytes;
+using testing::CountBlobFiles;
 using testing::Md5Hex;
 using testing::Put;
 using testing::ReadAll;
 using testing::StoreFixture;
-
-size_t CountBlobFiles(const std::string& bucket_dir) {
-  size_t n = 0;
-  for (const auto& e : std::filesystem::recursive_directory_iterator(bucket_dir + "/blobs")) {
-    if (e.is_regular_file()) ++n;
-  }
-  return n;
-}
 
 TEST(LocalStore, Buckets) {
   StoreFixture f;
@@ -113,45 +108,89 @@ TEST(LocalStore, PutGetHeadOverwriteDelete) {
   EXPECT_EQ(s.HeadObject("bkt", "empty")->etag, Md5Hex(""));
 }
 
-TEST(LocalStore, InlineAndBlobBoundary) {
+TEST(LocalStore, InlinePackAndBlobBoundaries) {
   LocalStoreOptions o = testing::FastOptions();
   o.inline_threshold = 4096;
+  o.pack_threshold = 65536;
   StoreFixture f(o);
   auto& s = *f.store;
   std::string bucket_dir = f.dir.path() + "/root/bkt";
-  for (size_t n : {size_t{4095}, size_t{4096}}) {
+  auto put = [&](size_t n) {
     ASSERT_TRUE(Put(s, "bkt", "k" + std::to_string(n), Bytes(n, n)).ok());
-  }
-  EXPECT_EQ(CountBlobFiles(bucket_dir), 0u);
-  for (size_t n : {size_t{4097}, size_t{1 << 20}, size_t{3 << 20}}) {
-    ASSERT_TRUE(Put(s, "bkt", "k" + std::to_string(n), Bytes(n, n)).ok());
-  }
-  EXPECT_EQ(CountBlobFiles(bucket_dir), 3u);
-  for (size_t n : {size_t{4095}, size_t{4096}, size_t{4097}, size_t{1 << 20}, size_t{3 << 20}}) {
+  };
+  put(4095);
+  put(4096);
+  EXPECT_EQ(CountBlobFiles(bucket_dir), 0u);  // inline in the index
+  put(4097);
+  put(65536);
+  EXPECT_EQ(CountBlobFiles(bucket_dir), 1u);  // both in one pack
+  put(65537);
+  put(1 << 20);
+  put(3 << 20);
+  EXPECT_EQ(CountBlobFiles(bucket_dir), 4u);  // a blob each
+  for (size_t n : {4095, 4096, 4097, 65536, 65537, 1 << 20, 3 << 20}) {
     auto body = ReadAll(s, "bkt", "k" + std::to_string(n));
     ASSERT_TRUE(body.ok());
     EXPECT_TRUE(*body == Bytes(n, n)) << n;
   }
   // Overwriting and deleting blob objects unlinks their blobs.
-  ASSERT_TRUE(Put(s, "bkt", "k4097", "small now").ok());
+  ASSERT_TRUE(Put(s, "bkt", "k65537", "small now").ok());
   ASSERT_TRUE(s.DeleteObject("bkt", "k1048576").ok());
-  EXPECT_EQ(CountBlobFiles(bucket_dir), 1u);
-  // Declared size above the threshold goes straight to a blob.
-  PutObjectRequest req;
-  req.size = 5000;
-  ASSERT_TRUE(Put(s, "bkt", "sized", Bytes(5000, 1), req).ok());
   EXPECT_EQ(CountBlobFiles(bucket_dir), 2u);
+  // Declared size above the pack threshold goes straight to a blob.
+  PutObjectRequest req;
+  req.size = 70000;
+  ASSERT_TRUE(Put(s, "bkt", "sized", Bytes(70000, 1), req).ok());
+  EXPECT_EQ(CountBlobFiles(bucket_dir), 3u);
+  EXPECT_TRUE(testing::BlobInconsistencies(bucket_dir).empty());
+}
+
+TEST(LocalStore, PacksAreDroppedAndCompacted) {
+  LocalStoreOptions o = testing::FastOptions();
+  o.inline_threshold = 0;
+  o.pack_threshold = 100000;
+  o.pack_size = 4 << 20;  // ~41 bodies per pack
+  StoreFixture f(o);
+  auto& s = *f.store;
+  std::string bucket_dir = f.dir.path() + "/root/bkt";
+  for (int i = 0; i < 200; ++i) {
+    ASSERT_TRUE(Put(s, "bkt", "k" + std::to_string(i), Bytes(100000, i)).ok());
+  }
+  size_t packs = CountBlobFiles(bucket_dir);
+  EXPECT_GE(packs, 5u);
+  // Delete most objects: emptied packs go, sparse ones are compacted into the active pack.
+  for (int i = 0; i < 200; ++i) {
+    if (i % 10 != 0) {
+      ASSERT_TRUE(s.DeleteObject("bkt", "k" + std::to_string(i)).ok());
+    }
+  }
+  // Maintenance runs in the background; reopening waits for nothing, so poll.
+  for (int wait = 0; wait < 500 && CountBlobFiles(bucket_dir) > 2; ++wait) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_LE(CountBlobFiles(bucket_dir), 2u);
+  for (int i = 0; i < 200; i += 10) {
+    auto body = ReadAll(s, "bkt", "k" + std::to_string(i));
+    ASSERT_TRUE(body.ok()) << i;
+    EXPECT_TRUE(*body == Bytes(100000, i)) << i;
+  }
+  f.Reopen();
+  EXPECT_TRUE(testing::BlobInconsistencies(bucket_dir).empty());
+  EXPECT_TRUE(*ReadAll(*f.store, "bkt", "k190") == Bytes(100000, 190));
 }
 
 TEST(LocalStore, RangedReadsAndExtents) {
   LocalStoreOptions o = testing::FastOptions();
   o.inline_threshold = 1000;
+  o.pack_threshold = 50000;
   StoreFixture f(o);
   auto& s = *f.store;
-  std::string small = Bytes(900, 1), big = Bytes(100000, 2);
+  std::string small = Bytes(900, 1), packed = Bytes(40000, 3), big = Bytes(100000, 2);
   ASSERT_TRUE(Put(s, "bkt", "small", small).ok());
+  ASSERT_TRUE(Put(s, "bkt", "packed", packed).ok());
   ASSERT_TRUE(Put(s, "bkt", "big", big).ok());
-  for (auto [key, body] : {std::pair{"small", &small}, std::pair{"big", &big}}) {
+  for (auto [key, body] :
+       {std::pair{"small", &small}, std::pair{"packed", &packed}, std::pair{"big", &big}}) {
     auto r = s.OpenObject("bkt", key);
     ASSERT_TRUE(r.ok());
     auto& reader = **r;

@@ -1,5 +1,7 @@
 #include "store/local_writer.h"
 
+#include <algorithm>
+
 #include "core/checksum.h"
 #include "s3/errors.h"
 #include "store/bucket_index.h"
@@ -9,6 +11,12 @@ namespace {
 
 std::optional<DigestKind> KindOf(const std::optional<ObjectChecksum>& c) {
   return c ? DigestKindFor(c->algorithm) : std::nullopt;
+}
+
+StagerLimits LimitsFor(const LocalStoreOptions& o, const WriteSpec& spec) {
+  if (!spec.upload_id.empty()) return {0, 0, /*force_blob=*/true};  // parts: blobs, see .h
+  uint64_t pack = std::min(o.pack_threshold, o.pack_size);
+  return {o.inline_threshold, pack, false};
 }
 
 }  // namespace
@@ -55,8 +63,8 @@ Status VerifyDigests(const BodyStager& body, std::string_view content_md5,
 LocalWriter::LocalWriter(std::shared_ptr<Bucket> bucket, WriteSpec spec)
     : bucket_(std::move(bucket)),
       spec_(std::move(spec)),
-      stager_(&bucket_->blobs(), spec_.upload_id.empty() ? bucket_->options().inline_threshold : 0,
-              /*force_blob=*/!spec_.upload_id.empty(), KindOf(spec_.checksum)) {}
+      stager_(&bucket_->blobs(), &bucket_->packs(), LimitsFor(bucket_->options(), spec_),
+              KindOf(spec_.checksum)) {}
 
 Status LocalWriter::Append(std::span<const char> data) {
   if (finished_) return Status::Internal("ObjectWriter::Append after Commit");
@@ -115,36 +123,45 @@ Result<ObjectMeta> LocalWriter::CommitObject(ObjectMeta meta) {
   ObjectRow row;
   meta.headers = spec_.headers;
   row.meta = std::move(meta);
-  if (stager_.in_blob()) row.segments.push_back({stager_.sink().id(), stager_.size()});
   std::string_view inline_bytes;
-  if (!stager_.in_blob()) inline_bytes = stager_.inline_bytes();
+  int sync_fd = -1;
+  if (stager_.in_blob()) {
+    row.segments.push_back({stager_.sink().id(), stager_.size()});
+  } else if (const PackStore::Slot* slot = stager_.pack_slot()) {
+    row.packed = PackRange{slot->pack().id(), slot->offset(), stager_.size()};
+    sync_fd = slot->pack().fd();
+  } else {
+    inline_bytes = stager_.inline_bytes();
+  }
   std::string if_match(StripQuotes(spec_.if_match_etag));
-  std::vector<BlobId> dropped;
-  Status s = bucket_->Mutate([&](Db& db) -> Status {
-    if (spec_.if_none_match_star || !if_match.empty()) {
-      FERRY_ASSIGN_OR_RETURN(auto current, index::GetObject(db, spec_.key, nullptr));
-      if (spec_.if_none_match_star && current) {
-        return s3err::PreconditionFailed(
-            "At least one of the pre-conditions you specified did not hold");
-      }
-      if (!if_match.empty()) {
-        if (!current) return s3err::NoSuchKey(bucket_->name(), spec_.key);
-        if (if_match != "*" && if_match != current->meta.etag) {
-          return s3err::PreconditionFailed(
-              "At least one of the pre-conditions you specified did not hold");
+  Garbage garbage;
+  Status s = bucket_->Mutate(
+      [&](Db& db) -> Status {
+        if (spec_.if_none_match_star || !if_match.empty()) {
+          FERRY_ASSIGN_OR_RETURN(auto current, index::GetObject(db, spec_.key, nullptr));
+          if (spec_.if_none_match_star && current) {
+            return s3err::PreconditionFailed(
+                "At least one of the pre-conditions you specified did not hold");
+          }
+          if (!if_match.empty()) {
+            if (!current) return s3err::NoSuchKey(bucket_->name(), spec_.key);
+            if (if_match != "*" && if_match != current->meta.etag) {
+              return s3err::PreconditionFailed(
+                  "At least one of the pre-conditions you specified did not hold");
+            }
+          }
         }
-      }
-    }
-    row.meta.last_modified_ns = bucket_->clock().NowNanos();
-    dropped.clear();
-    return index::PutObject(db, row, inline_bytes, &dropped);
-  });
+        row.meta.last_modified_ns = bucket_->clock().NowNanos();
+        garbage.clear();
+        return index::PutObject(db, row, inline_bytes, &garbage);
+      },
+      sync_fd);
   if (!s.ok()) {
     OnCommitError(s);
     return s;
   }
   if (stager_.in_blob()) stager_.sink().Keep();
-  bucket_->pins().Release(spec_.key, dropped);
+  bucket_->Collect(spec_.key, garbage);
   return std::move(row.meta);
 }
 
@@ -168,7 +185,7 @@ Result<ObjectMeta> LocalWriter::CommitPart(ObjectMeta meta) {
     return s;
   }
   stager_.sink().Keep();
-  bucket_->pins().Release("", dropped);
+  bucket_->Collect("", Garbage{std::move(dropped)});
   meta.last_modified_ns = part.info.last_modified_ns;
   return meta;
 }

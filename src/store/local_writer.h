@@ -19,6 +19,9 @@ namespace ferry::local {
 
 inline constexpr uint64_t kMaxPutSize = 5ull << 30;  // S3's limit for one PUT or part
 
+// Multipart parts always get blobs of their own: a completed upload then references them as
+// segments without copying, and parts are big (5 MiB+) anyway.
+
 struct WriteSpec {
   std::string key;
   ObjectHeaders headers;

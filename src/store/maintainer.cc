@@ -1,10 +1,10 @@
-#include "store/checkpointer.h"
+#include "store/maintainer.h"
 
 namespace ferry::local {
 
-Checkpointer::Checkpointer() : thread_([this] { Loop(); }) {}
+Maintainer::Maintainer() : thread_([this] { Loop(); }) {}
 
-Checkpointer::~Checkpointer() {
+Maintainer::~Maintainer() {
   {
     std::lock_guard l(mu_);
     stop_ = true;
@@ -13,7 +13,7 @@ Checkpointer::~Checkpointer() {
   thread_.join();
 }
 
-void Checkpointer::Request(std::weak_ptr<CheckpointTarget> target) {
+void Maintainer::Request(std::weak_ptr<MaintenanceTarget> target) {
   {
     std::lock_guard l(mu_);
     queue_.push_back(std::move(target));
@@ -21,15 +21,15 @@ void Checkpointer::Request(std::weak_ptr<CheckpointTarget> target) {
   cv_.notify_one();
 }
 
-void Checkpointer::Loop() {
+void Maintainer::Loop() {
   std::unique_lock l(mu_);
   for (;;) {
     cv_.wait(l, [this] { return stop_ || !queue_.empty(); });
     if (stop_) return;
-    std::weak_ptr<CheckpointTarget> weak = std::move(queue_.front());
+    std::weak_ptr<MaintenanceTarget> weak = std::move(queue_.front());
     queue_.pop_front();
     l.unlock();
-    if (auto target = weak.lock()) target->RunCheckpoint();
+    if (auto target = weak.lock()) target->RunMaintenance();
     l.lock();
   }
 }

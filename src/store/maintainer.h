@@ -1,41 +1,41 @@
-// Checkpointer: one background thread that copies bucket WALs into their databases
-// (PASSIVE checkpoints), so that no PUT ever waits for a checkpoint inside a commit.
+// Maintainer: one background thread doing buckets' housekeeping off the request path:
+// copying WALs into their databases (PASSIVE checkpoints) so that no PUT waits for a
+// checkpoint inside a commit, and dropping or compacting packs (see pack_store.h).
 //
-// A bucket's writer connection reports its WAL size after each commit (sqlite3_wal_hook);
-// past a threshold the bucket asks for a checkpoint here. Requests hold weak pointers, so a
-// closed bucket is simply skipped. Thread-safe; the destructor stops and joins the thread.
+// A bucket asks for a pass with Request(); requests hold weak pointers, so a closed bucket is
+// simply skipped. Thread-safe; the destructor stops and joins the thread.
 #pragma once
 
 #include <condition_variable>
 #include <deque>
-#include <functional>
 #include <memory>
 #include <mutex>
 #include <thread>
 
 namespace ferry::local {
 
-class CheckpointTarget {
+class MaintenanceTarget {
  public:
-  virtual ~CheckpointTarget() = default;
-  virtual void RunCheckpoint() = 0;
+  virtual ~MaintenanceTarget() = default;
+  // Does whatever the target asked for since its last pass.
+  virtual void RunMaintenance() = 0;
 };
 
-class Checkpointer {
+class Maintainer {
  public:
-  Checkpointer();
-  ~Checkpointer();
-  Checkpointer(const Checkpointer&) = delete;
-  Checkpointer& operator=(const Checkpointer&) = delete;
+  Maintainer();
+  ~Maintainer();
+  Maintainer(const Maintainer&) = delete;
+  Maintainer& operator=(const Maintainer&) = delete;
 
-  void Request(std::weak_ptr<CheckpointTarget> target);
+  void Request(std::weak_ptr<MaintenanceTarget> target);
 
  private:
   void Loop();
 
   std::mutex mu_;
   std::condition_variable cv_;
-  std::deque<std::weak_ptr<CheckpointTarget>> queue_;
+  std::deque<std::weak_ptr<MaintenanceTarget>> queue_;
   bool stop_ = false;
   std::thread thread_;
 };

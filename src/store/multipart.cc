@@ -152,7 +152,8 @@ Result<ObjectMeta> LocalStore::CompleteMultipartUpload(const CompleteMultipartRe
     }
   }
   local::ObjectRow row;
-  std::vector<BlobId> replaced, unused;
+  local::Garbage replaced;
+  std::vector<BlobId> unused;
   FERRY_RETURN_IF_ERROR(bucket->Mutate([&](Db& db) -> Status {
     FERRY_ASSIGN_OR_RETURN(auto upload, FindUpload(db, req.key, req.upload_id));
     FERRY_ASSIGN_OR_RETURN(auto parts, index::ListParts(db, req.upload_id, 0, -1));
@@ -178,8 +179,8 @@ Result<ObjectMeta> LocalStore::CompleteMultipartUpload(const CompleteMultipartRe
     }
     return Status::OK();
   }));
-  bucket->pins().Release(req.key, replaced);
-  bucket->pins().Release("", unused);
+  bucket->Collect(req.key, replaced);
+  bucket->Collect("", local::Garbage{std::move(unused)});
   return std::move(row.meta);
 }
 
@@ -193,7 +194,7 @@ Status LocalStore::AbortMultipartUpload(std::string_view bucket_name, std::strin
     dropped.clear();
     return index::DeleteUpload(db, upload_id, &dropped);
   }));
-  bucket->pins().Release("", dropped);
+  bucket->Collect("", local::Garbage{std::move(dropped)});
   return Status::OK();
 }
 

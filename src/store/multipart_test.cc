@@ -11,6 +11,7 @@ namespace ferry {
 namespace {
 
 using testing::Bytes;
+using testing::CountBlobFiles;
 using testing::ReadAll;
 using testing::StoreFixture;
 
@@ -31,14 +32,6 @@ Result<ObjectMeta> UploadPart(ObjectStore& s, const std::string& key, const std:
   FERRY_ASSIGN_OR_RETURN(auto w, s.UploadPart(req));
   FERRY_RETURN_IF_ERROR(w->Append(std::span<const char>(body.data(), body.size())));
   return w->Commit();
-}
-
-size_t CountBlobFiles(const std::string& dir) {
-  size_t n = 0;
-  for (const auto& e : std::filesystem::recursive_directory_iterator(dir + "/blobs")) {
-    n += e.is_regular_file();
-  }
-  return n;
 }
 
 TEST(Multipart, CompleteAssemblesPartsWithoutCopying) {

@@ -19,11 +19,33 @@ struct Segment {
   uint64_t size = 0;
 };
 
+// A body stored in a pack file shared with other small bodies (see pack_store.h).
+struct PackRange {
+  BlobId pack;
+  uint64_t offset = 0;
+  uint64_t size = 0;
+};
+
 // Everything a bucket index stores about one object, except the inline bytes themselves.
+// The body is in exactly one place: inline (in the index), a pack range, or blob segments.
 struct ObjectRow {
   ObjectMeta meta;                   // part_sizes is filled from segments for multipart
   std::optional<int64_t> inline_id;  // row in inline_data, when the body is inline
+  std::optional<PackRange> packed;   // range of a pack file, when the body is packed
   std::vector<Segment> segments;     // otherwise the body, in order
+};
+
+// What dropping object rows released: blobs to unlink after the commit, and packed bytes
+// (packs left empty or sparse are cleaned by the maintenance pass).
+struct Garbage {
+  std::vector<BlobId> blobs;
+  std::vector<BlobId> emptied_packs;
+  uint64_t pack_bytes = 0;
+  void clear() {
+    blobs.clear();
+    emptied_packs.clear();
+    pack_bytes = 0;
+  }
 };
 
 // JSON of headers (without storage_class, which has its own column) and checksum. Values

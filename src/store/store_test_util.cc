@@ -5,10 +5,14 @@
 #include <stdlib.h>
 
 #include <cstring>
+#include <filesystem>
 #include <random>
+#include <set>
 
 #include "core/checksum.h"
+#include "store/bucket_index.h"
 #include "store/fs_util.h"
+#include "store/sqlite_db.h"
 
 namespace ferry::testing {
 
@@ -71,6 +75,35 @@ Result<std::string> ReadAllFrom(ObjectReader& reader, size_t chunk) {
 Result<std::string> ReadAll(ObjectStore& store, std::string_view bucket, std::string_view key) {
   FERRY_ASSIGN_OR_RETURN(auto reader, store.OpenObject(bucket, key));
   return ReadAllFrom(*reader);
+}
+
+std::vector<std::string> BlobInconsistencies(const std::string& bucket_dir) {
+  std::vector<std::string> out;
+  auto db = local::Db::Open(bucket_dir + "/index.db", /*create=*/false);
+  if (!db.ok()) return {"cannot open index: " + db.status().ToString()};
+  auto refs = local::index::ReferencedBlobs(**db);
+  if (!refs.ok()) return {"cannot read index: " + refs.status().ToString()};
+  std::set<std::string> referenced;
+  for (const auto& id : *refs) referenced.insert(id.Hex());
+  std::set<std::string> on_disk;
+  for (const auto& e : std::filesystem::recursive_directory_iterator(bucket_dir + "/blobs")) {
+    if (e.is_regular_file()) on_disk.insert(e.path().filename());
+  }
+  for (const auto& f : on_disk) {
+    if (!referenced.contains(f)) out.push_back("stray " + f);
+  }
+  for (const auto& r : referenced) {
+    if (!on_disk.contains(r)) out.push_back("missing " + r);
+  }
+  return out;
+}
+
+size_t CountBlobFiles(const std::string& bucket_dir) {
+  size_t n = 0;
+  for (const auto& e : std::filesystem::recursive_directory_iterator(bucket_dir + "/blobs")) {
+    n += e.is_regular_file();
+  }
+  return n;
 }
 
 std::string Bytes(size_t n, uint64_t seed) {

@@ -5,6 +5,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/clock.h"
 #include "ferry/object_store.h"
@@ -40,6 +41,12 @@ Result<ObjectMeta> Put(ObjectStore& store, std::string_view bucket, std::string_
 Result<std::string> ReadAll(ObjectStore& store, std::string_view bucket, std::string_view key);
 // Reads a whole reader through ReadAt in chunks of chunk bytes.
 Result<std::string> ReadAllFrom(ObjectReader& reader, size_t chunk = 7919);
+// Files under bucket_dir/blobs that the bucket index does not reference, and referenced
+// blobs missing from disk, as "stray <id>" / "missing <id>" lines. Empty when consistent.
+std::vector<std::string> BlobInconsistencies(const std::string& bucket_dir);
+// Number of files under bucket_dir/blobs (blobs and packs).
+size_t CountBlobFiles(const std::string& bucket_dir);
+
 // Deterministic pseudo-random bytes.
 std::string Bytes(size_t n, uint64_t seed);
 std::string Md5Hex(std::string_view data);

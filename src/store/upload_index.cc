@@ -164,11 +164,13 @@ Result<std::vector<BlobId>> ReferencedBlobs(Db& db) {
       for (const auto& s : segments) out.push_back(s.blob);
     }
   }
-  FERRY_ASSIGN_OR_RETURN(Stmt parts, db.Prepare("SELECT blob FROM parts"));
-  for (;;) {
-    FERRY_ASSIGN_OR_RETURN(bool row, parts.Step());
-    if (!row) break;
-    if (auto id = BlobId::FromRaw(parts.Blob(0))) out.push_back(*id);
+  for (const char* sql : {"SELECT blob FROM parts", "SELECT id FROM packs"}) {
+    FERRY_ASSIGN_OR_RETURN(Stmt stmt, db.Prepare(sql));
+    for (;;) {
+      FERRY_ASSIGN_OR_RETURN(bool row, stmt.Step());
+      if (!row) break;
+      if (auto id = BlobId::FromRaw(stmt.Blob(0))) out.push_back(*id);
+    }
   }
   return out;
 }
