@@ -55,7 +55,8 @@ Status S3Handler::Route(const http::Request& http, S3Request& req) const {
         .WithS3Code("InvalidURI", 400);
   }
   std::string_view rest = std::string_view(*path).substr(1);
-  std::string_view host = HostWithoutPort(http.headers.GetOr("host", ""));
+  // A view into the request's own headers (GetOr would return a temporary copy).
+  std::string_view host = HostWithoutPort(http.headers.Get("host").value_or(""));
   for (const auto& domain : options_.domains) {
     if (host.size() > domain.size() + 1 && host.ends_with(domain) &&
         host[host.size() - domain.size() - 1] == '.') {
