@@ -75,6 +75,29 @@ Result<std::optional<ByteRange>> ParseRange(std::string_view header, uint64_t ob
   return std::optional<ByteRange>(ByteRange{*first, last - *first + 1});
 }
 
+Result<ByteRange> ParseCopySourceRange(std::string_view header, uint64_t object_size) {
+  std::string_view spec = Trim(header);
+  std::optional<uint64_t> first, last;
+  if (spec.starts_with("bytes=")) {
+    spec.remove_prefix(6);
+    size_t dash = spec.find('-');
+    if (dash != std::string_view::npos) {
+      first = ParseDigits(spec.substr(0, dash));
+      last = ParseDigits(spec.substr(dash + 1));
+    }
+  }
+  if (!first || !last || *first > *last) {
+    return s3err::InvalidArgument(
+        "The x-amz-copy-source-range value must be of the form bytes=first-last where first "
+        "and last are the zero-based offsets of the first and last bytes to copy");
+  }
+  if (*last >= object_size) {
+    return s3err::InvalidArgument("Range specified is not valid for source object of size: " +
+                                  std::to_string(object_size));
+  }
+  return ByteRange{*first, *last - *first + 1};
+}
+
 std::string ContentRangeHeader(const ByteRange& range, uint64_t object_size) {
   return "bytes " + std::to_string(range.start) + "-" +
          std::to_string(range.start + range.length - 1) + "/" + std::to_string(object_size);

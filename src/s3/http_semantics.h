@@ -34,6 +34,10 @@ struct ByteRange {
 // nullopt: serve the whole object. header is the Range header's value ("" when absent).
 Result<std::optional<ByteRange>> ParseRange(std::string_view header, uint64_t object_size);
 
+// x-amz-copy-source-range of UploadPartCopy, stricter than Range as S3 is: exactly
+// "bytes=first-last" with first <= last < object_size, else InvalidArgument (400).
+Result<ByteRange> ParseCopySourceRange(std::string_view header, uint64_t object_size);
+
 // "bytes 0-9/100" for a 206 answer.
 std::string ContentRangeHeader(const ByteRange& range, uint64_t object_size);
 // "bytes */100" for a 416 answer.

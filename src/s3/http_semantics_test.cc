@@ -63,6 +63,24 @@ TEST(Range, ContentRangeHeaders) {
   EXPECT_EQ(UnsatisfiedContentRangeHeader(100), "bytes */100");
 }
 
+TEST(CopySourceRange, OnlyFirstDashLastWithinTheObject) {
+  auto r = ParseCopySourceRange("bytes=0-9", 10);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->start, 0u);
+  EXPECT_EQ(r->length, 10u);
+  r = ParseCopySourceRange("bytes=5-5", 10);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->start, 5u);
+  EXPECT_EQ(r->length, 1u);
+  for (std::string_view bad : {"bytes=0-10", "bytes=10-10", "bytes=-5", "bytes=5-", "0-5",
+                               "bytes=5-2", "bytes=0-1,3-4", "bytes=a-b", ""}) {
+    auto e = ParseCopySourceRange(bad, 10);
+    ASSERT_FALSE(e.ok()) << bad;
+    EXPECT_EQ(e.status().s3_code(), "InvalidArgument") << bad;
+    EXPECT_EQ(e.status().http_status(), 400) << bad;
+  }
+}
+
 TEST(Etag, QuotingAndLists) {
   EXPECT_EQ(UnquoteEtag("\"abc\""), "abc");
   EXPECT_EQ(UnquoteEtag("W/\"abc\""), "abc");

@@ -261,15 +261,10 @@ Status UploadPartCopy(OpContext& op) {
                                                   s3::ConditionTarget::kCopySource));
   uint64_t start = 0, length = src_meta.size;
   if (auto range_header = req.Header("x-amz-copy-source-range")) {
-    auto parsed = s3::ParseRange(*range_header, src_meta.size);
-    if (!parsed.ok() || !*parsed) {
-      return s3err::InvalidArgument(
-          "The x-amz-copy-source-range value must be of the form "
-          "bytes=first-last where first and last are the zero-based "
-          "offsets of the first and last bytes to copy");
-    }
-    start = (*parsed)->start;
-    length = (*parsed)->length;
+    FERRY_ASSIGN_OR_RETURN(s3::ByteRange range,
+                           s3::ParseCopySourceRange(*range_header, src_meta.size));
+    start = range.start;
+    length = range.length;
   }
   UploadPartRequest upload;
   upload.bucket = req.bucket;
