@@ -44,7 +44,6 @@ Result<std::shared_ptr<Bucket>> Bucket::Open(std::string name, std::string path,
       },
       [self] { self->RequestPackMaintenance(); }};
   b->packs_ = std::make_unique<PackStore>(b->blobs_.get(), o.pack_size, std::move(hooks));
-  b->RequestPackMaintenance();  // packs emptied before a crash, or left by the last run
   return b;
 }
 

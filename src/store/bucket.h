@@ -37,8 +37,11 @@ class Bucket final : public MaintenanceTarget, public std::enable_shared_from_th
   // Fills the empty directory dir with a new bucket's index and blob directories and makes
   // them durable. The caller then renames dir into place.
   static Status Create(const std::string& dir, int64_t created_ns, const LocalStoreOptions& o);
-  // Opens the bucket in directory path (ROOT/<name>).
+  // Opens the bucket in directory path (ROOT/<name>). No background work starts before
+  // StartMaintenance(), so that start-up recovery sees a still directory.
   static Result<std::shared_ptr<Bucket>> Open(std::string name, std::string path, Env env);
+  // Schedules a first maintenance pass (packs emptied before a crash or left by the last run).
+  void StartMaintenance() { RequestPackMaintenance(); }
   ~Bucket() override;
 
   const std::string& name() const { return name_; }

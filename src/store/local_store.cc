@@ -51,6 +51,7 @@ Status LocalStore::Init() {
       recovery_.swept_blobs += swept;
     }
   }
+  for (auto& [name, bucket] : buckets_) bucket->StartMaintenance();
   return Status::OK();
 }
 
@@ -129,6 +130,7 @@ Status LocalStore::CreateBucket(std::string_view name_view) {
   FERRY_RETURN_IF_ERROR(local::Fsync(root_fd_.get(), root_, options_.fsync));
   Bucket::Env env{&clock_, options_, maintainer_};
   FERRY_ASSIGN_OR_RETURN(auto bucket, Bucket::Open(name, root_ + "/" + name, env));
+  bucket->StartMaintenance();
   buckets_.emplace(name, std::move(bucket));
   return Status::OK();
 }
