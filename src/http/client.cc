@@ -25,6 +25,7 @@ void EnsureCurlInitialised() {
 struct Transfer {
   const ClientRequest* request;
   ClientResponse* response;
+  RateLimiter* limiter;
   uint64_t sent = 0;
   Status sink_status;
   Status read_status;
@@ -51,6 +52,7 @@ size_t OnRead(char* buffer, size_t size, size_t nitems, void* userdata) {
     std::memcpy(buffer, req.body.data() + t->sent, n);
   }
   t->sent += n;
+  if (t->limiter) t->limiter->Acquire(n);
   return n;
 }
 
@@ -65,6 +67,7 @@ int OnSeek(void* userdata, curl_off_t offset, int origin) {
 size_t OnWrite(char* data, size_t size, size_t nmemb, void* userdata) {
   auto* t = static_cast<Transfer*>(userdata);
   size_t n = size * nmemb;
+  if (t->limiter) t->limiter->Acquire(n);
   t->response->body_bytes += n;
   if (t->request->sink) {
     Status st = (*t->request->sink)(std::string_view(data, n));
@@ -117,7 +120,7 @@ class CurlClient final : public HttpClient {
   Result<ClientResponse> Send(const ClientRequest& request) override {
     CURL* h = Borrow();
     ClientResponse response;
-    Transfer t{&request, &response};
+    Transfer t{&request, &response, options_.rate_limiter};
     curl_easy_setopt(h, CURLOPT_URL, request.url.c_str());
     curl_slist* headers = nullptr;
     for (const auto& f : request.headers.fields()) {

@@ -16,6 +16,7 @@
 #include <string>
 #include <string_view>
 
+#include "core/rate_limiter.h"
 #include "ferry/result.h"
 #include "http/headers.h"
 
@@ -31,6 +32,8 @@ struct ClientOptions {
   bool verify_tls = true;
   std::string ca_bundle;  // PEM file; empty: the system's
   size_t max_idle_handles = 64;
+  // Shared limit on body bytes sent plus received by all requests (`--bwlimit`); not owned.
+  RateLimiter* rate_limiter = nullptr;
 };
 
 // Receives response body bytes as they arrive. Returning a failed status aborts the request

@@ -177,3 +177,28 @@ TEST_F(HttpClientTest, ManyThreadsShareConnections) {
 
 }  // namespace
 }  // namespace ferry::http
+
+namespace ferry::http {
+namespace {
+
+TEST_F(HttpClientTest, RateLimiterThrottlesBodies) {
+  ManualClock clock(0);
+  int64_t slept = 0;
+  RateLimiter limiter(1'000'000, clock, [&](int64_t ns) {
+    slept += ns;
+    clock.Advance(ns);
+  });
+  ClientOptions options;
+  options.rate_limiter = &limiter;
+  auto client = HttpClient::Create(options);
+  ASSERT_TRUE(client.ok());
+  ClientRequest req;
+  req.url = Url("/bytes/3000000");
+  auto r = (*client)->Send(req);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->body.size(), 3000000u);
+  EXPECT_NEAR(static_cast<double>(slept) / 1e9, 2.9, 0.1);
+}
+
+}  // namespace
+}  // namespace ferry::http
