@@ -80,7 +80,8 @@ struct ListObjectsPage {
 };
 
 // An open, immutable version of an object. Reads see exactly this version even if the key is
-// overwritten or deleted meanwhile. Thread-compatible.
+// overwritten or deleted meanwhile. ReadAt may be called from several threads at once (a
+// download reads the ranges of one large object in parallel).
 class ObjectReader {
  public:
   virtual ~ObjectReader() = default;
@@ -122,6 +123,9 @@ class ObjectWriter {
  public:
   virtual ~ObjectWriter() = default;
   virtual Status Append(std::span<const char> data) = 0;
+  // Appends [offset, offset + length) of an open file. Backends that can send straight from
+  // the file (a remote store) override this; the default reads it into Append.
+  virtual Status AppendFile(int fd, uint64_t offset, uint64_t length);
   // Sets or replaces the expected checksum value (e.g. from an aws-chunked trailer).
   virtual void SetExpectedChecksum(const ObjectChecksum& checksum) = 0;
   // Verifies digests (BadDigest on mismatch, IncompleteBody when size was given and not met),
@@ -241,6 +245,10 @@ class ObjectStore {
   virtual Result<ObjectMeta> CopyObject(const CopyObjectRequest& req) = 0;
   // Deleting a missing key succeeds, as in S3.
   virtual Status DeleteObject(std::string_view bucket, std::string_view key) = 0;
+  // Deletes up to 1000 keys; one status per key, in order. The default loops DeleteObject;
+  // a remote store sends one DeleteObjects request.
+  virtual Result<std::vector<Status>> DeleteObjects(std::string_view bucket,
+                                                    const std::vector<std::string>& keys);
 
   virtual Result<MultipartUploadInfo> CreateMultipartUpload(const CreateMultipartRequest& req) = 0;
   virtual Result<std::unique_ptr<ObjectWriter>> UploadPart(const UploadPartRequest& req) = 0;
