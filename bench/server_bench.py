@@ -355,7 +355,9 @@ def measure(server, targets_file, method, body_bytes, payload_bytes, args, tmp, 
     perf = None
     if args.profile and profile_name:
         perf = subprocess.Popen(
-            ["perf", "record", "-F", "999", "-g", "-p", str(server.proc.pid), "-o",
+            # System-wide: `-p PID` misses the connection threads started after it attached.
+            ["perf", "record", "-F", "499" if args.perf_callgraph == "dwarf" else "999",
+             "--call-graph", args.perf_callgraph, "-a", "-o",
              os.path.join(args.profile, profile_name + ".data"), "--", "sleep",
              str(args.duration)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     busy0, total0 = machine_cpu_seconds()
@@ -368,6 +370,9 @@ def measure(server, targets_file, method, body_bytes, payload_bytes, args, tmp, 
     if perf:
         perf.wait()
     seconds = w["duration_us"] / 1e6
+    if method == "GET" and w["requests"] and w["bytes"] < w["requests"] * payload_bytes:
+        raise RuntimeError("%s: %d bytes for %d responses: bodies are short" %
+                           (server.label, w["bytes"], w["requests"]))
     client_cpu = (children1.ru_utime + children1.ru_stime) - (children0.ru_utime +
                                                               children0.ru_stime)
     server_cpu = server1 - server0
@@ -492,6 +497,8 @@ def main():
     p.add_argument("--profile", metavar="DIR",
                    help="perf record ferry during its cases into DIR (numbers are then "
                    "perturbed and RESULTS.md is not written)")
+    p.add_argument("--perf-callgraph", default="fp", choices=["fp", "dwarf", "lbr"],
+                   help="perf call-graph mode for --profile (dwarf: full stacks, large files)")
     p.add_argument("--quiet-threshold", type=float, default=0.25,
                    help="wait (up to 60 s) until other processes use less than this share "
                    "of the machine before starting")
@@ -612,7 +619,7 @@ def main():
             write_results(args.results, machine, args, results, notes)
             print("\nwritten to %s" % args.results)
         if args.profile:
-            print("\nperf data in %s (perf report -i FILE --no-children)" % args.profile)
+            print("\nperf data in %s (perf report -i FILE --no-children --comm ferry)" % args.profile)
         print("server benchmark took %.0f s" % (time.time() - t_start))
         return 0
     finally:
