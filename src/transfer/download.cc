@@ -1,0 +1,153 @@
+// TransferEngine downloads: temp file beside the destination, parallel ranged reads for large
+// objects, POSIX attributes, then an atomic rename into place.
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <filesystem>
+#include <vector>
+
+#include "transfer/engine.h"
+#include "transfer/local_file.h"
+
+namespace ferry::transfer {
+namespace {
+
+constexpr size_t kReadBufferBytes = 8 << 20;
+
+// Reads [offset, offset + length) of the object into fd at the same offset.
+Status CopyRangeToFile(ObjectReader& reader, int fd, uint64_t offset, uint64_t length,
+                       Progress& progress) {
+  std::vector<char> buf(std::min<uint64_t>(std::max<uint64_t>(length, 1), kReadBufferBytes));
+  while (length > 0) {
+    size_t want = static_cast<size_t>(std::min<uint64_t>(length, buf.size()));
+    auto n = reader.ReadAt(offset, std::span<char>(buf.data(), want));
+    if (!n.ok()) return n.status();
+    if (*n == 0) return Status::Unavailable("object ended early").WithRetryable(false);
+    FERRY_RETURN_IF_ERROR(PwriteAll(fd, buf.data(), *n, offset));
+    progress.Bytes(*n);
+    offset += *n;
+    length -= *n;
+  }
+  return Status::OK();
+}
+
+bool IsSymlinkMode(const s3::PosixAttributes& a) {
+  return a.mode && S_ISLNK(*a.mode);
+}
+
+}  // namespace
+
+struct TransferEngine::RangedDownload {
+  DownloadJob job;
+  std::shared_ptr<ObjectReader> reader;
+  Fd fd;
+  std::string temp_path;
+  uint64_t size = 0;
+  std::atomic<size_t> remaining{0};
+  std::mutex mu;
+  Status failed;  // guarded by mu
+};
+
+void TransferEngine::RunDownload(const DownloadJob& job) {
+  std::string what = "s3://" + job.bucket + "/" + job.key;
+  auto opened = store_.OpenObject(job.bucket, job.key);
+  if (!opened.ok()) return RecordError(what, opened.status());
+  std::shared_ptr<ObjectReader> reader = std::move(opened).value();
+  const ObjectMeta& meta = reader->meta();
+  auto attrs = s3::DecodePosixAttributes(meta.headers.user_metadata);
+  Status st = MakeParentDirs(job.path);
+  if (!st.ok()) return RecordError(job.path, st);
+  if (job.key.ends_with('/') && meta.size == 0) {
+    // A directory marker.
+    std::error_code ec;
+    std::filesystem::create_directories(job.path, ec);
+    if (ec) return RecordError(job.path, Status::IOError(job.path + ": " + ec.message()));
+    return Succeeded(0);
+  }
+  if (IsSymlinkMode(attrs) && meta.size < 4096) {
+    std::string target(meta.size, '\0');
+    auto n = reader->ReadAt(0, std::span<char>(target.data(), target.size()));
+    if (!n.ok()) return RecordError(what, n.status());
+    target.resize(*n);
+    ::unlink(job.path.c_str());
+    if (::symlink(target.c_str(), job.path.c_str()) != 0) {
+      return RecordError(job.path, Status::FromErrno(job.path, errno));
+    }
+    return Succeeded(meta.size);
+  }
+  auto download = std::make_shared<RangedDownload>();
+  download->job = job;
+  download->reader = reader;
+  download->size = meta.size;
+  auto fd = CreateTempBeside(job.path, &download->temp_path);
+  if (!fd.ok()) return RecordError(job.path, fd.status());
+  download->fd = std::move(fd).value();
+  if (meta.size > 0 && ::ftruncate(download->fd.get(), static_cast<off_t>(meta.size)) != 0) {
+    Status err = Status::FromErrno(job.path, errno);
+    ::unlink(download->temp_path.c_str());
+    return RecordError(job.path, err);
+  }
+  if (meta.size <= options_.multipart_threshold) {
+    download->remaining = 1;
+    DownloadRange(download, 0);  // one range: the whole object, on this worker
+    return;
+  }
+  size_t parts = static_cast<size_t>((meta.size + options_.part_size - 1) / options_.part_size);
+  download->remaining = parts;
+  for (size_t i = 0; i < parts; ++i) {
+    pool_.Submit([this, download, i] { DownloadRange(download, i); },
+                 ThreadPool::Priority::kUrgent);
+  }
+}
+
+void TransferEngine::DownloadRange(const std::shared_ptr<RangedDownload>& download, size_t index) {
+  bool failed;
+  {
+    std::lock_guard lock(download->mu);
+    failed = !download->failed.ok();
+  }
+  if (!failed) {
+    uint64_t offset, length;
+    if (download->size <= options_.multipart_threshold) {
+      offset = 0;
+      length = download->size;
+    } else {
+      offset = index * options_.part_size;
+      length = std::min<uint64_t>(options_.part_size, download->size - offset);
+    }
+    Status st = CopyRangeToFile(*download->reader, download->fd.get(), offset, length, progress_);
+    if (!st.ok()) {
+      std::lock_guard lock(download->mu);
+      if (download->failed.ok()) download->failed = st;
+    }
+  }
+  if (download->remaining.fetch_sub(1) == 1) FinishDownload(download);
+}
+
+void TransferEngine::FinishDownload(const std::shared_ptr<RangedDownload>& download) {
+  const DownloadJob& job = download->job;
+  Status failed;
+  {
+    std::lock_guard lock(download->mu);
+    failed = download->failed;
+  }
+  if (failed.ok()) {
+    auto attrs = options_.preserve_posix
+                     ? s3::DecodePosixAttributes(download->reader->meta().headers.user_metadata)
+                     : s3::PosixAttributes{};
+    failed = ApplyAttributes(download->fd.get(), attrs, umask_, options_.restore_owner)
+                 .Annotate(job.path);
+  }
+  download->fd.Reset();
+  if (failed.ok() && ::rename(download->temp_path.c_str(), job.path.c_str()) != 0) {
+    failed = Status::FromErrno(job.path, errno);
+  }
+  if (!failed.ok()) {
+    ::unlink(download->temp_path.c_str());
+    return RecordError("s3://" + job.bucket + "/" + job.key, failed);
+  }
+  Succeeded(download->size);
+}
+
+}  // namespace ferry::transfer

@@ -1,0 +1,202 @@
+// TransferEngine: job intake, uploads, copies and the summary. Downloads: download.cc.
+#include "transfer/engine.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+#include "transfer/local_file.h"
+
+namespace ferry::transfer {
+
+struct TransferEngine::MultipartUpload {
+  UploadJob job;
+  Fd fd;
+  uint64_t size = 0;
+  std::string upload_id;
+  std::vector<CompletedPart> parts;
+  std::atomic<size_t> remaining{0};
+  std::mutex mu;
+  Status failed;  // guarded by mu; the first part failure
+};
+
+TransferEngine::TransferEngine(ObjectStore& store, const TransferOptions& options,
+                               Progress& progress)
+    : store_(store),
+      options_(options),
+      progress_(progress),
+      umask_(ReadUmask()),
+      pool_(std::max<size_t>(options.transfers, 1)) {}
+
+TransferEngine::~TransferEngine() {
+  pool_.WaitIdle();
+}
+
+void TransferEngine::WaitForRoom() {
+  pool_.WaitForRoom(2 * pool_.size());
+}
+
+void TransferEngine::Upload(UploadJob job) {
+  WaitForRoom();
+  pool_.Submit([this, job = std::move(job)] { RunUpload(job); });
+}
+
+void TransferEngine::Download(DownloadJob job) {
+  WaitForRoom();
+  pool_.Submit([this, job = std::move(job)] { RunDownload(job); });
+}
+
+void TransferEngine::Copy(CopyJob job) {
+  WaitForRoom();
+  pool_.Submit([this, job = std::move(job)] { RunCopy(job); });
+}
+
+TransferSummary TransferEngine::Finish() {
+  pool_.WaitIdle();
+  std::lock_guard lock(mu_);
+  summary_.seconds = progress_.Snapshot().elapsed_seconds;
+  return summary_;
+}
+
+void TransferEngine::RecordError(const std::string& what, const Status& status) {
+  progress_.ObjectFailed();
+  std::lock_guard lock(mu_);
+  ++summary_.failed;
+  if (summary_.errors.size() < TransferSummary::kMaxErrors) {
+    summary_.errors.push_back({what, status});
+  }
+}
+
+void TransferEngine::Succeeded(uint64_t bytes) {
+  progress_.ObjectDone();
+  std::lock_guard lock(mu_);
+  ++summary_.objects;
+  summary_.bytes += bytes;
+}
+
+void TransferEngine::RunUpload(const UploadJob& job) {
+  Fd fd(::open(job.path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (fd.get() < 0) return RecordError(job.path, Status::FromErrno(job.path, errno));
+  struct stat st;
+  if (::fstat(fd.get(), &st) != 0) return RecordError(job.path, Status::FromErrno(job.path, errno));
+  if (!S_ISREG(st.st_mode)) {
+    return RecordError(job.path, Status::InvalidArgument(job.path + ": not a regular file"));
+  }
+  ObjectHeaders headers;
+  if (options_.preserve_posix) s3::EncodePosixAttributes(AttributesOf(st), headers.user_metadata);
+  uint64_t size = static_cast<uint64_t>(st.st_size);
+  std::string what = "s3://" + job.bucket + "/" + job.key;
+  if (size <= options_.multipart_threshold) {
+    PutObjectRequest req;
+    req.bucket = job.bucket;
+    req.key = job.key;
+    req.headers = std::move(headers);
+    req.size = size;
+    req.checksum = ObjectChecksum{options_.checksum, ""};
+    auto writer = store_.PutObject(req);
+    if (!writer.ok()) return RecordError(what, writer.status());
+    Status st_append = (*writer)->AppendFile(fd.get(), 0, size);
+    if (!st_append.ok()) return RecordError(job.path, st_append);
+    auto meta = (*writer)->Commit();
+    if (!meta.ok()) return RecordError(what, meta.status());
+    progress_.Bytes(size);
+    return Succeeded(size);
+  }
+  CreateMultipartRequest create;
+  create.bucket = job.bucket;
+  create.key = job.key;
+  create.headers = std::move(headers);
+  create.checksum_algorithm = options_.checksum;
+  auto info = store_.CreateMultipartUpload(create);
+  if (!info.ok()) return RecordError(what, info.status());
+  auto upload = std::make_shared<MultipartUpload>();
+  upload->job = job;
+  upload->fd = std::move(fd);
+  upload->size = size;
+  upload->upload_id = info->upload_id;
+  size_t parts = static_cast<size_t>((size + options_.part_size - 1) / options_.part_size);
+  upload->parts.resize(parts);
+  upload->remaining = parts;
+  for (size_t i = 0; i < parts; ++i) {
+    pool_.Submit([this, upload, i] { UploadPart(upload, i); }, ThreadPool::Priority::kUrgent);
+  }
+}
+
+void TransferEngine::UploadPart(const std::shared_ptr<MultipartUpload>& upload, size_t index) {
+  bool failed;
+  {
+    std::lock_guard lock(upload->mu);
+    failed = !upload->failed.ok();
+  }
+  if (!failed) {
+    uint64_t offset = index * options_.part_size;
+    uint64_t length = std::min<uint64_t>(options_.part_size, upload->size - offset);
+    UploadPartRequest req;
+    req.bucket = upload->job.bucket;
+    req.key = upload->job.key;
+    req.upload_id = upload->upload_id;
+    req.part_number = static_cast<int>(index + 1);
+    req.size = length;
+    req.checksum = ObjectChecksum{options_.checksum, ""};
+    Status st;
+    auto writer = store_.UploadPart(req);
+    if (!writer.ok()) st = writer.status();
+    if (st.ok()) st = (*writer)->AppendFile(upload->fd.get(), offset, length);
+    if (st.ok()) {
+      auto meta = (*writer)->Commit();
+      if (meta.ok()) {
+        CompletedPart& part = upload->parts[index];
+        part.part_number = req.part_number;
+        part.etag = meta->etag;
+        if (meta->checksum) part.checksum = meta->checksum->value;
+        progress_.Bytes(length);
+      } else {
+        st = meta.status();
+      }
+    }
+    if (!st.ok()) {
+      std::lock_guard lock(upload->mu);
+      if (upload->failed.ok()) upload->failed = st;
+    }
+  }
+  if (upload->remaining.fetch_sub(1) == 1) FinishUpload(upload);
+}
+
+void TransferEngine::FinishUpload(const std::shared_ptr<MultipartUpload>& upload) {
+  const UploadJob& job = upload->job;
+  std::string what = "s3://" + job.bucket + "/" + job.key;
+  Status failed;
+  {
+    std::lock_guard lock(upload->mu);
+    failed = upload->failed;
+  }
+  if (failed.ok()) {
+    CompleteMultipartRequest complete;
+    complete.bucket = job.bucket;
+    complete.key = job.key;
+    complete.upload_id = upload->upload_id;
+    complete.parts = upload->parts;
+    auto meta = store_.CompleteMultipartUpload(complete);
+    if (meta.ok()) return Succeeded(upload->size);
+    failed = meta.status();
+  }
+  // Leave no orphaned parts behind; the abort's own failure is secondary.
+  (void)store_.AbortMultipartUpload(job.bucket, job.key, upload->upload_id);
+  RecordError(what, failed);
+}
+
+void TransferEngine::RunCopy(const CopyJob& job) {
+  CopyObjectRequest req;
+  req.src_bucket = job.src_bucket;
+  req.src_key = job.src_key;
+  req.dst_bucket = job.dst_bucket;
+  req.dst_key = job.dst_key;
+  auto meta = store_.CopyObject(req);
+  if (!meta.ok()) return RecordError("s3://" + job.dst_bucket + "/" + job.dst_key, meta.status());
+  progress_.Bytes(meta->size);
+  Succeeded(meta->size);
+}
+
+}  // namespace ferry::transfer
