@@ -5,11 +5,11 @@
 #include <algorithm>
 
 #include "s3/errors.h"
+#include "s3/names.h"
 #include "store/bucket.h"
 #include "store/local_reader.h"
 #include "store/local_store.h"
 #include "store/local_writer.h"
-#include "store/names.h"
 
 namespace ferry {
 namespace {
@@ -77,8 +77,8 @@ Status CopyBody(ObjectReader& reader, local::LocalWriter& writer) {
 Result<ObjectMeta> LocalStore::CopyObject(const CopyObjectRequest& req) {
   FERRY_ASSIGN_OR_RETURN(auto src_bucket, GetBucket(req.src_bucket));
   FERRY_ASSIGN_OR_RETURN(auto dst_bucket, GetBucket(req.dst_bucket));
-  FERRY_RETURN_IF_ERROR(local::ValidateKey(req.src_key));
-  FERRY_RETURN_IF_ERROR(local::ValidateKey(req.dst_key));
+  FERRY_RETURN_IF_ERROR(s3::ValidateObjectKey(req.src_key));
+  FERRY_RETURN_IF_ERROR(s3::ValidateObjectKey(req.dst_key));
   FERRY_ASSIGN_OR_RETURN(auto reader, local::OpenLocalReader(src_bucket, req.src_key));
   const ObjectMeta& src = reader->meta();
   FERRY_RETURN_IF_ERROR(CheckSourceConditions(req, src));

@@ -1,8 +1,21 @@
 #include "store/listing.h"
 
-#include "store/names.h"
+#include "s3/names.h"
 
 namespace ferry::local {
+
+std::optional<std::string> PrefixSuccessor(std::string_view prefix) {
+  std::string out(prefix);
+  while (!out.empty()) {
+    auto last = static_cast<unsigned char>(out.back());
+    if (last != 0xFF) {
+      out.back() = static_cast<char>(last + 1);
+      return out;
+    }
+    out.pop_back();
+  }
+  return std::nullopt;
+}
 
 std::string ListingStart(std::string_view prefix, std::string_view start_after) {
   std::string after(start_after);

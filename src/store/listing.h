@@ -9,6 +9,7 @@
 #pragma once
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -39,6 +40,10 @@ struct GroupedResult {
   bool truncated = false;
   std::string last;  // key or common prefix returned last
 };
+
+// The smallest byte string greater than every string starting with prefix, or nullopt when
+// there is none (empty prefix, or all bytes 0xFF).
+std::optional<std::string> PrefixSuccessor(std::string_view prefix);
 
 // The first key a listing with this prefix and exclusive start_after can return:
 // max(prefix, start_after + "\0").

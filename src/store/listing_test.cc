@@ -98,6 +98,13 @@ std::set<std::string> RandomKeys(int n, uint64_t seed) {
   return keys;
 }
 
+TEST(Listing, PrefixSuccessor) {
+  EXPECT_EQ(PrefixSuccessor("a/"), "a0");
+  EXPECT_EQ(PrefixSuccessor("ab\xff"), "ac");
+  EXPECT_FALSE(PrefixSuccessor("").has_value());
+  EXPECT_FALSE(PrefixSuccessor("\xff\xff").has_value());
+}
+
 TEST(Listing, MatchesModel) {
   auto keys = RandomKeys(400, 1);
   for (std::string prefix : {"", "a", "a/", "b", "é", "zz"}) {

@@ -1,12 +1,12 @@
 // LocalStore object operations: head, open, put, delete and list.
 #include "s3/errors.h"
+#include "s3/names.h"
 #include "store/bucket.h"
 #include "store/bucket_index.h"
 #include "store/listing.h"
 #include "store/local_reader.h"
 #include "store/local_store.h"
 #include "store/local_writer.h"
-#include "store/names.h"
 
 namespace ferry {
 
@@ -14,7 +14,7 @@ using local::Bucket;
 
 Result<ObjectMeta> LocalStore::HeadObject(std::string_view bucket_name, std::string_view key) {
   FERRY_ASSIGN_OR_RETURN(auto bucket, GetBucket(bucket_name));
-  FERRY_RETURN_IF_ERROR(local::ValidateKey(key));
+  FERRY_RETURN_IF_ERROR(s3::ValidateObjectKey(key));
   FERRY_ASSIGN_OR_RETURN(local::DbPool::Lease db, bucket->Reader());
   FERRY_ASSIGN_OR_RETURN(auto row, local::index::GetObject(*db, key, nullptr));
   if (!row) return s3err::NoSuchKey(bucket_name, key);
@@ -24,13 +24,13 @@ Result<ObjectMeta> LocalStore::HeadObject(std::string_view bucket_name, std::str
 Result<std::unique_ptr<ObjectReader>> LocalStore::OpenObject(std::string_view bucket_name,
                                                              std::string_view key) {
   FERRY_ASSIGN_OR_RETURN(auto bucket, GetBucket(bucket_name));
-  FERRY_RETURN_IF_ERROR(local::ValidateKey(key));
+  FERRY_RETURN_IF_ERROR(s3::ValidateObjectKey(key));
   return local::OpenLocalReader(std::move(bucket), key);
 }
 
 Result<std::unique_ptr<ObjectWriter>> LocalStore::PutObject(const PutObjectRequest& req) {
   FERRY_ASSIGN_OR_RETURN(auto bucket, GetBucket(req.bucket));
-  FERRY_RETURN_IF_ERROR(local::ValidateKey(req.key));
+  FERRY_RETURN_IF_ERROR(s3::ValidateObjectKey(req.key));
   if (req.size && *req.size > local::kMaxPutSize) {
     return s3err::EntityTooLarge("Your proposed upload exceeds the maximum allowed size.");
   }
@@ -47,7 +47,7 @@ Result<std::unique_ptr<ObjectWriter>> LocalStore::PutObject(const PutObjectReque
 
 Status LocalStore::DeleteObject(std::string_view bucket_name, std::string_view key) {
   FERRY_ASSIGN_OR_RETURN(auto bucket, GetBucket(bucket_name));
-  FERRY_RETURN_IF_ERROR(local::ValidateKey(key));
+  FERRY_RETURN_IF_ERROR(s3::ValidateObjectKey(key));
   local::Garbage garbage;
   FERRY_RETURN_IF_ERROR(bucket->Mutate([&](local::Db& db) {
     garbage.clear();

@@ -12,9 +12,9 @@
 #include <mutex>
 
 #include "s3/errors.h"
+#include "s3/names.h"
 #include "store/bucket.h"
 #include "store/maintainer.h"
-#include "store/names.h"
 #include "store/recovery.h"
 
 namespace ferry {
@@ -61,7 +61,7 @@ Status LocalStore::LoadBuckets() {
   std::vector<std::string> names;
   while (dirent* e = ::readdir(dir)) {
     std::string name = e->d_name;
-    if (local::ValidateBucketName(name).ok()) names.push_back(std::move(name));
+    if (s3::ValidateBucketName(name).ok()) names.push_back(std::move(name));
   }
   ::closedir(dir);
   for (const auto& name : names) {
@@ -107,7 +107,7 @@ Result<BucketInfo> LocalStore::HeadBucket(std::string_view name) {
 }
 
 Status LocalStore::CreateBucket(std::string_view name_view) {
-  FERRY_RETURN_IF_ERROR(local::ValidateBucketName(name_view));
+  FERRY_RETURN_IF_ERROR(s3::ValidateBucketName(name_view));
   std::string name(name_view);
   std::unique_lock l(mu_);
   if (buckets_.contains(name)) return s3err::BucketAlreadyOwnedByYou(name);

@@ -7,11 +7,11 @@
 
 #include "core/checksum.h"
 #include "s3/errors.h"
+#include "s3/names.h"
 #include "store/bucket.h"
 #include "store/bucket_index.h"
 #include "store/local_store.h"
 #include "store/local_writer.h"
-#include "store/names.h"
 
 namespace ferry {
 
@@ -87,7 +87,7 @@ Result<local::ObjectRow> AssembleObject(const index::UploadRow& upload,
 
 Result<MultipartUploadInfo> LocalStore::CreateMultipartUpload(const CreateMultipartRequest& req) {
   FERRY_ASSIGN_OR_RETURN(auto bucket, GetBucket(req.bucket));
-  FERRY_RETURN_IF_ERROR(local::ValidateKey(req.key));
+  FERRY_RETURN_IF_ERROR(s3::ValidateObjectKey(req.key));
   index::UploadRow upload;
   upload.info.key = req.key;
   upload.headers = req.headers;
@@ -107,7 +107,7 @@ Result<MultipartUploadInfo> LocalStore::CreateMultipartUpload(const CreateMultip
 
 Result<std::unique_ptr<ObjectWriter>> LocalStore::UploadPart(const UploadPartRequest& req) {
   FERRY_ASSIGN_OR_RETURN(auto bucket, GetBucket(req.bucket));
-  FERRY_RETURN_IF_ERROR(local::ValidateKey(req.key));
+  FERRY_RETURN_IF_ERROR(s3::ValidateObjectKey(req.key));
   if (req.part_number < 1 || req.part_number > kMaxPartNumber) {
     return s3err::InvalidArgument("Part number must be an integer between 1 and 10000, inclusive");
   }
@@ -140,7 +140,7 @@ Result<std::unique_ptr<ObjectWriter>> LocalStore::UploadPart(const UploadPartReq
 
 Result<ObjectMeta> LocalStore::CompleteMultipartUpload(const CompleteMultipartRequest& req) {
   FERRY_ASSIGN_OR_RETURN(auto bucket, GetBucket(req.bucket));
-  FERRY_RETURN_IF_ERROR(local::ValidateKey(req.key));
+  FERRY_RETURN_IF_ERROR(s3::ValidateObjectKey(req.key));
   if (req.parts.empty()) {
     return s3err::MalformedXML("You must specify at least one part.");
   }
@@ -187,7 +187,7 @@ Result<ObjectMeta> LocalStore::CompleteMultipartUpload(const CompleteMultipartRe
 Status LocalStore::AbortMultipartUpload(std::string_view bucket_name, std::string_view key,
                                         std::string_view upload_id) {
   FERRY_ASSIGN_OR_RETURN(auto bucket, GetBucket(bucket_name));
-  FERRY_RETURN_IF_ERROR(local::ValidateKey(key));
+  FERRY_RETURN_IF_ERROR(s3::ValidateObjectKey(key));
   std::vector<BlobId> dropped;
   FERRY_RETURN_IF_ERROR(bucket->Mutate([&](Db& db) -> Status {
     FERRY_RETURN_IF_ERROR(FindUpload(db, key, upload_id).status());

@@ -2,11 +2,11 @@
 #include <algorithm>
 
 #include "s3/errors.h"
+#include "s3/names.h"
 #include "store/bucket.h"
 #include "store/bucket_index.h"
 #include "store/listing.h"
 #include "store/local_store.h"
-#include "store/names.h"
 
 namespace ferry {
 
@@ -14,7 +14,7 @@ namespace index = local::index;
 
 Result<ListPartsResult> LocalStore::ListParts(const ListPartsRequest& req) {
   FERRY_ASSIGN_OR_RETURN(auto bucket, GetBucket(req.bucket));
-  FERRY_RETURN_IF_ERROR(local::ValidateKey(req.key));
+  FERRY_RETURN_IF_ERROR(s3::ValidateObjectKey(req.key));
   if (req.max_parts < 0 || req.part_number_marker < 0) {
     return s3err::InvalidArgument("max-parts and part-number-marker must not be negative");
   }
