@@ -1,7 +1,5 @@
 #include "store/listing.h"
 
-#include "s3/names.h"
-
 namespace ferry::local {
 
 std::optional<std::string> PrefixSuccessor(std::string_view prefix) {
