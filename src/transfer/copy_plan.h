@@ -1,0 +1,28 @@
+// Turning `cp SRC DST` into transfer jobs: which objects or files the source names and where
+// each one goes, with the AWS CLI's naming rules (a destination ending in "/" or an existing
+// directory receives the source's base name; --recursive maps the tree under the source).
+#pragma once
+
+#include "ferry/object_store.h"
+#include "transfer/engine.h"
+#include "transfer/filter.h"
+#include "transfer/location.h"
+
+namespace ferry::transfer {
+
+struct CopyPlan {
+  Location src;
+  Location dst;
+  bool recursive = false;
+  PathFilter filter;
+  // Called instead of submitting when set (--dry-run): "upload: a to s3://b/a".
+  std::function<void(const std::string& line)> dry_run;
+};
+
+// Walks the source and submits one job per object to the engine. Returns a planning error
+// (missing source, a directory without --recursive, local-to-local); per-object failures go
+// to the engine's summary.
+Status SubmitCopy(const CopyPlan& plan, ObjectStore& store, TransferEngine& engine,
+                  Progress& progress);
+
+}  // namespace ferry::transfer
