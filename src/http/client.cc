@@ -5,6 +5,7 @@
 
 #include <array>
 #include <cerrno>
+#include <charconv>
 #include <cstring>
 #include <mutex>
 #include <vector>
@@ -69,7 +70,9 @@ size_t OnWrite(char* data, size_t size, size_t nmemb, void* userdata) {
   size_t n = size * nmemb;
   if (t->limiter) t->limiter->Acquire(n);
   t->response->body_bytes += n;
-  if (t->request->sink) {
+  bool to_sink = t->request->sink != nullptr;
+  if (to_sink && t->request->sink_only_on_success) to_sink = t->response->status / 100 == 2;
+  if (to_sink) {
     Status st = (*t->request->sink)(std::string_view(data, n));
     if (!st.ok()) {
       t->sink_status = st;
@@ -89,6 +92,12 @@ size_t OnHeader(char* data, size_t size, size_t nitems, void* userdata) {
   if (line.starts_with("HTTP/")) {
     // A new status line: a 100 Continue (or redirect) came first; keep only the last set.
     t->response->headers = Headers();
+    auto space = line.find(' ');
+    int status = 0;
+    if (space != std::string_view::npos) {
+      std::from_chars(line.data() + space + 1, line.data() + line.size(), status);
+    }
+    t->response->status = status;
     return n;
   }
   auto colon = line.find(':');

@@ -52,6 +52,10 @@ struct ClientRequest {
   uint64_t body_length = 0;
   // Where the response body goes; when null it is collected into ClientResponse::body.
   const BodySink* sink = nullptr;
+  // When set, only the body of a 2xx answer goes to sink; any other answer's body (an error
+  // document) is collected into ClientResponse::body, so a sink that writes into a caller's
+  // buffer never receives error text, even when the transfer then fails midway.
+  bool sink_only_on_success = false;
   // For HEAD: no body expected.
   bool no_body = false;
 };

@@ -158,6 +158,33 @@ TEST_F(HttpClientTest, SinkErrorAbortsWithItsStatus) {
   EXPECT_EQ(r.status().message(), "disk full");
 }
 
+TEST_F(HttpClientTest, SinkOnlyOnSuccessKeepsErrorBodiesOut) {
+  std::string collected;
+  BodySink sink = [&](std::string_view d) {
+    collected.append(d);
+    return Status::OK();
+  };
+  ClientRequest req;
+  req.method = "PUT";
+  req.url = Url("/missing");
+  req.body = "<Error>no</Error>";
+  req.sink = &sink;
+  req.sink_only_on_success = true;
+  auto r = client_->Send(req);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->status, 404);
+  EXPECT_EQ(r->body, "<Error>no</Error>");
+  EXPECT_TRUE(collected.empty());
+  ClientRequest ok;
+  ok.url = Url("/bytes/10");
+  ok.sink = &sink;
+  ok.sink_only_on_success = true;
+  r = client_->Send(ok);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(collected, "abcdefghij");
+  EXPECT_TRUE(r->body.empty());
+}
+
 TEST_F(HttpClientTest, ManyThreadsShareConnections) {
   std::atomic<int> ok{0};
   std::vector<std::thread> threads;
