@@ -55,7 +55,6 @@ class FerryServer:
         return self
 
     def stderr(self):
-        self._stderr.flush()
         with open(os.path.join(self.root, ".stderr")) as f:
             return f.read()
 
@@ -68,6 +67,9 @@ class FerryServer:
                 self.proc.kill()
                 self.proc.wait()
         self.proc = None
+        for f in (getattr(self, "_stdout", None), getattr(self, "_stderr", None)):
+            if f:
+                f.close()
 
     def kill9(self):
         self.stop(signal.SIGKILL)
