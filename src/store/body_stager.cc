@@ -18,8 +18,10 @@ bool BodyStager::SetChecksumKind(std::optional<DigestKind> kind) {
 }
 
 uint64_t BodyStager::memory_limit() const {
-  if (limits_.force_blob) return 0;
-  return std::max(limits_.inline_limit, limits_.pack_limit);
+  uint64_t limit = std::max(limits_.inline_limit, limits_.pack_limit);
+  // A body announced too big for memory streams to its blob from the first byte.
+  if (limits_.force_blob || (limits_.size_hint && *limits_.size_hint > limit)) return 0;
+  return limit;
 }
 
 Status BodyStager::SpillToBlob() {
@@ -36,7 +38,9 @@ Status BodyStager::Append(std::span<const char> data) {
   size_ += data.size();
   if (sink_ == nullptr && size_ > memory_limit()) FERRY_RETURN_IF_ERROR(SpillToBlob());
   if (sink_ != nullptr) return sink_->Append(data);
-  if (buffer_.empty()) buffer_.reserve(std::min<uint64_t>(memory_limit(), 64 * 1024));
+  if (buffer_.empty()) {
+    buffer_.reserve(std::min<uint64_t>(memory_limit(), limits_.size_hint.value_or(64 * 1024)));
+  }
   buffer_.append(data.data(), data.size());
   return Status::OK();
 }

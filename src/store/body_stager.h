@@ -22,9 +22,10 @@
 namespace ferry::local {
 
 struct StagerLimits {
-  uint64_t inline_limit = 0;  // largest body kept for the index row
-  uint64_t pack_limit = 0;    // largest body packed (<= inline_limit: no packing)
-  bool force_blob = false;    // always end in a blob of its own (multipart parts)
+  uint64_t inline_limit = 0;          // largest body kept for the index row
+  uint64_t pack_limit = 0;            // largest body packed (<= inline_limit: no packing)
+  bool force_blob = false;            // always end in a blob of its own (multipart parts)
+  std::optional<uint64_t> size_hint;  // the body's size when announced (Content-Length)
 };
 
 class BodyStager {

@@ -16,7 +16,7 @@ std::optional<DigestKind> KindOf(const std::optional<ObjectChecksum>& c) {
 StagerLimits LimitsFor(const LocalStoreOptions& o, const WriteSpec& spec) {
   if (!spec.upload_id.empty()) return {0, 0, /*force_blob=*/true};  // parts: blobs, see .h
   uint64_t pack = std::min(o.pack_threshold, o.pack_size);
-  return {o.inline_threshold, pack, false};
+  return {o.inline_threshold, pack, false, spec.size};
 }
 
 }  // namespace

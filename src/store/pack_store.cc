@@ -40,8 +40,12 @@ Result<std::unique_ptr<PackStore::Slot>> PackStore::Reserve(uint64_t length) {
     if (auto slot = TryReserveLocked(length)) return slot;
   }
   FERRY_ASSIGN_OR_RETURN(BlobStore::NewBlob blob, blobs_->Create());
-  FERRY_RETURN_IF_ERROR(blobs_->Sync(blob.id, blob.fd.get()));
-  FERRY_RETURN_IF_ERROR(hooks_.register_pack(blob.id));
+  Status s = blobs_->Sync(blob.id, blob.fd.get());
+  if (s.ok()) s = hooks_.register_pack(blob.id);
+  if (!s.ok()) {
+    (void)blobs_->Remove(blob.id);
+    return s;
+  }
   auto pack = std::shared_ptr<Pack>(new Pack(blob.id, std::move(blob.fd)));
   pack->active_ = true;
   bool wake = false;
