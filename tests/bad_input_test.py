@@ -374,5 +374,27 @@ class BadInput(unittest.TestCase):
         self.assertFalse(exists("huge"))
 
 
+class Stalls(unittest.TestCase):
+    """Clients that stop sending without closing: a server with a 1 s idle timeout drops
+    them (the test waits for the close, it does not time it) and stores nothing."""
+
+    def test_stalled_body_and_header_are_dropped(self):
+        with FerryServer(extra_args=["--idle-timeout", "1"]) as srv:
+            s3 = srv.boto3_client()
+            s3.create_bucket(Bucket="stall")
+            path = "/stall/stalled"
+            h = s3raw.sign_headers(srv, "PUT", path, payload_sha256="UNSIGNED-PAYLOAD",
+                                   headers={"Content-Length": str(MiB)})
+            raw = ("PUT %s HTTP/1.1\r\n%s\r\n" % (path, "".join(
+                "%s: %s\r\n" % kv for kv in h.items()))).encode() + b"x" * 1000
+            for stalled in (raw, b"GET /stall/x HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Half: ab"):
+                # raw_exchange returns when the server closes the connection.
+                s3raw.raw_exchange(srv, stalled, timeout=60)
+            with self.assertRaises(botocore.exceptions.ClientError):
+                s3.head_object(Bucket="stall", Key="stalled")
+            s3.put_object(Bucket="stall", Key="fine", Body=b"f")
+            self.assertEqual(s3.get_object(Bucket="stall", Key="fine")["Body"].read(), b"f")
+
+
 if __name__ == "__main__":
     main()
