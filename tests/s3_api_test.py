@@ -591,6 +591,21 @@ class AwsChunked(Base):
             self.assertEqual(modes, [b"STREAMING-UNSIGNED-PAYLOAD-TRAILER"])
             self.assertEqual(r["ChecksumCRC32C"], s3raw.b64_crc32c(data))
             self.assertEqual(s3.get_object(Bucket="tls", Key="t")["Body"].read(), data)
+            # Parts too: each part's checksum arrives in its trailer.
+            datas = [random_bytes(5 * MiB, seed=84), random_bytes(777, seed=85)]
+            up = s3.create_multipart_upload(Bucket="tls", Key="mp",
+                                            ChecksumAlgorithm="CRC32C")["UploadId"]
+            parts = []
+            for i, d in enumerate(datas, 1):
+                r = s3.upload_part(Bucket="tls", Key="mp", UploadId=up, PartNumber=i, Body=d,
+                                   ChecksumAlgorithm="CRC32C")
+                self.assertEqual(r["ChecksumCRC32C"], s3raw.b64_crc32c(d))
+                parts.append({"PartNumber": i, "ETag": r["ETag"],
+                              "ChecksumCRC32C": r["ChecksumCRC32C"]})
+            s3.complete_multipart_upload(Bucket="tls", Key="mp", UploadId=up,
+                                         MultipartUpload={"Parts": parts})
+            self.assertEqual(s3.get_object(Bucket="tls", Key="mp")["Body"].read(),
+                             b"".join(datas))
 
 
 if __name__ == "__main__":
