@@ -319,6 +319,20 @@ class BadInput(unittest.TestCase):
         h = s3raw.sign_headers(SRV, "GET", path, headers={"x-amz-meta-a": "1"})
         h["x-amz-meta-a"] = "2"
         self.assertS3Error(s3raw.request(SRV, "GET", path, h), 403, "SignatureDoesNotMatch")
+        # Signed too far from the server's clock.
+        now = datetime.datetime.now(datetime.timezone.utc)
+        for delta in (-20, 20):
+            h = s3raw.sign_headers(SRV, "GET", path, when=now + datetime.timedelta(minutes=delta))
+            self.assertS3Error(s3raw.request(SRV, "GET", path, h), 403, "RequestTimeTooSkewed")
+        h = s3raw.sign_headers(SRV, "GET", path, when=now - datetime.timedelta(minutes=2))
+        self.assertEqual(s3raw.request(SRV, "GET", path, h)[0], 200)
+        # An x-amz-* header added after signing, and header plus query authentication at once.
+        h = s3raw.sign_headers(SRV, "GET", path)
+        h["x-amz-meta-smuggled"] = "1"
+        self.assertS3Error(s3raw.request(SRV, "GET", path, h), 403, "AccessDenied")
+        h = s3raw.sign_headers(SRV, "GET", path)
+        url = presign("GET", path, amz_date(), 60)
+        self.assertS3Error(s3raw.request(SRV, "GET", url, h), 400, "InvalidArgument")
         # A body that does not match the signed hash is refused and not stored.
         h = s3raw.sign_headers(SRV, "PUT", "/%s/mismatch" % BUCKET,
                                payload_sha256=hashlib.sha256(b"signed").hexdigest())

@@ -19,10 +19,24 @@ EMPTY_SHA256 = hashlib.sha256(b"").hexdigest()
 
 
 class _S3SigV4(SigV4Auth):
-    """SigV4 as S3 wants it: the path is signed as sent, never normalised ("..", "//")."""
+    """SigV4 as S3 wants it: the path is signed as sent, never normalised ("..", "//"), at
+    the current time or at a given one (datetime, UTC)."""
+
+    def __init__(self, credentials, service, region, when=None):
+        super().__init__(credentials, service, region)
+        self.when = when
 
     def _normalize_url_path(self, path):
         return path
+
+    def add_auth(self, request):
+        if self.when is None:
+            return super().add_auth(request)
+        request.context["timestamp"] = self.when.strftime("%Y%m%dT%H%M%SZ")
+        self._modify_request_before_signing(request)
+        string_to_sign = self.string_to_sign(request, self.canonical_request(request))
+        self._inject_signature_to_request(request, self.signature(string_to_sign, request))
+        return request
 
 
 def quote_key(key):
@@ -30,11 +44,12 @@ def quote_key(key):
 
 
 def sign_headers(srv, method, path, query="", headers=None, payload_sha256=EMPTY_SHA256,
-                 host=None, access_key=None, secret_key=None, region="us-east-1"):
+                 host=None, access_key=None, secret_key=None, region="us-east-1", when=None):
     """Returns the headers (a dict) of a request signed in the Authorization header.
 
     path is already percent-encoded; payload_sha256 is what goes in x-amz-content-sha256
-    (a hex digest or one of the UNSIGNED/STREAMING-* values)."""
+    (a hex digest or one of the UNSIGNED/STREAMING-* values); when, a UTC datetime, signs
+    at another time than now."""
     host = host or "127.0.0.1:%d" % srv.port
     url = "http://%s%s" % (host, path) + ("?" + query if query else "")
     h = dict(headers or {})
@@ -42,7 +57,7 @@ def sign_headers(srv, method, path, query="", headers=None, payload_sha256=EMPTY
     h["X-Amz-Content-SHA256"] = payload_sha256
     req = AWSRequest(method=method, url=url, headers=h)
     creds = Credentials(access_key or srv.access_key, secret_key or srv.secret_key)
-    _S3SigV4(creds, "s3", region).add_auth(req)
+    _S3SigV4(creds, "s3", region, when).add_auth(req)
     return dict(req.headers.items())
 
 
