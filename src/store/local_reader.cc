@@ -73,19 +73,19 @@ LocalReader::LocalReader(std::shared_ptr<Bucket> bucket, ObjectMeta meta,
   uint64_t start = 0;
   pieces_.reserve(segments.size());
   for (auto& s : segments) {
-    pieces_.push_back(Piece{s, start, UniqueFd(), false});
+    pieces_.push_back(Piece{s, start});
     start += s.size;
   }
+  fds_.resize(pieces_.size());
+  exported_.resize(pieces_.size());
 }
 
 LocalReader::~LocalReader() {
   if (bucket_ == nullptr) return;
   std::vector<BlobId> blobs;
   blobs.reserve(pieces_.size());
-  for (auto& p : pieces_) {
-    p.fd.Reset();
-    blobs.push_back(p.segment.blob);
-  }
+  fds_.clear();
+  for (auto& p : pieces_) blobs.push_back(p.segment.blob);
   bucket_->pins().UnpinBlobs(blobs);
 }
 
@@ -95,20 +95,31 @@ size_t LocalReader::PieceAt(uint64_t offset) const {
   return static_cast<size_t>(it - pieces_.begin()) - 1;
 }
 
-Result<int> LocalReader::Fd(size_t i) {
-  Piece& p = pieces_[i];
-  if (p.fd.valid()) return p.fd.get();
-  if (open_fds_ >= kMaxCachedFds) {
-    for (auto& other : pieces_) {
-      if (other.fd.valid() && !other.exported) {
-        other.fd.Reset();
-        --open_fds_;
+Result<LocalReader::SharedFd> LocalReader::Fd(size_t i, bool exported) {
+  {
+    std::lock_guard l(mu_);
+    if (fds_[i] != nullptr) {
+      if (exported && !exported_[i]) {
+        exported_[i] = true;
+        --cached_fds_;
       }
+      return fds_[i];
     }
   }
-  FERRY_ASSIGN_OR_RETURN(p.fd, bucket_->blobs().OpenForRead(p.segment.blob));
-  ++open_fds_;
-  return p.fd.get();
+  FERRY_ASSIGN_OR_RETURN(UniqueFd opened, bucket_->blobs().OpenForRead(pieces_[i].segment.blob));
+  auto fd = std::make_shared<const UniqueFd>(std::move(opened));
+  std::lock_guard l(mu_);
+  if (fds_[i] != nullptr) return fds_[i];  // another thread opened it meanwhile
+  if (!exported && cached_fds_ >= kMaxCachedFds) {
+    for (size_t k = 0; k < fds_.size(); ++k) {
+      if (fds_[k] != nullptr && !exported_[k]) fds_[k].reset();  // holders keep theirs
+    }
+    cached_fds_ = 0;
+  }
+  fds_[i] = fd;
+  exported_[i] = exported;
+  if (!exported) ++cached_fds_;
+  return fd;
 }
 
 Result<size_t> LocalReader::ReadAt(uint64_t offset, std::span<char> out) {
@@ -133,8 +144,8 @@ Result<size_t> LocalReader::ReadAt(uint64_t offset, std::span<char> out) {
     uint64_t in_piece = offset + done - p.start;
     size_t n = static_cast<size_t>(std::min<uint64_t>(want - done, p.segment.size - in_piece));
     if (n == 0) continue;
-    FERRY_ASSIGN_OR_RETURN(int fd, Fd(i));
-    FERRY_ASSIGN_OR_RETURN(size_t got, PreadFull(fd, out.subspan(done, n), in_piece,
+    FERRY_ASSIGN_OR_RETURN(SharedFd fd, Fd(i, /*exported=*/false));
+    FERRY_ASSIGN_OR_RETURN(size_t got, PreadFull(fd->get(), out.subspan(done, n), in_piece,
                                                  "read blob " + p.segment.blob.Hex()));
     if (got != n) {
       return Status::Corruption("blob " + p.segment.blob.Hex() + " of " + meta_.key +
@@ -167,15 +178,14 @@ std::vector<ObjectReader::Extent> LocalReader::Extents(uint64_t offset, uint64_t
   }
   uint64_t end = offset + length;
   for (size_t i = PieceAt(offset); offset < end && i < pieces_.size(); ++i) {
-    Piece& p = pieces_[i];
+    const Piece& p = pieces_[i];
     uint64_t in_piece = offset - p.start;
     uint64_t n = std::min(end - offset, p.segment.size - in_piece);
     if (n == 0) continue;
-    auto fd = Fd(i);
+    auto fd = Fd(i, /*exported=*/true);
     if (!fd.ok()) return {};  // the caller falls back to ReadAt, which reports the error
-    p.exported = true;
     Extent e;
-    e.fd = *fd;
+    e.fd = (*fd)->get();
     e.file_offset = in_piece;
     e.length = n;
     out.push_back(e);

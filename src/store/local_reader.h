@@ -5,10 +5,12 @@
 // outlives an unlink). A blob-backed body keeps its blobs pinned (BlobPins) so that a later
 // overwrite or delete cannot unlink them while the reader lives; blob files are opened
 // lazily. Extents() gives file ranges for sendfile; the descriptors it returns stay open
-// until the reader is destroyed. Thread-compatible.
+// until the reader is destroyed. ReadAt and Extents may be called from several threads at
+// once.
 #pragma once
 
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -42,20 +44,26 @@ class LocalReader final : public ObjectReader {
   struct Piece {
     Segment segment;
     uint64_t start = 0;  // offset of the segment in the object
-    UniqueFd fd;         // opened on first use
-    bool exported = false;
   };
+  using SharedFd = std::shared_ptr<const UniqueFd>;
   // Index of the piece holding offset. REQUIRES: offset < meta_.size.
   size_t PieceAt(uint64_t offset) const;
-  Result<int> Fd(size_t i);
+  // The open blob of piece i (opened on first use). An exported descriptor stays open until
+  // the reader is destroyed; others may be closed to bound how many are open, but not while
+  // a caller still holds them.
+  Result<SharedFd> Fd(size_t i, bool exported);
 
   std::shared_ptr<Bucket> bucket_;
   ObjectMeta meta_;
   std::string body_;            // inline bodies
   std::shared_ptr<Pack> pack_;  // packed bodies
   uint64_t pack_offset_ = 0;
-  std::vector<Piece> pieces_;
-  size_t open_fds_ = 0;
+  std::vector<Piece> pieces_;  // immutable after construction
+
+  std::mutex mu_;
+  std::vector<SharedFd> fds_;   // per piece, guarded by mu_
+  std::vector<bool> exported_;  // per piece, guarded by mu_
+  size_t cached_fds_ = 0;       // unexported entries of fds_, guarded by mu_
 };
 
 }  // namespace ferry::local

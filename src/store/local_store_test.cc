@@ -2,11 +2,13 @@
 // reads and extents, odd keys, digests and conditions.
 #include "store/local_store.h"
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdio>
 #include <filesystem>
 #include <thread>
 
@@ -310,6 +312,35 @@ TEST(LocalStore, DigestsAreVerifiedAndNothingStoredOnMismatch) {
   EXPECT_EQ(Put(s, "bkt", "short", "12345", sized).status().s3_code(), "IncompleteBody");
   EXPECT_EQ(Put(s, "bkt", "long", "12345678901", sized).status().s3_code(), "IncompleteBody");
   EXPECT_EQ(s.HeadObject("bkt", "short").status().s3_code(), "NoSuchKey");
+}
+
+TEST(LocalStore, AppendFileCopiesFromAFile) {
+  StoreFixture f;
+  std::string data = Bytes(3 << 20, 8);
+  std::string path = f.dir.path() + "/source";
+  {
+    FILE* out = std::fopen(path.c_str(), "wb");
+    ASSERT_NE(out, nullptr);
+    ASSERT_EQ(std::fwrite(data.data(), 1, data.size(), out), data.size());
+    std::fclose(out);
+  }
+  int fd = ::open(path.c_str(), O_RDONLY);
+  ASSERT_GE(fd, 0);
+  for (uint64_t length : {uint64_t{10}, uint64_t{50000}, uint64_t{(3 << 20) - 100}}) {
+    PutObjectRequest req{"bkt", "file" + std::to_string(length)};
+    req.size = length;
+    auto w = f.store->PutObject(req);
+    ASSERT_TRUE(w.ok());
+    ASSERT_TRUE((*w)->AppendFile(fd, 100, length).ok());
+    auto meta = (*w)->Commit();
+    ASSERT_TRUE(meta.ok()) << meta.status().ToString();
+    EXPECT_EQ(meta->etag, Md5Hex(data.substr(100, length)));
+    EXPECT_TRUE(*ReadAll(*f.store, "bkt", req.key) == data.substr(100, length)) << length;
+  }
+  auto w = f.store->PutObject({"bkt", "too-long", {}, 5});
+  ASSERT_TRUE(w.ok());
+  EXPECT_EQ((*w)->AppendFile(fd, 0, 6).s3_code(), "IncompleteBody");
+  ::close(fd);
 }
 
 TEST(LocalStore, UncommittedWriterLeavesNothing) {

@@ -66,26 +66,47 @@ LocalWriter::LocalWriter(std::shared_ptr<Bucket> bucket, WriteSpec spec)
       stager_(&bucket_->blobs(), &bucket_->packs(), LimitsFor(bucket_->options(), spec_),
               KindOf(spec_.checksum)) {}
 
-Status LocalWriter::Append(std::span<const char> data) {
-  if (finished_) return Status::Internal("ObjectWriter::Append after Commit");
-  if (spec_.size && stager_.size() + data.size() > *spec_.size) {
+Status LocalWriter::CheckGrowth(uint64_t n) {
+  if (finished_) return Status::Internal("ObjectWriter: Append after Commit or an error");
+  if (spec_.size && stager_.size() + n > *spec_.size) {
     finished_ = true;
     return s3err::IncompleteBody("The request body is longer than its Content-Length.");
   }
-  if (stager_.size() + data.size() > kMaxPutSize) {
+  if (stager_.size() + n > kMaxPutSize) {
     finished_ = true;
     return s3err::EntityTooLarge("Your proposed upload exceeds the maximum allowed size.");
   }
+  return Status::OK();
+}
+
+Status LocalWriter::Append(std::span<const char> data) {
+  FERRY_RETURN_IF_ERROR(CheckGrowth(data.size()));
   Status s = stager_.Append(data);
   if (!s.ok()) finished_ = true;
   return s;
 }
 
 Status LocalWriter::AppendCopy(int src_fd, uint64_t src_offset, std::span<const char> data) {
-  if (finished_) return Status::Internal("ObjectWriter::AppendCopy after Commit");
+  FERRY_RETURN_IF_ERROR(CheckGrowth(data.size()));
   Status s = stager_.AppendCopy(src_fd, src_offset, data);
   if (!s.ok()) finished_ = true;
   return s;
+}
+
+Status LocalWriter::AppendFile(int fd, uint64_t offset, uint64_t length) {
+  // The bytes are read once for the digests; the kernel copies them file to file.
+  std::string chunk(static_cast<size_t>(std::min<uint64_t>(std::max<uint64_t>(length, 1), 8 << 20)),
+                    '\0');
+  while (length > 0) {
+    size_t want = static_cast<size_t>(std::min<uint64_t>(length, chunk.size()));
+    FERRY_ASSIGN_OR_RETURN(
+        size_t n, PreadFull(fd, std::span<char>(chunk.data(), want), offset, "read upload source"));
+    if (n == 0) return Status::IOError("upload source file shrank while being read");
+    FERRY_RETURN_IF_ERROR(AppendCopy(fd, offset, std::span<const char>(chunk.data(), n)));
+    offset += n;
+    length -= n;
+  }
+  return Status::OK();
 }
 
 void LocalWriter::SetExpectedChecksum(const ObjectChecksum& checksum) {

@@ -38,6 +38,9 @@ class LocalWriter final : public ObjectWriter {
  public:
   LocalWriter(std::shared_ptr<Bucket> bucket, WriteSpec spec);
   Status Append(std::span<const char> data) override;
+  // Like Append from a file, with copy_file_range into a blob (no copy through user space
+  // for the write; the bytes are still read once for the digests).
+  Status AppendFile(int fd, uint64_t offset, uint64_t length) override;
   void SetExpectedChecksum(const ObjectChecksum& checksum) override;
   Result<ObjectMeta> Commit() override;
   // Appends bytes that also sit at src_offset in src_fd (CopyObject), letting the kernel
@@ -45,6 +48,8 @@ class LocalWriter final : public ObjectWriter {
   Status AppendCopy(int src_fd, uint64_t src_offset, std::span<const char> data);
 
  private:
+  // Fails (and ends the writer) if n more bytes would exceed the announced or maximum size.
+  Status CheckGrowth(uint64_t n);
   Result<ObjectMeta> CommitObject(ObjectMeta meta);
   Result<ObjectMeta> CommitPart(ObjectMeta meta);
   // Keeps the blob of a commit whose outcome is unknown for the recovery sweep.
