@@ -57,6 +57,23 @@ Status LocalStore::DeleteObject(std::string_view bucket_name, std::string_view k
   return Status::OK();
 }
 
+Result<std::vector<Status>> LocalStore::DeleteObjects(std::string_view bucket_name,
+                                                      const std::vector<std::string>& keys) {
+  FERRY_ASSIGN_OR_RETURN(auto bucket, GetBucket(bucket_name));
+  std::vector<Status> out(keys.size());
+  std::vector<local::Garbage> garbage(keys.size());
+  for (size_t i = 0; i < keys.size(); ++i) out[i] = s3::ValidateObjectKey(keys[i]);
+  FERRY_RETURN_IF_ERROR(bucket->Mutate([&](local::Db& db) -> Status {
+    for (size_t i = 0; i < keys.size(); ++i) {
+      garbage[i].clear();
+      if (out[i].ok()) FERRY_RETURN_IF_ERROR(local::index::DeleteObject(db, keys[i], &garbage[i]));
+    }
+    return Status::OK();
+  }));
+  for (size_t i = 0; i < keys.size(); ++i) bucket->Collect(keys[i], garbage[i]);
+  return out;
+}
+
 Result<ListObjectsPage> LocalStore::ListObjects(const ListObjectsRequest& req) {
   FERRY_ASSIGN_OR_RETURN(auto bucket, GetBucket(req.bucket));
   if (req.max_keys < 0) return s3err::InvalidArgument("max-keys must not be negative");

@@ -53,6 +53,9 @@ class LocalStore final : public ObjectStore {
   Result<std::unique_ptr<ObjectWriter>> PutObject(const PutObjectRequest& req) override;
   Result<ObjectMeta> CopyObject(const CopyObjectRequest& req) override;
   Status DeleteObject(std::string_view bucket, std::string_view key) override;
+  // All keys in one index commit (one fsync for up to 1000 deletions).
+  Result<std::vector<Status>> DeleteObjects(std::string_view bucket,
+                                            const std::vector<std::string>& keys) override;
 
   Result<MultipartUploadInfo> CreateMultipartUpload(const CreateMultipartRequest& req) override;
   Result<std::unique_ptr<ObjectWriter>> UploadPart(const UploadPartRequest& req) override;

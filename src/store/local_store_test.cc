@@ -110,6 +110,27 @@ TEST(LocalStore, PutGetHeadOverwriteDelete) {
   EXPECT_EQ(s.HeadObject("bkt", "empty")->etag, Md5Hex(""));
 }
 
+TEST(LocalStore, DeleteObjectsInOneCommit) {
+  StoreFixture f;
+  auto& s = *f.store;
+  std::vector<std::string> keys;
+  for (int i = 0; i < 50; ++i) {
+    keys.push_back("k" + std::to_string(i));
+    ASSERT_TRUE(Put(s, "bkt", keys.back(), Bytes(i * 5000, i)).ok());
+  }
+  keys.push_back("missing");
+  keys.push_back(std::string(1025, 'x'));
+  auto before = s.stats();
+  auto result = s.DeleteObjects("bkt", keys);
+  ASSERT_TRUE(result.ok());
+  ASSERT_EQ(result->size(), keys.size());
+  for (size_t i = 0; i + 1 < keys.size(); ++i) EXPECT_TRUE((*result)[i].ok()) << keys[i];
+  EXPECT_EQ(result->back().s3_code(), "KeyTooLongError");
+  EXPECT_EQ(s.stats().commits - before.commits, 1u);
+  EXPECT_TRUE(s.ListObjects({"bkt"})->objects.empty());
+  EXPECT_EQ(s.DeleteObjects("nobucket", keys).status().s3_code(), "NoSuchBucket");
+}
+
 TEST(LocalStore, InlinePackAndBlobBoundaries) {
   LocalStoreOptions o = testing::FastOptions();
   o.inline_threshold = 4096;
