@@ -52,6 +52,7 @@ Status LocalStore::Init() {
     }
   }
   for (auto& [name, bucket] : buckets_) bucket->StartMaintenance();
+  initialized_ = true;
   return Status::OK();
 }
 
@@ -76,7 +77,9 @@ Status LocalStore::LoadBuckets() {
 }
 
 LocalStore::~LocalStore() {
-  bool clean = root_fd_.valid() && lock_fd_.valid();
+  // Only a store that finished Init owns a consistent root; after a failed start the marker
+  // (ours or another process's) must stay.
+  bool clean = initialized_;
   {
     std::unique_lock l(mu_);
     for (auto& [name, bucket] : buckets_) clean = clean && !bucket->HasUnfinishedWork();

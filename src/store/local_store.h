@@ -89,6 +89,7 @@ class LocalStore final : public ObjectStore {
   mutable std::shared_mutex mu_;  // guards buckets_
   std::map<std::string, std::shared_ptr<local::Bucket>, std::less<>> buckets_;
   Stats recovery_;
+  bool initialized_ = false;  // Init() completed
 };
 
 }  // namespace ferry
