@@ -1,0 +1,284 @@
+#include "store/s3_reader.h"
+
+#include <cstring>
+#include <mutex>
+
+#include "core/checksum.h"
+#include "s3/http_semantics.h"
+#include "store/s3_object_headers.h"
+
+namespace ferry {
+namespace {
+
+// What a whole-object read is checked against.
+struct Expectation {
+  DigestKind kind = DigestKind::kMd5;
+  std::string value;  // base64 for checksums, hex for MD5; empty: nothing to check
+  std::string name;   // "CRC32C", "MD5 ETag"
+};
+
+bool EtagIsMd5(const http::Headers& h, const ObjectMeta& meta) {
+  bool encrypted = h.Has("x-amz-server-side-encryption-customer-algorithm") ||
+                   h.GetOr("x-amz-server-side-encryption", "").starts_with("aws:kms");
+  return !encrypted && meta.parts_count == 0 && IsMd5Etag(meta.etag);
+}
+
+Expectation ExpectationFor(const ObjectMeta& meta, bool etag_is_md5) {
+  Expectation e;
+  if (meta.checksum && !meta.checksum->composite && !meta.checksum->value.empty()) {
+    if (auto kind = DigestKindFor(meta.checksum->algorithm)) {
+      e.kind = *kind;
+      e.value = meta.checksum->value;
+      e.name = std::string(ChecksumAlgorithmName(meta.checksum->algorithm));
+      return e;
+    }
+  }
+  if (etag_is_md5) {
+    e.kind = DigestKind::kMd5;
+    e.value = http::ToLower(meta.etag);
+    e.name = "MD5 ETag";
+  }
+  return e;
+}
+
+std::string Encode(const Expectation& e, const std::string& raw) {
+  return e.kind == DigestKind::kMd5 ? HexEncode(raw) : Base64Encode(raw);
+}
+
+Status Mismatch(std::string_view what, const Expectation& e, const std::string& actual) {
+  return Status::Corruption(std::string(what) + ": the body does not match its " + e.name +
+                            " (expected " + e.value + ", got " + actual + ")")
+      .WithRetryable(true);
+}
+
+class S3Reader final : public ObjectReader {
+ public:
+  S3Reader(S3Transport& transport, std::string bucket, ObjectMeta meta, std::string prefetched,
+           bool etag_is_md5)
+      : transport_(transport),
+        bucket_(std::move(bucket)),
+        meta_(std::move(meta)),
+        prefetched_(std::move(prefetched)),
+        etag_is_md5_(etag_is_md5) {}
+
+  // For objects larger than the prefetch: learns the full-object checksum with a pinned HEAD
+  // and starts the sequential check with the prefetched bytes.
+  Status StartVerification() {
+    if (meta_.size <= prefetched_.size() || !transport_.options().verify_downloads) {
+      return Status::OK();
+    }
+    S3Call call = Call("HeadObject", "HEAD");
+    call.spec.headers.emplace_back("x-amz-checksum-mode", "ENABLED");
+    auto head = transport_.Send(call);
+    if (!head.ok()) return PinnedError(head.status());
+    if (!meta_.checksum) meta_.checksum = ChecksumFromHeaders(head->headers);
+    expect_ = ExpectationFor(meta_, etag_is_md5_);
+    if (expect_.value.empty()) return Status::OK();
+    hasher_ = NewHasher(expect_.kind);
+    hasher_->Update(std::string_view(prefetched_));
+    hashed_ = prefetched_.size();
+    return Status::OK();
+  }
+
+  const ObjectMeta& meta() const override { return meta_; }
+
+  Result<size_t> ReadAt(uint64_t offset, std::span<char> out) override {
+    if (offset >= meta_.size || out.empty()) return size_t{0};
+    const size_t n = static_cast<size_t>(std::min<uint64_t>(out.size(), meta_.size - offset));
+    size_t copied = 0;
+    if (offset < prefetched_.size()) {
+      copied = static_cast<size_t>(std::min<uint64_t>(n, prefetched_.size() - offset));
+      std::memcpy(out.data(), prefetched_.data() + offset, copied);
+    }
+    const uint64_t window = std::max<uint64_t>(transport_.options().read_window, 1);
+    while (copied < n) {
+      uint64_t pos = offset + copied;
+      {
+        std::lock_guard lock(mu_);
+        if (pos >= window_offset_ && pos < window_offset_ + window_.size()) {
+          size_t k = static_cast<size_t>(
+              std::min<uint64_t>(n - copied, window_offset_ + window_.size() - pos));
+          std::memcpy(out.data() + copied, window_.data() + (pos - window_offset_), k);
+          copied += k;
+          continue;
+        }
+      }
+      if (n - copied >= window) {
+        FERRY_RETURN_IF_ERROR(Fetch(pos, n - copied, out.data() + copied));
+        copied = n;
+        break;
+      }
+      std::string buf(static_cast<size_t>(std::min<uint64_t>(window, meta_.size - pos)), '\0');
+      FERRY_RETURN_IF_ERROR(Fetch(pos, buf.size(), buf.data()));
+      std::lock_guard lock(mu_);
+      window_ = std::move(buf);
+      window_offset_ = pos;
+    }
+    FERRY_RETURN_IF_ERROR(Observe(offset, std::string_view(out.data(), n)));
+    return n;
+  }
+
+  std::vector<Extent> Extents(uint64_t offset, uint64_t length) override {
+    if (offset + length > prefetched_.size() || offset + length > meta_.size) return {};
+    Extent e;
+    e.bytes = std::string_view(prefetched_).substr(offset, length);
+    e.length = length;
+    return {e};
+  }
+
+ private:
+  S3Call Call(const char* op, const char* method) const {
+    S3Call call;
+    call.op = op;
+    call.spec.method = method;
+    call.spec.bucket = bucket_;
+    call.spec.key = meta_.key;
+    if (!meta_.etag.empty()) call.spec.headers.emplace_back("If-Match", s3::QuoteEtag(meta_.etag));
+    return call;
+  }
+
+  Status PinnedError(const Status& st) const {
+    if (st.http_status() != 412) return st;
+    return Status::PreconditionFailed(S3Url(bucket_, meta_.key) +
+                                      ": object changed since it was opened (ETag " + meta_.etag +
+                                      " no longer matches)")
+        .WithS3Code("PreconditionFailed", 412);
+  }
+
+  // Reads [pos, pos + len) of the opened version into dst, resuming after a cut-off body.
+  Status Fetch(uint64_t pos, uint64_t len, char* dst) {
+    uint64_t got = 0;
+    http::BodySink sink = [&](std::string_view data) -> Status {
+      if (data.size() > len - got) {
+        return Status::Corruption("server sent more than the requested range");
+      }
+      std::memcpy(dst + got, data.data(), data.size());
+      got += data.size();
+      return Status::OK();
+    };
+    return transport_.Retry([&](int) -> Status {
+      if (got == len) return Status::OK();
+      S3Call call = Call("GetObject", "GET");
+      uint64_t start = pos + got;
+      call.spec.headers.emplace_back(
+          "Range", "bytes=" + std::to_string(start) + "-" + std::to_string(pos + len - 1));
+      call.sink = &sink;
+      auto response = transport_.SendOnce(call);
+      if (!response.ok()) return PinnedError(response.status());
+      auto range = ParseContentRange(response->headers.GetOr("content-range", ""));
+      bool whole = response->status == 200 && start == 0 && len == meta_.size;
+      if (!whole && (!range || range->first != start)) {
+        return Status::Corruption(S3Url(bucket_, meta_.key) + ": asked for bytes from " +
+                                  std::to_string(start) + ", got Content-Range " +
+                                  response->headers.GetOr("content-range", "(none)"));
+      }
+      if (got < len) {
+        return Status::Unavailable(S3Url(bucket_, meta_.key) + ": body ended after " +
+                                   std::to_string(got) + " of " + std::to_string(len) + " bytes");
+      }
+      return Status::OK();
+    });
+  }
+
+  // Feeds in-order bytes to the whole-object check; gives up on the first gap.
+  Status Observe(uint64_t offset, std::string_view data) {
+    std::lock_guard lock(mu_);
+    if (!hasher_) return Status::OK();
+    if (offset > hashed_) {
+      hasher_.reset();  // read out of order: no whole-object check
+      return Status::OK();
+    }
+    if (offset + data.size() <= hashed_) return Status::OK();
+    hasher_->Update(data.substr(static_cast<size_t>(hashed_ - offset)));
+    hashed_ = offset + data.size();
+    if (hashed_ < meta_.size) return Status::OK();
+    std::string actual = Encode(expect_, hasher_->Finish());
+    hasher_.reset();
+    if (actual == expect_.value) return Status::OK();
+    return Mismatch("GetObject " + S3Url(bucket_, meta_.key), expect_, actual).WithRetryable(false);
+  }
+
+  S3Transport& transport_;
+  const std::string bucket_;
+  ObjectMeta meta_;
+  const std::string prefetched_;  // bytes [0, prefetched_.size()) of the object
+  const bool etag_is_md5_;
+  Expectation expect_;
+
+  std::mutex mu_;
+  std::string window_;  // guarded by mu_: bytes [window_offset_, + size) of the object
+  uint64_t window_offset_ = 0;
+  std::unique_ptr<Hasher> hasher_;  // guarded by mu_: whole-object check in progress
+  uint64_t hashed_ = 0;             // guarded by mu_
+};
+
+struct Opened {
+  ObjectMeta meta;
+  std::string data;
+  bool etag_is_md5 = false;
+};
+
+// The first GET: metadata and up to prefetch bytes. An empty object answers a Range with 416,
+// so it is fetched again without one.
+Result<Opened> FirstGet(S3Transport& transport, std::string_view bucket, std::string_view key) {
+  const uint64_t prefetch = std::max<uint64_t>(transport.options().prefetch_bytes, 1);
+  Opened opened;
+  http::BodySink sink = [&](std::string_view data) -> Status {
+    if (opened.data.size() + data.size() > prefetch) {
+      return Status::NotImplemented("GetObject " + S3Url(bucket, key) +
+                                    ": the endpoint ignored the Range header");
+    }
+    opened.data.append(data);
+    return Status::OK();
+  };
+  S3Call call;
+  call.op = "GetObject";
+  call.spec.bucket = std::string(bucket);
+  call.spec.key = std::string(key);
+  call.spec.headers = {{"Range", "bytes=0-" + std::to_string(prefetch - 1)},
+                       {"x-amz-checksum-mode", "ENABLED"}};
+  call.sink = &sink;
+  opened.data.clear();
+  auto response = transport.SendOnce(call);
+  if (!response.ok() && response.status().http_status() == 416) {
+    call.spec.headers.erase(call.spec.headers.begin());
+    opened.data.clear();
+    response = transport.SendOnce(call);
+  }
+  if (!response.ok()) return response.status();
+  opened.meta = ObjectMetaFromHeaders(key, response->headers);
+  opened.etag_is_md5 = EtagIsMd5(response->headers, opened.meta);
+  uint64_t expected = std::min<uint64_t>(opened.meta.size, prefetch);
+  if (opened.data.size() != expected) {
+    return Status::Unavailable("GetObject " + S3Url(bucket, key) + ": body ended after " +
+                               std::to_string(opened.data.size()) + " of " +
+                               std::to_string(expected) + " bytes");
+  }
+  if (opened.meta.size == opened.data.size() && transport.options().verify_downloads) {
+    FERRY_RETURN_IF_ERROR(VerifyWholeObject(opened.meta, opened.etag_is_md5, opened.data,
+                                            "GetObject " + S3Url(bucket, key)));
+  }
+  return opened;
+}
+
+}  // namespace
+
+Status VerifyWholeObject(const ObjectMeta& meta, bool etag_is_md5, std::string_view data,
+                         std::string_view what) {
+  Expectation e = ExpectationFor(meta, etag_is_md5);
+  if (e.value.empty()) return Status::OK();
+  std::string actual = Encode(e, Digest(e.kind, data));
+  return actual == e.value ? Status::OK() : Mismatch(what, e, actual);
+}
+
+Result<std::unique_ptr<ObjectReader>> OpenS3Object(S3Transport& transport, std::string_view bucket,
+                                                   std::string_view key) {
+  FERRY_ASSIGN_OR_RETURN(Opened opened, transport.RetryResult<Opened>(
+                                            [&](int) { return FirstGet(transport, bucket, key); }));
+  auto reader = std::make_unique<S3Reader>(transport, std::string(bucket), std::move(opened.meta),
+                                           std::move(opened.data), opened.etag_is_md5);
+  FERRY_RETURN_IF_ERROR(reader->StartVerification());
+  return std::unique_ptr<ObjectReader>(std::move(reader));
+}
+
+}  // namespace ferry
