@@ -38,6 +38,9 @@ import urllib.request
 import boto3
 import botocore.config
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import perf_breakdown  # noqa: E402
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 SECTION_TITLE = "## Server: ferry serve vs s3rver vs nginx"
 BUCKET = "bench"
@@ -53,6 +56,16 @@ def log(msg):
 
 # ---------------------------------------------------------------------------------------------
 # Machine and CPU accounting
+
+
+def source_description(ferry):
+    """The commit the ferry binary was presumably built from (the checkout it lives in)."""
+    for d in (os.path.dirname(ferry), HERE):
+        out = subprocess.run(["git", "-C", d, "describe", "--always", "--dirty"],
+                             capture_output=True, text=True)
+        if out.returncode == 0:
+            return out.stdout.strip()
+    return "unknown"
 
 
 def machine_description():
@@ -442,9 +455,9 @@ def write_results(path, machine, args, results, notes):
             "Client and servers share the machine's cores." %
             (args.connections, args.threads, args.duration, args.warmup, args.get_objects,
              args.put_keys), "",
-            "Machine: %d cores, %s, %s memory, Linux %s; run %s." %
+            "Machine: %d cores, %s, %s memory, Linux %s; run %s on ferry %s." %
             (machine["nproc"], machine["cpu"], machine["memory"], machine["kernel"],
-             machine["date"]), "",
+             machine["date"], machine["source"]), "",
             TABLE_HEAD]
     for name, r in results.items():
         body.append(fmt_case(name, r))
@@ -497,8 +510,9 @@ def main():
     p.add_argument("--profile", metavar="DIR",
                    help="perf record ferry during its cases into DIR (numbers are then "
                    "perturbed and RESULTS.md is not written)")
-    p.add_argument("--perf-callgraph", default="fp", choices=["fp", "dwarf", "lbr"],
-                   help="perf call-graph mode for --profile (dwarf: full stacks, large files)")
+    p.add_argument("--perf-callgraph", default="dwarf", choices=["fp", "dwarf", "lbr"],
+                   help="perf call-graph mode for --profile (ferry has no frame pointers, so "
+                   "only dwarf gives whole stacks and the breakdown)")
     p.add_argument("--quiet-threshold", type=float, default=0.25,
                    help="wait (up to 60 s) until other processes use less than this share "
                    "of the machine before starting")
@@ -513,6 +527,7 @@ def main():
             sys.exit("server_bench: %s not found; run scripts/install-deps.sh" % tool)
 
     machine = machine_description()
+    machine["source"] = source_description(ferry)
     log("server benchmark: %d cores, %s" % (machine["nproc"], machine["cpu"]))
     tmp = tempfile.mkdtemp(prefix="ferry-bench-server-")
     started = []
@@ -591,6 +606,12 @@ def main():
             if server.proc.proc.poll() is not None:
                 raise RuntimeError("%s died:\n%s" % (server_name, server.proc.tail()))
             results[label] = r
+            if args.profile and server_name.startswith("ferry"):
+                text = perf_breakdown.report(os.path.join(args.profile, case + ".data"),
+                                             comm=os.path.basename(ferry)[:15])
+                with open(os.path.join(args.profile, case + ".txt"), "w") as f:
+                    f.write(text + "\n")
+                log("  where %s spends its CPU:\n    %s" % (label, text.replace("\n", "\n    ")))
             log("  %-18s %8.0f req/s %7.0f MB/s  p50 %6.2f ms  p99 %6.2f ms  server %.2f "
                 "cores %6.0f µs/req  other %2.0f%%  errors %d" %
                 (label, r["rps"], r["mbps"], r["p50_ms"], r["p99_ms"], r["server_cores"],
