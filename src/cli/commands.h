@@ -10,11 +10,18 @@ namespace ferry::cli {
 
 // Options every command shares.
 struct GlobalOptions {
-  std::string log_level = "info";
+  std::string log_level = "warn";
 };
 
 using CommandRunner = std::function<int()>;  // returns the process exit code
 
 CommandRunner AddServeCommand(CLI::App& app, const GlobalOptions& global);
+CommandRunner AddLsCommand(CLI::App& app);
+CommandRunner AddCpCommand(CLI::App& app);
+CommandRunner AddRmCommand(CLI::App& app);
+CommandRunner AddStatCommand(CLI::App& app);
+CommandRunner AddMbCommand(CLI::App& app);
+CommandRunner AddRbCommand(CLI::App& app);
+CommandRunner AddCatCommand(CLI::App& app);
 
 }  // namespace ferry::cli

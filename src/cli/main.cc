@@ -34,6 +34,13 @@ int main(int argc, char** argv) {
   auto add = [&](ferry::cli::CommandRunner runner) {
     runners[app.get_subcommands({}).back()] = std::move(runner);
   };
+  add(ferry::cli::AddLsCommand(app));
+  add(ferry::cli::AddCpCommand(app));
+  add(ferry::cli::AddRmCommand(app));
+  add(ferry::cli::AddStatCommand(app));
+  add(ferry::cli::AddCatCommand(app));
+  add(ferry::cli::AddMbCommand(app));
+  add(ferry::cli::AddRbCommand(app));
   add(ferry::cli::AddServeCommand(app, global));
 
   try {

@@ -88,7 +88,7 @@ Status Download(const CopyPlan& plan, ObjectStore& store, TransferEngine& engine
       return Status::InvalidArgument(src.ToString() + ": names a prefix (use --recursive)");
     }
     auto meta = store.HeadObject(src.bucket, src.key);
-    if (!meta.ok()) return meta.status().Annotate(src.ToString());
+    if (!meta.ok()) return meta.status();
     submit(src.key, LocalTarget(plan.dst, src.key), meta->size);
     return Status::OK();
   }
@@ -120,7 +120,7 @@ Status ServerSideCopy(const CopyPlan& plan, ObjectStore& store, TransferEngine& 
   };
   if (!plan.recursive) {
     auto meta = store.HeadObject(src.bucket, src.key);
-    if (!meta.ok()) return meta.status().Annotate(src.ToString());
+    if (!meta.ok()) return meta.status();
     submit(src.key, KeyTarget(plan.dst, BaseName(src.key)), meta->size);
     return Status::OK();
   }
@@ -138,6 +138,14 @@ Status ServerSideCopy(const CopyPlan& plan, ObjectStore& store, TransferEngine& 
 Status SubmitCopy(const CopyPlan& plan, ObjectStore& store, TransferEngine& engine,
                   Progress& progress) {
   Status st;
+  if (plan.dst.is_s3 && !plan.dry_run) {
+    // One clear error instead of one per file when the destination bucket is missing.
+    auto bucket = store.HeadBucket(plan.dst.bucket);
+    if (!bucket.ok()) {
+      progress.PlanningDone();
+      return bucket.status();
+    }
+  }
   if (!plan.src.is_s3 && plan.dst.is_s3) {
     st = Upload(plan, engine, progress);
   } else if (plan.src.is_s3 && !plan.dst.is_s3) {

@@ -11,7 +11,7 @@ Status WalkBucket(ObjectStore& store, const std::string& bucket, const std::stri
   req.prefix = prefix;
   for (;;) {
     auto page = store.ListObjects(req);
-    if (!page.ok()) return page.status().Annotate("s3://" + bucket + "/" + prefix);
+    if (!page.ok()) return page.status();
     for (const auto& object : page->objects) FERRY_RETURN_IF_ERROR(fn(object));
     if (!page->truncated || page->last.empty()) return Status::OK();
     req.start_after = page->last;

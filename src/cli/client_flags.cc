@@ -1,0 +1,115 @@
+#include "cli/client_flags.h"
+
+#include <cctype>
+#include <cmath>
+#include <cstdlib>
+#include <string>
+
+#include "core/aws_config.h"
+#include "store/s3_store.h"
+
+extern char** environ;
+
+namespace ferry::cli {
+
+void AddClientFlags(CLI::App& cmd, ClientFlags& flags) {
+  cmd.add_option("--endpoint-url", flags.endpoint_url,
+                 "S3 endpoint (default: AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL, the profile's)");
+  cmd.add_option("--profile", flags.profile, "AWS profile from ~/.aws/config and credentials");
+  cmd.add_option("--region", flags.region, "Region to sign requests for");
+  cmd.add_option("--ca-bundle", flags.ca_bundle, "PEM file of CA certificates to trust");
+  cmd.add_flag("--no-verify-ssl", flags.no_verify_ssl, "Do not verify TLS certificates");
+  cmd.add_flag("--path-style", flags.path_style, "Address buckets as http://host/bucket/key");
+  cmd.add_flag("--virtual-style", flags.virtual_style, "Address buckets as http://bucket.host/key");
+}
+
+void AddTransferFlags(CLI::App& cmd, TransferFlags& flags) {
+  cmd.add_option("--transfers", flags.transfers, "Requests in flight (files and parts)")
+      ->capture_default_str();
+  cmd.add_option("--bwlimit", flags.bwlimit, "Bandwidth limit in bytes/s for all streams: 100M");
+  cmd.add_option("--part-size", flags.part_size, "Multipart part size, at least 5M")
+      ->capture_default_str();
+  cmd.add_flag("--json", flags.json, "Print a machine-readable summary on stdout");
+  cmd.add_flag("--quiet,-q", flags.quiet, "No summary line");
+  cmd.add_flag("--progress", flags.progress, "Show progress even when stderr is not a terminal");
+}
+
+Result<uint64_t> ParseSize(std::string_view text) {
+  if (text.empty()) return Status::InvalidArgument("empty size");
+  size_t i = 0;
+  while (i < text.size() && (std::isdigit(static_cast<unsigned char>(text[i])) || text[i] == '.')) {
+    ++i;
+  }
+  double value = 0;
+  try {
+    value = std::stod(std::string(text.substr(0, i)));
+  } catch (const std::exception&) {
+    return Status::InvalidArgument(std::string(text) + ": not a size");
+  }
+  std::string unit(text.substr(i));
+  if (!unit.empty() && (unit.back() == 'B' || unit.back() == 'b') && unit.size() > 1)
+    unit.pop_back();
+  if (unit == "i" || unit.size() == 2) unit = unit.substr(0, 1);  // "Mi" → "M"
+  double scale = 1;
+  if (unit.empty() || unit == "B" || unit == "b") {
+    scale = 1;
+  } else {
+    switch (std::toupper(static_cast<unsigned char>(unit[0]))) {
+      case 'K':
+        scale = 1024.0;
+        break;
+      case 'M':
+        scale = 1024.0 * 1024;
+        break;
+      case 'G':
+        scale = 1024.0 * 1024 * 1024;
+        break;
+      case 'T':
+        scale = 1024.0 * 1024 * 1024 * 1024;
+        break;
+      default:
+        return Status::InvalidArgument(std::string(text) + ": unknown size unit");
+    }
+  }
+  return static_cast<uint64_t>(std::llround(value * scale));
+}
+
+Result<std::unique_ptr<ObjectStore>> OpenStore(const ClientFlags& flags,
+                                               RateLimiter* rate_limiter) {
+  AwsConfigInputs inputs;
+  for (char** e = environ; *e != nullptr; ++e) {
+    std::string_view kv(*e);
+    auto eq = kv.find('=');
+    if (eq != std::string_view::npos && kv.starts_with("AWS_")) {
+      inputs.env.emplace(std::string(kv.substr(0, eq)), std::string(kv.substr(eq + 1)));
+    }
+  }
+  if (const char* home = std::getenv("HOME")) inputs.home = home;
+  inputs.profile_flag = flags.profile;
+  inputs.region_flag = flags.region;
+  inputs.endpoint_flag = flags.endpoint_url;
+  auto config = ResolveAwsConfig(inputs);
+  if (!config.ok()) return config.status();
+  S3StoreOptions options = S3StoreOptionsFromAwsConfig(*config);
+  if (flags.path_style) options.addressing = AddressingStyle::kPath;
+  if (flags.virtual_style) options.addressing = AddressingStyle::kVirtualHosted;
+  options.http.verify_tls = !flags.no_verify_ssl;
+  if (!flags.ca_bundle.empty()) {
+    options.http.ca_bundle = flags.ca_bundle;
+  } else if (auto it = inputs.env.find("AWS_CA_BUNDLE"); it != inputs.env.end()) {
+    options.http.ca_bundle = it->second;
+  }
+  options.http.rate_limiter = rate_limiter;
+  auto store = S3Store::Open(options);
+  if (!store.ok()) return store.status();
+  return std::unique_ptr<ObjectStore>(std::move(store).value());
+}
+
+StoreStats StatsOf(const ObjectStore& store) {
+  auto* s3 = dynamic_cast<const S3Store*>(&store);
+  if (s3 == nullptr) return {};
+  auto stats = s3->stats();
+  return {stats.requests, stats.retries};
+}
+
+}  // namespace ferry::cli

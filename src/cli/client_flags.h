@@ -1,0 +1,54 @@
+// The flags every command that talks to a bucket shares, named as in the AWS CLI, and the
+// store they open. Credentials, region and endpoint resolve like the AWS CLI's (env vars,
+// ~/.aws files, profiles), with these flags on top.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <memory>
+#include <string>
+
+#include "core/rate_limiter.h"
+#include "ferry/object_store.h"
+
+namespace ferry::cli {
+
+struct ClientFlags {
+  std::string endpoint_url;
+  std::string profile;
+  std::string region;
+  std::string ca_bundle;
+  bool no_verify_ssl = false;
+  bool path_style = false;
+  bool virtual_style = false;
+};
+
+void AddClientFlags(CLI::App& cmd, ClientFlags& flags);
+
+// Flags of commands that move data.
+struct TransferFlags {
+  size_t transfers = 16;
+  std::string bwlimit;  // "100M", bytes per second
+  std::string part_size = "16M";
+  bool json = false;
+  bool quiet = false;
+  bool progress = false;  // force the progress line even when stderr is not a terminal
+};
+
+void AddTransferFlags(CLI::App& cmd, TransferFlags& flags);
+
+// A store for the endpoint the flags and the AWS configuration name. rate_limiter may be
+// null; it must outlive the store.
+Result<std::unique_ptr<ObjectStore>> OpenStore(const ClientFlags& flags,
+                                               RateLimiter* rate_limiter = nullptr);
+
+// Request statistics of a store opened by OpenStore (zero for other stores).
+struct StoreStats {
+  uint64_t requests = 0;
+  uint64_t retries = 0;
+};
+StoreStats StatsOf(const ObjectStore& store);
+
+// "100M", "1.5G", "64k", "1000" → bytes (powers of 1024, as rclone's --bwlimit).
+Result<uint64_t> ParseSize(std::string_view text);
+
+}  // namespace ferry::cli

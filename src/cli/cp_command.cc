@@ -1,0 +1,79 @@
+// `ferry cp SRC DST`: copy between local files and buckets, or between buckets.
+#include <unistd.h>
+
+#include <cstdio>
+#include <memory>
+
+#include "cli/client_flags.h"
+#include "cli/commands.h"
+#include "cli/output.h"
+#include "cli/run_transfer.h"
+#include "transfer/copy_plan.h"
+
+namespace ferry::cli {
+namespace {
+
+struct CpOptions {
+  ClientFlags client;
+  TransferFlags transfer;
+  std::string src;
+  std::string dst;
+  bool recursive = false;
+  bool dry_run = false;
+  bool no_preserve = false;
+  std::vector<std::string> includes;
+  std::vector<std::string> excludes;
+};
+
+// --include/--exclude in the order given: the last matching rule wins, as in the AWS CLI.
+transfer::PathFilter FilterInGivenOrder(CLI::App& cmd, const CpOptions& o) {
+  transfer::PathFilter filter;
+  size_t next_include = 0, next_exclude = 0;
+  for (const CLI::Option* opt : cmd.parse_order()) {
+    if (opt->get_name() == "--include" && next_include < o.includes.size()) {
+      filter.Include(o.includes[next_include++]);
+    } else if (opt->get_name() == "--exclude" && next_exclude < o.excludes.size()) {
+      filter.Exclude(o.excludes[next_exclude++]);
+    }
+  }
+  return filter;
+}
+
+}  // namespace
+
+CommandRunner AddCpCommand(CLI::App& app) {
+  auto o = std::make_shared<CpOptions>();
+  CLI::App* cmd = app.add_subcommand(
+      "cp", "Copy files to, from or between buckets (local→s3, s3→local, s3→s3)");
+  cmd->add_option("SRC", o->src, "Local path or s3://bucket/key")->required();
+  cmd->add_option("DST", o->dst, "Local path or s3://bucket/key")->required();
+  cmd->add_flag("--recursive,-r", o->recursive, "Copy every file or object under SRC");
+  cmd->add_flag("--dryrun,--dry-run", o->dry_run, "Show what would be copied, copy nothing");
+  cmd->add_option("--include", o->includes, "Include paths matching this glob (repeatable)");
+  cmd->add_option("--exclude", o->excludes, "Exclude paths matching this glob (repeatable)");
+  cmd->add_flag("--no-preserve", o->no_preserve,
+                "Neither store nor restore POSIX mode, owner and times");
+  AddClientFlags(*cmd, o->client);
+  AddTransferFlags(*cmd, o->transfer);
+  return [o, cmd] {
+    auto src = transfer::ParseLocation(o->src);
+    if (!src.ok()) return Fail("cp", src.status(), true);
+    auto dst = transfer::ParseLocation(o->dst);
+    if (!dst.ok()) return Fail("cp", dst.status(), true);
+    transfer::CopyPlan plan;
+    plan.src = *src;
+    plan.dst = *dst;
+    plan.recursive = o->recursive;
+    plan.filter = FilterInGivenOrder(*cmd, *o);
+    if (o->dry_run) {
+      plan.dry_run = [](const std::string& line) { std::printf("(dryrun) %s\n", line.c_str()); };
+    }
+    return RunTransfer(
+        "cp", o->client, o->transfer, !o->no_preserve,
+        [&](ObjectStore& store, transfer::TransferEngine& engine, transfer::Progress& progress) {
+          return transfer::SubmitCopy(plan, store, engine, progress);
+        });
+  };
+}
+
+}  // namespace ferry::cli

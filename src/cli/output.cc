@@ -1,0 +1,66 @@
+#include "cli/output.h"
+
+#include <unistd.h>
+
+#include <cstdio>
+#include <nlohmann/json.hpp>
+
+#include "transfer/progress.h"
+
+namespace ferry::cli {
+
+std::string Describe(const Status& status) {
+  // Statuses from an S3 store already read "Operation s3://b/k: 404 NoSuchKey: message".
+  if (!status.s3_code().empty() && status.message().find(status.s3_code()) != std::string::npos) {
+    return status.message();
+  }
+  std::string out;
+  if (status.http_status() > 0) out += std::to_string(status.http_status()) + " ";
+  if (!status.s3_code().empty()) {
+    out += status.s3_code() + ": ";
+  } else if (status.http_status() == 0) {
+    out += std::string(CodeName(status.code())) + ": ";
+  }
+  out += status.message();
+  return out;
+}
+
+int Fail(std::string_view command, const Status& status, bool usage) {
+  std::fprintf(stderr, "ferry %.*s: %s\n", static_cast<int>(command.size()), command.data(),
+               Describe(status).c_str());
+  return usage ? kExitUsage : kExitFailed;
+}
+
+bool StderrIsTerminal() {
+  return ::isatty(STDERR_FILENO) == 1;
+}
+
+int ReportTransfer(std::string_view command, const transfer::TransferSummary& s, uint64_t retries,
+                   bool json, bool quiet) {
+  for (const auto& e : s.errors) {
+    std::string text = Describe(e.status);
+    if (!e.what.empty() && text.find(e.what) == std::string::npos) text = e.what + ": " + text;
+    std::fprintf(stderr, "ferry %.*s: %s\n", static_cast<int>(command.size()), command.data(),
+                 text.c_str());
+  }
+  double rate = s.seconds > 0 ? static_cast<double>(s.bytes) / s.seconds : 0;
+  if (json) {
+    nlohmann::json j{{"objects", s.objects}, {"bytes", s.bytes},     {"failed", s.failed},
+                     {"retries", retries},   {"seconds", s.seconds}, {"bytes_per_second", rate}};
+    nlohmann::json errors = nlohmann::json::array();
+    for (const auto& e : s.errors)
+      errors.push_back({{"what", e.what}, {"error", Describe(e.status)}});
+    j["errors"] = errors;
+    std::printf("%s\n", j.dump().c_str());
+  } else if (!quiet) {
+    std::fprintf(stderr, "%llu objects, %s in %s (%s/s), %llu retries, %llu failed\n",
+                 static_cast<unsigned long long>(s.objects), transfer::FormatBytes(s.bytes).c_str(),
+                 transfer::FormatDuration(s.seconds).c_str(),
+                 transfer::FormatBytes(static_cast<uint64_t>(rate)).c_str(),
+                 static_cast<unsigned long long>(retries),
+                 static_cast<unsigned long long>(s.failed));
+  }
+  return s.failed == 0 ? kExitOk : kExitFailed;
+}
+
+}  // namespace ferry::cli

@@ -1,0 +1,31 @@
+// How commands report: one line per failure on stderr ("ferry cp: s3://b/k: NotFound: ..."),
+// the exit codes (0 success, 1 the operation failed, 2 usage error), and the transfer summary.
+#pragma once
+
+#include <string>
+
+#include "ferry/status.h"
+#include "transfer/engine.h"
+
+namespace ferry::cli {
+
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitFailed = 1;
+inline constexpr int kExitUsage = 2;
+
+// Prints "ferry COMMAND: message" and returns kExitFailed (kExitUsage for InvalidArgument
+// raised before any work, when usage is set).
+int Fail(std::string_view command, const Status& status, bool usage = false);
+
+// The one-line error text: "s3://b/k: 404 NoSuchKey: The specified key does not exist".
+std::string Describe(const Status& status);
+
+// Prints the summary of a transfer (text on stderr unless quiet, or JSON on stdout) and the
+// failures, and returns the exit code.
+int ReportTransfer(std::string_view command, const transfer::TransferSummary& summary,
+                   uint64_t retries, bool json, bool quiet);
+
+// Whether stderr is a terminal (progress lines are drawn only there unless forced).
+bool StderrIsTerminal();
+
+}  // namespace ferry::cli
