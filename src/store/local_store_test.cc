@@ -71,6 +71,20 @@ TEST(LocalStore, SecondStoreOnSameRootIsRefused) {
   EXPECT_FALSE(second.ok());
 }
 
+TEST(LocalStore, RefusesARootOfAnotherFormat) {
+  testing::TempDir dir;
+  std::filesystem::create_directories(dir.path() + "/.ferry");
+  for (const char* format : {R"({"format":"ferry-local-store","version":2})",
+                             R"({"format":7,"version":"x"})", "not json"}) {
+    FILE* out = std::fopen((dir.path() + "/.ferry/format").c_str(), "w");
+    ASSERT_NE(out, nullptr);
+    std::fputs(format, out);
+    std::fclose(out);
+    auto store = LocalStore::Open(dir.path(), SystemClock(), testing::FastOptions());
+    EXPECT_FALSE(store.ok()) << format;
+  }
+}
+
 TEST(LocalStore, PutGetHeadOverwriteDelete) {
   StoreFixture f;
   auto& s = *f.store;

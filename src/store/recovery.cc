@@ -49,8 +49,14 @@ Status PrepareRoot(int root_fd, bool fsync) {
   auto text = ReadSmallFile(root_fd, ".ferry/format");
   if (text.ok()) {
     auto j = nlohmann::json::parse(*text, nullptr, /*allow_exceptions=*/false);
-    if (!j.is_object() || j.value("format", "") != kFormatName ||
-        j.value("version", 0) != kLayoutVersion) {
+    bool ours = false;
+    try {
+      ours = j.is_object() && j.value("format", "") == kFormatName &&
+             j.value("version", 0) == kLayoutVersion;
+    } catch (const nlohmann::json::exception&) {
+      ours = false;  // fields of the wrong type
+    }
+    if (!ours) {
       return Status::NotImplemented(".ferry/format: not a version " +
                                     std::to_string(kLayoutVersion) + " " + kFormatName +
                                     " root: " + text->substr(0, 100));
