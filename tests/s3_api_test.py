@@ -335,12 +335,17 @@ class Multipart(Base):
                          UploadId=up)
 
     def test_multipart_etag_and_part_numbers(self):
-        up, parts, datas = self.upload("etag", [5 * MiB, 5 * MiB, 1], seed=40)
-        r = S3.complete_multipart_upload(Bucket=self.bucket, Key="etag", UploadId=up,
+        key = "etag/a b+c?"
+        up, parts, datas = self.upload(key, [5 * MiB, 5 * MiB, 1], seed=40)
+        r = S3.complete_multipart_upload(Bucket=self.bucket, Key=key, UploadId=up,
                                          MultipartUpload={"Parts": parts})
         md5s = b"".join(hashlib.md5(d).digest() for d in datas)
         self.assertEqual(r["ETag"], '"%s-3"' % hashlib.md5(md5s).hexdigest())
-        h = S3.head_object(Bucket=self.bucket, Key="etag", PartNumber=3)
+        self.assertEqual((r["Bucket"], r["Key"]), (self.bucket, key))
+        # Location is a URL: the key in it is percent-encoded.
+        self.assertTrue(r["Location"].endswith("/%s/etag/a%%20b%%2Bc%%3F" % self.bucket),
+                        r["Location"])
+        h = S3.head_object(Bucket=self.bucket, Key=key, PartNumber=3)
         self.assertEqual((h["ContentLength"], h["PartsCount"]), (1, 3))
 
 

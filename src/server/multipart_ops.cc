@@ -1,6 +1,7 @@
 // Multipart upload operations (UploadPartCopy is in object_ops.cc beside the copy loop).
 #include "s3/errors.h"
 #include "s3/http_semantics.h"
+#include "s3/uri.h"
 #include "s3/xml.h"
 #include "s3/xml_parse.h"
 #include "server/operations.h"
@@ -75,7 +76,8 @@ Status CompleteMultipartUpload(OpContext& op) {
   if (auto inm = req.Header("if-none-match")) complete.if_none_match_star = *inm == "*";
   FERRY_ASSIGN_OR_RETURN(ObjectMeta meta, op.store.CompleteMultipartUpload(complete));
   std::string host = req.HeaderOr("host", "localhost");
-  std::string location = "http://" + host + "/" + req.bucket + "/" + req.key;
+  std::string location =
+      "http://" + host + "/" + req.bucket + "/" + s3::UriEncode(req.key, /*encode_slash=*/false);
   http::Headers h = BaseHeaders(req);
   AddChecksumHeaders(meta.checksum, h);
   return SendXml(req, 200, s3::CompleteMultipartUploadXml(location, req.bucket, meta), op.out,
