@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""kill -9 of `ferry serve` in the middle of large PUTs, multipart uploads and deletes.
+"""kill -9 of `ferry serve` in the middle of large PUTs, copies, multipart uploads and
+deletes.
 
 Several rounds: start the server on the same root, let boto3 threads write (each key is
 owned by one thread, so its operations are ordered), kill -9 the server at a random moment,
@@ -74,6 +75,7 @@ class CrashTest(unittest.TestCase):
         self.ledger = {}
         self.lock = threading.Lock()
         self.seed = 0
+        self.done = {"put": 0, "copy": 0, "delete": 0, "multipart": 0}  # acknowledged
 
     def tearDown(self):
         shutil.rmtree(self.root, ignore_errors=True)
@@ -94,16 +96,29 @@ class CrashTest(unittest.TestCase):
         while not stop.is_set():
             key = rng.choice(keys)
             led = self.ledger[key]
-            if rng.random() < 0.1:
+            dice = rng.random()
+            if dice < 0.1:
                 led.pending.append(ABSENT)
                 s3.delete_object(Bucket=BUCKET, Key=key)
                 led.acked, led.pending = ABSENT, []
+                self.done["delete"] += 1
+                continue
+            src = self.ledger[rng.choice(keys)]
+            if dice < 0.25 and src is not led and src.acked != ABSENT and not src.pending:
+                # A server-side copy from a key this thread owns, so its version is known.
+                source_key = next(k for k in keys if self.ledger[k] is src)
+                led.pending.append(src.acked)
+                s3.copy_object(Bucket=BUCKET, Key=key,
+                               CopySource={"Bucket": BUCKET, "Key": source_key})
+                led.acked, led.pending = src.acked, []
+                self.done["copy"] += 1
                 continue
             data = make_body(self.next_seed(), rng.randint(8 * MiB, 64 * MiB))
             v = version_of(data)
             led.pending.append(v)
             s3.put_object(Bucket=BUCKET, Key=key, Body=data)
             led.acked, led.pending = v, []
+            self.done["put"] += 1
 
     def multipart_worker(self, srv, keys, stop, rng):
         s3 = self.client(srv)
@@ -126,6 +141,7 @@ class CrashTest(unittest.TestCase):
             s3.complete_multipart_upload(Bucket=BUCKET, Key=key, UploadId=up,
                                          MultipartUpload={"Parts": parts})
             led.acked, led.pending = v, []
+            self.done["multipart"] += 1
 
     def run_round(self, srv, kill_after):
         stop = threading.Event()
@@ -202,7 +218,7 @@ class CrashTest(unittest.TestCase):
         cut_short = 0
         try:
             for r in range(ROUNDS):
-                in_flight = self.run_round(srv, kill_after=self.rng.uniform(0.5, 3.0))
+                in_flight = self.run_round(srv, kill_after=self.rng.uniform(1.0, 4.0))
                 cut_short += in_flight
                 srv.start()
                 live = self.verify(srv)
@@ -219,6 +235,7 @@ class CrashTest(unittest.TestCase):
             live = self.verify(srv)
             overhead = du(os.path.join(self.root, "data")) - live
             overheads.append(overhead)
+            print("acknowledged: %s" % self.done, file=sys.stderr)
         finally:
             srv.stop()
         self.assertGreater(cut_short, 0, "the server was never killed in the middle of a write")
