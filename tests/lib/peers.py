@@ -1,0 +1,76 @@
+"""Third-party S3 servers for client tests, started on 127.0.0.1 free ports and stopped by
+pid: the npm s3rver (fast to start) and Ceph RGW (a real distributed store, ~15 s to start).
+The start scripts live in shared/peers/ beside the project checkout."""
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+PEERS = os.path.normpath(os.path.join(HERE, "..", "..", "..", "shared", "peers"))
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class S3rver:
+    """The npm s3rver on a free port; credentials S3RVER/S3RVER."""
+    access_key = secret_key = "S3RVER"
+
+    def __init__(self):
+        self.dir = tempfile.mkdtemp(prefix="ferry-s3rver-")
+        self.port = free_port()
+        self.pid = None
+
+    @staticmethod
+    def available():
+        return shutil.which("npm") is not None and os.path.exists(
+            os.path.join(PEERS, "start-s3rver.sh"))
+
+    def start(self):
+        # npm installs s3rver once into a cache dir shared by runs; each instance gets its own
+        # data dir (the start script keeps data under $D/data and the package under
+        # $D/node_modules).
+        cache = os.environ.get("FERRY_S3RVER_DIR", "/tmp/ferry-peers/s3rver-npm")
+        os.makedirs(cache, exist_ok=True)
+        if not os.path.exists(os.path.join(cache, "node_modules", "s3rver")):
+            subprocess.run("npm init -y >/dev/null && npm install --silent s3rver@3.7.1 >/dev/null",
+                           shell=True, cwd=cache, check=True, timeout=600)
+        os.symlink(os.path.join(cache, "node_modules"), os.path.join(self.dir, "node_modules"))
+        env = dict(os.environ, PORT=str(self.port), D=self.dir)
+        out = subprocess.run(["bash", os.path.join(PEERS, "start-s3rver.sh")], env=env,
+                             capture_output=True, text=True, timeout=600, check=True)
+        self.pid = int(out.stdout.strip().splitlines()[-1])
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
+                return self
+            except OSError:
+                time.sleep(0.1)
+        raise RuntimeError("s3rver did not start")
+
+    def stop(self):
+        if self.pid:
+            try:
+                os.kill(self.pid, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
+            self.pid = None
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    @property
+    def endpoint(self):
+        return "http://127.0.0.1:%d" % self.port
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        self.stop()
