@@ -48,6 +48,7 @@ S3RVER_VERSION = "3.7.1"
 MIB = 1 << 20
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 NCPU = os.cpu_count() or 1
+NOISY = 0.15  # share of the machine used by other processes beyond which a case is remeasured
 
 
 def log(msg):
@@ -513,8 +514,11 @@ def main():
     p.add_argument("--perf-callgraph", default="dwarf", choices=["fp", "dwarf", "lbr"],
                    help="perf call-graph mode for --profile (ferry has no frame pointers, so "
                    "only dwarf gives whole stacks and the breakdown)")
+    p.add_argument("--retries", type=int, default=1,
+                   help="measure a case again (keeping the quieter run) when other processes "
+                   "used more than 15%% of the machine during it")
     p.add_argument("--quiet-threshold", type=float, default=0.25,
-                   help="wait (up to 60 s) until other processes use less than this share "
+                   help="wait (up to 45 s) until other processes use less than this share "
                    "of the machine before starting")
     args = p.parse_args()
     ferry = os.path.abspath(args.ferry)
@@ -580,7 +584,7 @@ def main():
             with open(os.path.join(tmp, case + ".targets"), "w") as f:
                 f.write("\n".join(t) + "\n")
 
-        busy = wait_until_quiet(args.quiet_threshold, 60)
+        busy = wait_until_quiet(args.quiet_threshold, 45)
         log("machine use by others before the run: %.0f%%" % (busy * 100))
         notes = []
         if busy >= args.quiet_threshold:
@@ -595,14 +599,25 @@ def main():
             label = "%s %s" % (server_name, method)
             tfile = os.path.join(tmp, case + ".targets")
             first = targets[case][0]
-            if method == "GET":
-                check_request(server, first, "GET", None, MIB)
-                r = measure(server, tfile, "GET", 0, MIB, args, tmp,
-                            case if server_name.startswith("ferry") else None)
-            else:
-                check_request(server, first, "PUT", put_body, None)
-                r = measure(server, tfile, "PUT", 64 * 1024, 64 * 1024, args, tmp,
-                            case if server_name.startswith("ferry") else None)
+            profile_name = case if server_name.startswith("ferry") else None
+            r = None
+            for attempt in range(1 + args.retries):
+                if attempt > 0:
+                    log("  %s: other processes used %.0f%% of the machine; measuring again" %
+                        (label, r["other_load"] * 100))
+                    wait_until_quiet(args.quiet_threshold, 15)
+                if method == "GET":
+                    check_request(server, first, "GET", None, MIB)
+                    again = measure(server, tfile, "GET", 0, MIB, args, tmp, profile_name)
+                else:
+                    check_request(server, first, "PUT", put_body, None)
+                    again = measure(server, tfile, "PUT", 64 * 1024, 64 * 1024, args, tmp,
+                                    profile_name)
+                if r is None or again["other_load"] < r["other_load"]:
+                    r = again
+                # Remeasure only while the whole run stays within about three minutes.
+                if r["other_load"] <= NOISY or args.profile or time.time() - t_start > 120:
+                    break
             if server.proc.proc.poll() is not None:
                 raise RuntimeError("%s died:\n%s" % (server_name, server.proc.tail()))
             results[label] = r
@@ -619,7 +634,7 @@ def main():
             if r["errors"]:
                 notes.append("Warning: %s had %d failed requests (see wrk.log)." %
                              (label, r["errors"]))
-            if r["other_load"] > 0.15:
+            if r["other_load"] > NOISY:
                 notes.append("Warning: other processes used %.0f%% of the machine during "
                              "%s; rerun on a quiet machine." % (r["other_load"] * 100, label))
 
