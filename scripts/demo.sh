@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # End-to-end demo on the embedded server: start `ferry serve` on a temporary root, create a
-# bucket, upload a small generated dataset with the AWS CLI, list it, read a file back, stop.
+# bucket, upload a small generated dataset with `ferry cp`, list it, pull it back as a notebook
+# would, check it byte for byte, and stop. The AWS CLI reads the same bucket to show that the
+# data and its metadata are plain S3.
 set -euo pipefail
 FERRY=${1:-build/ferry}
 FERRY=$(realpath "$FERRY")
@@ -32,14 +34,20 @@ for i in $(seq -w 1 5); do head -c 8192 /dev/urandom >"$work/dataset/val/img_$i.
 seq 1 25 | awk '{print "img_" $1 ",label_" ($1 % 3)}' >"$work/dataset/labels.csv"
 head -c $((12 * 1024 * 1024)) /dev/urandom >"$work/dataset/weights.bin"  # multipart upload
 
-echo "== aws s3 mb / sync / ls"
-aws s3 mb s3://datasets
-aws s3 sync --only-show-errors "$work/dataset" s3://datasets/demo/
-aws s3 ls --recursive --human-readable --summarize s3://datasets/demo/
-echo "== aws s3 cp back and compare"
-aws s3 cp --only-show-errors s3://datasets/demo/weights.bin "$work/weights.back"
-cmp "$work/dataset/weights.bin" "$work/weights.back" && echo "weights.bin: byte-exact"
-aws s3 cp s3://datasets/demo/labels.csv - | head -3
+echo "== ferry mb / cp --recursive / ls"
+"$FERRY" mb s3://datasets
+"$FERRY" cp --recursive "$work/dataset" s3://datasets/demo/
+"$FERRY" ls s3://datasets/demo/
+"$FERRY" ls --recursive --human-readable --summarize s3://datasets/demo/ | tail -4
+echo "== ferry stat (S3 metadata, checksum, POSIX attributes)"
+"$FERRY" stat s3://datasets/demo/labels.csv
+echo "== ferry cp back (as a notebook pulls a dataset) and compare"
+"$FERRY" cp --recursive s3://datasets/demo/ "$work/pulled"
+diff -r "$work/dataset" "$work/pulled" && echo "dataset: byte-exact after the round trip"
+"$FERRY" cat s3://datasets/demo/labels.csv --range 0-41
+echo "== the AWS CLI sees the same objects"
+aws s3 ls s3://datasets/demo/train/ >"$work/aws-ls.txt" && head -3 "$work/aws-ls.txt"
+aws s3api head-object --bucket datasets --key demo/labels.csv
 
 echo "== stopping ferry serve"
 kill "$server_pid"; wait "$server_pid" || true; server_pid=""

@@ -7,6 +7,7 @@
 
 #include <cerrno>
 
+#include "transfer/content_type.h"
 #include "transfer/local_file.h"
 
 namespace ferry::transfer {
@@ -85,6 +86,7 @@ void TransferEngine::RunUpload(const UploadJob& job) {
     return RecordError(job.path, Status::InvalidArgument(job.path + ": not a regular file"));
   }
   ObjectHeaders headers;
+  headers.content_type = GuessContentType(job.path);
   if (options_.preserve_posix) s3::EncodePosixAttributes(AttributesOf(st), headers.user_metadata);
   uint64_t size = static_cast<uint64_t>(st.st_size);
   std::string what = "s3://" + job.bucket + "/" + job.key;

@@ -1,4 +1,5 @@
 #include "transfer/filter.h"
+#include "transfer/content_type.h"
 
 #include <gtest/gtest.h>
 
@@ -14,6 +15,13 @@ TEST(PathFilter, LastMatchingRuleWins) {
   EXPECT_FALSE(f.Matches("a/b/c.png"));
   f.Exclude("tmp/*");
   EXPECT_FALSE(f.Matches("tmp/x.jpg"));
+}
+
+TEST(ContentType, ByExtension) {
+  EXPECT_EQ(GuessContentType("a/b/labels.CSV"), "text/csv");
+  EXPECT_EQ(GuessContentType("x.jpg"), "image/jpeg");
+  EXPECT_EQ(GuessContentType("weights.bin"), "");
+  EXPECT_EQ(GuessContentType("dir.d/noext"), "");
 }
 
 }  // namespace
