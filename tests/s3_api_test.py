@@ -247,11 +247,12 @@ class Copies(Base):
                              hashlib.md5(want).hexdigest())
             parts.append({"PartNumber": i, "ETag": r["CopyPartResult"]["ETag"]})
         # A range past the end of the source is refused.
-        err = self.assertError("InvalidArgument", 400, S3.upload_part_copy, Bucket=self.bucket,
-                               Key="upc/dst", UploadId=up, PartNumber=4,
-                               CopySource={"Bucket": self.bucket, "Key": "upc/other"},
-                               CopySourceRange="bytes=500-1000")
-        del err
+        for bad in ("bytes=500-1000", "bytes=-100", "bytes=100-", "bytes=5-2"):
+            with self.subTest(range=bad):
+                self.assertError("InvalidArgument", 400, S3.upload_part_copy, Bucket=self.bucket,
+                                 Key="upc/dst", UploadId=up, PartNumber=4,
+                                 CopySource={"Bucket": self.bucket, "Key": "upc/other"},
+                                 CopySourceRange=bad)
         S3.complete_multipart_upload(Bucket=self.bucket, Key="upc/dst", UploadId=up,
                                      MultipartUpload={"Parts": parts})
         self.assertEqual(body(self.bucket, "upc/dst"), b"".join(p[2] for p in pieces))
