@@ -95,7 +95,6 @@ def boto3_body(bucket, key):
 
 class AwsCliOps:
     name = "aws"
-    has_user_metadata = True
 
     def __init__(self, tmp):
         self.tmp = tmp
@@ -189,7 +188,6 @@ class AwsCliOps:
 
 class Boto3Ops:
     name = "boto3"
-    has_user_metadata = True
 
     def __init__(self, tmp):
         from boto3.s3.transfer import TransferConfig
@@ -275,7 +273,6 @@ class Boto3Ops:
 
 class S3cmdOps:
     name = "s3cmd"
-    has_user_metadata = True
 
     def __init__(self, tmp):
         self.tmp = tmp
@@ -373,7 +370,6 @@ class S3cmdOps:
 
 class RcloneOps:
     name = "rclone"
-    has_user_metadata = True
 
     def __init__(self, tmp):
         self.tmp = tmp
