@@ -219,8 +219,11 @@ struct Opened {
 };
 
 // The first GET: metadata and up to prefetch bytes. An empty object answers a Range with 416,
-// so it is fetched again without one.
-Result<Opened> FirstGet(S3Transport& transport, std::string_view bucket, std::string_view key) {
+// so it is fetched again without one. With probe (a retry after a failed transfer), a HEAD
+// comes first, and an empty object is fetched without a Range: s3rver answers one with
+// "206, Content-Length: 1" and never sends that byte.
+Result<Opened> FirstGet(S3Transport& transport, std::string_view bucket, std::string_view key,
+                        bool probe) {
   const uint64_t prefetch = std::max<uint64_t>(transport.options().prefetch_bytes, 1);
   Opened opened;
   http::BodySink sink = [&](std::string_view data) -> Status {
@@ -238,10 +241,23 @@ Result<Opened> FirstGet(S3Transport& transport, std::string_view bucket, std::st
   call.spec.headers = {{"Range", "bytes=0-" + std::to_string(prefetch - 1)},
                        {"x-amz-checksum-mode", "ENABLED"}};
   call.sink = &sink;
-  opened.data.clear();
+  auto drop_range = [&] {
+    std::erase_if(call.spec.headers, [](const auto& h) { return h.first == "Range"; });
+  };
+  if (probe) {
+    S3Call head;
+    head.op = "HeadObject";
+    head.spec.method = "HEAD";
+    head.spec.bucket = call.spec.bucket;
+    head.spec.key = call.spec.key;
+    FERRY_ASSIGN_OR_RETURN(auto headed, transport.SendOnce(head));
+    if (ObjectMetaFromHeaders(key, headed.headers).size == 0) {
+      drop_range();
+    }
+  }
   auto response = transport.SendOnce(call);
   if (!response.ok() && response.status().http_status() == 416) {
-    call.spec.headers.erase(call.spec.headers.begin());
+    drop_range();
     opened.data.clear();
     response = transport.SendOnce(call);
   }
@@ -273,8 +289,12 @@ Status VerifyWholeObject(const ObjectMeta& meta, bool etag_is_md5, std::string_v
 
 Result<std::unique_ptr<ObjectReader>> OpenS3Object(S3Transport& transport, std::string_view bucket,
                                                    std::string_view key) {
-  FERRY_ASSIGN_OR_RETURN(Opened opened, transport.RetryResult<Opened>(
-                                            [&](int) { return FirstGet(transport, bucket, key); }));
+  bool transfer_failed = false;
+  FERRY_ASSIGN_OR_RETURN(Opened opened, transport.RetryResult<Opened>([&](int) {
+    auto got = FirstGet(transport, bucket, key, transfer_failed);
+    transfer_failed = !got.ok() && got.status().http_status() == 0;
+    return got;
+  }));
   auto reader = std::make_unique<S3Reader>(transport, std::string(bucket), std::move(opened.meta),
                                            std::move(opened.data), opened.etag_is_md5);
   FERRY_RETURN_IF_ERROR(reader->StartVerification());

@@ -123,14 +123,15 @@ Result<BucketInfo> S3Store::HeadBucket(std::string_view bucket) {
 }
 
 Result<ListObjectsPage> S3Store::ListObjects(const ListObjectsRequest& req) {
-  S3Call call = Call("ListObjectsV2", "GET", req.bucket);
-  call.spec.query = {{"list-type", "2"},
-                     {"encoding-type", "url"},
-                     {"max-keys", std::to_string(std::clamp(req.max_keys, 0, 1000))}};
+  const bool v1 = options().list_objects_version == 1;
+  S3Call call = Call(v1 ? "ListObjects" : "ListObjectsV2", "GET", req.bucket);
+  if (!v1) call.spec.query.emplace_back("list-type", "2");
+  call.spec.query.emplace_back("encoding-type", "url");
+  call.spec.query.emplace_back("max-keys", std::to_string(std::clamp(req.max_keys, 0, 1000)));
   if (!req.prefix.empty()) call.spec.query.emplace_back("prefix", req.prefix);
   if (!req.delimiter.empty()) call.spec.query.emplace_back("delimiter", req.delimiter);
   std::optional<std::string> token;
-  if (!req.start_after.empty()) token = list_tokens_.Get(TokenKey(req, req.start_after));
+  if (!v1 && !req.start_after.empty()) token = list_tokens_.Get(TokenKey(req, req.start_after));
   std::string start_after = req.start_after;
   if (!start_after.empty() && IsCommonPrefix(start_after, req.prefix, req.delimiter)) {
     start_after += kMaxCodePoint;
@@ -140,13 +141,14 @@ Result<ListObjectsPage> S3Store::ListObjects(const ListObjectsRequest& req) {
     if (with_token) {
       c.spec.query.emplace_back("continuation-token", *token);
     } else if (!start_after.empty()) {
-      c.spec.query.emplace_back("start-after", start_after);
+      c.spec.query.emplace_back(v1 ? "marker" : "start-after", start_after);
     }
     return transport_->RetryResult<s3::ListObjectsV2Result>(
         [&](int) -> Result<s3::ListObjectsV2Result> {
           FERRY_ASSIGN_OR_RETURN(auto response, transport_->SendOnce(c));
           auto parsed = s3::ParseListObjectsV2Result(response.body);
-          if (!parsed.ok()) return parsed.status().Annotate("ListObjectsV2 " + S3Url(req.bucket));
+          if (!parsed.ok())
+            return parsed.status().Annotate(std::string(c.op) + " " + S3Url(req.bucket));
           return std::move(parsed).value();
         });
   };

@@ -48,6 +48,11 @@ struct S3StoreOptions {
   uint64_t multipart_copy_threshold = uint64_t{5} << 30;
   uint64_t copy_part_size = uint64_t{512} << 20;
 
+  // ListObjects uses ListObjectsV2 (2) or the older ListObjects with markers (1), for
+  // endpoints whose V2 paging is broken (s3rver 3.7.1 under OpenSSL 3 answers every truncated
+  // V2 listing with InternalError: its continuation tokens need DES). Default: 2.
+  int list_objects_version = 2;
+
   // Bytes OpenObject fetches with its one GET (metadata and data together): a smaller object
   // costs one request. Default: 8 MiB.
   uint64_t prefetch_bytes = 8 << 20;

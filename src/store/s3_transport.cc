@@ -40,7 +40,16 @@ Result<http::ClientResponse> S3Transport::SendOnce(const S3Call& call) {
   req.body_fd = call.body_fd;
   req.body_offset = call.body_offset;
   req.body_length = call.body_length;
-  req.sink = call.sink;
+  // Bytes that reached the sink count even when the transfer then fails (a resumed GET).
+  uint64_t sunk = 0;
+  http::BodySink counting;
+  if (call.sink) {
+    counting = [&](std::string_view data) {
+      sunk += data.size();
+      return (*call.sink)(data);
+    };
+    req.sink = &counting;
+  }
   req.sink_only_on_success = true;
   req.no_body = call.no_body || call.spec.method == "HEAD";
   requests_.fetch_add(1, std::memory_order_relaxed);
@@ -48,7 +57,10 @@ Result<http::ClientResponse> S3Transport::SendOnce(const S3Call& call) {
                         std::memory_order_relaxed);
   std::string context = std::string(call.op) + " " + S3Url(call.spec.bucket, call.spec.key);
   auto sent = client_->Send(req);
-  if (!sent.ok()) return sent.status().Annotate(context);
+  if (!sent.ok()) {
+    bytes_received_.fetch_add(sunk, std::memory_order_relaxed);
+    return sent.status().Annotate(context);
+  }
   http::ClientResponse response = std::move(sent).value();
   bytes_received_.fetch_add(response.body_bytes, std::memory_order_relaxed);
   if (response.status / 100 == 2) return response;

@@ -239,7 +239,7 @@ class S3ObjectWriter final : public ObjectWriter {
       FERRY_ASSIGN_OR_RETURN(UploadOutcome done, UploadVerified(transport_, up, body.view()));
       meta.etag = done.etag;
       meta.last_modified_ns = done.date_ns ? done.date_ns : transport_.options().clock->NowNanos();
-      if (!done.checksum.empty()) meta.checksum = ObjectChecksum{algorithm_, done.checksum};
+      meta.checksum = done.echoed;  // what the server stored, not what we sent
       return meta;
     }
     FERRY_RETURN_IF_ERROR(Drain(/*final=*/true));
@@ -265,11 +265,7 @@ class S3ObjectWriter final : public ObjectWriter {
                                 done.checksum->value + " is not that of the parts sent, " +
                                 composite);
     }
-    if (done.checksum) {
-      meta.checksum = done.checksum;
-    } else if (!composite.empty()) {
-      meta.checksum = ObjectChecksum{algorithm_, composite, true, meta.parts_count};
-    }
+    meta.checksum = done.checksum;
     return meta;
   }
 
@@ -344,7 +340,7 @@ class S3PartWriter final : public ObjectWriter {
     meta.size = size;
     meta.etag = done.etag;
     meta.last_modified_ns = done.date_ns ? done.date_ns : transport_.options().clock->NowNanos();
-    if (!done.checksum.empty()) meta.checksum = ObjectChecksum{algorithm, done.checksum};
+    meta.checksum = done.echoed;  // what the server stored, not what we sent
     return meta;
   }
 
