@@ -76,13 +76,16 @@ bool ReadHead(int fd, std::string& buf, Head* head) {
 }
 
 // Moves `length` body bytes from (buf, from_fd) to to_fd (or discards them when to_fd < 0),
-// stopping after `limit` bytes. Returns the bytes moved, or -1 on a broken connection.
-int64_t Pump(int from_fd, std::string& buf, int to_fd, uint64_t length, uint64_t limit) {
+// stopping after `limit` bytes and flipping the byte at flip_at (if any). Returns the bytes
+// moved, or -1 on a broken connection.
+int64_t Pump(int from_fd, std::string& buf, int to_fd, uint64_t length, uint64_t limit,
+             uint64_t flip_at = UINT64_MAX) {
   uint64_t moved = 0;
   uint64_t want = std::min(length, limit);
   while (moved < want) {
     if (buf.empty() && !ReadMore(from_fd, buf)) return -1;
     size_t k = static_cast<size_t>(std::min<uint64_t>(buf.size(), want - moved));
+    if (flip_at >= moved && flip_at < moved + k) buf[flip_at - moved] ^= 0x01;
     if (to_fd >= 0 && !WriteAll(to_fd, std::string_view(buf).substr(0, k))) return -1;
     buf.erase(0, k);
     moved += k;
@@ -225,7 +228,9 @@ void FaultProxy::Serve(int client) {
       Track(upstream);
     }
     if (!WriteAll(upstream, req.raw)) break;
-    if (Pump(client, from_client, upstream, req_body, req_body) < 0) break;
+    uint64_t flip_request =
+        faulty && rule.fault == Fault::kCorruptRequest ? rule.after_bytes : UINT64_MAX;
+    if (Pump(client, from_client, upstream, req_body, req_body, flip_request) < 0) break;
     Head resp;
     if (!ReadHead(upstream, from_upstream, &resp)) break;
     int status = std::atoi(resp.first.c_str() + resp.first.find(' ') + 1);
@@ -243,7 +248,9 @@ void FaultProxy::Serve(int client) {
       }
       break;  // the connection dies with the body unfinished
     }
-    if (Pump(upstream, from_upstream, client, body, body) < 0 && has_length) break;
+    uint64_t flip_answer =
+        faulty && rule.fault == Fault::kCorruptBody ? rule.after_bytes : UINT64_MAX;
+    if (Pump(upstream, from_upstream, client, body, body, flip_answer) < 0 && has_length) break;
     if (!has_length && !no_body) break;
     if (Lower(resp.fields["connection"]) == "close") break;
   }

@@ -1,7 +1,8 @@
 // FaultProxy: an HTTP/1.1 proxy on 127.0.0.1 for tests, forwarding to one upstream port and
 // injecting faults into chosen requests: cut a response body short and drop the connection,
 // answer 503 SlowDown (or 500 InternalError, or 200 with an <Error> body) without forwarding,
-// stall mid-body, or reset the connection before answering.
+// stall mid-body, reset the connection before answering, or flip one byte of a request or
+// response body.
 //
 // Requests must carry Content-Length bodies (or none), as S3 clients send them; responses
 // without Content-Length are forwarded until the upstream closes. Each rule applies to the
@@ -23,12 +24,14 @@
 namespace ferry::testing {
 
 enum class Fault {
-  kCutBody,        // forward the answer's head and after_bytes of its body, then close
-  kStall,          // forward head and after_bytes, then send nothing for stall_ms, then close
-  kSlowDown,       // answer 503 SlowDown
-  kInternalError,  // answer 500 InternalError
-  kErrorIn200,     // answer 200 OK whose body is an <Error> InternalError document
-  kReset,          // close the connection without answering
+  kCutBody,         // forward the answer's head and after_bytes of its body, then close
+  kStall,           // forward head and after_bytes, then send nothing for stall_ms, then close
+  kSlowDown,        // answer 503 SlowDown
+  kInternalError,   // answer 500 InternalError
+  kErrorIn200,      // answer 200 OK whose body is an <Error> InternalError document
+  kReset,           // close the connection without answering
+  kCorruptBody,     // forward the answer with the body byte at after_bytes flipped
+  kCorruptRequest,  // forward the request with the body byte at after_bytes flipped
 };
 
 struct FaultRule {

@@ -13,7 +13,9 @@
 // returns (a mismatch is retried, then Corruption). Larger objects read sequentially from
 // offset 0 to the end are checked the same way as the bytes go by (the checksum comes from one
 // pinned HEAD); the read that completes the object fails with Corruption on a mismatch.
-// Out-of-order (parallel) reads are not checked.
+// Out-of-order (parallel) reads are not checked. (A ranged GET carries no full-object
+// checksum, so meta().checksum is set only for objects larger than the prefetch, from that
+// HEAD; HeadObject always has it.)
 //
 // ReadAt may be called from several threads at once.
 #pragma once
