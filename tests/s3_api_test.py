@@ -174,6 +174,15 @@ class ConditionsAndRanges(Base):
             with self.subTest(range=spec):
                 self.assertError("InvalidRange", 416, S3.get_object, Bucket=self.bucket,
                                  Key="obj", Range=spec)
+        # A 416 tells the client the object's size.
+        import urllib.error
+        import urllib.request
+        url = S3.generate_presigned_url("get_object", Params={"Bucket": self.bucket, "Key": "obj"})
+        req = urllib.request.Request(url, headers={"Range": "bytes=%d-" % n})
+        with self.assertRaises(urllib.error.HTTPError) as caught:
+            urllib.request.urlopen(req, timeout=10)
+        self.assertEqual(caught.exception.code, 416)
+        self.assertEqual(caught.exception.headers["Content-Range"], "bytes */%d" % n)
         # What S3 does not honour is ignored: the whole object comes back.
         for spec in ("bytes=0-1,5-6", "items=0-5", "bytes=5-2", "garbage"):
             with self.subTest(range=spec):

@@ -153,7 +153,13 @@ Status GetObject(OpContext& op) {
     }
   } else if (auto header = req.Header("range")) {
     auto parsed = s3::ParseRange(*header, meta.size);
-    if (!parsed.ok()) return parsed.status();
+    if (!parsed.ok()) {
+      // Answered here: a 416 names the object's size so the client can ask again.
+      http::Headers extra;
+      extra.Add("Content-Range", s3::UnsatisfiedContentRangeHeader(meta.size));
+      SendError(req, parsed.status(), op.out, extra);
+      return Status::OK();
+    }
     range = *parsed;
   }
   bool checksum_mode = http::EqualsIgnoreCase(req.HeaderOr("x-amz-checksum-mode"), "ENABLED");

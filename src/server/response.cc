@@ -15,7 +15,8 @@ http::Headers BaseHeaders(const S3Request& req) {
   return h;
 }
 
-void SendError(const S3Request& req, const Status& status, http::ResponseWriter& out) {
+void SendError(const S3Request& req, const Status& status, http::ResponseWriter& out,
+               const http::Headers& extra) {
   if (out.head_written()) {
     out.CloseAfterResponse();  // too late to say anything; the client sees a short body
     return;
@@ -33,6 +34,7 @@ void SendError(const S3Request& req, const Status& status, http::ResponseWriter&
   }
   if (s3.s3_code() == "NoSuchKey") details.extra.push_back({"Key", req.key});
   if (s3.s3_code() == "NoSuchBucket") details.extra.push_back({"BucketName", req.bucket});
+  for (const auto& f : extra.fields()) h.Add(f.name, f.value);
   h.Add("Content-Type", "application/xml");
   if (s3.http_status() >= 500 || s3.http_status() == 400 || s3.http_status() == 411) {
     // After a malformed or failed request the body may not have been read: do not reuse.

@@ -15,7 +15,9 @@ http::Headers BaseHeaders(const S3Request& req);
 
 // Answers with an S3 XML error (no body for HEAD). Statuses without an S3 code become
 // InternalError and the like (s3err::ToS3).
-void SendError(const S3Request& req, const Status& status, http::ResponseWriter& out);
+// extra headers go out with the error (e.g. Content-Range on a 416).
+void SendError(const S3Request& req, const Status& status, http::ResponseWriter& out,
+               const http::Headers& extra = {});
 
 Status SendXml(const S3Request& req, int http_status, const std::string& xml,
                http::ResponseWriter& out, http::Headers headers);
