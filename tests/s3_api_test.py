@@ -175,9 +175,8 @@ class ConditionsAndRanges(Base):
                 self.assertError("InvalidRange", 416, S3.get_object, Bucket=self.bucket,
                                  Key="obj", Range=spec)
         # A 416 tells the client the object's size.
-        import urllib.error
-        import urllib.request
-        url = S3.generate_presigned_url("get_object", Params={"Bucket": self.bucket, "Key": "obj"})
+        url = presigner().generate_presigned_url("get_object",
+                                                 Params={"Bucket": self.bucket, "Key": "obj"})
         req = urllib.request.Request(url, headers={"Range": "bytes=%d-" % n})
         with self.assertRaises(urllib.error.HTTPError) as caught:
             urllib.request.urlopen(req, timeout=10)
