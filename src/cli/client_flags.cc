@@ -21,6 +21,10 @@ void AddClientFlags(CLI::App& cmd, ClientFlags& flags) {
   cmd.add_flag("--no-verify-ssl", flags.no_verify_ssl, "Do not verify TLS certificates");
   cmd.add_flag("--path-style", flags.path_style, "Address buckets as http://host/bucket/key");
   cmd.add_flag("--virtual-style", flags.virtual_style, "Address buckets as http://bucket.host/key");
+  cmd.add_option("--timeout", flags.timeout_seconds,
+                 "Seconds a request may make no progress before it is retried")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 3600));
 }
 
 void AddTransferFlags(CLI::App& cmd, TransferFlags& flags) {
@@ -100,6 +104,7 @@ Result<std::unique_ptr<ObjectStore>> OpenStore(const ClientFlags& flags,
     options.http.ca_bundle = it->second;
   }
   options.http.rate_limiter = rate_limiter;
+  options.http.stall_seconds = flags.timeout_seconds;
   auto store = S3Store::Open(options);
   if (!store.ok()) return store.status();
   return std::unique_ptr<ObjectStore>(std::move(store).value());

@@ -20,6 +20,7 @@ struct ClientFlags {
   bool no_verify_ssl = false;
   bool path_style = false;
   bool virtual_style = false;
+  int timeout_seconds = 30;  // a request making no progress this long is retried
 };
 
 void AddClientFlags(CLI::App& cmd, ClientFlags& flags);

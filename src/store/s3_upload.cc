@@ -100,6 +100,11 @@ Result<UploadOutcome> UploadVerified(S3Transport& transport, const UploadRequest
       return sent.status();
     }
     outcome.etag = std::string(s3::UnquoteEtag(sent->headers.GetOr("etag", "")));
+    if (outcome.etag.empty()) {
+      // Every S3 server names what it stored; an answer without an ETag did not come from one
+      // (a proxy or load balancer answered), so the upload cannot be taken as done.
+      return Status::Unavailable(what + ": the answer carried no ETag");
+    }
     outcome.echoed = ChecksumFromHeaders(sent->headers);
     if (auto date = s3::ParseHttpDate(sent->headers.GetOr("date", ""))) {
       outcome.date_ns = *date * s3::kNanosPerSecond;
