@@ -10,7 +10,7 @@
 // quotes. A body that is not well-formed XML, has an unexpected root element, or lacks a
 // required element gives a Corruption status; an <Error> document where a result was expected
 // (S3 may answer CompleteMultipartUpload and CopyObject with 200 and an error body) gives the
-// status StatusFromS3Error maps it to, with http_status 200 replaced by the error's meaning.
+// status StatusFromErrorResponse (s3/error_status.h) maps it to.
 // No entity beyond the predefined five is expanded; no exception escapes. Pure functions;
 // thread-safe.
 #pragma once
@@ -22,39 +22,16 @@
 
 #include "ferry/object_store.h"
 #include "ferry/result.h"
+#include "s3/error_status.h"
 
 namespace ferry::s3 {
 
-// <Error><Code/><Message/><Resource/><RequestId/>...</Error>.
-struct ErrorResponse {
-  std::string code;
-  std::string message;
-  std::string resource;
-  std::string request_id;
-  std::string key;  // <Key> of NoSuchKey errors and DeleteResult entries
-};
-
+// <Error><Code/><Message/><Resource/><RequestId/>...</Error>: ErrorResponse, in
+// s3/error_status.h.
 // True when body is an XML document whose root element is <Error>.
 bool IsErrorDocument(std::string_view body);
 // Corruption when body is not an <Error> document.
 Result<ErrorResponse> ParseErrorResponse(std::string_view body);
-
-// Whether an S3 answer is worth retrying: 5xx other than 501, 429, and the codes S3 and its
-// clones use for throttling and transient failures (SlowDown, RequestTimeout, InternalError,
-// ServiceUnavailable, Throttling...). Never 403/404 and other 4xx.
-bool IsRetryableS3Error(int http_status, std::string_view code);
-
-// The Status for an error answer: category from the code (NoSuch* → NotFound, AccessDenied/
-// InvalidAccessKeyId/SignatureDoesNotMatch → PermissionDenied, PreconditionFailed/
-// BucketNotEmpty → PreconditionFailed, BucketAlready* → AlreadyExists, BadDigest →
-// Corruption, 5xx → Unavailable, ...) falling back to the HTTP status; message
-// "<status> <Code>: <Message>"; WithS3Code(code, status) and the retryable bit set. An empty
-// code (HEAD answers have no body) is derived from the status: 404 NotFound, 403 AccessDenied,
-// 412 PreconditionFailed, 304 NotModified, 5xx InternalError/ServiceUnavailable.
-Status StatusFromS3Error(int http_status, std::string_view code, std::string_view message);
-// The same for a parsed <Error> body received with http_status. A 200 answer carrying an
-// error is given the status S3 would have used (500 for InternalError, 503 for SlowDown, ...).
-Status StatusFromErrorResponse(int http_status, const ErrorResponse& error);
 
 // ListAllMyBucketsResult.
 Result<std::vector<BucketInfo>> ParseListBucketsResult(std::string_view body);
