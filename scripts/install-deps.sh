@@ -9,7 +9,8 @@ BUILD=(build-essential cmake ninja-build ccache pkg-config clang-format
   libxxhash-dev libgtest-dev libgmock-dev libbenchmark-dev)
 # Real third-party S3 clients and peers used by the integration tests and benchmarks.
 TEST=(curl awscli python3-boto3 s3cmd rclone nginx-light wrk hyperfine fio linux-perf
-  procps psmisc util-linux xxd openssl)
+  procps psmisc util-linux xxd openssl
+  radosgw ceph-mon ceph-osd ceph-common uuid-runtime)
 
 missing=()
 for p in "${BUILD[@]}" "${TEST[@]}"; do

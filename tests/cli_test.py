@@ -14,7 +14,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), "lib"))
 import unittest
 
 from ferrytest import AWS_BIN, FERRY_BIN, FerryServer, main, random_bytes
-from peers import S3rver
+from peers import CephRgw, S3rver
 
 ODD_KEYS = ["sp ace.txt", "plus+sign", "per%cent", "uni/üñí©ødé", "dots/../x", "dbl//slash",
             "a", "a/b", "tab\tkey"]
@@ -226,6 +226,20 @@ class AgainstS3rver(CliCase, unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.server = S3rver().start()
+        cls.endpoint = cls.server.endpoint
+        cls.access_key = cls.server.access_key
+        cls.secret_key = cls.server.secret_key
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.stop()
+
+
+@unittest.skipUnless(CephRgw.available(), "Ceph RGW is not installed")
+class AgainstCephRgw(CliCase, unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.server = CephRgw().start()
         cls.endpoint = cls.server.endpoint
         cls.access_key = cls.server.access_key
         cls.secret_key = cls.server.secret_key

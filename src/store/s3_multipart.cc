@@ -103,6 +103,14 @@ Result<s3::CompleteMultipartResult> CompleteUpload(S3Transport& transport,
     }
     auto parsed = s3::ParseCompleteMultipartUploadResult(response->body);
     if (!parsed.ok()) return parsed.status().Annotate(what);
+    if (parsed->etag.empty()) {
+      S3Call head = Call("HeadObject", "HEAD", req.bucket, req.key);
+      auto found = transport.SendOnce(head);
+      if (found.ok()) parsed->etag = s3::UnquoteEtag(found->headers.GetOr("etag", ""));
+      if (parsed->etag.empty()) {
+        return Status::Corruption(what + ": the answer and the object name no ETag");
+      }
+    }
     if (!parsed->checksum) parsed->checksum = ChecksumFromHeaders(response->headers);
     return std::move(parsed).value();
   });
