@@ -59,7 +59,8 @@ struct InitiateMultipartResult {
 };
 Result<InitiateMultipartResult> ParseInitiateMultipartUploadResult(std::string_view body);
 
-// CompleteMultipartUploadResult, or the status of an <Error> body.
+// CompleteMultipartUploadResult, or the status of an <Error> body. etag may be empty (Ceph
+// RGW 16 answers with an empty <ETag>); the object then has to be looked up.
 struct CompleteMultipartResult {
   std::string location;
   std::string bucket;

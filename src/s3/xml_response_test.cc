@@ -203,6 +203,15 @@ TEST(XmlResponse, InitiateAndComplete) {
   EXPECT_EQ(done->checksum->parts, 3);
 }
 
+TEST(XmlResponse, CompleteWithEmptyEtagParses) {
+  auto r = ParseCompleteMultipartUploadResult(
+      "<CompleteMultipartUploadResult><Location>l</Location><Bucket>b</Bucket><Key>k</Key>"
+      "<ETag></ETag></CompleteMultipartUploadResult>");
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->etag, "");
+  EXPECT_EQ(r->key, "k");
+}
+
 TEST(XmlResponse, CompleteWith200ErrorBody) {
   // S3 sends the 200 status line first and may then report a failure in the body.
   std::string body =
