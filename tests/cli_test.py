@@ -24,6 +24,7 @@ class CliCase:
     """Tests shared by every backend. Subclasses set up self.endpoint and credentials."""
     odd_keys = ODD_KEYS
     many_keys = 1100
+    extra_flags = []
 
     def ferry(self, *args, check=True, input=None, text=True):
         env = dict(os.environ)
@@ -33,6 +34,8 @@ class CliCase:
                     "AWS_SECRET_ACCESS_KEY": self.secret_key,
                     "AWS_ENDPOINT_URL": self.endpoint, "AWS_REGION": "us-east-1",
                     "AWS_CONFIG_FILE": "/dev/null", "AWS_SHARED_CREDENTIALS_FILE": "/dev/null"})
+        if args and args[0] in ("ls", "cp", "rm", "rb"):
+            args = list(args) + self.extra_flags
         p = subprocess.run([FERRY_BIN] + list(args), env=env, capture_output=True, text=text,
                            input=input, timeout=600)
         if check and p.returncode != 0:
@@ -219,10 +222,11 @@ class AgainstFerryServe(CliCase, unittest.TestCase):
 
 @unittest.skipUnless(S3rver.available(), "npm is not installed")
 class AgainstS3rver(CliCase, unittest.TestCase):
-    # s3rver 3.7 answers 500 to any listing of a bucket holding more than 1000 keys, even for
-    # the AWS CLI, and normalises keys containing "//" or "..".
+    # s3rver 3.7's ListObjectsV2 continuation tokens need DES, which OpenSSL 3 lacks, so a
+    # truncated V2 listing answers 500 (to the AWS CLI too): list with V1 there. It also
+    # normalises keys containing "//" or "..".
     odd_keys = [k for k in ODD_KEYS if "//" not in k and ".." not in k]
-    many_keys = 1000
+    extra_flags = ["--list-version", "1"]
     @classmethod
     def setUpClass(cls):
         cls.server = S3rver().start()

@@ -25,6 +25,10 @@ void AddClientFlags(CLI::App& cmd, ClientFlags& flags) {
                  "Seconds a request may make no progress before it is retried")
       ->capture_default_str()
       ->check(CLI::Range(1, 3600));
+  cmd.add_option("--list-version", flags.list_version,
+                 "ListObjects version: 2, or 1 for servers whose V2 paging is broken")
+      ->capture_default_str()
+      ->check(CLI::IsMember({1, 2}));
 }
 
 void AddTransferFlags(CLI::App& cmd, TransferFlags& flags) {
@@ -105,6 +109,7 @@ Result<std::unique_ptr<ObjectStore>> OpenStore(const ClientFlags& flags,
   }
   options.http.rate_limiter = rate_limiter;
   options.http.stall_seconds = flags.timeout_seconds;
+  options.list_objects_version = flags.list_version;
   auto store = S3Store::Open(options);
   if (!store.ok()) return store.status();
   return std::unique_ptr<ObjectStore>(std::move(store).value());

@@ -21,6 +21,7 @@ struct ClientFlags {
   bool path_style = false;
   bool virtual_style = false;
   int timeout_seconds = 30;  // a request making no progress this long is retried
+  int list_version = 2;      // ListObjects API version; 1 for servers with broken V2 paging
 };
 
 void AddClientFlags(CLI::App& cmd, ClientFlags& flags);
