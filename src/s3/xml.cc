@@ -7,43 +7,18 @@
 #include "s3/http_date.h"
 #include "s3/http_semantics.h"
 #include "s3/uri.h"
+#include "s3/xml_dom.h"
 
 namespace ferry::s3 {
 namespace {
 
-// Collects pugixml's output; a raw '\r' (only text content can hold one) becomes "&#13;" so
-// that parsers, which turn a literal CR into LF, give back the original text.
-class StringWriter final : public pugi::xml_writer {
- public:
-  void write(const void* data, size_t size) override {
-    const char* p = static_cast<const char*>(data);
-    for (size_t i = 0; i < size; ++i) {
-      if (p[i] == '\r') {
-        out.append("&#13;");
-      } else {
-        out.push_back(p[i]);
-      }
-    }
-  }
-  std::string out;
-};
-
 // A document under construction with its root element.
 class Doc {
  public:
-  explicit Doc(const char* root_name, bool with_namespace = true) {
-    auto decl = doc_.append_child(pugi::node_declaration);
-    decl.append_attribute("version") = "1.0";
-    decl.append_attribute("encoding") = "UTF-8";
-    root_ = doc_.append_child(root_name);
-    if (with_namespace) root_.append_attribute("xmlns") = std::string(kS3XmlNamespace).c_str();
-  }
+  explicit Doc(const char* root_name, bool with_namespace = true)
+      : root_(xml::NewRoot(doc_, root_name, with_namespace)) {}
   pugi::xml_node root() { return root_; }
-  std::string Save() {
-    StringWriter writer;
-    doc_.save(writer, "", pugi::format_raw, pugi::encoding_utf8);
-    return std::move(writer.out);
-  }
+  std::string Save() { return xml::Save(doc_); }
 
  private:
   pugi::xml_document doc_;

@@ -1,5 +1,7 @@
 #include "s3/xml_parse.h"
 
+#include "s3/xml_dom.h"
+
 #include <charconv>
 #include <cstring>
 
@@ -10,53 +12,18 @@
 namespace ferry::s3 {
 namespace {
 
+using xml::Child;
+using xml::Children;
+using xml::LocalName;
+using xml::Text;
+using xml::TrimWs;
+
 constexpr int kMaxPartNumber = 10000;
 
 Status Malformed() {
   return s3err::MalformedXML(
       "The XML you provided was not well-formed or did not validate against our published "
       "schema");
-}
-
-// The element name without a namespace prefix.
-std::string_view LocalName(pugi::xml_node node) {
-  std::string_view name = node.name();
-  size_t colon = name.find(':');
-  return colon == std::string_view::npos ? name : name.substr(colon + 1);
-}
-
-// Children elements named `name` (local name).
-std::vector<pugi::xml_node> Children(pugi::xml_node parent, std::string_view name) {
-  std::vector<pugi::xml_node> out;
-  for (pugi::xml_node child : parent.children()) {
-    if (child.type() == pugi::node_element && LocalName(child) == name) out.push_back(child);
-  }
-  return out;
-}
-
-pugi::xml_node Child(pugi::xml_node parent, std::string_view name) {
-  for (pugi::xml_node child : parent.children()) {
-    if (child.type() == pugi::node_element && LocalName(child) == name) return child;
-  }
-  return {};
-}
-
-// The concatenated character data of an element (text and CDATA), untrimmed.
-std::string Text(pugi::xml_node node) {
-  std::string out;
-  for (pugi::xml_node child : node.children()) {
-    if (child.type() == pugi::node_pcdata || child.type() == pugi::node_cdata) {
-      out += child.value();
-    }
-  }
-  return out;
-}
-
-std::string_view TrimWs(std::string_view s) {
-  auto ws = [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; };
-  while (!s.empty() && ws(s.front())) s.remove_prefix(1);
-  while (!s.empty() && ws(s.back())) s.remove_suffix(1);
-  return s;
 }
 
 // Parses body and returns its root element if it is named root_name.

@@ -5,45 +5,18 @@
 #include "core/checksum.h"
 #include "s3/http_semantics.h"
 #include "s3/xml.h"
+#include "s3/xml_dom.h"
 
 namespace ferry::s3 {
 namespace {
 
-// Collects pugixml's output, writing a raw CR as "&#13;" so it survives the server's parser.
-class StringWriter final : public pugi::xml_writer {
- public:
-  void write(const void* data, size_t size) override {
-    const char* p = static_cast<const char*>(data);
-    for (size_t i = 0; i < size; ++i) {
-      if (p[i] == '\r') {
-        out.append("&#13;");
-      } else {
-        out.push_back(p[i]);
-      }
-    }
-  }
-  std::string out;
-};
-
-pugi::xml_node NewRoot(pugi::xml_document& doc, const char* name) {
-  auto decl = doc.append_child(pugi::node_declaration);
-  decl.append_attribute("version") = "1.0";
-  decl.append_attribute("encoding") = "UTF-8";
-  pugi::xml_node root = doc.append_child(name);
-  root.append_attribute("xmlns") = std::string(kS3XmlNamespace).c_str();
-  return root;
-}
+using xml::NewRoot;
+using xml::Save;
 
 void Add(pugi::xml_node parent, const char* name, std::string_view value) {
   // pugixml stores C strings: a NUL in a key cannot be represented and is cut here (S3 rejects
   // such keys anyway).
   parent.append_child(name).text().set(std::string(value).c_str());
-}
-
-std::string Save(pugi::xml_document& doc) {
-  StringWriter writer;
-  doc.save(writer, "", pugi::format_raw, pugi::encoding_utf8);
-  return std::move(writer.out);
 }
 
 }  // namespace
