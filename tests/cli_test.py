@@ -220,8 +220,25 @@ class AgainstFerryServe(CliCase, unittest.TestCase):
         self.assertEqual(got, "hello from ferry")
 
 
+class AgainstPeer(CliCase):
+    """The shared tests against a third-party server of class `peer`."""
+    peer = None
+
+    @classmethod
+    def setUpClass(cls):
+        cls.server = cls.peer().start()
+        cls.endpoint = cls.server.endpoint
+        cls.access_key = cls.server.access_key
+        cls.secret_key = cls.server.secret_key
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.stop()
+
+
 @unittest.skipUnless(S3rver.available(), "npm is not installed")
-class AgainstS3rver(CliCase, unittest.TestCase):
+class AgainstS3rver(AgainstPeer, unittest.TestCase):
+    peer = S3rver
     # s3rver 3.7's ListObjectsV2 continuation tokens need DES, which OpenSSL 3 lacks, so a
     # truncated V2 listing answers 500 (to the AWS CLI too): list with V1 there. It also
     # normalises keys containing "//" or "..".
@@ -240,17 +257,8 @@ class AgainstS3rver(CliCase, unittest.TestCase):
 
 
 @unittest.skipUnless(CephRgw.available(), "Ceph RGW is not installed")
-class AgainstCephRgw(CliCase, unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.server = CephRgw().start()
-        cls.endpoint = cls.server.endpoint
-        cls.access_key = cls.server.access_key
-        cls.secret_key = cls.server.secret_key
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.server.stop()
+class AgainstCephRgw(AgainstPeer, unittest.TestCase):
+    peer = CephRgw
 
 
 if __name__ == "__main__":

@@ -19,7 +19,23 @@ def free_port():
         return s.getsockname()[1]
 
 
-class S3rver:
+class Peer:
+    """A third-party S3 server started by a test: endpoint, credentials, context manager."""
+    access_key = secret_key = ""
+    port = 0
+
+    @property
+    def endpoint(self):
+        return "http://127.0.0.1:%d" % self.port
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        self.stop()
+
+
+class S3rver(Peer):
     """The npm s3rver on a free port; credentials S3RVER/S3RVER."""
     access_key = secret_key = "S3RVER"
 
@@ -65,18 +81,8 @@ class S3rver:
             self.pid = None
         shutil.rmtree(self.dir, ignore_errors=True)
 
-    @property
-    def endpoint(self):
-        return "http://127.0.0.1:%d" % self.port
 
-    def __enter__(self):
-        return self.start()
-
-    def __exit__(self, *exc):
-        self.stop()
-
-
-class CephRgw:
+class CephRgw(Peer):
     """A single-node Ceph cluster with RGW on a free port (memstore: nothing on disk but the
     monitor's small database); credentials AKIAPEERTEST / peersecretpeersecret. Takes ~15 s
     to start. The monitor listens on 127.0.0.1:3300, so one instance runs at a time."""
@@ -108,13 +114,3 @@ class CephRgw:
                        env=dict(os.environ, D=self.dir, WIPE="1"), capture_output=True,
                        timeout=120)
         shutil.rmtree(self.dir, ignore_errors=True)
-
-    @property
-    def endpoint(self):
-        return "http://127.0.0.1:%d" % self.port
-
-    def __enter__(self):
-        return self.start()
-
-    def __exit__(self, *exc):
-        self.stop()
