@@ -244,16 +244,6 @@ class AgainstS3rver(AgainstPeer, unittest.TestCase):
     # normalises keys containing "//" or "..".
     odd_keys = [k for k in ODD_KEYS if "//" not in k and ".." not in k]
     extra_flags = ["--list-version", "1"]
-    @classmethod
-    def setUpClass(cls):
-        cls.server = S3rver().start()
-        cls.endpoint = cls.server.endpoint
-        cls.access_key = cls.server.access_key
-        cls.secret_key = cls.server.secret_key
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.server.stop()
 
 
 @unittest.skipUnless(CephRgw.available(), "Ceph RGW is not installed")
