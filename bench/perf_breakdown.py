@@ -5,8 +5,9 @@ Each sample of the given command (comm) is put in the first bucket whose pattern
 frame of its stack, so the order of BUCKETS decides ties (MD5 inside the store's commit counts
 as MD5). Samples matching none are listed by their leaf symbol.
 
-Usage: /usr/bin/python3 bench/perf_breakdown.py perf.data [--comm ferry]
-(bench/server_bench.py --profile DIR runs it for every ferry case.)
+Usage: /usr/bin/python3 bench/perf_breakdown.py perf.data [--comm ferry | --pid PID] [--client]
+(bench/server_bench.py --profile DIR runs it for every ferry case; bench/transfer_bench.py
+--profile DIR for the client, `--client` buckets, and the server of every ferry case.)
 """
 import argparse
 import collections
@@ -40,8 +41,29 @@ BUCKETS = [
     ("scheduler / futex", r"schedule|futex"),
 ]
 
+# The same for a transfer client (ferry cp): where the CPU of moving files goes.
+CLIENT_BUCKETS = [
+    ("MD5 (ETag check)", r"MD5_Update|md5_block"),
+    ("CRC32C / SHA-256 of the body", r"crc32|SHA256_Update|sha256_block"),
+    ("SigV4 signing (HMAC, canonical request)", r"SigV4|Sign[A-Z]|HMAC"),
+    ("curl: send body (read file, kernel TCP send)", r"OnRead|sendmsg|__send|tcp_sendmsg"),
+    ("curl: receive (kernel TCP receive, copy to sink)", r"OnWrite|recvfrom|__recv|tcp_recvmsg"),
+    ("write to local files (pwrite)", r"PwriteAll|__libc_pwrite|ksys_pwrite"),
+    ("read local files (pread)", r"__libc_pread|ksys_pread"),
+    ("open / create / rename / stat files", r"do_sys_open|do_filp_open|__x64_sys_rename|"
+     r"do_renameat|statx|newfstat|__x64_sys_unlink|do_mkdirat|CreateTempBeside"),
+    ("close / file attributes (chmod, utimes)", r"__x64_sys_close|fchmod|utimes"),
+    ("directory walk", r"recursive_directory_iterator|getdents"),
+    ("XML parsing (listings, errors)", r"pugi::"),
+    ("curl: connection and request setup", r"curl_easy|Curl_|multi_runsingle|curl_multi"),
+    ("thread pool / scheduler / futex", r"ThreadPool::|schedule|futex"),
+    ("page faults", r"exc_page_fault"),
+    ("memset (zeroing buffers)", r"__memset"),
+    ("malloc / free", r"malloc|_int_free|cfree"),
+]
 
-def breakdown(lines):
+
+def breakdown(lines, buckets=None):
     counts = collections.Counter()
     total = 0
     stack = []
@@ -52,7 +74,7 @@ def breakdown(lines):
             return
         total += 1
         text = "\n".join(stack)
-        for name, pattern in BUCKETS:
+        for name, pattern in buckets or BUCKETS:
             if re.search(pattern, text):
                 counts[name] += 1
                 return
@@ -69,13 +91,16 @@ def breakdown(lines):
     return counts, total
 
 
-def report(perf_data, comm="ferry", min_share=0.01):
-    out = subprocess.run(["perf", "script", "-i", perf_data, "--comm", comm, "-F", "comm,ip,sym"],
+def report(perf_data, comm="ferry", min_share=0.01, pid=None, buckets=None):
+    """The breakdown of the samples of comm, or of process pid when given."""
+    select = ["--pid", str(pid)] if pid else ["--comm", comm]
+    who = "pid %s" % pid if pid else comm
+    out = subprocess.run(["perf", "script", "-i", perf_data] + select + ["-F", "comm,ip,sym"],
                          capture_output=True, text=True)
-    counts, total = breakdown(out.stdout.splitlines())
+    counts, total = breakdown(out.stdout.splitlines(), buckets)
     if total == 0:
-        return "no samples of %s in %s" % (comm, perf_data)
-    lines = ["%d samples of %s" % (total, comm)]
+        return "no samples of %s in %s" % (who, perf_data)
+    lines = ["%d samples of %s" % (total, who)]
     rest = 0
     for name, n in counts.most_common():
         if name.startswith("other:") and n / total < min_share:
@@ -90,8 +115,12 @@ def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("perf_data")
     p.add_argument("--comm", default="ferry")
+    p.add_argument("--pid", type=int, help="only this process (instead of --comm)")
+    p.add_argument("--client", action="store_true",
+                   help="buckets for a transfer client instead of the server")
     args = p.parse_args()
-    print(report(args.perf_data, args.comm))
+    print(report(args.perf_data, args.comm, pid=args.pid,
+                 buckets=CLIENT_BUCKETS if args.client else None))
 
 
 if __name__ == "__main__":
