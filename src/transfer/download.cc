@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <filesystem>
 #include <memory>
+#include <mutex>
 
 #include "transfer/engine.h"
 #include "transfer/local_file.h"
@@ -23,9 +24,11 @@ constexpr size_t kReadBufferBytes = 8 << 20;
 // only a few more system calls per MiB.
 constexpr size_t kWritePieceBytes = 128 << 10;
 
-// Reads [offset, offset + length) of the object into fd at the same offset.
+// Reads [offset, offset + length) of the object into fd at the same offset. write_mu, when
+// given, is held while writing: the kernel serializes a file's buffered writes anyway, and
+// waiting on a mutex sleeps where waiting on the inode lock spins.
 Status CopyRangeToFile(ObjectReader& reader, int fd, uint64_t offset, uint64_t length,
-                       Progress& progress) {
+                       Progress& progress, std::mutex* write_mu) {
   // Not zero-filled: every byte written below was first read into it.
   const size_t buf_size =
       static_cast<size_t>(std::min<uint64_t>(std::max<uint64_t>(length, 1), kReadBufferBytes));
@@ -35,10 +38,14 @@ Status CopyRangeToFile(ObjectReader& reader, int fd, uint64_t offset, uint64_t l
     auto n = reader.ReadAt(offset, std::span<char>(buf.get(), want));
     if (!n.ok()) return n.status();
     if (*n == 0) return Status::Unavailable("object ended early").WithRetryable(false);
-    for (size_t done = 0; done < *n;) {
-      size_t piece = std::min(*n - done, kWritePieceBytes);
-      FERRY_RETURN_IF_ERROR(PwriteAll(fd, buf.get() + done, piece, offset + done));
-      done += piece;
+    {
+      std::unique_lock<std::mutex> lock;
+      if (write_mu) lock = std::unique_lock(*write_mu);
+      for (size_t done = 0; done < *n;) {
+        size_t piece = std::min(*n - done, kWritePieceBytes);
+        FERRY_RETURN_IF_ERROR(PwriteAll(fd, buf.get() + done, piece, offset + done));
+        done += piece;
+      }
     }
     progress.Bytes(*n);
     offset += *n;
@@ -61,7 +68,8 @@ struct TransferEngine::RangedDownload {
   uint64_t size = 0;
   std::atomic<size_t> remaining{0};
   std::mutex mu;
-  Status failed;  // guarded by mu
+  Status failed;        // guarded by mu
+  std::mutex write_mu;  // held while writing into fd
 };
 
 void TransferEngine::RunDownload(const DownloadJob& job) {
@@ -132,7 +140,9 @@ void TransferEngine::DownloadRange(const std::shared_ptr<RangedDownload>& downlo
       offset = index * options_.part_size;
       length = std::min<uint64_t>(options_.part_size, download->size - offset);
     }
-    Status st = CopyRangeToFile(*download->reader, download->fd.get(), offset, length, progress_);
+    Status st = CopyRangeToFile(
+        *download->reader, download->fd.get(), offset, length, progress_,
+        download->size <= options_.multipart_threshold ? nullptr : &download->write_mu);
     if (!st.ok()) {
       std::lock_guard lock(download->mu);
       if (download->failed.ok()) download->failed = st;
