@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <csignal>
 #include <cstring>
 #include <map>
 #include <random>
@@ -334,6 +335,9 @@ INSTANTIATE_TEST_SUITE_P(Peers, S3StoreTest, ::testing::Values("ferry", "s3rver"
 }  // namespace ferry::testing
 
 int main(int argc, char** argv) {
+  // Peers and the fault proxy close connections mid-body on purpose: a write to one must fail
+  // with EPIPE rather than end the test binary.
+  std::signal(SIGPIPE, SIG_IGN);
   ::testing::InitGoogleTest(&argc, argv);
   ::testing::AddGlobalTestEnvironment(new ferry::testing::Peers());
   return RUN_ALL_TESTS();

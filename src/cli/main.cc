@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include <CLI/CLI.hpp>
+#include <csignal>
 #include <iostream>
 #include <map>
 
@@ -22,6 +23,8 @@ void SetUpLogging(const std::string& level) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // A network tool: a write to a closed connection must fail with EPIPE, not end the process.
+  std::signal(SIGPIPE, SIG_IGN);
   CLI::App app{"ferry: move and serve ML datasets between file systems and S3 buckets"};
   app.require_subcommand(1);
   app.set_version_flag("--version", "ferry 0.1.0");

@@ -1,6 +1,8 @@
 #include "http/server.h"
 
 #include <poll.h>
+#include <pthread.h>
+#include <signal.h>
 #include <sys/sendfile.h>
 #include <sys/socket.h>
 #include <time.h>
@@ -134,6 +136,13 @@ class ServerImpl final : public Server {
   }
 
   void Serve(ConnectionSlot& slot, bool over_limit) {
+    // sendfile() to a peer that went away raises SIGPIPE, which would end the process; with
+    // it blocked in this thread the call fails with EPIPE instead, whatever the process does
+    // with signals.
+    sigset_t pipe;
+    sigemptyset(&pipe);
+    sigaddset(&pipe, SIGPIPE);
+    pthread_sigmask(SIG_BLOCK, &pipe, nullptr);
     ConnectionContext ctx{options_, handler_, reject_, slot.blocked_since_ms};
     if (tls_) {
       asio::ssl::stream<tcp::socket&> stream(slot.socket, *tls_);
