@@ -228,6 +228,12 @@ struct ListUploadsResult {
   std::string next_upload_id_marker;
 };
 
+// What a caller already knows about an object it opens (from a listing, say); a store may use it
+// to save a request or to check more cheaply. Wrong hints cost time, never correctness.
+struct OpenHints {
+  std::optional<uint64_t> size;
+};
+
 class ObjectStore {
  public:
   virtual ~ObjectStore() = default;
@@ -240,7 +246,8 @@ class ObjectStore {
   virtual Result<ListObjectsPage> ListObjects(const ListObjectsRequest& req) = 0;
   virtual Result<ObjectMeta> HeadObject(std::string_view bucket, std::string_view key) = 0;
   virtual Result<std::unique_ptr<ObjectReader>> OpenObject(std::string_view bucket,
-                                                           std::string_view key) = 0;
+                                                           std::string_view key,
+                                                           const OpenHints& hints = {}) = 0;
   virtual Result<std::unique_ptr<ObjectWriter>> PutObject(const PutObjectRequest& req) = 0;
   virtual Result<ObjectMeta> CopyObject(const CopyObjectRequest& req) = 0;
   // Deleting a missing key succeeds, as in S3.

@@ -32,6 +32,9 @@ struct ClientOptions {
   bool verify_tls = true;
   std::string ca_bundle;  // PEM file; empty: the system's
   size_t max_idle_handles = 64;
+  // Open connections kept for reuse across all handles. libcurl's default (a few per easy
+  // handle) makes a parallel transfer open a new connection for most requests.
+  long max_cached_connections = 128;
   // Shared limit on body bytes sent plus received by all requests (`--bwlimit`); not owned.
   RateLimiter* rate_limiter = nullptr;
 };

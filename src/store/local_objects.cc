@@ -22,7 +22,8 @@ Result<ObjectMeta> LocalStore::HeadObject(std::string_view bucket_name, std::str
 }
 
 Result<std::unique_ptr<ObjectReader>> LocalStore::OpenObject(std::string_view bucket_name,
-                                                             std::string_view key) {
+                                                             std::string_view key,
+                                                             const OpenHints& /*hints*/) {
   FERRY_ASSIGN_OR_RETURN(auto bucket, GetBucket(bucket_name));
   FERRY_RETURN_IF_ERROR(s3::ValidateObjectKey(key));
   return local::OpenLocalReader(std::move(bucket), key);

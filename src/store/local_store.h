@@ -48,8 +48,8 @@ class LocalStore final : public ObjectStore {
 
   Result<ListObjectsPage> ListObjects(const ListObjectsRequest& req) override;
   Result<ObjectMeta> HeadObject(std::string_view bucket, std::string_view key) override;
-  Result<std::unique_ptr<ObjectReader>> OpenObject(std::string_view bucket,
-                                                   std::string_view key) override;
+  Result<std::unique_ptr<ObjectReader>> OpenObject(std::string_view bucket, std::string_view key,
+                                                   const OpenHints& hints = {}) override;
   Result<std::unique_ptr<ObjectWriter>> PutObject(const PutObjectRequest& req) override;
   Result<ObjectMeta> CopyObject(const CopyObjectRequest& req) override;
   Status DeleteObject(std::string_view bucket, std::string_view key) override;

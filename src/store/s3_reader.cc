@@ -223,11 +223,18 @@ struct Opened {
 // comes first, and an empty object is fetched without a Range: s3rver answers one with
 // "206, Content-Length: 1" and never sends that byte.
 Result<Opened> FirstGet(S3Transport& transport, std::string_view bucket, std::string_view key,
-                        bool probe) {
+                        bool probe, uint64_t listed_size) {
   const uint64_t prefetch = std::max<uint64_t>(transport.options().prefetch_bytes, 1);
+  const bool whole = listed_size > 0;
   Opened opened;
+  opened.data.reserve(static_cast<size_t>(whole ? listed_size : 0));
   http::BodySink sink = [&](std::string_view data) -> Status {
     if (opened.data.size() + data.size() > prefetch) {
+      if (whole) {
+        return Status::Unavailable("GetObject " + S3Url(bucket, key) + ": larger than listed (" +
+                                   std::to_string(prefetch) + " bytes read)")
+            .WithRetryable(true);
+      }
       return Status::NotImplemented("GetObject " + S3Url(bucket, key) +
                                     ": the endpoint ignored the Range header");
     }
@@ -238,8 +245,8 @@ Result<Opened> FirstGet(S3Transport& transport, std::string_view bucket, std::st
   call.op = "GetObject";
   call.spec.bucket = std::string(bucket);
   call.spec.key = std::string(key);
-  call.spec.headers = {{"Range", "bytes=0-" + std::to_string(prefetch - 1)},
-                       {"x-amz-checksum-mode", "ENABLED"}};
+  call.spec.headers = {{"x-amz-checksum-mode", "ENABLED"}};
+  if (!whole) call.spec.headers.emplace_back("Range", "bytes=0-" + std::to_string(prefetch - 1));
   call.sink = &sink;
   auto drop_range = [&] {
     std::erase_if(call.spec.headers, [](const auto& h) { return h.first == "Range"; });
@@ -288,11 +295,17 @@ Status VerifyWholeObject(const ObjectMeta& meta, bool etag_is_md5, std::string_v
 }
 
 Result<std::unique_ptr<ObjectReader>> OpenS3Object(S3Transport& transport, std::string_view bucket,
-                                                   std::string_view key) {
+                                                   std::string_view key, const OpenHints& hints) {
   bool transfer_failed = false;
+  // After any failure the hint is no longer trusted: the object may have changed.
+  uint64_t listed_size =
+      hints.size && *hints.size <= std::max<uint64_t>(transport.options().prefetch_bytes, 1)
+          ? *hints.size
+          : 0;
   FERRY_ASSIGN_OR_RETURN(Opened opened, transport.RetryResult<Opened>([&](int) {
-    auto got = FirstGet(transport, bucket, key, transfer_failed);
+    auto got = FirstGet(transport, bucket, key, transfer_failed, listed_size);
     transfer_failed = !got.ok() && got.status().http_status() == 0;
+    if (!got.ok()) listed_size = 0;
     return got;
   }));
   auto reader = std::make_unique<S3Reader>(transport, std::string(bucket), std::move(opened.meta),

@@ -28,9 +28,13 @@
 
 namespace ferry {
 
-// REQUIRES: transport outlives the reader.
+// REQUIRES: transport outlives the reader. With a size hint no larger than the prefetch, the
+// first GET asks for the whole object without a Range, so the server can send the object's
+// checksum along (servers leave it out of ranged answers) and a small body is checked with it
+// (CRC32C is ~20× cheaper than MD5) rather than with the MD5 ETag.
 Result<std::unique_ptr<ObjectReader>> OpenS3Object(S3Transport& transport, std::string_view bucket,
-                                                   std::string_view key);
+                                                   std::string_view key,
+                                                   const OpenHints& hints = {});
 
 // Checks data, the whole body of meta's object, against meta's full-object checksum or its
 // single-part MD5 ETag (etag_is_md5: the server's ETag is the MD5 of the body, e.g. not under

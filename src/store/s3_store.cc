@@ -176,8 +176,9 @@ Result<ObjectMeta> S3Store::HeadObject(std::string_view bucket, std::string_view
 }
 
 Result<std::unique_ptr<ObjectReader>> S3Store::OpenObject(std::string_view bucket,
-                                                          std::string_view key) {
-  return OpenS3Object(*transport_, bucket, key);
+                                                          std::string_view key,
+                                                          const OpenHints& hints) {
+  return OpenS3Object(*transport_, bucket, key, hints);
 }
 
 Result<std::unique_ptr<ObjectWriter>> S3Store::PutObject(const PutObjectRequest& req) {

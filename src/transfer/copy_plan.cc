@@ -81,7 +81,7 @@ Status Download(const CopyPlan& plan, ObjectStore& store, TransferEngine& engine
       return;
     }
     progress.Plan(1, size);
-    engine.Download({src.bucket, key, path});
+    engine.Download({src.bucket, key, path, size});
   };
   if (!plan.recursive) {
     if (src.key.empty() || src.key.ends_with('/')) {

@@ -1,5 +1,5 @@
-// TransferEngine downloads: temp file beside the destination, parallel ranged reads for large
-// objects, POSIX attributes, then an atomic rename into place.
+// TransferEngine downloads: a staged file at the destination, parallel ranged reads for large
+// objects, POSIX attributes, then one step that puts the file in place.
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -7,9 +7,11 @@
 #include <filesystem>
 #include <memory>
 #include <mutex>
+#include <optional>
 
 #include "transfer/engine.h"
 #include "transfer/local_file.h"
+#include "transfer/staged_file.h"
 
 namespace ferry::transfer {
 namespace {
@@ -27,8 +29,27 @@ constexpr size_t kWritePieceBytes = 128 << 10;
 // Reads [offset, offset + length) of the object into fd at the same offset. write_mu, when
 // given, is held while writing: the kernel serializes a file's buffered writes anyway, and
 // waiting on a mutex sleeps where waiting on the inode lock spins.
+Status WriteInPieces(int fd, const char* data, size_t n, uint64_t offset) {
+  for (size_t done = 0; done < n;) {
+    size_t piece = std::min(n - done, kWritePieceBytes);
+    FERRY_RETURN_IF_ERROR(PwriteAll(fd, data + done, piece, offset + done));
+    done += piece;
+  }
+  return Status::OK();
+}
+
 Status CopyRangeToFile(ObjectReader& reader, int fd, uint64_t offset, uint64_t length,
                        Progress& progress, std::mutex* write_mu) {
+  // Bytes the reader already holds (a small object's whole body, checked when it arrived) go
+  // to the file without another copy.
+  auto held = reader.Extents(offset, length);
+  if (held.size() == 1 && held[0].fd < 0 && held[0].bytes.size() == length) {
+    std::unique_lock<std::mutex> lock;
+    if (write_mu) lock = std::unique_lock(*write_mu);
+    FERRY_RETURN_IF_ERROR(WriteInPieces(fd, held[0].bytes.data(), held[0].bytes.size(), offset));
+    progress.Bytes(length);
+    return Status::OK();
+  }
   // Not zero-filled: every byte written below was first read into it.
   const size_t buf_size =
       static_cast<size_t>(std::min<uint64_t>(std::max<uint64_t>(length, 1), kReadBufferBytes));
@@ -41,11 +62,7 @@ Status CopyRangeToFile(ObjectReader& reader, int fd, uint64_t offset, uint64_t l
     {
       std::unique_lock<std::mutex> lock;
       if (write_mu) lock = std::unique_lock(*write_mu);
-      for (size_t done = 0; done < *n;) {
-        size_t piece = std::min(*n - done, kWritePieceBytes);
-        FERRY_RETURN_IF_ERROR(PwriteAll(fd, buf.get() + done, piece, offset + done));
-        done += piece;
-      }
+      FERRY_RETURN_IF_ERROR(WriteInPieces(fd, buf.get(), *n, offset));
     }
     progress.Bytes(*n);
     offset += *n;
@@ -63,8 +80,7 @@ bool IsSymlinkMode(const s3::PosixAttributes& a) {
 struct TransferEngine::RangedDownload {
   DownloadJob job;
   std::shared_ptr<ObjectReader> reader;
-  Fd fd;
-  std::string temp_path;
+  std::optional<StagedFile> file;
   uint64_t size = 0;
   std::atomic<size_t> remaining{0};
   std::mutex mu;
@@ -74,13 +90,11 @@ struct TransferEngine::RangedDownload {
 
 void TransferEngine::RunDownload(const DownloadJob& job) {
   std::string what = "s3://" + job.bucket + "/" + job.key;
-  auto opened = store_.OpenObject(job.bucket, job.key);
+  auto opened = store_.OpenObject(job.bucket, job.key, OpenHints{job.size});
   if (!opened.ok()) return RecordError(what, opened.status());
   std::shared_ptr<ObjectReader> reader = std::move(opened).value();
   const ObjectMeta& meta = reader->meta();
   auto attrs = s3::DecodePosixAttributes(meta.headers.user_metadata);
-  Status st = MakeParentDirs(job.path);
-  if (!st.ok()) return RecordError(job.path, st);
   if (job.key.ends_with('/') && meta.size == 0) {
     // A directory marker.
     std::error_code ec;
@@ -89,6 +103,8 @@ void TransferEngine::RunDownload(const DownloadJob& job) {
     return Succeeded(0);
   }
   if (IsSymlinkMode(attrs) && meta.size < 4096) {
+    Status st = MakeParentDirs(job.path);
+    if (!st.ok()) return RecordError(job.path, st);
     std::string target(meta.size, '\0');
     auto n = reader->ReadAt(0, std::span<char>(target.data(), target.size()));
     if (!n.ok()) return RecordError(what, n.status());
@@ -103,18 +119,18 @@ void TransferEngine::RunDownload(const DownloadJob& job) {
   download->job = job;
   download->reader = reader;
   download->size = meta.size;
-  auto fd = CreateTempBeside(job.path, &download->temp_path);
-  if (!fd.ok()) return RecordError(job.path, fd.status());
-  download->fd = std::move(fd).value();
+  auto file = StagedFile::Create(job.path);
+  if (!file.ok()) return RecordError(job.path, file.status());
+  download->file.emplace(std::move(file).value());
   if (meta.size <= options_.multipart_threshold) {
     download->remaining = 1;
     DownloadRange(download, 0);  // one range: the whole object, on this worker
     return;
   }
   // Ranges land out of order: size the file first (one range written in order needs not).
-  if (::ftruncate(download->fd.get(), static_cast<off_t>(meta.size)) != 0) {
+  if (::ftruncate(download->file->fd(), static_cast<off_t>(meta.size)) != 0) {
     Status err = Status::FromErrno(job.path, errno);
-    ::unlink(download->temp_path.c_str());
+    download->file->Abandon();
     return RecordError(job.path, err);
   }
   size_t parts = static_cast<size_t>((meta.size + options_.part_size - 1) / options_.part_size);
@@ -141,7 +157,7 @@ void TransferEngine::DownloadRange(const std::shared_ptr<RangedDownload>& downlo
       length = std::min<uint64_t>(options_.part_size, download->size - offset);
     }
     Status st = CopyRangeToFile(
-        *download->reader, download->fd.get(), offset, length, progress_,
+        *download->reader, download->file->fd(), offset, length, progress_,
         download->size <= options_.multipart_threshold ? nullptr : &download->write_mu);
     if (!st.ok()) {
       std::lock_guard lock(download->mu);
@@ -162,15 +178,12 @@ void TransferEngine::FinishDownload(const std::shared_ptr<RangedDownload>& downl
     auto attrs = options_.preserve_posix
                      ? s3::DecodePosixAttributes(download->reader->meta().headers.user_metadata)
                      : s3::PosixAttributes{};
-    failed = ApplyAttributes(download->fd.get(), attrs, umask_, options_.restore_owner)
+    failed = ApplyAttributes(download->file->fd(), attrs, umask_, options_.restore_owner)
                  .Annotate(job.path);
   }
-  download->fd.Reset();
-  if (failed.ok() && ::rename(download->temp_path.c_str(), job.path.c_str()) != 0) {
-    failed = Status::FromErrno(job.path, errno);
-  }
+  if (failed.ok()) failed = download->file->Commit();
+  download->file->Abandon();
   if (!failed.ok()) {
-    ::unlink(download->temp_path.c_str());
     return RecordError("s3://" + job.bucket + "/" + job.key, failed);
   }
   Succeeded(download->size);

@@ -17,6 +17,7 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -44,7 +45,8 @@ struct UploadJob {
 struct DownloadJob {
   std::string bucket;
   std::string key;
-  std::string path;  // destination file
+  std::string path;              // destination file
+  std::optional<uint64_t> size;  // as listed, when known
 };
 
 struct CopyJob {
