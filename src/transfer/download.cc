@@ -91,7 +91,7 @@ struct TransferEngine::RangedDownload {
 void TransferEngine::RunDownload(const DownloadJob& job) {
   std::string what = "s3://" + job.bucket + "/" + job.key;
   auto opened = store_.OpenObject(job.bucket, job.key, OpenHints{job.size});
-  if (!opened.ok()) return RecordError(what, opened.status());
+  if (!opened.ok()) return Failed(job.done, what, opened.status());
   std::shared_ptr<ObjectReader> reader = std::move(opened).value();
   const ObjectMeta& meta = reader->meta();
   auto attrs = s3::DecodePosixAttributes(meta.headers.user_metadata);
@@ -99,28 +99,39 @@ void TransferEngine::RunDownload(const DownloadJob& job) {
     // A directory marker.
     std::error_code ec;
     std::filesystem::create_directories(job.path, ec);
-    if (ec) return RecordError(job.path, Status::IOError(job.path + ": " + ec.message()));
-    return Succeeded(0);
+    if (ec) return Failed(job.done, job.path, Status::IOError(job.path + ": " + ec.message()));
+    if (options_.preserve_posix && attrs.mode && S_ISDIR(*attrs.mode)) {
+      Fd dir(::open(job.path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+      Status applied = dir.get() < 0
+                           ? Status::FromErrno(job.path, errno)
+                           : ApplyAttributes(dir.get(), attrs, umask_, options_.restore_owner);
+      if (!applied.ok()) return Failed(job.done, job.path, applied.Annotate(job.path));
+    }
+    return Completed(job.done, {Status::OK(), 0, meta, attrs});
   }
   if (IsSymlinkMode(attrs) && meta.size < 4096) {
     Status st = MakeParentDirs(job.path);
-    if (!st.ok()) return RecordError(job.path, st);
+    if (!st.ok()) return Failed(job.done, job.path, st);
     std::string target(meta.size, '\0');
     auto n = reader->ReadAt(0, std::span<char>(target.data(), target.size()));
-    if (!n.ok()) return RecordError(what, n.status());
+    if (!n.ok()) return Failed(job.done, what, n.status());
     target.resize(*n);
     ::unlink(job.path.c_str());
     if (::symlink(target.c_str(), job.path.c_str()) != 0) {
-      return RecordError(job.path, Status::FromErrno(job.path, errno));
+      return Failed(job.done, job.path, Status::FromErrno(job.path, errno));
     }
-    return Succeeded(meta.size);
+    if (options_.preserve_posix) {
+      Status applied = ApplyLinkAttributes(job.path, attrs, options_.restore_owner);
+      if (!applied.ok()) return Failed(job.done, job.path, applied);
+    }
+    return Completed(job.done, {Status::OK(), meta.size, meta, attrs});
   }
   auto download = std::make_shared<RangedDownload>();
   download->job = job;
   download->reader = reader;
   download->size = meta.size;
   auto file = StagedFile::Create(job.path);
-  if (!file.ok()) return RecordError(job.path, file.status());
+  if (!file.ok()) return Failed(job.done, job.path, file.status());
   download->file.emplace(std::move(file).value());
   if (meta.size <= options_.multipart_threshold) {
     download->remaining = 1;
@@ -131,7 +142,7 @@ void TransferEngine::RunDownload(const DownloadJob& job) {
   if (::ftruncate(download->file->fd(), static_cast<off_t>(meta.size)) != 0) {
     Status err = Status::FromErrno(job.path, errno);
     download->file->Abandon();
-    return RecordError(job.path, err);
+    return Failed(job.done, job.path, err);
   }
   size_t parts = static_cast<size_t>((meta.size + options_.part_size - 1) / options_.part_size);
   download->remaining = parts;
@@ -174,19 +185,23 @@ void TransferEngine::FinishDownload(const std::shared_ptr<RangedDownload>& downl
     std::lock_guard lock(download->mu);
     failed = download->failed;
   }
+  s3::PosixAttributes attrs;
   if (failed.ok()) {
-    auto attrs = options_.preserve_posix
-                     ? s3::DecodePosixAttributes(download->reader->meta().headers.user_metadata)
-                     : s3::PosixAttributes{};
+    const ObjectMeta& meta = download->reader->meta();
+    attrs = options_.preserve_posix ? s3::DecodePosixAttributes(meta.headers.user_metadata)
+                                    : s3::PosixAttributes{};
+    // As the AWS CLI does: without a stored mtime the file gets the object's Last-Modified,
+    // so a later sync compares like with like.
+    if (!attrs.mtime_ns && meta.last_modified_ns > 0) attrs.mtime_ns = meta.last_modified_ns;
     failed = ApplyAttributes(download->file->fd(), attrs, umask_, options_.restore_owner)
                  .Annotate(job.path);
   }
   if (failed.ok()) failed = download->file->Commit();
   download->file->Abandon();
   if (!failed.ok()) {
-    return RecordError("s3://" + job.bucket + "/" + job.key, failed);
+    return Failed(job.done, "s3://" + job.bucket + "/" + job.key, failed);
   }
-  Succeeded(download->size);
+  Completed(job.done, {Status::OK(), download->size, download->reader->meta(), attrs});
 }
 
 }  // namespace ferry::transfer

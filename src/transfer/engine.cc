@@ -14,6 +14,7 @@ namespace ferry::transfer {
 
 struct TransferEngine::MultipartUpload {
   UploadJob job;
+  s3::PosixAttributes attrs;
   Fd fd;
   uint64_t size = 0;
   std::string upload_id;
@@ -70,6 +71,20 @@ void TransferEngine::RecordError(const std::string& what, const Status& status) 
   }
 }
 
+void TransferEngine::Completed(const JobDone& done, JobOutcome outcome) {
+  if (done) done(outcome);
+  Succeeded(outcome.bytes);
+}
+
+void TransferEngine::Failed(const JobDone& done, const std::string& what, const Status& status) {
+  if (done) {
+    JobOutcome outcome;
+    outcome.status = status;
+    done(outcome);
+  }
+  RecordError(what, status);
+}
+
 void TransferEngine::Succeeded(uint64_t bytes) {
   progress_.ObjectDone();
   std::lock_guard lock(mu_);
@@ -78,18 +93,31 @@ void TransferEngine::Succeeded(uint64_t bytes) {
 }
 
 void TransferEngine::RunUpload(const UploadJob& job) {
-  Fd fd(::open(job.path.c_str(), O_RDONLY | O_CLOEXEC));
-  if (fd.get() < 0) return RecordError(job.path, Status::FromErrno(job.path, errno));
+  const std::string what = "s3://" + job.bucket + "/" + job.key;
   struct stat st;
-  if (::fstat(fd.get(), &st) != 0) return RecordError(job.path, Status::FromErrno(job.path, errno));
+  Fd fd;
+  if (job.preserve_links) {
+    if (::lstat(job.path.c_str(), &st) != 0) {
+      return Failed(job.done, job.path, Status::FromErrno(job.path, errno));
+    }
+    if (S_ISLNK(st.st_mode) || S_ISDIR(st.st_mode)) return UploadSpecial(job, st);
+  }
+  fd = Fd(::open(job.path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (fd.get() < 0) return Failed(job.done, job.path, Status::FromErrno(job.path, errno));
+  if (::fstat(fd.get(), &st) != 0) {
+    return Failed(job.done, job.path, Status::FromErrno(job.path, errno));
+  }
   if (!S_ISREG(st.st_mode)) {
-    return RecordError(job.path, Status::InvalidArgument(job.path + ": not a regular file"));
+    return Failed(job.done, job.path, Status::InvalidArgument(job.path + ": not a regular file"));
   }
   ObjectHeaders headers;
   headers.content_type = GuessContentType(job.path);
-  if (options_.preserve_posix) s3::EncodePosixAttributes(AttributesOf(st), headers.user_metadata);
+  s3::PosixAttributes attrs;
+  if (options_.preserve_posix) {
+    attrs = AttributesOf(st);
+    s3::EncodePosixAttributes(attrs, headers.user_metadata);
+  }
   uint64_t size = static_cast<uint64_t>(st.st_size);
-  std::string what = "s3://" + job.bucket + "/" + job.key;
   if (size <= options_.multipart_threshold) {
     PutObjectRequest req;
     req.bucket = job.bucket;
@@ -98,13 +126,13 @@ void TransferEngine::RunUpload(const UploadJob& job) {
     req.size = size;
     req.checksum = ObjectChecksum{options_.checksum, ""};
     auto writer = store_.PutObject(req);
-    if (!writer.ok()) return RecordError(what, writer.status());
+    if (!writer.ok()) return Failed(job.done, what, writer.status());
     Status st_append = (*writer)->AppendFile(fd.get(), 0, size);
-    if (!st_append.ok()) return RecordError(job.path, st_append);
+    if (!st_append.ok()) return Failed(job.done, job.path, st_append);
     auto meta = (*writer)->Commit();
-    if (!meta.ok()) return RecordError(what, meta.status());
+    if (!meta.ok()) return Failed(job.done, what, meta.status());
     progress_.Bytes(size);
-    return Succeeded(size);
+    return Completed(job.done, {Status::OK(), size, std::move(meta).value(), attrs});
   }
   CreateMultipartRequest create;
   create.bucket = job.bucket;
@@ -112,9 +140,10 @@ void TransferEngine::RunUpload(const UploadJob& job) {
   create.headers = std::move(headers);
   create.checksum_algorithm = options_.checksum;
   auto info = store_.CreateMultipartUpload(create);
-  if (!info.ok()) return RecordError(what, info.status());
+  if (!info.ok()) return Failed(job.done, what, info.status());
   auto upload = std::make_shared<MultipartUpload>();
   upload->job = job;
+  upload->attrs = attrs;
   upload->fd = std::move(fd);
   upload->size = size;
   upload->upload_id = info->upload_id;
@@ -181,24 +210,62 @@ void TransferEngine::FinishUpload(const std::shared_ptr<MultipartUpload>& upload
     complete.upload_id = upload->upload_id;
     complete.parts = upload->parts;
     auto meta = store_.CompleteMultipartUpload(complete);
-    if (meta.ok()) return Succeeded(upload->size);
+    if (meta.ok()) {
+      return Completed(job.done,
+                       {Status::OK(), upload->size, std::move(meta).value(), upload->attrs});
+    }
     failed = meta.status();
   }
   // Leave no orphaned parts behind; the abort's own failure is secondary.
   (void)store_.AbortMultipartUpload(job.bucket, job.key, upload->upload_id);
-  RecordError(what, failed);
+  Failed(job.done, what, failed);
+}
+
+void TransferEngine::UploadSpecial(const UploadJob& job, const struct stat& st) {
+  const std::string what = "s3://" + job.bucket + "/" + job.key;
+  std::string body;
+  if (S_ISLNK(st.st_mode)) {
+    body.resize(static_cast<size_t>(std::max<off_t>(st.st_size, 0)) + 1);
+    ssize_t n = ::readlink(job.path.c_str(), body.data(), body.size());
+    if (n < 0) return Failed(job.done, job.path, Status::FromErrno(job.path, errno));
+    body.resize(static_cast<size_t>(n));
+  }
+  PutObjectRequest req;
+  req.bucket = job.bucket;
+  req.key = job.key;
+  s3::PosixAttributes attrs = AttributesOf(st);
+  s3::EncodePosixAttributes(attrs, req.headers.user_metadata);
+  req.size = body.size();
+  req.checksum = ObjectChecksum{options_.checksum, ""};
+  auto writer = store_.PutObject(req);
+  if (!writer.ok()) return Failed(job.done, what, writer.status());
+  Status appended = (*writer)->Append(std::span<const char>(body.data(), body.size()));
+  if (!appended.ok()) return Failed(job.done, what, appended);
+  auto meta = (*writer)->Commit();
+  if (!meta.ok()) return Failed(job.done, what, meta.status());
+  progress_.Bytes(body.size());
+  Completed(job.done, {Status::OK(), body.size(), std::move(meta).value(), attrs});
 }
 
 void TransferEngine::RunCopy(const CopyJob& job) {
+  const std::string what = "s3://" + job.dst_bucket + "/" + job.dst_key;
   CopyObjectRequest req;
   req.src_bucket = job.src_bucket;
   req.src_key = job.src_key;
   req.dst_bucket = job.dst_bucket;
   req.dst_key = job.dst_key;
+  if (job.replace_headers) {
+    req.replace_metadata = true;
+    req.headers = *job.replace_headers;
+  }
   auto meta = store_.CopyObject(req);
-  if (!meta.ok()) return RecordError("s3://" + job.dst_bucket + "/" + job.dst_key, meta.status());
-  progress_.Bytes(meta->size);
-  Succeeded(meta->size);
+  if (!meta.ok()) return Failed(job.done, what, meta.status());
+  uint64_t size = meta->size;
+  progress_.Bytes(size);
+  s3::PosixAttributes attrs = job.replace_headers
+                                  ? s3::DecodePosixAttributes(job.replace_headers->user_metadata)
+                                  : s3::PosixAttributes{};
+  Completed(job.done, {Status::OK(), size, std::move(meta).value(), attrs});
 }
 
 }  // namespace ferry::transfer

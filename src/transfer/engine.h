@@ -14,7 +14,10 @@
 // Submit from one producer thread; the engine's workers do the rest. Finish waits for all.
 #pragma once
 
+#include <sys/stat.h>
+
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -23,6 +26,7 @@
 
 #include "core/thread_pool.h"
 #include "ferry/object_store.h"
+#include "s3/posix_meta.h"
 #include "transfer/progress.h"
 
 namespace ferry::transfer {
@@ -36,10 +40,26 @@ struct TransferOptions {
   ChecksumAlgorithm checksum = ChecksumAlgorithm::kCrc32c;  // sent with every upload
 };
 
+// What became of one job, for callers that keep per-file records (sync reports and state).
+struct JobOutcome {
+  Status status;  // OK when the job succeeded
+  uint64_t bytes = 0;
+  // Uploads and copies: the stored object (ETag, size, checksum). Downloads: the object read.
+  ObjectMeta object;
+  // Uploads: the attributes stored with the object. Downloads: those of the object.
+  s3::PosixAttributes attrs;
+};
+// Called on a worker thread once per job, before the job counts as finished.
+using JobDone = std::function<void(const JobOutcome&)>;
+
 struct UploadJob {
-  std::string path;  // a regular file (symlinks followed)
+  std::string path;  // a regular file (symlinks followed unless preserve_links)
   std::string bucket;
   std::string key;
+  // Store a symbolic link as an object whose body is its target, and a directory (key ending
+  // in '/') as an empty object, each with its POSIX attributes.
+  bool preserve_links = false;
+  JobDone done;
 };
 
 struct DownloadJob {
@@ -47,6 +67,7 @@ struct DownloadJob {
   std::string key;
   std::string path;              // destination file
   std::optional<uint64_t> size;  // as listed, when known
+  JobDone done;
 };
 
 struct CopyJob {
@@ -54,6 +75,10 @@ struct CopyJob {
   std::string src_key;
   std::string dst_bucket;
   std::string dst_key;
+  // Replace the object's headers (a metadata-only update when source and destination are
+  // the same object) instead of copying them.
+  std::optional<ObjectHeaders> replace_headers;
+  JobDone done;
 };
 
 struct TransferError {
@@ -90,6 +115,7 @@ class TransferEngine {
   struct RangedDownload;
 
   void RunUpload(const UploadJob& job);
+  void UploadSpecial(const UploadJob& job, const struct stat& st);
   void UploadPart(const std::shared_ptr<MultipartUpload>& upload, size_t index);
   void FinishUpload(const std::shared_ptr<MultipartUpload>& upload);
   void RunDownload(const DownloadJob& job);
@@ -97,6 +123,9 @@ class TransferEngine {
   void FinishDownload(const std::shared_ptr<RangedDownload>& download);
   void RunCopy(const CopyJob& job);
   void Succeeded(uint64_t bytes);
+  // Reports to the job's callback, then counts the job.
+  void Completed(const JobDone& done, JobOutcome outcome);
+  void Failed(const JobDone& done, const std::string& what, const Status& status);
   void WaitForRoom();
 
   ObjectStore& store_;

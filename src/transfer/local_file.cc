@@ -96,6 +96,29 @@ Status ApplyAttributes(int fd, const s3::PosixAttributes& attrs, unsigned umask,
   return Status::OK();
 }
 
+namespace {
+struct timespec ToTimespec(int64_t ns) {
+  return {static_cast<time_t>(ns / 1'000'000'000), static_cast<long>(ns % 1'000'000'000)};
+}
+}  // namespace
+
+Status ApplyLinkAttributes(const std::string& path, const s3::PosixAttributes& attrs,
+                           bool restore_owner) {
+  if (restore_owner && (attrs.uid || attrs.gid)) {
+    if (::lchown(path.c_str(), attrs.uid ? *attrs.uid : -1, attrs.gid ? *attrs.gid : -1) != 0) {
+      return Status::FromErrno(path, errno);
+    }
+  }
+  if (attrs.mtime_ns) {
+    struct timespec times[2] = {ToTimespec(attrs.atime_ns ? *attrs.atime_ns : *attrs.mtime_ns),
+                                ToTimespec(*attrs.mtime_ns)};
+    if (::utimensat(AT_FDCWD, path.c_str(), times, AT_SYMLINK_NOFOLLOW) != 0) {
+      return Status::FromErrno(path, errno);
+    }
+  }
+  return Status::OK();
+}
+
 Status PwriteAll(int fd, const char* data, size_t n, uint64_t offset) {
   while (n > 0) {
     ssize_t w = ::pwrite(fd, data, n, static_cast<off_t>(offset));

@@ -45,6 +45,10 @@ s3::PosixAttributes AttributesOf(const struct stat& st);
 Status ApplyAttributes(int fd, const s3::PosixAttributes& attrs, unsigned umask,
                        bool restore_owner);
 
+// The same for a symbolic link itself (owner and times; links have no mode of their own).
+Status ApplyLinkAttributes(const std::string& path, const s3::PosixAttributes& attrs,
+                           bool restore_owner);
+
 // Writes all of data at offset.
 Status PwriteAll(int fd, const char* data, size_t n, uint64_t offset);
 
