@@ -115,6 +115,13 @@ Result<std::unique_ptr<ObjectStore>> OpenStore(const ClientFlags& flags,
   return std::unique_ptr<ObjectStore>(std::move(store).value());
 }
 
+std::string EndpointIdOf(const ObjectStore& store) {
+  auto* s3 = dynamic_cast<const S3Store*>(&store);
+  if (s3 == nullptr) return "local";
+  const auto& o = s3->options();
+  return o.endpoint.empty() ? "aws:" + o.region : o.endpoint;
+}
+
 StoreStats StatsOf(const ObjectStore& store) {
   auto* s3 = dynamic_cast<const S3Store*>(&store);
   if (s3 == nullptr) return {};

@@ -43,6 +43,10 @@ void AddTransferFlags(CLI::App& cmd, TransferFlags& flags);
 Result<std::unique_ptr<ObjectStore>> OpenStore(const ClientFlags& flags,
                                                RateLimiter* rate_limiter = nullptr);
 
+// Names the endpoint a store talks to ("http://127.0.0.1:9000", "aws:us-east-1"), for state
+// kept per endpoint.
+std::string EndpointIdOf(const ObjectStore& store);
+
 // Request statistics of a store opened by OpenStore (zero for other stores).
 struct StoreStats {
   uint64_t requests = 0;

@@ -23,5 +23,6 @@ CommandRunner AddStatCommand(CLI::App& app);
 CommandRunner AddMbCommand(CLI::App& app);
 CommandRunner AddRbCommand(CLI::App& app);
 CommandRunner AddCatCommand(CLI::App& app);
+CommandRunner AddSyncCommand(CLI::App& app);
 
 }  // namespace ferry::cli

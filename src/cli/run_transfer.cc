@@ -7,30 +7,35 @@
 
 namespace ferry::cli {
 
-int RunTransfer(std::string_view command, const ClientFlags& client, const TransferFlags& tf,
-                bool preserve_posix,
-                const std::function<Status(ObjectStore&, transfer::TransferEngine&,
-                                           transfer::Progress&)>& plan) {
-  std::unique_ptr<RateLimiter> limiter;
+Result<TransferSetup> SetUpTransfer(const TransferFlags& tf, bool preserve_posix) {
+  TransferSetup setup;
   if (!tf.bwlimit.empty()) {
     auto rate = ParseSize(tf.bwlimit);
-    if (!rate.ok() || *rate == 0) {
-      return Fail(command, Status::InvalidArgument("--bwlimit: " + tf.bwlimit), true);
-    }
-    limiter = std::make_unique<RateLimiter>(*rate);
+    if (!rate.ok() || *rate == 0) return Status::InvalidArgument("--bwlimit: " + tf.bwlimit);
+    setup.limiter = std::make_unique<RateLimiter>(*rate);
   }
   auto part_size = ParseSize(tf.part_size);
   if (!part_size.ok() || *part_size < (5 << 20)) {
-    return Fail(command, Status::InvalidArgument("--part-size must be at least 5M"), true);
+    return Status::InvalidArgument("--part-size must be at least 5M");
   }
-  auto store = OpenStore(client, limiter.get());
-  if (!store.ok()) return Fail(command, store.status());
-  transfer::TransferOptions options;
+  transfer::TransferOptions& options = setup.options;
   options.transfers = std::max<size_t>(tf.transfers, 1);
   options.part_size = *part_size;
   options.multipart_threshold = 2 * *part_size;
   options.preserve_posix = preserve_posix;
   options.restore_owner = preserve_posix && ::geteuid() == 0;
+  return setup;
+}
+
+int RunTransfer(std::string_view command, const ClientFlags& client, const TransferFlags& tf,
+                bool preserve_posix,
+                const std::function<Status(ObjectStore&, transfer::TransferEngine&,
+                                           transfer::Progress&)>& plan) {
+  auto setup = SetUpTransfer(tf, preserve_posix);
+  if (!setup.ok()) return Fail(command, setup.status(), true);
+  auto store = OpenStore(client, setup->limiter.get());
+  if (!store.ok()) return Fail(command, store.status());
+  const transfer::TransferOptions& options = setup->options;
   transfer::Progress progress;
   transfer::TransferSummary summary;
   Status planned;

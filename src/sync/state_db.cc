@@ -1,0 +1,201 @@
+#include "sync/state_db.h"
+
+#include <sys/stat.h>
+
+#include <filesystem>
+
+#include "core/checksum.h"
+
+namespace ferry::sync {
+namespace {
+
+constexpr size_t kBatchWrites = 2000;
+constexpr auto kBatchAge = std::chrono::seconds(1);
+
+constexpr const char* kSchema = R"sql(
+PRAGMA journal_mode = WAL;
+PRAGMA synchronous = NORMAL;
+CREATE TABLE IF NOT EXISTS objects(
+  location TEXT NOT NULL, key TEXT NOT NULL,
+  etag TEXT NOT NULL, size INTEGER NOT NULL,
+  last_modified INTEGER,  -- NULL until a listing shows it (a PUT answer does not)
+  mode INTEGER, uid INTEGER, gid INTEGER, mtime INTEGER, atime INTEGER,
+  checksum_algorithm TEXT, checksum TEXT,
+  PRIMARY KEY(location, key)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS file_checksums(
+  dev INTEGER NOT NULL, ino INTEGER NOT NULL,
+  size INTEGER NOT NULL, mtime INTEGER NOT NULL, ctime INTEGER NOT NULL,
+  algorithm TEXT NOT NULL, value TEXT NOT NULL,
+  PRIMARY KEY(dev, ino, algorithm)) WITHOUT ROWID;
+)sql";
+
+void BindOptional(local::Stmt& s, int i, const std::optional<uint32_t>& v) {
+  if (v) {
+    s.Bind(i, *v);
+  } else {
+    s.BindNull(i);
+  }
+}
+void BindOptional(local::Stmt& s, int i, const std::optional<int64_t>& v) {
+  if (v) {
+    s.Bind(i, *v);
+  } else {
+    s.BindNull(i);
+  }
+}
+
+}  // namespace
+
+Result<std::unique_ptr<StateDb>> StateDb::Open(const std::string& dir) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) return Status::IOError(dir + ": " + ec.message());
+  FERRY_ASSIGN_OR_RETURN(auto db, local::Db::Open(dir + "/sync-state.db", true));
+  FERRY_RETURN_IF_ERROR(db->Exec(kSchema));
+  return std::unique_ptr<StateDb>(new StateDb(std::move(db)));
+}
+
+StateDb::~StateDb() {
+  (void)Flush();
+}
+
+Status StateDb::Begin() {
+  if (in_batch_) return Status::OK();
+  FERRY_RETURN_IF_ERROR(db_->Exec("BEGIN"));
+  in_batch_ = true;
+  batch_writes_ = 0;
+  batch_start_ = std::chrono::steady_clock::now();
+  return Status::OK();
+}
+
+void StateDb::AfterWrite() {
+  ++batch_writes_;
+  if (batch_writes_ >= kBatchWrites ||
+      std::chrono::steady_clock::now() - batch_start_ > kBatchAge) {
+    Status st = db_->Exec("COMMIT");
+    if (!st.ok() && write_error_.ok()) write_error_ = st;
+    in_batch_ = false;
+  }
+}
+
+Status StateDb::Flush() {
+  std::lock_guard lock(mu_);
+  if (in_batch_) {
+    Status st = db_->Exec("COMMIT");
+    in_batch_ = false;
+    if (!st.ok() && write_error_.ok()) write_error_ = st;
+  }
+  return write_error_;
+}
+
+bool StateDb::LookupObject(const std::string& location, const std::string& key, Entry& entry) {
+  std::lock_guard lock(mu_);
+  auto stmt = db_->Prepare(
+      "SELECT etag, size, last_modified, mode, uid, gid, mtime, atime, checksum_algorithm, "
+      "checksum FROM objects WHERE location = ? AND key = ?");
+  if (!stmt.ok()) return false;
+  stmt->BindText(1, location).BindText(2, key);
+  auto row = stmt->Step();
+  if (!row.ok() || !*row) return false;
+  if (stmt->Text(0) != entry.etag || static_cast<uint64_t>(stmt->Int(1)) != entry.size) {
+    return false;
+  }
+  bool fill_last_modified = stmt->IsNull(2);
+  if (!fill_last_modified && stmt->Int(2) != entry.last_modified_ns) return false;
+  s3::PosixAttributes a;
+  if (!stmt->IsNull(3)) a.mode = static_cast<uint32_t>(stmt->Int(3));
+  if (!stmt->IsNull(4)) a.uid = static_cast<uint32_t>(stmt->Int(4));
+  if (!stmt->IsNull(5)) a.gid = static_cast<uint32_t>(stmt->Int(5));
+  if (!stmt->IsNull(6)) a.mtime_ns = stmt->Int(6);
+  if (!stmt->IsNull(7)) a.atime_ns = stmt->Int(7);
+  std::string algorithm(stmt->Text(8));
+  std::string checksum(stmt->Text(9));
+  entry.attrs = a;
+  entry.has_attrs = true;
+  if (!checksum.empty()) {
+    if (auto alg = ParseChecksumAlgorithm(algorithm)) {
+      entry.checksum = ObjectChecksum{*alg, checksum};
+    }
+  }
+  if (entry.attrs.mode && S_ISLNK(*entry.attrs.mode) && !entry.name.ends_with('/')) {
+    entry.kind = EntryKind::kSymlink;
+  }
+  stmt->Reset();
+  if (fill_last_modified) {
+    // The first listing after ferry wrote the object: from now on a metadata-only change
+    // (which keeps the ETag but not Last-Modified) invalidates the record.
+    auto update =
+        db_->Prepare("UPDATE objects SET last_modified = ? WHERE location = ? AND key = ?");
+    if (update.ok() && Begin().ok()) {
+      Status st =
+          update->Bind(1, entry.last_modified_ns).BindText(2, location).BindText(3, key).Run();
+      if (!st.ok() && write_error_.ok()) write_error_ = st;
+      AfterWrite();
+    }
+  }
+  return true;
+}
+
+void StateDb::RecordObject(const std::string& location, const std::string& key,
+                           const Entry& entry) {
+  std::lock_guard lock(mu_);
+  if (!Begin().ok()) return;
+  auto stmt = db_->Prepare(
+      "INSERT OR REPLACE INTO objects(location, key, etag, size, last_modified, mode, uid, gid, "
+      "mtime, atime, checksum_algorithm, checksum) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)");
+  if (!stmt.ok()) return;
+  stmt->BindText(1, location).BindText(2, key).BindText(3, entry.etag);
+  stmt->Bind(4, static_cast<int64_t>(entry.size));
+  if (entry.last_modified_ns > 0) {
+    stmt->Bind(5, entry.last_modified_ns);
+  } else {
+    stmt->BindNull(5);
+  }
+  BindOptional(*stmt, 6, entry.attrs.mode);
+  BindOptional(*stmt, 7, entry.attrs.uid);
+  BindOptional(*stmt, 8, entry.attrs.gid);
+  BindOptional(*stmt, 9, entry.attrs.mtime_ns);
+  BindOptional(*stmt, 10, entry.attrs.atime_ns);
+  std::string algorithm, value;
+  if (entry.checksum && !entry.checksum->composite) {
+    algorithm = ChecksumAlgorithmName(entry.checksum->algorithm);
+    value = entry.checksum->value;
+  }
+  stmt->BindText(11, algorithm).BindText(12, value);
+  Status st = stmt->Run();
+  if (!st.ok() && write_error_.ok()) write_error_ = st;
+  AfterWrite();
+}
+
+std::optional<std::string> StateDb::LookupFileChecksum(const Entry& file,
+                                                       std::string_view algorithm) {
+  std::lock_guard lock(mu_);
+  auto stmt = db_->Prepare(
+      "SELECT value FROM file_checksums WHERE dev = ? AND ino = ? AND algorithm = ? AND "
+      "size = ? AND mtime = ? AND ctime = ?");
+  if (!stmt.ok()) return std::nullopt;
+  stmt->Bind(1, static_cast<int64_t>(file.dev)).Bind(2, static_cast<int64_t>(file.ino));
+  stmt->BindText(3, algorithm).Bind(4, static_cast<int64_t>(file.size));
+  stmt->Bind(5, file.attrs.mtime_ns.value_or(0)).Bind(6, file.ctime_ns);
+  auto row = stmt->Step();
+  if (!row.ok() || !*row) return std::nullopt;
+  return std::string(stmt->Text(0));
+}
+
+void StateDb::RecordFileChecksum(const Entry& file, std::string_view algorithm,
+                                 const std::string& value) {
+  std::lock_guard lock(mu_);
+  if (!Begin().ok()) return;
+  auto stmt = db_->Prepare(
+      "INSERT OR REPLACE INTO file_checksums(dev, ino, size, mtime, ctime, algorithm, value) "
+      "VALUES (?,?,?,?,?,?,?)");
+  if (!stmt.ok()) return;
+  stmt->Bind(1, static_cast<int64_t>(file.dev)).Bind(2, static_cast<int64_t>(file.ino));
+  stmt->Bind(3, static_cast<int64_t>(file.size)).Bind(4, file.attrs.mtime_ns.value_or(0));
+  stmt->Bind(5, file.ctime_ns).BindText(6, algorithm).BindText(7, value);
+  Status st = stmt->Run();
+  if (!st.ok() && write_error_.ok()) write_error_ = st;
+  AfterWrite();
+}
+
+}  // namespace ferry::sync

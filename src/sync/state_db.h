@@ -1,0 +1,56 @@
+// What a sync remembers between runs, in one SQLite file under the state directory:
+//
+// - objects: for each object ferry wrote or examined, the metadata a listing does not show
+//   (POSIX attributes, checksum), valid while the object's ETag, size and Last-Modified are
+//   those recorded. A re-sync then compares most objects without a HEAD request each.
+// - file_checksums: the checksum of a local file's contents, valid while its device, inode,
+//   size, mtime and ctime are unchanged, so `--compare checksum` reads unchanged files once.
+//
+// Writes are batched into transactions (a crash loses at most the last second or so of
+// records, which only costs requests on the next run). Thread-safe.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+
+#include "ferry/result.h"
+#include "store/sqlite_db.h"
+#include "sync/entry.h"
+
+namespace ferry::sync {
+
+class StateDb {
+ public:
+  // Creates dir and "dir/sync-state.db" as needed.
+  static Result<std::unique_ptr<StateDb>> Open(const std::string& dir);
+  ~StateDb();
+
+  // Fills attrs/checksum of a listed bucket entry when the record still describes the same
+  // object version; true on a hit. location identifies endpoint and bucket.
+  bool LookupObject(const std::string& location, const std::string& key, Entry& entry);
+  void RecordObject(const std::string& location, const std::string& key, const Entry& entry);
+
+  // A local file's cached checksum (base64) for algorithm, when the file is unchanged.
+  std::optional<std::string> LookupFileChecksum(const Entry& file, std::string_view algorithm);
+  void RecordFileChecksum(const Entry& file, std::string_view algorithm, const std::string& value);
+
+  // Commits the open batch.
+  Status Flush();
+
+ private:
+  explicit StateDb(std::unique_ptr<local::Db> db) : db_(std::move(db)) {}
+  void AfterWrite();  // REQUIRES: mu_ held
+  Status Begin();     // REQUIRES: mu_ held
+
+  std::mutex mu_;
+  std::unique_ptr<local::Db> db_;  // guarded by mu_
+  bool in_batch_ = false;
+  size_t batch_writes_ = 0;
+  std::chrono::steady_clock::time_point batch_start_;
+  Status write_error_;  // the first failed write, reported by Flush
+};
+
+}  // namespace ferry::sync

@@ -1,0 +1,572 @@
+#include "sync/syncer.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <filesystem>
+#include <memory>
+#include <mutex>
+
+#include "core/checksum.h"
+#include "core/thread_pool.h"
+#include "sync/bucket_tree.h"
+#include "sync/content_checksum.h"
+#include "sync/entry_stream.h"
+#include "sync/local_attrs.h"
+#include "sync/local_tree.h"
+#include "sync/report.h"
+#include "sync/state_db.h"
+#include "transfer/bulk_delete.h"
+#include "transfer/content_type.h"
+
+namespace ferry::sync {
+namespace {
+
+double SecondsSince(std::chrono::steady_clock::time_point t) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
+}
+
+std::string LocalPath(const SyncLocation& l, const std::string& name) {
+  std::string p = l.root + "/" + name;
+  if (p.size() > 1 && p.back() == '/') p.pop_back();
+  return p;
+}
+
+// An entry whose name is its place in the merge, the other side's counterpart if any.
+struct Pair {
+  std::optional<Entry> src;
+  std::optional<Entry> dst;
+  const std::string& name() const { return src ? src->name : dst->name; }
+};
+
+class Syncer {
+ public:
+  Syncer(ObjectStore& store, const SyncLocation& src, const SyncLocation& dst,
+         const SyncOptions& options, transfer::Progress& progress, std::unique_ptr<StateDb> state)
+      : store_(store),
+        src_(src),
+        dst_(dst),
+        options_(options),
+        progress_(progress),
+        state_(std::move(state)),
+        report_(options.report_path),
+        workers_(std::max<size_t>(options.transfer.transfers, 1)),
+        engine_(store, options.transfer, progress) {}
+
+  Result<SyncResult> Run();
+
+ private:
+  std::string Where(const SyncLocation& l, const std::string& name) const {
+    return l.is_s3 ? "s3://" + l.bucket + "/" + l.prefix + name : LocalPath(l, name);
+  }
+  std::string StateLocation(const SyncLocation& l) const {
+    return options_.endpoint_id + "/" + l.bucket;
+  }
+
+  std::unique_ptr<EntryStream> Stream(const SyncLocation& l, bool is_source);
+  void Merge(EntryStream& a, EntryStream& b, const std::function<void(Pair)>& fn);
+  void FromState(const SyncLocation& l, Entry& e);
+  Status FillDetails(const SyncLocation& l, Entry& e, bool attrs, bool checksum);
+  void Handle(Pair pair);
+  void Act(const Pair& pair, const Decision& d);
+  void Copy(const Pair& pair, const std::string& reason);
+  void UpdateMetadata(const Pair& pair, const std::string& reason);
+  void OnCopied(const Pair& pair, const std::string& reason, const transfer::JobOutcome& out);
+  void Fail(const std::string& name, const std::string& what, const Status& st);
+  void DeleteExtras();
+  void Verify();
+  void VerifyOne(const Entry& src_entry);
+
+  ObjectStore& store_;
+  const SyncLocation& src_;
+  const SyncLocation& dst_;
+  const SyncOptions& options_;
+  transfer::Progress& progress_;
+  std::unique_ptr<StateDb> state_;
+  TaskReport report_;
+
+  std::mutex mu_;
+  SyncResult result_;                   // guarded by mu_ (counters and errors)
+  std::vector<std::string> deletions_;  // guarded by mu_: names, in key order
+  std::vector<Entry> to_verify_;        // guarded by mu_: source entries copied
+  std::atomic<uint64_t> walk_errors_{0};
+
+  ThreadPool workers_;               // HEADs, checksums, metadata updates, verification
+  transfer::TransferEngine engine_;  // last: waits for its jobs before the rest goes
+};
+
+std::unique_ptr<EntryStream> Syncer::Stream(const SyncLocation& l, bool is_source) {
+  auto on_error = [this, is_source, &l](const std::string& name, const Status& st) {
+    if (!is_source && st.code() == Status::Code::kNotFound) return;
+    ++walk_errors_;
+    Fail(name, Where(l, name), st);
+  };
+  if (l.is_s3) {
+    return std::make_unique<EntryStream>([this, &l, on_error](const EntryStream::Emit& emit) {
+      return WalkBucketTree(store_, l.bucket, l.prefix, options_.selector, emit,
+                            [&](const std::string& key) {
+                              report_.Record(key, "skipped", "key is not a usable path");
+                            });
+    });
+  }
+  return std::make_unique<EntryStream>([this, &l, on_error](const EntryStream::Emit& emit) {
+    return WalkLocalTree(l.root, options_.selector, {emit, on_error});
+  });
+}
+
+void Syncer::Merge(EntryStream& a, EntryStream& b, const std::function<void(Pair)>& fn) {
+  std::optional<Entry> x = a.Next(), y = b.Next();
+  while (x || y) {
+    Pair p;
+    if (x && (!y || x->name < y->name)) {
+      p.src = std::move(x);
+      x = a.Next();
+    } else if (y && (!x || y->name < x->name)) {
+      p.dst = std::move(y);
+      y = b.Next();
+    } else {
+      p.src = std::move(x);
+      p.dst = std::move(y);
+      x = a.Next();
+      y = b.Next();
+    }
+    fn(std::move(p));
+  }
+}
+
+void Syncer::FromState(const SyncLocation& l, Entry& e) {
+  if (state_ && l.is_s3 && !e.has_attrs)
+    state_->LookupObject(StateLocation(l), l.prefix + e.name, e);
+}
+
+Status Syncer::FillDetails(const SyncLocation& l, Entry& e, bool attrs, bool checksum) {
+  if (l.is_s3) {
+    if (!attrs && !(checksum && !e.checksum)) return Status::OK();
+    FERRY_ASSIGN_OR_RETURN(ObjectMeta meta, store_.HeadObject(l.bucket, l.prefix + e.name));
+    if (meta.etag != e.etag) e.last_modified_ns = meta.last_modified_ns;
+    e.size = meta.size;
+    ApplyObjectMeta(meta, e);
+    if (state_) state_->RecordObject(StateLocation(l), l.prefix + e.name, e);
+    return Status::OK();
+  }
+  if (checksum && !e.checksum && e.kind == EntryKind::kFile) {
+    const std::string_view alg = ChecksumAlgorithmName(options_.transfer.checksum);
+    std::optional<std::string> cached;
+    if (state_) cached = state_->LookupFileChecksum(e, alg);
+    if (!cached) {
+      FERRY_ASSIGN_OR_RETURN(std::string value,
+                             LocalFileChecksum(LocalPath(l, e.name), options_.transfer.checksum));
+      if (state_) state_->RecordFileChecksum(e, alg, value);
+      cached = std::move(value);
+    }
+    e.checksum = ObjectChecksum{options_.transfer.checksum, *cached};
+  }
+  return Status::OK();
+}
+
+void Syncer::Handle(Pair pair) {
+  if (pair.src) {
+    FromState(src_, *pair.src);
+    std::lock_guard lock(mu_);
+    ++result_.source_entries;
+  }
+  if (pair.dst) FromState(dst_, *pair.dst);
+  Details need = NeedsDetails(pair.src ? &*pair.src : nullptr, pair.dst ? &*pair.dst : nullptr,
+                              options_.compare);
+  if (!need.any()) {
+    return Act(pair, Decide(pair.src ? &*pair.src : nullptr, pair.dst ? &*pair.dst : nullptr,
+                            options_.compare));
+  }
+  workers_.WaitForRoom(2 * workers_.size());
+  workers_.Submit([this, pair = std::move(pair), need]() mutable {
+    Status st = FillDetails(src_, *pair.src, need.src_attrs, need.src_checksum);
+    if (!st.ok()) return Fail(pair.name(), Where(src_, pair.name()), st);
+    st = FillDetails(dst_, *pair.dst, need.dst_attrs, need.dst_checksum);
+    if (!st.ok()) return Fail(pair.name(), Where(dst_, pair.name()), st);
+    Act(pair, Decide(&*pair.src, &*pair.dst, options_.compare));
+  });
+}
+
+void Syncer::Act(const Pair& pair, const Decision& d) {
+  switch (d.action) {
+    case Action::kSkip: {
+      progress_.ObjectSkipped();
+      report_.Record(pair.name(), "skipped", d.reason);
+      std::lock_guard lock(mu_);
+      ++result_.skipped;
+      return;
+    }
+    case Action::kDelete: {
+      std::lock_guard lock(mu_);
+      if (!options_.delete_extra) {
+        ++result_.extra;
+        return;
+      }
+      deletions_.push_back(pair.name());
+      return;
+    }
+    case Action::kCopy:
+      if (options_.dry_run) {
+        report_.Record(pair.name(), "would transfer", d.reason, pair.src->size);
+        std::lock_guard lock(mu_);
+        ++result_.transferred;
+        result_.bytes += pair.src->size;
+        return;
+      }
+      return Copy(pair, d.reason);
+    case Action::kUpdateMetadata:
+      if (options_.dry_run) {
+        report_.Record(pair.name(), "would update", d.reason);
+        std::lock_guard lock(mu_);
+        ++result_.updated;
+        return;
+      }
+      return UpdateMetadata(pair, d.reason);
+  }
+}
+
+void Syncer::Copy(const Pair& pair, const std::string& reason) {
+  const Entry& s = *pair.src;
+  progress_.Plan(1, s.size);
+  auto done = [this, pair, reason](const transfer::JobOutcome& out) {
+    OnCopied(pair, reason, out);
+  };
+  if (!src_.is_s3) {
+    engine_.Upload({LocalPath(src_, s.name), dst_.bucket, dst_.prefix + s.name, true, done});
+  } else if (!dst_.is_s3) {
+    const std::string path = LocalPath(dst_, s.name);
+    if (pair.dst && pair.dst->kind != s.kind) {
+      // A file where a directory goes, or the reverse: make way first (a directory only
+      // when empty; its contents are synced or deleted on their own).
+      if (::unlink(path.c_str()) != 0 && ::rmdir(path.c_str()) != 0 && errno != ENOENT) {
+        return Fail(s.name, path, Status::FromErrno(path, errno));
+      }
+    }
+    engine_.Download({src_.bucket, src_.prefix + s.name, path,
+                      s.kind == EntryKind::kFile ? std::optional<uint64_t>(s.size) : std::nullopt,
+                      done});
+  } else {
+    engine_.Copy(
+        {src_.bucket, src_.prefix + s.name, dst_.bucket, dst_.prefix + s.name, std::nullopt, done});
+  }
+}
+
+void Syncer::OnCopied(const Pair& pair, const std::string& reason,
+                      const transfer::JobOutcome& out) {
+  const std::string& name = pair.name();
+  if (!out.status.ok()) {
+    // The engine counts the failure in its own summary; the run's result is told here.
+    report_.Record(name, "failed", out.status.ToString());
+    std::lock_guard lock(mu_);
+    ++result_.failed;
+    return;
+  }
+  report_.Record(name, "transferred", reason, out.bytes);
+  if (state_) {
+    // What the listing will show next time, with what it will not.
+    const SyncLocation& object_side = dst_.is_s3 ? dst_ : src_;
+    Entry e;
+    e.name = name;
+    e.size = out.object.size;
+    e.etag = out.object.etag;
+    e.last_modified_ns = dst_.is_s3 ? 0 : out.object.last_modified_ns;
+    e.attrs = out.attrs;
+    e.has_attrs = true;
+    e.checksum = out.object.checksum;
+    bool attrs_known = dst_.is_s3 ? !src_.is_s3 : true;
+    if (attrs_known && !e.etag.empty()) {
+      state_->RecordObject(StateLocation(object_side), object_side.prefix + name, e);
+    }
+  }
+  std::lock_guard lock(mu_);
+  ++result_.transferred;
+  result_.bytes += out.bytes;
+  if (options_.verify == VerifyMode::kTransferred && pair.src->kind != EntryKind::kDirectory) {
+    to_verify_.push_back(*pair.src);
+  }
+}
+
+void Syncer::UpdateMetadata(const Pair& pair, const std::string& reason) {
+  workers_.WaitForRoom(2 * workers_.size());
+  workers_.Submit([this, pair, reason] {
+    const Entry& s = *pair.src;
+    const std::string where = Where(dst_, s.name);
+    Status st;
+    if (dst_.is_s3) {
+      auto meta = store_.HeadObject(dst_.bucket, dst_.prefix + s.name);
+      if (!meta.ok()) return Fail(s.name, where, meta.status());
+      ObjectHeaders headers = meta->headers;
+      s3::PosixAttributes attrs = s.attrs;
+      if (!options_.compare.preserve.owner) attrs.uid = attrs.gid = std::nullopt;
+      s3::EncodePosixAttributes(attrs, headers.user_metadata);
+      CopyObjectRequest req;
+      req.src_bucket = req.dst_bucket = dst_.bucket;
+      req.src_key = req.dst_key = dst_.prefix + s.name;
+      req.replace_metadata = true;
+      req.headers = std::move(headers);
+      req.if_match = meta->etag;  // never stamp attributes onto data we did not compare
+      auto copied = store_.CopyObject(req);
+      if (!copied.ok()) return Fail(s.name, where, copied.status());
+      if (state_) {
+        Entry e = s;
+        e.etag = copied->etag;
+        e.size = copied->size;
+        e.last_modified_ns = 0;
+        e.checksum = copied->checksum;
+        state_->RecordObject(StateLocation(dst_), dst_.prefix + s.name, e);
+      }
+    } else {
+      st =
+          ApplyLocalAttributes(LocalPath(dst_, s.name), s.kind, s.attrs, options_.compare.preserve);
+      if (!st.ok()) return Fail(s.name, where, st);
+    }
+    report_.Record(s.name, "updated", reason);
+    std::lock_guard lock(mu_);
+    ++result_.updated;
+  });
+}
+
+void Syncer::Fail(const std::string& name, const std::string& what, const Status& st) {
+  progress_.ObjectFailed();
+  report_.Record(name, "failed", st.ToString());
+  std::lock_guard lock(mu_);
+  ++result_.failed;
+  if (result_.errors.size() < SyncResult::kMaxErrors) result_.errors.push_back({what, st});
+}
+
+void Syncer::DeleteExtras() {
+  std::vector<std::string> names;
+  {
+    std::lock_guard lock(mu_);
+    names.swap(deletions_);
+  }
+  if (names.empty()) return;
+  if (options_.dry_run) {
+    for (const auto& n : names) report_.Record(n, "would delete", "not in the source");
+    std::lock_guard lock(mu_);
+    result_.deleted += names.size();
+    return;
+  }
+  if (result_.failed > 0 || walk_errors_ > 0) {
+    for (const auto& n : names)
+      report_.Record(n, "kept", "deletions withheld: the run had failures");
+    std::lock_guard lock(mu_);
+    result_.deletions_withheld = true;
+    return;
+  }
+  if (dst_.is_s3) {
+    for (size_t i = 0; i < names.size(); i += transfer::kDeleteBatch) {
+      std::vector<std::string> keys;
+      for (size_t j = i; j < std::min(names.size(), i + transfer::kDeleteBatch); ++j) {
+        keys.push_back(dst_.prefix + names[j]);
+      }
+      auto statuses = store_.DeleteObjects(dst_.bucket, keys);
+      for (size_t j = 0; j < keys.size(); ++j) {
+        const std::string& name = names[i + j];
+        Status st = statuses.ok() ? (*statuses)[j] : statuses.status();
+        if (!st.ok()) {
+          Fail(name, Where(dst_, name), st);
+          continue;
+        }
+        report_.Record(name, "deleted", "not in the source");
+        std::lock_guard lock(mu_);
+        ++result_.deleted;
+      }
+    }
+    return;
+  }
+  // Children come after their directory in key order: going backwards empties a directory
+  // before it is removed. A directory that still holds synced entries stays (rmdir refuses).
+  for (auto it = names.rbegin(); it != names.rend(); ++it) {
+    const std::string path = LocalPath(dst_, *it);
+    int rc = it->ends_with('/') ? ::rmdir(path.c_str()) : ::unlink(path.c_str());
+    if (rc != 0) {
+      if (it->ends_with('/') && (errno == ENOTEMPTY || errno == EEXIST)) continue;
+      Fail(*it, path, Status::FromErrno(path, errno));
+      continue;
+    }
+    report_.Record(*it, "deleted", "not in the source");
+    std::lock_guard lock(mu_);
+    ++result_.deleted;
+  }
+}
+
+void Syncer::VerifyOne(const Entry& s) {
+  auto src_sum =
+      ContentChecksum(store_, src_.is_s3, src_.is_s3 ? src_.bucket : "",
+                      src_.is_s3 ? src_.prefix + s.name : LocalPath(src_, s.name), s.kind);
+  auto dst_sum =
+      ContentChecksum(store_, dst_.is_s3, dst_.is_s3 ? dst_.bucket : "",
+                      dst_.is_s3 ? dst_.prefix + s.name : LocalPath(dst_, s.name), s.kind);
+  Status st;
+  if (!src_sum.ok()) {
+    st = src_sum.status();
+  } else if (!dst_sum.ok()) {
+    st = dst_sum.status();
+  } else if (*src_sum != *dst_sum) {
+    st = Status::Corruption(Where(dst_, s.name) + ": CRC32C " + *dst_sum +
+                            " differs from the source's " + *src_sum);
+  }
+  if (!st.ok()) {
+    report_.Record(s.name, "verification failed", st.ToString());
+    std::lock_guard lock(mu_);
+    ++result_.verify_failed;
+    if (result_.errors.size() < SyncResult::kMaxErrors) {
+      result_.errors.push_back({Where(dst_, s.name), st});
+    }
+    return;
+  }
+  report_.Record(s.name, "verified", "CRC32C " + *src_sum);
+  std::lock_guard lock(mu_);
+  ++result_.verified;
+}
+
+void Syncer::Verify() {
+  if (options_.verify == VerifyMode::kTransferred) {
+    std::vector<Entry> entries;
+    {
+      std::lock_guard lock(mu_);
+      entries.swap(to_verify_);
+    }
+    for (auto& e : entries) {
+      workers_.WaitForRoom(2 * workers_.size());
+      workers_.Submit([this, e = std::move(e)] { VerifyOne(e); });
+    }
+    workers_.WaitIdle();
+    return;
+  }
+  // kAll: the whole destination against the source, as it is now.
+  auto mismatch = [this](const std::string& name, const std::string& why) {
+    Status st = Status::Corruption(Where(dst_, name) + ": " + why);
+    report_.Record(name, "verification failed", st.ToString());
+    std::lock_guard lock(mu_);
+    ++result_.verify_failed;
+    if (result_.errors.size() < SyncResult::kMaxErrors) result_.errors.push_back({name, st});
+  };
+  auto a = Stream(src_, true);
+  auto b = Stream(dst_, false);
+  Merge(*a, *b, [&](Pair p) {
+    if (p.src && p.src->kind == EntryKind::kSpecial) return;
+    if (!p.src) {
+      if (options_.delete_extra) mismatch(p.name(), "not in the source");
+      return;
+    }
+    if (!p.dst) return mismatch(p.name(), "missing");
+    workers_.WaitForRoom(2 * workers_.size());
+    workers_.Submit([this, p = std::move(p), mismatch]() mutable {
+      if (p.src->kind != p.dst->kind) {
+        // A listing shows links as files: only metadata tells them apart.
+        FromState(src_, *p.src);
+        FromState(dst_, *p.dst);
+        for (auto [side, e] : {std::pair{&src_, &*p.src}, std::pair{&dst_, &*p.dst}}) {
+          if (!e->has_attrs) {
+            Status st = FillDetails(*side, *e, true, false);
+            if (!st.ok()) return Fail(p.name(), Where(*side, p.name()), st);
+          }
+        }
+        if (p.src->kind != p.dst->kind) {
+          return mismatch(p.name(), std::string("a ") + KindName(p.dst->kind) + ", not a " +
+                                        KindName(p.src->kind));
+        }
+      }
+      if (p.src->kind != EntryKind::kDirectory) VerifyOne(*p.src);
+    });
+  });
+  workers_.WaitIdle();
+}
+
+Result<SyncResult> Syncer::Run() {
+  const auto start = std::chrono::steady_clock::now();
+  {
+    auto a = Stream(src_, true);
+    auto b = Stream(dst_, false);
+    Merge(*a, *b, [this](Pair p) { Handle(std::move(p)); });
+    Status src_status = a->status();
+    Status dst_status = b->status();
+    if (!src_status.ok()) return src_status.Annotate("reading " + src_.Describe());
+    if (!dst_status.ok() && dst_status.code() != Status::Code::kNotFound) {
+      return dst_status.Annotate("reading " + dst_.Describe());
+    }
+  }
+  workers_.WaitIdle();  // every decision made
+  progress_.PlanningDone();
+  result_.phases.preparing = SecondsSince(start);
+  transfer::TransferSummary summary = engine_.Finish();
+  DeleteExtras();
+  result_.phases.transferring = SecondsSince(start) - result_.phases.preparing;
+  for (const auto& e : summary.errors) {
+    if (result_.errors.size() < SyncResult::kMaxErrors) result_.errors.push_back(e);
+  }
+  if (options_.verify != VerifyMode::kNone && !options_.dry_run) {
+    const auto verify_start = std::chrono::steady_clock::now();
+    Verify();
+    result_.phases.verifying = SecondsSince(verify_start);
+  }
+  if (state_) {
+    Status st = state_->Flush();
+    if (!st.ok()) result_.errors.push_back({"state database", st});
+  }
+  nlohmann::json summary_json = {
+      {"source", src_.Describe()},
+      {"destination", dst_.Describe()},
+      {"dry_run", options_.dry_run},
+      {"phases",
+       {{"preparing_seconds", result_.phases.preparing},
+        {"transferring_seconds", result_.phases.transferring},
+        {"verifying_seconds", result_.phases.verifying}}},
+      {"source_entries", result_.source_entries},
+      {"transferred", result_.transferred},
+      {"bytes", result_.bytes},
+      {"updated", result_.updated},
+      {"skipped", result_.skipped},
+      {"deleted", result_.deleted},
+      {"extra_kept", result_.extra},
+      {"failed", result_.failed},
+      {"verified", result_.verified},
+      {"verify_failed", result_.verify_failed},
+      {"deletions_withheld", result_.deletions_withheld},
+  };
+  Status written = report_.Finish(summary_json);
+  if (!written.ok()) result_.errors.push_back({options_.report_path, written});
+  return result_;
+}
+
+}  // namespace
+
+std::string SyncLocation::Describe() const {
+  return is_s3 ? "s3://" + bucket + "/" + prefix : root;
+}
+
+Result<SyncResult> RunSync(ObjectStore& store, const SyncLocation& src, const SyncLocation& dst,
+                           const SyncOptions& options, transfer::Progress& progress) {
+  if (src.is_s3 && dst.is_s3 && src.bucket == dst.bucket &&
+      (src.prefix.starts_with(dst.prefix) || dst.prefix.starts_with(src.prefix))) {
+    return Status::InvalidArgument("source and destination overlap: " + src.Describe() + " and " +
+                                   dst.Describe());
+  }
+  if (!src.is_s3 && !dst.is_s3) {
+    return Status::InvalidArgument("one side of a sync must be s3://");
+  }
+  if (src.is_s3) {
+    FERRY_RETURN_IF_ERROR(store.HeadBucket(src.bucket).status());
+  }
+  if (dst.is_s3) {
+    FERRY_RETURN_IF_ERROR(store.HeadBucket(dst.bucket).status());
+  } else {
+    std::error_code ec;
+    std::filesystem::create_directories(dst.root, ec);
+    if (ec) return Status::IOError(dst.root + ": " + ec.message());
+    if (::access(dst.root.c_str(), W_OK) != 0) return Status::FromErrno(dst.root, errno);
+  }
+  std::unique_ptr<StateDb> state;
+  if (!options.state_dir.empty()) {
+    FERRY_ASSIGN_OR_RETURN(state, StateDb::Open(options.state_dir));
+  }
+  Syncer syncer(store, src, dst, options, progress, std::move(state));
+  return syncer.Run();
+}
+
+}  // namespace ferry::sync

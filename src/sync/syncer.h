@@ -1,0 +1,80 @@
+// `ferry sync`: makes a destination tree match a source tree (local directory ↔ bucket
+// prefix, or bucket ↔ bucket on one endpoint), in DataSync's phases:
+//
+//   preparing     both trees are walked in key order and merged; each name present on either
+//                 side gets a decision (compare.h). Details a listing lacks (an object's
+//                 POSIX attributes, content checksums) come from the state database or, when
+//                 it does not know them, from HEAD requests and file reads on worker threads.
+//   transferring  copies and metadata updates go to the transfer engine as they are decided,
+//                 so this overlaps with preparing; deletions wait for the end and happen only
+//                 when nothing failed.
+//   verifying     optional: the content checksums of what was copied (or of everything)
+//                 are compared between the two sides.
+//
+// Memory stays bounded by queue sizes, except for the names awaiting deletion or
+// verification.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "ferry/object_store.h"
+#include "sync/compare.h"
+#include "sync/pattern.h"
+#include "transfer/engine.h"
+#include "transfer/progress.h"
+
+namespace ferry::sync {
+
+struct SyncLocation {
+  bool is_s3 = false;
+  std::string bucket;
+  std::string prefix;  // "" or ending in '/'
+  std::string root;    // local directory
+  std::string Describe() const;
+};
+
+enum class VerifyMode { kNone, kTransferred, kAll };
+
+struct SyncOptions {
+  CompareOptions compare;
+  PathSelector selector;
+  bool delete_extra = false;  // --delete
+  bool dry_run = false;
+  VerifyMode verify = VerifyMode::kNone;
+  transfer::TransferOptions transfer;
+  std::string state_dir;    // empty: no state kept
+  std::string endpoint_id;  // names the endpoint in the state ("http://127.0.0.1:9000")
+  std::string report_path;  // empty: no report
+};
+
+struct PhaseTimes {
+  double preparing = 0;
+  double transferring = 0;
+  double verifying = 0;
+};
+
+struct SyncResult {
+  uint64_t source_entries = 0;
+  uint64_t transferred = 0;
+  uint64_t bytes = 0;
+  uint64_t updated = 0;  // metadata-only updates
+  uint64_t skipped = 0;
+  uint64_t deleted = 0;
+  uint64_t extra = 0;  // at the destination only, kept (no --delete)
+  uint64_t failed = 0;
+  uint64_t verified = 0;
+  uint64_t verify_failed = 0;
+  bool deletions_withheld = false;  // --delete skipped because something failed
+  PhaseTimes phases;
+  std::vector<transfer::TransferError> errors;  // the first kMaxErrors
+  static constexpr size_t kMaxErrors = 100;
+};
+
+// Fails only when the run could not start (bad source or destination, state unusable);
+// per-entry failures are counted in the result.
+Result<SyncResult> RunSync(ObjectStore& store, const SyncLocation& src, const SyncLocation& dst,
+                           const SyncOptions& options, transfer::Progress& progress);
+
+}  // namespace ferry::sync
