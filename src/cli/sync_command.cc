@@ -112,7 +112,8 @@ Result<sync::SyncOptions> BuildOptions(const SyncFlags& f) {
   return o;
 }
 
-int Report(const sync::SyncResult& r, const SyncFlags& f, uint64_t retries) {
+int Report(const sync::SyncResult& r, const SyncFlags& f, const StoreStats& stats) {
+  const uint64_t retries = stats.retries;
   bool failed = r.failed > 0 || r.verify_failed > 0 || r.deletions_withheld;
   if (f.transfer.json) {
     nlohmann::json j = {
@@ -127,6 +128,7 @@ int Report(const sync::SyncResult& r, const SyncFlags& f, uint64_t retries) {
         {"verified", r.verified},
         {"verify_failed", r.verify_failed},
         {"retries", retries},
+        {"requests", stats.requests},
         {"deletions_withheld", r.deletions_withheld},
         {"dry_run", f.dry_run},
         {"phases",
@@ -229,7 +231,7 @@ CommandRunner AddSyncCommand(CLI::App& app) {
       result.emplace(sync::RunSync(**store, *src, *dst, *options, progress));
     }
     if (!result->ok()) return Fail("sync", result->status());
-    return Report(**result, *f, StatsOf(**store).retries);
+    return Report(**result, *f, StatsOf(**store));
   };
 }
 
