@@ -2,6 +2,8 @@
 
 #include <sys/stat.h>
 
+#include "store/s3_object_headers.h"
+
 namespace ferry::sync {
 namespace {
 
@@ -51,6 +53,7 @@ Status WalkBucketTree(ObjectStore& store, const std::string& bucket, const std::
       e.kind = name.ends_with('/') ? EntryKind::kDirectory : EntryKind::kFile;
       e.size = object.size;
       e.etag = std::move(object.etag);
+      if (IsMd5Etag(e.etag)) e.content_md5 = e.etag;
       e.last_modified_ns = object.last_modified_ns;
       e.storage_class = std::move(object.headers.storage_class);
       FERRY_RETURN_IF_ERROR(fn(e));

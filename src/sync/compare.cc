@@ -102,8 +102,13 @@ Decision Decide(const Entry* src, const Entry* dst, const CompareOptions& option
   }
   if (src->size != dst->size) return Copy("size changed");
   if (options.mode == CompareMode::kChecksum && src->kind == EntryKind::kFile) {
-    if (!ChecksumsComparable(*src, *dst)) return Copy("no comparable checksum");
-    if (src->checksum->value != dst->checksum->value) return Copy("checksum changed");
+    if (ChecksumsComparable(*src, *dst)) {
+      if (src->checksum->value != dst->checksum->value) return Copy("checksum changed");
+    } else if (!src->content_md5.empty() && !dst->content_md5.empty()) {
+      if (src->content_md5 != dst->content_md5) return Copy("MD5 changed");
+    } else {
+      return Copy("no comparable checksum");
+    }
     std::string diff = AttributeDifference(*src, *dst, options.preserve, true);
     if (!diff.empty()) return {Action::kUpdateMetadata, diff + " changed"};
     return Skip("same checksum");

@@ -13,17 +13,10 @@ namespace {
 
 constexpr size_t kReadBytes = 1 << 20;
 
-std::unique_ptr<Hasher> HasherFor(ChecksumAlgorithm algorithm) {
-  auto kind = DigestKindFor(algorithm);
-  return NewHasher(kind ? *kind : DigestKind::kCrc32c);
-}
-
-}  // namespace
-
-Result<std::string> LocalFileChecksum(const std::string& path, ChecksumAlgorithm algorithm) {
+Result<std::string> FileDigest(const std::string& path, DigestKind kind) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return Status::FromErrno(path, errno);
-  auto hasher = HasherFor(algorithm);
+  auto hasher = NewHasher(kind);
   auto buf = std::make_unique_for_overwrite<char[]>(kReadBytes);
   Status st;
   for (;;) {
@@ -38,7 +31,20 @@ Result<std::string> LocalFileChecksum(const std::string& path, ChecksumAlgorithm
   }
   ::close(fd);
   FERRY_RETURN_IF_ERROR(st);
-  return Base64Encode(hasher->Finish());
+  return hasher->Finish();
+}
+
+}  // namespace
+
+Result<std::string> LocalFileChecksum(const std::string& path, ChecksumAlgorithm algorithm) {
+  auto kind = DigestKindFor(algorithm);
+  FERRY_ASSIGN_OR_RETURN(std::string raw, FileDigest(path, kind ? *kind : DigestKind::kCrc32c));
+  return Base64Encode(raw);
+}
+
+Result<std::string> LocalFileMd5(const std::string& path) {
+  FERRY_ASSIGN_OR_RETURN(std::string raw, FileDigest(path, DigestKind::kMd5));
+  return HexEncode(raw);
 }
 
 Result<std::string> ContentChecksum(ObjectStore& store, bool is_s3, const std::string& bucket,

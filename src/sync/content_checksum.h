@@ -12,6 +12,8 @@ namespace ferry::sync {
 
 // base64 checksum of the file's contents.
 Result<std::string> LocalFileChecksum(const std::string& path, ChecksumAlgorithm algorithm);
+// Hex MD5 of the file's contents.
+Result<std::string> LocalFileMd5(const std::string& path);
 
 // CRC32C (base64) of an entry's contents: a file's bytes, or a symbolic link's target.
 // is_s3: where names an object (bucket + key) rather than a local path.

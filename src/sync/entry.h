@@ -33,6 +33,9 @@ struct Entry {
   int64_t last_modified_ns = 0;
   std::string storage_class;
   std::optional<ObjectChecksum> checksum;  // once known (HEAD with checksum mode, or state)
+  // Hex MD5 of the contents: a single-part object's ETag, or computed for a local file when
+  // the object it is compared with has no checksum (servers without additional checksums).
+  std::string content_md5;
 };
 
 const char* KindName(EntryKind kind);

@@ -69,7 +69,9 @@ class Syncer {
   std::unique_ptr<EntryStream> Stream(const SyncLocation& l, bool is_source);
   void Merge(EntryStream& a, EntryStream& b, const std::function<void(Pair)>& fn);
   void FromState(const SyncLocation& l, Entry& e);
-  Status FillDetails(const SyncLocation& l, Entry& e, bool attrs, bool checksum);
+  // other: the entry e will be compared with (its checksums decide which one a file needs).
+  Status FillDetails(const SyncLocation& l, Entry& e, bool attrs, bool checksum,
+                     const Entry* other);
   void Handle(Pair pair);
   void Act(const Pair& pair, const Decision& d);
   void Copy(const Pair& pair, const std::string& reason);
@@ -142,7 +144,8 @@ void Syncer::FromState(const SyncLocation& l, Entry& e) {
     state_->LookupObject(StateLocation(l), l.prefix + e.name, e);
 }
 
-Status Syncer::FillDetails(const SyncLocation& l, Entry& e, bool attrs, bool checksum) {
+Status Syncer::FillDetails(const SyncLocation& l, Entry& e, bool attrs, bool checksum,
+                           const Entry* other) {
   if (l.is_s3) {
     if (!attrs && !(checksum && !e.checksum)) return Status::OK();
     FERRY_ASSIGN_OR_RETURN(ObjectMeta meta, store_.HeadObject(l.bucket, l.prefix + e.name));
@@ -150,6 +153,19 @@ Status Syncer::FillDetails(const SyncLocation& l, Entry& e, bool attrs, bool che
     e.size = meta.size;
     ApplyObjectMeta(meta, e);
     if (state_) state_->RecordObject(StateLocation(l), l.prefix + e.name, e);
+    return Status::OK();
+  }
+  if (checksum && !e.checksum && e.kind == EntryKind::kFile && other && !other->checksum &&
+      !other->content_md5.empty()) {
+    // The object has no additional checksum, only its MD5 ETag: compare MD5s.
+    std::optional<std::string> cached;
+    if (state_) cached = state_->LookupFileChecksum(e, "MD5");
+    if (!cached) {
+      FERRY_ASSIGN_OR_RETURN(std::string value, LocalFileMd5(LocalPath(l, e.name)));
+      if (state_) state_->RecordFileChecksum(e, "MD5", value);
+      cached = std::move(value);
+    }
+    e.content_md5 = *cached;
     return Status::OK();
   }
   if (checksum && !e.checksum && e.kind == EntryKind::kFile) {
@@ -182,10 +198,17 @@ void Syncer::Handle(Pair pair) {
   }
   workers_.WaitForRoom(2 * workers_.size());
   workers_.Submit([this, pair = std::move(pair), need]() mutable {
-    Status st = FillDetails(src_, *pair.src, need.src_attrs, need.src_checksum);
-    if (!st.ok()) return Fail(pair.name(), Where(src_, pair.name()), st);
-    st = FillDetails(dst_, *pair.dst, need.dst_attrs, need.dst_checksum);
-    if (!st.ok()) return Fail(pair.name(), Where(dst_, pair.name()), st);
+    // Objects first: what they carry decides which checksum a local file needs.
+    const bool src_first = src_.is_s3;
+    for (int i = 0; i < 2; ++i) {
+      const bool is_src = (i == 0) == src_first;
+      const SyncLocation& side = is_src ? src_ : dst_;
+      Entry& e = is_src ? *pair.src : *pair.dst;
+      Status st = FillDetails(side, e, is_src ? need.src_attrs : need.dst_attrs,
+                              is_src ? need.src_checksum : need.dst_checksum,
+                              is_src ? &*pair.dst : &*pair.src);
+      if (!st.ok()) return Fail(pair.name(), Where(side, pair.name()), st);
+    }
     Act(pair, Decide(&*pair.src, &*pair.dst, options_.compare));
   });
 }
@@ -463,7 +486,7 @@ void Syncer::Verify() {
         FromState(dst_, *p.dst);
         for (auto [side, e] : {std::pair{&src_, &*p.src}, std::pair{&dst_, &*p.dst}}) {
           if (!e->has_attrs) {
-            Status st = FillDetails(*side, *e, true, false);
+            Status st = FillDetails(*side, *e, true, false, nullptr);
             if (!st.ok()) return Fail(p.name(), Where(*side, p.name()), st);
           }
         }
