@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # End-to-end demo on the embedded server: start `ferry serve` on a temporary root, create a
 # bucket, upload a small generated dataset with `ferry cp`, list it, pull it back as a notebook
-# would, check it byte for byte, and stop. The AWS CLI reads the same bucket to show that the
+# would, check it byte for byte, sync a generated "on-prem" tree into the bucket with
+# `ferry sync` (then only its changes), and stop. The AWS CLI reads the same bucket to show that the
 # data and its metadata are plain S3.
 set -euo pipefail
 FERRY=${1:-build/ferry}
@@ -45,6 +46,24 @@ echo "== ferry cp back (as a notebook pulls a dataset) and compare"
 "$FERRY" cp --recursive s3://datasets/demo/ "$work/pulled"
 diff -r "$work/dataset" "$work/pulled" && echo "dataset: byte-exact after the round trip"
 "$FERRY" cat s3://datasets/demo/labels.csv --range 0-41
+echo "== ferry sync: the migration agent moves an on-prem tree, then only what changed"
+mkdir -p "$work/onprem/projects/cats" "$work/onprem/projects/dogs" "$work/onprem/empty"
+for i in $(seq -w 1 30); do head -c 2048 /dev/urandom >"$work/onprem/projects/cats/c_$i.jpg"; done
+for i in $(seq -w 1 30); do head -c 2048 /dev/urandom >"$work/onprem/projects/dogs/d_$i.jpg"; done
+echo "scratch" >"$work/onprem/projects/notes.tmp"
+ln -s projects/cats "$work/onprem/latest"
+sync_flags=(--state-dir "$work/state" --exclude "*.tmp")
+"$FERRY" sync "$work/onprem" s3://datasets/onprem "${sync_flags[@]}" --report "$work/report.json"
+echo "changed on-prem: one new file, one edited, one removed"
+echo "new" >"$work/onprem/projects/dogs/d_new.jpg"
+echo "edited" >>"$work/onprem/projects/cats/c_01.jpg"
+rm "$work/onprem/projects/cats/c_02.jpg"
+"$FERRY" sync "$work/onprem" s3://datasets/onprem "${sync_flags[@]}" --delete --verify transferred
+"$FERRY" sync s3://datasets/onprem "$work/restored" --state-dir "$work/state" --verify all
+diff -r --no-dereference "$work/onprem/projects/cats" "$work/restored/projects/cats" >/dev/null &&
+  [ "$(readlink "$work/restored/latest")" = projects/cats ] && [ -d "$work/restored/empty" ] &&
+  echo "on-prem tree: files, link and empty directory restored from the bucket"
+
 echo "== the AWS CLI sees the same objects"
 aws s3 ls s3://datasets/demo/train/ >"$work/aws-ls.txt" && head -3 "$work/aws-ls.txt"
 aws s3api head-object --bucket datasets --key demo/labels.csv
