@@ -13,7 +13,7 @@ import tempfile
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "lib"))
 import unittest
 
-from ferrytest import AWS_BIN, FERRY_BIN, FerryServer, main, random_bytes
+from ferrytest import AWS_BIN, FERRY_BIN, FerryServer, ServerFixture, client_env, main, random_bytes
 from peers import CephRgw, S3rver
 
 ODD_KEYS = ["sp ace.txt", "plus+sign", "per%cent", "uni/üñí©ødé", "dots/../x", "dbl//slash",
@@ -27,13 +27,7 @@ class CliCase:
     extra_flags = []
 
     def ferry(self, *args, check=True, input=None, text=True):
-        env = dict(os.environ)
-        for k in ("AWS_PROFILE", "AWS_CA_BUNDLE", "AWS_SESSION_TOKEN"):
-            env.pop(k, None)
-        env.update({"AWS_ACCESS_KEY_ID": self.access_key,
-                    "AWS_SECRET_ACCESS_KEY": self.secret_key,
-                    "AWS_ENDPOINT_URL": self.endpoint, "AWS_REGION": "us-east-1",
-                    "AWS_CONFIG_FILE": "/dev/null", "AWS_SHARED_CREDENTIALS_FILE": "/dev/null"})
+        env = client_env(self.endpoint, self.access_key, self.secret_key)
         if args and args[0] in ("ls", "cp", "rm", "rb"):
             args = list(args) + self.extra_flags
         p = subprocess.run([FERRY_BIN] + list(args), env=env, capture_output=True, text=text,
@@ -168,17 +162,8 @@ class CliCase:
             self.assertIn(path, p.stderr)
 
 
-class AgainstFerryServe(CliCase, unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.server = FerryServer().start()
-        cls.endpoint = cls.server.endpoint
-        cls.access_key = cls.server.access_key
-        cls.secret_key = cls.server.secret_key
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.server.cleanup()
+class AgainstFerryServe(CliCase, ServerFixture, unittest.TestCase):
+    server_class = FerryServer
 
     def test_wrong_credentials_and_no_credentials(self):
         saved = self.secret_key
@@ -220,25 +205,13 @@ class AgainstFerryServe(CliCase, unittest.TestCase):
         self.assertEqual(got, "hello from ferry")
 
 
-class AgainstPeer(CliCase):
-    """The shared tests against a third-party server of class `peer`."""
-    peer = None
-
-    @classmethod
-    def setUpClass(cls):
-        cls.server = cls.peer().start()
-        cls.endpoint = cls.server.endpoint
-        cls.access_key = cls.server.access_key
-        cls.secret_key = cls.server.secret_key
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.server.stop()
+class AgainstPeer(CliCase, ServerFixture):
+    """The shared tests against a third-party server (server_class)."""
 
 
 @unittest.skipUnless(S3rver.available(), "npm is not installed")
 class AgainstS3rver(AgainstPeer, unittest.TestCase):
-    peer = S3rver
+    server_class = S3rver
     # s3rver 3.7's ListObjectsV2 continuation tokens need DES, which OpenSSL 3 lacks, so a
     # truncated V2 listing answers 500 (to the AWS CLI too): list with V1 there. It also
     # normalises keys containing "//" or "..".
@@ -248,7 +221,7 @@ class AgainstS3rver(AgainstPeer, unittest.TestCase):
 
 @unittest.skipUnless(CephRgw.available(), "Ceph RGW is not installed")
 class AgainstCephRgw(AgainstPeer, unittest.TestCase):
-    peer = CephRgw
+    server_class = CephRgw
 
 
 if __name__ == "__main__":

@@ -16,7 +16,7 @@ import time
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "lib"))
 import unittest
 
-from ferrytest import FERRY_BIN, FerryServer, main, random_bytes
+from ferrytest import FERRY_BIN, FerryServer, ServerFixture, client_env, main, random_bytes
 from peers import CephRgw
 
 
@@ -24,15 +24,7 @@ class SyncCase:
     """Tests shared by every backend. Subclasses set up self.endpoint and credentials."""
 
     def env(self):
-        env = dict(os.environ)
-        for k in ("AWS_PROFILE", "AWS_CA_BUNDLE", "AWS_SESSION_TOKEN"):
-            env.pop(k, None)
-        env.update({"AWS_ACCESS_KEY_ID": self.access_key,
-                    "AWS_SECRET_ACCESS_KEY": self.secret_key,
-                    "AWS_ENDPOINT_URL": self.endpoint, "AWS_REGION": "us-east-1",
-                    "AWS_CONFIG_FILE": "/dev/null", "AWS_SHARED_CREDENTIALS_FILE": "/dev/null",
-                    "AWS_EC2_METADATA_DISABLED": "true"})
-        return env
+        return client_env(self.endpoint, self.access_key, self.secret_key)
 
     def ferry(self, *args, check=True):
         p = subprocess.run([FERRY_BIN] + list(args), env=self.env(), capture_output=True,
@@ -233,17 +225,8 @@ class SyncCase:
         self.assertIn("no-such-bucket-here", p.stderr)
 
 
-class AgainstFerryServe(SyncCase, unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.server = FerryServer().start()
-        cls.endpoint = cls.server.endpoint
-        cls.access_key = cls.server.access_key
-        cls.secret_key = cls.server.secret_key
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.server.cleanup()
+class AgainstFerryServe(SyncCase, ServerFixture, unittest.TestCase):
+    server_class = FerryServer
 
     def test_interop_with_aws_s3_sync(self):
         self.make_tree()
@@ -276,17 +259,8 @@ class AgainstFerryServe(SyncCase, unittest.TestCase):
 
 
 @unittest.skipUnless(CephRgw.available(), "Ceph RGW is not installed")
-class AgainstCephRgw(SyncCase, unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.server = CephRgw().start()
-        cls.endpoint = cls.server.endpoint
-        cls.access_key = cls.server.access_key
-        cls.secret_key = cls.server.secret_key
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.server.stop()
+class AgainstCephRgw(SyncCase, ServerFixture, unittest.TestCase):
+    server_class = CephRgw
 
 
 if __name__ == "__main__":

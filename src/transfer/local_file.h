@@ -45,7 +45,8 @@ s3::PosixAttributes AttributesOf(const struct stat& st);
 Status ApplyAttributes(int fd, const s3::PosixAttributes& attrs, unsigned umask,
                        bool restore_owner);
 
-// The same for a symbolic link itself (owner and times; links have no mode of their own).
+// Owner and times of the entry at path itself, not following a symbolic link (links have no
+// mode of their own).
 Status ApplyLinkAttributes(const std::string& path, const s3::PosixAttributes& attrs,
                            bool restore_owner);
 

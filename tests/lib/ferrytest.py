@@ -127,6 +127,38 @@ class FerryServer:
         return p
 
 
+def client_env(endpoint, access_key, secret_key):
+    """The environment of a client of one endpoint, free of the user's own AWS setup."""
+    env = dict(os.environ)
+    for k in ("AWS_PROFILE", "AWS_CA_BUNDLE", "AWS_SESSION_TOKEN"):
+        env.pop(k, None)
+    env.update({"AWS_ACCESS_KEY_ID": access_key, "AWS_SECRET_ACCESS_KEY": secret_key,
+                "AWS_ENDPOINT_URL": endpoint, "AWS_REGION": "us-east-1",
+                "AWS_CONFIG_FILE": "/dev/null", "AWS_SHARED_CREDENTIALS_FILE": "/dev/null",
+                "AWS_EC2_METADATA_DISABLED": "true"})
+    return env
+
+
+class ServerFixture:
+    """A test-class mixin: starts `server_class` (FerryServer or a peer) once for the class
+    and exposes its endpoint and keys."""
+    server_class = None
+
+    @classmethod
+    def setUpClass(cls):
+        cls.server = cls.server_class().start()
+        cls.endpoint = cls.server.endpoint
+        cls.access_key = cls.server.access_key
+        cls.secret_key = cls.server.secret_key
+
+    @classmethod
+    def tearDownClass(cls):
+        if hasattr(cls.server, "cleanup"):
+            cls.server.cleanup()
+        else:
+            cls.server.stop()
+
+
 def random_bytes(n, seed=0):
     """Deterministic pseudo-random bytes (generated, never downloaded)."""
     import random
