@@ -247,6 +247,52 @@ class AgainstFerryServe(SyncCase, ServerFixture, unittest.TestCase):
         with open(os.path.join(out, "b.txt"), "rb") as f:
             self.assertEqual(f.read(), b"bee")
 
+    def test_tasks_and_agent(self):
+        tasks = os.path.join(self.tmp, "tasks")
+        self.make_tree()
+        self.ferry("task", "create", "mirror", self.src, self.url, "--delete", "--exclude",
+                   "*.tmp", "--state-dir", self.state, "--schedule", "rate(1 hour)",
+                   "--task-dir", tasks)
+        p = self.ferry("task", "create", "mirror", self.src, self.url, "--task-dir", tasks,
+                       check=False)
+        self.assertEqual(p.returncode, 1)
+        self.assertIn("already exists", p.stderr)
+        p = self.ferry("task", "create", "x", self.src, self.url, "--schedule", "rate(1 week)",
+                       "--task-dir", tasks, check=False)
+        self.assertEqual(p.returncode, 2)
+        # The agent runs the due task once, then waits for the next slot.
+        agent = subprocess.Popen([FERRY_BIN, "agent", "--task-dir", tasks, "--poll", "0.2"],
+                                 env=self.env(), stderr=subprocess.PIPE, text=True)
+        deadline = time.time() + 30
+        history = []
+        while time.time() < deadline and not history:
+            time.sleep(0.3)
+            out = self.ferry("task", "history", "mirror", "--json", "--task-dir", tasks).stdout
+            history = [json.loads(l) for l in out.splitlines() if l.strip()]
+            history = [h for h in history if h["status"] != "RUNNING"]
+        time.sleep(1)
+        agent.send_signal(signal.SIGTERM)
+        _, log = agent.communicate(timeout=30)
+        self.assertEqual(agent.returncode, 0, log)
+        self.assertEqual(len(history), 1, log)
+        self.assertEqual(history[0]["status"], "SUCCESS", history)
+        self.assertGreater(history[0]["transferred"], 0)
+        self.assertIn("preparing_seconds", history[0]["phases"])
+        with open(history[0]["report"]) as f:
+            self.assertIn("entries", json.load(f))
+        self.assertNotIn("tree/c.tmp", self.keys())
+        # By hand: a task failing the same way three times in a row is disabled.
+        self.ferry("task", "create", "broken", os.path.join(self.tmp, "gone"), self.url,
+                   "--task-dir", tasks)
+        for _ in range(3):
+            p = self.ferry("task", "run", "broken", "--task-dir", tasks, check=False)
+            self.assertEqual(p.returncode, 1)
+        listed = {json.loads(l)["name"]: json.loads(l) for l in self.ferry(
+            "task", "list", "--json", "--task-dir", tasks).stdout.splitlines()}
+        self.assertFalse(listed["broken"]["enabled"])
+        self.assertIn("3 executions in a row", listed["broken"]["disabled_reason"])
+        self.assertTrue(listed["mirror"]["enabled"])
+
     def test_bucket_to_bucket(self):
         self.make_tree()
         self.sync(self.src, self.url)

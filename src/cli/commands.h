@@ -24,5 +24,7 @@ CommandRunner AddMbCommand(CLI::App& app);
 CommandRunner AddRbCommand(CLI::App& app);
 CommandRunner AddCatCommand(CLI::App& app);
 CommandRunner AddSyncCommand(CLI::App& app);
+CommandRunner AddTaskCommand(CLI::App& app);
+CommandRunner AddAgentCommand(CLI::App& app);
 
 }  // namespace ferry::cli

@@ -43,6 +43,8 @@ int main(int argc, char** argv) {
   add(ferry::cli::AddStatCommand(app));
   add(ferry::cli::AddCatCommand(app));
   add(ferry::cli::AddSyncCommand(app));
+  add(ferry::cli::AddTaskCommand(app));
+  add(ferry::cli::AddAgentCommand(app));
   add(ferry::cli::AddMbCommand(app));
   add(ferry::cli::AddRbCommand(app));
   add(ferry::cli::AddServeCommand(app, global));

@@ -1,0 +1,246 @@
+// Flags, execution and reporting of `ferry sync`, shared by `ferry task` and `ferry agent`.
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <optional>
+
+#include "cli/client_flags.h"
+#include "cli/output.h"
+#include "cli/run_transfer.h"
+#include "cli/sync_flags.h"
+#include "sync/syncer.h"
+#include "transfer/location.h"
+
+namespace ferry::cli {
+
+std::string DefaultStateDir() {
+  if (const char* xdg = std::getenv("XDG_CACHE_HOME"); xdg && *xdg) {
+    return std::string(xdg) + "/ferry";
+  }
+  if (const char* home = std::getenv("HOME"); home && *home) {
+    return std::string(home) + "/.cache/ferry";
+  }
+  return "";
+}
+
+namespace {
+
+Result<sync::SyncLocation> ToSyncLocation(const std::string& text) {
+  FERRY_ASSIGN_OR_RETURN(auto loc, transfer::ParseLocation(text));
+  sync::SyncLocation l;
+  l.is_s3 = loc.is_s3;
+  l.bucket = loc.bucket;
+  l.prefix = loc.key;
+  if (!l.prefix.empty() && !l.prefix.ends_with('/')) l.prefix += '/';
+  l.root = loc.path;
+  while (l.root.size() > 1 && l.root.ends_with('/')) l.root.pop_back();
+  return l;
+}
+
+Result<sync::SyncOptions> BuildOptions(const SyncFlags& f) {
+  sync::SyncOptions o;
+  if (f.compare == "changed") {
+    o.compare.mode = sync::CompareMode::kChanged;
+  } else if (f.compare == "checksum") {
+    o.compare.mode = sync::CompareMode::kChecksum;
+  } else if (f.compare == "all") {
+    o.compare.mode = sync::CompareMode::kAll;
+  } else {
+    return Status::InvalidArgument("--compare must be changed, checksum or all");
+  }
+  if (f.verify == "none") {
+    o.verify = sync::VerifyMode::kNone;
+  } else if (f.verify == "transferred") {
+    o.verify = sync::VerifyMode::kTransferred;
+  } else if (f.verify == "all") {
+    o.verify = sync::VerifyMode::kAll;
+  } else {
+    return Status::InvalidArgument("--verify must be none, transferred or all");
+  }
+  o.compare.no_overwrite = f.no_overwrite;
+  o.delete_extra = f.delete_extra;
+  o.dry_run = f.dry_run;
+  for (const auto& item : f.no_preserve) {
+    for (size_t start = 0; start <= item.size();) {
+      size_t comma = item.find(',', start);
+      std::string what = item.substr(start, comma - start);
+      if (what == "mode") {
+        o.compare.preserve.mode = false;
+      } else if (what == "uid" || what == "gid" || what == "owner") {
+        o.compare.preserve.owner = false;
+      } else if (what == "mtime" || what == "atime" || what == "times") {
+        o.compare.preserve.times = false;
+      } else if (what == "all") {
+        o.compare.preserve = {false, false, false};
+      } else {
+        return Status::InvalidArgument("--no-preserve: unknown attribute \"" + what +
+                                       "\" (mode, uid, gid, mtime, atime, all)");
+      }
+      if (comma == std::string::npos) break;
+      start = comma + 1;
+    }
+  }
+  for (const auto& p : f.includes) FERRY_RETURN_IF_ERROR(o.selector.AddIncludes(p));
+  for (const auto& p : f.excludes) FERRY_RETURN_IF_ERROR(o.selector.AddExcludes(p));
+  for (const auto& file : f.exclude_files) {
+    FERRY_RETURN_IF_ERROR(o.selector.AddExcludesFromFile(file));
+  }
+  if (!f.manifest.empty()) FERRY_RETURN_IF_ERROR(o.selector.AddManifest(f.manifest));
+  o.state_dir = f.state_dir == "none" ? "" : f.state_dir.empty() ? DefaultStateDir() : f.state_dir;
+  o.report_path = f.report;
+  return o;
+}
+
+}  // namespace
+
+int ReportSync(const sync::SyncResult& r, const SyncFlags& f, const StoreStats& stats) {
+  const uint64_t retries = stats.retries;
+  bool failed = r.failed > 0 || r.verify_failed > 0 || r.deletions_withheld;
+  if (f.transfer.json) {
+    nlohmann::json j = {
+        {"source_entries", r.source_entries},
+        {"transferred", r.transferred},
+        {"bytes", r.bytes},
+        {"updated", r.updated},
+        {"skipped", r.skipped},
+        {"deleted", r.deleted},
+        {"extra_kept", r.extra},
+        {"failed", r.failed},
+        {"verified", r.verified},
+        {"verify_failed", r.verify_failed},
+        {"retries", retries},
+        {"requests", stats.requests},
+        {"deletions_withheld", r.deletions_withheld},
+        {"dry_run", f.dry_run},
+        {"phases",
+         {{"preparing_seconds", r.phases.preparing},
+          {"transferring_seconds", r.phases.transferring},
+          {"verifying_seconds", r.phases.verifying}}},
+    };
+    nlohmann::json errors = nlohmann::json::array();
+    for (const auto& e : r.errors)
+      errors.push_back({{"path", e.what}, {"error", Describe(e.status)}});
+    j["errors"] = errors;
+    std::printf("%s\n", j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
+  } else if (!f.transfer.quiet || failed) {
+    std::fprintf(
+        stderr,
+        "%s%llu transferred (%s), %llu updated, %llu unchanged, %llu deleted, %llu "
+        "failed%s%s; preparing %s, transferring %s%s%s\n",
+        f.dry_run ? "(dry run) " : "", static_cast<unsigned long long>(r.transferred),
+        transfer::FormatBytes(r.bytes).c_str(), static_cast<unsigned long long>(r.updated),
+        static_cast<unsigned long long>(r.skipped), static_cast<unsigned long long>(r.deleted),
+        static_cast<unsigned long long>(r.failed),
+        r.verified + r.verify_failed > 0 ? (", " + std::to_string(r.verified) + " verified").c_str()
+                                         : "",
+        retries > 0 ? (", " + std::to_string(retries) + " retries").c_str() : "",
+        transfer::FormatDuration(r.phases.preparing).c_str(),
+        transfer::FormatDuration(r.phases.transferring).c_str(),
+        r.phases.verifying > 0 ? ", verifying " : "",
+        r.phases.verifying > 0 ? transfer::FormatDuration(r.phases.verifying).c_str() : "");
+  }
+  if (failed) {
+    for (const auto& e : r.errors) {
+      std::fprintf(stderr, "ferry sync: %s\n", Describe(e.status).c_str());
+    }
+    if (r.failed + r.verify_failed > r.errors.size()) {
+      std::fprintf(stderr, "ferry sync: ... %llu failures in all\n",
+                   static_cast<unsigned long long>(r.failed + r.verify_failed));
+    }
+    if (r.deletions_withheld) {
+      std::fprintf(stderr,
+                   "ferry sync: nothing was deleted because %llu entries failed; fix them and "
+                   "run again\n",
+                   static_cast<unsigned long long>(r.failed));
+    }
+    return kExitFailed;
+  }
+  return kExitOk;
+}
+
+void AddSyncOptions(CLI::App& app, SyncFlags& flags) {
+  CLI::App* cmd = &app;
+  SyncFlags* f = &flags;
+  cmd->add_option("SRC", f->src, "Local directory or s3://bucket/prefix")->required();
+  cmd->add_option("DST", f->dst, "Local directory or s3://bucket/prefix")->required();
+  cmd->add_option("--compare", f->compare,
+                  "changed: size and mtime (default); checksum: content checksums; all: copy "
+                  "everything");
+  cmd->add_flag("--delete", f->delete_extra,
+                "Delete destination entries absent from the source (never after a failure)");
+  cmd->add_flag("--no-overwrite", f->no_overwrite, "Never replace what exists at the destination");
+  cmd->add_flag("--dry-run,--dryrun", f->dry_run, "Show the plan, change nothing");
+  cmd->add_option("--include", f->includes,
+                  "Only these paths: DataSync patterns such as \"/photos|/docs/*.txt\"");
+  cmd->add_option("--exclude", f->excludes, "Skip these paths (DataSync patterns)");
+  cmd->add_option("--exclude-from", f->exclude_files, "Skip the patterns in this file");
+  cmd->add_option("--manifest", f->manifest, "Only the paths listed in this file");
+  cmd->add_option("--no-preserve", f->no_preserve,
+                  "Attributes not to copy or compare: mode,uid,gid,mtime,atime or all");
+  cmd->add_option("--verify", f->verify,
+                  "none (default); transferred: check what was copied; all: check everything");
+  cmd->add_option("--report", f->report, "Write a JSON task report to this file");
+  cmd->add_option("--state-dir", f->state_dir,
+                  "Where sync keeps its state (default ~/.cache/ferry; \"none\" for none)");
+  AddClientFlags(*cmd, f->client);
+  AddTransferFlags(*cmd, f->transfer);
+}
+
+Result<SyncFlags> ParseSyncArgs(const std::vector<std::string>& args) {
+  CLI::App app("sync");
+  SyncFlags f;
+  AddSyncOptions(app, f);
+  std::vector<std::string> reversed(args.rbegin(), args.rend());
+  try {
+    app.parse(reversed);
+  } catch (const CLI::ParseError& e) {
+    return Status::InvalidArgument(std::string("sync flags: ") + e.what());
+  }
+  return f;
+}
+
+SyncRun ExecuteSync(const SyncFlags& flags) {
+  const SyncFlags* f = &flags;
+  SyncRun run;
+  auto usage = [&](const Status& st) {
+    run.error = st;
+    run.usage = true;
+    return run;
+  };
+  auto failed = [&](const Status& st) {
+    run.error = st;
+    return run;
+  };
+  auto src = ToSyncLocation(f->src);
+  if (!src.ok()) return usage(src.status());
+  auto dst = ToSyncLocation(f->dst);
+  if (!dst.ok()) return usage(dst.status());
+  auto options = BuildOptions(*f);
+  if (!options.ok()) return usage(options.status());
+  bool preserve = options->compare.preserve.mode || options->compare.preserve.times ||
+                  options->compare.preserve.owner;
+  auto setup = SetUpTransfer(f->transfer, preserve);
+  if (!setup.ok()) return usage(setup.status());
+  options->transfer = setup->options;
+  // Owners can only be given back by root.
+  if (!dst->is_s3 && ::geteuid() != 0) options->compare.preserve.owner = false;
+  auto store = OpenStore(f->client, setup->limiter.get());
+  if (!store.ok()) return failed(store.status());
+  options->endpoint_id = EndpointIdOf(**store);
+  transfer::Progress progress;
+  std::optional<Result<sync::SyncResult>> result;
+  {
+    transfer::ProgressPrinter printer(progress, !f->transfer.quiet && !f->transfer.json &&
+                                                    (f->transfer.progress || StderrIsTerminal()));
+    result.emplace(sync::RunSync(**store, *src, *dst, *options, progress));
+  }
+  run.stats = StatsOf(**store);
+  if (!result->ok()) return failed(result->status());
+  run.result = std::move(**result);
+  return run;
+}
+
+}  // namespace ferry::cli
