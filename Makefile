@@ -4,7 +4,7 @@ ASAN_BUILD ?= build-asan
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 
-.PHONY: all deps build build-asan test unit-test asan-test integration-test demo bench format clean
+.PHONY: all deps build build-asan test unit-test asan-test integration-test demo bench bench-scale format clean
 
 all: build
 
@@ -34,6 +34,10 @@ demo: build
 
 bench: build
 	./bench/run.sh $(BUILD)/ferry
+
+# ferry sync of a million files: time and peak RSS (longer; not part of `make bench`).
+bench-scale: build
+	/usr/bin/python3 bench/sync_bench.py $(BUILD)/ferry --scale 1000000
 
 format:
 	clang-format -i $$(git ls-files '*.cc' '*.h')

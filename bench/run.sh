@@ -7,3 +7,4 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 # Debian's python3 has python3-boto3; a python3 earlier on PATH may not.
 /usr/bin/python3 "$HERE/server_bench.py" "$FERRY"
 /usr/bin/python3 "$HERE/transfer_bench.py" "$FERRY"
+/usr/bin/python3 "$HERE/sync_bench.py" "$FERRY"

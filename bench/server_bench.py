@@ -90,6 +90,32 @@ def machine_description():
     }
 
 
+RESULTS_HEADER = ("# Benchmark results\n\n"
+                  "Written by the benchmarks under bench/ (`make bench` runs them all). Each "
+                  "benchmark owns one `## ` section and replaces only that section when it "
+                  "runs; every section states the machine and date of its own run.\n")
+
+
+def write_section(path, title, section):
+    """Replaces the `## ` section starting with title in the results file (or appends it)."""
+    text = open(path).read() if os.path.exists(path) else RESULTS_HEADER
+    parts = re.split(r"(?m)^(?=## )", text)
+    replaced = False
+    for i, part in enumerate(parts):
+        if part.startswith(title):
+            parts[i] = section + "\n"
+            replaced = True
+    if not replaced:
+        if not parts[-1].endswith("\n\n"):
+            parts[-1] = parts[-1].rstrip("\n") + "\n\n"
+        parts.append(section)
+    new = "".join(parts).rstrip("\n") + "\n"
+    tmp = path + ".tmp"
+    with open(tmp, "w") as f:
+        f.write(new)
+    os.replace(tmp, path)
+
+
 def machine_cpu_seconds():
     """(busy, total) CPU seconds of the whole machine since boot."""
     with open("/proc/stat") as f:
@@ -470,26 +496,7 @@ def write_results(path, machine, args, results, notes):
         body += [""] + notes
     section = "\n".join(body) + "\n"
 
-    header = ("# Benchmark results\n\n"
-              "Written by the benchmarks under bench/ (`make bench` runs them all). Each "
-              "benchmark owns one `## ` section and replaces only that section when it runs; "
-              "every section states the machine and date of its own run.\n")
-    text = open(path).read() if os.path.exists(path) else header
-    parts = re.split(r"(?m)^(?=## )", text)
-    replaced = False
-    for i, part in enumerate(parts):
-        if part.startswith(SECTION_TITLE):
-            parts[i] = section + "\n"
-            replaced = True
-    if not replaced:
-        if not parts[-1].endswith("\n\n"):
-            parts[-1] = parts[-1].rstrip("\n") + "\n\n"
-        parts.append(section)
-    new = "".join(parts).rstrip("\n") + "\n"
-    tmp = path + ".tmp"
-    with open(tmp, "w") as f:
-        f.write(new)
-    os.replace(tmp, path)
+    write_section(path, SECTION_TITLE, section)
 
 
 # ---------------------------------------------------------------------------------------------

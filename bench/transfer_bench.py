@@ -47,7 +47,7 @@ import botocore.config
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import perf_breakdown  # noqa: E402
-from server_bench import (log, machine_cpu_seconds, machine_description,  # noqa: E402
+from server_bench import (log, machine_cpu_seconds, machine_description, write_section,  # noqa: E402
                           process_cpu_seconds, source_description, start_ferry,
                           wait_until_quiet)
 
@@ -665,26 +665,7 @@ def write_results(path, machine, args, tools, datasets, results, rates, notes):
         body += [""] + notes
     section = "\n".join(body) + "\n"
 
-    header = ("# Benchmark results\n\n"
-              "Written by the benchmarks under bench/ (`make bench` runs them all). Each "
-              "benchmark owns one `## ` section and replaces only that section when it runs; "
-              "every section states the machine and date of its own run.\n")
-    text = open(path).read() if os.path.exists(path) else header
-    parts = re.split(r"(?m)^(?=## )", text)
-    replaced = False
-    for i, part in enumerate(parts):
-        if part.startswith(SECTION_TITLE):
-            parts[i] = section + "\n"
-            replaced = True
-    if not replaced:
-        if not parts[-1].endswith("\n\n"):
-            parts[-1] = parts[-1].rstrip("\n") + "\n\n"
-        parts.append(section)
-    new = "".join(parts).rstrip("\n") + "\n"
-    tmp = path + ".tmp"
-    with open(tmp, "w") as f:
-        f.write(new)
-    os.replace(tmp, path)
+    write_section(path, SECTION_TITLE, section)
 
 
 def profile_report(perf_data, pid, label, out_dir):

@@ -26,9 +26,9 @@ class SyncCase:
     def env(self):
         return client_env(self.endpoint, self.access_key, self.secret_key)
 
-    def ferry(self, *args, check=True):
+    def ferry(self, *args, check=True, text=True):
         p = subprocess.run([FERRY_BIN] + list(args), env=self.env(), capture_output=True,
-                           text=True, timeout=600)
+                           text=text, timeout=600)
         if check and p.returncode != 0:
             raise AssertionError("ferry %s failed (%d): %s" % (" ".join(args), p.returncode,
                                                                p.stderr))
@@ -206,6 +206,24 @@ class SyncCase:
         s, _ = self.sync(self.src, self.url)
         self.assertEqual(s["transferred"], count - done, s)
         self.assertEqual(len(self.keys()), count)
+
+    def test_resume_reuses_the_parts_of_a_large_file(self):
+        data = random_bytes(48 << 20)
+        self.write("big.bin", data)
+        argv = [FERRY_BIN, "sync", self.src, self.url, "--state-dir", self.state,
+                "--part-size", "5M", "--transfers", "2", "--bwlimit", "6M", "--quiet"]
+        proc = subprocess.Popen(argv, env=self.env(), stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL)
+        time.sleep(4)  # about four of the ten parts stored
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        self.assertEqual(self.keys(), [])
+        s, _ = self.sync(self.src, self.url, "--part-size", "5M")
+        self.assertEqual(s["transferred"], 1, s)
+        self.assertGreaterEqual(s["resumed_bytes"], 10 << 20, s)
+        self.assertLess(s["resumed_bytes"], len(data), s)
+        got = self.ferry("cat", self.url + "/big.bin", text=False).stdout
+        self.assertEqual(got, data)
 
     def test_bad_input(self):
         s, p = self.sync(os.path.join(self.tmp, "missing"), self.url, check=False)

@@ -104,6 +104,7 @@ int ReportSync(const sync::SyncResult& r, const SyncFlags& f, const StoreStats& 
         {"source_entries", r.source_entries},
         {"transferred", r.transferred},
         {"bytes", r.bytes},
+        {"resumed_bytes", r.resumed_bytes},
         {"updated", r.updated},
         {"skipped", r.skipped},
         {"deleted", r.deleted},

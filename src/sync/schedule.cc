@@ -1,7 +1,7 @@
 #include "sync/schedule.h"
 
-#include <charconv>
 #include <cctype>
+#include <charconv>
 #include <ctime>
 #include <optional>
 #include <sstream>

@@ -27,6 +27,10 @@ CREATE TABLE IF NOT EXISTS file_checksums(
   size INTEGER NOT NULL, mtime INTEGER NOT NULL, ctime INTEGER NOT NULL,
   algorithm TEXT NOT NULL, value TEXT NOT NULL,
   PRIMARY KEY(dev, ino, algorithm)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS uploads(
+  location TEXT NOT NULL, key TEXT NOT NULL, size INTEGER NOT NULL, mtime INTEGER NOT NULL,
+  part_size INTEGER NOT NULL, upload_id TEXT NOT NULL,
+  PRIMARY KEY(location, key)) WITHOUT ROWID;
 )sql";
 
 void BindOptional(local::Stmt& s, int i, const std::optional<uint32_t>& v) {
@@ -193,6 +197,49 @@ void StateDb::RecordFileChecksum(const Entry& file, std::string_view algorithm,
   stmt->Bind(1, static_cast<int64_t>(file.dev)).Bind(2, static_cast<int64_t>(file.ino));
   stmt->Bind(3, static_cast<int64_t>(file.size)).Bind(4, file.attrs.mtime_ns.value_or(0));
   stmt->Bind(5, file.ctime_ns).BindText(6, algorithm).BindText(7, value);
+  Status st = stmt->Run();
+  if (!st.ok() && write_error_.ok()) write_error_ = st;
+  AfterWrite();
+}
+
+std::optional<std::string> StateDb::FindUpload(const std::string& location,
+                                               const transfer::UploadIdentity& id) {
+  std::lock_guard lock(mu_);
+  auto stmt = db_->Prepare(
+      "SELECT upload_id FROM uploads WHERE location = ? AND key = ? AND size = ? AND mtime = ? "
+      "AND part_size = ?");
+  if (!stmt.ok()) return std::nullopt;
+  stmt->BindText(1, location).BindText(2, id.key).Bind(3, static_cast<int64_t>(id.size));
+  stmt->Bind(4, id.mtime_ns).Bind(5, static_cast<int64_t>(id.part_size));
+  auto row = stmt->Step();
+  if (!row.ok() || !*row) return std::nullopt;
+  return std::string(stmt->Text(0));
+}
+
+void StateDb::UploadStarted(const std::string& location, const transfer::UploadIdentity& id,
+                            const std::string& upload_id) {
+  {
+    std::lock_guard lock(mu_);
+    if (!Begin().ok()) return;
+    auto stmt = db_->Prepare(
+        "INSERT OR REPLACE INTO uploads(location, key, size, mtime, part_size, upload_id) "
+        "VALUES (?,?,?,?,?,?)");
+    if (!stmt.ok()) return;
+    stmt->BindText(1, location).BindText(2, id.key).Bind(3, static_cast<int64_t>(id.size));
+    stmt->Bind(4, id.mtime_ns).Bind(5, static_cast<int64_t>(id.part_size));
+    stmt->BindText(6, upload_id);
+    Status st = stmt->Run();
+    if (!st.ok() && write_error_.ok()) write_error_ = st;
+  }
+  (void)Flush();
+}
+
+void StateDb::UploadEnded(const std::string& location, const transfer::UploadIdentity& id) {
+  std::lock_guard lock(mu_);
+  if (!Begin().ok()) return;
+  auto stmt = db_->Prepare("DELETE FROM uploads WHERE location = ? AND key = ?");
+  if (!stmt.ok()) return;
+  stmt->BindText(1, location).BindText(2, id.key);
   Status st = stmt->Run();
   if (!st.ok() && write_error_.ok()) write_error_ = st;
   AfterWrite();

@@ -5,6 +5,7 @@
 //   those recorded. A re-sync then compares most objects without a HEAD request each.
 // - file_checksums: the checksum of a local file's contents, valid while its device, inode,
 //   size, mtime and ctime are unchanged, so `--compare checksum` reads unchanged files once.
+// - uploads: multipart uploads in progress, by file version, so an interrupted one resumes.
 //
 // Writes are batched into transactions (a crash loses at most the last second or so of
 // records, which only costs requests on the next run). Thread-safe.
@@ -19,6 +20,7 @@
 #include "ferry/result.h"
 #include "store/sqlite_db.h"
 #include "sync/entry.h"
+#include "transfer/upload_journal.h"
 
 namespace ferry::sync {
 
@@ -36,6 +38,14 @@ class StateDb {
   // A local file's cached checksum (base64) for algorithm, when the file is unchanged.
   std::optional<std::string> LookupFileChecksum(const Entry& file, std::string_view algorithm);
   void RecordFileChecksum(const Entry& file, std::string_view algorithm, const std::string& value);
+
+  // Multipart uploads in progress, so a killed sync continues them (transfer::UploadJournal).
+  // Started commits at once: the parts sent after it must be findable after a crash.
+  std::optional<std::string> FindUpload(const std::string& location,
+                                        const transfer::UploadIdentity& id);
+  void UploadStarted(const std::string& location, const transfer::UploadIdentity& id,
+                     const std::string& upload_id);
+  void UploadEnded(const std::string& location, const transfer::UploadIdentity& id);
 
   // Commits the open batch.
   Status Flush();

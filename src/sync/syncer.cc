@@ -42,6 +42,33 @@ struct Pair {
   const std::string& name() const { return src ? src->name : dst->name; }
 };
 
+// The state's record of multipart uploads in progress, for the engine.
+class StateUploadJournal final : public transfer::UploadJournal {
+ public:
+  StateUploadJournal(StateDb& state, std::string endpoint_id)
+      : state_(state), endpoint_id_(std::move(endpoint_id)) {}
+  std::optional<std::string> Find(const transfer::UploadIdentity& id) override {
+    return state_.FindUpload(Location(id), id);
+  }
+  void Started(const transfer::UploadIdentity& id, const std::string& upload_id) override {
+    state_.UploadStarted(Location(id), id, upload_id);
+  }
+  void Ended(const transfer::UploadIdentity& id) override { state_.UploadEnded(Location(id), id); }
+
+ private:
+  std::string Location(const transfer::UploadIdentity& id) const {
+    return endpoint_id_ + "/" + id.bucket;
+  }
+  StateDb& state_;
+  const std::string endpoint_id_;
+};
+
+transfer::TransferOptions WithJournal(transfer::TransferOptions options,
+                                      transfer::UploadJournal* journal) {
+  options.journal = journal;
+  return options;
+}
+
 class Syncer {
  public:
   Syncer(ObjectStore& store, const SyncLocation& src, const SyncLocation& dst,
@@ -52,9 +79,11 @@ class Syncer {
         options_(options),
         progress_(progress),
         state_(std::move(state)),
+        journal_(state_ ? std::make_unique<StateUploadJournal>(*state_, options.endpoint_id)
+                        : nullptr),
         report_(options.report_path),
         workers_(std::max<size_t>(options.transfer.transfers, 1)),
-        engine_(store, options.transfer, progress) {}
+        engine_(store, WithJournal(options.transfer, journal_.get()), progress) {}
 
   Result<SyncResult> Run();
 
@@ -88,6 +117,7 @@ class Syncer {
   const SyncOptions& options_;
   transfer::Progress& progress_;
   std::unique_ptr<StateDb> state_;
+  std::unique_ptr<StateUploadJournal> journal_;  // null without state
   TaskReport report_;
 
   std::mutex mu_;
@@ -307,6 +337,7 @@ void Syncer::OnCopied(const Pair& pair, const std::string& reason,
   std::lock_guard lock(mu_);
   ++result_.transferred;
   result_.bytes += out.bytes;
+  result_.resumed_bytes += out.resumed_bytes;
   if (options_.verify == VerifyMode::kTransferred && pair.src->kind != EntryKind::kDirectory) {
     to_verify_.push_back(*pair.src);
   }
@@ -543,6 +574,7 @@ Result<SyncResult> Syncer::Run() {
       {"source_entries", result_.source_entries},
       {"transferred", result_.transferred},
       {"bytes", result_.bytes},
+      {"resumed_bytes", result_.resumed_bytes},
       {"updated", result_.updated},
       {"skipped", result_.skipped},
       {"deleted", result_.deleted},

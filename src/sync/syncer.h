@@ -59,7 +59,8 @@ struct SyncResult {
   uint64_t source_entries = 0;
   uint64_t transferred = 0;
   uint64_t bytes = 0;
-  uint64_t updated = 0;  // metadata-only updates
+  uint64_t resumed_bytes = 0;  // parts of interrupted uploads reused, not sent again
+  uint64_t updated = 0;        // metadata-only updates
   uint64_t skipped = 0;
   uint64_t deleted = 0;
   uint64_t extra = 0;  // at the destination only, kept (no --delete)

@@ -7,6 +7,9 @@
 
 #include <cerrno>
 
+#include "core/checksum.h"
+#include "http/headers.h"
+#include "store/s3_object_headers.h"
 #include "transfer/content_type.h"
 #include "transfer/local_file.h"
 
@@ -15,11 +18,15 @@ namespace ferry::transfer {
 struct TransferEngine::MultipartUpload {
   UploadJob job;
   s3::PosixAttributes attrs;
+  UploadIdentity identity;
+  // Parts an earlier, interrupted run of this upload stored (resumed uploads only).
+  std::vector<std::optional<PartInfo>> stored;
   Fd fd;
   uint64_t size = 0;
   std::string upload_id;
   std::vector<CompletedPart> parts;
   std::atomic<size_t> remaining{0};
+  std::atomic<uint64_t> reused_bytes{0};
   std::mutex mu;
   Status failed;  // guarded by mu; the first part failure
 };
@@ -134,25 +141,88 @@ void TransferEngine::RunUpload(const UploadJob& job) {
     progress_.Bytes(size);
     return Completed(job.done, {Status::OK(), size, std::move(meta).value(), attrs});
   }
-  CreateMultipartRequest create;
-  create.bucket = job.bucket;
-  create.key = job.key;
-  create.headers = std::move(headers);
-  create.checksum_algorithm = options_.checksum;
-  auto info = store_.CreateMultipartUpload(create);
-  if (!info.ok()) return Failed(job.done, what, info.status());
   auto upload = std::make_shared<MultipartUpload>();
   upload->job = job;
   upload->attrs = attrs;
   upload->fd = std::move(fd);
   upload->size = size;
-  upload->upload_id = info->upload_id;
+  upload->identity = {job.bucket, job.key, size,
+                      int64_t{st.st_mtim.tv_sec} * 1'000'000'000 + st.st_mtim.tv_nsec,
+                      options_.part_size};
   size_t parts = static_cast<size_t>((size + options_.part_size - 1) / options_.part_size);
   upload->parts.resize(parts);
+  upload->stored.resize(parts);
+  if (options_.journal) ResumeUpload(*upload);
+  if (upload->upload_id.empty()) {
+    CreateMultipartRequest create;
+    create.bucket = job.bucket;
+    create.key = job.key;
+    create.headers = std::move(headers);
+    create.checksum_algorithm = options_.checksum;
+    auto info = store_.CreateMultipartUpload(create);
+    if (!info.ok()) return Failed(job.done, what, info.status());
+    upload->upload_id = info->upload_id;
+    if (options_.journal) options_.journal->Started(upload->identity, upload->upload_id);
+  }
   upload->remaining = parts;
   for (size_t i = 0; i < parts; ++i) {
     pool_.Submit([this, upload, i] { UploadPart(upload, i); }, ThreadPool::Priority::kUrgent);
   }
+}
+
+void TransferEngine::ResumeUpload(MultipartUpload& upload) {
+  auto earlier = options_.journal->Find(upload.identity);
+  if (!earlier) return;
+  ListPartsRequest req;
+  req.bucket = upload.job.bucket;
+  req.key = upload.job.key;
+  req.upload_id = *earlier;
+  for (;;) {
+    auto listed = store_.ListParts(req);
+    if (!listed.ok()) {
+      // Completed, aborted or expired meanwhile: start over.
+      options_.journal->Ended(upload.identity);
+      std::fill(upload.stored.begin(), upload.stored.end(), std::nullopt);
+      return;
+    }
+    for (auto& part : listed->parts) {
+      size_t i = static_cast<size_t>(part.part_number) - 1;
+      if (part.part_number < 1 || i >= upload.stored.size()) continue;
+      uint64_t offset = i * options_.part_size;
+      if (part.size != std::min<uint64_t>(options_.part_size, upload.size - offset)) continue;
+      upload.stored[i] = std::move(part);
+    }
+    if (!listed->truncated) break;
+    req.part_number_marker = listed->next_part_number_marker;
+  }
+  upload.upload_id = *earlier;
+}
+
+bool TransferEngine::StoredPartMatches(const MultipartUpload& upload, size_t index, uint64_t offset,
+                                       uint64_t length) {
+  const PartInfo& part = *upload.stored[index];
+  // The stored part is reused only when its checksum (or MD5 ETag) matches the file's bytes.
+  DigestKind kind = DigestKind::kMd5;
+  std::string expected = http::ToLower(part.etag);
+  if (part.checksum && !part.checksum->value.empty()) {
+    auto k = DigestKindFor(part.checksum->algorithm);
+    if (!k) return false;
+    kind = *k;
+    expected = part.checksum->value;
+  } else if (!IsMd5Etag(part.etag)) {
+    return false;
+  }
+  auto hasher = NewHasher(kind);
+  std::vector<char> buf(std::min<uint64_t>(length, 4 << 20));
+  for (uint64_t done = 0; done < length;) {
+    size_t want = static_cast<size_t>(std::min<uint64_t>(buf.size(), length - done));
+    ssize_t n = ::pread(upload.fd.get(), buf.data(), want, static_cast<off_t>(offset + done));
+    if (n <= 0) return false;
+    hasher->Update(std::span<const char>(buf.data(), static_cast<size_t>(n)));
+    done += static_cast<uint64_t>(n);
+  }
+  std::string raw = hasher->Finish();
+  return (kind == DigestKind::kMd5 ? HexEncode(raw) : Base64Encode(raw)) == expected;
 }
 
 void TransferEngine::UploadPart(const std::shared_ptr<MultipartUpload>& upload, size_t index) {
@@ -161,9 +231,19 @@ void TransferEngine::UploadPart(const std::shared_ptr<MultipartUpload>& upload, 
     std::lock_guard lock(upload->mu);
     failed = !upload->failed.ok();
   }
+  uint64_t offset = index * options_.part_size;
+  uint64_t length = std::min<uint64_t>(options_.part_size, upload->size - offset);
+  if (!failed && upload->stored[index] && StoredPartMatches(*upload, index, offset, length)) {
+    const PartInfo& stored = *upload->stored[index];
+    CompletedPart& part = upload->parts[index];
+    part.part_number = stored.part_number;
+    part.etag = stored.etag;
+    if (stored.checksum) part.checksum = stored.checksum->value;
+    progress_.Bytes(length);
+    failed = true;  // nothing to send
+    upload->reused_bytes += length;
+  }
   if (!failed) {
-    uint64_t offset = index * options_.part_size;
-    uint64_t length = std::min<uint64_t>(options_.part_size, upload->size - offset);
     UploadPartRequest req;
     req.bucket = upload->job.bucket;
     req.key = upload->job.key;
@@ -211,13 +291,15 @@ void TransferEngine::FinishUpload(const std::shared_ptr<MultipartUpload>& upload
     complete.parts = upload->parts;
     auto meta = store_.CompleteMultipartUpload(complete);
     if (meta.ok()) {
-      return Completed(job.done,
-                       {Status::OK(), upload->size, std::move(meta).value(), upload->attrs});
+      if (options_.journal) options_.journal->Ended(upload->identity);
+      return Completed(job.done, {Status::OK(), upload->size, std::move(meta).value(),
+                                  upload->attrs, upload->reused_bytes.load()});
     }
     failed = meta.status();
   }
   // Leave no orphaned parts behind; the abort's own failure is secondary.
   (void)store_.AbortMultipartUpload(job.bucket, job.key, upload->upload_id);
+  if (options_.journal) options_.journal->Ended(upload->identity);
   Failed(job.done, what, failed);
 }
 

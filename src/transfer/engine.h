@@ -28,6 +28,7 @@
 #include "ferry/object_store.h"
 #include "s3/posix_meta.h"
 #include "transfer/progress.h"
+#include "transfer/upload_journal.h"
 
 namespace ferry::transfer {
 
@@ -38,6 +39,8 @@ struct TransferOptions {
   bool preserve_posix = true;               // store and restore mode, owner, times
   bool restore_owner = false;               // chown downloads (meaningful as root)
   ChecksumAlgorithm checksum = ChecksumAlgorithm::kCrc32c;  // sent with every upload
+  // When set, multipart uploads cut short earlier are continued (not owned).
+  UploadJournal* journal = nullptr;
 };
 
 // What became of one job, for callers that keep per-file records (sync reports and state).
@@ -48,6 +51,8 @@ struct JobOutcome {
   ObjectMeta object;
   // Uploads: the attributes stored with the object. Downloads: those of the object.
   s3::PosixAttributes attrs;
+  // Uploads: bytes not sent again because an interrupted earlier upload had stored them.
+  uint64_t resumed_bytes = 0;
 };
 // Called on a worker thread once per job, before the job counts as finished.
 using JobDone = std::function<void(const JobOutcome&)>;
@@ -117,6 +122,10 @@ class TransferEngine {
   void RunUpload(const UploadJob& job);
   void UploadSpecial(const UploadJob& job, const struct stat& st);
   void UploadPart(const std::shared_ptr<MultipartUpload>& upload, size_t index);
+  // Picks up the journal's earlier upload of this file version and the parts it stored.
+  void ResumeUpload(MultipartUpload& upload);
+  bool StoredPartMatches(const MultipartUpload& upload, size_t index, uint64_t offset,
+                         uint64_t length);
   void FinishUpload(const std::shared_ptr<MultipartUpload>& upload);
   void RunDownload(const DownloadJob& job);
   void DownloadRange(const std::shared_ptr<RangedDownload>& download, size_t index);
