@@ -311,6 +311,38 @@ class AgainstFerryServe(SyncCase, ServerFixture, unittest.TestCase):
         self.assertIn("3 executions in a row", listed["broken"]["disabled_reason"])
         self.assertTrue(listed["mirror"]["enabled"])
 
+    def test_between_two_endpoints(self):
+        """A source bucket behind another server with other keys streams through ferry."""
+        other = FerryServer().start()
+        try:
+            creds = os.path.join(self.tmp, "credentials")
+            with open(creds, "w") as f:
+                f.write("[elsewhere]\naws_access_key_id = %s\naws_secret_access_key = %s\n" %
+                        (other.access_key, other.secret_key))
+            self.make_tree()
+            big = random_bytes(12 << 20, seed=5)
+            self.write("big.bin", big)
+            env = client_env(other.endpoint, other.access_key, other.secret_key)
+            subprocess.run([FERRY_BIN, "mb", "s3://remote"], env=env, check=True)
+            subprocess.run([FERRY_BIN, "sync", self.src, "s3://remote/data", "--state-dir",
+                            "none", "--quiet"], env=env, check=True)
+            env = dict(self.env(), AWS_SHARED_CREDENTIALS_FILE=creds)
+            argv = [FERRY_BIN, "sync", "s3://remote/data", self.url, "--json", "--state-dir",
+                    self.state, "--source-endpoint-url", other.endpoint, "--source-profile",
+                    "elsewhere", "--part-size", "5M"]
+            p = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=300)
+            self.assertEqual(p.returncode, 0, p.stderr)
+            s = json.loads(p.stdout)
+            self.assertEqual(s["failed"], 0, s)
+            got = self.ferry("cat", self.url + "/big.bin", text=False).stdout
+            self.assertEqual(got, big)
+            meta = json.loads(self.ferry("stat", "--json", self.url + "/a/two.bin").stdout)
+            self.assertEqual(meta["posix"]["mode"], "0100600")  # metadata came along
+            p = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=300)
+            self.assertEqual(json.loads(p.stdout)["transferred"], 0, p.stdout)
+        finally:
+            other.cleanup()
+
     def test_bucket_to_bucket(self):
         self.make_tree()
         self.sync(self.src, self.url)

@@ -187,6 +187,19 @@ void AddSyncOptions(CLI::App& app, SyncFlags& flags) {
   cmd->add_option("--state-dir", f->state_dir,
                   "Where sync keeps its state (default ~/.cache/ferry; \"none\" for none)");
   AddClientFlags(*cmd, f->client);
+  auto source_flag = [f](std::string* target) {
+    return [f, target](const std::string& value) {
+      *target = value;
+      f->has_source_client = true;
+    };
+  };
+  cmd->add_option_function<std::string>("--source-endpoint-url",
+                                        source_flag(&f->source_client.endpoint_url),
+                                        "Endpoint of a bucket source on another S3 service");
+  cmd->add_option_function<std::string>("--source-profile", source_flag(&f->source_client.profile),
+                                        "AWS profile for the source bucket");
+  cmd->add_option_function<std::string>("--source-region", source_flag(&f->source_client.region),
+                                        "Region of the source bucket");
   AddTransferFlags(*cmd, f->transfer);
 }
 
@@ -231,14 +244,34 @@ SyncRun ExecuteSync(const SyncFlags& flags) {
   auto store = OpenStore(f->client, setup->limiter.get());
   if (!store.ok()) return failed(store.status());
   options->endpoint_id = EndpointIdOf(**store);
+  std::unique_ptr<ObjectStore> source_store;
+  if (f->has_source_client) {
+    if (!src->is_s3) {
+      return usage(Status::InvalidArgument("--source-* flags need an s3:// source"));
+    }
+    ClientFlags source = f->client;  // TLS and style settings carry over
+    if (!f->source_client.endpoint_url.empty()) source.endpoint_url = f->source_client.endpoint_url;
+    if (!f->source_client.profile.empty()) source.profile = f->source_client.profile;
+    if (!f->source_client.region.empty()) source.region = f->source_client.region;
+    auto opened = OpenStore(source, setup->limiter.get());
+    if (!opened.ok()) return failed(opened.status().Annotate("source"));
+    source_store = std::move(opened).value();
+    options->source_endpoint_id = EndpointIdOf(*source_store);
+  }
   transfer::Progress progress;
   std::optional<Result<sync::SyncResult>> result;
   {
     transfer::ProgressPrinter printer(progress, !f->transfer.quiet && !f->transfer.json &&
                                                     (f->transfer.progress || StderrIsTerminal()));
-    result.emplace(sync::RunSync(**store, *src, *dst, *options, progress));
+    ObjectStore& src_store = source_store ? *source_store : **store;
+    result.emplace(sync::RunSync(src_store, **store, *src, *dst, *options, progress));
   }
   run.stats = StatsOf(**store);
+  if (source_store) {
+    StoreStats more = StatsOf(*source_store);
+    run.stats.requests += more.requests;
+    run.stats.retries += more.retries;
+  }
   if (!result->ok()) return failed(result->status());
   run.result = std::move(**result);
   return run;

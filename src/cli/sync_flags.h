@@ -14,6 +14,10 @@ namespace ferry::cli {
 
 struct SyncFlags {
   ClientFlags client;
+  // A bucket source behind another endpoint or other credentials (--source-endpoint-url,
+  // --source-profile, --source-region); unset: the source uses `client` too.
+  ClientFlags source_client;
+  bool has_source_client = false;
   TransferFlags transfer;
   std::string src;
   std::string dst;

@@ -71,9 +71,11 @@ transfer::TransferOptions WithJournal(transfer::TransferOptions options,
 
 class Syncer {
  public:
-  Syncer(ObjectStore& store, const SyncLocation& src, const SyncLocation& dst,
-         const SyncOptions& options, transfer::Progress& progress, std::unique_ptr<StateDb> state)
-      : store_(store),
+  Syncer(ObjectStore& src_store, ObjectStore& dst_store, const SyncLocation& src,
+         const SyncLocation& dst, const SyncOptions& options, transfer::Progress& progress,
+         std::unique_ptr<StateDb> state)
+      : src_store_(src_store),
+        dst_store_(dst_store),
         src_(src),
         dst_(dst),
         options_(options),
@@ -83,7 +85,8 @@ class Syncer {
                         : nullptr),
         report_(options.report_path),
         workers_(std::max<size_t>(options.transfer.transfers, 1)),
-        engine_(store, WithJournal(options.transfer, journal_.get()), progress) {}
+        engine_(dst.is_s3 ? dst_store : src_store, WithJournal(options.transfer, journal_.get()),
+                progress) {}
 
   Result<SyncResult> Run();
 
@@ -92,7 +95,11 @@ class Syncer {
     return l.is_s3 ? "s3://" + l.bucket + "/" + l.prefix + name : LocalPath(l, name);
   }
   std::string StateLocation(const SyncLocation& l) const {
-    return options_.endpoint_id + "/" + l.bucket;
+    const bool own_source = &l == &src_ && !options_.source_endpoint_id.empty();
+    return (own_source ? options_.source_endpoint_id : options_.endpoint_id) + "/" + l.bucket;
+  }
+  ObjectStore& StoreOf(const SyncLocation& l) const {
+    return &l == &src_ ? src_store_ : dst_store_;
   }
 
   std::unique_ptr<EntryStream> Stream(const SyncLocation& l, bool is_source);
@@ -111,7 +118,8 @@ class Syncer {
   void Verify();
   void VerifyOne(const Entry& src_entry);
 
-  ObjectStore& store_;
+  ObjectStore& src_store_;
+  ObjectStore& dst_store_;
   const SyncLocation& src_;
   const SyncLocation& dst_;
   const SyncOptions& options_;
@@ -138,7 +146,7 @@ std::unique_ptr<EntryStream> Syncer::Stream(const SyncLocation& l, bool is_sourc
   };
   if (l.is_s3) {
     return std::make_unique<EntryStream>([this, &l, on_error](const EntryStream::Emit& emit) {
-      return WalkBucketTree(store_, l.bucket, l.prefix, options_.selector, emit,
+      return WalkBucketTree(StoreOf(l), l.bucket, l.prefix, options_.selector, emit,
                             [&](const std::string& key) {
                               report_.Record(key, "skipped", "key is not a usable path");
                             });
@@ -178,7 +186,7 @@ Status Syncer::FillDetails(const SyncLocation& l, Entry& e, bool attrs, bool che
                            const Entry* other) {
   if (l.is_s3) {
     if (!attrs && !(checksum && !e.checksum)) return Status::OK();
-    FERRY_ASSIGN_OR_RETURN(ObjectMeta meta, store_.HeadObject(l.bucket, l.prefix + e.name));
+    FERRY_ASSIGN_OR_RETURN(ObjectMeta meta, StoreOf(l).HeadObject(l.bucket, l.prefix + e.name));
     if (meta.etag != e.etag) e.last_modified_ns = meta.last_modified_ns;
     e.size = meta.size;
     ApplyObjectMeta(meta, e);
@@ -302,8 +310,8 @@ void Syncer::Copy(const Pair& pair, const std::string& reason) {
                       s.kind == EntryKind::kFile ? std::optional<uint64_t>(s.size) : std::nullopt,
                       done});
   } else {
-    engine_.Copy(
-        {src_.bucket, src_.prefix + s.name, dst_.bucket, dst_.prefix + s.name, std::nullopt, done});
+    engine_.Copy({src_.bucket, src_.prefix + s.name, dst_.bucket, dst_.prefix + s.name,
+                  std::nullopt, &src_store_ == &dst_store_ ? nullptr : &src_store_, done});
   }
 }
 
@@ -350,7 +358,7 @@ void Syncer::UpdateMetadata(const Pair& pair, const std::string& reason) {
     const std::string where = Where(dst_, s.name);
     Status st;
     if (dst_.is_s3) {
-      auto meta = store_.HeadObject(dst_.bucket, dst_.prefix + s.name);
+      auto meta = dst_store_.HeadObject(dst_.bucket, dst_.prefix + s.name);
       if (!meta.ok()) return Fail(s.name, where, meta.status());
       ObjectHeaders headers = meta->headers;
       s3::PosixAttributes attrs = s.attrs;
@@ -362,7 +370,7 @@ void Syncer::UpdateMetadata(const Pair& pair, const std::string& reason) {
       req.replace_metadata = true;
       req.headers = std::move(headers);
       req.if_match = meta->etag;  // never stamp attributes onto data we did not compare
-      auto copied = store_.CopyObject(req);
+      auto copied = dst_store_.CopyObject(req);
       if (!copied.ok()) return Fail(s.name, where, copied.status());
       if (state_) {
         Entry e = s;
@@ -417,7 +425,7 @@ void Syncer::DeleteExtras() {
       for (size_t j = i; j < std::min(names.size(), i + transfer::kDeleteBatch); ++j) {
         keys.push_back(dst_.prefix + names[j]);
       }
-      auto statuses = store_.DeleteObjects(dst_.bucket, keys);
+      auto statuses = dst_store_.DeleteObjects(dst_.bucket, keys);
       for (size_t j = 0; j < keys.size(); ++j) {
         const std::string& name = names[i + j];
         Status st = statuses.ok() ? (*statuses)[j] : statuses.status();
@@ -450,10 +458,10 @@ void Syncer::DeleteExtras() {
 
 void Syncer::VerifyOne(const Entry& s) {
   auto src_sum =
-      ContentChecksum(store_, src_.is_s3, src_.is_s3 ? src_.bucket : "",
+      ContentChecksum(src_store_, src_.is_s3, src_.is_s3 ? src_.bucket : "",
                       src_.is_s3 ? src_.prefix + s.name : LocalPath(src_, s.name), s.kind);
   auto dst_sum =
-      ContentChecksum(store_, dst_.is_s3, dst_.is_s3 ? dst_.bucket : "",
+      ContentChecksum(dst_store_, dst_.is_s3, dst_.is_s3 ? dst_.bucket : "",
                       dst_.is_s3 ? dst_.prefix + s.name : LocalPath(dst_, s.name), s.kind);
   Status st;
   if (!src_sum.ok()) {
@@ -595,9 +603,10 @@ std::string SyncLocation::Describe() const {
   return is_s3 ? "s3://" + bucket + "/" + prefix : root;
 }
 
-Result<SyncResult> RunSync(ObjectStore& store, const SyncLocation& src, const SyncLocation& dst,
-                           const SyncOptions& options, transfer::Progress& progress) {
-  if (src.is_s3 && dst.is_s3 && src.bucket == dst.bucket &&
+Result<SyncResult> RunSync(ObjectStore& src_store, ObjectStore& dst_store, const SyncLocation& src,
+                           const SyncLocation& dst, const SyncOptions& options,
+                           transfer::Progress& progress) {
+  if (src.is_s3 && dst.is_s3 && &src_store == &dst_store && src.bucket == dst.bucket &&
       (src.prefix.starts_with(dst.prefix) || dst.prefix.starts_with(src.prefix))) {
     return Status::InvalidArgument("source and destination overlap: " + src.Describe() + " and " +
                                    dst.Describe());
@@ -606,10 +615,10 @@ Result<SyncResult> RunSync(ObjectStore& store, const SyncLocation& src, const Sy
     return Status::InvalidArgument("one side of a sync must be s3://");
   }
   if (src.is_s3) {
-    FERRY_RETURN_IF_ERROR(store.HeadBucket(src.bucket).status());
+    FERRY_RETURN_IF_ERROR(src_store.HeadBucket(src.bucket).status());
   }
   if (dst.is_s3) {
-    FERRY_RETURN_IF_ERROR(store.HeadBucket(dst.bucket).status());
+    FERRY_RETURN_IF_ERROR(dst_store.HeadBucket(dst.bucket).status());
   } else {
     std::error_code ec;
     std::filesystem::create_directories(dst.root, ec);
@@ -620,7 +629,7 @@ Result<SyncResult> RunSync(ObjectStore& store, const SyncLocation& src, const Sy
   if (!options.state_dir.empty()) {
     FERRY_ASSIGN_OR_RETURN(state, StateDb::Open(options.state_dir));
   }
-  Syncer syncer(store, src, dst, options, progress, std::move(state));
+  Syncer syncer(src_store, dst_store, src, dst, options, progress, std::move(state));
   return syncer.Run();
 }
 

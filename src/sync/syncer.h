@@ -44,9 +44,10 @@ struct SyncOptions {
   bool dry_run = false;
   VerifyMode verify = VerifyMode::kNone;
   transfer::TransferOptions transfer;
-  std::string state_dir;    // empty: no state kept
-  std::string endpoint_id;  // names the endpoint in the state ("http://127.0.0.1:9000")
-  std::string report_path;  // empty: no report
+  std::string state_dir;           // empty: no state kept
+  std::string endpoint_id;         // names the endpoint in the state ("http://127.0.0.1:9000")
+  std::string source_endpoint_id;  // the source's, when it has its own store; else endpoint_id
+  std::string report_path;         // empty: no report
 };
 
 struct PhaseTimes {
@@ -74,8 +75,11 @@ struct SyncResult {
 };
 
 // Fails only when the run could not start (bad source or destination, state unusable);
-// per-entry failures are counted in the result.
-Result<SyncResult> RunSync(ObjectStore& store, const SyncLocation& src, const SyncLocation& dst,
-                           const SyncOptions& options, transfer::Progress& progress);
+// per-entry failures are counted in the result. src_store serves a bucket source, dst_store a
+// bucket destination; when they differ (two endpoints or two sets of credentials), objects
+// stream from one to the other instead of being copied server-side.
+Result<SyncResult> RunSync(ObjectStore& src_store, ObjectStore& dst_store, const SyncLocation& src,
+                           const SyncLocation& dst, const SyncOptions& options,
+                           transfer::Progress& progress);
 
 }  // namespace ferry::sync

@@ -329,7 +329,97 @@ void TransferEngine::UploadSpecial(const UploadJob& job, const struct stat& st) 
   Completed(job.done, {Status::OK(), body.size(), std::move(meta).value(), attrs});
 }
 
+void TransferEngine::StreamCopy(const CopyJob& job) {
+  const std::string what = "s3://" + job.dst_bucket + "/" + job.dst_key;
+  const std::string source = "s3://" + job.src_bucket + "/" + job.src_key;
+  auto opened = job.source_store->OpenObject(job.src_bucket, job.src_key);
+  if (!opened.ok()) return Failed(job.done, source, opened.status());
+  ObjectReader& reader = **opened;
+  const ObjectMeta& meta = reader.meta();
+  ObjectHeaders headers = job.replace_headers ? *job.replace_headers : meta.headers;
+  // Sends [offset, offset + length) of the source to writer, a window at a time.
+  std::vector<char> buf(static_cast<size_t>(std::min<uint64_t>(
+      std::max<uint64_t>(meta.size, 1), std::min<uint64_t>(options_.part_size, 8 << 20))));
+  auto pump = [&](ObjectWriter& writer, uint64_t offset, uint64_t length) -> Status {
+    while (length > 0) {
+      size_t want = static_cast<size_t>(std::min<uint64_t>(length, buf.size()));
+      FERRY_ASSIGN_OR_RETURN(size_t n, reader.ReadAt(offset, std::span<char>(buf.data(), want)));
+      if (n == 0) return Status::Unavailable(source + ": ended early");
+      FERRY_RETURN_IF_ERROR(writer.Append(std::span<const char>(buf.data(), n)));
+      progress_.Bytes(n);
+      offset += n;
+      length -= n;
+    }
+    return Status::OK();
+  };
+  if (meta.size <= options_.multipart_threshold) {
+    PutObjectRequest req;
+    req.bucket = job.dst_bucket;
+    req.key = job.dst_key;
+    req.headers = std::move(headers);
+    req.size = meta.size;
+    req.checksum = ObjectChecksum{options_.checksum, ""};
+    auto writer = store_.PutObject(req);
+    if (!writer.ok()) return Failed(job.done, what, writer.status());
+    Status st = pump(**writer, 0, meta.size);
+    if (!st.ok()) return Failed(job.done, what, st);
+    auto stored = (*writer)->Commit();
+    if (!stored.ok()) return Failed(job.done, what, stored.status());
+    return Completed(job.done, {Status::OK(), meta.size, std::move(stored).value(),
+                                s3::DecodePosixAttributes(meta.headers.user_metadata)});
+  }
+  CreateMultipartRequest create;
+  create.bucket = job.dst_bucket;
+  create.key = job.dst_key;
+  create.headers = std::move(headers);
+  create.checksum_algorithm = options_.checksum;
+  auto info = store_.CreateMultipartUpload(create);
+  if (!info.ok()) return Failed(job.done, what, info.status());
+  CompleteMultipartRequest complete;
+  complete.bucket = job.dst_bucket;
+  complete.key = job.dst_key;
+  complete.upload_id = info->upload_id;
+  Status st;
+  for (uint64_t offset = 0; st.ok() && offset < meta.size; offset += options_.part_size) {
+    UploadPartRequest req;
+    req.bucket = job.dst_bucket;
+    req.key = job.dst_key;
+    req.upload_id = info->upload_id;
+    req.part_number = static_cast<int>(offset / options_.part_size) + 1;
+    req.size = std::min<uint64_t>(options_.part_size, meta.size - offset);
+    req.checksum = ObjectChecksum{options_.checksum, ""};
+    auto writer = store_.UploadPart(req);
+    if (!writer.ok()) {
+      st = writer.status();
+      break;
+    }
+    st = pump(**writer, offset, *req.size);
+    if (!st.ok()) break;
+    auto part = (*writer)->Commit();
+    if (!part.ok()) {
+      st = part.status();
+      break;
+    }
+    CompletedPart done_part;
+    done_part.part_number = req.part_number;
+    done_part.etag = part->etag;
+    if (part->checksum) done_part.checksum = part->checksum->value;
+    complete.parts.push_back(std::move(done_part));
+  }
+  if (st.ok()) {
+    auto stored = store_.CompleteMultipartUpload(complete);
+    if (stored.ok()) {
+      return Completed(job.done, {Status::OK(), meta.size, std::move(stored).value(),
+                                  s3::DecodePosixAttributes(meta.headers.user_metadata)});
+    }
+    st = stored.status();
+  }
+  (void)store_.AbortMultipartUpload(job.dst_bucket, job.dst_key, info->upload_id);
+  Failed(job.done, what, st);
+}
+
 void TransferEngine::RunCopy(const CopyJob& job) {
+  if (job.source_store && job.source_store != &store_) return StreamCopy(job);
   const std::string what = "s3://" + job.dst_bucket + "/" + job.dst_key;
   CopyObjectRequest req;
   req.src_bucket = job.src_bucket;

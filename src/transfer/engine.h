@@ -7,7 +7,7 @@
 // - Downloads write into a temporary file beside the destination (large objects as parallel
 //   ranged reads with pwrite into a preallocated file), restore mode and mtime from the POSIX
 //   metadata, then rename it into place: a failed download leaves nothing at the destination.
-// - Copies between buckets are server-side.
+// - Copies between buckets are server-side; between endpoints they stream through this host.
 // Requests are retried by the store's retry policy; `transfers` bounds the requests in flight
 // and queued work, so memory stays bounded whatever the number or size of files.
 //
@@ -83,6 +83,10 @@ struct CopyJob {
   // Replace the object's headers (a metadata-only update when source and destination are
   // the same object) instead of copying them.
   std::optional<ObjectHeaders> replace_headers;
+  // Set when the source lives behind another endpoint (or other credentials): the object is
+  // read from it and written to the engine's store, headers and metadata included, instead
+  // of copied server-side. Not owned.
+  ObjectStore* source_store = nullptr;
   JobDone done;
 };
 
@@ -131,6 +135,7 @@ class TransferEngine {
   void DownloadRange(const std::shared_ptr<RangedDownload>& download, size_t index);
   void FinishDownload(const std::shared_ptr<RangedDownload>& download);
   void RunCopy(const CopyJob& job);
+  void StreamCopy(const CopyJob& job);
   void Succeeded(uint64_t bytes);
   // Reports to the job's callback, then counts the job.
   void Completed(const JobDone& done, JobOutcome outcome);

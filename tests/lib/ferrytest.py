@@ -45,7 +45,8 @@ class FerryServer:
             if time.time() > deadline:
                 raise RuntimeError("ferry serve did not start: " + self.stderr())
             time.sleep(0.02)
-        self.port = int(open(port_file).read())
+        with open(port_file) as f:
+            self.port = int(f.read())
         self._stdout.seek(0)
         for line in self._stdout.read().splitlines():
             if line.startswith("export AWS_ACCESS_KEY_ID="):
