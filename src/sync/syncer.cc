@@ -542,6 +542,7 @@ void Syncer::Verify() {
 
 Result<SyncResult> Syncer::Run() {
   const auto start = std::chrono::steady_clock::now();
+  progress_.SetPhase("preparing + transferring");
   {
     auto a = Stream(src_, true);
     auto b = Stream(dst_, false);
@@ -555,6 +556,7 @@ Result<SyncResult> Syncer::Run() {
   }
   workers_.WaitIdle();  // every decision made
   progress_.PlanningDone();
+  progress_.SetPhase("transferring");
   result_.phases.preparing = SecondsSince(start);
   transfer::TransferSummary summary = engine_.Finish();
   DeleteExtras();
@@ -564,6 +566,7 @@ Result<SyncResult> Syncer::Run() {
   }
   if (options_.verify != VerifyMode::kNone && !options_.dry_run) {
     const auto verify_start = std::chrono::steady_clock::now();
+    progress_.SetPhase("verifying");
     Verify();
     result_.phases.verifying = SecondsSince(verify_start);
   }

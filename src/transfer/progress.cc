@@ -13,6 +13,7 @@ ProgressSnapshot Progress::Snapshot() const {
   s.bytes_planned = bytes_planned_;
   s.bytes_done = bytes_done_;
   s.planning_done = planning_done_;
+  s.phase = phase_;
   s.elapsed_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
   return s;
@@ -51,7 +52,8 @@ std::string FormatDuration(double seconds) {
 
 std::string FormatProgressLine(const ProgressSnapshot& s) {
   double rate = s.elapsed_seconds > 0 ? static_cast<double>(s.bytes_done) / s.elapsed_seconds : 0;
-  std::string line = FormatBytes(s.bytes_done);
+  std::string line = s.phase ? std::string(s.phase) + ": " : std::string();
+  line += FormatBytes(s.bytes_done);
   if (s.planning_done) line += " / " + FormatBytes(s.bytes_planned);
   line += ", " + std::to_string(s.objects_done) + "/" + std::to_string(s.objects_planned) +
           (s.planning_done ? "" : "+") + " objects";

@@ -22,6 +22,7 @@ struct ProgressSnapshot {
   uint64_t bytes_done = 0;
   double elapsed_seconds = 0;
   bool planning_done = false;
+  const char* phase = nullptr;  // "preparing", "verifying"...; null: not shown
 };
 
 class Progress {
@@ -33,6 +34,8 @@ class Progress {
     bytes_planned_ += bytes;
   }
   void PlanningDone() { planning_done_ = true; }
+  // Names what a multi-phase operation (sync) is doing; phase must be a string literal.
+  void SetPhase(const char* phase) { phase_ = phase; }
   void Bytes(uint64_t n) { bytes_done_ += n; }
   void ObjectDone() { ++objects_done_; }
   void ObjectFailed() { ++objects_failed_; }
@@ -45,6 +48,7 @@ class Progress {
   std::atomic<uint64_t> objects_planned_{0}, objects_done_{0}, objects_failed_{0},
       objects_skipped_{0}, bytes_planned_{0}, bytes_done_{0};
   std::atomic<bool> planning_done_{false};
+  std::atomic<const char*> phase_{nullptr};
 };
 
 // "1.5 GiB", "12.0 KiB", "17 B".
