@@ -100,27 +100,10 @@ int ReportSync(const sync::SyncResult& r, const SyncFlags& f, const StoreStats& 
   const uint64_t retries = stats.retries;
   bool failed = r.failed > 0 || r.verify_failed > 0 || r.deletions_withheld;
   if (f.transfer.json) {
-    nlohmann::json j = {
-        {"source_entries", r.source_entries},
-        {"transferred", r.transferred},
-        {"bytes", r.bytes},
-        {"resumed_bytes", r.resumed_bytes},
-        {"updated", r.updated},
-        {"skipped", r.skipped},
-        {"deleted", r.deleted},
-        {"extra_kept", r.extra},
-        {"failed", r.failed},
-        {"verified", r.verified},
-        {"verify_failed", r.verify_failed},
-        {"retries", retries},
-        {"requests", stats.requests},
-        {"deletions_withheld", r.deletions_withheld},
-        {"dry_run", f.dry_run},
-        {"phases",
-         {{"preparing_seconds", r.phases.preparing},
-          {"transferring_seconds", r.phases.transferring},
-          {"verifying_seconds", r.phases.verifying}}},
-    };
+    nlohmann::json j = sync::ResultJson(r);
+    j["retries"] = retries;
+    j["requests"] = stats.requests;
+    j["dry_run"] = f.dry_run;
     nlohmann::json errors = nlohmann::json::array();
     for (const auto& e : r.errors)
       errors.push_back({{"path", e.what}, {"error", Describe(e.status)}});

@@ -63,4 +63,26 @@ class StateDb {
   Status write_error_;  // the first failed write, reported by Flush
 };
 
+// The state's record of multipart uploads in progress, as the engine's journal, for the
+// endpoint endpoint_id. REQUIRES: state outlives it.
+class StateUploadJournal final : public transfer::UploadJournal {
+ public:
+  StateUploadJournal(StateDb& state, std::string endpoint_id)
+      : state_(state), endpoint_id_(std::move(endpoint_id)) {}
+  std::optional<std::string> Find(const transfer::UploadIdentity& id) override {
+    return state_.FindUpload(Location(id), id);
+  }
+  void Started(const transfer::UploadIdentity& id, const std::string& upload_id) override {
+    state_.UploadStarted(Location(id), id, upload_id);
+  }
+  void Ended(const transfer::UploadIdentity& id) override { state_.UploadEnded(Location(id), id); }
+
+ private:
+  std::string Location(const transfer::UploadIdentity& id) const {
+    return endpoint_id_ + "/" + id.bucket;
+  }
+  StateDb& state_;
+  const std::string endpoint_id_;
+};
+
 }  // namespace ferry::sync

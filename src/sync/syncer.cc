@@ -1,7 +1,5 @@
 #include "sync/syncer.h"
 
-#include <fcntl.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -20,7 +18,6 @@
 #include "sync/report.h"
 #include "sync/state_db.h"
 #include "transfer/bulk_delete.h"
-#include "transfer/content_type.h"
 
 namespace ferry::sync {
 namespace {
@@ -40,27 +37,6 @@ struct Pair {
   std::optional<Entry> src;
   std::optional<Entry> dst;
   const std::string& name() const { return src ? src->name : dst->name; }
-};
-
-// The state's record of multipart uploads in progress, for the engine.
-class StateUploadJournal final : public transfer::UploadJournal {
- public:
-  StateUploadJournal(StateDb& state, std::string endpoint_id)
-      : state_(state), endpoint_id_(std::move(endpoint_id)) {}
-  std::optional<std::string> Find(const transfer::UploadIdentity& id) override {
-    return state_.FindUpload(Location(id), id);
-  }
-  void Started(const transfer::UploadIdentity& id, const std::string& upload_id) override {
-    state_.UploadStarted(Location(id), id, upload_id);
-  }
-  void Ended(const transfer::UploadIdentity& id) override { state_.UploadEnded(Location(id), id); }
-
- private:
-  std::string Location(const transfer::UploadIdentity& id) const {
-    return endpoint_id_ + "/" + id.bucket;
-  }
-  StateDb& state_;
-  const std::string endpoint_id_;
 };
 
 transfer::TransferOptions WithJournal(transfer::TransferOptions options,
@@ -574,27 +550,10 @@ Result<SyncResult> Syncer::Run() {
     Status st = state_->Flush();
     if (!st.ok()) result_.errors.push_back({"state database", st});
   }
-  nlohmann::json summary_json = {
-      {"source", src_.Describe()},
-      {"destination", dst_.Describe()},
-      {"dry_run", options_.dry_run},
-      {"phases",
-       {{"preparing_seconds", result_.phases.preparing},
-        {"transferring_seconds", result_.phases.transferring},
-        {"verifying_seconds", result_.phases.verifying}}},
-      {"source_entries", result_.source_entries},
-      {"transferred", result_.transferred},
-      {"bytes", result_.bytes},
-      {"resumed_bytes", result_.resumed_bytes},
-      {"updated", result_.updated},
-      {"skipped", result_.skipped},
-      {"deleted", result_.deleted},
-      {"extra_kept", result_.extra},
-      {"failed", result_.failed},
-      {"verified", result_.verified},
-      {"verify_failed", result_.verify_failed},
-      {"deletions_withheld", result_.deletions_withheld},
-  };
+  nlohmann::json summary_json = ResultJson(result_);
+  summary_json["source"] = src_.Describe();
+  summary_json["destination"] = dst_.Describe();
+  summary_json["dry_run"] = options_.dry_run;
   Status written = report_.Finish(summary_json);
   if (!written.ok()) result_.errors.push_back({options_.report_path, written});
   return result_;

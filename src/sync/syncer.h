@@ -19,6 +19,8 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "ferry/object_store.h"
 #include "sync/compare.h"
 #include "sync/pattern.h"
@@ -73,6 +75,9 @@ struct SyncResult {
   std::vector<transfer::TransferError> errors;  // the first kMaxErrors
   static constexpr size_t kMaxErrors = 100;
 };
+
+// The counts and phase durations, as in `--json` output and task reports.
+nlohmann::json ResultJson(const SyncResult& result);
 
 // Fails only when the run could not start (bad source or destination, state unusable);
 // per-entry failures are counted in the result. src_store serves a bucket source, dst_store a
