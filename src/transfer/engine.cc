@@ -231,19 +231,20 @@ void TransferEngine::UploadPart(const std::shared_ptr<MultipartUpload>& upload, 
     std::lock_guard lock(upload->mu);
     failed = !upload->failed.ok();
   }
-  uint64_t offset = index * options_.part_size;
-  uint64_t length = std::min<uint64_t>(options_.part_size, upload->size - offset);
-  if (!failed && upload->stored[index] && StoredPartMatches(*upload, index, offset, length)) {
+  const uint64_t offset = index * options_.part_size;
+  const uint64_t length = std::min<uint64_t>(options_.part_size, upload->size - offset);
+  const bool reused =
+      !failed && upload->stored[index] && StoredPartMatches(*upload, index, offset, length);
+  if (reused) {
     const PartInfo& stored = *upload->stored[index];
     CompletedPart& part = upload->parts[index];
     part.part_number = stored.part_number;
     part.etag = stored.etag;
     if (stored.checksum) part.checksum = stored.checksum->value;
     progress_.Bytes(length);
-    failed = true;  // nothing to send
     upload->reused_bytes += length;
   }
-  if (!failed) {
+  if (!failed && !reused) {
     UploadPartRequest req;
     req.bucket = upload->job.bucket;
     req.key = upload->job.key;
