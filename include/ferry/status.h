@@ -26,6 +26,7 @@ class Status {
     kUnavailable,         // the remote side or the network failed; usually retryable
     kNotImplemented,      // a valid request this build does not support
     kCancelled,           // the operation was asked to stop
+    kResourceExhausted,   // a limit (cache space, quota) leaves no room
     kInternal,            // a bug: an invariant did not hold
   };
 
@@ -52,6 +53,9 @@ class Status {
   }
   static Status NotImplemented(std::string_view msg) { return Status(Code::kNotImplemented, msg); }
   static Status Cancelled(std::string_view msg) { return Status(Code::kCancelled, msg); }
+  static Status ResourceExhausted(std::string_view msg) {
+    return Status(Code::kResourceExhausted, msg);
+  }
   static Status Internal(std::string_view msg) { return Status(Code::kInternal, msg); }
 
   Status(Code code, std::string_view msg);

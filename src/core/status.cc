@@ -98,6 +98,8 @@ std::string_view CodeName(Status::Code code) {
       return "NotImplemented";
     case Status::Code::kCancelled:
       return "Cancelled";
+    case Status::Code::kResourceExhausted:
+      return "ResourceExhausted";
     case Status::Code::kInternal:
       return "Internal";
   }

@@ -1,0 +1,208 @@
+#include "cache/block_cache.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <thread>
+#include <vector>
+
+namespace ferry::cache {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr size_t kBlock = 64 << 10;
+
+std::string Bytes(size_t n, uint32_t seed) {
+  std::mt19937 rng(seed);
+  std::string s(n, '\0');
+  for (auto& c : s) c = static_cast<char>(rng());
+  return s;
+}
+
+// Bytes the cache's files take on disk, rounded as the cache counts them.
+uint64_t DiskUse(const fs::path& dir) {
+  uint64_t total = 0;
+  for (const auto& e : fs::recursive_directory_iterator(dir)) {
+    if (e.is_regular_file()) total += (e.file_size() + 4095) / 4096 * 4096;
+  }
+  return total;
+}
+
+class BlockCacheTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() / ("ferry-cache-" + std::to_string(::getpid()));
+    fs::remove_all(dir_);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  std::unique_ptr<BlockCache> Open(uint64_t capacity) {
+    BlockCacheOptions o;
+    o.dir = dir_.string();
+    o.capacity_bytes = capacity;
+    o.clock = &clock_;
+    auto cache = BlockCache::Open(o);
+    EXPECT_TRUE(cache.ok()) << cache.status().ToString();
+    return cache.ok() ? std::move(cache).value() : nullptr;
+  }
+
+  std::string ReadAll(BlockCache& cache, const BlockKey& key, size_t size) {
+    std::string out(size, '\0');
+    auto n = cache.Read(key, 0, std::span<char>(out.data(), out.size()));
+    if (!n.ok()) return "<" + n.status().ToString() + ">";
+    out.resize(*n);
+    return out;
+  }
+
+  fs::path dir_;
+  ManualClock clock_{int64_t{1'800'000'000} * 1'000'000'000};
+};
+
+TEST_F(BlockCacheTest, StoresReadsRangesAndKeysByEtag) {
+  auto cache = Open(10 << 20);
+  BlockKey key{"bucket/data.bin", "etag-1", 3};
+  std::string data = Bytes(kBlock, 1);
+  ASSERT_TRUE(cache->Put(key, data).ok());
+  EXPECT_TRUE(cache->Contains(key));
+  EXPECT_EQ(ReadAll(*cache, key, kBlock), data);
+  std::string part(100, '\0');
+  auto n = cache->Read(key, kBlock - 40, std::span<char>(part.data(), part.size()));
+  ASSERT_TRUE(n.ok());
+  EXPECT_EQ(*n, 40u);
+  EXPECT_EQ(part.substr(0, 40), data.substr(kBlock - 40));
+  // Another version of the object, or another block, is a miss.
+  EXPECT_EQ(cache->Read({"bucket/data.bin", "etag-2", 3}, 0, std::span<char>(part)).status().code(),
+            Status::Code::kNotFound);
+  EXPECT_FALSE(cache->Contains({"bucket/data.bin", "etag-1", 4}));
+  EXPECT_EQ(cache->CachedBytes("bucket/data.bin", "etag-1"), kBlock);
+  EXPECT_EQ(cache->CachedBytes("bucket/data.bin", "etag-2"), 0u);
+  auto s = cache->stats();
+  EXPECT_EQ(s.hits, 2u);
+  EXPECT_EQ(s.misses, 1u);
+  EXPECT_EQ(s.blocks, 1u);
+}
+
+TEST_F(BlockCacheTest, WarmAfterReopenAndTornFilesDropped) {
+  BlockKey a{"b/a", "e", 0}, b{"b/b", "e", 0};
+  {
+    auto cache = Open(10 << 20);
+    ASSERT_TRUE(cache->Put(a, Bytes(kBlock, 2)).ok());
+    ASSERT_TRUE(cache->Put(b, Bytes(kBlock, 3)).ok());
+  }
+  // A crash mid-write leaves a temp file; a torn block fails its size check.
+  std::ofstream(dir_ / "tmp" / "leftover") << "x";
+  fs::path b_file = dir_ / "blocks" / BlockFileName(b).substr(0, 2) / BlockFileName(b);
+  fs::resize_file(b_file, 1000);
+  auto cache = Open(10 << 20);
+  EXPECT_EQ(ReadAll(*cache, a, kBlock), Bytes(kBlock, 2));
+  EXPECT_FALSE(cache->Contains(b));
+  EXPECT_FALSE(fs::exists(b_file));
+  EXPECT_TRUE(fs::is_empty(dir_ / "tmp"));
+  EXPECT_EQ(cache->stats().dropped, 1u);
+}
+
+TEST_F(BlockCacheTest, CorruptDataIsNeverServed) {
+  BlockKey key{"b/c", "e", 0};
+  {
+    auto cache = Open(10 << 20);
+    ASSERT_TRUE(cache->Put(key, Bytes(kBlock, 4)).ok());
+  }
+  fs::path file = dir_ / "blocks" / BlockFileName(key).substr(0, 2) / BlockFileName(key);
+  {
+    std::fstream f(file, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(-10, std::ios::end);
+    f.put('\x5a');
+  }
+  auto cache = Open(10 << 20);
+  EXPECT_TRUE(cache->Contains(key));  // the header is intact...
+  std::string out(kBlock, '\0');
+  EXPECT_FALSE(cache->Read(key, 0, std::span<char>(out)).ok());  // ...the data is not
+  EXPECT_FALSE(cache->Contains(key));
+  EXPECT_FALSE(fs::exists(file));
+}
+
+TEST_F(BlockCacheTest, EvictsLeastRecentlyUsedAndNeverExceedsTheLimit) {
+  // Room for three blocks (each is 64 KiB of data plus a header: 17 file-system blocks).
+  const uint64_t capacity = 3 * 17 * 4096;
+  auto cache = Open(capacity);
+  std::vector<BlockKey> keys;
+  for (int i = 0; i < 3; ++i) {
+    keys.push_back({"b/f", "e", static_cast<uint64_t>(i)});
+    ASSERT_TRUE(cache->Put(keys.back(), Bytes(kBlock, 10 + i)).ok());
+    clock_.Advance(1'000'000'000);
+  }
+  ASSERT_EQ(ReadAll(*cache, keys[0], kBlock), Bytes(kBlock, 10));  // 0 is now the most recent
+  BlockKey d{"b/f", "e", 3};
+  ASSERT_TRUE(cache->Put(d, Bytes(kBlock, 13)).ok());
+  EXPECT_TRUE(cache->Contains(keys[0]));
+  EXPECT_FALSE(cache->Contains(keys[1]));  // the least recent went
+  EXPECT_TRUE(cache->Contains(keys[2]));
+  EXPECT_LE(cache->stats().bytes_used, capacity);
+  EXPECT_LE(DiskUse(dir_), capacity);
+  // A block larger than the whole cache is refused.
+  EXPECT_EQ(cache->Put({"b/huge", "e", 0}, Bytes(capacity, 5)).code(),
+            Status::Code::kResourceExhausted);
+}
+
+TEST_F(BlockCacheTest, ConcurrentReadersAndWritersStayWithinTheLimit) {
+  const uint64_t capacity = 8 * 17 * 4096;
+  auto cache = Open(capacity);
+  std::atomic<bool> over{false}, wrong{false};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 6; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 60; ++i) {
+        BlockKey key{"b/obj" + std::to_string((t * 7 + i) % 24), "e", 0};
+        std::string want = Bytes(kBlock, static_cast<uint32_t>((t * 7 + i) % 24));
+        Status st = cache->Put(key, want);
+        if (!st.ok() && st.code() != Status::Code::kResourceExhausted) wrong = true;
+        std::string got(kBlock, '\0');
+        auto n = cache->Read(key, 0, std::span<char>(got));
+        if (n.ok() && got != want) wrong = true;
+        if (cache->stats().bytes_used > capacity) over = true;
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_FALSE(over.load());
+  EXPECT_FALSE(wrong.load());
+  EXPECT_LE(DiskUse(dir_ / "blocks"), capacity);
+}
+
+TEST_F(BlockCacheTest, ReleaseByObjectAndAge) {
+  auto cache = Open(10 << 20);
+  ASSERT_TRUE(cache->Put({"b/old", "e", 0}, Bytes(1000, 1)).ok());
+  ASSERT_TRUE(cache->Put({"b/old", "e", 1}, Bytes(1000, 2)).ok());
+  clock_.Advance(int64_t{8} * 86400 * 1'000'000'000);
+  ASSERT_TRUE(cache->Put({"b/new", "e", 0}, Bytes(1000, 3)).ok());
+  EXPECT_EQ(cache->ReleaseOlderThan(clock_.NowNanos() - int64_t{7} * 86400 * 1'000'000'000), 2000u);
+  EXPECT_FALSE(cache->Contains({"b/old", "e", 0}));
+  EXPECT_TRUE(cache->Contains({"b/new", "e", 0}));
+  EXPECT_EQ(cache->Release("b/new"), 1000u);
+  EXPECT_EQ(cache->stats().blocks, 0u);
+  EXPECT_EQ(cache->stats().bytes_used, 0u);
+}
+
+TEST(BlockFile, HeaderRoundTripAndRejects) {
+  BlockKey key{"bucket/some key", "\"abc\"", 7};
+  std::string encoded = EncodeBlock(key, "payload");
+  auto h = DecodeBlockHeader(encoded);
+  ASSERT_TRUE(h.has_value());
+  EXPECT_EQ(h->key, key);
+  EXPECT_EQ(h->data_length, 7u);
+  EXPECT_EQ(encoded.substr(h->header_length), "payload");
+  std::string bad = encoded;
+  bad[20] ^= 1;  // a header bit
+  EXPECT_FALSE(DecodeBlockHeader(bad).has_value());
+  EXPECT_FALSE(DecodeBlockHeader("not a block").has_value());
+  EXPECT_NE(BlockFileName(key), BlockFileName({"bucket/some key", "\"abc\"", 8}));
+  EXPECT_EQ(BlockFileName(key).size(), 32u);
+}
+
+}  // namespace
+}  // namespace ferry::cache
