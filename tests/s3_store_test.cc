@@ -122,6 +122,31 @@ TEST_P(S3StoreTest, SmallObjectsOneRequestToOpen) {
   EXPECT_EQ(store_->stats().retries, retries_before_404) << "404s are never retried";
 }
 
+TEST_P(S3StoreTest, KnownVersionsOpenWithoutARequestAndStayPinned) {
+  std::string body(300 << 10, '\0');
+  for (size_t i = 0; i < body.size(); ++i) body[i] = static_cast<char>(i * 31 + 7);
+  auto put = Put(*store_, bucket_, "pinned.bin", body);
+  ASSERT_TRUE(put.ok()) << put.status().ToString();
+  uint64_t before = store_->stats().requests;
+  OpenHints hints;
+  hints.size = body.size();
+  hints.etag = put->etag;
+  auto reader = store_->OpenObject(bucket_, "pinned.bin", hints);
+  ASSERT_TRUE(reader.ok()) << reader.status().ToString();
+  EXPECT_EQ(store_->stats().requests, before) << "a known version opens without a request";
+  std::string middle(1000, '\0');
+  auto n = (*reader)->ReadAt(200 << 10, std::span<char>(middle));
+  ASSERT_TRUE(n.ok()) << n.status().ToString();
+  EXPECT_EQ(middle, body.substr(200 << 10, 1000));
+  if (!traits_.conditional_get) return;  // the peer ignores If-Match
+  ASSERT_TRUE(Put(*store_, bucket_, "pinned.bin", "replaced").ok());
+  auto stale = store_->OpenObject(bucket_, "pinned.bin", hints);
+  ASSERT_TRUE(stale.ok());
+  auto changed = (*stale)->ReadAt(0, std::span<char>(middle));
+  EXPECT_EQ(changed.status().code(), Status::Code::kPreconditionFailed)
+      << changed.status().ToString();
+}
+
 TEST_P(S3StoreTest, OddKeys) {
   std::vector<std::string> keys = {"with space",
                                    "plus+sign",

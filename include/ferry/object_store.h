@@ -232,6 +232,10 @@ struct ListUploadsResult {
 // to save a request or to check more cheaply. Wrong hints cost time, never correctness.
 struct OpenHints {
   std::optional<uint64_t> size;
+  // With size, names the version to read: a store may then open without a request, every
+  // read pinned to this ETag (PreconditionFailed once the object changed), and meta() holding
+  // only key, size and ETag. For readers of known versions, such as a mount's block fetches.
+  std::string etag;
 };
 
 class ObjectStore {

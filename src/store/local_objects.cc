@@ -23,10 +23,14 @@ Result<ObjectMeta> LocalStore::HeadObject(std::string_view bucket_name, std::str
 
 Result<std::unique_ptr<ObjectReader>> LocalStore::OpenObject(std::string_view bucket_name,
                                                              std::string_view key,
-                                                             const OpenHints& /*hints*/) {
+                                                             const OpenHints& hints) {
   FERRY_ASSIGN_OR_RETURN(auto bucket, GetBucket(bucket_name));
   FERRY_RETURN_IF_ERROR(s3::ValidateObjectKey(key));
-  return local::OpenLocalReader(std::move(bucket), key);
+  FERRY_ASSIGN_OR_RETURN(auto reader, local::OpenLocalReader(std::move(bucket), key));
+  if (!hints.etag.empty() && reader->meta().etag != hints.etag) {
+    return Status::PreconditionFailed(std::string(key) + ": no longer ETag " + hints.etag);
+  }
+  return reader;
 }
 
 Result<std::unique_ptr<ObjectWriter>> LocalStore::PutObject(const PutObjectRequest& req) {

@@ -296,6 +296,16 @@ Status VerifyWholeObject(const ObjectMeta& meta, bool etag_is_md5, std::string_v
 
 Result<std::unique_ptr<ObjectReader>> OpenS3Object(S3Transport& transport, std::string_view bucket,
                                                    std::string_view key, const OpenHints& hints) {
+  if (hints.size && !hints.etag.empty()) {
+    // A known version: no request until the first read, no whole-object check (reads come in
+    // any order); each ranged GET is pinned with If-Match.
+    ObjectMeta meta;
+    meta.key = std::string(key);
+    meta.size = *hints.size;
+    meta.etag = hints.etag;
+    return std::unique_ptr<ObjectReader>(
+        std::make_unique<S3Reader>(transport, std::string(bucket), std::move(meta), "", false));
+  }
   bool transfer_failed = false;
   // After any failure the hint is no longer trusted: the object may have changed.
   uint64_t listed_size =
