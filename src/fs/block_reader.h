@@ -1,0 +1,74 @@
+// The mount's read path for file contents: byte ranges of one object version, served from
+// the block cache and fetched from the store a block at a time on a miss. However many
+// readers want a missing block at once, the store sees one GET for it; the readers wait for
+// that fetch and copy from it. A fetched block goes into the cache when it fits (the cache
+// may refuse when its space is held by readers); the waiting readers are served either way.
+// Thread-safe.
+#pragma once
+
+#include <condition_variable>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <span>
+#include <string>
+#include <unordered_map>
+
+#include "cache/block_cache.h"
+#include "ferry/object_store.h"
+
+namespace ferry::fs {
+
+// One version of an object, as a listing or a HEAD described it.
+struct ObjectVersion {
+  std::string bucket;
+  std::string key;
+  std::string etag;
+  uint64_t size = 0;
+};
+
+struct BlockReaderStats {
+  uint64_t fetches = 0;  // GETs of whole blocks
+  uint64_t fetched_bytes = 0;
+  uint64_t shared = 0;  // reads that waited for another reader's fetch
+  uint64_t cache_hits = 0;
+};
+
+class BlockReader {
+ public:
+  // block_size: the unit of fetching and caching (the last block of an object is shorter).
+  BlockReader(ObjectStore& store, cache::BlockCache& cache, uint64_t block_size);
+
+  // Copies up to out.size() bytes at offset (fewer at the end of the object). A store error
+  // comes back as is: PreconditionFailed when the object no longer has this ETag.
+  Result<size_t> Read(const ObjectVersion& object, uint64_t offset, std::span<char> out);
+
+  // Makes sure block index of the object is cached (or fetched), for read-ahead and preload.
+  Status Load(const ObjectVersion& object, uint64_t index);
+
+  uint64_t block_size() const { return block_size_; }
+  BlockReaderStats stats();
+
+ private:
+  using Block = std::shared_ptr<const std::string>;
+  struct Flight {
+    bool done = false;
+    Status status;
+    Block block;
+  };
+
+  cache::BlockKey KeyOf(const ObjectVersion& object, uint64_t index) const;
+  // The block's bytes from one fetch shared by every concurrent caller.
+  Result<Block> Fetch(const ObjectVersion& object, uint64_t index);
+  Result<Block> FetchFromStore(const ObjectVersion& object, uint64_t index);
+
+  ObjectStore& store_;
+  cache::BlockCache& cache_;
+  const uint64_t block_size_;
+  std::mutex mu_;
+  std::condition_variable fetched_;
+  std::unordered_map<std::string, std::shared_ptr<Flight>> flights_;  // guarded by mu_
+  BlockReaderStats stats_;                                            // guarded by mu_
+};
+
+}  // namespace ferry::fs

@@ -1,0 +1,108 @@
+#include "fs/block_reader.h"
+
+#include <gtest/gtest.h>
+
+#include <random>
+#include <thread>
+#include <vector>
+
+#include "store/store_test_util.h"
+
+namespace ferry::fs {
+namespace {
+
+constexpr uint64_t kBlock = 64 << 10;
+
+std::string Bytes(size_t n, uint32_t seed) {
+  std::mt19937 rng(seed);
+  std::string s(n, '\0');
+  for (auto& c : s) c = static_cast<char>(rng());
+  return s;
+}
+
+class BlockReaderTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    cache::BlockCacheOptions o;
+    o.dir = cache_dir_.path();
+    o.capacity_bytes = 64 << 20;
+    auto c = cache::BlockCache::Open(o);
+    ASSERT_TRUE(c.ok()) << c.status().ToString();
+    cache_ = std::move(c).value();
+  }
+
+  ObjectVersion PutObject(const std::string& key, const std::string& body) {
+    auto meta = ferry::testing::Put(*fixture_.store, "bkt", key, body);
+    EXPECT_TRUE(meta.ok()) << meta.status().ToString();
+    return {"bkt", key, meta.ok() ? meta->etag : "", body.size()};
+  }
+
+  ferry::testing::StoreFixture fixture_;
+  ferry::testing::TempDir cache_dir_;
+  std::unique_ptr<cache::BlockCache> cache_;
+};
+
+TEST_F(BlockReaderTest, ConcurrentRandomReadsAreExactWithOneFetchPerBlock) {
+  const std::string body = Bytes(5 * kBlock + 1234, 7);
+  ObjectVersion v = PutObject("data/train.bin", body);
+  BlockReader reader(*fixture_.store, *cache_, kBlock);
+  std::atomic<bool> wrong{false};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 8; ++t) {
+    threads.emplace_back([&, t] {
+      std::mt19937 rng(t);
+      for (int i = 0; i < 200; ++i) {
+        uint64_t off = rng() % body.size();
+        size_t len = 1 + rng() % (2 * kBlock);
+        std::string out(len, '\0');
+        auto n = reader.Read(v, off, std::span<char>(out));
+        size_t want = std::min<uint64_t>(len, body.size() - off);
+        if (!n.ok() || *n != want || out.compare(0, want, body, off, want) != 0) wrong = true;
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_FALSE(wrong.load());
+  auto s = reader.stats();
+  EXPECT_EQ(s.fetches, 6u) << "each of the 6 blocks fetched once";
+  EXPECT_EQ(s.fetched_bytes, body.size());
+  EXPECT_GT(s.cache_hits, 0u);
+  // Past the end, and empty reads.
+  std::string out(10, '\0');
+  EXPECT_EQ(*reader.Read(v, body.size(), std::span<char>(out)), 0u);
+}
+
+TEST_F(BlockReaderTest, LaterReadersAndNewReadersHitTheCache) {
+  const std::string body = Bytes(3 * kBlock, 8);
+  ObjectVersion v = PutObject("a.bin", body);
+  {
+    BlockReader first(*fixture_.store, *cache_, kBlock);
+    for (uint64_t i = 0; i < 3; ++i) ASSERT_TRUE(first.Load(v, i).ok());
+    EXPECT_EQ(first.stats().fetches, 3u);
+  }
+  BlockReader second(*fixture_.store, *cache_, kBlock);
+  std::string out(body.size(), '\0');
+  ASSERT_EQ(*second.Read(v, 0, std::span<char>(out)), body.size());
+  EXPECT_EQ(out, body);
+  EXPECT_EQ(second.stats().fetches, 0u);
+  EXPECT_EQ(cache_->CachedBytes("bkt/a.bin", v.etag), body.size());
+}
+
+TEST_F(BlockReaderTest, AChangedObjectIsNeverServedStale) {
+  ObjectVersion old_version = PutObject("m.bin", Bytes(kBlock, 1));
+  BlockReader reader(*fixture_.store, *cache_, kBlock);
+  std::string out(100, '\0');
+  ASSERT_TRUE(reader.Read(old_version, 0, std::span<char>(out)).ok());
+  ObjectVersion new_version = PutObject("m.bin", Bytes(kBlock, 2));
+  // The old version's cached block still serves readers that hold the old version...
+  EXPECT_TRUE(reader.Read(old_version, 0, std::span<char>(out)).ok());
+  // ...but an uncached block of it cannot be fetched any more.
+  EXPECT_TRUE(cache_->Release("bkt/m.bin") > 0);
+  EXPECT_EQ(reader.Read(old_version, 0, std::span<char>(out)).status().code(),
+            Status::Code::kPreconditionFailed);
+  ASSERT_TRUE(reader.Read(new_version, 0, std::span<char>(out)).ok());
+  EXPECT_EQ(out, Bytes(kBlock, 2).substr(0, 100));
+}
+
+}  // namespace
+}  // namespace ferry::fs
