@@ -1,0 +1,44 @@
+#include "fs/read_ahead.h"
+
+#include <algorithm>
+
+namespace ferry::fs {
+
+ReadAhead::ReadAhead(std::shared_ptr<BlockReader> reader, ThreadPool& pool, ObjectVersion object,
+                     uint64_t max_blocks)
+    : reader_(std::move(reader)),
+      pool_(pool),
+      object_(std::move(object)),
+      max_blocks_(std::max<uint64_t>(max_blocks, 1)) {}
+
+void ReadAhead::OnRead(uint64_t offset, uint64_t length) {
+  const uint64_t block = reader_->block_size();
+  const uint64_t blocks = (object_.size + block - 1) / block;
+  uint64_t from, to;
+  {
+    std::lock_guard lock(mu_);
+    const bool sequential = offset == next_offset_;
+    next_offset_ = offset + length;
+    if (!sequential) {
+      window_ = 0;
+      scheduled_until_ = 0;
+      return;
+    }
+    window_ = std::min(max_blocks_, std::max<uint64_t>(1, window_ * 2));
+    const uint64_t current = (offset + length) / block;
+    from = std::max(scheduled_until_, current + 1);
+    to = std::min(blocks, current + 1 + window_);
+    if (from >= to) return;
+    scheduled_until_ = to;
+  }
+  for (uint64_t i = from; i < to; ++i) {
+    pool_.Submit([reader = reader_, object = object_, i] { (void)reader->Load(object, i); });
+  }
+}
+
+uint64_t ReadAhead::window_blocks() {
+  std::lock_guard lock(mu_);
+  return window_;
+}
+
+}  // namespace ferry::fs

@@ -1,0 +1,72 @@
+#include "fs/read_ahead.h"
+
+#include <gtest/gtest.h>
+
+#include <random>
+
+#include "store/store_test_util.h"
+
+namespace ferry::fs {
+namespace {
+
+constexpr uint64_t kBlock = 64 << 10;
+
+class ReadAheadTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    cache::BlockCacheOptions o;
+    o.dir = cache_dir_.path();
+    o.capacity_bytes = 64 << 20;
+    auto c = cache::BlockCache::Open(o);
+    ASSERT_TRUE(c.ok());
+    cache_ = std::move(c).value();
+    body_.resize(20 * kBlock);
+    std::mt19937 rng(3);
+    for (auto& ch : body_) ch = static_cast<char>(rng());
+    auto meta = ferry::testing::Put(*fixture_.store, "bkt", "stream.bin", body_);
+    ASSERT_TRUE(meta.ok());
+    object_ = {"bkt", "stream.bin", meta->etag, body_.size()};
+    reader_ = std::make_shared<BlockReader>(*fixture_.store, *cache_, kBlock);
+  }
+
+  ferry::testing::StoreFixture fixture_;
+  ferry::testing::TempDir cache_dir_;
+  std::unique_ptr<cache::BlockCache> cache_;
+  std::string body_;
+  ObjectVersion object_;
+  std::shared_ptr<BlockReader> reader_;
+};
+
+TEST_F(ReadAheadTest, SequentialReadsFindTheirBlocksLoaded) {
+  ThreadPool pool(4);
+  ReadAhead ahead(reader_, pool, object_, 8);
+  std::string out(kBlock / 2, '\0');
+  for (uint64_t off = 0; off < 6 * kBlock; off += out.size()) {
+    ahead.OnRead(off, out.size());
+    ASSERT_TRUE(reader_->Read(object_, off, std::span<char>(out)).ok());
+    ASSERT_EQ(out, body_.substr(off, out.size()));
+  }
+  pool.WaitIdle();
+  EXPECT_EQ(ahead.window_blocks(), 8u);
+  // The reader stopped in block 5; blocks 6 to 14 (a window of 8 past the next) were loaded
+  // ahead of it, and each block was fetched once.
+  EXPECT_TRUE(cache_->Contains({"bkt/stream.bin", object_.etag, 14}));
+  EXPECT_FALSE(cache_->Contains({"bkt/stream.bin", object_.etag, 15}));
+  EXPECT_EQ(reader_->stats().fetches, 15u);
+}
+
+TEST_F(ReadAheadTest, RandomReadsLoadNothingAhead) {
+  ThreadPool pool(2);
+  ReadAhead ahead(reader_, pool, object_, 8);
+  std::string out(1000, '\0');
+  for (uint64_t off : {uint64_t{5} * kBlock, uint64_t{2} * kBlock + 17, uint64_t{17} * kBlock}) {
+    ahead.OnRead(off, out.size());
+    ASSERT_TRUE(reader_->Read(object_, off, std::span<char>(out)).ok());
+  }
+  pool.WaitIdle();
+  EXPECT_EQ(ahead.window_blocks(), 0u);
+  EXPECT_EQ(reader_->stats().fetches, 3u);
+}
+
+}  // namespace
+}  // namespace ferry::fs
