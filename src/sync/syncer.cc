@@ -84,6 +84,9 @@ class Syncer {
   // other: the entry e will be compared with (its checksums decide which one a file needs).
   Status FillDetails(const SyncLocation& l, Entry& e, bool attrs, bool checksum,
                      const Entry* other);
+  // A local file's digest ("CRC32C", "MD5"), from the state while the file is unchanged.
+  Result<std::string> CachedFileDigest(const Entry& file, std::string_view name,
+                                       const std::function<Result<std::string>()>& compute);
   void Handle(Pair pair);
   void Act(const Pair& pair, const Decision& d);
   void Copy(const Pair& pair, const std::string& reason);
@@ -169,32 +172,30 @@ Status Syncer::FillDetails(const SyncLocation& l, Entry& e, bool attrs, bool che
     if (state_) state_->RecordObject(StateLocation(l), l.prefix + e.name, e);
     return Status::OK();
   }
-  if (checksum && !e.checksum && e.kind == EntryKind::kFile && other && !other->checksum &&
-      !other->content_md5.empty()) {
+  if (!checksum || e.checksum || e.kind != EntryKind::kFile) return Status::OK();
+  const std::string path = LocalPath(l, e.name);
+  if (other && !other->checksum && !other->content_md5.empty()) {
     // The object has no additional checksum, only its MD5 ETag: compare MD5s.
-    std::optional<std::string> cached;
-    if (state_) cached = state_->LookupFileChecksum(e, "MD5");
-    if (!cached) {
-      FERRY_ASSIGN_OR_RETURN(std::string value, LocalFileMd5(LocalPath(l, e.name)));
-      if (state_) state_->RecordFileChecksum(e, "MD5", value);
-      cached = std::move(value);
-    }
-    e.content_md5 = *cached;
+    FERRY_ASSIGN_OR_RETURN(e.content_md5,
+                           CachedFileDigest(e, "MD5", [&] { return LocalFileMd5(path); }));
     return Status::OK();
   }
-  if (checksum && !e.checksum && e.kind == EntryKind::kFile) {
-    const std::string_view alg = ChecksumAlgorithmName(options_.transfer.checksum);
-    std::optional<std::string> cached;
-    if (state_) cached = state_->LookupFileChecksum(e, alg);
-    if (!cached) {
-      FERRY_ASSIGN_OR_RETURN(std::string value,
-                             LocalFileChecksum(LocalPath(l, e.name), options_.transfer.checksum));
-      if (state_) state_->RecordFileChecksum(e, alg, value);
-      cached = std::move(value);
-    }
-    e.checksum = ObjectChecksum{options_.transfer.checksum, *cached};
-  }
+  const ChecksumAlgorithm algorithm = options_.transfer.checksum;
+  FERRY_ASSIGN_OR_RETURN(std::string value,
+                         CachedFileDigest(e, ChecksumAlgorithmName(algorithm),
+                                          [&] { return LocalFileChecksum(path, algorithm); }));
+  e.checksum = ObjectChecksum{algorithm, std::move(value)};
   return Status::OK();
+}
+
+Result<std::string> Syncer::CachedFileDigest(const Entry& file, std::string_view name,
+                                             const std::function<Result<std::string>()>& compute) {
+  if (state_) {
+    if (auto cached = state_->LookupFileChecksum(file, name)) return *cached;
+  }
+  FERRY_ASSIGN_OR_RETURN(std::string value, compute());
+  if (state_) state_->RecordFileChecksum(file, name, value);
+  return value;
 }
 
 void Syncer::Handle(Pair pair) {
