@@ -1,0 +1,100 @@
+// The file tree of a mount: inode numbers for the names under a bucket prefix, built one
+// directory at a time from delimiter listings (directory_listing.h) and cached for
+// metadata_ttl. A name keeps its inode number while the kernel holds a reference to it
+// (Lookup counts one, Forget drops them), so a re-listed directory keeps its numbers.
+// Attributes come from the listing (size, mtime = Last-Modified) and the mount's defaults,
+// refined by the object's `x-amz-meta-file-*` metadata from a HEAD the first time a file's
+// attributes are asked for (then cached for metadata_ttl too). Thread-safe.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "core/clock.h"
+#include "fs/block_reader.h"
+#include "fs/directory_listing.h"
+
+namespace ferry::fs {
+
+struct NamespaceOptions {
+  std::string bucket;
+  std::string prefix;  // "" or ending in '/'
+  int64_t metadata_ttl_ns = int64_t{60} * 1'000'000'000;
+  uint32_t uid = 0;
+  uint32_t gid = 0;
+  uint32_t file_mode = 0644;
+  uint32_t dir_mode = 0755;
+  const Clock* clock = nullptr;  // null: the system clock
+};
+
+struct NodeAttributes {
+  uint64_t ino = 0;
+  mode_t mode = 0;  // with the file type bits
+  uint32_t uid = 0;
+  uint32_t gid = 0;
+  uint64_t size = 0;
+  int64_t mtime_ns = 0;
+  int64_t atime_ns = 0;
+  ObjectVersion object;  // files and symlinks: the version the attributes describe
+};
+
+class Namespace {
+ public:
+  static constexpr uint64_t kRootIno = 1;
+
+  Namespace(ObjectStore& store, NamespaceOptions options);
+
+  // The child `name` of directory parent; NotFound when absent. Counts one kernel reference.
+  Result<NodeAttributes> Lookup(uint64_t parent, std::string_view name);
+  // Attributes of a known inode; NotFound for one never looked up or forgotten.
+  Result<NodeAttributes> GetAttributes(uint64_t ino);
+  struct Child {
+    std::string name;
+    uint64_t ino;
+    bool is_directory;
+  };
+  // The entries of a directory (without "." and ".."), sorted by name.
+  Result<std::vector<Child>> ReadDirectory(uint64_t ino);
+  // Drops n kernel references; an inode without any is forgotten.
+  void Forget(uint64_t ino, uint64_t n);
+
+ private:
+  struct Node {
+    uint64_t parent = 0;
+    std::string name;
+    std::string path;  // relative to the prefix; directories end in '/' ("" for the root)
+    bool is_directory = false;
+    uint64_t references = 0;
+    DirectoryEntry listed;                     // files: what the listing showed
+    std::optional<NodeAttributes> attributes;  // files: from a HEAD, with when
+    int64_t attributes_at_ns = 0;
+  };
+  struct Listing {
+    std::vector<DirectoryEntry> entries;  // sorted by name
+    int64_t fetched_at_ns = 0;
+  };
+
+  int64_t Now() const { return clock_->NowNanos(); }
+  // The directory's entries, listed again when older than the TTL.
+  Result<std::vector<DirectoryEntry>> EntriesOf(uint64_t dir_ino, const std::string& path);
+  uint64_t InodeFor(uint64_t parent, const std::string& parent_path, const DirectoryEntry& e);
+  NodeAttributes DefaultAttributes(uint64_t ino, const Node& node) const;
+
+  ObjectStore& store_;
+  const NamespaceOptions options_;
+  const Clock* const clock_;
+  std::mutex mu_;
+  std::unordered_map<uint64_t, Node> nodes_;                      // guarded by mu_
+  std::map<std::pair<uint64_t, std::string>, uint64_t> by_name_;  // guarded by mu_
+  std::unordered_map<uint64_t, Listing> listings_;                // guarded by mu_; by directory
+  uint64_t next_ino_ = kRootIno + 1;                              // guarded by mu_
+};
+
+}  // namespace ferry::fs

@@ -1,0 +1,102 @@
+#include "fs/namespace.h"
+
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+
+#include "store/store_test_util.h"
+
+namespace ferry::fs {
+namespace {
+
+class NamespaceTest : public ::testing::Test {
+ protected:
+  void Put(const std::string& key, const std::string& body,
+           std::map<std::string, std::string> meta = {}) {
+    PutObjectRequest req;
+    req.headers.user_metadata = std::move(meta);
+    ASSERT_TRUE(ferry::testing::Put(*fixture_.store, "bkt", key, body, req).ok());
+  }
+  std::unique_ptr<Namespace> Make() {
+    NamespaceOptions o;
+    o.bucket = "bkt";
+    o.prefix = "p/";
+    o.uid = 1000;
+    o.gid = 1000;
+    o.clock = &clock_;
+    return std::make_unique<Namespace>(*fixture_.store, o);
+  }
+
+  ferry::testing::StoreFixture fixture_;
+  ManualClock clock_{int64_t{1'800'000'000} * 1'000'000'000};
+};
+
+TEST_F(NamespaceTest, LookupReadDirectoryAndAttributes) {
+  Put("p/a.txt", "hello",
+      {{"file-permissions", "0100600"},
+       {"file-mtime", "1700000000123456789ns"},
+       {"file-owner", "42"}});
+  Put("p/plain.bin", "1234567");  // written by a tool that keeps no POSIX metadata
+  Put("p/dir/x", "x");
+  Put("p/link", "a.txt", {{"file-permissions", "0120777"}});
+  Put("elsewhere", "not in the mount");
+  auto ns = Make();
+  auto children = ns->ReadDirectory(Namespace::kRootIno);
+  ASSERT_TRUE(children.ok()) << children.status().ToString();
+  ASSERT_EQ(children->size(), 4u);
+  EXPECT_EQ((*children)[0].name, "a.txt");
+  EXPECT_EQ((*children)[1].name, "dir");
+  EXPECT_TRUE((*children)[1].is_directory);
+
+  auto a = ns->Lookup(Namespace::kRootIno, "a.txt");
+  ASSERT_TRUE(a.ok()) << a.status().ToString();
+  EXPECT_EQ(a->ino, (*children)[0].ino) << "one inode per name";
+  EXPECT_EQ(a->mode, S_IFREG | 0600);
+  EXPECT_EQ(a->uid, 42u);
+  EXPECT_EQ(a->gid, 1000u);
+  EXPECT_EQ(a->size, 5u);
+  EXPECT_EQ(a->mtime_ns, 1700000000123456789);
+  EXPECT_EQ(a->object.key, "p/a.txt");
+
+  auto plain = ns->Lookup(Namespace::kRootIno, "plain.bin");
+  ASSERT_TRUE(plain.ok());
+  EXPECT_EQ(plain->mode, S_IFREG | 0644);
+  EXPECT_EQ(plain->uid, 1000u);
+  EXPECT_GT(plain->mtime_ns, 0) << "Last-Modified stands in for the mtime";
+
+  auto link = ns->Lookup(Namespace::kRootIno, "link");
+  ASSERT_TRUE(link.ok());
+  EXPECT_EQ(link->mode, S_IFLNK | 0777);
+
+  auto dir = ns->Lookup(Namespace::kRootIno, "dir");
+  ASSERT_TRUE(dir.ok());
+  EXPECT_EQ(dir->mode, S_IFDIR | 0755);
+  auto x = ns->Lookup(dir->ino, "x");
+  ASSERT_TRUE(x.ok());
+  EXPECT_EQ(x->object.key, "p/dir/x");
+  EXPECT_EQ(ns->Lookup(Namespace::kRootIno, "elsewhere").status().code(), Status::Code::kNotFound);
+  EXPECT_EQ(ns->Lookup(Namespace::kRootIno, "missing").status().code(), Status::Code::kNotFound);
+}
+
+TEST_F(NamespaceTest, ChangesShowAfterTheTtlAndInodesStay) {
+  Put("p/f", "one");
+  auto ns = Make();
+  auto first = ns->Lookup(Namespace::kRootIno, "f");
+  ASSERT_TRUE(first.ok());
+  Put("p/f", "three");
+  Put("p/g", "new");
+  // Within the TTL the cached view holds.
+  EXPECT_EQ(ns->Lookup(Namespace::kRootIno, "g").status().code(), Status::Code::kNotFound);
+  EXPECT_EQ(ns->GetAttributes(first->ino)->size, 3u);
+  clock_.Advance(int64_t{61} * 1'000'000'000);
+  auto again = ns->Lookup(Namespace::kRootIno, "f");
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->ino, first->ino);
+  EXPECT_EQ(again->size, 5u);
+  EXPECT_NE(again->object.etag, first->object.etag);
+  EXPECT_TRUE(ns->Lookup(Namespace::kRootIno, "g").ok());
+  ns->Forget(first->ino, 2);
+  EXPECT_EQ(ns->GetAttributes(first->ino).status().code(), Status::Code::kNotFound);
+}
+
+}  // namespace
+}  // namespace ferry::fs
