@@ -26,5 +26,6 @@ CommandRunner AddCatCommand(CLI::App& app);
 CommandRunner AddSyncCommand(CLI::App& app);
 CommandRunner AddTaskCommand(CLI::App& app);
 CommandRunner AddAgentCommand(CLI::App& app);
+CommandRunner AddMountCommand(CLI::App& app);
 
 }  // namespace ferry::cli

@@ -11,7 +11,8 @@ namespace ferry::fs {
 Namespace::Namespace(ObjectStore& store, NamespaceOptions options)
     : store_(store),
       options_(std::move(options)),
-      clock_(options_.clock ? options_.clock : &SystemClock()) {
+      clock_(options_.clock ? options_.clock : &SystemClock()),
+      mounted_at_ns_(clock_->NowNanos()) {
   Node root;
   root.parent = kRootIno;
   root.is_directory = true;
@@ -71,7 +72,7 @@ NodeAttributes Namespace::DefaultAttributes(uint64_t ino, const Node& node) cons
   a.gid = options_.gid;
   if (node.is_directory) {
     a.mode = S_IFDIR | options_.dir_mode;
-    a.mtime_ns = a.atime_ns = 0;
+    a.mtime_ns = a.atime_ns = mounted_at_ns_;
     return a;
   }
   a.mode = S_IFREG | options_.file_mode;

@@ -90,6 +90,7 @@ class Namespace {
   ObjectStore& store_;
   const NamespaceOptions options_;
   const Clock* const clock_;
+  const int64_t mounted_at_ns_;  // directories' times: they have no object of their own
   std::mutex mu_;
   std::unordered_map<uint64_t, Node> nodes_;                      // guarded by mu_
   std::map<std::pair<uint64_t, std::string>, uint64_t> by_name_;  // guarded by mu_

@@ -1,0 +1,167 @@
+// `ferry mount s3://bucket/prefix MOUNTPOINT`: the bucket as a read-only directory tree,
+// contents lazy-loaded into a persistent block cache.
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <memory>
+#include <string>
+
+#include "cache/block_cache.h"
+#include "cli/client_flags.h"
+#include "cli/commands.h"
+#include "cli/output.h"
+#include "cli/sync_flags.h"
+#include "fs/block_reader.h"
+#include "fs/namespace.h"
+#include "fuse/fuse_mount.h"
+#include "transfer/location.h"
+
+namespace ferry::cli {
+namespace {
+
+struct MountFlags {
+  ClientFlags client;
+  std::string source;
+  std::string mountpoint;
+  std::string cache_dir;
+  std::string cache_size = "10G";
+  std::string block_size = "1M";
+  double metadata_ttl = 60;
+  bool allow_other = false;
+  bool foreground = false;
+  uint32_t uid = ::getuid();
+  uint32_t gid = ::getgid();
+  std::string file_mode = "0644";
+  std::string dir_mode = "0755";
+  unsigned read_ahead = 8;
+};
+
+// Everything that can be wrong before mounting, found before mounting.
+Status Mount(const MountFlags& f, const std::function<void(const Status&)>& mounted) {
+  FERRY_ASSIGN_OR_RETURN(auto loc, transfer::ParseLocation(f.source));
+  if (!loc.is_s3) return Status::InvalidArgument(f.source + ": the source must be s3://");
+  std::string prefix = loc.key;
+  if (!prefix.empty() && !prefix.ends_with('/')) prefix += '/';
+  std::error_code ec;
+  if (!std::filesystem::is_directory(f.mountpoint, ec)) {
+    return Status::InvalidArgument(f.mountpoint + ": not a directory");
+  }
+  if (!std::filesystem::is_empty(f.mountpoint, ec)) {
+    return Status::InvalidArgument(f.mountpoint + ": not empty");
+  }
+  FERRY_ASSIGN_OR_RETURN(uint64_t cache_size, ParseSize(f.cache_size));
+  FERRY_ASSIGN_OR_RETURN(uint64_t block_size, ParseSize(f.block_size));
+  if (block_size < 64 * 1024 || block_size > 64 * 1024 * 1024) {
+    return Status::InvalidArgument("--block-size must be between 64K and 64M");
+  }
+  FERRY_ASSIGN_OR_RETURN(auto store, OpenStore(f.client));
+  FERRY_RETURN_IF_ERROR(store->HeadBucket(loc.bucket).status());
+
+  cache::BlockCacheOptions cache_options;
+  cache_options.dir = f.cache_dir.empty() ? DefaultStateDir() + "/blocks" : f.cache_dir;
+  cache_options.capacity_bytes = cache_size;
+  FERRY_ASSIGN_OR_RETURN(auto cache, cache::BlockCache::Open(cache_options));
+  fs::BlockReader reader(*store, *cache, block_size);
+  fs::NamespaceOptions ns_options;
+  ns_options.bucket = loc.bucket;
+  ns_options.prefix = prefix;
+  ns_options.metadata_ttl_ns = static_cast<int64_t>(f.metadata_ttl * 1e9);
+  ns_options.uid = f.uid;
+  ns_options.gid = f.gid;
+  ns_options.file_mode = static_cast<uint32_t>(std::stoul(f.file_mode, nullptr, 8)) & 07777;
+  ns_options.dir_mode = static_cast<uint32_t>(std::stoul(f.dir_mode, nullptr, 8)) & 07777;
+  fs::Namespace names(*store, ns_options);
+  ThreadPool read_ahead_pool(8);
+  fuse::MountOptions mount_options;
+  mount_options.mountpoint = f.mountpoint;
+  mount_options.allow_other = f.allow_other;
+  mount_options.read_ahead_blocks = f.read_ahead;
+  mount_options.attr_timeout_s = f.metadata_ttl;
+  fuse::FuseMount mount(names, reader, read_ahead_pool, mount_options);
+  FERRY_RETURN_IF_ERROR(mount.Mount());
+  mounted(Status::OK());
+  return mount.Run();
+}
+
+// Runs Mount in a child that leaves the terminal once mounted; the parent reports how the
+// mount went and exits. Forked before any thread exists.
+int MountInBackground(const MountFlags& f) {
+  int fds[2];
+  if (::pipe(fds) != 0) return Fail("mount", Status::FromErrno("pipe", errno));
+  pid_t pid = ::fork();
+  if (pid < 0) return Fail("mount", Status::FromErrno("fork", errno));
+  if (pid > 0) {
+    ::close(fds[1]);
+    std::string message;
+    char buf[512];
+    for (ssize_t n; (n = ::read(fds[0], buf, sizeof buf)) > 0;) message.append(buf, n);
+    ::close(fds[0]);
+    if (message == "ok") return kExitOk;
+    std::fprintf(stderr, "ferry mount: %s\n",
+                 message.empty() ? "the mount process ended early" : message.c_str());
+    return kExitFailed;
+  }
+  ::close(fds[0]);
+  ::setsid();
+  bool reported = false;
+  auto report = [&](const Status& st) {
+    std::string text = st.ok() ? "ok" : Describe(st);
+    (void)!::write(fds[1], text.data(), text.size());
+    ::close(fds[1]);
+    reported = true;
+    if (st.ok()) {
+      // Detach from the terminal; log lines go nowhere from here on.
+      int null = ::open("/dev/null", O_RDWR);
+      if (null >= 0) {
+        ::dup2(null, 0);
+        ::dup2(null, 1);
+        ::dup2(null, 2);
+        ::close(null);
+      }
+      (void)!::chdir("/");
+    }
+  };
+  Status st = Mount(f, report);
+  if (!reported) report(st);
+  ::_exit(st.ok() ? kExitOk : kExitFailed);
+}
+
+}  // namespace
+
+CommandRunner AddMountCommand(CLI::App& app) {
+  auto f = std::make_shared<MountFlags>();
+  CLI::App* cmd = app.add_subcommand(
+      "mount", "Mount a bucket prefix read-only, contents cached on local disk as they are read");
+  cmd->add_option("SOURCE", f->source, "s3://bucket[/prefix]")->required();
+  cmd->add_option("MOUNTPOINT", f->mountpoint, "An empty directory")->required();
+  cmd->add_option("--cache-dir", f->cache_dir,
+                  "Block cache directory (default ~/.cache/ferry/blocks)");
+  cmd->add_option("--cache-size", f->cache_size, "Hard limit of the block cache")
+      ->capture_default_str();
+  cmd->add_option("--block-size", f->block_size, "Unit of fetching and caching")
+      ->capture_default_str();
+  cmd->add_option("--metadata-ttl", f->metadata_ttl,
+                  "Seconds names and attributes are trusted before listing again")
+      ->capture_default_str();
+  cmd->add_option("--read-ahead", f->read_ahead, "Blocks read ahead of a sequential reader")
+      ->capture_default_str();
+  cmd->add_flag("--allow-other", f->allow_other, "Let other users see the mount");
+  cmd->add_flag("--foreground,-f", f->foreground, "Stay in the foreground until unmounted");
+  cmd->add_option("--uid", f->uid, "Owner of files without stored metadata");
+  cmd->add_option("--gid", f->gid, "Group of files without stored metadata");
+  cmd->add_option("--file-mode", f->file_mode, "Mode of files without stored metadata")
+      ->capture_default_str();
+  cmd->add_option("--dir-mode", f->dir_mode, "Mode of directories")->capture_default_str();
+  AddClientFlags(*cmd, f->client);
+  return [f] {
+    if (!f->foreground) return MountInBackground(*f);
+    Status st = Mount(*f, [](const Status&) {});
+    if (!st.ok()) return Fail("mount", st, st.code() == Status::Code::kInvalidArgument);
+    return kExitOk;
+  };
+}
+
+}  // namespace ferry::cli

@@ -1,0 +1,274 @@
+#define FUSE_USE_VERSION FUSE_MAKE_VERSION(3, 12)
+#include "fuse/fuse_mount.h"
+
+#include <fcntl.h>
+#include <fuse_lowlevel.h>
+#include <spdlog/spdlog.h>
+#include <sys/stat.h>
+
+#include <cerrno>
+#include <cstring>
+#include <vector>
+
+#include "fs/read_ahead.h"
+
+namespace ferry::fuse {
+namespace {
+
+int ErrnoOf(const Status& st) {
+  switch (st.code()) {
+    case Status::Code::kNotFound:
+      return ENOENT;
+    case Status::Code::kPermissionDenied:
+      return EACCES;
+    default:
+      return EIO;
+  }
+}
+
+struct timespec ToTimespec(int64_t ns) {
+  return {static_cast<time_t>(ns / 1'000'000'000), static_cast<long>(ns % 1'000'000'000)};
+}
+
+struct OpenFile {
+  fs::ObjectVersion object;
+  std::unique_ptr<fs::ReadAhead> ahead;
+};
+
+struct OpenDirectory {
+  std::vector<fs::Namespace::Child> children;
+};
+
+}  // namespace
+
+struct FuseMount::Impl {
+  fs::Namespace& names;
+  fs::BlockReader& reader;
+  std::shared_ptr<fs::BlockReader> shared_reader;  // non-owning alias for read-ahead jobs
+  ThreadPool& pool;
+  MountOptions options;
+  fuse_session* session = nullptr;
+  bool mounted = false;
+
+  static Impl& Of(fuse_req_t req) { return *static_cast<Impl*>(fuse_req_userdata(req)); }
+
+  struct stat StatOf(const fs::NodeAttributes& a) const {
+    struct stat st;
+    std::memset(&st, 0, sizeof st);
+    st.st_ino = a.ino;
+    st.st_mode = a.mode;
+    st.st_nlink = S_ISDIR(a.mode) ? 2 : 1;
+    st.st_uid = a.uid;
+    st.st_gid = a.gid;
+    st.st_size = static_cast<off_t>(a.size);
+    st.st_blksize = static_cast<blksize_t>(reader.block_size());
+    st.st_blocks = static_cast<blkcnt_t>((a.size + 511) / 512);
+    st.st_mtim = ToTimespec(a.mtime_ns);
+    st.st_atim = ToTimespec(a.atime_ns);
+    st.st_ctim = st.st_mtim;
+    return st;
+  }
+
+  void Fail(fuse_req_t req, const char* op, const Status& st) {
+    int err = ErrnoOf(st);
+    if (err == EIO) spdlog::warn("{}: {}", op, st.ToString());
+    fuse_reply_err(req, err);
+  }
+
+  static void Lookup(fuse_req_t req, fuse_ino_t parent, const char* name) {
+    Impl& m = Of(req);
+    auto a = m.names.Lookup(parent, name);
+    if (!a.ok()) return m.Fail(req, "lookup", a.status());
+    fuse_entry_param e;
+    std::memset(&e, 0, sizeof e);
+    e.ino = a->ino;
+    e.generation = 1;
+    e.attr = m.StatOf(*a);
+    e.attr_timeout = e.entry_timeout = m.options.attr_timeout_s;
+    fuse_reply_entry(req, &e);
+  }
+
+  static void Forget(fuse_req_t req, fuse_ino_t ino, uint64_t n) {
+    Of(req).names.Forget(ino, n);
+    fuse_reply_none(req);
+  }
+
+  static void ForgetMulti(fuse_req_t req, size_t count, fuse_forget_data* forgets) {
+    for (size_t i = 0; i < count; ++i) Of(req).names.Forget(forgets[i].ino, forgets[i].nlookup);
+    fuse_reply_none(req);
+  }
+
+  static void GetAttr(fuse_req_t req, fuse_ino_t ino, fuse_file_info*) {
+    Impl& m = Of(req);
+    auto a = m.names.GetAttributes(ino);
+    if (!a.ok()) return m.Fail(req, "getattr", a.status());
+    struct stat st = m.StatOf(*a);
+    fuse_reply_attr(req, &st, m.options.attr_timeout_s);
+  }
+
+  static void ReadLink(fuse_req_t req, fuse_ino_t ino) {
+    Impl& m = Of(req);
+    auto a = m.names.GetAttributes(ino);
+    if (!a.ok()) return m.Fail(req, "readlink", a.status());
+    if (!S_ISLNK(a->mode) || a->size > 4096) return (void)fuse_reply_err(req, EINVAL);
+    std::string target(a->size, '\0');
+    auto n = m.reader.Read(a->object, 0, std::span<char>(target));
+    if (!n.ok()) return m.Fail(req, ("readlink " + a->object.key).c_str(), n.status());
+    target.resize(*n);
+    fuse_reply_readlink(req, target.c_str());
+  }
+
+  static void Open(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
+    Impl& m = Of(req);
+    if ((fi->flags & O_ACCMODE) != O_RDONLY) return (void)fuse_reply_err(req, EROFS);
+    auto a = m.names.GetAttributes(ino);
+    if (!a.ok()) return m.Fail(req, "open", a.status());
+    if (!S_ISREG(a->mode)) return (void)fuse_reply_err(req, EISDIR);
+    auto file = std::make_unique<OpenFile>();
+    file->object = a->object;
+    file->ahead = std::make_unique<fs::ReadAhead>(m.shared_reader, m.pool, a->object,
+                                                  m.options.read_ahead_blocks);
+    fi->fh = reinterpret_cast<uint64_t>(file.release());
+    fuse_reply_open(req, fi);
+  }
+
+  static void Read(fuse_req_t req, fuse_ino_t, size_t size, off_t off, fuse_file_info* fi) {
+    Impl& m = Of(req);
+    auto* file = reinterpret_cast<OpenFile*>(fi->fh);
+    file->ahead->OnRead(static_cast<uint64_t>(off), size);
+    std::vector<char> buf(size);
+    auto n = m.reader.Read(file->object, static_cast<uint64_t>(off), std::span<char>(buf));
+    if (!n.ok()) {
+      spdlog::warn("read s3://{}/{} at {}: {}", file->object.bucket, file->object.key, off,
+                   n.status().ToString());
+      return (void)fuse_reply_err(req, EIO);
+    }
+    fuse_reply_buf(req, buf.data(), *n);
+  }
+
+  static void Release(fuse_req_t req, fuse_ino_t, fuse_file_info* fi) {
+    delete reinterpret_cast<OpenFile*>(fi->fh);
+    fuse_reply_err(req, 0);
+  }
+
+  static void OpenDir(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
+    Impl& m = Of(req);
+    auto children = m.names.ReadDirectory(ino);
+    if (!children.ok()) return m.Fail(req, "opendir", children.status());
+    auto dir = std::make_unique<OpenDirectory>();
+    dir->children = std::move(children).value();
+    fi->fh = reinterpret_cast<uint64_t>(dir.release());
+    fuse_reply_open(req, fi);
+  }
+
+  static void ReadDir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, fuse_file_info* fi) {
+    auto* dir = reinterpret_cast<OpenDirectory*>(fi->fh);
+    std::vector<char> buf(size);
+    size_t used = 0;
+    // Offsets: 1 after ".", 2 after "..", 3 + i after child i.
+    for (off_t i = off; i < static_cast<off_t>(dir->children.size()) + 2; ++i) {
+      struct stat st;
+      std::memset(&st, 0, sizeof st);
+      std::string name;
+      if (i == 0) {
+        name = ".";
+        st.st_ino = ino;
+        st.st_mode = S_IFDIR;
+      } else if (i == 1) {
+        name = "..";
+        st.st_ino = fs::Namespace::kRootIno;  // readers skip entries without a number
+        st.st_mode = S_IFDIR;
+      } else {
+        const auto& c = dir->children[static_cast<size_t>(i - 2)];
+        name = c.name;
+        st.st_ino = c.ino;
+        st.st_mode = c.is_directory ? S_IFDIR : S_IFREG;
+      }
+      size_t need =
+          fuse_add_direntry(req, buf.data() + used, size - used, name.c_str(), &st, i + 1);
+      if (need > size - used) break;
+      used += need;
+    }
+    fuse_reply_buf(req, buf.data(), used);
+  }
+
+  static void ReleaseDir(fuse_req_t req, fuse_ino_t, fuse_file_info* fi) {
+    delete reinterpret_cast<OpenDirectory*>(fi->fh);
+    fuse_reply_err(req, 0);
+  }
+
+  static void StatFs(fuse_req_t req, fuse_ino_t) {
+    struct statvfs st;
+    std::memset(&st, 0, sizeof st);
+    st.f_bsize = st.f_frsize = 4096;
+    st.f_blocks = st.f_bfree = st.f_bavail = uint64_t{1} << 40;
+    st.f_files = st.f_ffree = uint64_t{1} << 32;
+    st.f_namemax = 1024;
+    fuse_reply_statfs(req, &st);
+  }
+};
+
+FuseMount::FuseMount(fs::Namespace& names, fs::BlockReader& reader, ThreadPool& read_ahead_pool,
+                     MountOptions options)
+    : impl_(new Impl{names, reader,
+                     std::shared_ptr<fs::BlockReader>(std::shared_ptr<void>(), &reader),
+                     read_ahead_pool, std::move(options)}) {}
+
+FuseMount::~FuseMount() {
+  if (impl_->session) {
+    if (impl_->mounted) fuse_session_unmount(impl_->session);
+    fuse_remove_signal_handlers(impl_->session);
+    fuse_session_destroy(impl_->session);
+  }
+}
+
+Status FuseMount::Mount() {
+  static const fuse_lowlevel_ops ops = [] {
+    fuse_lowlevel_ops o;
+    std::memset(&o, 0, sizeof o);
+    o.lookup = Impl::Lookup;
+    o.forget = Impl::Forget;
+    o.forget_multi = Impl::ForgetMulti;
+    o.getattr = Impl::GetAttr;
+    o.readlink = Impl::ReadLink;
+    o.open = Impl::Open;
+    o.read = Impl::Read;
+    o.release = Impl::Release;
+    o.opendir = Impl::OpenDir;
+    o.readdir = Impl::ReadDir;
+    o.releasedir = Impl::ReleaseDir;
+    o.statfs = Impl::StatFs;
+    return o;
+  }();
+  std::string opts = "ro,default_permissions,fsname=ferry,subtype=ferry";
+  if (impl_->options.allow_other) opts += ",allow_other";
+  std::vector<std::string> argv_storage = {"ferry", "-o", opts};
+  std::vector<char*> argv;
+  for (auto& a : argv_storage) argv.push_back(a.data());
+  fuse_args args = FUSE_ARGS_INIT(static_cast<int>(argv.size()), argv.data());
+  impl_->session = fuse_session_new(&args, &ops, sizeof ops, impl_.get());
+  if (!impl_->session) return Status::InvalidArgument("FUSE: cannot create a session");
+  if (fuse_set_signal_handlers(impl_->session) != 0) {
+    return Status::Internal("FUSE: cannot install signal handlers");
+  }
+  if (fuse_session_mount(impl_->session, impl_->options.mountpoint.c_str()) != 0) {
+    return Status::IOError("cannot mount on " + impl_->options.mountpoint +
+                           " (is /dev/fuse available and the directory empty?)");
+  }
+  impl_->mounted = true;
+  return Status::OK();
+}
+
+Status FuseMount::Run() {
+  if (!impl_->mounted) return Status::Internal("FUSE: not mounted");
+  fuse_loop_config* config = fuse_loop_cfg_create();
+  fuse_loop_cfg_set_max_threads(config, impl_->options.max_threads);
+  int rc = fuse_session_loop_mt(impl_->session, config);
+  fuse_loop_cfg_destroy(config);
+  fuse_session_unmount(impl_->session);
+  impl_->mounted = false;
+  if (rc < 0) return Status::IOError(std::string("FUSE session: ") + std::strerror(-rc));
+  return Status::OK();
+}
+
+}  // namespace ferry::fuse

@@ -1,0 +1,46 @@
+// The thin libfuse3 adapter of `ferry mount` (read-only): FUSE low-level callbacks onto the
+// fs/ layer (Namespace for names and attributes, BlockReader + ReadAhead for contents),
+// the mount, the multi-threaded session loop, and the unmount. The only place that includes
+// FUSE headers.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "core/thread_pool.h"
+#include "ferry/status.h"
+#include "fs/block_reader.h"
+#include "fs/namespace.h"
+
+namespace ferry::fuse {
+
+struct MountOptions {
+  std::string mountpoint;
+  bool allow_other = false;
+  uint64_t read_ahead_blocks = 8;
+  unsigned max_threads = 16;
+  double attr_timeout_s = 60;  // how long the kernel may keep names and attributes
+};
+
+class FuseMount {
+ public:
+  FuseMount(fs::Namespace& names, fs::BlockReader& reader, ThreadPool& read_ahead_pool,
+            MountOptions options);
+  ~FuseMount();  // unmounts if still mounted
+  FuseMount(const FuseMount&) = delete;
+  FuseMount& operator=(const FuseMount&) = delete;
+
+  // Mounts; the caller may report success once this returns OK.
+  Status Mount();
+  // Serves requests until unmounted (fusermount3 -u) or SIGINT/SIGTERM/SIGHUP, then
+  // unmounts.
+  Status Run();
+
+  struct Impl;
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace ferry::fuse
