@@ -2,7 +2,8 @@
 # End-to-end demo on the embedded server: start `ferry serve` on a temporary root, create a
 # bucket, upload a small generated dataset with `ferry cp`, list it, pull it back as a notebook
 # would, check it byte for byte, sync a generated "on-prem" tree into the bucket with
-# `ferry sync` (then only its changes), and stop. The AWS CLI reads the same bucket to show that the
+# `ferry sync` (then only its changes), mount it with `ferry mount` where FUSE is allowed, and
+# stop. The AWS CLI reads the same bucket to show that the
 # data and its metadata are plain S3.
 set -euo pipefail
 FERRY=${1:-build/ferry}
@@ -12,6 +13,7 @@ AWS=/usr/bin/aws  # Debian's AWS CLI v2 (a pip-installed v1 may come first on PA
 work=$(mktemp -d /tmp/ferry-demo.XXXXXX)
 server_pid=""
 cleanup() {
+  mountpoint -q "$work/mnt" 2>/dev/null && fusermount3 -u "$work/mnt" 2>/dev/null
   [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null || true
   rm -rf "$work"
 }
@@ -63,6 +65,19 @@ rm "$work/onprem/projects/cats/c_02.jpg"
 diff -r --no-dereference "$work/onprem/projects/cats" "$work/restored/projects/cats" >/dev/null &&
   [ "$(readlink "$work/restored/latest")" = projects/cats ] && [ -d "$work/restored/empty" ] &&
   echo "on-prem tree: files, link and empty directory restored from the bucket"
+
+if [ -e /dev/fuse ] && command -v fusermount3 >/dev/null; then
+  echo "== ferry mount: the synced dataset as files, read through the block cache"
+  mkdir -p "$work/mnt"
+  if "$FERRY" mount s3://datasets/onprem "$work/mnt" --cache-dir "$work/cache" --cache-size 64M; then
+    ls "$work/mnt" "$work/mnt/projects" | head -8
+    cmp "$work/mnt/projects/dogs/d_new.jpg" "$work/onprem/projects/dogs/d_new.jpg" &&
+      echo "mounted files read back byte for byte; cache: $(du -sh "$work/cache" | cut -f1)"
+    fusermount3 -u "$work/mnt"
+  else
+    echo "(this machine does not allow FUSE mounts; skipped)"
+  fi
+fi
 
 echo "== the AWS CLI sees the same objects"
 aws s3 ls s3://datasets/demo/train/ >"$work/aws-ls.txt" && head -3 "$work/aws-ls.txt"
