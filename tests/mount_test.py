@@ -16,6 +16,7 @@ import time
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "lib"))
 import unittest
 
+from faultproxy import PROXY_BIN, FaultProxy
 from ferrytest import FERRY_BIN, FerryServer, ServerFixture, client_env, main, random_bytes
 from peers import CephRgw
 
@@ -186,6 +187,27 @@ class MountCase:
 
 class AgainstFerryServe(MountCase, ServerFixture, unittest.TestCase):
     server_class = FerryServer
+
+    @unittest.skipUnless(os.path.exists(PROXY_BIN) or shutil.which(PROXY_BIN),
+                         "the fault proxy is not built")
+    def test_get_faults_are_retried(self):
+        data = random_bytes(3 << 20, seed=4)
+        self.write("big.bin", data)
+        self.ferry("cp", os.path.join(self.src, "big.bin"), "s3://%s/data/big.bin" % self.bucket)
+        proxy = FaultProxy(self.server.port, ["cut:GET:big.bin:100000:3",
+                                              "slowdown:GET:big.bin:0:2",
+                                              "reset:GET:big.bin:0:2"], self.tmp)
+        saved = self.endpoint
+        try:
+            self.endpoint = "http://127.0.0.1:%d" % proxy.port
+            p = self.mount("--block-size", "256K", "--read-ahead", "1")
+            with open(os.path.join(self.mnt, "big.bin"), "rb") as f:
+                self.assertEqual(f.read(), data)
+            self.unmount(p)
+        finally:
+            self.endpoint = saved
+            injected = proxy.stop()
+        self.assertGreaterEqual(injected, 5)
 
 
 @unittest.skipUnless(CephRgw.available(), "Ceph RGW is not installed")
