@@ -4,6 +4,7 @@ POSIX metadata and defaults without it, symlinks, byte-exact reads at random off
 threads, a cache that stays within its limit and survives a remount, clean unmount, and bad
 mount arguments failing before mounting."""
 import concurrent.futures
+import json
 import os
 import random
 import shutil
@@ -170,6 +171,38 @@ class MountCase:
             with open(os.path.join(self.mnt, "big.bin"), "rb") as f:
                 self.assertEqual(f.read(), data)
             self.assertLessEqual(disk_use(self.cache), 2 << 20)
+        self.unmount(p)
+
+    def test_cache_load_status_release_stats(self):
+        for i in range(5):
+            self.write("set/f%d.bin" % i, random_bytes(300_000, seed=i))
+        self.write("other.txt", b"other")
+        self.ferry("sync", self.src, "s3://%s/data" % self.bucket, "--state-dir", "none")
+        p = self.mount("--block-size", "128K")
+        mnt_set = os.path.join(self.mnt, "set")
+
+        def status(path):
+            out = self.ferry("cache", "status", "--json", path).stdout
+            return {f["path"]: (f["size"], f["cached_bytes"]) for f in json.loads(out)["files"]}
+
+        self.assertEqual(status(mnt_set)["set/f0.bin"], (300_000, 0))
+        self.ferry("cache", "load", mnt_set)
+        self.assertTrue(all(c == s for s, c in status(mnt_set).values()), status(mnt_set))
+        self.assertEqual(status(self.mnt)["other.txt"], (5, 0))
+        fetched = json.loads(self.ferry("cache", "stats", self.mnt).stdout)["fetches"]
+        with open(os.path.join(mnt_set, "f3.bin"), "rb") as f:
+            self.assertEqual(f.read(), random_bytes(300_000, seed=3))
+        stats = json.loads(self.ferry("cache", "stats", self.mnt).stdout)
+        self.assertEqual(stats["fetches"], fetched, "loaded files are read from the cache")
+        self.assertGreater(stats["hits"], 0)
+        self.ferry("cache", "release", os.path.join(mnt_set, "f1.bin"))
+        self.assertEqual(status(mnt_set)["set/f1.bin"], (300_000, 0))
+        self.assertEqual(status(mnt_set)["set/f2.bin"], (300_000, 300_000))
+        self.ferry("cache", "release", "--older-than", "1d", self.mnt)  # nothing that old
+        self.assertEqual(status(mnt_set)["set/f2.bin"], (300_000, 300_000))
+        p2 = self.ferry("cache", "stats", self.tmp, check=False)
+        self.assertEqual(p2.returncode, 1)
+        self.assertIn("no running ferry mount", p2.stderr)
         self.unmount(p)
 
     def test_bad_arguments_fail_before_mounting(self):

@@ -337,7 +337,7 @@ uint64_t BlockCache::ReleaseWhereLocked(const std::function<bool(const Entry&)>&
   return bytes;
 }
 
-uint64_t BlockCache::Release(std::string_view object) {
+uint64_t BlockCache::Release(std::string_view object, int64_t older_than_ns) {
   std::lock_guard lock(mu_);
   auto obj = by_object_.find(std::string(object));
   if (obj == by_object_.end()) return 0;
@@ -345,7 +345,7 @@ uint64_t BlockCache::Release(std::string_view object) {
   uint64_t bytes = 0;
   for (const auto& name : names) {
     const Entry& e = entries_.at(name);
-    if (!e.ready || e.pins > 0) continue;
+    if (!e.ready || e.pins > 0 || e.last_access_ns >= older_than_ns) continue;
     bytes += e.data_length;
     RemoveLocked(name);
   }

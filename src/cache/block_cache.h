@@ -63,8 +63,9 @@ class BlockCache {
   // Stores the block (a no-op when present). ResourceExhausted when it cannot fit.
   Status Put(const BlockKey& key, std::string_view data);
 
-  // Drops the blocks of an object (every ETag). Returns the data bytes dropped.
-  uint64_t Release(std::string_view object);
+  // Drops the blocks of an object (every ETag) not read or written since older_than_ns.
+  // Returns the data bytes dropped.
+  uint64_t Release(std::string_view object, int64_t older_than_ns = INT64_MAX);
   // Drops the blocks not read or written since t_ns.
   uint64_t ReleaseOlderThan(int64_t t_ns);
   // Data bytes cached for this version of an object.

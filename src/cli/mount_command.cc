@@ -15,6 +15,8 @@
 #include "cli/output.h"
 #include "cli/sync_flags.h"
 #include "fs/block_reader.h"
+#include "fs/cache_control.h"
+#include "fs/control_server.h"
 #include "fs/namespace.h"
 #include "fuse/fuse_mount.h"
 #include "transfer/location.h"
@@ -82,8 +84,20 @@ Status Mount(const MountFlags& f, const std::function<void(const Status&)>& moun
   mount_options.attr_timeout_s = f.metadata_ttl;
   fuse::FuseMount mount(names, reader, read_ahead_pool, mount_options);
   FERRY_RETURN_IF_ERROR(mount.Mount());
+  // `ferry cache` finds the mount by its root directory.
+  ThreadPool load_pool(8);
+  fs::CacheControl control(names, reader, *cache, load_pool);
+  const std::string root = std::filesystem::absolute(f.mountpoint).lexically_normal().string();
+  std::string root_text = root;
+  while (root_text.size() > 1 && root_text.ends_with('/')) root_text.pop_back();
+  FERRY_ASSIGN_OR_RETURN(auto server,
+                         fs::ControlServer::Start(root_text, [&](const nlohmann::json& request) {
+                           return control.Handle(request);
+                         }));
   mounted(Status::OK());
-  return mount.Run();
+  Status ran = mount.Run();
+  server.reset();
+  return ran;
 }
 
 // Runs Mount in a child that leaves the terminal once mounted; the parent reports how the
