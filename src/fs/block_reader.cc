@@ -54,21 +54,23 @@ Result<BlockReader::Block> BlockReader::Fetch(const ObjectVersion& object, uint6
       return flight->block;
     }
   }
-  // A fetch that ended just before this one began has put the block in the cache.
+  // A fetch that ended just before this one began has put the block in the cache (checked
+  // without a buffer or a counted miss: on this path the block is usually absent).
   Result<Block> got = Status::NotFound("");
-  const uint64_t length = std::min<uint64_t>(block_size_, object.size - index * block_size_);
-  auto cached = std::make_shared<std::string>(static_cast<size_t>(length), '\0');
-  auto n = cache_.Read(KeyOf(object, index), 0, std::span<char>(*cached));
-  if (n.ok() && *n == length) {
-    got = Block(std::move(cached));
-  } else {
-    got = FetchFromStore(object, index);
+  bool from_cache = false;
+  if (cache_.Contains(KeyOf(object, index))) {
+    const uint64_t length = std::min<uint64_t>(block_size_, object.size - index * block_size_);
+    auto cached = std::make_shared<std::string>(static_cast<size_t>(length), '\0');
+    auto n = cache_.Read(KeyOf(object, index), 0, std::span<char>(*cached));
+    from_cache = n.ok() && *n == length;
+    if (from_cache) got = Block(std::move(cached));
   }
+  if (!from_cache) got = FetchFromStore(object, index);
   std::lock_guard lock(mu_);
   flight->done = true;
   if (got.ok()) {
     flight->block = *got;
-    if (!(n.ok() && *n == length)) {
+    if (!from_cache) {
       ++stats_.fetches;
       stats_.fetched_bytes += (*got)->size();
     }
