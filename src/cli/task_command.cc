@@ -119,8 +119,7 @@ int List(const TaskFlags& f) {
     int64_t next = 0;
     if (t.enabled && !t.schedule.empty()) {
       if (auto s = sync::Schedule::Parse(t.schedule); s.ok()) {
-        int64_t l = last.ok() ? *last : 0;
-        next = l > 0 ? s->NextRun(l, now) : s->is_rate() ? now : s->NextCronAfter(t.created_s);
+        next = s->NextRun(last.ok() ? *last : 0, now, t.created_s);
       }
     }
     auto history = (*store)->History(t.name, 1);

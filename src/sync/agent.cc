@@ -122,10 +122,7 @@ std::vector<std::string> Agent::Tick() {
     }
     auto last = store_.LastStart(task.name);
     if (!last.ok()) continue;
-    // A task never run waits for its first slot after it was created.
-    int64_t next = *last > 0             ? schedule->NextRun(*last, now_s)
-                   : schedule->is_rate() ? now_s
-                                         : schedule->NextCronAfter(task.created_s);
+    int64_t next = schedule->NextRun(*last, now_s, task.created_s);
     if (next < 0 || next > now_s) continue;
     std::lock_guard lock(mu_);
     const std::string name = task.name;

@@ -163,9 +163,9 @@ int64_t Schedule::NextCronAfter(int64_t t_s) const {
   return -1;
 }
 
-int64_t Schedule::NextRun(int64_t last_start_s, int64_t now_s) const {
+int64_t Schedule::NextRun(int64_t last_start_s, int64_t now_s, int64_t created_s) const {
   if (rate_seconds_ > 0) return last_start_s > 0 ? last_start_s + rate_seconds_ : now_s;
-  return NextCronAfter(last_start_s > 0 ? last_start_s : now_s);
+  return NextCronAfter(last_start_s > 0 ? last_start_s : created_s);
 }
 
 }  // namespace ferry::sync

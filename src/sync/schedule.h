@@ -22,10 +22,11 @@ class Schedule {
   // InvalidArgument naming what is wrong.
   static Result<Schedule> Parse(const std::string& expression);
 
-  // The first time the task is due after a run that started at last_start_s (seconds since
-  // the epoch; 0: never ran) as seen at now_s. Rates: last start + interval (now when it
-  // never ran). Cron: the first matching minute after max(last start, created).
-  int64_t NextRun(int64_t last_start_s, int64_t now_s) const;
+  // When a task created at created_s is next due, in seconds since the epoch (-1: never),
+  // given the start of its last run (0: it never ran) and the time now. Rates: last start +
+  // interval, or now for a task that never ran. Cron: the first matching minute after the
+  // last start, or after its creation for a task that never ran.
+  int64_t NextRun(int64_t last_start_s, int64_t now_s, int64_t created_s) const;
   // The first matching minute strictly after t (cron), in seconds since the epoch; -1 when
   // none within five years.
   int64_t NextCronAfter(int64_t t_s) const;

@@ -12,10 +12,10 @@ TEST(Schedule, Rates) {
   auto s = Schedule::Parse("rate(1 hour)");
   ASSERT_TRUE(s.ok()) << s.status().ToString();
   EXPECT_TRUE(s->is_rate());
-  EXPECT_EQ(s->NextRun(0, kWed), kWed);
-  EXPECT_EQ(s->NextRun(kWed, kWed + 10), kWed + 3600);
-  EXPECT_EQ(Schedule::Parse("rate(15 minutes)")->NextRun(kWed, kWed), kWed + 900);
-  EXPECT_EQ(Schedule::Parse("rate(2 days)")->NextRun(kWed, kWed), kWed + 2 * 86400);
+  EXPECT_EQ(s->NextRun(0, kWed, kWed), kWed);
+  EXPECT_EQ(s->NextRun(kWed, kWed + 10, kWed), kWed + 3600);
+  EXPECT_EQ(Schedule::Parse("rate(15 minutes)")->NextRun(kWed, kWed, kWed), kWed + 900);
+  EXPECT_EQ(Schedule::Parse("rate(2 days)")->NextRun(kWed, kWed, kWed), kWed + 2 * 86400);
 }
 
 TEST(Schedule, DailyCron) {
