@@ -124,7 +124,7 @@ std::unique_ptr<EntryStream> Syncer::Stream(const SyncLocation& l, bool is_sourc
     Fail(name, Where(l, name), st);
   };
   if (l.is_s3) {
-    return std::make_unique<EntryStream>([this, &l, on_error](const EntryStream::Emit& emit) {
+    return std::make_unique<EntryStream>([this, &l](const EntryStream::Emit& emit) {
       return WalkBucketTree(StoreOf(l), l.bucket, l.prefix, options_.selector, emit,
                             [&](const std::string& key) {
                               report_.Record(key, "skipped", "key is not a usable path");

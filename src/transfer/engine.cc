@@ -154,14 +154,9 @@ void TransferEngine::RunUpload(const UploadJob& job) {
   upload->stored.resize(parts);
   if (options_.journal) ResumeUpload(*upload);
   if (upload->upload_id.empty()) {
-    CreateMultipartRequest create;
-    create.bucket = job.bucket;
-    create.key = job.key;
-    create.headers = std::move(headers);
-    create.checksum_algorithm = options_.checksum;
-    auto info = store_.CreateMultipartUpload(create);
-    if (!info.ok()) return Failed(job.done, what, info.status());
-    upload->upload_id = info->upload_id;
+    auto id = CreateUpload(job.bucket, job.key, std::move(headers));
+    if (!id.ok()) return Failed(job.done, what, id.status());
+    upload->upload_id = std::move(id).value();
     if (options_.journal) options_.journal->Started(upload->identity, upload->upload_id);
   }
   upload->remaining = parts;
@@ -330,6 +325,17 @@ void TransferEngine::UploadSpecial(const UploadJob& job, const struct stat& st) 
   Completed(job.done, {Status::OK(), body.size(), std::move(meta).value(), attrs});
 }
 
+Result<std::string> TransferEngine::CreateUpload(const std::string& bucket, const std::string& key,
+                                                 ObjectHeaders headers) {
+  CreateMultipartRequest create;
+  create.bucket = bucket;
+  create.key = key;
+  create.headers = std::move(headers);
+  create.checksum_algorithm = options_.checksum;
+  FERRY_ASSIGN_OR_RETURN(auto info, store_.CreateMultipartUpload(create));
+  return std::move(info.upload_id);
+}
+
 void TransferEngine::StreamCopy(const CopyJob& job) {
   const std::string what = "s3://" + job.dst_bucket + "/" + job.dst_key;
   const std::string source = "s3://" + job.src_bucket + "/" + job.src_key;
@@ -369,23 +375,18 @@ void TransferEngine::StreamCopy(const CopyJob& job) {
     return Completed(job.done, {Status::OK(), meta.size, std::move(stored).value(),
                                 s3::DecodePosixAttributes(meta.headers.user_metadata)});
   }
-  CreateMultipartRequest create;
-  create.bucket = job.dst_bucket;
-  create.key = job.dst_key;
-  create.headers = std::move(headers);
-  create.checksum_algorithm = options_.checksum;
-  auto info = store_.CreateMultipartUpload(create);
-  if (!info.ok()) return Failed(job.done, what, info.status());
+  auto upload_id = CreateUpload(job.dst_bucket, job.dst_key, std::move(headers));
+  if (!upload_id.ok()) return Failed(job.done, what, upload_id.status());
   CompleteMultipartRequest complete;
   complete.bucket = job.dst_bucket;
   complete.key = job.dst_key;
-  complete.upload_id = info->upload_id;
+  complete.upload_id = *upload_id;
   Status st;
   for (uint64_t offset = 0; st.ok() && offset < meta.size; offset += options_.part_size) {
     UploadPartRequest req;
     req.bucket = job.dst_bucket;
     req.key = job.dst_key;
-    req.upload_id = info->upload_id;
+    req.upload_id = *upload_id;
     req.part_number = static_cast<int>(offset / options_.part_size) + 1;
     req.size = std::min<uint64_t>(options_.part_size, meta.size - offset);
     req.checksum = ObjectChecksum{options_.checksum, ""};
@@ -415,7 +416,7 @@ void TransferEngine::StreamCopy(const CopyJob& job) {
     }
     st = stored.status();
   }
-  (void)store_.AbortMultipartUpload(job.dst_bucket, job.dst_key, info->upload_id);
+  (void)store_.AbortMultipartUpload(job.dst_bucket, job.dst_key, *upload_id);
   Failed(job.done, what, st);
 }
 

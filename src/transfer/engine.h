@@ -135,6 +135,9 @@ class TransferEngine {
   void DownloadRange(const std::shared_ptr<RangedDownload>& download, size_t index);
   void FinishDownload(const std::shared_ptr<RangedDownload>& download);
   void RunCopy(const CopyJob& job);
+  // Starts a multipart upload with the engine's checksum; its upload id.
+  Result<std::string> CreateUpload(const std::string& bucket, const std::string& key,
+                                   ObjectHeaders headers);
   void StreamCopy(const CopyJob& job);
   void Succeeded(uint64_t bytes);
   // Reports to the job's callback, then counts the job.
