@@ -6,41 +6,15 @@
 #include <thread>
 #include <vector>
 
-#include "store/store_test_util.h"
+#include "fs/read_path_fixture.h"
 
 namespace ferry::fs {
 namespace {
 
 constexpr uint64_t kBlock = 64 << 10;
 
-std::string Bytes(size_t n, uint32_t seed) {
-  std::mt19937 rng(seed);
-  std::string s(n, '\0');
-  for (auto& c : s) c = static_cast<char>(rng());
-  return s;
-}
-
-class BlockReaderTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    cache::BlockCacheOptions o;
-    o.dir = cache_dir_.path();
-    o.capacity_bytes = 64 << 20;
-    auto c = cache::BlockCache::Open(o);
-    ASSERT_TRUE(c.ok()) << c.status().ToString();
-    cache_ = std::move(c).value();
-  }
-
-  ObjectVersion PutObject(const std::string& key, const std::string& body) {
-    auto meta = ferry::testing::Put(*fixture_.store, "bkt", key, body);
-    EXPECT_TRUE(meta.ok()) << meta.status().ToString();
-    return {"bkt", key, meta.ok() ? meta->etag : "", body.size()};
-  }
-
-  ferry::testing::StoreFixture fixture_;
-  ferry::testing::TempDir cache_dir_;
-  std::unique_ptr<cache::BlockCache> cache_;
-};
+using BlockReaderTest = ReadPathFixture;
+using ferry::testing::Bytes;
 
 TEST_F(BlockReaderTest, ConcurrentRandomReadsAreExactWithOneFetchPerBlock) {
   const std::string body = Bytes(5 * kBlock + 1234, 7);

@@ -2,36 +2,23 @@
 
 #include <gtest/gtest.h>
 
-#include <random>
-
-#include "store/store_test_util.h"
+#include "fs/read_path_fixture.h"
 
 namespace ferry::fs {
 namespace {
 
 constexpr uint64_t kBlock = 64 << 10;
 
-class ReadAheadTest : public ::testing::Test {
+class ReadAheadTest : public ReadPathFixture {
  protected:
   void SetUp() override {
-    cache::BlockCacheOptions o;
-    o.dir = cache_dir_.path();
-    o.capacity_bytes = 64 << 20;
-    auto c = cache::BlockCache::Open(o);
-    ASSERT_TRUE(c.ok());
-    cache_ = std::move(c).value();
-    body_.resize(20 * kBlock);
-    std::mt19937 rng(3);
-    for (auto& ch : body_) ch = static_cast<char>(rng());
-    auto meta = ferry::testing::Put(*fixture_.store, "bkt", "stream.bin", body_);
-    ASSERT_TRUE(meta.ok());
-    object_ = {"bkt", "stream.bin", meta->etag, body_.size()};
+    ReadPathFixture::SetUp();
+    body_ = ferry::testing::Bytes(20 * kBlock, 3);
+    object_ = PutObject("stream.bin", body_);
+    ASSERT_FALSE(object_.etag.empty());
     reader_ = std::make_shared<BlockReader>(*fixture_.store, *cache_, kBlock);
   }
 
-  ferry::testing::StoreFixture fixture_;
-  ferry::testing::TempDir cache_dir_;
-  std::unique_ptr<cache::BlockCache> cache_;
   std::string body_;
   ObjectVersion object_;
   std::shared_ptr<BlockReader> reader_;
