@@ -31,7 +31,8 @@ sys.path.insert(0, HERE)
 from server_bench import (log, machine_description, process_cpu_seconds,  # noqa: E402
                           source_description, start_ferry, wait_until_quiet, write_section)
 from transfer_bench import (AWS_CLI, BUCKET, KIB, RCLONE, TRANSFERS, DeletionClock,  # noqa: E402
-                            aws_version, clean_env, human, rclone_version, settle)
+                            aws_version, clean_env, client_credentials, human, rclone_version,
+                            settle, write_rclone_config)
 
 SECTION_TITLE = "## Migration: ferry sync vs rclone sync vs aws s3 sync"
 SCALE_TITLE = "## Migration at scale: ferry sync of a million files"
@@ -72,22 +73,14 @@ class Client:
 
 
 def make_clients(ferry, server, tmp):
-    creds = {"AWS_ACCESS_KEY_ID": server.access_key, "AWS_SECRET_ACCESS_KEY": server.secret_key,
-             "AWS_REGION": "us-east-1", "AWS_DEFAULT_REGION": "us-east-1"}
-    for name in ("empty-aws-config", "empty-aws-credentials"):
-        open(os.path.join(tmp, name), "w").close()
+    creds = client_credentials(server, tmp)
     state = os.path.join(tmp, "ferry-state")
     ferry_flags = ["--transfers", str(TRANSFERS), "--state-dir", state, "--json", "--delete"]
     clients = {"ferry": Client(
         "ferry", clean_env(tmp, dict(creds, AWS_ENDPOINT_URL=server.endpoint)),
         lambda src, prefix: [ferry, "sync", src, "s3://%s/%s" % (BUCKET, prefix)] + ferry_flags,
         "`ferry sync SRC DST %s`" % " ".join(ferry_flags))}
-    rclone_conf = os.path.join(tmp, "rclone.conf")
-    with open(rclone_conf, "w") as f:
-        f.write("[ferry]\ntype = s3\nprovider = Other\nenv_auth = false\n"
-                "access_key_id = %s\nsecret_access_key = %s\nregion = us-east-1\n"
-                "endpoint = %s\nforce_path_style = true\n" %
-                (server.access_key, server.secret_key, server.endpoint))
+    rclone_conf = write_rclone_config(tmp, server)
     rclone_flags = ["--transfers", str(TRANSFERS), "--checkers", str(TRANSFERS),
                     "--s3-no-check-bucket", "--retries", "1"]
     clients["rclone"] = Client(

@@ -204,11 +204,27 @@ class Tool:
         self.flags = flags  # what to report
 
 
-def make_tools(ferry, server, tmp):
-    creds = {"AWS_ACCESS_KEY_ID": server.access_key, "AWS_SECRET_ACCESS_KEY": server.secret_key,
-             "AWS_REGION": "us-east-1", "AWS_DEFAULT_REGION": "us-east-1"}
+def client_credentials(server, tmp):
+    """The AWS_* variables of a client of server; creates the empty AWS files clean_env uses."""
     for name in ("empty-aws-config", "empty-aws-credentials"):
         open(os.path.join(tmp, name), "w").close()
+    return {"AWS_ACCESS_KEY_ID": server.access_key, "AWS_SECRET_ACCESS_KEY": server.secret_key,
+            "AWS_REGION": "us-east-1", "AWS_DEFAULT_REGION": "us-east-1"}
+
+
+def write_rclone_config(tmp, server):
+    """An rclone config with a remote "ferry" for server; returns its path."""
+    path = os.path.join(tmp, "rclone.conf")
+    with open(path, "w") as f:
+        f.write("[ferry]\ntype = s3\nprovider = Other\nenv_auth = false\n"
+                "access_key_id = %s\nsecret_access_key = %s\nregion = us-east-1\n"
+                "endpoint = %s\nforce_path_style = true\n" %
+                (server.access_key, server.secret_key, server.endpoint))
+    return path
+
+
+def make_tools(ferry, server, tmp):
+    creds = client_credentials(server, tmp)
     tools = {}
 
     ferry_flags = ["--transfers", str(TRANSFERS), "--part-size", "16M", "--json"]
@@ -221,12 +237,7 @@ def make_tools(ferry, server, tmp):
         "`ferry cp -r SRC DST %s` (AWS_ENDPOINT_URL and keys in the environment)" %
         " ".join(ferry_flags))
 
-    rclone_conf = os.path.join(tmp, "rclone.conf")
-    with open(rclone_conf, "w") as f:
-        f.write("[ferry]\ntype = s3\nprovider = Other\nenv_auth = false\n"
-                "access_key_id = %s\nsecret_access_key = %s\nregion = us-east-1\n"
-                "endpoint = %s\nforce_path_style = true\n" %
-                (server.access_key, server.secret_key, server.endpoint))
+    rclone_conf = write_rclone_config(tmp, server)
     rclone_flags = ["--transfers", str(TRANSFERS), "--checkers", str(TRANSFERS),
                     "--s3-upload-concurrency", "4", "--s3-chunk-size", "16M",
                     "--multi-thread-streams", "4", "--s3-no-check-bucket", "--retries", "1"]
