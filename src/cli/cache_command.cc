@@ -1,5 +1,7 @@
-// `ferry cache load|release|status|stats PATH...`: ask the running mount that holds PATH.
+// `ferry cache load|release|status|stats|refresh|prefetch PATH...`: ask the running mount
+// that holds PATH.
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <filesystem>
@@ -18,6 +20,8 @@ namespace {
 struct CacheFlags {
   std::vector<std::string> paths;
   std::string older_than;
+  std::string order_file;
+  bool recursive = false;
   bool json = false;
 };
 
@@ -61,6 +65,38 @@ Result<int64_t> ParseAge(const std::string& text) {
   return n * scale;
 }
 
+// The paths of an order file (one per line) relative to the mount's root: relative ones are
+// taken relative to base (a directory inside the mount), absolute ones must lie under root.
+// Lexical only: resolving each through the mount would cost the lookups prefetch avoids.
+Result<std::vector<std::string>> ReadOrder(const std::string& file, const std::string& root,
+                                           const std::string& base) {
+  std::FILE* in = file == "-" ? stdin : std::fopen(file.c_str(), "r");
+  if (!in) return Status::FromErrno(file, errno);
+  std::vector<std::string> paths;
+  const std::filesystem::path root_path(root);
+  char* line = nullptr;
+  size_t capacity = 0;
+  Status st;
+  for (ssize_t n; (n = ::getline(&line, &capacity, in)) >= 0;) {
+    std::string text(line, static_cast<size_t>(n));
+    while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
+    if (text.empty()) continue;
+    std::filesystem::path p(text);
+    std::string relative =
+        p.is_absolute() ? p.lexically_normal().lexically_relative(root_path).generic_string()
+                        : (std::filesystem::path(base) / p).lexically_normal().generic_string();
+    if (relative.empty() || relative.starts_with("..")) {
+      st = Status::InvalidArgument(file + ": " + text + " is not inside the mount at " + root);
+      break;
+    }
+    paths.push_back(std::move(relative));
+  }
+  std::free(line);
+  if (in != stdin) std::fclose(in);
+  FERRY_RETURN_IF_ERROR(st);
+  return paths;
+}
+
 int Run(const std::string& op, const CacheFlags& f) {
   const std::string command = "cache " + op;
   auto age = ParseAge(f.older_than);
@@ -76,7 +112,23 @@ int Run(const std::string& op, const CacheFlags& f) {
     }
     nlohmann::json request = {{"op", op}, {"path", mount->second}};
     if (*age > 0) request["older_than_s"] = *age;
-    auto answer = fs::AskMount(mount->first, request);
+    if (f.recursive) request["recursive"] = true;
+    if (op == "prefetch") {
+      auto order = ReadOrder(f.order_file, mount->first, mount->second);
+      if (!order.ok()) return Fail(command, order.status(), true);
+      request["paths"] = std::move(order).value();
+    }
+    const bool show_progress = !f.json && ::isatty(STDERR_FILENO);
+    bool shown = false;
+    auto answer = fs::AskMount(mount->first, request, [&](const nlohmann::json& p) {
+      if (!show_progress) return;
+      std::fprintf(stderr, "\r\033[K%s: %llu files, %s of %s loaded", path.c_str(),
+                   static_cast<unsigned long long>(p.value("files", uint64_t{0})),
+                   transfer::FormatBytes(p.value("loaded_bytes", uint64_t{0})).c_str(),
+                   transfer::FormatBytes(p.value("total_bytes", uint64_t{0})).c_str());
+      shown = true;
+    });
+    if (shown) std::fputs("\r\033[K", stderr);
     if (!answer.ok()) {
       failed = true;
       Fail(command, answer.status().Annotate(path));
@@ -95,6 +147,12 @@ int Run(const std::string& op, const CacheFlags& f) {
       std::fprintf(stderr, "%s: %llu files, %s loaded\n", path.c_str(),
                    static_cast<unsigned long long>((*answer)["files"].get<uint64_t>()),
                    transfer::FormatBytes((*answer)["loaded_bytes"].get<uint64_t>()).c_str());
+    } else if (op == "refresh") {
+      std::fprintf(stderr, "%s: %llu names changed\n", path.c_str(),
+                   static_cast<unsigned long long>((*answer)["changed"].get<uint64_t>()));
+    } else if (op == "prefetch") {
+      std::fprintf(stderr, "%s: prefetching %llu files in order\n", path.c_str(),
+                   static_cast<unsigned long long>((*answer)["files"].get<uint64_t>()));
     } else {
       std::fprintf(stderr, "%s: %llu files, %s released\n", path.c_str(),
                    static_cast<unsigned long long>((*answer)["files"].get<uint64_t>()),
@@ -111,16 +169,30 @@ CommandRunner AddCacheCommand(CLI::App& app) {
   CLI::App* cache = app.add_subcommand("cache", "Preload, release and inspect a mount's cache");
   cache->require_subcommand(1);
   std::vector<std::pair<std::string, CLI::App*>> ops;
-  for (const char* op : {"load", "release", "status", "stats"}) {
-    const char* help = std::string(op) == "load"      ? "Fetch files or trees into the cache now"
-                       : std::string(op) == "release" ? "Drop cached data (names stay)"
-                       : std::string(op) == "status"  ? "Cached bytes per file"
-                                                      : "Hits, misses, evictions, cache use";
+  const std::vector<std::pair<std::string, std::string>> helps = {
+      {"load", "Fetch files or trees into the cache now"},
+      {"release", "Drop cached data (names stay)"},
+      {"status", "Cached bytes per file"},
+      {"stats", "Hits, misses, evictions, cache use, prefetch progress"},
+      {"refresh", "Take in changes made in the bucket now (names, sizes, metadata)"},
+      {"prefetch", "Prefetch files in the order a job will read them, just ahead of it"}};
+  for (const auto& [op, help] : helps) {
     CLI::App* sub = cache->add_subcommand(op, help);
-    sub->add_option("PATH", f->paths, "Paths inside a ferry mount (default .)");
+    sub->add_option("PATH", f->paths,
+                    op == "prefetch" ? "A directory inside the mount that relative paths in the "
+                                       "order file start from (default .)"
+                                     : "Paths inside a ferry mount (default .)");
     sub->add_flag("--json", f->json, "JSON output");
-    if (std::string(op) == "release") {
+    if (op == "release") {
       sub->add_option("--older-than", f->older_than, "Only blocks unused this long: 7d, 12h");
+    }
+    if (op == "refresh") {
+      sub->add_flag("--recursive,-r", f->recursive, "Also the directories below, as listed");
+    }
+    if (op == "prefetch") {
+      sub->add_option("--order", f->order_file,
+                      "File with one path per line, in read order (- for stdin)")
+          ->required();
     }
     ops.emplace_back(op, sub);
   }

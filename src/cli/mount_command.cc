@@ -18,6 +18,7 @@
 #include "fs/cache_control.h"
 #include "fs/control_server.h"
 #include "fs/namespace.h"
+#include "fs/ordered_prefetch.h"
 #include "fuse/fuse_mount.h"
 #include "transfer/location.h"
 
@@ -39,6 +40,7 @@ struct MountFlags {
   std::string file_mode = "0644";
   std::string dir_mode = "0755";
   unsigned read_ahead = 8;
+  std::string import = "new,changed,deleted";
 };
 
 // Everything that can be wrong before mounting, found before mounting.
@@ -59,6 +61,7 @@ Status Mount(const MountFlags& f, const std::function<void(const Status&)>& moun
   if (block_size < 64 * 1024 || block_size > 64 * 1024 * 1024) {
     return Status::InvalidArgument("--block-size must be between 64K and 64M");
   }
+  FERRY_ASSIGN_OR_RETURN(auto import, fs::ImportPolicy::Parse(f.import));
   FERRY_ASSIGN_OR_RETURN(auto store, OpenStore(f.client));
   FERRY_RETURN_IF_ERROR(store->HeadBucket(loc.bucket).status());
 
@@ -75,25 +78,33 @@ Status Mount(const MountFlags& f, const std::function<void(const Status&)>& moun
   ns_options.gid = f.gid;
   ns_options.file_mode = static_cast<uint32_t>(std::stoul(f.file_mode, nullptr, 8)) & 07777;
   ns_options.dir_mode = static_cast<uint32_t>(std::stoul(f.dir_mode, nullptr, 8)) & 07777;
+  ns_options.import = import;
   fs::Namespace names(*store, ns_options);
   ThreadPool read_ahead_pool(8);
+  fs::OrderedPrefetchOptions prefetch_options;
+  prefetch_options.prefix = prefix;
+  // Files prefetched ahead of the reader take at most a quarter of the cache.
+  prefetch_options.window_bytes = std::min<uint64_t>(uint64_t{1} << 30, cache_size / 4);
+  fs::OrderedPrefetch prefetch(names, reader, prefetch_options);
   fuse::MountOptions mount_options;
   mount_options.mountpoint = f.mountpoint;
   mount_options.allow_other = f.allow_other;
   mount_options.read_ahead_blocks = f.read_ahead;
   mount_options.attr_timeout_s = f.metadata_ttl;
+  mount_options.on_open = [&prefetch](const fs::ObjectVersion& o) { prefetch.OnOpen(o.key); };
   fuse::FuseMount mount(names, reader, read_ahead_pool, mount_options);
   FERRY_RETURN_IF_ERROR(mount.Mount());
   // `ferry cache` finds the mount by its root directory.
   ThreadPool load_pool(8);
-  fs::CacheControl control(names, reader, *cache, load_pool);
+  fs::CacheControl control(names, reader, *cache, load_pool, prefetch);
   const std::string root = std::filesystem::absolute(f.mountpoint).lexically_normal().string();
   std::string root_text = root;
   while (root_text.size() > 1 && root_text.ends_with('/')) root_text.pop_back();
-  FERRY_ASSIGN_OR_RETURN(auto server,
-                         fs::ControlServer::Start(root_text, [&](const nlohmann::json& request) {
-                           return control.Handle(request);
-                         }));
+  FERRY_ASSIGN_OR_RETURN(
+      auto server,
+      fs::ControlServer::Start(root_text, [&](const nlohmann::json& request, const auto& progress) {
+        return control.Handle(request, progress);
+      }));
   mounted(Status::OK());
   Status ran = mount.Run();
   server.reset();
@@ -161,6 +172,10 @@ CommandRunner AddMountCommand(CLI::App& app) {
                   "Seconds names and attributes are trusted before listing again")
       ->capture_default_str();
   cmd->add_option("--read-ahead", f->read_ahead, "Blocks read ahead of a sequential reader")
+      ->capture_default_str();
+  cmd->add_option("--import", f->import,
+                  "Bucket changes taken in when a directory is listed again: any of "
+                  "new,changed,deleted, or none (then only `ferry cache refresh`)")
       ->capture_default_str();
   cmd->add_flag("--allow-other", f->allow_other, "Let other users see the mount");
   cmd->add_flag("--foreground,-f", f->foreground, "Stay in the foreground until unmounted");

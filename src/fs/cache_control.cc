@@ -6,72 +6,58 @@
 #include <mutex>
 
 namespace ferry::fs {
-namespace {
-
-std::vector<std::string> Components(const std::string& path) {
-  std::vector<std::string> out;
-  size_t start = 0;
-  while (start < path.size()) {
-    size_t slash = path.find('/', start);
-    std::string part = path.substr(start, slash - start);
-    if (!part.empty() && part != ".") out.push_back(part);
-    if (slash == std::string::npos) break;
-    start = slash + 1;
-  }
-  return out;
-}
-
-}  // namespace
 
 CacheControl::CacheControl(Namespace& names, BlockReader& reader, cache::BlockCache& cache,
-                           ThreadPool& pool, const Clock* clock)
+                           ThreadPool& pool, OrderedPrefetch& prefetch, const Clock* clock)
     : names_(names),
       reader_(reader),
       cache_(cache),
       pool_(pool),
+      prefetch_(prefetch),
       clock_(clock ? clock : &SystemClock()) {}
 
 Status CacheControl::ForEachFile(
     const std::string& path,
-    const std::function<void(const std::string&, const NodeAttributes&)>& fn) {
-  uint64_t ino = Namespace::kRootIno;
-  // Lookups count references; ours are given back once the walk is over.
-  std::vector<uint64_t> looked_up;
-  struct GiveBack {
-    Namespace& names;
-    std::vector<uint64_t>& inos;
-    ~GiveBack() {
-      for (uint64_t i : inos) names.Forget(i, 1);
-    }
-  } give_back{names_, looked_up};
-  for (const auto& part : Components(path)) {
-    auto a = names_.Lookup(ino, part);
-    if (!a.ok()) return a.status();
-    looked_up.push_back(a->ino);
-    ino = a->ino;
-  }
-  auto a = names_.GetAttributes(ino);
-  if (!a.ok()) return a.status();
+    const std::function<void(const std::string&, const ObjectVersion&)>& fn) {
+  // The versions come from the listings: no HEAD per file.
   std::string base = path;
   while (!base.empty() && base.back() == '/') base.pop_back();
-  if (!S_ISDIR(a->mode)) {
-    if (S_ISREG(a->mode)) fn(base, *a);
+  auto file = names_.Locate(base);
+  if (file.ok()) {
+    fn(base, *file);
     return Status::OK();
   }
-  auto children = names_.ReadDirectory(ino);
-  if (!children.ok()) return children.status();
-  for (const auto& c : *children) {
-    FERRY_RETURN_IF_ERROR(ForEachFile(base.empty() ? c.name : base + "/" + c.name, fn));
+  std::vector<uint64_t> taken;
+  auto ino = names_.Walk(base, &taken);
+  Status st = ino.status();
+  if (st.ok()) st = ForEachFileIn(*ino, base, fn);
+  for (uint64_t i : taken) names_.Forget(i, 1);
+  return st;
+}
+
+Status CacheControl::ForEachFileIn(
+    uint64_t dir_ino, const std::string& base,
+    const std::function<void(const std::string&, const ObjectVersion&)>& fn) {
+  FERRY_ASSIGN_OR_RETURN(auto children, names_.ReadDirectory(dir_ino));
+  for (const auto& c : children) {
+    std::string child_path = base.empty() ? c.name : base + "/" + c.name;
+    if (!c.is_directory) {
+      fn(child_path, c.object);
+      continue;
+    }
+    FERRY_RETURN_IF_ERROR(ForEachFileIn(c.ino, child_path, fn));
   }
   return Status::OK();
 }
 
-nlohmann::json CacheControl::Handle(const nlohmann::json& request) {
+nlohmann::json CacheControl::Handle(const nlohmann::json& request,
+                                    const std::function<void(const nlohmann::json&)>& progress) {
   const std::string op = request.value("op", "");
   const std::string path = request.value("path", "");
   if (op == "stats") {
     auto c = cache_.stats();
     auto r = reader_.stats();
+    auto p = prefetch_.stats();
     return {{"hits", c.hits},
             {"misses", c.misses},
             {"stored", c.stored},
@@ -81,23 +67,50 @@ nlohmann::json CacheControl::Handle(const nlohmann::json& request) {
             {"bytes_used", c.bytes_used},
             {"capacity_bytes", c.capacity_bytes},
             {"fetches", r.fetches},
-            {"bytes_from_store", r.fetched_bytes}};
+            {"bytes_from_store", r.fetched_bytes},
+            {"prefetch",
+             {{"planned", p.planned},
+              {"position", p.position},
+              {"loaded_files", p.loaded_files},
+              {"loaded_bytes", p.loaded_bytes},
+              {"failures", p.failures}}}};
+  }
+  if (op == "prefetch") {
+    if (!request.contains("paths") || !request["paths"].is_array()) {
+      return {{"error", "prefetch: \"paths\" must be a list of paths"}};
+    }
+    std::vector<std::string> paths;
+    paths.reserve(request["paths"].size());
+    for (const auto& p : request["paths"]) {
+      if (!p.is_string()) return {{"error", "prefetch: every path must be a string"}};
+      std::string text = p.get<std::string>();
+      while (text.starts_with("./")) text.erase(0, 2);
+      paths.push_back(std::move(text));
+    }
+    const size_t planned = paths.size();
+    prefetch_.SetOrder(std::move(paths));
+    return {{"files", planned}};
+  }
+  if (op == "refresh") {
+    auto changed = names_.Refresh(path, request.value("recursive", false));
+    if (!changed.ok()) return {{"error", changed.status().ToString()}};
+    return {{"changed", *changed}};
   }
   nlohmann::json files = nlohmann::json::array();
   uint64_t total = 0, done = 0;
   Status st;
   if (op == "status") {
-    st = ForEachFile(path, [&](const std::string& p, const NodeAttributes& a) {
-      uint64_t cached = cache_.CachedBytes(a.object.bucket + "/" + a.object.key, a.object.etag);
-      files.push_back({{"path", p}, {"size", a.size}, {"cached_bytes", cached}});
+    st = ForEachFile(path, [&](const std::string& p, const ObjectVersion& o) {
+      uint64_t cached = cache_.CachedBytes(o.bucket + "/" + o.key, o.etag);
+      files.push_back({{"path", p}, {"size", o.size}, {"cached_bytes", cached}});
     });
   } else if (op == "release") {
     const int64_t older_than_s = request.value("older_than_s", int64_t{0});
     const int64_t before =
         older_than_s > 0 ? clock_->NowNanos() - older_than_s * 1'000'000'000 : INT64_MAX;
-    st = ForEachFile(path, [&](const std::string&, const NodeAttributes& a) {
+    st = ForEachFile(path, [&](const std::string&, const ObjectVersion& o) {
       ++total;
-      done += cache_.Release(a.object.bucket + "/" + a.object.key, before);
+      done += cache_.Release(o.bucket + "/" + o.key, before);
     });
     return st.ok() ? nlohmann::json{{"files", total}, {"released_bytes", done}}
                    : nlohmann::json{{"error", st.ToString()}};
@@ -105,18 +118,30 @@ nlohmann::json CacheControl::Handle(const nlohmann::json& request) {
     std::mutex mu;
     std::vector<std::string> errors;
     std::atomic<uint64_t> bytes{0};
-    st = ForEachFile(path, [&](const std::string& p, const NodeAttributes& a) {
-      ++total;
-      const uint64_t blocks = (a.size + reader_.block_size() - 1) / reader_.block_size();
+    uint64_t total_bytes = 0;  // of the files found so far
+    int64_t reported_at_ns = clock_->NowNanos();
+    auto report = [&] {  // with mu held
+      if (!progress || clock_->NowNanos() - reported_at_ns < 500'000'000) return;
+      reported_at_ns = clock_->NowNanos();
+      progress({{"files", total}, {"loaded_bytes", bytes.load()}, {"total_bytes", total_bytes}});
+    };
+    st = ForEachFile(path, [&](const std::string& p, const ObjectVersion& o) {
+      {
+        std::lock_guard lock(mu);
+        ++total;
+        total_bytes += o.size;
+      }
+      const uint64_t blocks = (o.size + reader_.block_size() - 1) / reader_.block_size();
       for (uint64_t i = 0; i < blocks; ++i) {
         pool_.WaitForRoom(2 * pool_.size());
-        pool_.Submit([&, p, a, i] {
-          Status loaded = reader_.Load(a.object, i);
+        pool_.Submit([&, p, o, i] {
+          Status loaded = reader_.Load(o, i);
+          std::lock_guard lock(mu);
           if (loaded.ok()) {
-            bytes += std::min<uint64_t>(reader_.block_size(), a.size - i * reader_.block_size());
+            bytes += std::min<uint64_t>(reader_.block_size(), o.size - i * reader_.block_size());
+            report();
             return;
           }
-          std::lock_guard lock(mu);
           if (errors.size() < 20) errors.push_back(p + ": " + loaded.ToString());
         });
       }

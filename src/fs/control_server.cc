@@ -11,11 +11,15 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <mutex>
+#include <optional>
+#include <utility>
 
 namespace ferry::fs {
 namespace {
 
-constexpr size_t kMaxRequestBytes = 1 << 20;
+// A prefetch plan of a million paths fits.
+constexpr size_t kMaxRequestBytes = size_t{256} << 20;
 
 Result<sockaddr_un> AddressOf(const std::string& path) {
   sockaddr_un addr;
@@ -26,19 +30,42 @@ Result<sockaddr_un> AddressOf(const std::string& path) {
   return addr;
 }
 
-// Reads until a newline or EOF (at most kMaxRequestBytes).
-std::string ReadLine(int fd) {
-  std::string line;
-  char buf[4096];
-  while (line.size() < kMaxRequestBytes) {
-    ssize_t n = ::read(fd, buf, sizeof buf);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) break;
-    line.append(buf, static_cast<size_t>(n));
-    if (line.find('\n') != std::string::npos) break;
+// Reads one line at a time from a socket (at most kMaxRequestBytes each).
+class LineReader {
+ public:
+  explicit LineReader(int fd) : fd_(fd) {}
+  // The next line without its newline; the rest of the stream at EOF; nullopt after it.
+  std::optional<std::string> Next() {
+    size_t searched = 0;
+    for (;;) {
+      if (auto nl = buffered_.find('\n', searched); nl != std::string::npos) {
+        std::string line = buffered_.substr(0, nl);
+        buffered_.erase(0, nl + 1);
+        return line;
+      }
+      searched = buffered_.size();
+      if (eof_ || buffered_.size() >= kMaxRequestBytes) break;
+      char buf[65536];
+      ssize_t n = ::read(fd_, buf, sizeof buf);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) {
+        eof_ = true;
+        continue;
+      }
+      buffered_.append(buf, static_cast<size_t>(n));
+    }
+    if (buffered_.empty()) return std::nullopt;
+    return std::exchange(buffered_, std::string());
   }
-  if (auto nl = line.find('\n'); nl != std::string::npos) line.resize(nl);
-  return line;
+
+ private:
+  const int fd_;
+  std::string buffered_;
+  bool eof_ = false;
+};
+
+std::string LineOf(const nlohmann::json& json) {
+  return json.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
 }
 
 void WriteAll(int fd, std::string_view data) {
@@ -59,7 +86,8 @@ std::string ControlSocketPath(const std::string& mount_root) {
   return name;
 }
 
-Result<nlohmann::json> AskMount(const std::string& mount_root, const nlohmann::json& request) {
+Result<nlohmann::json> AskMount(const std::string& mount_root, const nlohmann::json& request,
+                                const std::function<void(const nlohmann::json&)>& on_progress) {
   const std::string path = ControlSocketPath(mount_root);
   FERRY_ASSIGN_OR_RETURN(sockaddr_un addr, AddressOf(path));
   int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -72,10 +100,18 @@ Result<nlohmann::json> AskMount(const std::string& mount_root, const nlohmann::j
   }
   WriteAll(fd, request.dump() + "\n");
   ::shutdown(fd, SHUT_WR);
-  std::string answer = ReadLine(fd);
+  LineReader lines(fd);
+  nlohmann::json json;
+  for (;;) {
+    auto line = lines.Next();
+    json = nlohmann::json::parse(line.value_or(""), nullptr, false);
+    if (json.is_discarded() || !json.is_object() || !json.contains("progress")) break;
+    if (on_progress) on_progress(json["progress"]);
+  }
   ::close(fd);
-  auto json = nlohmann::json::parse(answer, nullptr, false);
-  if (json.is_discarded()) return Status::Unavailable(mount_root + ": the mount did not answer");
+  if (json.is_discarded() || !json.is_object()) {
+    return Status::Unavailable(mount_root + ": the mount did not answer");
+  }
   if (json.contains("error")) return Status::IOError(json["error"].get<std::string>());
   return json;
 }
@@ -110,6 +146,7 @@ ControlServer::ControlServer(int listen_fd, int stop_read, int stop_write, std::
       stop_write_(stop_write),
       path_(std::move(path)),
       handler_(std::move(handler)),
+      connections_(kConnectionThreads),
       thread_([this] { Serve(); }) {}
 
 ControlServer::~ControlServer() {
@@ -131,12 +168,23 @@ void ControlServer::Serve() {
     if (fds[1].revents) return;
     int client = ::accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
     if (client < 0) continue;
-    auto request = nlohmann::json::parse(ReadLine(client), nullptr, false);
-    nlohmann::json answer =
-        request.is_discarded() ? nlohmann::json{{"error", "bad request"}} : handler_(request);
-    WriteAll(client, answer.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");
-    ::close(client);
+    // A long load does not hold up a stats request meanwhile.
+    connections_.Submit([this, client] { Answer(client); });
   }
+}
+
+void ControlServer::Answer(int client) {
+  auto request = nlohmann::json::parse(LineReader(client).Next().value_or(""), nullptr, false);
+  std::mutex write_mu;
+  auto progress = [&](const nlohmann::json& p) {
+    std::lock_guard lock(write_mu);
+    WriteAll(client, LineOf({{"progress", p}}));
+  };
+  nlohmann::json answer = request.is_discarded() || !request.is_object()
+                              ? nlohmann::json{{"error", "bad request"}}
+                              : handler_(request, progress);
+  WriteAll(client, LineOf(answer));
+  ::close(client);
 }
 
 }  // namespace ferry::fs

@@ -47,6 +47,62 @@ std::vector<DirectoryEntry> DirectoryEntries(std::string_view prefix,
   return out;
 }
 
+Result<ImportPolicy> ImportPolicy::Parse(std::string_view text) {
+  ImportPolicy p{false, false, false};
+  if (text == "none") return p;
+  size_t start = 0;
+  while (start <= text.size()) {
+    size_t comma = text.find(',', start);
+    std::string_view part = text.substr(start, comma - start);
+    if (part == "new") {
+      p.new_names = true;
+    } else if (part == "changed") {
+      p.changed = true;
+    } else if (part == "deleted") {
+      p.deleted = true;
+    } else {
+      return Status::InvalidArgument("--import: \"" + std::string(part) +
+                                     "\" is not one of new, changed, deleted, none");
+    }
+    if (comma == std::string_view::npos) break;
+    start = comma + 1;
+  }
+  return p;
+}
+
+std::vector<DirectoryEntry> MergeListing(const std::vector<DirectoryEntry>& held,
+                                         const std::vector<DirectoryEntry>& fresh,
+                                         ImportPolicy policy, std::vector<std::string>* differing) {
+  std::vector<DirectoryEntry> out;
+  out.reserve(std::max(held.size(), fresh.size()));
+  auto h = held.begin();
+  auto f = fresh.begin();
+  // Both are sorted by name: one merge pass.
+  while (h != held.end() || f != fresh.end()) {
+    if (f == fresh.end() || (h != held.end() && h->name < f->name)) {  // gone from the bucket
+      if (policy.deleted) {
+        differing->push_back(h->name);
+      } else {
+        out.push_back(*h);
+      }
+      ++h;
+    } else if (h == held.end() || f->name < h->name) {  // new in the bucket
+      if (policy.new_names) {
+        differing->push_back(f->name);
+        out.push_back(*f);
+      }
+      ++f;
+    } else {
+      bool changed = h->is_directory != f->is_directory || h->etag != f->etag || h->size != f->size;
+      if (changed && policy.changed) differing->push_back(f->name);
+      out.push_back(changed && !policy.changed ? *h : *f);
+      ++h;
+      ++f;
+    }
+  }
+  return out;
+}
+
 Result<std::vector<DirectoryEntry>> ListDirectory(ObjectStore& store, const std::string& bucket,
                                                   const std::string& prefix) {
   std::vector<ListObjectsPage> pages;

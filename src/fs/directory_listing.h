@@ -30,6 +30,25 @@ struct DirectoryEntry {
 std::vector<DirectoryEntry> DirectoryEntries(std::string_view prefix,
                                              const std::vector<ListObjectsPage>& pages);
 
+// Which changes made directly in the bucket a mount takes in when it lists a directory again
+// (FSx for Lustre's AutoImportPolicy): names that appeared, objects whose ETag or size
+// changed, names that disappeared.
+struct ImportPolicy {
+  bool new_names = true;
+  bool changed = true;
+  bool deleted = true;
+  bool any() const { return new_names || changed || deleted; }
+  static ImportPolicy All() { return {}; }
+  // "new,changed,deleted" (any subset, any order) or "none".
+  static Result<ImportPolicy> Parse(std::string_view text);
+};
+
+// A directory listed again: the fresh entries taken into the held ones as policy allows.
+// The names whose entry differs between held and the result go to *differing. Pure.
+std::vector<DirectoryEntry> MergeListing(const std::vector<DirectoryEntry>& held,
+                                         const std::vector<DirectoryEntry>& fresh,
+                                         ImportPolicy policy, std::vector<std::string>* differing);
+
 // Lists the directory at prefix from the store (every page).
 Result<std::vector<DirectoryEntry>> ListDirectory(ObjectStore& store, const std::string& bucket,
                                                   const std::string& prefix);

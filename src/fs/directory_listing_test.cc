@@ -58,5 +58,46 @@ TEST(DirectoryEntries, ListsAStoreAcrossPages) {
   EXPECT_EQ((*root)[1].size, 3u);
 }
 
+DirectoryEntry File(const std::string& name, const std::string& etag) {
+  DirectoryEntry e;
+  e.name = name;
+  e.etag = etag;
+  e.size = etag.size();
+  return e;
+}
+
+TEST(MergeListing, TakesInWhatThePolicyAllows) {
+  const std::vector<DirectoryEntry> held = {File("a", "1"), File("b", "1"), File("c", "1")};
+  const std::vector<DirectoryEntry> fresh = {File("b", "22"), File("c", "1"), File("d", "1")};
+  std::vector<std::string> differing;
+  auto all = MergeListing(held, fresh, ImportPolicy::All(), &differing);
+  EXPECT_EQ(all, fresh);
+  EXPECT_EQ(differing, (std::vector<std::string>{"a", "b", "d"}));
+
+  differing.clear();
+  auto only_new = MergeListing(held, fresh, {true, false, false}, &differing);
+  EXPECT_EQ(only_new, (std::vector<DirectoryEntry>{File("a", "1"), File("b", "1"), File("c", "1"),
+                                                   File("d", "1")}));
+  EXPECT_EQ(differing, (std::vector<std::string>{"d"}));
+
+  differing.clear();
+  auto changed_deleted = MergeListing(held, fresh, {false, true, true}, &differing);
+  EXPECT_EQ(changed_deleted, (std::vector<DirectoryEntry>{File("b", "22"), File("c", "1")}));
+  EXPECT_EQ(differing, (std::vector<std::string>{"a", "b"}));
+}
+
+TEST(ImportPolicy, Parses) {
+  auto p = ImportPolicy::Parse("deleted,new");
+  ASSERT_TRUE(p.ok());
+  EXPECT_TRUE(p->new_names);
+  EXPECT_FALSE(p->changed);
+  EXPECT_TRUE(p->deleted);
+  auto none = ImportPolicy::Parse("none");
+  ASSERT_TRUE(none.ok());
+  EXPECT_FALSE(none->any());
+  EXPECT_FALSE(ImportPolicy::Parse("new,updated").ok());
+  EXPECT_FALSE(ImportPolicy::Parse("").ok());
+}
+
 }  // namespace
 }  // namespace ferry::fs

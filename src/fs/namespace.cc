@@ -18,25 +18,43 @@ Namespace::Namespace(ObjectStore& store, NamespaceOptions options)
   root.is_directory = true;
   root.references = 1;  // the mount's own, never dropped
   nodes_.emplace(kRootIno, std::move(root));
+  directory_inodes_.emplace("", kRootIno);
 }
 
-Result<std::vector<DirectoryEntry>> Namespace::EntriesOf(uint64_t dir_ino,
-                                                         const std::string& path) {
-  {
+Result<std::vector<DirectoryEntry>> Namespace::EntriesOf(const std::string& path, bool refresh,
+                                                         std::vector<Change>* changes) {
+  if (!refresh) {
     std::lock_guard lock(mu_);
-    auto it = listings_.find(dir_ino);
-    if (it != listings_.end() && Now() - it->second.fetched_at_ns < options_.metadata_ttl_ns) {
+    auto it = listings_.find(path);
+    if (it != listings_.end() &&
+        (Now() - it->second.fetched_at_ns < options_.metadata_ttl_ns || !options_.import.any())) {
       return it->second.entries;
     }
   }
   // Listed without the lock: a slow listing does not hold up other directories.
-  FERRY_ASSIGN_OR_RETURN(auto entries,
+  FERRY_ASSIGN_OR_RETURN(auto fresh,
                          ListDirectory(store_, options_.bucket, options_.prefix + path));
   std::lock_guard lock(mu_);
-  Listing& l = listings_[dir_ino];
-  l.entries = entries;
-  l.fetched_at_ns = Now();
-  return entries;
+  auto it = listings_.find(path);
+  if (it == listings_.end()) {
+    Listing& l = listings_[path];
+    l.entries = std::move(fresh);
+    l.fetched_at_ns = Now();
+    return l.entries;
+  }
+  std::vector<std::string> differing;
+  it->second.entries = MergeListing(it->second.entries, fresh,
+                                    refresh ? ImportPolicy::All() : options_.import, &differing);
+  it->second.fetched_at_ns = Now();
+  if (changes) {
+    auto dir = directory_inodes_.find(path);
+    const uint64_t dir_ino = dir == directory_inodes_.end() ? 0 : dir->second;
+    for (auto& name : differing) {
+      auto named = dir_ino ? by_name_.find({dir_ino, name}) : by_name_.end();
+      changes->push_back({dir_ino, std::move(name), named == by_name_.end() ? 0 : named->second});
+    }
+  }
+  return it->second.entries;
 }
 
 uint64_t Namespace::InodeFor(uint64_t parent, const std::string& parent_path,
@@ -60,6 +78,7 @@ uint64_t Namespace::InodeFor(uint64_t parent, const std::string& parent_path,
   node.path = parent_path + e.name + (e.is_directory ? "/" : "");
   node.is_directory = e.is_directory;
   node.listed = e;
+  if (node.is_directory) directory_inodes_[node.path] = ino;
   nodes_.emplace(ino, std::move(node));
   by_name_.emplace(key, ino);
   return ino;
@@ -82,7 +101,8 @@ NodeAttributes Namespace::DefaultAttributes(uint64_t ino, const Node& node) cons
   return a;
 }
 
-Result<NodeAttributes> Namespace::Lookup(uint64_t parent, std::string_view name) {
+Result<std::pair<uint64_t, DirectoryEntry>> Namespace::LookupEntry(uint64_t parent,
+                                                                   std::string_view name) {
   std::string parent_path;
   {
     std::lock_guard lock(mu_);
@@ -92,19 +112,106 @@ Result<NodeAttributes> Namespace::Lookup(uint64_t parent, std::string_view name)
     }
     parent_path = it->second.path;
   }
-  FERRY_ASSIGN_OR_RETURN(auto entries, EntriesOf(parent, parent_path));
+  FERRY_ASSIGN_OR_RETURN(auto entries, EntriesOf(parent_path));
   auto e = std::lower_bound(entries.begin(), entries.end(), name,
                             [](const DirectoryEntry& d, std::string_view n) { return d.name < n; });
   if (e == entries.end() || e->name != name) {
     return Status::NotFound(options_.prefix + parent_path + std::string(name));
   }
-  uint64_t ino;
-  {
-    std::lock_guard lock(mu_);
-    ino = InodeFor(parent, parent_path, *e);
-    ++nodes_.at(ino).references;
+  std::lock_guard lock(mu_);
+  uint64_t ino = InodeFor(parent, parent_path, *e);
+  ++nodes_.at(ino).references;
+  return std::make_pair(ino, *e);
+}
+
+Result<NodeAttributes> Namespace::Lookup(uint64_t parent, std::string_view name) {
+  FERRY_ASSIGN_OR_RETURN(auto found, LookupEntry(parent, name));
+  auto a = GetAttributes(found.first);
+  if (!a.ok()) Forget(found.first, 1);  // the kernel counts only lookups that succeeded
+  return a;
+}
+
+Result<uint64_t> Namespace::Walk(const std::string& path, std::vector<uint64_t>* taken) {
+  uint64_t ino = kRootIno;
+  size_t start = 0;
+  while (start < path.size()) {
+    size_t slash = path.find('/', start);
+    std::string_view part = std::string_view(path).substr(start, slash - start);
+    if (!part.empty() && part != ".") {
+      FERRY_ASSIGN_OR_RETURN(auto found, LookupEntry(ino, part));
+      taken->push_back(found.first);
+      ino = found.first;
+    }
+    if (slash == std::string::npos) break;
+    start = slash + 1;
   }
-  return GetAttributes(ino);
+  return ino;
+}
+
+Result<ObjectVersion> Namespace::Locate(const std::string& path) {
+  std::vector<uint64_t> taken;
+  auto ino = Walk(path, &taken);
+  Result<ObjectVersion> out = Status::NotFound(options_.prefix + path + ": a directory");
+  if (ino.ok()) {
+    std::lock_guard lock(mu_);
+    const Node& node = nodes_.at(*ino);
+    if (!node.is_directory) out = DefaultAttributes(*ino, node).object;
+  } else {
+    out = ino.status();
+  }
+  for (uint64_t i : taken) Forget(i, 1);
+  return out;
+}
+
+Result<uint64_t> Namespace::Refresh(const std::string& path, bool recursive) {
+  std::vector<uint64_t> taken;
+  auto ino = Walk(path, &taken);
+  std::vector<Change> changes;
+  Status st = ino.status();
+  if (st.ok()) {
+    std::vector<std::string> directories;
+    {
+      std::lock_guard lock(mu_);
+      Node& node = nodes_.at(*ino);
+      if (!node.is_directory) {
+        node.attributes.reset();
+        directories.push_back(node.path.substr(0, node.path.rfind('/') + 1));
+      } else {
+        directories.push_back(node.path);
+        // The directories below that were listed: a range of the ordered map.
+        for (auto it = listings_.upper_bound(node.path);
+             recursive && it != listings_.end() && it->first.starts_with(node.path); ++it) {
+          directories.push_back(it->first);
+        }
+      }
+    }
+    for (const auto& dir : directories) {
+      st = RefreshDirectory(dir, &changes);
+      if (!st.ok()) break;
+    }
+  }
+  for (uint64_t i : taken) Forget(i, 1);
+  FERRY_RETURN_IF_ERROR(st);
+  if (listener_) {
+    for (const auto& c : changes) {
+      if (c.parent != 0) listener_(c);  // the kernel knows no entry of a directory it forgot
+    }
+  }
+  return changes.size();
+}
+
+Status Namespace::RefreshDirectory(const std::string& path, std::vector<Change>* changes) {
+  FERRY_RETURN_IF_ERROR(EntriesOf(path, /*refresh=*/true, changes).status());
+  std::lock_guard lock(mu_);
+  auto dir = directory_inodes_.find(path);
+  if (dir == directory_inodes_.end()) return Status::OK();
+  // Metadata can change without the ETag (a copy onto itself with new metadata).
+  for (auto it = by_name_.lower_bound({dir->second, std::string()});
+       it != by_name_.end() && it->first.first == dir->second; ++it) {
+    Node& child = nodes_.at(it->second);
+    if (!child.is_directory) child.attributes.reset();
+  }
+  return Status::OK();
 }
 
 Result<NodeAttributes> Namespace::GetAttributes(uint64_t ino) {
@@ -154,12 +261,15 @@ Result<std::vector<Namespace::Child>> Namespace::ReadDirectory(uint64_t ino) {
     }
     path = it->second.path;
   }
-  FERRY_ASSIGN_OR_RETURN(auto entries, EntriesOf(ino, path));
+  FERRY_ASSIGN_OR_RETURN(auto entries, EntriesOf(path));
   std::vector<Child> children;
   children.reserve(entries.size());
   std::lock_guard lock(mu_);
   for (const auto& e : entries) {
-    children.push_back({e.name, InodeFor(ino, path, e), e.is_directory});
+    uint64_t child = InodeFor(ino, path, e);
+    Child c{e.name, child, e.is_directory, {}};
+    if (!e.is_directory) c.object = DefaultAttributes(child, nodes_.at(child)).object;
+    children.push_back(std::move(c));
   }
   return children;
 }
@@ -174,7 +284,10 @@ void Namespace::Forget(uint64_t ino, uint64_t n) {
   if (node.references > 0) return;
   auto named = by_name_.find({node.parent, node.name});
   if (named != by_name_.end() && named->second == ino) by_name_.erase(named);
-  listings_.erase(ino);
+  if (node.is_directory) {
+    auto dir = directory_inodes_.find(node.path);
+    if (dir != directory_inodes_.end() && dir->second == ino) directory_inodes_.erase(dir);
+  }
   nodes_.erase(it);
 }
 

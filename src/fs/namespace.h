@@ -4,12 +4,15 @@
 // (Lookup counts one, Forget drops them), so a re-listed directory keeps its numbers.
 // Attributes come from the listing (size, mtime = Last-Modified) and the mount's defaults,
 // refined by the object's `x-amz-meta-file-*` metadata from a HEAD the first time a file's
-// attributes are asked for (then cached for metadata_ttl too). Thread-safe.
+// attributes are asked for (then cached for metadata_ttl too). A directory listed again after
+// the TTL takes in the bucket's changes as the import policy allows; Refresh takes them all
+// in now and tells a listener (the kernel's caches) which names changed. Thread-safe.
 #pragma once
 
 #include <sys/types.h>
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -31,6 +34,7 @@ struct NamespaceOptions {
   uint32_t gid = 0;
   uint32_t file_mode = 0644;
   uint32_t dir_mode = 0755;
+  ImportPolicy import = ImportPolicy::All();
   const Clock* clock = nullptr;  // null: the system clock
 };
 
@@ -59,11 +63,36 @@ class Namespace {
     std::string name;
     uint64_t ino;
     bool is_directory;
+    ObjectVersion object;  // files: the version the listing shows
   };
   // The entries of a directory (without "." and ".."), sorted by name.
   Result<std::vector<Child>> ReadDirectory(uint64_t ino);
   // Drops n kernel references; an inode without any is forgotten.
   void Forget(uint64_t ino, uint64_t n);
+
+  // The inode at path (relative to the prefix), looking up each component without reading
+  // file attributes; the caller gives back the references that go to *taken (Forget).
+  Result<uint64_t> Walk(const std::string& path, std::vector<uint64_t>* taken);
+
+  // The object version of the file at path (relative to the prefix) as its directory's
+  // listing shows it: no HEAD, no reference kept. NotFound for a directory or a missing name.
+  Result<ObjectVersion> Locate(const std::string& path);
+
+  // A name whose entry changed: ino is 0 when no inode was given out for it.
+  struct Change {
+    uint64_t parent;
+    std::string name;
+    uint64_t ino;
+  };
+  using ChangeListener = std::function<void(const Change&)>;
+  // Set before the namespace is used; called outside the namespace's lock.
+  void SetChangeListener(ChangeListener listener) { listener_ = std::move(listener); }
+
+  // Lists the directory at path (or a file's directory) again now, taking in every change
+  // whatever the import policy, and reads file attributes again on their next use. With
+  // recursive, directories below that were listed before are refreshed too. Returns how many
+  // names changed.
+  Result<uint64_t> Refresh(const std::string& path, bool recursive);
 
  private:
   struct Node {
@@ -82,20 +111,29 @@ class Namespace {
   };
 
   int64_t Now() const { return clock_->NowNanos(); }
-  // The directory's entries, listed again when older than the TTL.
-  Result<std::vector<DirectoryEntry>> EntriesOf(uint64_t dir_ino, const std::string& path);
+  // The directory's entries, listed again when older than the TTL (and the import policy
+  // takes in anything) or when refresh; names that changed are added to *changes.
+  Result<std::vector<DirectoryEntry>> EntriesOf(const std::string& path, bool refresh = false,
+                                                std::vector<Change>* changes = nullptr);
+  // The child's inode and listing entry; counts one reference.
+  Result<std::pair<uint64_t, DirectoryEntry>> LookupEntry(uint64_t parent, std::string_view name);
+  Status RefreshDirectory(const std::string& path, std::vector<Change>* changes);
   uint64_t InodeFor(uint64_t parent, const std::string& parent_path, const DirectoryEntry& e);
   NodeAttributes DefaultAttributes(uint64_t ino, const Node& node) const;
 
   ObjectStore& store_;
   const NamespaceOptions options_;
   const Clock* const clock_;
-  const int64_t mounted_at_ns_;  // directories' times: they have no object of their own
+  const int64_t mounted_at_ns_;
+  ChangeListener listener_;  // directories' times: they have no object of their own
   std::mutex mu_;
   std::unordered_map<uint64_t, Node> nodes_;                      // guarded by mu_
   std::map<std::pair<uint64_t, std::string>, uint64_t> by_name_;  // guarded by mu_
-  std::unordered_map<uint64_t, Listing> listings_;                // guarded by mu_; by directory
-  uint64_t next_ino_ = kRootIno + 1;                              // guarded by mu_
+  // By directory path, kept when the kernel forgets the directory's inode (a walk through a
+  // path does not list it again), ordered so that a subtree is a range.
+  std::map<std::string, Listing> listings_;                     // guarded by mu_
+  std::unordered_map<std::string, uint64_t> directory_inodes_;  // guarded by mu_; by path
+  uint64_t next_ino_ = kRootIno + 1;                            // guarded by mu_
 };
 
 }  // namespace ferry::fs

@@ -16,8 +16,9 @@ class NamespaceTest : public ::testing::Test {
     req.headers.user_metadata = std::move(meta);
     ASSERT_TRUE(ferry::testing::Put(*fixture_.store, "bkt", key, body, req).ok());
   }
-  std::unique_ptr<Namespace> Make() {
+  std::unique_ptr<Namespace> Make(ImportPolicy import = ImportPolicy::All()) {
     NamespaceOptions o;
+    o.import = import;
     o.bucket = "bkt";
     o.prefix = "p/";
     o.uid = 1000;
@@ -96,6 +97,67 @@ TEST_F(NamespaceTest, ChangesShowAfterTheTtlAndInodesStay) {
   EXPECT_TRUE(ns->Lookup(Namespace::kRootIno, "g").ok());
   ns->Forget(first->ino, 2);
   EXPECT_EQ(ns->GetAttributes(first->ino).status().code(), Status::Code::kNotFound);
+}
+
+TEST_F(NamespaceTest, WithoutImportOnlyRefreshTakesChangesIn) {
+  Put("p/d/f", "one");
+  Put("p/d/old", "x");
+  auto ns = Make(*ImportPolicy::Parse("none"));
+  std::vector<Namespace::Change> told;
+  ns->SetChangeListener([&](const Namespace::Change& c) { told.push_back(c); });
+  auto d = ns->Lookup(Namespace::kRootIno, "d");
+  ASSERT_TRUE(d.ok());
+  auto f = ns->Lookup(d->ino, "f");
+  ASSERT_TRUE(f.ok());
+  Put("p/d/f", "three", {{"file-permissions", "0100600"}});
+  Put("p/d/g", "new");
+  ASSERT_TRUE(fixture_.store->DeleteObject("bkt", "p/d/old").ok());
+  clock_.Advance(int64_t{3600} * 1'000'000'000);
+  // Long past the TTL, the mount still shows what it first listed.
+  EXPECT_EQ(ns->Lookup(d->ino, "g").status().code(), Status::Code::kNotFound);
+  auto listed = ns->ReadDirectory(d->ino);
+  ASSERT_TRUE(listed.ok());
+  ASSERT_EQ(listed->size(), 2u);
+  EXPECT_EQ((*listed)[1].name, "old");
+  ASSERT_TRUE(ns->Locate("d/f").ok());
+  EXPECT_EQ(ns->Locate("d/f")->size, 3u);
+
+  auto changed = ns->Refresh("d", /*recursive=*/false);
+  ASSERT_TRUE(changed.ok()) << changed.status().ToString();
+  EXPECT_EQ(*changed, 3u);
+  ASSERT_EQ(told.size(), 3u);
+  EXPECT_EQ(told[0].name, "f");
+  EXPECT_EQ(told[0].parent, d->ino);
+  EXPECT_EQ(told[0].ino, f->ino);
+  EXPECT_EQ(told[1].name, "g");
+  EXPECT_EQ(told[1].ino, 0u) << "never looked up";
+  EXPECT_EQ(told[2].name, "old");
+  auto again = ns->Lookup(d->ino, "f");
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->size, 5u);
+  EXPECT_EQ(again->mode, S_IFREG | 0600);
+  EXPECT_TRUE(ns->Lookup(d->ino, "g").ok());
+  EXPECT_EQ(ns->Lookup(d->ino, "old").status().code(), Status::Code::kNotFound);
+}
+
+TEST_F(NamespaceTest, RefreshOfAFileAndRecursiveRefresh) {
+  Put("p/a/b/f", "one");
+  Put("p/a/g", "one");
+  auto ns = Make(*ImportPolicy::Parse("none"));
+  ASSERT_TRUE(ns->Locate("a/b/f").ok());
+  ASSERT_TRUE(ns->Locate("a/g").ok());
+  EXPECT_EQ(ns->Locate("a/b").status().code(), Status::Code::kNotFound) << "a directory";
+  Put("p/a/b/f", "longer");
+  Put("p/a/g", "longer");
+  // A file's refresh lists its directory again.
+  ASSERT_TRUE(ns->Refresh("a/g", false).ok());
+  EXPECT_EQ(ns->Locate("a/g")->size, 6u);
+  EXPECT_EQ(ns->Locate("a/b/f")->size, 3u);
+  auto changed = ns->Refresh("", /*recursive=*/true);
+  ASSERT_TRUE(changed.ok());
+  EXPECT_EQ(*changed, 1u);
+  EXPECT_EQ(ns->Locate("a/b/f")->size, 6u);
+  EXPECT_EQ(ns->Refresh("nope", false).status().code(), Status::Code::kNotFound);
 }
 
 }  // namespace

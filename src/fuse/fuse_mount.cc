@@ -128,6 +128,7 @@ struct FuseMount::Impl {
     file->object = a->object;
     file->ahead = std::make_unique<fs::ReadAhead>(m.shared_reader, m.pool, a->object,
                                                   m.options.read_ahead_blocks);
+    if (m.options.on_open) m.options.on_open(a->object);
     fi->fh = reinterpret_cast<uint64_t>(file.release());
     fuse_reply_open(req, fi);
   }
@@ -215,6 +216,7 @@ FuseMount::FuseMount(fs::Namespace& names, fs::BlockReader& reader, ThreadPool& 
                      read_ahead_pool, std::move(options)}) {}
 
 FuseMount::~FuseMount() {
+  impl_->names.SetChangeListener(nullptr);
   if (impl_->session) {
     if (impl_->mounted) fuse_session_unmount(impl_->session);
     fuse_remove_signal_handlers(impl_->session);
@@ -256,6 +258,12 @@ Status FuseMount::Mount() {
                            " (is /dev/fuse available and the directory empty?)");
   }
   impl_->mounted = true;
+  // Refresh runs on the control socket's threads, never inside a FUSE request, as the
+  // kernel's invalidation calls require.
+  impl_->names.SetChangeListener([session = impl_->session](const fs::Namespace::Change& c) {
+    fuse_lowlevel_notify_inval_entry(session, c.parent, c.name.c_str(), c.name.size());
+    if (c.ino != 0) fuse_lowlevel_notify_inval_inode(session, c.ino, 0, 0);
+  });
   return Status::OK();
 }
 

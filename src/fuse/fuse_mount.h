@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -21,6 +22,8 @@ struct MountOptions {
   uint64_t read_ahead_blocks = 8;
   unsigned max_threads = 16;
   double attr_timeout_s = 60;  // how long the kernel may keep names and attributes
+  // Called when a file is opened (the ordered prefetch follows the reader with it).
+  std::function<void(const fs::ObjectVersion&)> on_open;
 };
 
 class FuseMount {
@@ -31,7 +34,8 @@ class FuseMount {
   FuseMount(const FuseMount&) = delete;
   FuseMount& operator=(const FuseMount&) = delete;
 
-  // Mounts; the caller may report success once this returns OK.
+  // Mounts; the caller may report success once this returns OK. From then on, names the
+  // namespace reports as changed (Refresh) are dropped from the kernel's caches.
   Status Mount();
   // Serves requests until unmounted (fusermount3 -u) or SIGINT/SIGTERM/SIGHUP, then
   // unmounts.
