@@ -18,7 +18,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), "lib"))
 import unittest
 
 from faultproxy import PROXY_BIN, FaultProxy
-from ferrytest import FERRY_BIN, FerryServer, ServerFixture, client_env, main, random_bytes
+from ferrytest import AWS_BIN, FERRY_BIN, FerryServer, ServerFixture, client_env, main, random_bytes
 from peers import CephRgw
 
 
@@ -124,6 +124,13 @@ class MountCase:
         self.write("plain/raw.bin", b"raw bytes")
         self.ferry("cp", "--no-preserve", os.path.join(self.src, "plain/raw.bin"),
                    "s3://%s/data/plain/raw.bin" % self.bucket)
+        # And one the AWS CLI wrote (multipart: its ETag is not an MD5).
+        aws_body = random_bytes(9 << 20, seed=12)
+        self.write("plain/aws.bin", aws_body)
+        subprocess.run([AWS_BIN, "--endpoint-url", self.endpoint, "s3", "cp",
+                        os.path.join(self.src, "plain/aws.bin"),
+                        "s3://%s/data/plain/by-aws-cli.bin" % self.bucket],
+                       env=self.env(), check=True, capture_output=True, timeout=120)
         p = self.mount("--uid", "1234", "--block-size", "256K")
         self.assertEqual(sorted(os.listdir(self.mnt)), ["big.bin", "dir", "link", "many", "plain"])
         self.assertEqual(len(os.listdir(os.path.join(self.mnt, "many"))), 1200)
@@ -135,6 +142,10 @@ class MountCase:
         self.assertEqual(os.readlink(os.path.join(self.mnt, "link")), "dir/small.txt")
         raw = os.stat(os.path.join(self.mnt, "plain/raw.bin"))
         self.assertEqual((stat.S_IMODE(raw.st_mode), raw.st_uid, raw.st_size), (0o644, 1234, 9))
+        by_aws = os.path.join(self.mnt, "plain/by-aws-cli.bin")
+        self.assertEqual(stat.S_IMODE(os.stat(by_aws).st_mode), 0o644)
+        with open(by_aws, "rb") as f:
+            self.assertEqual(f.read(), aws_body)
         path = os.path.join(self.mnt, "big.bin")
         self.assertEqual(os.path.getsize(path), len(big))
 
@@ -156,10 +167,91 @@ class MountCase:
         with self.assertRaises(OSError):
             open(os.path.join(self.mnt, "new.txt"), "w")
         self.unmount(p)
-        # Warm after a remount.
+        # Warm after a remount: every block comes from the cache.
         p = self.mount("--block-size", "256K")
         with open(path, "rb") as f:
             self.assertEqual(f.read(), big)
+        stats = self.stats()
+        self.assertEqual((stats["fetches"], stats["misses"]), (0, 0), stats)
+        self.assertGreaterEqual(stats["hits"], len(big) // (256 << 10), stats)
+        self.unmount(p)
+
+    def stats(self):
+        return json.loads(self.ferry("cache", "stats", self.mnt).stdout)
+
+    def put(self, rel, data):
+        path = self.write(rel, data)
+        self.ferry("cp", path, "s3://%s/data/%s" % (self.bucket, rel))
+
+    def read(self, rel):
+        with open(os.path.join(self.mnt, rel), "rb") as f:
+            return f.read()
+
+    def test_bucket_changes_import_and_refresh(self):
+        self.put("d/changed", b"version one")
+        self.put("d/deleted", b"gone soon")
+        p = self.mount("--metadata-ttl", "1")
+        self.assertEqual(self.read("d/changed"), b"version one")
+        self.put("d/changed", b"version TWO")  # same size: only the ETag tells
+        self.put("d/new", b"new")
+        self.ferry("rm", "s3://%s/data/d/deleted" % self.bucket)
+        time.sleep(1.5)
+        self.assertEqual(self.read("d/changed"), b"version TWO")
+        self.assertEqual(sorted(os.listdir(os.path.join(self.mnt, "d"))), ["changed", "new"])
+        self.unmount(p)
+
+        # Taking in nothing by itself: the first listing holds until a refresh.
+        p = self.mount("--metadata-ttl", "1", "--import", "none")
+        self.assertEqual(sorted(os.listdir(os.path.join(self.mnt, "d"))), ["changed", "new"])
+        self.put("d/changed", b"version three, longer")
+        self.put("d/another", b"another")
+        time.sleep(1.5)
+        self.assertEqual(sorted(os.listdir(os.path.join(self.mnt, "d"))), ["changed", "new"])
+        self.assertEqual(os.path.getsize(os.path.join(self.mnt, "d/changed")), 11)
+        out = self.ferry("cache", "refresh", "--recursive", self.mnt).stderr
+        self.assertIn("2 names changed", out)
+        self.assertEqual(sorted(os.listdir(os.path.join(self.mnt, "d"))),
+                         ["another", "changed", "new"])
+        self.assertEqual(self.read("d/changed"), b"version three, longer")
+        self.unmount(p)
+        bad = self.ferry("mount", "s3://%s/data" % self.bucket, self.mnt, "--import", "updated",
+                         check=False)
+        self.assertEqual(bad.returncode, 2)
+        self.assertIn("--import", bad.stderr)
+
+    def test_prefetch_follows_the_read_order(self):
+        rng = random.Random(5)
+        names = ["s%d/f%03d" % (i % 3, i) for i in range(60)]
+        for i, name in enumerate(names):
+            self.write(name, random_bytes(50_000 + i, seed=i))
+        self.ferry("sync", self.src, "s3://%s/data" % self.bucket, "--state-dir", "none")
+        p = self.mount("--block-size", "64K")
+        order = names[:]
+        rng.shuffle(order)
+        order_file = os.path.join(self.tmp, "order.txt")
+        with open(order_file, "w") as f:
+            # Relative to the mount and absolute paths both work.
+            for i, name in enumerate(order):
+                f.write((name if i % 2 else os.path.join(self.mnt, name)) + "\n")
+        out = self.ferry("cache", "prefetch", "--order", order_file, self.mnt).stderr
+        self.assertIn("prefetching 60 files", out)
+        deadline = time.time() + 30
+        while self.stats()["prefetch"]["loaded_files"] < 60 and time.time() < deadline:
+            time.sleep(0.1)
+        before = self.stats()
+        self.assertEqual(before["prefetch"]["loaded_files"], 60, before)
+        for name in order:
+            self.assertEqual(self.read(name), random_bytes(50_000 + names.index(name),
+                                                           seed=names.index(name)))
+        after = self.stats()
+        self.assertEqual(after["fetches"], before["fetches"], "every file was prefetched")
+        self.assertEqual(after["prefetch"]["position"], 60)
+        bad = os.path.join(self.tmp, "bad.txt")
+        with open(bad, "w") as f:
+            f.write("/elsewhere/x\n")
+        p2 = self.ferry("cache", "prefetch", "--order", bad, self.mnt, check=False)
+        self.assertEqual(p2.returncode, 2)
+        self.assertIn("not inside the mount", p2.stderr)
         self.unmount(p)
 
     def test_cache_stays_within_its_limit(self):

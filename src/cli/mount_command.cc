@@ -186,6 +186,9 @@ CommandRunner AddMountCommand(CLI::App& app) {
   cmd->add_option("--dir-mode", f->dir_mode, "Mode of directories")->capture_default_str();
   AddClientFlags(*cmd, f->client);
   return [f] {
+    if (auto import = fs::ImportPolicy::Parse(f->import); !import.ok()) {
+      return Fail("mount", import.status(), true);
+    }
     if (!f->foreground) return MountInBackground(*f);
     Status st = Mount(*f, [](const Status&) {});
     if (!st.ok()) return Fail("mount", st, st.code() == Status::Code::kInvalidArgument);

@@ -222,7 +222,9 @@ Result<NodeAttributes> Namespace::GetAttributes(uint64_t ino) {
     if (it == nodes_.end()) return Status::NotFound("inode " + std::to_string(ino));
     Node& node = it->second;
     if (node.is_directory) return DefaultAttributes(ino, node);
-    if (node.attributes && Now() - node.attributes_at_ns < options_.metadata_ttl_ns) {
+    // Without the changed import, attributes once read hold until a refresh.
+    if (node.attributes && (Now() - node.attributes_at_ns < options_.metadata_ttl_ns ||
+                            !options_.import.changed)) {
       return *node.attributes;
     }
     snapshot = node;
@@ -230,18 +232,22 @@ Result<NodeAttributes> Namespace::GetAttributes(uint64_t ino) {
   NodeAttributes a = DefaultAttributes(ino, snapshot);
   // The object's own metadata refines the defaults: mode, owner, times, a symlink's type.
   FERRY_ASSIGN_OR_RETURN(ObjectMeta meta, store_.HeadObject(options_.bucket, a.object.key));
-  auto posix = s3::DecodePosixAttributes(meta.headers.user_metadata);
-  if (posix.mode) {
-    mode_t type = *posix.mode & S_IFMT;
-    a.mode = (type == S_IFLNK ? S_IFLNK : S_IFREG) | (*posix.mode & 07777);
+  // Changed since the listing while changes are not taken in: the listed version stands,
+  // without the new version's metadata.
+  if (meta.etag == a.object.etag || options_.import.changed) {
+    auto posix = s3::DecodePosixAttributes(meta.headers.user_metadata);
+    if (posix.mode) {
+      mode_t type = *posix.mode & S_IFMT;
+      a.mode = (type == S_IFLNK ? S_IFLNK : S_IFREG) | (*posix.mode & 07777);
+    }
+    if (posix.uid) a.uid = *posix.uid;
+    if (posix.gid) a.gid = *posix.gid;
+    if (posix.mtime_ns) a.mtime_ns = *posix.mtime_ns;
+    a.atime_ns = posix.atime_ns.value_or(a.mtime_ns);
+    a.size = meta.size;
+    a.object.etag = meta.etag;
+    a.object.size = meta.size;
   }
-  if (posix.uid) a.uid = *posix.uid;
-  if (posix.gid) a.gid = *posix.gid;
-  if (posix.mtime_ns) a.mtime_ns = *posix.mtime_ns;
-  a.atime_ns = posix.atime_ns.value_or(a.mtime_ns);
-  a.size = meta.size;
-  a.object.etag = meta.etag;
-  a.object.size = meta.size;
   std::lock_guard lock(mu_);
   auto it = nodes_.find(ino);
   if (it != nodes_.end()) {
