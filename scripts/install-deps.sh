@@ -8,7 +8,7 @@ BUILD=(build-essential cmake ninja-build ccache pkg-config clang-format
   libcli11-dev libspdlog-dev libfmt-dev libsqlite3-dev libfuse3-dev fuse3 libisal-dev
   libxxhash-dev libgtest-dev libgmock-dev libbenchmark-dev)
 # Real third-party S3 clients and peers used by the integration tests and benchmarks.
-TEST=(curl awscli python3-boto3 s3cmd rclone nginx-light wrk hyperfine fio linux-perf
+TEST=(curl awscli python3-boto3 s3cmd rclone s3fs nginx-light wrk hyperfine fio linux-perf
   procps psmisc util-linux xxd openssl
   radosgw ceph-mon ceph-osd ceph-common uuid-runtime)
 

@@ -234,7 +234,8 @@ struct OpenHints {
   std::optional<uint64_t> size;
   // With size, names the version to read: a store may then open without a request, every
   // read pinned to this ETag (PreconditionFailed once the object changed), and meta() holding
-  // only key, size and ETag. For readers of known versions, such as a mount's block fetches.
+  // only key, size and ETag; each read is one ranged GET of exactly its bytes. For readers of
+  // known versions that read in their own units, such as a mount's block fetches.
   std::string etag;
 };
 

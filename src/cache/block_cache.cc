@@ -194,6 +194,10 @@ void BlockCache::Unpin(const std::string& name, bool drop) {
   }
 }
 
+bool BlockCache::Prepare(const BlockKey& key) {
+  return Read(key, 0, std::span<char>()).ok();
+}
+
 bool BlockCache::Contains(const BlockKey& key) {
   std::lock_guard lock(mu_);
   auto it = entries_.find(BlockFileName(key));
@@ -244,6 +248,11 @@ Result<size_t> BlockCache::Read(const BlockKey& key, uint64_t offset, std::span<
       std::lock_guard lock(mu_);
       if (auto it = entries_.find(name); it != entries_.end()) it->second.verified = true;
     }
+    if (out.empty()) {
+      // Prepare: a verified block's file is read ahead by the kernel.
+      if (snapshot.verified) ::posix_fadvise(fd, 0, 0, POSIX_FADV_WILLNEED);
+      return size_t{0};
+    }
     if (offset >= snapshot.data_length) return size_t{0};
     size_t want =
         static_cast<size_t>(std::min<uint64_t>(out.size(), snapshot.data_length - offset));
@@ -256,7 +265,9 @@ Result<size_t> BlockCache::Read(const BlockKey& key, uint64_t offset, std::span<
   }
   Unpin(name, corrupt);
   std::lock_guard lock(mu_);
-  if (n.ok()) {
+  if (out.empty()) {
+    if (!n.ok()) ++stats_.dropped;
+  } else if (n.ok()) {
     ++stats_.hits;
   } else {
     ++stats_.misses;
@@ -266,8 +277,8 @@ Result<size_t> BlockCache::Read(const BlockKey& key, uint64_t offset, std::span<
 
 Status BlockCache::Put(const BlockKey& key, std::string_view data) {
   const std::string name = BlockFileName(key);
-  const std::string encoded = EncodeBlock(key, data);
-  const uint64_t disk_bytes = OnDisk(encoded.size());
+  const std::string header = EncodeBlockHeader(key, data);
+  const uint64_t disk_bytes = OnDisk(header.size() + data.size());
   std::string temp;
   {
     std::lock_guard lock(mu_);
@@ -284,7 +295,7 @@ Status BlockCache::Put(const BlockKey& key, std::string_view data) {
     e.key = key;
     e.disk_bytes = disk_bytes;
     e.data_length = static_cast<uint32_t>(data.size());
-    e.header_length = static_cast<uint32_t>(encoded.size() - data.size());
+    e.header_length = static_cast<uint32_t>(header.size());
     e.last_access_ns = e.last_touch_ns = Now();
     e.pins = 1;  // the writer's, until the file is complete
     e.verified = true;
@@ -301,7 +312,8 @@ Status BlockCache::Put(const BlockKey& key, std::string_view data) {
     if (ec) return Status::IOError(options_.dir + ": " + ec.message());
     int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
     if (fd < 0) return Status::FromErrno(temp, errno);
-    Status st = WriteFull(fd, encoded, temp);
+    Status st = WriteFull(fd, header, temp);
+    if (st.ok()) st = WriteFull(fd, data, temp);
     ::close(fd);
     // No fsync: a block torn by a crash fails its checks and is dropped on the next open.
     if (st.ok() && ::rename(temp.c_str(), PathOf(name).c_str()) != 0) {

@@ -59,6 +59,10 @@ class BlockCache {
   // NotFound on a miss.
   Result<size_t> Read(const BlockKey& key, uint64_t offset, std::span<char> out);
   bool Contains(const BlockKey& key);
+  // Makes a coming Read of a cached block cheap (for read-ahead): checks its CRC32C now if
+  // not done yet (reading it into the page cache), else asks the kernel to read its file.
+  // False when the block is not (or no longer: corrupt) cached. Counts no hit.
+  bool Prepare(const BlockKey& key);
 
   // Stores the block (a no-op when present). ResourceExhausted when it cannot fit.
   Status Put(const BlockKey& key, std::string_view data);

@@ -35,8 +35,14 @@ uint32_t Crc(std::string_view data) {
 }  // namespace
 
 std::string EncodeBlock(const BlockKey& key, std::string_view data) {
+  std::string out = EncodeBlockHeader(key, data);
+  out.append(data);
+  return out;
+}
+
+std::string EncodeBlockHeader(const BlockKey& key, std::string_view data) {
   std::string out;
-  out.reserve(kFixedBytes + key.object.size() + key.etag.size() + 4 + data.size());
+  out.reserve(kFixedBytes + key.object.size() + key.etag.size() + 4);
   out.append(kMagic, sizeof kMagic);
   const uint32_t header_length =
       static_cast<uint32_t>(kFixedBytes + key.object.size() + key.etag.size() + 4);
@@ -49,7 +55,6 @@ std::string EncodeBlock(const BlockKey& key, std::string_view data) {
   out.append(key.object);
   out.append(key.etag);
   Put32(out, Crc(out));
-  out.append(data);
   return out;
 }
 

@@ -80,7 +80,7 @@ Status Mount(const MountFlags& f, const std::function<void(const Status&)>& moun
   ns_options.dir_mode = static_cast<uint32_t>(std::stoul(f.dir_mode, nullptr, 8)) & 07777;
   ns_options.import = import;
   fs::Namespace names(*store, ns_options);
-  ThreadPool read_ahead_pool(8);
+  ThreadPool read_ahead_pool(16);
   fs::OrderedPrefetchOptions prefetch_options;
   prefetch_options.prefix = prefix;
   // Files prefetched ahead of the reader take at most a quarter of the cache.

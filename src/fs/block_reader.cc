@@ -113,7 +113,7 @@ Result<size_t> BlockReader::Read(const ObjectVersion& object, uint64_t offset,
 
 Status BlockReader::Load(const ObjectVersion& object, uint64_t index) {
   if (index * block_size_ >= object.size) return Status::OK();
-  if (cache_.Contains(KeyOf(object, index))) return Status::OK();
+  if (cache_.Prepare(KeyOf(object, index))) return Status::OK();
   return Fetch(object, index).status();
 }
 

@@ -43,7 +43,8 @@ class BlockReader {
   // comes back as is: PreconditionFailed when the object no longer has this ETag.
   Result<size_t> Read(const ObjectVersion& object, uint64_t offset, std::span<char> out);
 
-  // Makes sure block index of the object is cached (or fetched), for read-ahead and preload.
+  // Makes sure block index of the object is cached (or fetched), for read-ahead and preload;
+  // a cached block is readied for reading (BlockCache::Prepare).
   Status Load(const ObjectVersion& object, uint64_t index);
 
   uint64_t block_size() const { return block_size_; }

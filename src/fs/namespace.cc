@@ -223,8 +223,8 @@ Result<NodeAttributes> Namespace::GetAttributes(uint64_t ino) {
     Node& node = it->second;
     if (node.is_directory) return DefaultAttributes(ino, node);
     // Without the changed import, attributes once read hold until a refresh.
-    if (node.attributes && (Now() - node.attributes_at_ns < options_.metadata_ttl_ns ||
-                            !options_.import.changed)) {
+    if (node.attributes &&
+        (Now() - node.attributes_at_ns < options_.metadata_ttl_ns || !options_.import.changed)) {
       return *node.attributes;
     }
     snapshot = node;

@@ -17,15 +17,19 @@ void ReadAhead::OnRead(uint64_t offset, uint64_t length) {
   uint64_t from, to;
   {
     std::lock_guard lock(mu_);
-    const bool sequential = offset == next_offset_;
-    next_offset_ = offset + length;
+    // The kernel's own read-ahead sends a stream's reads to several FUSE threads at once, so
+    // they arrive a little out of order: near the expected offset counts as sequential.
+    const uint64_t slack = std::max<uint64_t>(4 * length, block);
+    const bool sequential = offset + slack >= next_offset_ && offset <= next_offset_ + slack;
     if (!sequential) {
+      next_offset_ = offset + length;
       window_ = 0;
       scheduled_until_ = 0;
       return;
     }
+    next_offset_ = std::max(next_offset_, offset + length);
     window_ = std::min(max_blocks_, std::max<uint64_t>(1, window_ * 2));
-    const uint64_t current = (offset + length) / block;
+    const uint64_t current = next_offset_ / block;
     from = std::max(scheduled_until_, current + 1);
     to = std::min(blocks, current + 1 + window_);
     if (from >= to) return;

@@ -42,6 +42,20 @@ TEST_F(ReadAheadTest, SequentialReadsFindTheirBlocksLoaded) {
   EXPECT_EQ(reader_->stats().fetches, 15u);
 }
 
+TEST_F(ReadAheadTest, SlightlyOutOfOrderReadsStaySequential) {
+  ThreadPool pool(2);
+  ReadAhead ahead(reader_, pool, object_, 8);
+  // As the kernel's concurrent read-ahead requests arrive: pairs swapped.
+  const uint64_t piece = kBlock / 4;
+  for (uint64_t i = 0; i < 16; i += 2) {
+    ahead.OnRead((i + 1) * piece, piece);
+    ahead.OnRead(i * piece, piece);
+  }
+  pool.WaitIdle();
+  EXPECT_EQ(ahead.window_blocks(), 8u);
+  EXPECT_TRUE(cache_->Contains({"bkt/stream.bin", object_.etag, 12}));
+}
+
 TEST_F(ReadAheadTest, RandomReadsLoadNothingAhead) {
   ThreadPool pool(2);
   ReadAhead ahead(reader_, pool, object_, 8);

@@ -137,14 +137,15 @@ struct FuseMount::Impl {
     Impl& m = Of(req);
     auto* file = reinterpret_cast<OpenFile*>(fi->fh);
     file->ahead->OnRead(static_cast<uint64_t>(off), size);
-    std::vector<char> buf(size);
-    auto n = m.reader.Read(file->object, static_cast<uint64_t>(off), std::span<char>(buf));
+    std::unique_ptr<char[]> buf(new char[size]);  // not zeroed: Read fills what it returns
+    auto n =
+        m.reader.Read(file->object, static_cast<uint64_t>(off), std::span<char>(buf.get(), size));
     if (!n.ok()) {
       spdlog::warn("read s3://{}/{} at {}: {}", file->object.bucket, file->object.key, off,
                    n.status().ToString());
       return (void)fuse_reply_err(req, EIO);
     }
-    fuse_reply_buf(req, buf.data(), *n);
+    fuse_reply_buf(req, buf.get(), *n);
   }
 
   static void Release(fuse_req_t req, fuse_ino_t, fuse_file_info* fi) {

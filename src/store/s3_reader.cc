@@ -53,13 +53,16 @@ Status Mismatch(std::string_view what, const Expectation& e, const std::string& 
 
 class S3Reader final : public ObjectReader {
  public:
+  // exact_reads: every read is one GET of just its range (no read window), for callers that
+  // fetch in their own units.
   S3Reader(S3Transport& transport, std::string bucket, ObjectMeta meta, std::string prefetched,
-           bool etag_is_md5)
+           bool etag_is_md5, bool exact_reads = false)
       : transport_(transport),
         bucket_(std::move(bucket)),
         meta_(std::move(meta)),
         prefetched_(std::move(prefetched)),
-        etag_is_md5_(etag_is_md5) {}
+        etag_is_md5_(etag_is_md5),
+        exact_reads_(exact_reads) {}
 
   // For objects larger than the prefetch: learns the full-object checksum with a pinned HEAD
   // and starts the sequential check with the prefetched bytes.
@@ -103,7 +106,7 @@ class S3Reader final : public ObjectReader {
           continue;
         }
       }
-      if (n - copied >= window) {
+      if (n - copied >= window || exact_reads_) {
         FERRY_RETURN_IF_ERROR(Fetch(pos, n - copied, out.data() + copied));
         copied = n;
         break;
@@ -203,6 +206,7 @@ class S3Reader final : public ObjectReader {
   ObjectMeta meta_;
   const std::string prefetched_;  // bytes [0, prefetched_.size()) of the object
   const bool etag_is_md5_;
+  const bool exact_reads_;
   Expectation expect_;
 
   std::mutex mu_;
@@ -298,13 +302,14 @@ Result<std::unique_ptr<ObjectReader>> OpenS3Object(S3Transport& transport, std::
                                                    std::string_view key, const OpenHints& hints) {
   if (hints.size && !hints.etag.empty()) {
     // A known version: no request until the first read, no whole-object check (reads come in
-    // any order); each ranged GET is pinned with If-Match.
+    // any order); each read is one ranged GET of just its bytes, pinned with If-Match (the
+    // caller reads in its own units: a read window would fetch more than it asked for).
     ObjectMeta meta;
     meta.key = std::string(key);
     meta.size = *hints.size;
     meta.etag = hints.etag;
-    return std::unique_ptr<ObjectReader>(
-        std::make_unique<S3Reader>(transport, std::string(bucket), std::move(meta), "", false));
+    return std::unique_ptr<ObjectReader>(std::make_unique<S3Reader>(
+        transport, std::string(bucket), std::move(meta), "", false, /*exact_reads=*/true));
   }
   bool transfer_failed = false;
   // After any failure the hint is no longer trusted: the object may have changed.

@@ -1,0 +1,305 @@
+#!/usr/bin/env python3
+"""ferry mount vs s3fs vs rclone mount (--vfs-cache-mode full) against one ferry serve.
+
+Cases, all in one run on the same generated data:
+  cold-seq    a 2 GiB file read sequentially through a fresh mount with an empty cache;
+              also `ferry cat` (a raw parallel GET) as the network ceiling
+  warm-seq    the same file again after a remount (ferry: from its block cache), vs the
+              libfuse passthrough example over a local copy, and the local copy itself
+  epoch-cold  10,000 × 100 KiB files read whole by 4 threads in a shuffled order, through a
+              fresh mount with an empty cache
+  epoch-warm  the same epoch again after a remount
+
+Before every timed read the kernel's page cache is dropped (when the machine allows it), so
+local disks and cache files are read from disk, not from memory.
+
+Targets: cold-seq ≥ 0.8× raw GET and ≥ 2× s3fs; warm-seq ≥ 0.8× FUSE passthrough; epoch-cold
+≥ 3× s3fs. Prints the table and the ratios; writes its section of RESULTS.md.
+"""
+import argparse
+import concurrent.futures
+import os
+import random
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+from server_bench import (log, machine_description, source_description,  # noqa: E402
+                          start_ferry, wait_until_quiet, write_section)
+from transfer_bench import (BUCKET, KIB, MIB, clean_env, client_credentials,  # noqa: E402
+                            human, rclone_version, write_rclone_config)
+
+SECTION_TITLE = "## Mount: ferry mount vs s3fs vs rclone mount"
+PASSTHROUGH_SOURCE = "/usr/share/doc/libfuse3-dev/examples/passthrough.c"
+READ_CHUNK = MIB
+EPOCH_THREADS = 4
+
+
+def drop_page_cache():
+    subprocess.run(["sync"], check=True)
+    try:
+        with open("/proc/sys/vm/drop_caches", "w") as f:
+            f.write("3\n")
+        return True
+    except OSError:
+        return False
+
+
+def read_file(path):
+    """Reads path sequentially in READ_CHUNK pieces; returns the byte count."""
+    total = 0
+    buf = bytearray(READ_CHUNK)
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        view = memoryview(buf)
+        while True:
+            n = os.readv(fd, [view])
+            if n == 0:
+                return total
+            total += n
+    finally:
+        os.close(fd)
+
+
+def read_epoch(root, names):
+    with concurrent.futures.ThreadPoolExecutor(EPOCH_THREADS) as pool:
+        return sum(pool.map(lambda n: read_file(os.path.join(root, n)), names))
+
+
+def timed(fn):
+    drop_page_cache()
+    t = time.monotonic()
+    n = fn()
+    return time.monotonic() - t, n
+
+
+def wait_mounted(path, proc, what):
+    deadline = time.time() + 60
+    while not os.path.ismount(path):
+        if proc.poll() is not None or time.time() > deadline:
+            raise RuntimeError("%s did not mount %s" % (what, path))
+        time.sleep(0.05)
+
+
+class Mount:
+    """One FUSE mount process, started in the foreground and ended by unmounting."""
+
+    def __init__(self, argv, env, mountpoint, log_path, what):
+        os.makedirs(mountpoint, exist_ok=True)
+        self.mountpoint = mountpoint
+        self.log = open(log_path, "a")
+        self.proc = subprocess.Popen(argv, env=env, stdout=self.log, stderr=subprocess.STDOUT)
+        wait_mounted(mountpoint, self.proc, what)
+
+    def stop(self):
+        subprocess.run(["fusermount3", "-u", self.mountpoint], capture_output=True)
+        try:
+            self.proc.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        self.log.close()
+
+
+class Tools:
+    def __init__(self, ferry, server, tmp):
+        self.ferry = ferry
+        self.tmp = tmp
+        self.server = server
+        self.env = clean_env(tmp, client_credentials(server, tmp))
+        self.env["AWS_ENDPOINT_URL"] = server.endpoint
+        self.rclone_config = write_rclone_config(tmp, server)
+        self.s3fs_passwd = os.path.join(tmp, "s3fs.passwd")
+        with open(self.s3fs_passwd, "w") as f:
+            f.write("%s:%s\n" % (server.access_key, server.secret_key))
+        os.chmod(self.s3fs_passwd, 0o600)
+        self.passthrough = os.path.join(tmp, "passthrough")
+        subprocess.run("cc -O2 -Wall %s -o %s $(pkg-config --cflags --libs fuse3)" %
+                       (PASSTHROUGH_SOURCE, self.passthrough), shell=True, check=True)
+        self.count = 0
+
+    def fresh(self, name):
+        self.count += 1
+        base = os.path.join(self.tmp, "%s-%d" % (name, self.count))
+        return base + "-mnt", base + "-cache"
+
+    def mount(self, name, cache=None):
+        mnt, new_cache = self.fresh(name)
+        cache = cache or new_cache
+        log_path = os.path.join(self.tmp, name + ".log")
+        if name == "ferry":
+            argv = [self.ferry, "mount", "s3://" + BUCKET, mnt, "--foreground", "--cache-dir",
+                    cache, "--cache-size", "8G"]
+        elif name == "s3fs":
+            argv = ["s3fs", BUCKET, mnt, "-f", "-o",
+                    "url=%s,use_path_request_style,passwd_file=%s,endpoint=us-east-1,"
+                    "parallel_count=16,multireq_max=16,ro" % (self.server.endpoint,
+                                                              self.s3fs_passwd)]
+        elif name == "rclone":
+            argv = ["rclone", "mount", "--config", self.rclone_config, "ferry:" + BUCKET, mnt,
+                    "--vfs-cache-mode", "full", "--cache-dir", cache, "--read-only"]
+        elif name == "passthrough":
+            argv = [self.passthrough, mnt, "-f", "-o", "ro"]
+        else:
+            raise ValueError(name)
+        return Mount(argv, self.env, mnt, log_path, name), cache
+
+
+def generate(tmp, big_size, small_count, small_size):
+    data = os.path.join(tmp, "data")
+    os.makedirs(os.path.join(data, "small"))
+    rng = random.Random(7)
+    with open(os.path.join(data, "big.bin"), "wb") as f:
+        block = os.urandom(16 * MIB)
+        for i in range(big_size // len(block)):
+            f.write(block[i % 7:] + block[:i % 7])  # distinct blocks, cheap to make
+    names = []
+    for i in range(small_count):
+        name = "small/%02d/f%05d.bin" % (i % 50, i)
+        os.makedirs(os.path.dirname(os.path.join(data, name)), exist_ok=True)
+        with open(os.path.join(data, name), "wb") as f:
+            f.write(rng.randbytes(small_size))
+        names.append(name)
+    return data, names
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("ferry")
+    p.add_argument("--peers", default="s3fs,rclone")
+    p.add_argument("--big-size", type=int, default=2048 * MIB)
+    p.add_argument("--small-files", type=int, default=10000)
+    p.add_argument("--small-size", type=int, default=100 * KIB)
+    p.add_argument("--results", default=os.path.join(HERE, "RESULTS.md"))
+    args = p.parse_args()
+    ferry = os.path.abspath(args.ferry)
+    peers = [n for n in args.peers.split(",") if n]
+    for tool in ["fusermount3", "cc"] + peers:
+        if shutil.which(tool) is None:
+            sys.exit("mount_bench: %s not found; run scripts/install-deps.sh" % tool)
+    machine = machine_description()
+    machine["source"] = source_description(ferry)
+    tmp = tempfile.mkdtemp(prefix="ferry-bench-mount-")
+    server = None
+    mounts = []
+    try:
+        server = start_ferry(ferry, tmp, "server")
+        tools = Tools(ferry, server, tmp)
+        data, names = generate(tmp, args.big_size, args.small_files, args.small_size)
+        log("generated %s and %d × %s" % (human(args.big_size), len(names),
+                                          human(args.small_size)))
+        subprocess.run([ferry, "mb", "s3://" + BUCKET], env=tools.env, check=True)
+        subprocess.run([ferry, "cp", "-r", data, "s3://%s/" % BUCKET, "--quiet"],
+                       env=tools.env, check=True)
+        can_drop = drop_page_cache()
+        busy = wait_until_quiet(0.25, 45)
+        shuffled = names[:]
+        random.Random(11).shuffle(shuffled)
+        results = {}  # (case, tool) → (seconds, bytes)
+
+        def run_mounted(case, tool, fn, cache=None):
+            m, cache = tools.mount(tool, cache)
+            mounts.append(m)
+            try:
+                results[(case, tool)] = timed(lambda: fn(m.mountpoint))
+            finally:
+                m.stop()
+                mounts.remove(m)
+            log("%-10s %-12s %6.2f s" % (case, tool, results[(case, tool)][0]))
+            return cache
+
+        big = "big.bin"
+        raw = os.path.join(tmp, "raw.bin")
+        def raw_get():
+            with open(raw, "wb") as out:
+                subprocess.run([ferry, "cat", "s3://%s/%s" % (BUCKET, big)], env=tools.env,
+                               check=True, stdout=out)
+            return os.path.getsize(raw)
+
+        results[("cold-seq", "ferry cat")] = timed(raw_get)
+        os.unlink(raw)
+        log("%-10s %-12s %6.2f s" % ("cold-seq", "ferry cat", results[("cold-seq", "ferry cat")][0]))
+        for tool in ["ferry"] + peers:
+            cache = run_mounted("cold-seq", tool, lambda mnt: read_file(os.path.join(mnt, big)))
+            run_mounted("warm-seq", tool, lambda mnt: read_file(os.path.join(mnt, big)), cache)
+            shutil.rmtree(cache, ignore_errors=True)
+        run_mounted("warm-seq", "passthrough",
+                    lambda mnt: read_file(mnt + os.path.join(data, big)))
+        results[("warm-seq", "local disk")] = timed(lambda: read_file(os.path.join(data, big)))
+        for tool in ["ferry"] + peers:
+            cache = run_mounted("epoch-cold", tool, lambda mnt: read_epoch(mnt, shuffled))
+            run_mounted("epoch-warm", tool, lambda mnt: read_epoch(mnt, shuffled), cache)
+            shutil.rmtree(cache, ignore_errors=True)
+        results[("epoch-warm", "local disk")] = timed(lambda: read_epoch(data, shuffled))
+
+        def rate(key):
+            s, n = results[key]
+            return n / s / MIB
+
+        lines = []
+
+        def check(text, ratio, target):
+            verdict = "met" if ratio >= target else "NOT met"
+            lines.append("- %s: **%.2f×** (target ≥ %g×) — %s" % (text, ratio, target, verdict))
+
+        f = "ferry"
+        check("cold sequential vs raw GET (`ferry cat`)",
+              rate(("cold-seq", f)) / rate(("cold-seq", "ferry cat")), 0.8)
+        if "s3fs" in peers:
+            check("cold sequential vs s3fs",
+                  rate(("cold-seq", f)) / rate(("cold-seq", "s3fs")), 2)
+        check("warm sequential vs FUSE passthrough",
+              rate(("warm-seq", f)) / rate(("warm-seq", "passthrough")), 0.8)
+        if "s3fs" in peers:
+            check("small-file cold epoch vs s3fs",
+                  rate(("epoch-cold", f)) / rate(("epoch-cold", "s3fs")), 3)
+        for peer in peers:
+            for case in ("cold-seq", "warm-seq", "epoch-cold", "epoch-warm"):
+                if peer == "s3fs" and case in ("cold-seq", "epoch-cold"):
+                    continue
+                lines.append("- %s vs %s: %.2f× (for information)" % (
+                    case, peer, rate((case, f)) / rate((case, peer))))
+        lines.append("- warm sequential vs local disk: %.2f× (for information)" %
+                     (rate(("warm-seq", f)) / rate(("warm-seq", "local disk"))))
+        lines.append("- warm epoch vs local disk: %.2f× (for information)" %
+                     (rate(("epoch-warm", f)) / rate(("epoch-warm", "local disk"))))
+        print()
+        table = ["| case | reader | seconds | MiB/s |", "|---|---|---:|---:|"]
+        for (case, tool), (s, n) in results.items():
+            table.append("| %s | %s | %.2f | %.0f |" % (case, tool, s, n / s / MIB))
+        for line in table + [""] + lines:
+            print(line)
+        if args.results:
+            body = [SECTION_TITLE + " (bench/mount_bench.py)", "",
+                    "Against one `ferry serve` on the same machine: a %s file read "
+                    "sequentially in 1 MiB reads, cold (fresh mount, empty cache) and warm "
+                    "(after a remount); an epoch over %d × %s files read whole by %d threads "
+                    "in a shuffled order, cold and warm. The page cache is dropped before "
+                    "every timed read%s. ferry mount with its defaults (1 MiB blocks, "
+                    "read-ahead 8); s3fs %s without a local cache (parallel_count=16); "
+                    "rclone %s mount --vfs-cache-mode full; the libfuse passthrough example "
+                    "over the local copy." % (
+                        human(args.big_size), len(names), human(args.small_size),
+                        EPOCH_THREADS, "" if can_drop else " (NOT: not allowed here)",
+                        subprocess.run(["s3fs", "--version"], capture_output=True,
+                                       text=True).stdout.split()[6] if "s3fs" in peers
+                        else "-", rclone_version()), "",
+                    "Machine: %d cores, %s, %s memory, Linux %s; run %s on ferry %s; other "
+                    "processes used %.0f%% of it before the run." %
+                    (machine["nproc"], machine["cpu"], machine["memory"], machine["kernel"],
+                     machine["date"], machine["source"], busy * 100), ""] + table + [""] + lines
+            write_section(args.results, SECTION_TITLE, "\n".join(body) + "\n")
+    finally:
+        for m in mounts:
+            m.stop()
+        if server:
+            server.proc.stop()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
