@@ -79,6 +79,7 @@ Status Mount(const MountFlags& f, const std::function<void(const Status&)>& moun
   ns_options.file_mode = static_cast<uint32_t>(std::stoul(f.file_mode, nullptr, 8)) & 07777;
   ns_options.dir_mode = static_cast<uint32_t>(std::stoul(f.dir_mode, nullptr, 8)) & 07777;
   ns_options.import = import;
+  ns_options.small_file_reader = &reader;
   fs::Namespace names(*store, ns_options);
   ThreadPool read_ahead_pool(16);
   fs::OrderedPrefetchOptions prefetch_options;

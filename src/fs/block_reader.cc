@@ -117,6 +117,34 @@ Status BlockReader::Load(const ObjectVersion& object, uint64_t index) {
   return Fetch(object, index).status();
 }
 
+bool BlockReader::Cached(const ObjectVersion& object, uint64_t index) {
+  return cache_.Contains(KeyOf(object, index));
+}
+
+Result<ObjectMeta> BlockReader::ReadSmallObject(const ObjectVersion& object) {
+  OpenHints hints;
+  hints.size = object.size;  // no ETag: the current version, with its metadata
+  FERRY_ASSIGN_OR_RETURN(auto reader, store_.OpenObject(object.bucket, object.key, hints));
+  ObjectMeta meta = reader->meta();
+  if (meta.size > block_size_) return meta;  // grew since the listing: blocks are read later
+  std::string data(static_cast<size_t>(meta.size), '\0');
+  for (uint64_t done = 0; done < meta.size;) {
+    FERRY_ASSIGN_OR_RETURN(
+        size_t n, reader->ReadAt(done, std::span<char>(data.data() + done, meta.size - done)));
+    if (n == 0) {
+      return Status::Unavailable("s3://" + object.bucket + "/" + object.key + ": ended at " +
+                                 std::to_string(done) + " of " + std::to_string(meta.size) +
+                                 " bytes");
+    }
+    done += n;
+  }
+  (void)cache_.Put(KeyOf({object.bucket, object.key, meta.etag, meta.size}, 0), data);
+  std::lock_guard lock(mu_);
+  ++stats_.fetches;
+  stats_.fetched_bytes += meta.size;
+  return meta;
+}
+
 BlockReaderStats BlockReader::stats() {
   std::lock_guard lock(mu_);
   return stats_;

@@ -47,6 +47,12 @@ class BlockReader {
   // a cached block is readied for reading (BlockCache::Prepare).
   Status Load(const ObjectVersion& object, uint64_t index);
 
+  // For an object no larger than a block whose block is not cached: one GET of the current
+  // version answers its metadata (as a HEAD would) and its data, which goes into the cache.
+  // Returns the metadata; the version read may be newer than object's.
+  Result<ObjectMeta> ReadSmallObject(const ObjectVersion& object);
+  bool Cached(const ObjectVersion& object, uint64_t index);
+
   uint64_t block_size() const { return block_size_; }
   BlockReaderStats stats();
 

@@ -231,7 +231,12 @@ Result<NodeAttributes> Namespace::GetAttributes(uint64_t ino) {
   }
   NodeAttributes a = DefaultAttributes(ino, snapshot);
   // The object's own metadata refines the defaults: mode, owner, times, a symlink's type.
-  FERRY_ASSIGN_OR_RETURN(ObjectMeta meta, store_.HeadObject(options_.bucket, a.object.key));
+  BlockReader* small = options_.small_file_reader;
+  const bool read_whole =
+      small && a.object.size <= small->block_size() && !small->Cached(a.object, 0);
+  FERRY_ASSIGN_OR_RETURN(ObjectMeta meta, read_whole
+                                              ? small->ReadSmallObject(a.object)
+                                              : store_.HeadObject(options_.bucket, a.object.key));
   // Changed since the listing while changes are not taken in: the listed version stands,
   // without the new version's metadata.
   if (meta.etag == a.object.etag || options_.import.changed) {

@@ -35,6 +35,10 @@ struct NamespaceOptions {
   uint32_t file_mode = 0644;
   uint32_t dir_mode = 0755;
   ImportPolicy import = ImportPolicy::All();
+  // When set, the attributes of a file no larger than a block and not cached come from one
+  // GET that also caches its data (BlockReader::ReadSmallObject), not from a HEAD: the file
+  // looked up is about to be read, and one request costs less than two.
+  BlockReader* small_file_reader = nullptr;
   const Clock* clock = nullptr;  // null: the system clock
 };
 

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
+#include "cache/block_cache.h"
 #include "store/store_test_util.h"
 
 namespace ferry::fs {
@@ -158,6 +159,36 @@ TEST_F(NamespaceTest, RefreshOfAFileAndRecursiveRefresh) {
   EXPECT_EQ(*changed, 1u);
   EXPECT_EQ(ns->Locate("a/b/f")->size, 6u);
   EXPECT_EQ(ns->Refresh("nope", false).status().code(), Status::Code::kNotFound);
+}
+
+TEST_F(NamespaceTest, SmallFilesAreReadWholeInsteadOfAHead) {
+  Put("p/small", "tiny body", {{"file-permissions", "0100640"}});
+  Put("p/large", std::string(200 << 10, 'x'), {{"file-permissions", "0100600"}});
+  ferry::testing::TempDir dir;
+  cache::BlockCacheOptions co;
+  co.dir = dir.path();
+  co.capacity_bytes = 8 << 20;
+  auto cache = cache::BlockCache::Open(co);
+  ASSERT_TRUE(cache.ok());
+  BlockReader reader(*fixture_.store, **cache, 64 << 10);
+  NamespaceOptions o;
+  o.bucket = "bkt";
+  o.prefix = "p/";
+  o.small_file_reader = &reader;
+  Namespace ns(*fixture_.store, o);
+  auto small = ns.Lookup(Namespace::kRootIno, "small");
+  ASSERT_TRUE(small.ok()) << small.status().ToString();
+  EXPECT_EQ(small->mode, S_IFREG | 0640) << "metadata from the GET";
+  EXPECT_TRUE(reader.Cached(small->object, 0));
+  EXPECT_EQ(reader.stats().fetches, 1u);
+  std::string out(9, '\0');
+  ASSERT_TRUE(reader.Read(small->object, 0, std::span<char>(out)).ok());
+  EXPECT_EQ(out, "tiny body");
+  EXPECT_EQ(reader.stats().fetches, 1u) << "the read found the block cached";
+  auto large = ns.Lookup(Namespace::kRootIno, "large");
+  ASSERT_TRUE(large.ok());
+  EXPECT_EQ(large->mode, S_IFREG | 0600);
+  EXPECT_FALSE(reader.Cached(large->object, 0)) << "larger than a block: a HEAD";
 }
 
 }  // namespace
