@@ -21,8 +21,8 @@ Namespace::Namespace(ObjectStore& store, NamespaceOptions options)
   directory_inodes_.emplace("", kRootIno);
 }
 
-Result<std::vector<DirectoryEntry>> Namespace::EntriesOf(const std::string& path, bool refresh,
-                                                         std::vector<Change>* changes) {
+Result<Namespace::Entries> Namespace::EntriesOf(const std::string& path, bool refresh,
+                                                std::vector<Change>* changes) {
   if (!refresh) {
     std::lock_guard lock(mu_);
     auto it = listings_.find(path);
@@ -38,13 +38,13 @@ Result<std::vector<DirectoryEntry>> Namespace::EntriesOf(const std::string& path
   auto it = listings_.find(path);
   if (it == listings_.end()) {
     Listing& l = listings_[path];
-    l.entries = std::move(fresh);
+    l.entries = std::make_shared<const std::vector<DirectoryEntry>>(std::move(fresh));
     l.fetched_at_ns = Now();
     return l.entries;
   }
   std::vector<std::string> differing;
-  it->second.entries = MergeListing(it->second.entries, fresh,
-                                    refresh ? ImportPolicy::All() : options_.import, &differing);
+  it->second.entries = std::make_shared<const std::vector<DirectoryEntry>>(MergeListing(
+      *it->second.entries, fresh, refresh ? ImportPolicy::All() : options_.import, &differing));
   it->second.fetched_at_ns = Now();
   if (changes) {
     auto dir = directory_inodes_.find(path);
@@ -112,7 +112,8 @@ Result<std::pair<uint64_t, DirectoryEntry>> Namespace::LookupEntry(uint64_t pare
     }
     parent_path = it->second.path;
   }
-  FERRY_ASSIGN_OR_RETURN(auto entries, EntriesOf(parent_path));
+  FERRY_ASSIGN_OR_RETURN(Entries listed, EntriesOf(parent_path));
+  const auto& entries = *listed;
   auto e = std::lower_bound(entries.begin(), entries.end(), name,
                             [](const DirectoryEntry& d, std::string_view n) { return d.name < n; });
   if (e == entries.end() || e->name != name) {
@@ -272,7 +273,8 @@ Result<std::vector<Namespace::Child>> Namespace::ReadDirectory(uint64_t ino) {
     }
     path = it->second.path;
   }
-  FERRY_ASSIGN_OR_RETURN(auto entries, EntriesOf(path));
+  FERRY_ASSIGN_OR_RETURN(Entries listed, EntriesOf(path));
+  const auto& entries = *listed;
   std::vector<Child> children;
   children.reserve(entries.size());
   std::lock_guard lock(mu_);

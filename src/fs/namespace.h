@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -109,16 +110,18 @@ class Namespace {
     std::optional<NodeAttributes> attributes;  // files: from a HEAD, with when
     int64_t attributes_at_ns = 0;
   };
+  // Shared, not copied, by every lookup in the directory (a listing may hold 100,000 names).
+  using Entries = std::shared_ptr<const std::vector<DirectoryEntry>>;
   struct Listing {
-    std::vector<DirectoryEntry> entries;  // sorted by name
+    Entries entries;  // sorted by name
     int64_t fetched_at_ns = 0;
   };
 
   int64_t Now() const { return clock_->NowNanos(); }
   // The directory's entries, listed again when older than the TTL (and the import policy
   // takes in anything) or when refresh; names that changed are added to *changes.
-  Result<std::vector<DirectoryEntry>> EntriesOf(const std::string& path, bool refresh = false,
-                                                std::vector<Change>* changes = nullptr);
+  Result<Entries> EntriesOf(const std::string& path, bool refresh = false,
+                            std::vector<Change>* changes = nullptr);
   // The child's inode and listing entry; counts one reference.
   Result<std::pair<uint64_t, DirectoryEntry>> LookupEntry(uint64_t parent, std::string_view name);
   Status RefreshDirectory(const std::string& path, std::vector<Change>* changes);
