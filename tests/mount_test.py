@@ -325,7 +325,7 @@ class AgainstFerryServe(MountCase, ServerFixture, unittest.TestCase):
         saved = self.endpoint
         try:
             self.endpoint = "http://127.0.0.1:%d" % proxy.port
-            p = self.mount("--block-size", "256K", "--read-ahead", "1")
+            p = self.mount("--block-size", "256K", "--read-ahead", "256K")
             with open(os.path.join(self.mnt, "big.bin"), "rb") as f:
                 self.assertEqual(f.read(), data)
             self.unmount(p)

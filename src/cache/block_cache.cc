@@ -195,7 +195,7 @@ void BlockCache::Unpin(const std::string& name, bool drop) {
 }
 
 bool BlockCache::Prepare(const BlockKey& key) {
-  return Read(key, 0, std::span<char>()).ok();
+  return Contains(key) && Read(key, 0, std::span<char>()).ok();  // no miss counted
 }
 
 bool BlockCache::Contains(const BlockKey& key) {

@@ -39,7 +39,7 @@ struct MountFlags {
   uint32_t gid = ::getgid();
   std::string file_mode = "0644";
   std::string dir_mode = "0755";
-  unsigned read_ahead = 8;
+  std::string read_ahead = "64M";
   std::string import = "new,changed,deleted";
 };
 
@@ -58,6 +58,7 @@ Status Mount(const MountFlags& f, const std::function<void(const Status&)>& moun
   }
   FERRY_ASSIGN_OR_RETURN(uint64_t cache_size, ParseSize(f.cache_size));
   FERRY_ASSIGN_OR_RETURN(uint64_t block_size, ParseSize(f.block_size));
+  FERRY_ASSIGN_OR_RETURN(uint64_t read_ahead, ParseSize(f.read_ahead));
   if (block_size < 64 * 1024 || block_size > 64 * 1024 * 1024) {
     return Status::InvalidArgument("--block-size must be between 64K and 64M");
   }
@@ -69,7 +70,9 @@ Status Mount(const MountFlags& f, const std::function<void(const Status&)>& moun
   cache_options.dir = f.cache_dir.empty() ? DefaultStateDir() + "/blocks" : f.cache_dir;
   cache_options.capacity_bytes = cache_size;
   FERRY_ASSIGN_OR_RETURN(auto cache, cache::BlockCache::Open(cache_options));
-  fs::BlockReader reader(*store, *cache, block_size);
+  // Blocks just fetched stay in memory for twice the read-ahead: a stream reads them from there.
+  fs::BlockReader reader(*store, *cache, block_size,
+                         std::max<uint64_t>(2 * read_ahead, uint64_t{16} << 20));
   fs::NamespaceOptions ns_options;
   ns_options.bucket = loc.bucket;
   ns_options.prefix = prefix;
@@ -90,7 +93,9 @@ Status Mount(const MountFlags& f, const std::function<void(const Status&)>& moun
   fuse::MountOptions mount_options;
   mount_options.mountpoint = f.mountpoint;
   mount_options.allow_other = f.allow_other;
-  mount_options.read_ahead_blocks = f.read_ahead;
+  // A stream's read-ahead fetches runs of blocks: 8 MiB per GET whatever the block size.
+  mount_options.read_ahead_run_blocks = std::max<uint64_t>(1, (uint64_t{8} << 20) / block_size);
+  mount_options.read_ahead_blocks = std::max<uint64_t>(1, read_ahead / block_size);
   mount_options.attr_timeout_s = f.metadata_ttl;
   mount_options.on_open = [&prefetch](const fs::ObjectVersion& o) { prefetch.OnOpen(o.key); };
   fuse::FuseMount mount(names, reader, read_ahead_pool, mount_options);
@@ -172,7 +177,8 @@ CommandRunner AddMountCommand(CLI::App& app) {
   cmd->add_option("--metadata-ttl", f->metadata_ttl,
                   "Seconds names and attributes are trusted before listing again")
       ->capture_default_str();
-  cmd->add_option("--read-ahead", f->read_ahead, "Blocks read ahead of a sequential reader")
+  cmd->add_option("--read-ahead", f->read_ahead,
+                  "How far ahead of a sequential reader blocks are fetched (at least one block)")
       ->capture_default_str();
   cmd->add_option("--import", f->import,
                   "Bucket changes taken in when a directory is listed again: any of "

@@ -5,26 +5,37 @@
 
 namespace ferry::fs {
 
-BlockReader::BlockReader(ObjectStore& store, cache::BlockCache& cache, uint64_t block_size)
-    : store_(store), cache_(cache), block_size_(std::max<uint64_t>(block_size, 1)) {}
+BlockReader::BlockReader(ObjectStore& store, cache::BlockCache& cache, uint64_t block_size,
+                         uint64_t recent_bytes)
+    : store_(store),
+      cache_(cache),
+      block_size_(std::max<uint64_t>(block_size, 1)),
+      recent_capacity_(recent_bytes) {}
 
 cache::BlockKey BlockReader::KeyOf(const ObjectVersion& object, uint64_t index) const {
   return {object.bucket + "/" + object.key, object.etag, index};
 }
 
-Result<BlockReader::Block> BlockReader::FetchFromStore(const ObjectVersion& object,
-                                                       uint64_t index) {
+uint64_t BlockReader::BlockLength(const ObjectVersion& object, uint64_t index) const {
   const uint64_t start = index * block_size_;
-  const uint64_t length = std::min<uint64_t>(block_size_, object.size - start);
+  return start >= object.size ? 0 : std::min<uint64_t>(block_size_, object.size - start);
+}
+
+Result<std::vector<BlockReader::Block>> BlockReader::FetchFromStore(const ObjectVersion& object,
+                                                                    uint64_t first,
+                                                                    uint64_t count) {
+  const uint64_t start = first * block_size_;
+  uint64_t length = 0;
+  for (uint64_t i = first; i < first + count; ++i) length += BlockLength(object, i);
   OpenHints hints;
   hints.size = object.size;
   hints.etag = object.etag;
   FERRY_ASSIGN_OR_RETURN(auto reader, store_.OpenObject(object.bucket, object.key, hints));
-  auto data = std::make_shared<std::string>(static_cast<size_t>(length), '\0');
+  // Not zeroed: every byte is read into before use.
+  std::shared_ptr<char[]> data = std::make_shared_for_overwrite<char[]>(length);
   for (uint64_t done = 0; done < length;) {
     FERRY_ASSIGN_OR_RETURN(
-        size_t n,
-        reader->ReadAt(start + done, std::span<char>(data->data() + done, length - done)));
+        size_t n, reader->ReadAt(start + done, std::span<char>(data.get() + done, length - done)));
     if (n == 0) {
       return Status::Unavailable("s3://" + object.bucket + "/" + object.key + ": ended at " +
                                  std::to_string(start + done) + " of " +
@@ -32,9 +43,55 @@ Result<BlockReader::Block> BlockReader::FetchFromStore(const ObjectVersion& obje
     }
     done += n;
   }
-  // A full cache (its space held by readers) only means this block is not kept.
-  (void)cache_.Put(KeyOf(object, index), *data);
-  return Block(std::move(data));
+  std::vector<Block> blocks;
+  std::shared_ptr<const char[]> buffer = std::move(data);
+  size_t offset = 0;
+  for (uint64_t i = first; i < first + count; ++i) {
+    const size_t n = static_cast<size_t>(BlockLength(object, i));
+    Block block{buffer, std::string_view(buffer.get() + offset, n)};
+    // A full cache (its space held by readers) only means this block is not kept.
+    (void)cache_.Put(KeyOf(object, i), block.bytes);
+    blocks.push_back(std::move(block));
+    offset += n;
+  }
+  return blocks;
+}
+
+void BlockReader::RememberLocked(const std::string& name, const Block& block) {
+  if (recent_index_.contains(name)) return;
+  recent_.emplace_front(name, block);
+  recent_index_.emplace(name, recent_.begin());
+  recent_bytes_ += block.bytes.size();
+  while (recent_bytes_ > recent_capacity_ && !recent_.empty()) {
+    recent_bytes_ -= recent_.back().second.bytes.size();
+    recent_index_.erase(recent_.back().first);
+    recent_.pop_back();
+  }
+}
+
+std::optional<BlockReader::Block> BlockReader::Recent(const std::string& name) {
+  std::lock_guard lock(mu_);
+  auto it = recent_index_.find(name);
+  if (it == recent_index_.end()) return std::nullopt;
+  return it->second->second;
+}
+
+void BlockReader::Complete(const std::string& name, const std::shared_ptr<Flight>& flight,
+                           const Result<Block>& got, bool fetched) {
+  std::lock_guard lock(mu_);
+  flight->done = true;
+  if (got.ok()) {
+    flight->block = *got;
+    RememberLocked(name, *got);
+    if (fetched) {
+      ++stats_.fetches;
+      stats_.fetched_bytes += got->bytes.size();
+    }
+  } else {
+    flight->status = got.status();
+  }
+  flights_.erase(name);
+  fetched_.notify_all();
 }
 
 Result<BlockReader::Block> BlockReader::Fetch(const ObjectVersion& object, uint64_t index) {
@@ -59,27 +116,47 @@ Result<BlockReader::Block> BlockReader::Fetch(const ObjectVersion& object, uint6
   Result<Block> got = Status::NotFound("");
   bool from_cache = false;
   if (cache_.Contains(KeyOf(object, index))) {
-    const uint64_t length = std::min<uint64_t>(block_size_, object.size - index * block_size_);
-    auto cached = std::make_shared<std::string>(static_cast<size_t>(length), '\0');
-    auto n = cache_.Read(KeyOf(object, index), 0, std::span<char>(*cached));
+    const uint64_t length = BlockLength(object, index);
+    std::shared_ptr<char[]> cached = std::make_shared_for_overwrite<char[]>(length);
+    auto n = cache_.Read(KeyOf(object, index), 0, std::span<char>(cached.get(), length));
     from_cache = n.ok() && *n == length;
-    if (from_cache) got = Block(std::move(cached));
+    if (from_cache) got = Block{cached, std::string_view(cached.get(), length)};
   }
-  if (!from_cache) got = FetchFromStore(object, index);
-  std::lock_guard lock(mu_);
-  flight->done = true;
-  if (got.ok()) {
-    flight->block = *got;
-    if (!from_cache) {
-      ++stats_.fetches;
-      stats_.fetched_bytes += (*got)->size();
-    }
-  } else {
-    flight->status = got.status();
+  if (!from_cache) {
+    auto fetched = FetchFromStore(object, index, 1);
+    got = fetched.ok() ? Result<Block>(fetched->front()) : Result<Block>(fetched.status());
   }
-  flights_.erase(name);
-  fetched_.notify_all();
+  Complete(name, flight, got, !from_cache);
   return got;
+}
+
+Status BlockReader::LoadRun(const ObjectVersion& object, uint64_t first, uint64_t count) {
+  const uint64_t blocks = (object.size + block_size_ - 1) / block_size_;
+  const uint64_t end = std::min(blocks, first + count);
+  // The blocks to fetch: neither cached nor being fetched, claimed as flights of ours.
+  std::vector<std::pair<uint64_t, std::shared_ptr<Flight>>> claimed;
+  for (uint64_t i = first; i < end; ++i) {
+    if (cache_.Prepare(KeyOf(object, i))) continue;
+    std::lock_guard lock(mu_);
+    auto [it, inserted] =
+        flights_.try_emplace(cache::BlockFileName(KeyOf(object, i)), std::make_shared<Flight>());
+    if (inserted) claimed.emplace_back(i, it->second);
+  }
+  Status result;
+  for (size_t a = 0; a < claimed.size();) {
+    size_t b = a + 1;  // [a, b): a run of consecutive block indexes
+    while (b < claimed.size() && claimed[b].first == claimed[b - 1].first + 1) ++b;
+    auto fetched = FetchFromStore(object, claimed[a].first, b - a);
+    if (!fetched.ok()) result = fetched.status();
+    for (size_t k = a; k < b; ++k) {
+      const std::string name = cache::BlockFileName(KeyOf(object, claimed[k].first));
+      Complete(name, claimed[k].second,
+               fetched.ok() ? Result<Block>((*fetched)[k - a]) : Result<Block>(fetched.status()),
+               true);
+    }
+    a = b;
+  }
+  return result;
 }
 
 Result<size_t> BlockReader::Read(const ObjectVersion& object, uint64_t offset,
@@ -94,17 +171,27 @@ Result<size_t> BlockReader::Read(const ObjectVersion& object, uint64_t offset,
     const size_t want =
         static_cast<size_t>(std::min<uint64_t>(total - copied, block_size_ - in_block));
     std::span<char> dst(out.data() + copied, want);
-    auto hit = cache_.Read(KeyOf(object, index), in_block, dst);
+    const cache::BlockKey key = KeyOf(object, index);
+    if (auto recent = Recent(cache::BlockFileName(key));
+        recent && in_block + want <= recent->bytes.size()) {
+      // Fetched a moment ago (read-ahead): no file read.
+      std::memcpy(dst.data(), recent->bytes.data() + in_block, want);
+      copied += want;
+      std::lock_guard lock(mu_);
+      ++stats_.recent_hits;
+      continue;
+    }
+    auto hit = cache_.Read(key, in_block, dst);
     if (hit.ok() && *hit == want) {
       std::lock_guard lock(mu_);
       ++stats_.cache_hits;
     } else {
       FERRY_ASSIGN_OR_RETURN(Block block, Fetch(object, index));
-      if (in_block + want > block->size()) {
+      if (in_block + want > block.bytes.size()) {
         return Status::Internal("block " + std::to_string(index) + " of " + object.key +
                                 " is shorter than expected");
       }
-      std::memcpy(dst.data(), block->data() + in_block, want);
+      std::memcpy(dst.data(), block.bytes.data() + in_block, want);
     }
     copied += want;
   }

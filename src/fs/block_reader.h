@@ -8,11 +8,14 @@
 
 #include <condition_variable>
 #include <cstdint>
+#include <list>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <span>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 #include "cache/block_cache.h"
 #include "ferry/object_store.h"
@@ -28,16 +31,21 @@ struct ObjectVersion {
 };
 
 struct BlockReaderStats {
-  uint64_t fetches = 0;  // GETs of whole blocks
+  uint64_t fetches = 0;  // blocks fetched from the store (a run of them takes one GET)
   uint64_t fetched_bytes = 0;
   uint64_t shared = 0;  // reads that waited for another reader's fetch
   uint64_t cache_hits = 0;
+  uint64_t recent_hits = 0;  // reads served from blocks just fetched, still in memory
 };
 
 class BlockReader {
  public:
   // block_size: the unit of fetching and caching (the last block of an object is shorter).
-  BlockReader(ObjectStore& store, cache::BlockCache& cache, uint64_t block_size);
+  // The blocks fetched last stay in memory up to recent_bytes: a stream's reads of what its
+  // read-ahead just fetched copy from there instead of reading the cache file back (make it
+  // larger than the read-ahead window).
+  BlockReader(ObjectStore& store, cache::BlockCache& cache, uint64_t block_size,
+              uint64_t recent_bytes = uint64_t{64} << 20);
 
   // Copies up to out.size() bytes at offset (fewer at the end of the object). A store error
   // comes back as is: PreconditionFailed when the object no longer has this ETag.
@@ -46,6 +54,10 @@ class BlockReader {
   // Makes sure block index of the object is cached (or fetched), for read-ahead and preload;
   // a cached block is readied for reading (BlockCache::Prepare).
   Status Load(const ObjectVersion& object, uint64_t index);
+  // Load of blocks [first, first + count): the missing ones that no other fetch is getting
+  // are fetched with one ranged GET per consecutive run (a sequential stream's read-ahead:
+  // fewer, larger requests).
+  Status LoadRun(const ObjectVersion& object, uint64_t first, uint64_t count);
 
   // For an object no larger than a block whose block is not cached: one GET of the current
   // version answers its metadata (as a HEAD would) and its data, which goes into the cache.
@@ -57,7 +69,13 @@ class BlockReader {
   BlockReaderStats stats();
 
  private:
-  using Block = std::shared_ptr<const std::string>;
+  // A block's bytes, held by the buffer they were fetched into (one block or a run of them).
+  struct Block {
+    std::shared_ptr<const char[]> buffer;
+    std::string_view bytes;
+  };
+  void RememberLocked(const std::string& name, const Block& block);
+  std::optional<Block> Recent(const std::string& name);
   struct Flight {
     bool done = false;
     Status status;
@@ -65,17 +83,28 @@ class BlockReader {
   };
 
   cache::BlockKey KeyOf(const ObjectVersion& object, uint64_t index) const;
+  uint64_t BlockLength(const ObjectVersion& object, uint64_t index) const;
   // The block's bytes from one fetch shared by every concurrent caller.
   Result<Block> Fetch(const ObjectVersion& object, uint64_t index);
-  Result<Block> FetchFromStore(const ObjectVersion& object, uint64_t index);
+  // Blocks [first, first + count) with one GET; each goes into the cache.
+  Result<std::vector<Block>> FetchFromStore(const ObjectVersion& object, uint64_t first,
+                                            uint64_t count);
+  // Ends the flight of a block: its waiters get got.
+  void Complete(const std::string& name, const std::shared_ptr<Flight>& flight,
+                const Result<Block>& got, bool fetched);
 
   ObjectStore& store_;
   cache::BlockCache& cache_;
   const uint64_t block_size_;
+  const uint64_t recent_capacity_;
   std::mutex mu_;
   std::condition_variable fetched_;
   std::unordered_map<std::string, std::shared_ptr<Flight>> flights_;  // guarded by mu_
   BlockReaderStats stats_;                                            // guarded by mu_
+  std::list<std::pair<std::string, Block>> recent_;  // guarded by mu_; newest first
+  std::unordered_map<std::string, std::list<std::pair<std::string, Block>>::iterator>
+      recent_index_;           // guarded by mu_
+  uint64_t recent_bytes_ = 0;  // guarded by mu_
 };
 
 }  // namespace ferry::fs

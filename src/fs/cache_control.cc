@@ -58,7 +58,9 @@ nlohmann::json CacheControl::Handle(const nlohmann::json& request,
     auto c = cache_.stats();
     auto r = reader_.stats();
     auto p = prefetch_.stats();
-    return {{"hits", c.hits},
+    // Reads served from blocks just fetched and still in memory count as hits too.
+    return {{"hits", c.hits + r.recent_hits},
+            {"memory_hits", r.recent_hits},
             {"misses", c.misses},
             {"stored", c.stored},
             {"evicted", c.evicted},

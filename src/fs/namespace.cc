@@ -64,7 +64,6 @@ uint64_t Namespace::InodeFor(uint64_t parent, const std::string& parent_path,
   if (it != by_name_.end()) {
     Node& node = nodes_.at(it->second);
     if (node.is_directory == e.is_directory) {
-      if (!e.is_directory && node.listed.etag != e.etag) node.attributes.reset();  // changed
       node.listed = e;
       return it->second;
     }
@@ -164,6 +163,14 @@ Result<ObjectVersion> Namespace::Locate(const std::string& path) {
   return out;
 }
 
+Status Namespace::Warm(const std::string& path) {
+  std::vector<uint64_t> taken;
+  auto ino = Walk(path, &taken);
+  Status st = ino.ok() ? GetAttributes(*ino).status() : ino.status();
+  for (uint64_t i : taken) Forget(i, 1);
+  return st;
+}
+
 Result<uint64_t> Namespace::Refresh(const std::string& path, bool recursive) {
   std::vector<uint64_t> taken;
   auto ino = Walk(path, &taken);
@@ -175,7 +182,7 @@ Result<uint64_t> Namespace::Refresh(const std::string& path, bool recursive) {
       std::lock_guard lock(mu_);
       Node& node = nodes_.at(*ino);
       if (!node.is_directory) {
-        node.attributes.reset();
+        attributes_.erase(node.path);
         directories.push_back(node.path.substr(0, node.path.rfind('/') + 1));
       } else {
         directories.push_back(node.path);
@@ -204,13 +211,15 @@ Result<uint64_t> Namespace::Refresh(const std::string& path, bool recursive) {
 Status Namespace::RefreshDirectory(const std::string& path, std::vector<Change>* changes) {
   FERRY_RETURN_IF_ERROR(EntriesOf(path, /*refresh=*/true, changes).status());
   std::lock_guard lock(mu_);
-  auto dir = directory_inodes_.find(path);
-  if (dir == directory_inodes_.end()) return Status::OK();
-  // Metadata can change without the ETag (a copy onto itself with new metadata).
-  for (auto it = by_name_.lower_bound({dir->second, std::string()});
-       it != by_name_.end() && it->first.first == dir->second; ++it) {
-    Node& child = nodes_.at(it->second);
-    if (!child.is_directory) child.attributes.reset();
+  // Metadata can change without the ETag (a copy onto itself with new metadata): the files
+  // directly in the directory are asked again.
+  for (auto it = attributes_.lower_bound(path);
+       it != attributes_.end() && it->first.starts_with(path);) {
+    if (it->first.find('/', path.size()) == std::string::npos) {
+      it = attributes_.erase(it);
+    } else {
+      ++it;
+    }
   }
   return Status::OK();
 }
@@ -224,9 +233,12 @@ Result<NodeAttributes> Namespace::GetAttributes(uint64_t ino) {
     Node& node = it->second;
     if (node.is_directory) return DefaultAttributes(ino, node);
     // Without the changed import, attributes once read hold until a refresh.
-    if (node.attributes &&
-        (Now() - node.attributes_at_ns < options_.metadata_ttl_ns || !options_.import.changed)) {
-      return *node.attributes;
+    auto known = attributes_.find(node.path);
+    if (known != attributes_.end() && known->second.listed_etag == node.listed.etag &&
+        (Now() - known->second.at_ns < options_.metadata_ttl_ns || !options_.import.changed)) {
+      NodeAttributes a = known->second.attributes;
+      a.ino = ino;
+      return a;
     }
     snapshot = node;
   }
@@ -255,11 +267,7 @@ Result<NodeAttributes> Namespace::GetAttributes(uint64_t ino) {
     a.object.size = meta.size;
   }
   std::lock_guard lock(mu_);
-  auto it = nodes_.find(ino);
-  if (it != nodes_.end()) {
-    it->second.attributes = a;
-    it->second.attributes_at_ns = Now();
-  }
+  attributes_[snapshot.path] = {a, snapshot.listed.etag, Now()};
   return a;
 }
 

@@ -83,6 +83,10 @@ class Namespace {
   // listing shows it: no HEAD, no reference kept. NotFound for a directory or a missing name.
   Result<ObjectVersion> Locate(const std::string& path);
 
+  // Reads the attributes of the file at path now, as its first lookup would (for a small file
+  // with small_file_reader set: its data too), so that the lookup finds them known.
+  Status Warm(const std::string& path);
+
   // A name whose entry changed: ino is 0 when no inode was given out for it.
   struct Change {
     uint64_t parent;
@@ -106,9 +110,13 @@ class Namespace {
     std::string path;  // relative to the prefix; directories end in '/' ("" for the root)
     bool is_directory = false;
     uint64_t references = 0;
-    DirectoryEntry listed;                     // files: what the listing showed
-    std::optional<NodeAttributes> attributes;  // files: from a HEAD, with when
-    int64_t attributes_at_ns = 0;
+    DirectoryEntry listed;  // files: what the listing showed
+  };
+  // A file's attributes as its object's metadata gave them, for the listed version.
+  struct KnownAttributes {
+    NodeAttributes attributes;
+    std::string listed_etag;
+    int64_t at_ns = 0;
   };
   // Shared, not copied, by every lookup in the directory (a listing may hold 100,000 names).
   using Entries = std::shared_ptr<const std::vector<DirectoryEntry>>;
@@ -140,7 +148,10 @@ class Namespace {
   // path does not list it again), ordered so that a subtree is a range.
   std::map<std::string, Listing> listings_;                     // guarded by mu_
   std::unordered_map<std::string, uint64_t> directory_inodes_;  // guarded by mu_; by path
-  uint64_t next_ino_ = kRootIno + 1;                            // guarded by mu_
+  // By file path, kept when the kernel forgets the inode (prefetch reads them ahead of the
+  // reader's lookups); ordered so that a directory's files are a range.
+  std::map<std::string, KnownAttributes> attributes_;  // guarded by mu_
+  uint64_t next_ino_ = kRootIno + 1;                   // guarded by mu_
 };
 
 }  // namespace ferry::fs

@@ -83,9 +83,12 @@ void OrderedPrefetch::Work() {
     if (index < position_) continue;  // the reader got there first
     ahead_bytes_ += object->size;
     lock.unlock();
-    Status st;
+    // The attributes first (a small file's data comes with them), so that the reader's
+    // lookup finds them known; then the blocks, a few MiB per GET.
+    Status st = names_.Warm(path);
     const uint64_t blocks = (object->size + reader_.block_size() - 1) / reader_.block_size();
-    for (uint64_t b = 0; b < blocks && st.ok(); ++b) st = reader_.Load(*object, b);
+    const uint64_t run = std::max<uint64_t>(1, (uint64_t{8} << 20) / reader_.block_size());
+    for (uint64_t b = 0; b < blocks && st.ok(); b += run) st = reader_.LoadRun(*object, b, run);
     lock.lock();
     if (generation != generation_) continue;
     if (st.ok()) {

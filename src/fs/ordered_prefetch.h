@@ -3,7 +3,9 @@
 // into the cache in the background, within a window of files and bytes, so the reader finds
 // them cached. The reader's position is the planned file it opened last (OnOpen); a window
 // that only slides when the reader moves cannot flood the cache with data read much later.
-// The plan may name a file more than once (several epochs). Thread-safe; owns its workers.
+// The plan may name a file more than once (several epochs). A file's attributes are read
+// ahead too (Namespace::Warm), so the reader's lookups cost no request either. Thread-safe;
+// owns its workers.
 #pragma once
 
 #include <condition_variable>

@@ -5,11 +5,12 @@
 namespace ferry::fs {
 
 ReadAhead::ReadAhead(std::shared_ptr<BlockReader> reader, ThreadPool& pool, ObjectVersion object,
-                     uint64_t max_blocks)
+                     uint64_t max_blocks, uint64_t run_blocks)
     : reader_(std::move(reader)),
       pool_(pool),
       object_(std::move(object)),
-      max_blocks_(std::max<uint64_t>(max_blocks, 1)) {}
+      max_blocks_(std::max<uint64_t>(max_blocks, 1)),
+      run_blocks_(std::clamp<uint64_t>(run_blocks, 1, max_blocks_)) {}
 
 void ReadAhead::OnRead(uint64_t offset, uint64_t length) {
   const uint64_t block = reader_->block_size();
@@ -32,11 +33,15 @@ void ReadAhead::OnRead(uint64_t offset, uint64_t length) {
     const uint64_t current = next_offset_ / block;
     from = std::max(scheduled_until_, current + 1);
     to = std::min(blocks, current + 1 + window_);
-    if (from >= to) return;
+    // Wait for room for a whole run unless the window is still small or the object ends.
+    const uint64_t run = std::min(run_blocks_, window_);
+    if (from >= to || (to - from < run && to < blocks)) return;
     scheduled_until_ = to;
   }
-  for (uint64_t i = from; i < to; ++i) {
-    pool_.Submit([reader = reader_, object = object_, i] { (void)reader->Load(object, i); });
+  for (uint64_t i = from; i < to; i += run_blocks_) {
+    const uint64_t n = std::min(run_blocks_, to - i);
+    pool_.Submit(
+        [reader = reader_, object = object_, i, n] { (void)reader->LoadRun(object, i, n); });
   }
 }
 

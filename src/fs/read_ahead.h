@@ -19,8 +19,10 @@ namespace ferry::fs {
 
 class ReadAhead {
  public:
+  // Blocks are loaded in runs of up to run_blocks with one GET each; a run is scheduled once
+  // that many blocks fit in the window (or the object ends), so a stream's GETs stay large.
   ReadAhead(std::shared_ptr<BlockReader> reader, ThreadPool& pool, ObjectVersion object,
-            uint64_t max_blocks);
+            uint64_t max_blocks, uint64_t run_blocks = 1);
 
   // Tells the read-ahead that [offset, offset + length) is being read; schedules loads.
   void OnRead(uint64_t offset, uint64_t length);
@@ -32,6 +34,7 @@ class ReadAhead {
   ThreadPool& pool_;
   const ObjectVersion object_;
   const uint64_t max_blocks_;
+  const uint64_t run_blocks_;
   std::mutex mu_;
   uint64_t next_offset_ = 0;      // guarded by mu_: where a sequential read would continue
   uint64_t window_ = 0;           // guarded by mu_: blocks to keep loaded ahead

@@ -127,7 +127,8 @@ struct FuseMount::Impl {
     auto file = std::make_unique<OpenFile>();
     file->object = a->object;
     file->ahead = std::make_unique<fs::ReadAhead>(m.shared_reader, m.pool, a->object,
-                                                  m.options.read_ahead_blocks);
+                                                  m.options.read_ahead_blocks,
+                                                  m.options.read_ahead_run_blocks);
     if (m.options.on_open) m.options.on_open(a->object);
     fi->fh = reinterpret_cast<uint64_t>(file.release());
     fuse_reply_open(req, fi);

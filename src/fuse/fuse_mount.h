@@ -20,6 +20,7 @@ struct MountOptions {
   std::string mountpoint;
   bool allow_other = false;
   uint64_t read_ahead_blocks = 8;
+  uint64_t read_ahead_run_blocks = 1;  // blocks fetched by one read-ahead GET
   unsigned max_threads = 16;
   double attr_timeout_s = 60;  // how long the kernel may keep names and attributes
   // Called when a file is opened (the ordered prefetch follows the reader with it).
