@@ -31,6 +31,23 @@ void AddClientFlags(CLI::App& cmd, ClientFlags& flags) {
       ->check(CLI::IsMember({1, 2}));
 }
 
+std::vector<std::string> ClientArgs(const ClientFlags& flags) {
+  std::vector<std::string> args;
+  auto add = [&](const char* name, const std::string& value) {
+    if (!value.empty()) args.insert(args.end(), {name, value});
+  };
+  add("--endpoint-url", flags.endpoint_url);
+  add("--profile", flags.profile);
+  add("--region", flags.region);
+  add("--ca-bundle", flags.ca_bundle);
+  if (flags.no_verify_ssl) args.push_back("--no-verify-ssl");
+  if (flags.path_style) args.push_back("--path-style");
+  if (flags.virtual_style) args.push_back("--virtual-style");
+  args.insert(args.end(), {"--timeout", std::to_string(flags.timeout_seconds), "--list-version",
+                           std::to_string(flags.list_version)});
+  return args;
+}
+
 void AddTransferFlags(CLI::App& cmd, TransferFlags& flags) {
   cmd.add_option("--transfers", flags.transfers, "Requests in flight (files and parts)")
       ->capture_default_str();

@@ -6,6 +6,7 @@
 #include <CLI/CLI.hpp>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "core/rate_limiter.h"
 #include "ferry/object_store.h"
@@ -25,6 +26,8 @@ struct ClientFlags {
 };
 
 void AddClientFlags(CLI::App& cmd, ClientFlags& flags);
+// The flags again as arguments, for a ferry process this one starts.
+std::vector<std::string> ClientArgs(const ClientFlags& flags);
 
 // Flags of commands that move data.
 struct TransferFlags {

@@ -27,6 +27,7 @@ CommandRunner AddSyncCommand(CLI::App& app);
 CommandRunner AddTaskCommand(CLI::App& app);
 CommandRunner AddAgentCommand(CLI::App& app);
 CommandRunner AddMountCommand(CLI::App& app);
+CommandRunner AddTrainCommand(CLI::App& app);
 CommandRunner AddCacheCommand(CLI::App& app);
 
 }  // namespace ferry::cli

@@ -47,6 +47,7 @@ int main(int argc, char** argv) {
   add(ferry::cli::AddAgentCommand(app));
   add(ferry::cli::AddMountCommand(app));
   add(ferry::cli::AddCacheCommand(app));
+  add(ferry::cli::AddTrainCommand(app));
   add(ferry::cli::AddMbCommand(app));
   add(ferry::cli::AddRbCommand(app));
   add(ferry::cli::AddServeCommand(app, global));

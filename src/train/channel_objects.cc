@@ -1,0 +1,92 @@
+#include "train/channel_objects.h"
+
+#include <algorithm>
+#include <nlohmann/json.hpp>
+
+#include "train/shard.h"
+
+namespace ferry::train {
+
+Result<ManifestEntries> ParseManifest(std::string_view json_text) {
+  auto json = nlohmann::json::parse(json_text, nullptr, false);
+  if (json.is_discarded() || !json.is_array() || json.empty() || !json[0].is_object() ||
+      !json[0].contains("prefix") || !json[0]["prefix"].is_string()) {
+    return Status::InvalidArgument(
+        "a manifest is a JSON list: [{\"prefix\": \"s3://bucket/prefix/\"}, \"key\", ...]");
+  }
+  FERRY_ASSIGN_OR_RETURN(auto prefix,
+                         transfer::ParseLocation(json[0]["prefix"].get<std::string>()));
+  if (!prefix.is_s3) return Status::InvalidArgument("manifest prefix must be s3://");
+  ManifestEntries out{prefix.bucket, prefix.key, {}};
+  for (size_t i = 1; i < json.size(); ++i) {
+    if (!json[i].is_string()) {
+      return Status::InvalidArgument("manifest entry " + std::to_string(i) + " is not a string");
+    }
+    out.keys.push_back(prefix.key + json[i].get<std::string>());
+  }
+  return out;
+}
+
+namespace {
+
+Result<std::string> ReadSmallObject(ObjectStore& store, const transfer::Location& at) {
+  FERRY_ASSIGN_OR_RETURN(auto reader, store.OpenObject(at.bucket, at.key));
+  std::string body(reader->meta().size, '\0');
+  for (size_t done = 0; done < body.size();) {
+    FERRY_ASSIGN_OR_RETURN(
+        size_t n, reader->ReadAt(done, std::span<char>(body.data() + done, body.size() - done)));
+    if (n == 0) return Status::Unavailable(at.ToString() + ": cut short");
+    done += n;
+  }
+  return body;
+}
+
+}  // namespace
+
+Result<ChannelObjects> ListChannel(ObjectStore& store, const TrainSpec& spec,
+                                   const ChannelSpec& channel) {
+  ChannelObjects out;
+  std::vector<ChannelObject> all;
+  if (channel.manifest && channel.attribute_names.empty()) {
+    FERRY_ASSIGN_OR_RETURN(std::string text, ReadSmallObject(store, *channel.manifest));
+    FERRY_ASSIGN_OR_RETURN(auto manifest, ParseManifest(text));
+    out.bucket = manifest.bucket;
+    out.prefix = manifest.prefix;
+    for (auto& key : manifest.keys) {
+      ChannelObject o;
+      o.relative = key.substr(manifest.prefix.size());
+      o.key = std::move(key);
+      all.push_back(std::move(o));
+    }
+  } else {
+    out.bucket = channel.source.bucket;
+    out.prefix = channel.source.key;
+    if (!out.prefix.empty() && !out.prefix.ends_with('/')) out.prefix += '/';
+    ListObjectsRequest req;
+    req.bucket = out.bucket;
+    req.prefix = out.prefix;
+    for (;;) {
+      FERRY_ASSIGN_OR_RETURN(auto page, store.ListObjects(req));
+      for (auto& o : page.objects) {
+        if (o.key.ends_with('/')) continue;  // a directory marker
+        all.push_back({o.key, o.key.substr(out.prefix.size()), o.size, o.etag});
+      }
+      if (!page.truncated || page.last.empty()) break;
+      req.start_after = page.last;
+    }
+  }
+  if (all.empty()) {
+    return Status::NotFound("channel \"" + channel.name + "\": no objects under s3://" +
+                            out.bucket + "/" + out.prefix);
+  }
+  std::sort(all.begin(), all.end(),
+            [](const ChannelObject& a, const ChannelObject& b) { return a.key < b.key; });
+  const bool sharded = spec.distribution == Distribution::kShardedByKey;
+  for (size_t i = sharded ? spec.rank : 0; i < all.size(); i += sharded ? spec.world : 1) {
+    out.bytes += all[i].size;
+    out.objects.push_back(std::move(all[i]));
+  }
+  return out;
+}
+
+}  // namespace ferry::train

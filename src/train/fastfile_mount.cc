@@ -1,0 +1,78 @@
+#include "train/fastfile_mount.h"
+
+#include <spdlog/spdlog.h>
+#include <sys/stat.h>
+
+#include <filesystem>
+#include <thread>
+
+#include "fs/control_server.h"
+
+namespace ferry::train {
+namespace {
+
+bool IsMountPoint(const std::string& path) {
+  struct stat self, parent;
+  if (::stat(path.c_str(), &self) != 0) return false;
+  const std::string up = std::filesystem::path(path).parent_path().string();
+  return ::stat(up.c_str(), &parent) == 0 && self.st_dev != parent.st_dev;
+}
+
+void Unmount(const std::string& mountpoint, bool lazy) {
+  std::vector<std::string> argv = {"fusermount3", "-u"};
+  if (lazy) argv.push_back("-z");
+  argv.push_back(mountpoint);
+  auto p = ChildProcess::Spawn(argv, {CurrentEnvironment(), false});
+  if (p.ok()) p->Wait(std::chrono::seconds(30));
+}
+
+}  // namespace
+
+FastFileMount::FastFileMount(ChildProcess child, std::string mountpoint, std::string control_socket)
+    : child_(std::move(child)),
+      mountpoint_(std::move(mountpoint)),
+      control_socket_(std::move(control_socket)) {}
+
+Result<std::unique_ptr<FastFileMount>> FastFileMount::Start(const TrainSpec& spec,
+                                                            const ChannelSpec& channel,
+                                                            const std::string& mountpoint) {
+  std::error_code ec;
+  std::filesystem::create_directories(mountpoint, ec);
+  if (ec) return Status::IOError(mountpoint + ": " + ec.message());
+  const std::string root = std::filesystem::absolute(mountpoint).lexically_normal().string();
+  std::vector<std::string> argv = {
+      spec.ferry_binary, "mount",        channel.source.ToString(), root, "--foreground",
+      "--cache-size",    spec.cache_size};
+  if (!spec.cache_dir.empty()) {
+    argv.push_back("--cache-dir");
+    argv.push_back(spec.cache_dir);
+  }
+  argv.insert(argv.end(), spec.client_args.begin(), spec.client_args.end());
+  // Its own process group: a Ctrl-C stops the job, and the job unmounts when it is done.
+  FERRY_ASSIGN_OR_RETURN(auto child, ChildProcess::Spawn(argv, {CurrentEnvironment(), true}));
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (!IsMountPoint(root)) {
+    if (auto st = child.Wait(std::chrono::milliseconds(50))) {
+      return Status::Unavailable("channel \"" + channel.name + "\": ferry mount " +
+                                 channel.source.ToString() + " ended (" + DescribeWaitStatus(*st) +
+                                 ")");
+    }
+    if (std::chrono::steady_clock::now() > deadline) {
+      return Status::Unavailable("channel \"" + channel.name + "\": " + root +
+                                 " was not mounted within 60 s");
+    }
+  }
+  return std::unique_ptr<FastFileMount>(
+      new FastFileMount(std::move(child), root, fs::ControlSocketPath(root)));
+}
+
+FastFileMount::~FastFileMount() {
+  Unmount(mountpoint_, false);
+  if (!child_.Wait(std::chrono::seconds(10))) {
+    spdlog::warn("{}: busy; unmounting lazily", mountpoint_);
+    Unmount(mountpoint_, true);
+    child_.Stop(std::chrono::seconds(10));
+  }
+}
+
+}  // namespace ferry::train

@@ -1,0 +1,35 @@
+// Fast File mode for one channel: the channel directory is a read-only `ferry mount` of the
+// channel's prefix, run as a child process for the length of the job, so the job starts at
+// once and reads objects as it opens them. The job finds the mount's control socket (to send
+// its read order for prefetch) in FERRY_PREFETCH_SOCKET.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "train/child_process.h"
+#include "train/job_spec.h"
+
+namespace ferry::train {
+
+class FastFileMount {
+ public:
+  // Mounts channel's source on mountpoint (created if missing) and waits until it is up.
+  static Result<std::unique_ptr<FastFileMount>> Start(const TrainSpec& spec,
+                                                      const ChannelSpec& channel,
+                                                      const std::string& mountpoint);
+  ~FastFileMount();  // unmounts and waits for the mount process
+  FastFileMount(const FastFileMount&) = delete;
+  FastFileMount& operator=(const FastFileMount&) = delete;
+
+  const std::string& control_socket() const { return control_socket_; }
+
+ private:
+  FastFileMount(ChildProcess child, std::string mountpoint, std::string control_socket);
+
+  ChildProcess child_;
+  const std::string mountpoint_;
+  const std::string control_socket_;
+};
+
+}  // namespace ferry::train

@@ -1,0 +1,70 @@
+// What `ferry train` is asked to run: the channels and how each is delivered, the
+// hyperparameters, where outputs and checkpoints go, and the command. Plain data, filled by
+// the CLI from its flags and checked by Validate before anything starts.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "ferry/status.h"
+#include "transfer/location.h"
+
+namespace ferry::train {
+
+// SageMaker's TrainingInputMode.
+enum class InputMode { kFile, kFastFile, kPipe };
+const char* InputModeName(InputMode mode);                // "File", "FastFile", "Pipe"
+Result<InputMode> ParseInputMode(std::string_view text);  // file | fastfile | pipe
+
+enum class Distribution { kFullyReplicated, kShardedByKey };
+
+struct ChannelSpec {
+  std::string name;
+  transfer::Location source;      // s3://bucket/prefix, or a local (NFS, FSx, EFS) directory
+  std::optional<InputMode> mode;  // unset: the job's input mode
+  std::optional<transfer::Location> manifest;  // an S3 manifest file (ManifestFile)
+  // Pipe mode with an augmented manifest (JSON Lines): the attributes sent, in order.
+  std::vector<std::string> attribute_names;
+};
+
+struct TrainSpec {
+  std::string job_name;
+  std::vector<ChannelSpec> channels;
+  InputMode input_mode = InputMode::kFile;
+  Distribution distribution = Distribution::kFullyReplicated;
+  std::map<std::string, std::string> hyperparameters;  // values as given (strings)
+  std::optional<transfer::Location> output;            // s3://bucket/prefix
+  std::optional<transfer::Location> checkpoint;        // s3://bucket/prefix
+  std::string ml_root;                                 // the /opt/ml tree of the job
+  // The hosts of a distributed job and which one this is (algo-1, algo-2, ...), and the
+  // rank and count that shard the data.
+  std::vector<std::string> hosts;
+  std::string current_host;
+  uint64_t rank = 0;
+  uint64_t world = 1;
+  std::optional<uint64_t> shuffle_seed;  // Pipe mode and sharding: reshuffle per epoch
+  bool gzip_input = false;               // Pipe mode: objects are gzip-compressed
+  bool recordio = false;                 // Pipe mode: wrap each object as a RecordIO record
+  bool compress_output = true;           // model.tar.gz and output.tar.gz, else the trees
+  uint64_t pipe_epochs = 0;              // Pipe mode: epochs offered (0: as many as opened)
+  // Fast File mode: the mount's cache.
+  std::string cache_dir;
+  std::string cache_size = "10G";
+  std::string ferry_binary;  // this program, run as `ferry mount` for Fast File channels
+  std::vector<std::string> client_args;  // --endpoint-url, --profile... for that mount
+  std::string python_path;  // ferry's Python helpers (ferry_prefetch), put on PYTHONPATH
+  std::vector<std::string> command;
+};
+
+// Everything wrong with a spec that can be told before anything starts.
+Status Validate(const TrainSpec& spec);
+
+// The mode a channel is delivered in.
+inline InputMode ModeOf(const TrainSpec& spec, const ChannelSpec& channel) {
+  return channel.mode.value_or(spec.input_mode);
+}
+
+}  // namespace ferry::train

@@ -1,0 +1,59 @@
+// One `ferry train` job from start to end, in SageMaker's phases: Starting (the /opt/ml tree,
+// config files, channel listings, checkpoints restored), Downloading (File-mode channels),
+// Training (the command, with Fast File mounts and Pipe FIFOs served meanwhile), Uploading
+// (model.tar.gz, output.tar.gz, the failure reason, checkpoints), then Completed, Failed or
+// Stopped. A job record (phases, durations, channels, outcome) is written to
+// <ml root>/job.json and uploaded beside the outputs.
+//
+// SIGINT/SIGTERM/SIGHUP are taken by the job while it runs (blocked in every thread and
+// waited for): the command gets SIGTERM (SIGKILL after a grace period), mounts are unmounted,
+// pipes closed, and the job ends as Stopped.
+#pragma once
+
+#include <functional>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "ferry/object_store.h"
+#include "train/channel_objects.h"
+#include "train/job_spec.h"
+
+namespace ferry::train {
+
+struct JobOutcome {
+  int exit_code = 0;   // the command's (128 + signal if killed); 1 when ferry failed first
+  std::string status;  // "Completed", "Failed", "Stopped"
+  std::string failure_reason;
+  nlohmann::json record;
+};
+
+class TrainingJob {
+ public:
+  // status_line receives one line per phase change ("Downloading", ...).
+  TrainingJob(ObjectStore& store, TrainSpec spec,
+              std::function<void(const std::string&)> status_line);
+
+  // Checks what can be checked before anything starts (channels exist, prefixes hold
+  // objects); InvalidArgument or NotFound when not.
+  Status Prepare();
+  // Runs the job; Prepare must have succeeded.
+  JobOutcome Run();
+
+ private:
+  struct Phases;
+  Status Download(const ChannelObjects& objects, const std::string& dir);
+  Status UploadFile(const std::string& path, const std::string& bucket, const std::string& key);
+  Status SyncCheckpoints(bool restore);
+  // Uploads model, output data and the failure reason under <output>/<job>/output/.
+  Status UploadOutputs(bool succeeded, const std::string& failure_reason, nlohmann::json* record);
+
+  ObjectStore& store_;
+  const TrainSpec spec_;
+  std::function<void(const std::string&)> status_line_;
+  // Per channel (in spec order): this host's objects of S3 channels in File and Pipe mode.
+  std::vector<std::optional<ChannelObjects>> channel_objects_;
+};
+
+}  // namespace ferry::train
