@@ -193,6 +193,7 @@ int Run(const TrainFlags& f) {
   auto spec = BuildSpec(f);
   if (!spec.ok()) return Fail("train", spec.status(), true);
   spec->python_path = PythonHelpersDir(spec->ferry_binary);
+  train::BlockStopSignals();  // before the store starts any thread
   auto store = OpenStore(f.client);
   if (!store.ok()) return Fail("train", store.status());
   const auto started = std::chrono::steady_clock::now();
@@ -234,12 +235,15 @@ CommandRunner AddTrainCommand(CLI::App& app) {
       "modes, sharding, model and output upload");
   cmd->add_option("--job-name", f->job_name, "Job name (default: ferry-train-DATE-TIME-XXXX)");
   cmd->add_option("--channel", f->channels,
-                  "NAME=s3://bucket/prefix or NAME=/local/dir (repeatable)");
+                  "NAME=s3://bucket/prefix or NAME=/local/dir (repeatable)")
+      ->allow_extra_args(false);
   cmd->add_option("--input-mode", f->input_mode, "file, fastfile or pipe")->capture_default_str();
-  cmd->add_option("--channel-mode", f->channel_modes, "NAME=file|fastfile|pipe for one channel");
-  cmd->add_option("--manifest", f->manifests, "NAME=s3://bucket/manifest.json (a manifest file)");
+  cmd->add_option("--channel-mode", f->channel_modes, "NAME=file|fastfile|pipe for one channel")
+      ->allow_extra_args(false);
+  cmd->add_option("--manifest", f->manifests, "NAME=s3://bucket/manifest.json (a manifest file)")
+      ->allow_extra_args(false);
   cmd->add_option("--hyperparameters", f->hyperparameters_file, "A JSON object of hyperparameters");
-  cmd->add_option("--hp", f->hps, "key=value hyperparameter (repeatable)");
+  cmd->add_option("--hp", f->hps, "key=value hyperparameter (repeatable)")->expected(1);
   cmd->add_option("--output", f->output, "s3://bucket/prefix for <job>/output/model.tar.gz ...");
   cmd->add_option("--checkpoint", f->checkpoint,
                   "s3://bucket/prefix synced with the checkpoints directory both ways");

@@ -75,6 +75,13 @@ struct TrainingJob::Phases {
   nlohmann::json record_ = nlohmann::json::array();
 };
 
+void BlockStopSignals() {
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  for (int sig : {SIGINT, SIGTERM, SIGHUP}) sigaddset(&stop_signals, sig);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+}
+
 TrainingJob::TrainingJob(ObjectStore& store, TrainSpec spec,
                          std::function<void(const std::string&)> status_line)
     : store_(store), spec_(std::move(spec)), status_line_(std::move(status_line)) {}
@@ -231,8 +238,7 @@ JobOutcome TrainingJob::Run() {
                            {"rank", spec_.rank},
                            {"world", spec_.world},
                            {"command", spec_.command}};
-  // Stop requests are waited for here, not handled asynchronously: block them in this thread
-  // before any helper thread starts, so every thread inherits the mask.
+  // Stop requests are waited for here, not handled asynchronously (BlockStopSignals).
   sigset_t stop_signals, previous;
   sigemptyset(&stop_signals);
   for (int sig : {SIGINT, SIGTERM, SIGHUP}) sigaddset(&stop_signals, sig);

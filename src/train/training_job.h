@@ -7,7 +7,9 @@
 //
 // SIGINT/SIGTERM/SIGHUP are taken by the job while it runs (blocked in every thread and
 // waited for): the command gets SIGTERM (SIGKILL after a grace period), mounts are unmounted,
-// pipes closed, and the job ends as Stopped.
+// pipes closed, and the job ends as Stopped. The process must call BlockStopSignals before it
+// starts any thread (the store's included), so that no thread takes them with the default
+// action, which would end the process without any of this.
 #pragma once
 
 #include <functional>
@@ -21,6 +23,8 @@
 #include "train/job_spec.h"
 
 namespace ferry::train {
+
+void BlockStopSignals();
 
 struct JobOutcome {
   int exit_code = 0;   // the command's (128 + signal if killed); 1 when ferry failed first

@@ -1,0 +1,259 @@
+#!/usr/bin/env python3
+"""`ferry train` against `ferry serve`: a real PyTorch script (Debian's python3-torch, CPU)
+trains in File, Fast File and Pipe mode and leaves model.tar.gz in the bucket; the SM_*
+contract; sharding over 3 hosts covers every object once; Pipe mode with gzip + RecordIO is
+byte-exact; a failing script leaves its reason in the bucket and ferry's exit code is the
+script's; bad arguments fail before anything starts; SIGTERM leaves nothing behind."""
+import gzip
+import io
+import json
+import os
+import shutil
+import signal
+import struct
+import subprocess
+import sys
+import tarfile
+import tempfile
+import time
+import unittest
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "lib"))
+from ferrytest import FERRY_BIN, FerryServer, ServerFixture, client_env, main, random_bytes
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+TRAIN_SCRIPT = os.path.join(HERE, "train", "train_model.py")
+CONTRACT_SCRIPT = os.path.join(HERE, "train", "check_contract.py")
+PYTHON = "/usr/bin/python3"  # Debian's, with python3-torch
+
+
+def have_torch():
+    return subprocess.run([PYTHON, "-c", "import torch"], capture_output=True).returncode == 0
+
+
+def fuse_usable():
+    return os.path.exists("/dev/fuse") and shutil.which("fusermount3") is not None
+
+
+def sample(i):
+    xs = [((i * 7 + k * 3) % 11) / 10.0 for k in range(8)]
+    y = sum((k + 1) * 0.1 * x for k, x in enumerate(xs)) + 0.5
+    return struct.pack("<9f", *xs, y)
+
+
+def recordio_records(data):
+    out, pos, pending = [], 0, None
+    while pos < len(data):
+        magic, word = struct.unpack_from("<II", data, pos)
+        assert magic == 0xced7230a
+        flag, length = word >> 29, word & ((1 << 29) - 1)
+        part = data[pos + 8:pos + 8 + length]
+        pos += 8 + (length + 3) // 4 * 4
+        if flag == 0:
+            out.append(part)
+        elif flag == 1:
+            pending = part
+        else:
+            pending += struct.pack("<I", magic) + part
+            if flag == 3:
+                out.append(pending)
+    return out
+
+
+class TrainTest(ServerFixture, unittest.TestCase):
+    server_class = FerryServer
+
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp(prefix="ferry-train-")
+        self.bucket = "train-" + self._testMethodName.replace("_", "-")[5:40].strip("-")
+        self.ferry("mb", "s3://" + self.bucket)
+
+    def tearDown(self):
+        self.ferry("rb", "--force", "s3://" + self.bucket, check=False)
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def env(self):
+        return client_env(self.endpoint, self.access_key, self.secret_key)
+
+    def ferry(self, *args, check=True, timeout=600):
+        p = subprocess.run([FERRY_BIN] + list(args), env=self.env(), capture_output=True,
+                           text=True, timeout=timeout)
+        if check and p.returncode != 0:
+            raise AssertionError("ferry %s: %s" % (" ".join(args[:3]), p.stderr))
+        return p
+
+    def put_tree(self, prefix, files):
+        root = os.path.join(self.tmp, "src-" + prefix.strip("/").replace("/", "-"))
+        for name, body in files.items():
+            path = os.path.join(root, name)
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            with open(path, "wb") as f:
+                f.write(body)
+        self.ferry("cp", "-r", root, "s3://%s/%s" % (self.bucket, prefix), "--quiet")
+        return root
+
+    def get(self, key):
+        return subprocess.run([FERRY_BIN, "cat", "s3://%s/%s" % (self.bucket, key)],
+                              env=self.env(), capture_output=True, check=True).stdout
+
+    def train(self, job, *args, command, check=True):
+        ml = os.path.join(self.tmp, "ml-" + job)
+        p = self.ferry("train", "--job-name", job, "--ml-root", ml, "--cache-dir",
+                       os.path.join(self.tmp, "cache"),
+                       "--output", "s3://%s/out" % self.bucket, *args, "--", *command,
+                       check=check)
+        return p, ml
+
+    @unittest.skipUnless(have_torch(), "python3-torch is not installed")
+    def test_pytorch_trains_in_every_mode(self):
+        self.put_tree("data/", {"s%03d.bin" % i: sample(i) for i in range(96)})
+        self.put_tree("framed/", {"s%03d.bin" % i: sample(i) for i in range(96)})
+        modes = ["file", "pipe"] + (["fastfile"] if fuse_usable() else [])
+        for mode in modes:
+            extra = ["--channel", "training=s3://%s/data" % self.bucket]
+            if mode == "pipe":
+                extra = ["--channel", "training=s3://%s/framed" % self.bucket,
+                         "--record-wrapper", "recordio", "--pipe-epochs", "2"]
+            p, ml = self.train("torch-" + mode, "--input-mode", mode, "--hp", "epochs=2", *extra,
+                               command=[PYTHON, TRAIN_SCRIPT])
+            self.assertIn("Completed", p.stderr, p.stderr)
+            archive = self.get("out/torch-%s/output/model.tar.gz" % mode)
+            with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+                self.assertIn("model.pt", tar.getnames())
+            with tarfile.open(fileobj=io.BytesIO(
+                    self.get("out/torch-%s/output/output.tar.gz" % mode))) as tar:
+                metrics = json.load(tar.extractfile("metrics.json"))
+            self.assertEqual(metrics["samples_seen"], 2 * 96, mode)
+            record = json.loads(self.get("out/torch-%s/job.json" % mode))
+            self.assertEqual(record["status"], "Completed")
+            self.assertEqual([ph["phase"] for ph in record["phases"]],
+                             ["Starting", "Downloading", "Training", "Uploading", "Completed"])
+            if mode == "fastfile":
+                out = subprocess.run(["mount"], capture_output=True, text=True).stdout
+                self.assertNotIn(ml, out, "unmounted when the job ended")
+                self.assertIn("control_socket", json.dumps(record["channels"]))
+
+    def test_contract_seen_by_the_script(self):
+        self.put_tree("data/", {"a.txt": b"a"})
+        local = os.path.join(self.tmp, "local-test")
+        os.makedirs(local)
+        with open(os.path.join(local, "t.txt"), "w") as f:
+            f.write("t")
+        hps = os.path.join(self.tmp, "hps.json")
+        with open(hps, "w") as f:
+            json.dump({"batch-size": 32, "optimizer": "adam"}, f)
+        p, _ = self.train("contract-job", "--channel", "training=s3://%s/data" % self.bucket,
+                          "--channel", "test=" + local, "--hyperparameters", hps,
+                          "--hp", "lr=0.1", "--hosts", "algo-1,algo-2", "--current-host",
+                          "algo-2", command=[PYTHON, CONTRACT_SCRIPT], check=False)
+        self.assertEqual(p.returncode, 0, p.stderr)
+
+    def test_sharding_covers_every_object_once(self):
+        names = ["k%02d" % i for i in range(20)]
+        self.put_tree("data/", {n: n.encode() for n in names})
+        seen = []
+        for host in ("algo-1", "algo-2", "algo-3"):
+            _, ml = self.train("shard-" + host, "--channel", "training=s3://%s/data" % self.bucket,
+                               "--distribution", "sharded-by-key", "--hosts",
+                               "algo-1,algo-2,algo-3", "--current-host", host,
+                               command=["true"])
+            mine = sorted(os.listdir(os.path.join(ml, "input", "data", "training")))
+            self.assertIn(len(mine), (6, 7))
+            seen += mine
+        self.assertEqual(sorted(seen), names)
+        # The launcher's rank and world size work the same way.
+        env = dict(self.env(), RANK="1", WORLD_SIZE="3")
+        ml = os.path.join(self.tmp, "ml-torchrun")
+        subprocess.run([FERRY_BIN, "train", "--job-name", "shard-torchrun", "--ml-root", ml,
+                        "--channel", "training=s3://%s/data" % self.bucket, "--distribution",
+                        "sharded-by-key", "--", "true"], env=env, check=True,
+                       capture_output=True)
+        self.assertEqual(sorted(os.listdir(os.path.join(ml, "input", "data", "training"))),
+                         names[1::3])
+
+    def test_pipe_gzip_recordio_is_byte_exact(self):
+        bodies = {"r%02d.gz" % i: random_bytes(1000 * i + 3, seed=i) for i in range(12)}
+        # One record holds the RecordIO magic at an aligned offset: it must be split and
+        # rebuilt exactly.
+        bodies["r99.gz"] = b"abcd" + struct.pack("<I", 0xced7230a) + b"efgh"
+        self.put_tree("gz/", {k: gzip.compress(v) for k, v in bodies.items()})
+        out = os.path.join(self.tmp, "stream.bin")
+        _, ml = self.train("pipe-gz", "--input-mode", "pipe", "--channel",
+                           "training=s3://%s/gz" % self.bucket, "--compression", "gzip",
+                           "--record-wrapper", "recordio", "--pipe-epochs", "1",
+                           command=["sh", "-c", 'cat "$SM_CHANNEL_TRAINING"_0 > ' + out])
+        with open(out, "rb") as f:
+            records = recordio_records(f.read())
+        self.assertEqual(records, [bodies[k] for k in sorted(bodies)])
+        # A shuffle seed reorders each epoch, the same way every time.
+        orders = []
+        for run in range(2):
+            _, ml = self.train("pipe-seed-%d" % run, "--input-mode", "pipe", "--channel",
+                               "training=s3://%s/gz" % self.bucket, "--compression", "gzip",
+                               "--shuffle-seed", "5", "--pipe-epochs", "2",
+                               command=["sh", "-c", 'cat "$SM_CHANNEL_TRAINING"_0 > %s/e0; '
+                                        'cat "$SM_CHANNEL_TRAINING"_1 > %s/e1' % (self.tmp, self.tmp)])
+            with open(os.path.join(self.tmp, "e0"), "rb") as f0, \
+                    open(os.path.join(self.tmp, "e1"), "rb") as f1:
+                orders.append((f0.read(), f1.read()))
+        self.assertEqual(orders[0], orders[1])
+        self.assertNotEqual(orders[0][0], orders[0][1])
+        self.assertEqual(sorted(orders[0][0]), sorted(b"".join(bodies.values())))
+
+    def test_failing_script_reports_its_reason(self):
+        self.put_tree("data/", {"a": b"a"})
+        p, _ = self.train("fails", "--channel", "training=s3://%s/data" % self.bucket,
+                          command=["sh", "-c", 'echo "bad learning rate" > '
+                                   '"$SM_OUTPUT_DATA_DIR/../failure"; exit 7'], check=False)
+        self.assertEqual(p.returncode, 7, p.stderr)
+        self.assertEqual(self.get("out/fails/output/failure"), b"bad learning rate\n")
+        record = json.loads(self.get("out/fails/job.json"))
+        self.assertEqual(record["status"], "Failed")
+        p, _ = self.train("killed", "--channel", "training=s3://%s/data" % self.bucket,
+                          command=["sh", "-c", "kill -9 $$"], check=False)
+        self.assertEqual(p.returncode, 128 + 9)
+        self.assertIn(b"signal 9", self.get("out/killed/output/failure"))
+
+    def test_bad_arguments_fail_before_anything_starts(self):
+        self.put_tree("data/", {"a": b"a"})
+        ok = ["--channel", "training=s3://%s/data" % self.bucket]
+        cases = [
+            (ok + ["--channel-mode", "nope=pipe"], ["true"], "unknown channel \"nope\""),
+            (["--channel", "training=s3://%s/missing" % self.bucket], ["true"], "no objects"),
+            (ok, [], "no command"),
+            (ok + ["--input-mode", "stream"], ["true"], "not one of file, fastfile, pipe"),
+            (["--channel", "training=/no/such/dir"], ["true"], "not a directory"),
+        ]
+        for i, (args, command, message) in enumerate(cases):
+            p, ml = self.train("bad-%d" % i, *args, command=command, check=False)
+            self.assertNotEqual(p.returncode, 0)
+            self.assertIn(message, p.stderr)
+            self.assertFalse(os.path.exists(ml), "nothing started")
+
+    @unittest.skipUnless(fuse_usable(), "FUSE is not available")
+    def test_sigterm_stops_the_command_and_unmounts(self):
+        self.put_tree("data/", {"a": b"a"})
+        ml = os.path.join(self.tmp, "ml-stop")
+        marker = os.path.join(self.tmp, "started")
+        p = subprocess.Popen([FERRY_BIN, "train", "--job-name", "stop", "--ml-root", ml,
+                              "--cache-dir", os.path.join(self.tmp, "cache"),
+                              "--input-mode", "fastfile", "--channel",
+                              "training=s3://%s/data" % self.bucket, "--output",
+                              "s3://%s/out" % self.bucket, "--", "sh", "-c",
+                              "touch %s; exec sleep 300" % marker],
+                             env=self.env(), stderr=subprocess.PIPE, text=True)
+        deadline = time.time() + 60
+        while not os.path.exists(marker) and time.time() < deadline:
+            time.sleep(0.05)
+        p.send_signal(signal.SIGTERM)
+        self.assertNotEqual(p.wait(timeout=60), 0)
+        self.assertIn("Stopped", p.stderr.read())
+        p.stderr.close()
+        out = subprocess.run(["mount"], capture_output=True, text=True).stdout
+        self.assertNotIn(ml, out)
+        ps = subprocess.run(["ps", "-eo", "args"], capture_output=True, text=True).stdout
+        self.assertNotIn("sleep 300", ps)
+
+
+if __name__ == "__main__":
+    main()
