@@ -2,7 +2,8 @@
 # End-to-end demo on the embedded server: start `ferry serve` on a temporary root, create a
 # bucket, upload a small generated dataset with `ferry cp`, list it, pull it back as a notebook
 # would, check it byte for byte, sync a generated "on-prem" tree into the bucket with
-# `ferry sync` (then only its changes), mount it with `ferry mount` where FUSE is allowed, and
+# `ferry sync` (then only its changes), mount it with `ferry mount` where FUSE is allowed, train
+# a tiny PyTorch model on it with `ferry train` (Fast File mode where FUSE is allowed), and
 # stop. The AWS CLI reads the same bucket to show that the
 # data and its metadata are plain S3.
 set -euo pipefail
@@ -66,10 +67,12 @@ diff -r --no-dereference "$work/onprem/projects/cats" "$work/restored/projects/c
   [ "$(readlink "$work/restored/latest")" = projects/cats ] && [ -d "$work/restored/empty" ] &&
   echo "on-prem tree: files, link and empty directory restored from the bucket"
 
+train_mode=file
 if [ -e /dev/fuse ] && command -v fusermount3 >/dev/null; then
   echo "== ferry mount: the synced dataset as files, read through the block cache"
   mkdir -p "$work/mnt"
   if "$FERRY" mount s3://datasets/onprem "$work/mnt" --cache-dir "$work/cache" --cache-size 64M; then
+    train_mode=fastfile
     ls "$work/mnt" "$work/mnt/projects" | head -8
     cmp "$work/mnt/projects/dogs/d_new.jpg" "$work/onprem/projects/dogs/d_new.jpg" &&
       echo "mounted files read back byte for byte; cache: $(du -sh "$work/cache" | cut -f1)"
@@ -78,6 +81,12 @@ if [ -e /dev/fuse ] && command -v fusermount3 >/dev/null; then
     echo "(this machine does not allow FUSE mounts; skipped)"
   fi
 fi
+
+echo "== ferry train: a tiny PyTorch model on the synced dataset ($train_mode mode)"
+"$FERRY" train --job-name demo-train --ml-root "$work/ml" --cache-dir "$work/cache" \
+  --input-mode "$train_mode" --channel training=s3://datasets/onprem/projects --hp epochs=2 \
+  --output s3://datasets/models -- /usr/bin/python3 "$(dirname "$(realpath "$0")")/demo_train.py"
+echo "model: $("$FERRY" ls s3://datasets/models/demo-train/output/ | grep model.tar.gz)"
 
 echo "== the AWS CLI sees the same objects"
 aws s3 ls s3://datasets/demo/train/ >"$work/aws-ls.txt" && head -3 "$work/aws-ls.txt"
