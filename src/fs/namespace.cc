@@ -295,14 +295,14 @@ Result<std::vector<Namespace::Child>> Namespace::ReadDirectory(uint64_t ino) {
   return children;
 }
 
-void Namespace::Forget(uint64_t ino, uint64_t n) {
+bool Namespace::Forget(uint64_t ino, uint64_t n) {
   std::lock_guard lock(mu_);
-  if (ino == kRootIno) return;
+  if (ino == kRootIno) return false;
   auto it = nodes_.find(ino);
-  if (it == nodes_.end()) return;
+  if (it == nodes_.end()) return false;
   Node& node = it->second;
   node.references = n >= node.references ? 0 : node.references - n;
-  if (node.references > 0) return;
+  if (node.references > 0) return false;
   auto named = by_name_.find({node.parent, node.name});
   if (named != by_name_.end() && named->second == ino) by_name_.erase(named);
   if (node.is_directory) {
@@ -310,6 +310,7 @@ void Namespace::Forget(uint64_t ino, uint64_t n) {
     if (dir != directory_inodes_.end() && dir->second == ino) directory_inodes_.erase(dir);
   }
   nodes_.erase(it);
+  return true;
 }
 
 }  // namespace ferry::fs

@@ -72,8 +72,8 @@ class Namespace {
   };
   // The entries of a directory (without "." and ".."), sorted by name.
   Result<std::vector<Child>> ReadDirectory(uint64_t ino);
-  // Drops n kernel references; an inode without any is forgotten.
-  void Forget(uint64_t ino, uint64_t n);
+  // Drops n kernel references; an inode without any is forgotten (then true).
+  bool Forget(uint64_t ino, uint64_t n);
 
   // The inode at path (relative to the prefix), looking up each component without reading
   // file attributes; the caller gives back the references that go to *taken (Forget).

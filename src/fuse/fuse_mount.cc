@@ -8,6 +8,8 @@
 
 #include <cerrno>
 #include <cstring>
+#include <mutex>
+#include <unordered_map>
 #include <vector>
 
 #include "fs/read_ahead.h"
@@ -49,6 +51,8 @@ struct FuseMount::Impl {
   MountOptions options;
   fuse_session* session = nullptr;
   bool mounted = false;
+  std::mutex opened_mu;
+  std::unordered_map<uint64_t, std::string> opened_etags;  // guarded by opened_mu; by inode
 
   static Impl& Of(fuse_req_t req) { return *static_cast<Impl*>(fuse_req_userdata(req)); }
 
@@ -88,13 +92,21 @@ struct FuseMount::Impl {
     fuse_reply_entry(req, &e);
   }
 
+  void Forgotten(fuse_ino_t ino) {
+    std::lock_guard lock(opened_mu);
+    opened_etags.erase(ino);
+  }
+
   static void Forget(fuse_req_t req, fuse_ino_t ino, uint64_t n) {
-    Of(req).names.Forget(ino, n);
+    if (Of(req).names.Forget(ino, n)) Of(req).Forgotten(ino);
     fuse_reply_none(req);
   }
 
   static void ForgetMulti(fuse_req_t req, size_t count, fuse_forget_data* forgets) {
-    for (size_t i = 0; i < count; ++i) Of(req).names.Forget(forgets[i].ino, forgets[i].nlookup);
+    for (size_t i = 0; i < count; ++i) {
+      if (Of(req).names.Forget(forgets[i].ino, forgets[i].nlookup))
+        Of(req).Forgotten(forgets[i].ino);
+    }
     fuse_reply_none(req);
   }
 
@@ -130,6 +142,14 @@ struct FuseMount::Impl {
                                                   m.options.read_ahead_blocks,
                                                   m.options.read_ahead_run_blocks);
     if (m.options.on_open) m.options.on_open(a->object);
+    // The kernel may keep the file's pages from an earlier open when the version is the same;
+    // a new version (or a refresh, which invalidates the inode) starts afresh.
+    {
+      std::lock_guard lock(m.opened_mu);
+      auto [it, inserted] = m.opened_etags.try_emplace(ino, a->object.etag);
+      fi->keep_cache = !inserted && it->second == a->object.etag;
+      it->second = a->object.etag;
+    }
     fi->fh = reinterpret_cast<uint64_t>(file.release());
     fuse_reply_open(req, fi);
   }
