@@ -328,7 +328,7 @@ def settle(seconds):
 # looking each candidate up in the buffer cache: right after a mass deletion, creating many
 # small files costs 2-3× the CPU in the kernel, for every client alike. Small-file downloads
 # therefore start at least this long after the last deletion of local files, made durable.
-INODE_QUIET_SECONDS = 65
+INODE_QUIET_SECONDS = int(os.environ.get("FERRY_BENCH_INODE_QUIET", "65"))
 
 
 class DeletionClock:

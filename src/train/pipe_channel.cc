@@ -182,11 +182,6 @@ void PipeChannel::Run() {
   pthread_sigmask(SIG_BLOCK, &pipe_signal, nullptr);
   for (uint64_t epoch = 0; !stopping_; ++epoch) {
     const std::string path = fifo_base_ + "_" + std::to_string(epoch);
-    if (epoch > 0 && ::mkfifo(path.c_str(), 0600) != 0 && errno != EEXIST) {
-      std::lock_guard lock(mu_);
-      status_ = Status::FromErrno(path, errno);
-      return;
-    }
     auto fd = OpenForReader(path);
     if (!fd.ok() || *fd < 0) {
       ::unlink(path.c_str());
@@ -197,6 +192,14 @@ void PipeChannel::Run() {
       return;
     }
     Status st = ServeEpoch(*fd, epoch);
+    const bool last = !st.ok() && st.code() != Status::Code::kCancelled;
+    const bool more = !last && !(options_.max_epochs && epoch + 1 >= options_.max_epochs);
+    // The next epoch's FIFO exists before this one ends, so a reader that opens it as soon as
+    // it sees EOF finds it.
+    const std::string next = fifo_base_ + "_" + std::to_string(epoch + 1);
+    if (more && ::mkfifo(next.c_str(), 0600) != 0 && errno != EEXIST) {
+      st = Status::FromErrno(next, errno);
+    }
     ::close(*fd);
     ::unlink(path.c_str());
     if (!st.ok() && st.code() != Status::Code::kCancelled) {
@@ -207,7 +210,7 @@ void PipeChannel::Run() {
     }
     if (!st.ok()) spdlog::info("pipe {}: the reader left early ({})", path, st.ToString());
     ++epochs_;
-    if (options_.max_epochs && epochs_ >= options_.max_epochs) return;
+    if (!more) return;
   }
 }
 
