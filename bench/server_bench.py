@@ -69,6 +69,17 @@ def source_description(ferry):
     return "unknown"
 
 
+def machine_line(machine, busy=None):
+    """The "Machine: ..." line of a results section; busy: the share of the machine other
+    processes used before the run, when measured."""
+    line = "Machine: %d cores, %s, %s memory, Linux %s; run %s on ferry %s" % (
+        machine["nproc"], machine["cpu"], machine["memory"], machine["kernel"], machine["date"],
+        machine["source"])
+    if busy is None:
+        return line + "."
+    return line + "; other processes used %.0f%% of it before the run." % (busy * 100)
+
+
 def machine_description():
     cpu = "unknown"
     with open("/proc/cpuinfo") as f:
@@ -482,9 +493,7 @@ def write_results(path, machine, args, results, notes):
             "Client and servers share the machine's cores." %
             (args.connections, args.threads, args.duration, args.warmup, args.get_objects,
              args.put_keys), "",
-            "Machine: %d cores, %s, %s memory, Linux %s; run %s on ferry %s." %
-            (machine["nproc"], machine["cpu"], machine["memory"], machine["kernel"],
-             machine["date"], machine["source"]), "",
+            machine_line(machine), "",
             TABLE_HEAD]
     for name, r in results.items():
         body.append(fmt_case(name, r))

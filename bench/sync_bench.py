@@ -28,7 +28,7 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-from server_bench import (log, machine_description, process_cpu_seconds,  # noqa: E402
+from server_bench import (log, machine_description, machine_line, process_cpu_seconds,  # noqa: E402
                           source_description, start_ferry, wait_until_quiet, write_section)
 from transfer_bench import (AWS_CLI, BUCKET, KIB, RCLONE, TRANSFERS, DeletionClock,  # noqa: E402
                             aws_version, clean_env, client_credentials, human, rclone_version,
@@ -143,9 +143,7 @@ def scale_run(args, ferry, server, clients, tmp, machine):
     first = run(c, c.argv(root, "scale/"), server, "first")
     noop = run(c, c.argv(root, "scale/"), server, "no-op")
     body = [SCALE_TITLE + " (bench/sync_bench.py --scale)", "",
-            "Machine: %d cores, %s, %s memory, Linux %s; run %s on ferry %s." %
-            (machine["nproc"], machine["cpu"], machine["memory"], machine["kernel"],
-             machine["date"], machine["source"]), "",
+            machine_line(machine), "",
             "| case | files | seconds | client CPU s | peak RSS MiB |", "|---|---:|---:|---:|---:|",
             "| first sync | %d | %.1f | %.1f | %.0f |" % (args.scale, first["seconds"],
                                                         first["client_cpu"], first["rss_mib"]),
@@ -253,10 +251,7 @@ def main():
                                               args.noop_files, human(args.noop_size),
                                               args.changed_percent), "",
                     "Clients: " + "; ".join(clients[n].describe for n in names) + ".", "",
-                    "Machine: %d cores, %s, %s memory, Linux %s; run %s on ferry %s; other "
-                    "processes used %.0f%% of it before the run." %
-                    (machine["nproc"], machine["cpu"], machine["memory"], machine["kernel"],
-                     machine["date"], machine["source"], busy * 100), "",
+                    machine_line(machine, busy), "",
                     "| case | client | seconds | client CPU s | peak RSS MiB | server CPU s |",
                     "|---|---|---:|---:|---:|---:|"]
             for (n, case), r in results.items():

@@ -27,7 +27,7 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 from mount_bench import Mount  # noqa: E402
-from server_bench import (log, machine_description, source_description,  # noqa: E402
+from server_bench import (log, machine_description, machine_line, source_description,  # noqa: E402
                           start_ferry, wait_until_quiet, write_section)
 from transfer_bench import (BUCKET, KIB, MIB, DeletionClock, clean_env,  # noqa: E402
                             client_credentials, human)
@@ -170,10 +170,7 @@ def main():
                     "(ferry_prefetch). Pipe mode streams the objects through the FIFO "
                     "(no DataLoader). Nothing is dropped from the page cache." % (
                         args.files, human(args.size)), "",
-                    "Machine: %d cores, %s, %s memory, Linux %s; run %s on ferry %s; other "
-                    "processes used %.0f%% of it before the run." %
-                    (machine["nproc"], machine["cpu"], machine["memory"], machine["kernel"],
-                     machine["date"], machine["source"], busy * 100), ""] + table + [""] + lines
+                    machine_line(machine, busy), ""] + table + [""] + lines
             write_section(args.results, SECTION_TITLE, "\n".join(body) + "\n")
     finally:
         for m in mounts:

@@ -47,8 +47,8 @@ import botocore.config
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import perf_breakdown  # noqa: E402
-from server_bench import (log, machine_cpu_seconds, machine_description, write_section,  # noqa: E402
-                          process_cpu_seconds, source_description, start_ferry,
+from server_bench import (log, machine_cpu_seconds, machine_description, machine_line,  # noqa: E402
+                          process_cpu_seconds, source_description, start_ferry, write_section,
                           wait_until_quiet)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -636,9 +636,7 @@ def write_results(path, machine, args, tools, datasets, results, rates, notes):
             "Clients, each with %d requests in flight and 16 MiB parts:" % TRANSFERS, ""]
     for name in args.tools:
         body.append("- %s: %s" % (TOOL_NAMES[name], tools[name].flags))
-    body += ["", "Machine: %d cores, %s, %s memory, Linux %s; run %s on ferry %s." %
-             (machine["nproc"], machine["cpu"], machine["memory"], machine["kernel"],
-              machine["date"], machine["source"]), "", TABLE_HEAD]
+    body += ["", machine_line(machine), "", TABLE_HEAD]
     for (tool, case), r in results.items():
         body.append(fmt_row(case, tool, r, datasets[case.split("-")[0]]))
     body += ["", "seconds: wall time of the whole command (start-up and listing included); "
