@@ -10,6 +10,11 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
+#include <deque>
+#include <future>
+#include <memory>
+#include <optional>
+#include <unordered_map>
 #include <vector>
 
 #include "train/recordio.h"
@@ -19,6 +24,9 @@ namespace ferry::train {
 namespace {
 
 constexpr size_t kChunk = 1 << 20;
+constexpr size_t kAheadObjects = 32;
+constexpr uint64_t kAheadBytes = uint64_t{64} << 20;
+constexpr uint64_t kBufferedObject = uint64_t{8} << 20;
 
 // Inflates a gzip (or zlib) stream given in pieces.
 class Gunzip {
@@ -69,7 +77,8 @@ PipeChannel::PipeChannel(ObjectStore& store, ChannelObjects objects, std::string
     : store_(store),
       objects_(std::move(objects)),
       fifo_base_(std::move(fifo_base)),
-      options_(options) {}
+      options_(options),
+      fetchers_(kFetchers) {}
 
 PipeChannel::~PipeChannel() {
   Stop();
@@ -129,19 +138,44 @@ Status PipeChannel::WriteAll(int fd, std::string_view data) {
   return Status::OK();
 }
 
-Status PipeChannel::SendObject(int fd, const ChannelObject& object) {
-  const std::string what = "s3://" + objects_.bucket + "/" + object.key;
+Result<std::string> PipeChannel::FetchWhole(const ChannelObject& object) {
   FERRY_ASSIGN_OR_RETURN(auto reader, store_.OpenObject(objects_.bucket, object.key));
-  const uint64_t size = reader->meta().size;
+  std::string body(reader->meta().size, '\0');
+  for (uint64_t done = 0; done < body.size();) {
+    FERRY_ASSIGN_OR_RETURN(
+        size_t n, reader->ReadAt(done, std::span<char>(body.data() + done, body.size() - done)));
+    if (n == 0)
+      return Status::Unavailable("s3://" + objects_.bucket + "/" + object.key + ": ended early");
+    done += n;
+  }
+  return body;
+}
+
+Status PipeChannel::SendObject(int fd, const ChannelObject& object,
+                               std::optional<std::string> fetched) {
+  const std::string what = "s3://" + objects_.bucket + "/" + object.key;
+  std::unique_ptr<ObjectReader> reader;
+  uint64_t size = 0;
+  if (fetched) {
+    size = fetched->size();
+  } else {
+    FERRY_ASSIGN_OR_RETURN(reader, store_.OpenObject(objects_.bucket, object.key));
+    size = reader->meta().size;
+  }
   Gunzip gunzip;
   std::string record;  // RecordIO needs the whole (decompressed) object first
-  std::vector<char> buf(kChunk);
+  std::vector<char> buf(fetched ? 0 : kChunk);
   std::string inflated;
   for (uint64_t offset = 0; offset < size && !stopping_;) {
-    FERRY_ASSIGN_OR_RETURN(size_t n, reader->ReadAt(offset, std::span<char>(buf)));
-    if (n == 0) return Status::Unavailable(what + ": ended early");
-    offset += n;
-    std::string_view piece(buf.data(), n);
+    std::string_view piece;
+    if (fetched) {
+      piece = *fetched;
+    } else {
+      FERRY_ASSIGN_OR_RETURN(size_t n, reader->ReadAt(offset, std::span<char>(buf)));
+      if (n == 0) return Status::Unavailable(what + ": ended early");
+      piece = std::string_view(buf.data(), n);
+    }
+    offset += piece.size();
     if (options_.gzip) {
       inflated.clear();
       FERRY_RETURN_IF_ERROR(gunzip.Feed(piece, &inflated, what));
@@ -164,14 +198,52 @@ Status PipeChannel::SendObject(int fd, const ChannelObject& object) {
 Status PipeChannel::ServeEpoch(int fd, uint64_t epoch) {
   std::vector<std::string> keys;
   keys.reserve(objects_.objects.size());
-  for (const auto& o : objects_.objects) keys.push_back(o.key);
   std::unordered_map<std::string, const ChannelObject*> by_key;
-  for (const auto& o : objects_.objects) by_key[o.key] = &o;
-  for (const auto& key : EpochOrder(std::move(keys), options_.shuffle_seed, epoch)) {
-    if (stopping_) break;
-    FERRY_RETURN_IF_ERROR(SendObject(fd, *by_key.at(key)));
+  for (const auto& o : objects_.objects) {
+    keys.push_back(o.key);
+    by_key[o.key] = &o;
   }
-  return Status::OK();
+  const std::vector<std::string> order = EpochOrder(std::move(keys), options_.shuffle_seed, epoch);
+  // Small objects are fetched ahead of the writer, several at once, within a byte budget;
+  // large ones (or of unknown size) stream when their turn comes.
+  struct Ahead {
+    const ChannelObject* object;
+    std::shared_ptr<std::promise<Result<std::string>>> body;  // null: streamed
+    std::future<Result<std::string>> ready;
+  };
+  std::deque<Ahead> ahead;
+  uint64_t ahead_bytes = 0;
+  size_t next = 0;
+  auto fill = [&] {
+    while (next < order.size() && ahead.size() < kAheadObjects && ahead_bytes < kAheadBytes) {
+      const ChannelObject* o = by_key.at(order[next++]);
+      Ahead a{o, nullptr, {}};
+      if (o->size > 0 && o->size <= kBufferedObject) {
+        a.body = std::make_shared<std::promise<Result<std::string>>>();
+        a.ready = a.body->get_future();
+        ahead_bytes += o->size;
+        fetchers_.Submit([this, o, body = a.body] { body->set_value(FetchWhole(*o)); });
+      }
+      ahead.push_back(std::move(a));
+    }
+  };
+  Status st;
+  for (fill(); !ahead.empty() && !stopping_; fill()) {
+    Ahead a = std::move(ahead.front());
+    ahead.pop_front();
+    if (a.body) {
+      Result<std::string> body = a.ready.get();
+      ahead_bytes -= a.object->size;
+      st = body.ok() ? SendObject(fd, *a.object, std::move(body).value()) : body.status();
+    } else {
+      st = SendObject(fd, *a.object, std::nullopt);
+    }
+    if (!st.ok()) break;
+  }
+  for (auto& a : ahead) {
+    if (a.body) a.ready.wait();  // the fetches in flight finish before their promises go
+  }
+  return st;
 }
 
 void PipeChannel::Run() {

@@ -2,7 +2,8 @@
 // once opened, streams the channel's objects in key order (or in the epoch's shuffled order),
 // gunzipped when the objects are gzip files, each wrapped as one RecordIO record when asked;
 // when the reader has drained it (EOF) and closed it, the FIFO goes and the next epoch's
-// appears. Owns its thread; Stop (or the destructor) ends it even while no reader comes.
+// appears. Small objects are fetched several at a time ahead of the writer. Owns its threads;
+// Stop (or the destructor) ends them even while no reader comes.
 #pragma once
 
 #include <atomic>
@@ -12,6 +13,7 @@
 #include <string>
 #include <thread>
 
+#include "core/thread_pool.h"
 #include "ferry/object_store.h"
 #include "train/channel_objects.h"
 
@@ -46,8 +48,10 @@ class PipeChannel {
   // Waits until a reader opens path; -1 once stopping.
   Result<int> OpenForReader(const std::string& path);
   Status ServeEpoch(int fd, uint64_t epoch);
-  // The object's bytes as the reader gets them (gunzipped, framed), written to fd.
-  Status SendObject(int fd, const ChannelObject& object);
+  Result<std::string> FetchWhole(const ChannelObject& object);
+  // The object's bytes as the reader gets them (gunzipped, framed), written to fd; from
+  // fetched when it was read ahead, else read from the store now.
+  Status SendObject(int fd, const ChannelObject& object, std::optional<std::string> fetched);
   Status WriteAll(int fd, std::string_view data);
 
   ObjectStore& store_;
@@ -58,8 +62,10 @@ class PipeChannel {
   std::atomic<uint64_t> epochs_{0};
   std::atomic<uint64_t> bytes_{0};
   std::mutex mu_;
-  Status status_;       // guarded by mu_
-  std::thread thread_;  // started by Start
+  Status status_;  // guarded by mu_
+  static constexpr size_t kFetchers = 8;
+  ThreadPool fetchers_;  // reads small objects ahead of the writer
+  std::thread thread_;   // started by Start; joined (Stop) before the pool goes
 };
 
 }  // namespace ferry::train
