@@ -200,6 +200,29 @@ class TrainTest(ServerFixture, unittest.TestCase):
         self.assertNotEqual(orders[0][0], orders[0][1])
         self.assertEqual(sorted(orders[0][0]), sorted(b"".join(bodies.values())))
 
+        # An augmented manifest: each line's attributes, in the order named, one record each.
+        images = {"img/%d.bin" % i: random_bytes(500 + i, seed=100 + i) for i in range(4)}
+        self.put_tree("aug/", images)
+        lines = [json.dumps({"source-ref": "s3://%s/aug/img/%d.bin" % (self.bucket, i),
+                             "class": i % 2, "note": "n%d" % i}) for i in range(4)]
+        manifest = os.path.join(self.tmp, "train.manifest")
+        with open(manifest, "w") as f:
+            f.write("\n".join(lines) + "\n")
+        self.ferry("cp", manifest, "s3://%s/train.manifest" % self.bucket)
+        out = os.path.join(self.tmp, "aug.bin")
+        self.train("pipe-aug", "--input-mode", "pipe", "--channel",
+                   "training=s3://%s/aug" % self.bucket, "--manifest",
+                   "training=s3://%s/train.manifest" % self.bucket, "--attribute-names",
+                   "training=source-ref,class", "--record-wrapper", "recordio",
+                   "--pipe-epochs", "1",
+                   command=["sh", "-c", 'cat "$SM_CHANNEL_TRAINING"_0 > ' + out])
+        with open(out, "rb") as f:
+            records = recordio_records(f.read())
+        expected = []
+        for i in range(4):
+            expected += [images["img/%d.bin" % i], str(i % 2).encode()]
+        self.assertEqual(records, expected)
+
     def test_failing_script_reports_its_reason(self):
         self.put_tree("data/", {"a": b"a"})
         p, _ = self.train("fails", "--channel", "training=s3://%s/data" % self.bucket,

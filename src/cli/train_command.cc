@@ -25,9 +25,10 @@ namespace {
 struct TrainFlags {
   ClientFlags client;
   std::string job_name;
-  std::vector<std::string> channels;       // NAME=URI
-  std::vector<std::string> channel_modes;  // NAME=MODE
-  std::vector<std::string> manifests;      // NAME=s3://...
+  std::vector<std::string> channels;         // NAME=URI
+  std::vector<std::string> channel_modes;    // NAME=MODE
+  std::vector<std::string> manifests;        // NAME=s3://...
+  std::vector<std::string> attribute_names;  // NAME=attr1,attr2
   std::string input_mode = "file";
   std::string hyperparameters_file;
   std::vector<std::string> hps;  // key=value
@@ -125,6 +126,11 @@ Result<train::TrainSpec> BuildSpec(const TrainFlags& f) {
     FERRY_ASSIGN_OR_RETURN(auto* c, channel(kv.first, "--manifest"));
     FERRY_ASSIGN_OR_RETURN(auto at, transfer::ParseLocation(kv.second));
     c->manifest = at;
+  }
+  for (const auto& text : f.attribute_names) {
+    FERRY_ASSIGN_OR_RETURN(auto kv, SplitAssignment(text, "--attribute-names"));
+    FERRY_ASSIGN_OR_RETURN(auto* c, channel(kv.first, "--attribute-names"));
+    c->attribute_names = SplitList(kv.second);
   }
   if (!f.hyperparameters_file.empty()) {
     std::ifstream in(f.hyperparameters_file);
@@ -241,6 +247,10 @@ CommandRunner AddTrainCommand(CLI::App& app) {
   cmd->add_option("--channel-mode", f->channel_modes, "NAME=file|fastfile|pipe for one channel")
       ->allow_extra_args(false);
   cmd->add_option("--manifest", f->manifests, "NAME=s3://bucket/manifest.json (a manifest file)")
+      ->allow_extra_args(false);
+  cmd->add_option("--attribute-names", f->attribute_names,
+                  "NAME=attr1,attr2: the manifest is an augmented manifest (JSON Lines); Pipe "
+                  "mode sends these attributes of each line as RecordIO records")
       ->allow_extra_args(false);
   cmd->add_option("--hyperparameters", f->hyperparameters_file, "A JSON object of hyperparameters");
   cmd->add_option("--hp", f->hps, "key=value hyperparameter (repeatable)")->expected(1);

@@ -1,6 +1,7 @@
 #include "train/channel_objects.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <nlohmann/json.hpp>
 
 #include "train/shard.h"
@@ -27,6 +28,46 @@ Result<ManifestEntries> ParseManifest(std::string_view json_text) {
   return out;
 }
 
+Result<std::vector<ChannelObject>> ParseAugmentedManifest(
+    std::string_view text, const std::vector<std::string>& attribute_names) {
+  std::vector<ChannelObject> items;
+  size_t start = 0;
+  for (size_t line_number = 1; start < text.size(); ++line_number) {
+    size_t end = text.find('\n', start);
+    if (end == std::string_view::npos) end = text.size();
+    std::string_view line = text.substr(start, end - start);
+    start = end + 1;
+    if (line.find_first_not_of(" \t\r") == std::string_view::npos) continue;
+    auto json = nlohmann::json::parse(line, nullptr, false);
+    if (json.is_discarded() || !json.is_object()) {
+      return Status::InvalidArgument("augmented manifest line " + std::to_string(line_number) +
+                                     ": not a JSON object");
+    }
+    ChannelObject item;
+    char key[24];
+    std::snprintf(key, sizeof key, "%012zu", line_number);
+    item.key = item.relative = key;
+    for (const auto& name : attribute_names) {
+      if (!json.contains(name)) {
+        return Status::InvalidArgument("augmented manifest line " + std::to_string(line_number) +
+                                       ": no attribute \"" + name + "\"");
+      }
+      const auto& v = json[name];
+      RecordSource record;
+      if (v.is_string() && v.get<std::string>().starts_with("s3://")) {
+        FERRY_ASSIGN_OR_RETURN(auto at, transfer::ParseLocation(v.get<std::string>()));
+        record.bucket = at.bucket;
+        record.key = at.key;
+      } else {
+        record.value = v.is_string() ? v.get<std::string>() : v.dump();
+      }
+      item.records.push_back(std::move(record));
+    }
+    items.push_back(std::move(item));
+  }
+  return items;
+}
+
 namespace {
 
 Result<std::string> ReadSmallObject(ObjectStore& store, const transfer::Location& at) {
@@ -47,7 +88,11 @@ Result<ChannelObjects> ListChannel(ObjectStore& store, const TrainSpec& spec,
                                    const ChannelSpec& channel) {
   ChannelObjects out;
   std::vector<ChannelObject> all;
-  if (channel.manifest && channel.attribute_names.empty()) {
+  if (channel.manifest && !channel.attribute_names.empty()) {
+    FERRY_ASSIGN_OR_RETURN(std::string text, ReadSmallObject(store, *channel.manifest));
+    FERRY_ASSIGN_OR_RETURN(all, ParseAugmentedManifest(text, channel.attribute_names));
+    out.bucket = channel.manifest->bucket;
+  } else if (channel.manifest) {
     FERRY_ASSIGN_OR_RETURN(std::string text, ReadSmallObject(store, *channel.manifest));
     FERRY_ASSIGN_OR_RETURN(auto manifest, ParseManifest(text));
     out.bucket = manifest.bucket;

@@ -12,11 +12,21 @@
 
 namespace ferry::train {
 
+// One record of an augmented manifest line: an object (an s3:// reference) or a value.
+struct RecordSource {
+  std::string bucket;  // set for an object
+  std::string key;
+  std::string value;  // else the value's bytes: a string as it is, anything else as JSON
+};
+
 struct ChannelObject {
   std::string key;
   std::string relative;  // the key below the channel's prefix: its path in the channel dir
   uint64_t size = 0;
   std::string etag;
+  // An augmented manifest's line: its attributes in --attribute-names order, each sent as
+  // one RecordIO record (key is then the line's number, zero-padded).
+  std::vector<RecordSource> records;
 };
 
 struct ChannelObjects {
@@ -27,7 +37,8 @@ struct ChannelObjects {
 };
 
 // Lists (or reads the manifest of) the channel and keeps this host's shard. NotFound when
-// the channel holds no object at all (a missing prefix).
+// the channel holds no object at all (a missing prefix). With attribute names, the manifest
+// is an augmented manifest (JSON Lines) and each line is one item.
 Result<ChannelObjects> ListChannel(ObjectStore& store, const TrainSpec& spec,
                                    const ChannelSpec& channel);
 
@@ -39,5 +50,10 @@ struct ManifestEntries {
   std::vector<std::string> keys;
 };
 Result<ManifestEntries> ParseManifest(std::string_view json_text);
+
+// An augmented manifest (one JSON object per line): per line, the named attributes as
+// records. InvalidArgument naming the line when one lacks an attribute or is not JSON.
+Result<std::vector<ChannelObject>> ParseAugmentedManifest(
+    std::string_view text, const std::vector<std::string>& attribute_names);
 
 }  // namespace ferry::train

@@ -68,5 +68,24 @@ TEST_F(ChannelObjectsTest, ReadsAManifest) {
   EXPECT_FALSE(ParseManifest(R"([{"prefix": "s3://b/p/"}, 3])").ok());
 }
 
+TEST(AugmentedManifest, LinesBecomeRecords) {
+  auto items = ParseAugmentedManifest(
+      "{\"source-ref\": \"s3://bkt/img/1.jpg\", \"class\": 3, \"x\": 1}\n\n"
+      "{\"source-ref\": \"s3://other/2.jpg\", \"class\": \"cat\"}\n",
+      {"source-ref", "class"});
+  ASSERT_TRUE(items.ok()) << items.status().ToString();
+  ASSERT_EQ(items->size(), 2u);
+  const auto& first = (*items)[0].records;
+  ASSERT_EQ(first.size(), 2u);
+  EXPECT_EQ(first[0].bucket, "bkt");
+  EXPECT_EQ(first[0].key, "img/1.jpg");
+  EXPECT_EQ(first[1].value, "3");
+  EXPECT_EQ((*items)[1].records[1].value, "cat");
+  EXPECT_LT((*items)[0].key, (*items)[1].key) << "line order is key order";
+  auto missing = ParseAugmentedManifest("{\"a\": 1}\n", {"b"});
+  EXPECT_NE(missing.status().message().find("line 1"), std::string::npos);
+  EXPECT_FALSE(ParseAugmentedManifest("not json\n", {"a"}).ok());
+}
+
 }  // namespace
 }  // namespace ferry::train

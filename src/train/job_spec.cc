@@ -60,9 +60,10 @@ Status Validate(const TrainSpec& spec) {
       return Status::InvalidArgument("channel \"" + c.name + "\": a local directory (" +
                                      c.source.path + ") is delivered in File mode only");
     }
-    if (!c.attribute_names.empty() && (mode != InputMode::kPipe || !c.manifest)) {
-      return Status::InvalidArgument("channel \"" + c.name +
-                                     "\": --attribute-names needs Pipe mode and a manifest");
+    if (!c.attribute_names.empty() && (mode != InputMode::kPipe || !c.manifest || !spec.recordio)) {
+      return Status::InvalidArgument(
+          "channel \"" + c.name +
+          "\": --attribute-names needs Pipe mode, --record-wrapper recordio and a --manifest");
     }
     if (c.manifest && !c.manifest->is_s3) {
       return Status::InvalidArgument("channel \"" + c.name + "\": the manifest must be s3://");

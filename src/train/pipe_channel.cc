@@ -139,16 +139,32 @@ Status PipeChannel::WriteAll(int fd, std::string_view data) {
 }
 
 Result<std::string> PipeChannel::FetchWhole(const ChannelObject& object) {
-  FERRY_ASSIGN_OR_RETURN(auto reader, store_.OpenObject(objects_.bucket, object.key));
+  return Fetch(objects_.bucket, object.key);
+}
+
+Result<std::string> PipeChannel::Fetch(const std::string& bucket, const std::string& key) {
+  FERRY_ASSIGN_OR_RETURN(auto reader, store_.OpenObject(bucket, key));
   std::string body(reader->meta().size, '\0');
   for (uint64_t done = 0; done < body.size();) {
     FERRY_ASSIGN_OR_RETURN(
         size_t n, reader->ReadAt(done, std::span<char>(body.data() + done, body.size() - done)));
-    if (n == 0)
-      return Status::Unavailable("s3://" + objects_.bucket + "/" + object.key + ": ended early");
+    if (n == 0) return Status::Unavailable("s3://" + bucket + "/" + key + ": ended early");
     done += n;
   }
   return body;
+}
+
+Status PipeChannel::SendRecords(int fd, const ChannelObject& item) {
+  std::string framed;
+  for (const auto& r : item.records) {
+    if (r.bucket.empty()) {
+      FERRY_RETURN_IF_ERROR(AppendRecordIO(r.value, &framed));
+      continue;
+    }
+    FERRY_ASSIGN_OR_RETURN(std::string body, Fetch(r.bucket, r.key));
+    FERRY_RETURN_IF_ERROR(AppendRecordIO(body, &framed).Annotate("s3://" + r.bucket + "/" + r.key));
+  }
+  return WriteAll(fd, framed);
 }
 
 Status PipeChannel::SendObject(int fd, const ChannelObject& object,
@@ -231,7 +247,9 @@ Status PipeChannel::ServeEpoch(int fd, uint64_t epoch) {
   for (fill(); !ahead.empty() && !stopping_; fill()) {
     Ahead a = std::move(ahead.front());
     ahead.pop_front();
-    if (a.body) {
+    if (!a.object->records.empty()) {
+      st = SendRecords(fd, *a.object);
+    } else if (a.body) {
       Result<std::string> body = a.ready.get();
       ahead_bytes -= a.object->size;
       st = body.ok() ? SendObject(fd, *a.object, std::move(body).value()) : body.status();

@@ -49,6 +49,9 @@ class PipeChannel {
   Result<int> OpenForReader(const std::string& path);
   Status ServeEpoch(int fd, uint64_t epoch);
   Result<std::string> FetchWhole(const ChannelObject& object);
+  Result<std::string> Fetch(const std::string& bucket, const std::string& key);
+  // An augmented manifest line: each attribute one RecordIO record.
+  Status SendRecords(int fd, const ChannelObject& item);
   // The object's bytes as the reader gets them (gunzipped, framed), written to fd; from
   // fetched when it was read ahead, else read from the store now.
   Status SendObject(int fd, const ChannelObject& object, std::optional<std::string> fetched);
