@@ -106,6 +106,24 @@ TEST_F(BlockCacheTest, WarmAfterReopenAndTornFilesDropped) {
   EXPECT_EQ(cache->stats().dropped, 1u);
 }
 
+TEST_F(BlockCacheTest, EverySizeRoundTripsThroughAReopen) {
+  // Around the 4 KiB boundaries of the direct-I/O write (header of ~60 bytes included).
+  const std::vector<size_t> sizes = {0, 1, 100, 4000, 4036, 4096, 4097, 8192, 100000, 1 << 20};
+  {
+    auto cache = Open(64 << 20);
+    for (size_t i = 0; i < sizes.size(); ++i) {
+      ASSERT_TRUE(cache->Put({"b/s", "e", i}, Bytes(sizes[i], static_cast<int>(i))).ok());
+    }
+  }
+  auto cache = Open(64 << 20);
+  for (size_t i = 0; i < sizes.size(); ++i) {
+    ASSERT_TRUE(cache->Contains({"b/s", "e", i})) << sizes[i];
+    EXPECT_EQ(ReadAll(*cache, {"b/s", "e", i}, sizes[i]), Bytes(sizes[i], static_cast<int>(i)))
+        << sizes[i];
+  }
+  EXPECT_EQ(cache->stats().dropped, 0u);
+}
+
 TEST_F(BlockCacheTest, CorruptDataIsNeverServed) {
   BlockKey key{"b/c", "e", 0};
   {

@@ -225,10 +225,15 @@ Result<ObjectMeta> BlockReader::ReadSmallObject(const ObjectVersion& object) {
     }
     done += n;
   }
-  (void)cache_.Put(KeyOf({object.bucket, object.key, meta.etag, meta.size}, 0), data);
+  const cache::BlockKey key = KeyOf({object.bucket, object.key, meta.etag, meta.size}, 0);
+  (void)cache_.Put(key, data);
+  auto buffer = std::make_shared<const std::string>(std::move(data));
   std::lock_guard lock(mu_);
   ++stats_.fetches;
   stats_.fetched_bytes += meta.size;
+  // The file is about to be read: from memory, not from the cache file.
+  RememberLocked(cache::BlockFileName(key),
+                 Block{std::shared_ptr<const char[]>(buffer, buffer->data()), *buffer});
   return meta;
 }
 
