@@ -92,21 +92,20 @@ struct FuseMount::Impl {
     fuse_reply_entry(req, &e);
   }
 
-  void Forgotten(fuse_ino_t ino) {
+  // Drops the kernel's n references; an inode it no longer knows has no pages to keep.
+  void ForgetInode(fuse_ino_t ino, uint64_t n) {
+    if (!names.Forget(ino, n)) return;
     std::lock_guard lock(opened_mu);
     opened_etags.erase(ino);
   }
 
   static void Forget(fuse_req_t req, fuse_ino_t ino, uint64_t n) {
-    if (Of(req).names.Forget(ino, n)) Of(req).Forgotten(ino);
+    Of(req).ForgetInode(ino, n);
     fuse_reply_none(req);
   }
 
   static void ForgetMulti(fuse_req_t req, size_t count, fuse_forget_data* forgets) {
-    for (size_t i = 0; i < count; ++i) {
-      if (Of(req).names.Forget(forgets[i].ino, forgets[i].nlookup))
-        Of(req).Forgotten(forgets[i].ino);
-    }
+    for (size_t i = 0; i < count; ++i) Of(req).ForgetInode(forgets[i].ino, forgets[i].nlookup);
     fuse_reply_none(req);
   }
 
