@@ -88,7 +88,13 @@ void OrderedPrefetch::Work() {
     Status st = names_.Warm(path);
     const uint64_t blocks = (object->size + reader_.block_size() - 1) / reader_.block_size();
     const uint64_t run = std::max<uint64_t>(1, (uint64_t{8} << 20) / reader_.block_size());
-    for (uint64_t b = 0; b < blocks && st.ok(); b += run) st = reader_.LoadRun(*object, b, run);
+    // A file cached whole is left alone: readying its blocks would read them from disk while
+    // the reader likely finds them in the page cache.
+    bool cached = true;
+    for (uint64_t b = 0; b < blocks && cached; ++b) cached = reader_.Cached(*object, b);
+    for (uint64_t b = 0; b < blocks && st.ok() && !cached; b += run) {
+      st = reader_.LoadRun(*object, b, run);
+    }
     lock.lock();
     if (generation != generation_) continue;
     if (st.ok()) {
