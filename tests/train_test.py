@@ -237,6 +237,28 @@ class TrainTest(ServerFixture, unittest.TestCase):
         self.assertEqual(p.returncode, 128 + 9)
         self.assertIn(b"signal 9", self.get("out/killed/output/failure"))
 
+    def test_checkpoints_go_up_while_training_and_come_back(self):
+        self.put_tree("data/", {"a": b"a"})
+        ckpt = ["--checkpoint", "s3://%s/ckpt" % self.bucket, "--checkpoint-interval", "1"]
+        listing = os.path.join(self.tmp, "listing.txt")
+        # The job writes a checkpoint, then looks for it in the bucket while still running,
+        # then is killed: what it saved must already be up.
+        script = ('echo step-1 > "$SM_CHECKPOINT_DIR/step.txt"; '
+                  'for i in $(seq 50); do %s ls s3://%s/ckpt/ > %s 2>/dev/null; '
+                  'grep -q step.txt %s && break; sleep 0.2; done; kill -9 $$'
+                  % (FERRY_BIN, self.bucket, listing, listing))
+        p, _ = self.train("ckpt-1", "--channel", "training=s3://%s/data" % self.bucket, *ckpt,
+                          command=["sh", "-c", script], check=False)
+        self.assertEqual(p.returncode, 137, p.stderr)
+        with open(listing) as f:
+            self.assertIn("step.txt", f.read(), "uploaded while the job ran")
+        # A restarted job finds the checkpoint where it left it.
+        out = os.path.join(self.tmp, "restored.txt")
+        self.train("ckpt-2", "--channel", "training=s3://%s/data" % self.bucket, *ckpt,
+                   command=["sh", "-c", 'cp "$SM_CHECKPOINT_DIR/step.txt" ' + out])
+        with open(out) as f:
+            self.assertEqual(f.read(), "step-1\n")
+
     def test_bad_arguments_fail_before_anything_starts(self):
         self.put_tree("data/", {"a": b"a"})
         ok = ["--channel", "training=s3://%s/data" % self.bucket]

@@ -34,6 +34,7 @@ struct TrainFlags {
   std::vector<std::string> hps;  // key=value
   std::string output;
   std::string checkpoint;
+  uint64_t checkpoint_interval = 60;
   std::string ml_root;
   std::string distribution = "fully-replicated";
   std::string hosts;
@@ -154,6 +155,7 @@ Result<train::TrainSpec> BuildSpec(const TrainFlags& f) {
     FERRY_ASSIGN_OR_RETURN(auto at, transfer::ParseLocation(f.checkpoint));
     spec.checkpoint = at;
   }
+  spec.checkpoint_interval_s = f.checkpoint_interval;
   if (f.distribution == "sharded-by-key") {
     spec.distribution = train::Distribution::kShardedByKey;
   } else if (f.distribution != "fully-replicated") {
@@ -257,6 +259,9 @@ CommandRunner AddTrainCommand(CLI::App& app) {
   cmd->add_option("--output", f->output, "s3://bucket/prefix for <job>/output/model.tar.gz ...");
   cmd->add_option("--checkpoint", f->checkpoint,
                   "s3://bucket/prefix synced with the checkpoints directory both ways");
+  cmd->add_option("--checkpoint-interval", f->checkpoint_interval,
+                  "Seconds between checkpoint uploads while training (0: at the end only)")
+      ->capture_default_str();
   cmd->add_option("--ml-root", f->ml_root,
                   "Where the job's /opt/ml tree is made (default ~/.cache/ferry/jobs/<job>)");
   cmd->add_option("--distribution", f->distribution, "fully-replicated or sharded-by-key")

@@ -38,6 +38,7 @@ struct TrainSpec {
   std::map<std::string, std::string> hyperparameters;  // values as given (strings)
   std::optional<transfer::Location> output;            // s3://bucket/prefix
   std::optional<transfer::Location> checkpoint;        // s3://bucket/prefix
+  uint64_t checkpoint_interval_s = 60;                 // uploads of checkpoints while training
   std::string ml_root;                                 // the /opt/ml tree of the job
   // The hosts of a distributed job and which one this is (algo-1, algo-2, ...), and the
   // rank and count that shard the data.

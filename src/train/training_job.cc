@@ -330,11 +330,20 @@ JobOutcome TrainingJob::Run() {
     if (!child.ok()) {
       fail(child.status().ToString(), 127);
     } else {
+      auto synced_at = Clock::now();
       while (!(wait_status = child->Wait(std::chrono::milliseconds(100)))) {
         if (int sig = stop_requested()) {
           stop_signal = sig;
           wait_status = child->Stop(kStopGrace);
           break;
+        }
+        // Checkpoints go up while the job runs, so a job killed outright loses little.
+        if (spec_.checkpoint && spec_.checkpoint_interval_s > 0 &&
+            Clock::now() - synced_at >= std::chrono::seconds(spec_.checkpoint_interval_s)) {
+          if (Status synced = SyncCheckpoints(/*restore=*/false); !synced.ok()) {
+            status_line_("checkpoint upload: " + synced.ToString());
+          }
+          synced_at = Clock::now();
         }
       }
       for (auto& p : pipes) {

@@ -1,7 +1,8 @@
 // One `ferry train` job from start to end, in SageMaker's phases: Starting (the /opt/ml tree,
 // config files, channel listings, checkpoints restored), Downloading (File-mode channels),
-// Training (the command, with Fast File mounts and Pipe FIFOs served meanwhile), Uploading
-// (model.tar.gz, output.tar.gz, the failure reason, checkpoints), then Completed, Failed or
+// Training (the command, with Fast File mounts and Pipe FIFOs served meanwhile, checkpoints
+// uploaded every checkpoint_interval_s), Uploading (model.tar.gz, output.tar.gz, the failure
+// reason, checkpoints), then Completed, Failed or
 // Stopped. A job record (phases, durations, channels, outcome) is written to
 // <ml root>/job.json and uploaded beside the outputs.
 //
