@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""`ferry train` against `ferry serve`: a real PyTorch script (Debian's python3-torch, CPU)
+"""`ferry train` against `ferry serve` and Ceph RGW: a real PyTorch script (Debian's python3-torch, CPU)
 trains in File, Fast File and Pipe mode and leaves model.tar.gz in the bucket; the SM_*
 contract; sharding over 3 hosts covers every object once; Pipe mode with gzip + RecordIO is
 byte-exact; a failing script leaves its reason in the bucket and ferry's exit code is the
@@ -20,6 +20,7 @@ import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "lib"))
 from ferrytest import FERRY_BIN, FerryServer, ServerFixture, client_env, main, random_bytes
+from peers import CephRgw
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 TRAIN_SCRIPT = os.path.join(HERE, "train", "train_model.py")
@@ -60,9 +61,7 @@ def recordio_records(data):
     return out
 
 
-class TrainTest(ServerFixture, unittest.TestCase):
-    server_class = FerryServer
-
+class TrainCase:
     def setUp(self):
         self.tmp = tempfile.mkdtemp(prefix="ferry-train-")
         self.bucket = "train-" + self._testMethodName.replace("_", "-")[5:40].strip("-")
@@ -298,6 +297,15 @@ class TrainTest(ServerFixture, unittest.TestCase):
         self.assertNotIn(ml, out)
         ps = subprocess.run(["ps", "-eo", "args"], capture_output=True, text=True).stdout
         self.assertNotIn("sleep 300", ps)
+
+
+class AgainstFerryServe(TrainCase, ServerFixture, unittest.TestCase):
+    server_class = FerryServer
+
+
+@unittest.skipUnless(CephRgw.available(), "Ceph RGW is not installed")
+class AgainstCephRgw(TrainCase, ServerFixture, unittest.TestCase):
+    server_class = CephRgw
 
 
 if __name__ == "__main__":
