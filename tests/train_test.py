@@ -160,6 +160,19 @@ class TrainCase:
             self.assertIn(len(mine), (6, 7))
             seen += mine
         self.assertEqual(sorted(seen), names)
+        if fuse_usable():
+            # In Fast File mode each host's mount shows its shard only.
+            seen = []
+            for host in ("algo-1", "algo-2", "algo-3"):
+                listing = os.path.join(self.tmp, "ls-" + host)
+                self.train("shardff-" + host, "--input-mode", "fastfile", "--channel",
+                           "training=s3://%s/data" % self.bucket, "--distribution",
+                           "sharded-by-key", "--hosts", "algo-1,algo-2,algo-3",
+                           "--current-host", host,
+                           command=["sh", "-c", 'ls "$SM_CHANNEL_TRAINING" > ' + listing])
+                with open(listing) as f:
+                    seen += f.read().split()
+            self.assertEqual(sorted(seen), names)
         # The launcher's rank and world size work the same way.
         env = dict(self.env(), RANK="1", WORLD_SIZE="3")
         ml = os.path.join(self.tmp, "ml-torchrun")

@@ -6,8 +6,10 @@
 
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <memory>
 #include <string>
+#include <unordered_set>
 
 #include "cache/block_cache.h"
 #include "cli/client_flags.h"
@@ -41,7 +43,20 @@ struct MountFlags {
   std::string dir_mode = "0755";
   std::string read_ahead = "64M";
   std::string import = "new,changed,deleted";
+  std::string only_paths_file;
 };
+
+// The paths of a file with one per line.
+Result<std::shared_ptr<const std::unordered_set<std::string>>> ReadPathSet(
+    const std::string& file) {
+  std::ifstream in(file);
+  if (!in) return Status::NotFound(file + ": cannot read");
+  auto paths = std::make_shared<std::unordered_set<std::string>>();
+  for (std::string line; std::getline(in, line);) {
+    if (!line.empty()) paths->insert(line);
+  }
+  return std::shared_ptr<const std::unordered_set<std::string>>(std::move(paths));
+}
 
 // Everything that can be wrong before mounting, found before mounting.
 Status Mount(const MountFlags& f, const std::function<void(const Status&)>& mounted) {
@@ -83,6 +98,9 @@ Status Mount(const MountFlags& f, const std::function<void(const Status&)>& moun
   ns_options.dir_mode = static_cast<uint32_t>(std::stoul(f.dir_mode, nullptr, 8)) & 07777;
   ns_options.import = import;
   ns_options.small_file_reader = &reader;
+  if (!f.only_paths_file.empty()) {
+    FERRY_ASSIGN_OR_RETURN(ns_options.only_paths, ReadPathSet(f.only_paths_file));
+  }
   fs::Namespace names(*store, ns_options);
   ThreadPool read_ahead_pool(16);
   fs::OrderedPrefetchOptions prefetch_options;
@@ -184,6 +202,9 @@ CommandRunner AddMountCommand(CLI::App& app) {
                   "Bucket changes taken in when a directory is listed again: any of "
                   "new,changed,deleted, or none (then only `ferry cache refresh`)")
       ->capture_default_str();
+  cmd->add_option("--only-paths", f->only_paths_file,
+                  "A file of paths (one per line, relative to the prefix): show only these "
+                  "(a training host's shard)");
   cmd->add_flag("--allow-other", f->allow_other, "Let other users see the mount");
   cmd->add_flag("--foreground,-f", f->foreground, "Stay in the foreground until unmounted");
   cmd->add_option("--uid", f->uid, "Owner of files without stored metadata");

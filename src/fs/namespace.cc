@@ -19,6 +19,14 @@ Namespace::Namespace(ObjectStore& store, NamespaceOptions options)
   root.references = 1;  // the mount's own, never dropped
   nodes_.emplace(kRootIno, std::move(root));
   directory_inodes_.emplace("", kRootIno);
+  if (options_.only_paths) {
+    for (const auto& path : *options_.only_paths) {
+      for (size_t slash = path.find('/'); slash != std::string::npos;
+           slash = path.find('/', slash + 1)) {
+        shown_directories_.insert(path.substr(0, slash + 1));
+      }
+    }
+  }
 }
 
 Result<Namespace::Entries> Namespace::EntriesOf(const std::string& path, bool refresh,
@@ -34,6 +42,12 @@ Result<Namespace::Entries> Namespace::EntriesOf(const std::string& path, bool re
   // Listed without the lock: a slow listing does not hold up other directories.
   FERRY_ASSIGN_OR_RETURN(auto fresh,
                          ListDirectory(store_, options_.bucket, options_.prefix + path));
+  if (options_.only_paths) {
+    std::erase_if(fresh, [&](const DirectoryEntry& e) {
+      return e.is_directory ? !shown_directories_.contains(path + e.name + "/")
+                            : !options_.only_paths->contains(path + e.name);
+    });
+  }
   std::lock_guard lock(mu_);
   auto it = listings_.find(path);
   if (it == listings_.end()) {

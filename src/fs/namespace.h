@@ -19,6 +19,7 @@
 #include <optional>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "core/clock.h"
@@ -40,6 +41,9 @@ struct NamespaceOptions {
   // GET that also caches its data (BlockReader::ReadSmallObject), not from a HEAD: the file
   // looked up is about to be read, and one request costs less than two.
   BlockReader* small_file_reader = nullptr;
+  // When set, only these paths (relative to the prefix) are shown, and the directories that
+  // lead to them: one training host's shard of a channel.
+  std::shared_ptr<const std::unordered_set<std::string>> only_paths;
   const Clock* clock = nullptr;  // null: the system clock
 };
 
@@ -140,7 +144,10 @@ class Namespace {
   const NamespaceOptions options_;
   const Clock* const clock_;
   const int64_t mounted_at_ns_;
-  ChangeListener listener_;  // directories' times: they have no object of their own
+  ChangeListener listener_;
+  std::unordered_set<std::string>
+      shown_directories_;  // with only_paths: "a/", "a/b/", ...  // directories' times: they have
+                           // no object of their own
   std::mutex mu_;
   std::unordered_map<uint64_t, Node> nodes_;                      // guarded by mu_
   std::map<std::pair<uint64_t, std::string>, uint64_t> by_name_;  // guarded by mu_

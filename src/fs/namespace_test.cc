@@ -191,5 +191,26 @@ TEST_F(NamespaceTest, SmallFilesAreReadWholeInsteadOfAHead) {
   EXPECT_FALSE(reader.Cached(large->object, 0)) << "larger than a block: a HEAD";
 }
 
+TEST_F(NamespaceTest, OnlyPathsShowsAShard) {
+  Put("p/a/x", "1");
+  Put("p/a/y", "2");
+  Put("p/b/z", "3");
+  Put("p/top", "4");
+  NamespaceOptions o;
+  o.bucket = "bkt";
+  o.prefix = "p/";
+  o.only_paths = std::make_shared<const std::unordered_set<std::string>>(
+      std::unordered_set<std::string>{"a/y", "top"});
+  Namespace ns(*fixture_.store, o);
+  auto root = ns.ReadDirectory(Namespace::kRootIno);
+  ASSERT_TRUE(root.ok());
+  ASSERT_EQ(root->size(), 2u);
+  EXPECT_EQ((*root)[0].name, "a");
+  EXPECT_EQ((*root)[1].name, "top");
+  EXPECT_TRUE(ns.Locate("a/y").ok());
+  EXPECT_EQ(ns.Locate("a/x").status().code(), Status::Code::kNotFound);
+  EXPECT_EQ(ns.Locate("b/z").status().code(), Status::Code::kNotFound);
+}
+
 }  // namespace
 }  // namespace ferry::fs

@@ -35,7 +35,8 @@ FastFileMount::FastFileMount(ChildProcess child, std::string mountpoint, std::st
 
 Result<std::unique_ptr<FastFileMount>> FastFileMount::Start(const TrainSpec& spec,
                                                             const ChannelSpec& channel,
-                                                            const std::string& mountpoint) {
+                                                            const std::string& mountpoint,
+                                                            const std::string& only_paths_file) {
   std::error_code ec;
   std::filesystem::create_directories(mountpoint, ec);
   if (ec) return Status::IOError(mountpoint + ": " + ec.message());
@@ -46,6 +47,10 @@ Result<std::unique_ptr<FastFileMount>> FastFileMount::Start(const TrainSpec& spe
   if (!spec.cache_dir.empty()) {
     argv.push_back("--cache-dir");
     argv.push_back(spec.cache_dir);
+  }
+  if (!only_paths_file.empty()) {
+    argv.push_back("--only-paths");
+    argv.push_back(only_paths_file);
   }
   argv.insert(argv.end(), spec.client_args.begin(), spec.client_args.end());
   // Its own process group: a Ctrl-C stops the job, and the job unmounts when it is done.

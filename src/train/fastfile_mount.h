@@ -14,10 +14,12 @@ namespace ferry::train {
 
 class FastFileMount {
  public:
-  // Mounts channel's source on mountpoint (created if missing) and waits until it is up.
+  // Mounts channel's source on mountpoint (created if missing) and waits until it is up;
+  // with only_paths_file, the mount shows only the paths it lists (this host's shard).
   static Result<std::unique_ptr<FastFileMount>> Start(const TrainSpec& spec,
                                                       const ChannelSpec& channel,
-                                                      const std::string& mountpoint);
+                                                      const std::string& mountpoint,
+                                                      const std::string& only_paths_file = "");
   ~FastFileMount();  // unmounts and waits for the mount process
   FastFileMount(const FastFileMount&) = delete;
   FastFileMount& operator=(const FastFileMount&) = delete;

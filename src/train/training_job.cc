@@ -99,11 +99,8 @@ Status TrainingJob::Prepare() {
       channel_objects_.emplace_back();
       continue;
     }
-    if (ModeOf(spec_, c) == InputMode::kFastFile) {
-      if (spec_.distribution == Distribution::kShardedByKey) {
-        return Status::InvalidArgument("channel \"" + c.name +
-                                       "\": sharded-by-key is not available in Fast File mode");
-      }
+    if (ModeOf(spec_, c) == InputMode::kFastFile &&
+        spec_.distribution != Distribution::kShardedByKey) {
       // The mount lists lazily; only the prefix's existence is checked now.
       ListObjectsRequest req;
       req.bucket = c.source.bucket;
@@ -286,7 +283,15 @@ JobOutcome TrainingJob::Run() {
         ch["bytes"] = objects.bytes;
         st = Download(objects, dir);
       } else if (mode == InputMode::kFastFile) {
-        auto mount = FastFileMount::Start(spec_, c, dir);
+        // A sharded channel's mount shows only this host's objects.
+        std::string shard_file;
+        if (channel_objects_[i]) {
+          shard_file = tree.root + "/shard-" + c.name + ".txt";
+          std::ofstream out(shard_file, std::ios::trunc);
+          for (const auto& o : channel_objects_[i]->objects) out << o.relative << "\n";
+          ch["objects"] = channel_objects_[i]->objects.size();
+        }
+        auto mount = FastFileMount::Start(spec_, c, dir, shard_file);
         if (!mount.ok()) {
           st = mount.status();
         } else {
