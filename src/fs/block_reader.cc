@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cstring>
 
+#include "store/read_full.h"
+
 namespace ferry::fs {
 
 BlockReader::BlockReader(ObjectStore& store, cache::BlockCache& cache, uint64_t block_size,
@@ -33,16 +35,8 @@ Result<std::vector<BlockReader::Block>> BlockReader::FetchFromStore(const Object
   FERRY_ASSIGN_OR_RETURN(auto reader, store_.OpenObject(object.bucket, object.key, hints));
   // Not zeroed: every byte is read into before use.
   std::shared_ptr<char[]> data = std::make_shared_for_overwrite<char[]>(length);
-  for (uint64_t done = 0; done < length;) {
-    FERRY_ASSIGN_OR_RETURN(
-        size_t n, reader->ReadAt(start + done, std::span<char>(data.get() + done, length - done)));
-    if (n == 0) {
-      return Status::Unavailable("s3://" + object.bucket + "/" + object.key + ": ended at " +
-                                 std::to_string(start + done) + " of " +
-                                 std::to_string(object.size) + " bytes");
-    }
-    done += n;
-  }
+  FERRY_RETURN_IF_ERROR(
+      ReadFull(*reader, start, std::span<char>(data.get(), length), object.bucket));
   std::vector<Block> blocks;
   std::shared_ptr<const char[]> buffer = std::move(data);
   size_t offset = 0;
@@ -215,16 +209,7 @@ Result<ObjectMeta> BlockReader::ReadSmallObject(const ObjectVersion& object) {
   ObjectMeta meta = reader->meta();
   if (meta.size > block_size_) return meta;  // grew since the listing: blocks are read later
   std::string data(static_cast<size_t>(meta.size), '\0');
-  for (uint64_t done = 0; done < meta.size;) {
-    FERRY_ASSIGN_OR_RETURN(
-        size_t n, reader->ReadAt(done, std::span<char>(data.data() + done, meta.size - done)));
-    if (n == 0) {
-      return Status::Unavailable("s3://" + object.bucket + "/" + object.key + ": ended at " +
-                                 std::to_string(done) + " of " + std::to_string(meta.size) +
-                                 " bytes");
-    }
-    done += n;
-  }
+  FERRY_RETURN_IF_ERROR(ReadFull(*reader, 0, std::span<char>(data), object.bucket));
   const cache::BlockKey key = KeyOf({object.bucket, object.key, meta.etag, meta.size}, 0);
   (void)cache_.Put(key, data);
   auto buffer = std::make_shared<const std::string>(std::move(data));

@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
+#include "store/read_full.h"
 #include "train/shard.h"
 
 namespace ferry::train {
@@ -68,32 +69,18 @@ Result<std::vector<ChannelObject>> ParseAugmentedManifest(
   return items;
 }
 
-namespace {
-
-Result<std::string> ReadSmallObject(ObjectStore& store, const transfer::Location& at) {
-  FERRY_ASSIGN_OR_RETURN(auto reader, store.OpenObject(at.bucket, at.key));
-  std::string body(reader->meta().size, '\0');
-  for (size_t done = 0; done < body.size();) {
-    FERRY_ASSIGN_OR_RETURN(
-        size_t n, reader->ReadAt(done, std::span<char>(body.data() + done, body.size() - done)));
-    if (n == 0) return Status::Unavailable(at.ToString() + ": cut short");
-    done += n;
-  }
-  return body;
-}
-
-}  // namespace
-
 Result<ChannelObjects> ListChannel(ObjectStore& store, const TrainSpec& spec,
                                    const ChannelSpec& channel) {
   ChannelObjects out;
   std::vector<ChannelObject> all;
   if (channel.manifest && !channel.attribute_names.empty()) {
-    FERRY_ASSIGN_OR_RETURN(std::string text, ReadSmallObject(store, *channel.manifest));
+    FERRY_ASSIGN_OR_RETURN(std::string text,
+                           ReadWholeObject(store, channel.manifest->bucket, channel.manifest->key));
     FERRY_ASSIGN_OR_RETURN(all, ParseAugmentedManifest(text, channel.attribute_names));
     out.bucket = channel.manifest->bucket;
   } else if (channel.manifest) {
-    FERRY_ASSIGN_OR_RETURN(std::string text, ReadSmallObject(store, *channel.manifest));
+    FERRY_ASSIGN_OR_RETURN(std::string text,
+                           ReadWholeObject(store, channel.manifest->bucket, channel.manifest->key));
     FERRY_ASSIGN_OR_RETURN(auto manifest, ParseManifest(text));
     out.bucket = manifest.bucket;
     out.prefix = manifest.prefix;

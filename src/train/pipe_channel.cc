@@ -17,6 +17,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "store/read_full.h"
 #include "train/recordio.h"
 #include "train/shard.h"
 
@@ -139,19 +140,7 @@ Status PipeChannel::WriteAll(int fd, std::string_view data) {
 }
 
 Result<std::string> PipeChannel::FetchWhole(const ChannelObject& object) {
-  return Fetch(objects_.bucket, object.key);
-}
-
-Result<std::string> PipeChannel::Fetch(const std::string& bucket, const std::string& key) {
-  FERRY_ASSIGN_OR_RETURN(auto reader, store_.OpenObject(bucket, key));
-  std::string body(reader->meta().size, '\0');
-  for (uint64_t done = 0; done < body.size();) {
-    FERRY_ASSIGN_OR_RETURN(
-        size_t n, reader->ReadAt(done, std::span<char>(body.data() + done, body.size() - done)));
-    if (n == 0) return Status::Unavailable("s3://" + bucket + "/" + key + ": ended early");
-    done += n;
-  }
-  return body;
+  return ReadWholeObject(store_, objects_.bucket, object.key);
 }
 
 Status PipeChannel::SendRecords(int fd, const ChannelObject& item) {
@@ -161,7 +150,7 @@ Status PipeChannel::SendRecords(int fd, const ChannelObject& item) {
       FERRY_RETURN_IF_ERROR(AppendRecordIO(r.value, &framed));
       continue;
     }
-    FERRY_ASSIGN_OR_RETURN(std::string body, Fetch(r.bucket, r.key));
+    FERRY_ASSIGN_OR_RETURN(std::string body, ReadWholeObject(store_, r.bucket, r.key));
     FERRY_RETURN_IF_ERROR(AppendRecordIO(body, &framed).Annotate("s3://" + r.bucket + "/" + r.key));
   }
   return WriteAll(fd, framed);

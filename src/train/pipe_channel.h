@@ -49,7 +49,6 @@ class PipeChannel {
   Result<int> OpenForReader(const std::string& path);
   Status ServeEpoch(int fd, uint64_t epoch);
   Result<std::string> FetchWhole(const ChannelObject& object);
-  Result<std::string> Fetch(const std::string& bucket, const std::string& key);
   // An augmented manifest line: each attribute one RecordIO record.
   Status SendRecords(int fd, const ChannelObject& item);
   // The object's bytes as the reader gets them (gunzipped, framed), written to fd; from
