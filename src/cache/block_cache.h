@@ -1,31 +1,37 @@
 // BlockCache: a persistent, size-bounded cache of object blocks on local disk, for the mount's
-// read path. Each block is one self-describing file (block_file.h) under DIR/blocks/, named
-// by a hash of (object, ETag, block index), so a changed object (new ETag) never hits an old
-// block, and the cache is rebuilt from the files themselves on open: warm after a remount or
-// a crash, with torn files (a crash mid-write) recognised and removed.
+// read path. Blocks are appended to a fixed set of segment files under DIR/segments/
+// (segment_file.h), each entry self-describing (object, ETag, block index, CRC32C), so a
+// changed object (new ETag) never hits an old block, and the index is rebuilt from the
+// segments on open: warm after a remount or a crash, with torn entries recognised and
+// dropped.
 //
-// The size limit is hard: a block is stored only after room was made for it by evicting the
-// least recently used blocks no reader holds; when that is impossible the block is refused
-// (the caller serves it from the store without caching). Space counts whole file-system
-// blocks. Recency survives restarts through the files' mtimes, refreshed on hits at most
-// once per touch_interval.
+// The size limit is hard: the segments together never exceed it. Space is reclaimed a
+// segment at a time: when no segment has room, the one whose blocks were used least recently
+// (and that no reader holds) is emptied and reused; when that is impossible the block is
+// refused (the caller serves it from the store without caching). Released blocks give their
+// disk space back at once (hole punching) and a segment left without blocks is reused first.
+// Recency survives restarts through the segments' mtimes, refreshed on hits at most once per
+// touch_interval.
 //
-// Thread-safe. Data is checked against its CRC32C the first time a block is read after it
-// was found on disk.
+// One process uses a cache directory at a time (a lock file says which). Thread-safe. Data is
+// checked against its CRC32C the first time a block is read after it was found on disk.
 #pragma once
 
 #include <chrono>
 #include <cstdint>
 #include <functional>
-#include <list>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <span>
 #include <string>
 #include <unordered_map>
 #include <unordered_set>
+#include <utility>
+#include <vector>
 
 #include "cache/block_file.h"
+#include "cache/segment_file.h"
 #include "core/clock.h"
 #include "ferry/result.h"
 
@@ -36,6 +42,9 @@ struct BlockCacheOptions {
   uint64_t capacity_bytes = 0;
   std::chrono::seconds touch_interval{60};
   const Clock* clock = nullptr;  // null: the system clock
+  // Size of one segment file, the unit of eviction; 0: capacity / 64, at least 4 MiB, at
+  // most half the capacity. An entry larger than a segment is refused.
+  uint64_t segment_bytes = 0;
 };
 
 struct BlockCacheStats {
@@ -46,14 +55,18 @@ struct BlockCacheStats {
   uint64_t evicted = 0;
   uint64_t dropped = 0;  // unreadable or corrupt blocks removed
   uint64_t blocks = 0;
-  uint64_t bytes_used = 0;  // on disk, in file-system blocks
+  uint64_t bytes_used = 0;  // on disk by the cached blocks (4 KiB pages of header and data)
   uint64_t capacity_bytes = 0;
+  uint64_t segments = 0;  // segment files (each segment_bytes long)
 };
 
 class BlockCache {
  public:
   // Creates DIR as needed and indexes the blocks already there.
   static Result<std::unique_ptr<BlockCache>> Open(const BlockCacheOptions& options);
+  ~BlockCache();
+  BlockCache(const BlockCache&) = delete;
+  BlockCache& operator=(const BlockCache&) = delete;
 
   // Copies bytes [offset, offset + out.size()) of the block (fewer at its end) into out.
   // NotFound on a miss.
@@ -80,36 +93,54 @@ class BlockCache {
  private:
   struct Entry {
     BlockKey key;
-    uint64_t disk_bytes = 0;
+    uint32_t segment = 0;
+    uint64_t offset = 0;  // of the entry (its header) in the segment
     uint32_t data_length = 0;
     uint32_t header_length = 0;
+    uint64_t disk_bytes = 0;
+    int64_t last_access_ns = 0;
+    int pins = 0;           // readers or the writer using the entry
+    bool ready = false;     // written completely
+    bool verified = false;  // data checked against its CRC since it was found on disk
+  };
+  struct Segment {
+    std::unique_ptr<SegmentFile> file;  // null until first written
+    uint64_t fill = 0;                  // bytes appended (the next entry goes there)
+    uint64_t live_bytes = 0;            // of entries still indexed
+    int pins = 0;                       // of its entries, summed
     int64_t last_access_ns = 0;
     int64_t last_touch_ns = 0;
-    int pins = 0;           // readers or the writer using the file
-    bool ready = false;     // the file is complete
-    bool verified = false;  // data checked against its CRC since it was found on disk
-    std::list<std::string>::iterator lru;
+    std::vector<std::string> names;  // entries appended since the last reset (some may be gone)
   };
 
-  explicit BlockCache(BlockCacheOptions options);
+  BlockCache(BlockCacheOptions options, uint64_t segment_bytes, size_t segment_count);
+  Status Lock();
   Status Scan();
-  std::string PathOf(const std::string& name) const;
+  std::string SegmentPath(size_t index) const;
   int64_t Now() const { return clock_->NowNanos(); }
-  // Removes an entry and its file. REQUIRES: mu_ held, entry not pinned.
-  void RemoveLocked(const std::string& name);
-  bool MakeRoomLocked(uint64_t bytes);
+  uint64_t DataOffset(const Entry& e) const { return e.offset + AlignUp(e.header_length); }
+  // Removes an entry from the index; free_space also gives its bytes back to the file system.
+  // REQUIRES: mu_ held, entry not pinned.
+  void RemoveLocked(const std::string& name, bool free_space);
+  // Room for bytes in the segment being appended to, switching to an empty or emptied one
+  // when it is full. Returns the segment and offset, or nullopt when every full segment is
+  // held by readers.
+  std::optional<std::pair<size_t, uint64_t>> ReserveLocked(uint64_t bytes);
+  Status OpenSegmentLocked(size_t index);
   uint64_t ReleaseWhereLocked(const std::function<bool(const Entry&)>& pred);
   void Unpin(const std::string& name, bool drop);
 
   const BlockCacheOptions options_;
   const Clock* const clock_;
+  const uint64_t segment_bytes_;
+  int lock_fd_ = -1;
   std::mutex mu_;
-  std::unordered_map<std::string, Entry> entries_;  // guarded by mu_; by file name
-  std::list<std::string> lru_;                      // guarded by mu_; most recent first
+  std::unordered_map<std::string, Entry> entries_;  // guarded by mu_; by BlockFileName
+  std::vector<Segment> segments_;                   // guarded by mu_
+  std::optional<size_t> appending_;                 // guarded by mu_; the segment written to
   std::unordered_map<std::string, std::unordered_set<std::string>> by_object_;  // guarded
   uint64_t used_ = 0;                                                           // guarded by mu_
-  BlockCacheStats stats_;      // guarded by mu_ (counters)
-  uint64_t temp_counter_ = 0;  // guarded by mu_
+  BlockCacheStats stats_;  // guarded by mu_ (counters)
 };
 
 }  // namespace ferry::cache

@@ -1,6 +1,7 @@
 #include "cache/block_cache.h"
 
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -24,14 +25,20 @@ std::string Bytes(size_t n, uint32_t seed) {
   return s;
 }
 
-// Bytes the cache's files take on disk, rounded as the cache counts them.
+// Bytes the cache's files take on disk (allocated blocks).
 uint64_t DiskUse(const fs::path& dir) {
   uint64_t total = 0;
   for (const auto& e : fs::recursive_directory_iterator(dir)) {
-    if (e.is_regular_file()) total += (e.file_size() + 4095) / 4096 * 4096;
+    struct stat st;
+    if (e.is_regular_file() && ::stat(e.path().c_str(), &st) == 0) {
+      total += static_cast<uint64_t>(st.st_blocks) * 512;
+    }
   }
   return total;
 }
+
+// Each test block takes 17 pages in a segment: a header page and 64 KiB of data.
+constexpr uint64_t kEntryBytes = 17 * 4096;
 
 class BlockCacheTest : public ::testing::Test {
  protected:
@@ -41,10 +48,11 @@ class BlockCacheTest : public ::testing::Test {
   }
   void TearDown() override { fs::remove_all(dir_); }
 
-  std::unique_ptr<BlockCache> Open(uint64_t capacity) {
+  std::unique_ptr<BlockCache> Open(uint64_t capacity, uint64_t segment_bytes = 0) {
     BlockCacheOptions o;
     o.dir = dir_.string();
     o.capacity_bytes = capacity;
+    o.segment_bytes = segment_bytes;
     o.clock = &clock_;
     auto cache = BlockCache::Open(o);
     EXPECT_TRUE(cache.ok()) << cache.status().ToString();
@@ -87,23 +95,48 @@ TEST_F(BlockCacheTest, StoresReadsRangesAndKeysByEtag) {
   EXPECT_EQ(s.blocks, 1u);
 }
 
-TEST_F(BlockCacheTest, WarmAfterReopenAndTornFilesDropped) {
-  BlockKey a{"b/a", "e", 0}, b{"b/b", "e", 0};
+// Overwrites bytes of the cache's first segment file.
+void Scribble(const fs::path& dir, uint64_t offset, std::string_view bytes) {
+  std::fstream f(dir / "segments" / "000000", std::ios::in | std::ios::out | std::ios::binary);
+  f.seekp(static_cast<std::streamoff>(offset));
+  f.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+}
+
+TEST_F(BlockCacheTest, WarmAfterReopenAndTornEntriesDropped) {
+  BlockKey a{"b/a", "e", 0}, b{"b/b", "e", 0}, c{"b/c", "e", 0};
   {
     auto cache = Open(10 << 20);
     ASSERT_TRUE(cache->Put(a, Bytes(kBlock, 2)).ok());
     ASSERT_TRUE(cache->Put(b, Bytes(kBlock, 3)).ok());
+    ASSERT_TRUE(cache->Put(c, Bytes(kBlock, 4)).ok());
   }
-  // A crash mid-write leaves a temp file; a torn block fails its size check.
-  std::ofstream(dir_ / "tmp" / "leftover") << "x";
-  fs::path b_file = dir_ / "blocks" / BlockFileName(b).substr(0, 2) / BlockFileName(b);
-  fs::resize_file(b_file, 1000);
+  // A crash mid-write: b's data torn (its header made it), c's header never written. The
+  // layout of an earlier version is dropped.
+  Scribble(dir_, kEntryBytes + 4096 + 100, std::string(4096, '\0'));
+  Scribble(dir_, 2 * kEntryBytes, std::string(4096, '\0'));
+  fs::create_directories(dir_ / "blocks" / "ab");
   auto cache = Open(10 << 20);
   EXPECT_EQ(ReadAll(*cache, a, kBlock), Bytes(kBlock, 2));
+  EXPECT_TRUE(cache->Contains(b));  // until its data is checked
+  EXPECT_EQ(cache->Read(b, 0, std::span<char>()).status().code(), Status::Code::kNotFound);
   EXPECT_FALSE(cache->Contains(b));
-  EXPECT_FALSE(fs::exists(b_file));
-  EXPECT_TRUE(fs::is_empty(dir_ / "tmp"));
+  EXPECT_FALSE(cache->Contains(c));
   EXPECT_EQ(cache->stats().dropped, 1u);
+  EXPECT_FALSE(fs::exists(dir_ / "blocks"));
+  // Appending goes on elsewhere; a is still served after more writes.
+  ASSERT_TRUE(cache->Put(c, Bytes(kBlock, 4)).ok());
+  EXPECT_EQ(ReadAll(*cache, c, kBlock), Bytes(kBlock, 4));
+  EXPECT_EQ(ReadAll(*cache, a, kBlock), Bytes(kBlock, 2));
+}
+
+TEST_F(BlockCacheTest, OneProcessPerDirectory) {
+  auto cache = Open(10 << 20);
+  BlockCacheOptions o;
+  o.dir = dir_.string();
+  o.capacity_bytes = 10 << 20;
+  EXPECT_EQ(BlockCache::Open(o).status().code(), Status::Code::kUnavailable);
+  cache.reset();
+  EXPECT_TRUE(BlockCache::Open(o).ok());
 }
 
 TEST_F(BlockCacheTest, EverySizeRoundTripsThroughAReopen) {
@@ -130,41 +163,56 @@ TEST_F(BlockCacheTest, CorruptDataIsNeverServed) {
     auto cache = Open(10 << 20);
     ASSERT_TRUE(cache->Put(key, Bytes(kBlock, 4)).ok());
   }
-  fs::path file = dir_ / "blocks" / BlockFileName(key).substr(0, 2) / BlockFileName(key);
-  {
-    std::fstream f(file, std::ios::in | std::ios::out | std::ios::binary);
-    f.seekp(-10, std::ios::end);
-    f.put('\x5a');
-  }
+  Scribble(dir_, 4096 + kBlock - 10, "\x5a");
   auto cache = Open(10 << 20);
   EXPECT_TRUE(cache->Contains(key));  // the header is intact...
   std::string out(kBlock, '\0');
   EXPECT_FALSE(cache->Read(key, 0, std::span<char>(out)).ok());  // ...the data is not
   EXPECT_FALSE(cache->Contains(key));
-  EXPECT_FALSE(fs::exists(file));
 }
 
-TEST_F(BlockCacheTest, EvictsLeastRecentlyUsedAndNeverExceedsTheLimit) {
-  // Room for three blocks (each is 64 KiB of data plus a header: 17 file-system blocks).
-  const uint64_t capacity = 3 * 17 * 4096;
-  auto cache = Open(capacity);
+TEST_F(BlockCacheTest, EvictsTheLeastRecentlyUsedSegmentAndNeverExceedsTheLimit) {
+  // Three segments of two blocks each.
+  const uint64_t capacity = 6 * kEntryBytes;
+  auto cache = Open(capacity, 2 * kEntryBytes);
   std::vector<BlockKey> keys;
-  for (int i = 0; i < 3; ++i) {
+  for (int i = 0; i < 6; ++i) {
     keys.push_back({"b/f", "e", static_cast<uint64_t>(i)});
     ASSERT_TRUE(cache->Put(keys.back(), Bytes(kBlock, 10 + i)).ok());
     clock_.Advance(1'000'000'000);
   }
-  ASSERT_EQ(ReadAll(*cache, keys[0], kBlock), Bytes(kBlock, 10));  // 0 is now the most recent
-  BlockKey d{"b/f", "e", 3};
-  ASSERT_TRUE(cache->Put(d, Bytes(kBlock, 13)).ok());
-  EXPECT_TRUE(cache->Contains(keys[0]));
-  EXPECT_FALSE(cache->Contains(keys[1]));  // the least recent went
-  EXPECT_TRUE(cache->Contains(keys[2]));
+  EXPECT_EQ(cache->stats().evicted, 0u);
+  // Block 0 is read: its segment is now the most recent; the second segment is the least.
+  ASSERT_EQ(ReadAll(*cache, keys[0], kBlock), Bytes(kBlock, 10));
+  ASSERT_TRUE(cache->Put({"b/f", "e", 6}, Bytes(kBlock, 16)).ok());
+  for (int i : {0, 1, 4, 5}) EXPECT_TRUE(cache->Contains(keys[i])) << i;
+  for (int i : {2, 3}) EXPECT_FALSE(cache->Contains(keys[i])) << i;
+  EXPECT_EQ(ReadAll(*cache, {"b/f", "e", 6}, kBlock), Bytes(kBlock, 16));
+  EXPECT_EQ(cache->stats().evicted, 2u);
   EXPECT_LE(cache->stats().bytes_used, capacity);
   EXPECT_LE(DiskUse(dir_), capacity);
-  // A block larger than the whole cache is refused.
-  EXPECT_EQ(cache->Put({"b/huge", "e", 0}, Bytes(capacity, 5)).code(),
+  // A block larger than a segment is refused.
+  EXPECT_EQ(cache->Put({"b/huge", "e", 0}, Bytes(3 * kBlock, 5)).code(),
             Status::Code::kResourceExhausted);
+}
+
+TEST_F(BlockCacheTest, ReleasedSpaceGoesBackAndEmptiedSegmentsAreReusedFirst) {
+  const uint64_t capacity = 6 * kEntryBytes;
+  auto cache = Open(capacity, 2 * kEntryBytes);
+  for (int i = 0; i < 6; ++i) {
+    ASSERT_TRUE(cache
+                    ->Put({"b/" + std::to_string(i / 2), "e", static_cast<uint64_t>(i % 2)},
+                          Bytes(kBlock, i))
+                    .ok());
+    clock_.Advance(1'000'000'000);
+  }
+  const uint64_t before = DiskUse(dir_ / "segments");
+  EXPECT_EQ(cache->Release("b/2"), 2 * kBlock);  // the newest segment, emptied
+  EXPECT_LE(DiskUse(dir_ / "segments"), before - 2 * kBlock);
+  ASSERT_TRUE(cache->Put({"b/3", "e", 0}, Bytes(kBlock, 7)).ok());
+  EXPECT_EQ(cache->stats().evicted, 0u);  // the emptied segment took it
+  EXPECT_TRUE(cache->Contains({"b/0", "e", 0}));
+  EXPECT_TRUE(cache->Contains({"b/1", "e", 1}));
 }
 
 TEST_F(BlockCacheTest, ConcurrentReadersAndWritersStayWithinTheLimit) {
@@ -189,7 +237,7 @@ TEST_F(BlockCacheTest, ConcurrentReadersAndWritersStayWithinTheLimit) {
   for (auto& th : threads) th.join();
   EXPECT_FALSE(over.load());
   EXPECT_FALSE(wrong.load());
-  EXPECT_LE(DiskUse(dir_ / "blocks"), capacity);
+  EXPECT_LE(DiskUse(dir_ / "segments"), capacity);
 }
 
 TEST_F(BlockCacheTest, ReleaseByObjectAndAge) {

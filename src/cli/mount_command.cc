@@ -58,6 +58,18 @@ Result<std::shared_ptr<const std::unordered_set<std::string>>> ReadPathSet(
   return std::shared_ptr<const std::unordered_set<std::string>>(std::move(paths));
 }
 
+// A cache directory per mounted bucket and prefix: two mounts of different sources can run at
+// once with the defaults (a cache directory serves one process at a time).
+std::string DefaultCacheDir(const std::string& bucket, const std::string& prefix) {
+  std::string name = bucket;
+  if (!prefix.empty()) {
+    name += '-';
+    for (char c : prefix) name += (c == '/') ? '_' : c;
+    while (name.back() == '_') name.pop_back();
+  }
+  return DefaultStateDir() + "/cache/" + name.substr(0, 200);
+}
+
 // Everything that can be wrong before mounting, found before mounting.
 Status Mount(const MountFlags& f, const std::function<void(const Status&)>& mounted) {
   FERRY_ASSIGN_OR_RETURN(auto loc, transfer::ParseLocation(f.source));
@@ -82,7 +94,7 @@ Status Mount(const MountFlags& f, const std::function<void(const Status&)>& moun
   FERRY_RETURN_IF_ERROR(store->HeadBucket(loc.bucket).status());
 
   cache::BlockCacheOptions cache_options;
-  cache_options.dir = f.cache_dir.empty() ? DefaultStateDir() + "/blocks" : f.cache_dir;
+  cache_options.dir = f.cache_dir.empty() ? DefaultCacheDir(loc.bucket, prefix) : f.cache_dir;
   cache_options.capacity_bytes = cache_size;
   FERRY_ASSIGN_OR_RETURN(auto cache, cache::BlockCache::Open(cache_options));
   // Blocks just fetched stay in memory for twice the read-ahead: a stream reads them from there.
@@ -187,7 +199,8 @@ CommandRunner AddMountCommand(CLI::App& app) {
   cmd->add_option("SOURCE", f->source, "s3://bucket[/prefix]")->required();
   cmd->add_option("MOUNTPOINT", f->mountpoint, "An empty directory")->required();
   cmd->add_option("--cache-dir", f->cache_dir,
-                  "Block cache directory (default ~/.cache/ferry/blocks)");
+                  "Block cache directory, one mount at a time (default "
+                  "~/.cache/ferry/cache/BUCKET[-PREFIX])");
   cmd->add_option("--cache-size", f->cache_size, "Hard limit of the block cache")
       ->capture_default_str();
   cmd->add_option("--block-size", f->block_size, "Unit of fetching and caching")

@@ -277,7 +277,8 @@ CommandRunner AddTrainCommand(CLI::App& app) {
       ->capture_default_str();
   cmd->add_option("--pipe-epochs", f->pipe_epochs, "Pipe epochs offered (0: unlimited)")
       ->capture_default_str();
-  cmd->add_option("--cache-dir", f->cache_dir, "Fast File mode: the mount's block cache");
+  cmd->add_option("--cache-dir", f->cache_dir,
+                  "Fast File mode: block caches go under DIR/CHANNEL (one per channel mount)");
   cmd->add_option("--cache-size", f->cache_size, "Fast File mode: its size limit")
       ->capture_default_str();
   cmd->add_flag("--json", f->json, "Print the job record as JSON on stdout");

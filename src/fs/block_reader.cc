@@ -1,11 +1,24 @@
 #include "fs/block_reader.h"
 
 #include <algorithm>
+#include <cstdlib>
 #include <cstring>
 
 #include "store/read_full.h"
 
 namespace ferry::fs {
+namespace {
+
+// Not zeroed (every byte is read into before use) and page-aligned, so the cache writes the
+// blocks from it without a copy.
+std::shared_ptr<char[]> AlignedBuffer(uint64_t length) {
+  const size_t bytes = static_cast<size_t>(cache::AlignUp(std::max<uint64_t>(length, 1)));
+  return std::shared_ptr<char[]>(
+      static_cast<char*>(std::aligned_alloc(cache::kSegmentAlign, bytes)),
+      [](char* p) { std::free(p); });
+}
+
+}  // namespace
 
 BlockReader::BlockReader(ObjectStore& store, cache::BlockCache& cache, uint64_t block_size,
                          uint64_t recent_bytes)
@@ -33,8 +46,7 @@ Result<std::vector<BlockReader::Block>> BlockReader::FetchFromStore(const Object
   hints.size = object.size;
   hints.etag = object.etag;
   FERRY_ASSIGN_OR_RETURN(auto reader, store_.OpenObject(object.bucket, object.key, hints));
-  // Not zeroed: every byte is read into before use.
-  std::shared_ptr<char[]> data = std::make_shared_for_overwrite<char[]>(length);
+  std::shared_ptr<char[]> data = AlignedBuffer(length);
   FERRY_RETURN_IF_ERROR(
       ReadFull(*reader, start, std::span<char>(data.get(), length), object.bucket));
   std::vector<Block> blocks;
@@ -208,17 +220,17 @@ Result<ObjectMeta> BlockReader::ReadSmallObject(const ObjectVersion& object) {
   FERRY_ASSIGN_OR_RETURN(auto reader, store_.OpenObject(object.bucket, object.key, hints));
   ObjectMeta meta = reader->meta();
   if (meta.size > block_size_) return meta;  // grew since the listing: blocks are read later
-  std::string data(static_cast<size_t>(meta.size), '\0');
-  FERRY_RETURN_IF_ERROR(ReadFull(*reader, 0, std::span<char>(data), object.bucket));
+  const size_t size = static_cast<size_t>(meta.size);
+  std::shared_ptr<char[]> data = AlignedBuffer(size);
+  FERRY_RETURN_IF_ERROR(ReadFull(*reader, 0, std::span<char>(data.get(), size), object.bucket));
+  std::shared_ptr<const char[]> buffer = std::move(data);
   const cache::BlockKey key = KeyOf({object.bucket, object.key, meta.etag, meta.size}, 0);
-  (void)cache_.Put(key, data);
-  auto buffer = std::make_shared<const std::string>(std::move(data));
+  (void)cache_.Put(key, std::string_view(buffer.get(), size));
   std::lock_guard lock(mu_);
   ++stats_.fetches;
   stats_.fetched_bytes += meta.size;
   // The file is about to be read: from memory, not from the cache file.
-  RememberLocked(cache::BlockFileName(key),
-                 Block{std::shared_ptr<const char[]>(buffer, buffer->data()), *buffer});
+  RememberLocked(cache::BlockFileName(key), Block{buffer, std::string_view(buffer.get(), size)});
   return meta;
 }
 

@@ -1,4 +1,4 @@
-// Adaptive read-ahead for one open file: while its reads stay sequential, the blocks after
+// Adaptive read-ahead for one file (the mount keeps one per inode): while its reads stay sequential, the blocks after
 // the one being read are loaded into the cache in the background, the window doubling from
 // one block up to max_blocks with each sequential read and collapsing on a random one. A read
 // near where the last ended counts as sequential: the kernel's read-ahead requests of one

@@ -7,8 +7,11 @@
 #include <sys/stat.h>
 
 #include <cerrno>
+#include <condition_variable>
 #include <cstring>
+#include <deque>
 #include <mutex>
+#include <thread>
 #include <unordered_map>
 #include <vector>
 
@@ -32,11 +35,6 @@ struct timespec ToTimespec(int64_t ns) {
   return {static_cast<time_t>(ns / 1'000'000'000), static_cast<long>(ns % 1'000'000'000)};
 }
 
-struct OpenFile {
-  fs::ObjectVersion object;
-  std::unique_ptr<fs::ReadAhead> ahead;
-};
-
 struct OpenDirectory {
   std::vector<fs::Namespace::Child> children;
 };
@@ -51,8 +49,19 @@ struct FuseMount::Impl {
   MountOptions options;
   fuse_session* session = nullptr;
   bool mounted = false;
-  std::mutex opened_mu;
-  std::unordered_map<uint64_t, std::string> opened_etags;  // guarded by opened_mu; by inode
+
+  // Files are never opened (see Open): what a read needs is kept per inode, and the kernel
+  // keeps a file's pages until told otherwise, which it is when the inode's object changes.
+  std::mutex files_mu;
+  std::unordered_map<uint64_t, std::string> kernel_etags;  // guarded; the version it was shown
+  std::unordered_map<uint64_t, std::shared_ptr<fs::ReadAhead>> read_aheads;  // guarded
+
+  // Invalidations go out from a thread of their own, never from inside a request.
+  std::mutex inval_mu;
+  std::condition_variable inval_cv;
+  std::deque<uint64_t> inval_queue;  // guarded by inval_mu
+  bool inval_stop = false;           // guarded by inval_mu
+  std::thread invalidator;
 
   static Impl& Of(fuse_req_t req) { return *static_cast<Impl*>(fuse_req_userdata(req)); }
 
@@ -89,14 +98,55 @@ struct FuseMount::Impl {
     e.generation = 1;
     e.attr = m.StatOf(*a);
     e.attr_timeout = e.entry_timeout = m.options.attr_timeout_s;
+    m.NoteVersion(*a);
     fuse_reply_entry(req, &e);
+  }
+
+  // The kernel is about to see this version of the inode: if it held pages of another one,
+  // they go.
+  void NoteVersion(const fs::NodeAttributes& a) {
+    if (!S_ISREG(a.mode)) return;
+    {
+      std::lock_guard lock(files_mu);
+      auto [it, inserted] = kernel_etags.try_emplace(a.ino, a.object.etag);
+      if (inserted || it->second == a.object.etag) return;
+      it->second = a.object.etag;
+      read_aheads.erase(a.ino);
+    }
+    std::lock_guard lock(inval_mu);
+    inval_queue.push_back(a.ino);
+    inval_cv.notify_one();
+  }
+
+  void RunInvalidator() {
+    std::unique_lock lock(inval_mu);
+    while (true) {
+      inval_cv.wait(lock, [&] { return inval_stop || !inval_queue.empty(); });
+      if (inval_stop) return;
+      const uint64_t ino = inval_queue.front();
+      inval_queue.pop_front();
+      lock.unlock();
+      fuse_lowlevel_notify_inval_inode(session, ino, 0, 0);
+      lock.lock();
+    }
+  }
+
+  std::shared_ptr<fs::ReadAhead> ReadAheadOf(uint64_t ino, const fs::ObjectVersion& object) {
+    std::lock_guard lock(files_mu);
+    auto& ahead = read_aheads[ino];
+    if (!ahead) {
+      ahead = std::make_shared<fs::ReadAhead>(
+          shared_reader, pool, object, options.read_ahead_blocks, options.read_ahead_run_blocks);
+    }
+    return ahead;
   }
 
   // Drops the kernel's n references; an inode it no longer knows has no pages to keep.
   void ForgetInode(fuse_ino_t ino, uint64_t n) {
     if (!names.Forget(ino, n)) return;
-    std::lock_guard lock(opened_mu);
-    opened_etags.erase(ino);
+    std::lock_guard lock(files_mu);
+    kernel_etags.erase(ino);
+    read_aheads.erase(ino);
   }
 
   static void Forget(fuse_req_t req, fuse_ino_t ino, uint64_t n) {
@@ -114,6 +164,7 @@ struct FuseMount::Impl {
     auto a = m.names.GetAttributes(ino);
     if (!a.ok()) return m.Fail(req, "getattr", a.status());
     struct stat st = m.StatOf(*a);
+    m.NoteVersion(*a);
     fuse_reply_attr(req, &st, m.options.attr_timeout_s);
   }
 
@@ -129,48 +180,30 @@ struct FuseMount::Impl {
     fuse_reply_readlink(req, target.c_str());
   }
 
-  static void Open(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
-    Impl& m = Of(req);
-    if ((fi->flags & O_ACCMODE) != O_RDONLY) return (void)fuse_reply_err(req, EROFS);
-    auto a = m.names.GetAttributes(ino);
-    if (!a.ok()) return m.Fail(req, "open", a.status());
-    if (!S_ISREG(a->mode)) return (void)fuse_reply_err(req, EISDIR);
-    auto file = std::make_unique<OpenFile>();
-    file->object = a->object;
-    file->ahead = std::make_unique<fs::ReadAhead>(m.shared_reader, m.pool, a->object,
-                                                  m.options.read_ahead_blocks,
-                                                  m.options.read_ahead_run_blocks);
-    if (m.options.on_open) m.options.on_open(a->object);
-    // The kernel may keep the file's pages from an earlier open when the version is the same;
-    // a new version (or a refresh, which invalidates the inode) starts afresh.
-    {
-      std::lock_guard lock(m.opened_mu);
-      auto [it, inserted] = m.opened_etags.try_emplace(ino, a->object.etag);
-      fi->keep_cache = !inserted && it->second == a->object.etag;
-      it->second = a->object.etag;
-    }
-    fi->fh = reinterpret_cast<uint64_t>(file.release());
-    fuse_reply_open(req, fi);
-  }
+  // Not implemented, on purpose: the kernel then opens files without asking (and without a
+  // RELEASE when they close) and keeps their pages across opens, which spares two round trips
+  // per file read whole. The mount is read-only, so the kernel refuses writers itself.
+  static void Open(fuse_req_t req, fuse_ino_t, fuse_file_info*) { fuse_reply_err(req, ENOSYS); }
 
-  static void Read(fuse_req_t req, fuse_ino_t, size_t size, off_t off, fuse_file_info* fi) {
+  static void Read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, fuse_file_info*) {
     Impl& m = Of(req);
-    auto* file = reinterpret_cast<OpenFile*>(fi->fh);
-    file->ahead->OnRead(static_cast<uint64_t>(off), size);
+    auto a = m.names.GetAttributes(ino);
+    if (!a.ok()) return m.Fail(req, "read", a.status());
+    if (!S_ISREG(a->mode)) return (void)fuse_reply_err(req, EISDIR);
+    const fs::ObjectVersion& object = a->object;
+    m.NoteVersion(*a);
+    // A read from the start is where a file's reading begins (the ordered prefetch follows
+    // the reader with it).
+    if (off == 0 && m.options.on_open) m.options.on_open(object);
+    m.ReadAheadOf(ino, object)->OnRead(static_cast<uint64_t>(off), size);
     std::unique_ptr<char[]> buf(new char[size]);  // not zeroed: Read fills what it returns
-    auto n =
-        m.reader.Read(file->object, static_cast<uint64_t>(off), std::span<char>(buf.get(), size));
+    auto n = m.reader.Read(object, static_cast<uint64_t>(off), std::span<char>(buf.get(), size));
     if (!n.ok()) {
-      spdlog::warn("read s3://{}/{} at {}: {}", file->object.bucket, file->object.key, off,
+      spdlog::warn("read s3://{}/{} at {}: {}", object.bucket, object.key, off,
                    n.status().ToString());
       return (void)fuse_reply_err(req, EIO);
     }
     fuse_reply_buf(req, buf.get(), *n);
-  }
-
-  static void Release(fuse_req_t req, fuse_ino_t, fuse_file_info* fi) {
-    delete reinterpret_cast<OpenFile*>(fi->fh);
-    fuse_reply_err(req, 0);
   }
 
   static void OpenDir(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
@@ -238,6 +271,14 @@ FuseMount::FuseMount(fs::Namespace& names, fs::BlockReader& reader, ThreadPool& 
 
 FuseMount::~FuseMount() {
   impl_->names.SetChangeListener(nullptr);
+  if (impl_->invalidator.joinable()) {
+    {
+      std::lock_guard lock(impl_->inval_mu);
+      impl_->inval_stop = true;
+    }
+    impl_->inval_cv.notify_all();
+    impl_->invalidator.join();
+  }
   if (impl_->session) {
     if (impl_->mounted) fuse_session_unmount(impl_->session);
     fuse_remove_signal_handlers(impl_->session);
@@ -256,7 +297,6 @@ Status FuseMount::Mount() {
     o.readlink = Impl::ReadLink;
     o.open = Impl::Open;
     o.read = Impl::Read;
-    o.release = Impl::Release;
     o.opendir = Impl::OpenDir;
     o.readdir = Impl::ReadDir;
     o.releasedir = Impl::ReleaseDir;
@@ -279,6 +319,7 @@ Status FuseMount::Mount() {
                            " (is /dev/fuse available and the directory empty?)");
   }
   impl_->mounted = true;
+  impl_->invalidator = std::thread([impl = impl_.get()] { impl->RunInvalidator(); });
   // Refresh runs on the control socket's threads, never inside a FUSE request, as the
   // kernel's invalidation calls require.
   impl_->names.SetChangeListener([session = impl_->session](const fs::Namespace::Change& c) {

@@ -23,7 +23,9 @@ struct MountOptions {
   uint64_t read_ahead_run_blocks = 1;  // blocks fetched by one read-ahead GET
   unsigned max_threads = 16;
   double attr_timeout_s = 60;  // how long the kernel may keep names and attributes
-  // Called when a file is opened (the ordered prefetch follows the reader with it).
+  // Called when a file's reading begins, at a read from offset 0 (the ordered prefetch
+  // follows the reader with it). Files are not opened through the mount: the kernel opens
+  // them without asking.
   std::function<void(const fs::ObjectVersion&)> on_open;
 };
 

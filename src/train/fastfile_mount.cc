@@ -45,8 +45,9 @@ Result<std::unique_ptr<FastFileMount>> FastFileMount::Start(const TrainSpec& spe
       spec.ferry_binary, "mount",        channel.source.ToString(), root, "--foreground",
       "--cache-size",    spec.cache_size};
   if (!spec.cache_dir.empty()) {
+    // A cache directory serves one mount at a time: one per channel.
     argv.push_back("--cache-dir");
-    argv.push_back(spec.cache_dir);
+    argv.push_back(spec.cache_dir + "/" + channel.name);
   }
   if (!only_paths_file.empty()) {
     argv.push_back("--only-paths");

@@ -1,0 +1,181 @@
+#include "cache/segment_file.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <vector>
+
+namespace ferry::cache {
+namespace {
+
+struct FreeDeleter {
+  void operator()(char* p) const { std::free(p); }
+};
+using AlignedBuffer = std::unique_ptr<char, FreeDeleter>;
+
+AlignedBuffer Aligned(size_t n) {
+  void* raw = nullptr;
+  if (::posix_memalign(&raw, kSegmentAlign, n) != 0) return nullptr;
+  return AlignedBuffer(static_cast<char*>(raw));
+}
+
+// Writes every iovec at offset, resuming after short writes.
+Status PwritevFull(int fd, std::vector<iovec> iov, uint64_t offset, const std::string& path) {
+  size_t first = 0;
+  while (first < iov.size()) {
+    ssize_t w = ::pwritev(fd, iov.data() + first, static_cast<int>(iov.size() - first),
+                          static_cast<off_t>(offset));
+    if (w < 0 && errno == EINTR) continue;
+    if (w < 0) return Status::FromErrno(path, errno);
+    if (w == 0) return Status::IOError(path + ": short write");
+    offset += static_cast<uint64_t>(w);
+    auto left = static_cast<size_t>(w);
+    while (first < iov.size() && left >= iov[first].iov_len) left -= iov[first++].iov_len;
+    if (first < iov.size()) {
+      iov[first].iov_base = static_cast<char*>(iov[first].iov_base) + left;
+      iov[first].iov_len -= left;
+    }
+  }
+  return Status::OK();
+}
+
+bool IsAligned(const void* p) {
+  return reinterpret_cast<uintptr_t>(p) % kSegmentAlign == 0;
+}
+
+}  // namespace
+
+SegmentFile::SegmentFile(std::string path, uint64_t size, int fd, int direct_fd)
+    : path_(std::move(path)), size_(size), fd_(fd), direct_fd_(direct_fd) {}
+
+SegmentFile::~SegmentFile() {
+  ::close(fd_);
+  if (direct_fd_ >= 0) ::close(direct_fd_);
+}
+
+Result<std::unique_ptr<SegmentFile>> SegmentFile::Open(const std::string& path, uint64_t size) {
+  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0) return Status::FromErrno(path, errno);
+  int direct_fd = ::open(path.c_str(), O_RDWR | O_CLOEXEC | O_DIRECT);
+  std::unique_ptr<SegmentFile> file(new SegmentFile(path, size, fd, direct_fd));
+  struct stat st;
+  if (::fstat(fd, &st) != 0) return Status::FromErrno(path, errno);
+  if (static_cast<uint64_t>(st.st_size) != size) FERRY_RETURN_IF_ERROR(file->Reserve());
+  return file;
+}
+
+Status SegmentFile::Reserve() {
+  // Space reserved up front: appends then never extend the file, so concurrent direct
+  // writes into it need no exclusive inode lock, and a full disk shows at once.
+  if (::fallocate(fd_, 0, 0, static_cast<off_t>(size_)) == 0) return Status::OK();
+  if (::ftruncate(fd_, static_cast<off_t>(size_)) != 0) return Status::FromErrno(path_, errno);
+  return Status::OK();
+}
+
+Status SegmentFile::Reset() {
+  if (::ftruncate(fd_, 0) != 0) return Status::FromErrno(path_, errno);
+  return Reserve();
+}
+
+Status SegmentFile::Write(uint64_t offset, std::string_view header, std::string_view data) {
+  const size_t header_bytes = AlignUp(header.size());
+  const size_t data_bytes = AlignUp(data.size());
+  if (direct_fd_ >= 0) {
+    // The data goes from where it lies when it is aligned; only its last partial page and
+    // the header are copied.
+    const size_t in_place =
+        IsAligned(data.data()) ? data.size() / kSegmentAlign * kSegmentAlign : 0;
+    const size_t copied = data_bytes - in_place;
+    AlignedBuffer buf = Aligned(header_bytes + copied);
+    if (buf) {
+      std::memset(buf.get(), 0, header_bytes);
+      std::memcpy(buf.get(), header.data(), header.size());
+      char* tail = buf.get() + header_bytes;
+      const size_t tail_data = data.size() - in_place;
+      std::memcpy(tail, data.data() + in_place, tail_data);
+      std::memset(tail + tail_data, 0, copied - tail_data);
+      std::vector<iovec> iov = {{buf.get(), header_bytes}};
+      if (in_place > 0) iov.push_back({const_cast<char*>(data.data()), in_place});
+      if (copied > 0) iov.push_back({tail, copied});
+      if (PwritevFull(direct_fd_, std::move(iov), offset, path_).ok()) return Status::OK();
+    }
+  }
+  // Buffered: the file system refused direct I/O.
+  static const char kZeros[kSegmentAlign] = {};
+  std::vector<iovec> iov = {
+      {const_cast<char*>(header.data()), header.size()},
+      {const_cast<char*>(kZeros), header_bytes - header.size()},
+      {const_cast<char*>(data.data()), data.size()},
+      {const_cast<char*>(kZeros), data_bytes - data.size()},
+  };
+  return PwritevFull(fd_, std::move(iov), offset, path_);
+}
+
+Result<size_t> SegmentFile::Read(uint64_t offset, std::span<char> out) {
+  size_t done = 0;
+  while (done < out.size()) {
+    ssize_t r =
+        ::pread(fd_, out.data() + done, out.size() - done, static_cast<off_t>(offset + done));
+    if (r < 0 && errno == EINTR) continue;
+    if (r < 0) return Status::FromErrno(path_, errno);
+    if (r == 0) break;
+    done += static_cast<size_t>(r);
+  }
+  return done;
+}
+
+void SegmentFile::WillNeed(uint64_t offset, uint64_t length) {
+  ::posix_fadvise(fd_, static_cast<off_t>(offset), static_cast<off_t>(length), POSIX_FADV_WILLNEED);
+}
+
+void SegmentFile::Free(uint64_t offset, uint64_t length) {
+  // Best effort: a file system without hole punching keeps the bytes until the segment is
+  // recycled.
+  (void)::fallocate(fd_, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, static_cast<off_t>(offset),
+                    static_cast<off_t>(length));
+}
+
+void SegmentFile::Touch() {
+  struct timespec times[2] = {{0, UTIME_OMIT}, {0, UTIME_NOW}};
+  ::futimens(fd_, times);
+}
+
+int64_t SegmentFile::mtime_ns() const {
+  struct stat st;
+  if (::fstat(fd_, &st) != 0) return 0;
+  return int64_t{st.st_mtim.tv_sec} * 1'000'000'000 + st.st_mtim.tv_nsec;
+}
+
+uint64_t SegmentFile::Scan(const std::function<void(uint64_t, BlockHeader&&)>& found) {
+  std::vector<char> buf(kHeaderReadBytes);
+  uint64_t pos = 0;
+  while (pos + kSegmentAlign <= size_) {
+    auto n = Read(pos, std::span<char>(buf.data(), kHeaderReadBytes));
+    if (!n.ok()) break;
+    std::string_view bytes(buf.data(), *n);
+    auto header = DecodeBlockHeader(bytes);
+    if (!header && *n >= 12) {
+      // A header longer than one read (a very long key): read all of it.
+      uint32_t length = 0;
+      std::memcpy(&length, buf.data() + 8, sizeof length);
+      if (length > kHeaderReadBytes && length <= (64u << 10)) {
+        std::vector<char> big(length);
+        auto m = Read(pos, std::span<char>(big.data(), big.size()));
+        if (m.ok()) header = DecodeBlockHeader(std::string_view(big.data(), *m));
+      }
+    }
+    if (!header) break;
+    const uint64_t bytes_taken = EntryBytes(header->header_length, header->data_length);
+    if (pos + bytes_taken > size_) break;
+    found(pos, std::move(*header));
+    pos += bytes_taken;
+  }
+  return pos;
+}
+
+}  // namespace ferry::cache
