@@ -7,7 +7,10 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstdio>
+#include <cstdlib>
+#include <cstring>
 #include <filesystem>
+#include <tuple>
 
 #include "core/checksum.h"
 
@@ -15,6 +18,8 @@ namespace ferry::cache {
 namespace {
 
 constexpr uint64_t kMinSegmentBytes = 4 << 20;
+constexpr uint64_t kBatchBytes = 2 << 20;
+constexpr uint64_t kBatchEntryMax = 256 << 10;  // larger entries are written on their own
 
 uint64_t SegmentSizeFor(const BlockCacheOptions& o) {
   uint64_t size = o.segment_bytes;
@@ -38,7 +43,65 @@ BlockCache::BlockCache(BlockCacheOptions options, uint64_t segment_bytes, size_t
 }
 
 BlockCache::~BlockCache() {
+  // No Put runs any more: the open batch has every entry copied in.
+  if (batch_ && batch_->copying == 0) WriteBatch(batch_);
   if (lock_fd_ >= 0) ::close(lock_fd_);  // releases the lock
+}
+
+std::pair<std::shared_ptr<BlockCache::Batch>, uint64_t> BlockCache::BatchPlaceLocked(
+    size_t segment, uint64_t offset, uint64_t bytes, std::shared_ptr<Batch>* to_write) {
+  if (batch_ && (batch_->segment != segment || batch_->base + batch_->reserved != offset ||
+                 batch_->reserved + bytes > kBatchBytes)) {
+    batch_->sealed = true;
+    if (batch_->copying == 0) *to_write = batch_;
+    batch_.reset();
+  }
+  if (!batch_) {
+    void* raw = nullptr;
+    if (::posix_memalign(&raw, kSegmentAlign, kBatchBytes) != 0) return {nullptr, 0};
+    batch_ = std::make_shared<Batch>();
+    batch_->segment = static_cast<uint32_t>(segment);
+    batch_->base = offset;
+    batch_->bytes = {static_cast<char*>(raw), &std::free};
+    ++segments_[segment].pins;  // not reused before the batch is written
+  }
+  std::shared_ptr<Batch> batch = batch_;
+  const uint64_t at = batch->reserved;
+  batch->reserved += bytes;
+  ++batch->copying;
+  if (batch->reserved + 2 * kSegmentAlign > kBatchBytes) {  // full: the last copier writes it
+    batch->sealed = true;
+    batch_.reset();
+  }
+  return {batch, at};
+}
+
+void BlockCache::WriteBatch(const std::shared_ptr<Batch>& batch) {
+  SegmentFile* file;
+  {
+    std::lock_guard lock(mu_);
+    file = segments_[batch->segment].file.get();
+  }
+  const Status st =
+      file->WriteEntries(batch->base, std::string_view(batch->bytes.get(), batch->reserved));
+  std::lock_guard lock(mu_);
+  FinishBatchLocked(batch, st);
+}
+
+void BlockCache::FinishBatchLocked(const std::shared_ptr<Batch>& batch, const Status& written) {
+  for (const auto& name : batch->names) {
+    auto it = entries_.find(name);
+    if (it == entries_.end() || it->second.batch != batch) continue;
+    it->second.batch.reset();
+    if (written.ok()) continue;
+    // Not on disk: a reader holding the entry checks it (and drops it) on its next read.
+    if (it->second.pins == 0) {
+      RemoveLocked(name, false);
+    } else {
+      it->second.verified = false;
+    }
+  }
+  --segments_[batch->segment].pins;
 }
 
 Result<std::unique_ptr<BlockCache>> BlockCache::Open(const BlockCacheOptions& options) {
@@ -159,6 +222,14 @@ std::optional<std::pair<size_t, uint64_t>> BlockCache::ReserveLocked(uint64_t by
     seg.fill += bytes;
     return std::make_pair(*appending_, offset);
   }
+  // The segment being appended to is full: its open batch is written now (when no entry is
+  // being copied in), so the segment can be chosen again once it is the least recent.
+  if (batch_ && batch_->copying == 0) {
+    const Status st = segments_[batch_->segment].file->WriteEntries(
+        batch_->base, std::string_view(batch_->bytes.get(), batch_->reserved));
+    FinishBatchLocked(batch_, st);
+    batch_.reset();
+  }
   // The next segment to append to: an empty one, else the least recently used one no reader
   // holds, emptied.
   std::optional<size_t> pick;
@@ -247,6 +318,15 @@ Result<size_t> BlockCache::Read(const BlockKey& key, uint64_t offset, std::span<
   }
   bool corrupt = false;
   auto read = [&]() -> Result<size_t> {
+    if (snapshot.batch) {  // not written yet: from the batch's memory
+      if (out.empty() || offset >= snapshot.data_length) return size_t{0};
+      const size_t want =
+          static_cast<size_t>(std::min<uint64_t>(out.size(), snapshot.data_length - offset));
+      const char* data = snapshot.batch->bytes.get() + (snapshot.offset - snapshot.batch->base) +
+                         AlignUp(snapshot.header_length);
+      std::memcpy(out.data(), data + offset, want);
+      return want;
+    }
     if (!snapshot.verified) {
       std::string data(snapshot.data_length, '\0');
       FERRY_ASSIGN_OR_RETURN(size_t n, file->Read(DataOffset(snapshot), std::span<char>(data)));
@@ -291,6 +371,8 @@ Status BlockCache::Put(const BlockKey& key, std::string_view data) {
   const uint64_t disk_bytes = EntryBytes(header.size(), data.size());
   SegmentFile* file = nullptr;
   uint64_t offset = 0;
+  std::shared_ptr<Batch> batch, to_write;
+  uint64_t in_batch = 0;
   {
     std::lock_guard lock(mu_);
     if (auto it = entries_.find(name); it != entries_.end()) {
@@ -315,6 +397,11 @@ Status BlockCache::Put(const BlockKey& key, std::string_view data) {
     e.pins = 1;  // the writer's, until the entry is complete
     ++seg.pins;
     e.verified = true;
+    if (disk_bytes <= kBatchEntryMax) {
+      std::tie(batch, in_batch) = BatchPlaceLocked(place->first, offset, disk_bytes, &to_write);
+      if (batch) batch->names.push_back(name);
+      e.batch = batch;
+    }
     seg.live_bytes += disk_bytes;
     seg.names.push_back(name);
     used_ += disk_bytes;
@@ -322,20 +409,37 @@ Status BlockCache::Put(const BlockKey& key, std::string_view data) {
     entries_.emplace(name, std::move(e));
     file = seg.file.get();
   }
-  // No fsync: an entry torn by a crash fails its checks and is dropped after the next open.
-  Status st = file->Write(offset, header, data);
-  std::lock_guard lock(mu_);
-  auto it = entries_.find(name);
-  if (it == entries_.end()) return st;
-  --segments_[it->second.segment].pins;
-  --it->second.pins;
-  if (!st.ok()) {
-    RemoveLocked(name, true);
-    return st;
+  if (to_write) WriteBatch(to_write);
+  to_write.reset();
+  Status st;
+  if (batch) {
+    char* at = batch->bytes.get() + in_batch;
+    const uint64_t data_at = AlignUp(header.size());
+    std::memcpy(at, header.data(), header.size());
+    std::memset(at + header.size(), 0, data_at - header.size());
+    std::memcpy(at + data_at, data.data(), data.size());
+    std::memset(at + data_at + data.size(), 0, disk_bytes - data_at - data.size());
+  } else {
+    // No fsync: an entry torn by a crash fails its checks and is dropped after the next open.
+    st = file->Write(offset, header, data);
   }
-  it->second.ready = true;
-  ++stats_.stored;
-  return Status::OK();
+  {
+    std::lock_guard lock(mu_);
+    if (batch && --batch->copying == 0 && batch->sealed) to_write = batch;
+    auto it = entries_.find(name);
+    if (it != entries_.end()) {
+      --segments_[it->second.segment].pins;
+      --it->second.pins;
+      if (!st.ok()) {
+        RemoveLocked(name, true);
+      } else {
+        it->second.ready = true;
+        ++stats_.stored;
+      }
+    }
+  }
+  if (to_write) WriteBatch(to_write);
+  return st;
 }
 
 uint64_t BlockCache::ReleaseWhereLocked(const std::function<bool(const Entry&)>& pred) {

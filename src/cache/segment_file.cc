@@ -116,6 +116,12 @@ Status SegmentFile::Write(uint64_t offset, std::string_view header, std::string_
   return PwritevFull(fd_, std::move(iov), offset, path_);
 }
 
+Status SegmentFile::WriteEntries(uint64_t offset, std::string_view bytes) {
+  std::vector<iovec> iov = {{const_cast<char*>(bytes.data()), bytes.size()}};
+  if (direct_fd_ >= 0 && PwritevFull(direct_fd_, iov, offset, path_).ok()) return Status::OK();
+  return PwritevFull(fd_, std::move(iov), offset, path_);
+}
+
 Result<size_t> SegmentFile::Read(uint64_t offset, std::span<char> out) {
   size_t done = 0;
   while (done < out.size()) {

@@ -47,6 +47,9 @@ class SegmentFile {
   Status Reset();
   // Writes one entry at offset (a multiple of kSegmentAlign).
   Status Write(uint64_t offset, std::string_view header, std::string_view data);
+  // Writes bytes already laid out as entries (a batch of them) at offset. The data must be
+  // page-aligned in memory and a multiple of kSegmentAlign long.
+  Status WriteEntries(uint64_t offset, std::string_view bytes);
   // Reads up to out.size() bytes at offset.
   Result<size_t> Read(uint64_t offset, std::span<char> out);
   // Asks the kernel to read a range into the page cache.
