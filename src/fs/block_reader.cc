@@ -167,41 +167,54 @@ Status BlockReader::LoadRun(const ObjectVersion& object, uint64_t first, uint64_
 
 Result<size_t> BlockReader::Read(const ObjectVersion& object, uint64_t offset,
                                  std::span<char> out) {
-  if (offset >= object.size || out.empty()) return size_t{0};
-  const size_t total = static_cast<size_t>(std::min<uint64_t>(out.size(), object.size - offset));
+  FERRY_ASSIGN_OR_RETURN(Slices slices, ReadSlices(object, offset, out.size()));
   size_t copied = 0;
-  while (copied < total) {
-    const uint64_t pos = offset + copied;
+  for (std::string_view part : slices.parts) {
+    std::memcpy(out.data() + copied, part.data(), part.size());
+    copied += part.size();
+  }
+  return copied;
+}
+
+Result<BlockReader::Slices> BlockReader::ReadSlices(const ObjectVersion& object, uint64_t offset,
+                                                    size_t size) {
+  Slices slices;
+  if (offset >= object.size || size == 0) return slices;
+  const size_t total = static_cast<size_t>(std::min<uint64_t>(size, object.size - offset));
+  while (slices.size < total) {
+    const uint64_t pos = offset + slices.size;
     const uint64_t index = pos / block_size_;
     const uint64_t in_block = pos - index * block_size_;
     const size_t want =
-        static_cast<size_t>(std::min<uint64_t>(total - copied, block_size_ - in_block));
-    std::span<char> dst(out.data() + copied, want);
+        static_cast<size_t>(std::min<uint64_t>(total - slices.size, block_size_ - in_block));
     const cache::BlockKey key = KeyOf(object, index);
-    if (auto recent = Recent(cache::BlockFileName(key));
-        recent && in_block + want <= recent->bytes.size()) {
+    std::optional<Block> block = Recent(cache::BlockFileName(key));
+    size_t start = static_cast<size_t>(in_block);  // where the wanted bytes begin in block
+    if (block && in_block + want <= block->bytes.size()) {
       // Fetched a moment ago (read-ahead): no file read.
-      std::memcpy(dst.data(), recent->bytes.data() + in_block, want);
-      copied += want;
       std::lock_guard lock(mu_);
       ++stats_.recent_hits;
-      continue;
-    }
-    auto hit = cache_.Read(key, in_block, dst);
-    if (hit.ok() && *hit == want) {
-      std::lock_guard lock(mu_);
-      ++stats_.cache_hits;
     } else {
-      FERRY_ASSIGN_OR_RETURN(Block block, Fetch(object, index));
-      if (in_block + want > block.bytes.size()) {
-        return Status::Internal("block " + std::to_string(index) + " of " + object.key +
-                                " is shorter than expected");
+      std::shared_ptr<char[]> buffer = AlignedBuffer(want);
+      auto hit = cache_.Read(key, in_block, std::span<char>(buffer.get(), want));
+      if (hit.ok() && *hit == want) {
+        block = Block{buffer, std::string_view(buffer.get(), want)};
+        start = 0;
+        std::lock_guard lock(mu_);
+        ++stats_.cache_hits;
+      } else {
+        FERRY_ASSIGN_OR_RETURN(block, Fetch(object, index));
       }
-      std::memcpy(dst.data(), block.bytes.data() + in_block, want);
     }
-    copied += want;
+    if (start + want > block->bytes.size()) {
+      return Status::Internal("block " + std::to_string(index) + " of " + object.key +
+                              " is shorter than expected");
+    }
+    slices.parts.push_back(block->bytes.substr(start, want));
+    slices.holders.push_back(std::move(block->buffer));
+    slices.size += want;
   }
-  return total;
+  return slices;
 }
 
 Status BlockReader::Load(const ObjectVersion& object, uint64_t index) {

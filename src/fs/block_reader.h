@@ -47,9 +47,19 @@ class BlockReader {
   BlockReader(ObjectStore& store, cache::BlockCache& cache, uint64_t block_size,
               uint64_t recent_bytes = uint64_t{64} << 20);
 
+  // Bytes of an object as pieces of memory, kept alive by the holders: a block in memory is
+  // handed out where it lies, without a copy.
+  struct Slices {
+    std::vector<std::string_view> parts;
+    std::vector<std::shared_ptr<const char[]>> holders;
+    size_t size = 0;
+  };
+
   // Copies up to out.size() bytes at offset (fewer at the end of the object). A store error
   // comes back as is: PreconditionFailed when the object no longer has this ETag.
   Result<size_t> Read(const ObjectVersion& object, uint64_t offset, std::span<char> out);
+  // Read without the copy: up to size bytes at offset.
+  Result<Slices> ReadSlices(const ObjectVersion& object, uint64_t offset, size_t size);
 
   // Makes sure block index of the object is cached (or fetched), for read-ahead and preload;
   // a cached block is readied for reading (BlockCache::Prepare).

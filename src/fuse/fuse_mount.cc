@@ -5,6 +5,7 @@
 #include <fuse_lowlevel.h>
 #include <spdlog/spdlog.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 
 #include <cerrno>
 #include <condition_variable>
@@ -196,14 +197,19 @@ struct FuseMount::Impl {
     // the reader with it).
     if (off == 0 && m.options.on_open) m.options.on_open(object);
     m.ReadAheadOf(ino, object)->OnRead(static_cast<uint64_t>(off), size);
-    std::unique_ptr<char[]> buf(new char[size]);  // not zeroed: Read fills what it returns
-    auto n = m.reader.Read(object, static_cast<uint64_t>(off), std::span<char>(buf.get(), size));
-    if (!n.ok()) {
+    // Replied from where the bytes lie (a block in memory): no copy before the kernel's.
+    auto slices = m.reader.ReadSlices(object, static_cast<uint64_t>(off), size);
+    if (!slices.ok()) {
       spdlog::warn("read s3://{}/{} at {}: {}", object.bucket, object.key, off,
-                   n.status().ToString());
+                   slices.status().ToString());
       return (void)fuse_reply_err(req, EIO);
     }
-    fuse_reply_buf(req, buf.get(), *n);
+    std::vector<iovec> iov;
+    iov.reserve(slices->parts.size());
+    for (std::string_view part : slices->parts) {
+      iov.push_back({const_cast<char*>(part.data()), part.size()});
+    }
+    fuse_reply_iov(req, iov.data(), static_cast<int>(iov.size()));
   }
 
   static void OpenDir(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
