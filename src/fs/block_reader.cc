@@ -7,25 +7,22 @@
 #include "store/read_full.h"
 
 namespace ferry::fs {
-namespace {
-
-// Not zeroed (every byte is read into before use) and page-aligned, so the cache writes the
-// blocks from it without a copy.
-std::shared_ptr<char[]> AlignedBuffer(uint64_t length) {
-  const size_t bytes = static_cast<size_t>(cache::AlignUp(std::max<uint64_t>(length, 1)));
-  return std::shared_ptr<char[]>(
-      static_cast<char*>(std::aligned_alloc(cache::kSegmentAlign, bytes)),
-      [](char* p) { std::free(p); });
-}
-
-}  // namespace
 
 BlockReader::BlockReader(ObjectStore& store, cache::BlockCache& cache, uint64_t block_size,
                          uint64_t recent_bytes)
     : store_(store),
       cache_(cache),
       block_size_(std::max<uint64_t>(block_size, 1)),
-      recent_capacity_(recent_bytes) {}
+      recent_capacity_(recent_bytes),
+      // Enough for the read-ahead's runs in flight beyond what the recent blocks hold.
+      buffers_(BufferPool::Create(64 << 20)) {}
+
+std::shared_ptr<char[]> BlockReader::Buffer(uint64_t length) {
+  // Not zeroed: every byte is read into before use.
+  std::shared_ptr<char[]> buffer = buffers_->Get(static_cast<size_t>(length));
+  if (!buffer) throw std::bad_alloc();
+  return buffer;
+}
 
 cache::BlockKey BlockReader::KeyOf(const ObjectVersion& object, uint64_t index) const {
   return {object.bucket + "/" + object.key, object.etag, index};
@@ -46,7 +43,7 @@ Result<std::vector<BlockReader::Block>> BlockReader::FetchFromStore(const Object
   hints.size = object.size;
   hints.etag = object.etag;
   FERRY_ASSIGN_OR_RETURN(auto reader, store_.OpenObject(object.bucket, object.key, hints));
-  std::shared_ptr<char[]> data = AlignedBuffer(length);
+  std::shared_ptr<char[]> data = Buffer(length);
   FERRY_RETURN_IF_ERROR(
       ReadFull(*reader, start, std::span<char>(data.get(), length), object.bucket));
   std::vector<Block> blocks;
@@ -195,7 +192,7 @@ Result<BlockReader::Slices> BlockReader::ReadSlices(const ObjectVersion& object,
       std::lock_guard lock(mu_);
       ++stats_.recent_hits;
     } else {
-      std::shared_ptr<char[]> buffer = AlignedBuffer(want);
+      std::shared_ptr<char[]> buffer = Buffer(want);
       auto hit = cache_.Read(key, in_block, std::span<char>(buffer.get(), want));
       if (hit.ok() && *hit == want) {
         block = Block{buffer, std::string_view(buffer.get(), want)};
@@ -234,7 +231,7 @@ Result<ObjectMeta> BlockReader::ReadSmallObject(const ObjectVersion& object) {
   ObjectMeta meta = reader->meta();
   if (meta.size > block_size_) return meta;  // grew since the listing: blocks are read later
   const size_t size = static_cast<size_t>(meta.size);
-  std::shared_ptr<char[]> data = AlignedBuffer(size);
+  std::shared_ptr<char[]> data = Buffer(size);
   FERRY_RETURN_IF_ERROR(ReadFull(*reader, 0, std::span<char>(data.get(), size), object.bucket));
   std::shared_ptr<const char[]> buffer = std::move(data);
   const cache::BlockKey key = KeyOf({object.bucket, object.key, meta.etag, meta.size}, 0);

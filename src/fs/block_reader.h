@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "cache/block_cache.h"
+#include "core/buffer_pool.h"
 #include "ferry/object_store.h"
 
 namespace ferry::fs {
@@ -84,6 +85,8 @@ class BlockReader {
     std::shared_ptr<const char[]> buffer;
     std::string_view bytes;
   };
+  // A page-aligned buffer (the cache writes blocks from it without a copy), reused.
+  std::shared_ptr<char[]> Buffer(uint64_t length);
   void RememberLocked(const std::string& name, const Block& block);
   std::optional<Block> Recent(const std::string& name);
   struct Flight {
@@ -107,6 +110,7 @@ class BlockReader {
   cache::BlockCache& cache_;
   const uint64_t block_size_;
   const uint64_t recent_capacity_;
+  const std::shared_ptr<BufferPool> buffers_;
   std::mutex mu_;
   std::condition_variable fetched_;
   std::unordered_map<std::string, std::shared_ptr<Flight>> flights_;  // guarded by mu_
