@@ -38,7 +38,8 @@ BlockCache::BlockCache(BlockCacheOptions options, uint64_t segment_bytes, size_t
     : options_(std::move(options)),
       clock_(options_.clock ? options_.clock : &SystemClock()),
       segment_bytes_(segment_bytes),
-      segments_(segment_count) {
+      segments_(segment_count),
+      batch_buffers_(BufferPool::Create(4 * kBatchBytes)) {
   stats_.capacity_bytes = options_.capacity_bytes;
 }
 
@@ -57,12 +58,12 @@ std::pair<std::shared_ptr<BlockCache::Batch>, uint64_t> BlockCache::BatchPlaceLo
     batch_.reset();
   }
   if (!batch_) {
-    void* raw = nullptr;
-    if (::posix_memalign(&raw, kSegmentAlign, kBatchBytes) != 0) return {nullptr, 0};
+    std::shared_ptr<char[]> bytes = batch_buffers_->Get(kBatchBytes);
+    if (!bytes) return {nullptr, 0};
     batch_ = std::make_shared<Batch>();
     batch_->segment = static_cast<uint32_t>(segment);
     batch_->base = offset;
-    batch_->bytes = {static_cast<char*>(raw), &std::free};
+    batch_->bytes = std::move(bytes);
     ++segments_[segment].pins;  // not reused before the batch is written
   }
   std::shared_ptr<Batch> batch = batch_;

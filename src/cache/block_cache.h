@@ -32,6 +32,7 @@
 
 #include "cache/block_file.h"
 #include "cache/segment_file.h"
+#include "core/buffer_pool.h"
 #include "core/clock.h"
 #include "ferry/result.h"
 
@@ -97,11 +98,11 @@ class BlockCache {
   // are read from its memory.
   struct Batch {
     uint32_t segment = 0;
-    uint64_t base = 0;                                               // segment offset of bytes[0]
-    std::unique_ptr<char, void (*)(void*)> bytes{nullptr, nullptr};  // page-aligned
-    uint64_t reserved = 0;                                           // bytes handed out to entries
-    int copying = 0;                                                 // entries being copied in
-    bool sealed = false;  // takes no more entries; written once copying is 0
+    uint64_t base = 0;              // segment offset of bytes[0]
+    std::shared_ptr<char[]> bytes;  // page-aligned, from batch_buffers_
+    uint64_t reserved = 0;          // bytes handed out to entries
+    int copying = 0;                // entries being copied in
+    bool sealed = false;            // takes no more entries; written once copying is 0
     std::vector<std::string> names;
   };
   struct Entry {
@@ -163,6 +164,8 @@ class BlockCache {
   std::vector<Segment> segments_;                   // guarded by mu_
   std::optional<size_t> appending_;                 // guarded by mu_; the segment written to
   std::shared_ptr<Batch> batch_;                    // guarded by mu_; the one taking entries
+  // Batch memory is reused: a fresh buffer costs a page fault per 4 KiB as it is filled.
+  const std::shared_ptr<BufferPool> batch_buffers_;
   std::unordered_map<std::string, std::unordered_set<std::string>> by_object_;  // guarded
   uint64_t used_ = 0;                                                           // guarded by mu_
   BlockCacheStats stats_;  // guarded by mu_ (counters)
