@@ -228,15 +228,20 @@ std::vector<std::string> SignedHeaderNames(const HeaderList& headers) {
 }
 
 std::string Sign(const SignableRequest& req, const SigningParams& params) {
+  return SignWithKey(req, params,
+                     SigningKey(params.credentials.secret_access_key, params.amz_date.substr(0, 8),
+                                params.region, params.service));
+}
+
+std::string SignWithKey(const SignableRequest& req, const SigningParams& params,
+                        std::string_view signing_key) {
   const std::string date = params.amz_date.substr(0, 8);
   const std::string scope = CredentialScope(date, params.region, params.service);
   const std::vector<std::string> signed_headers = SignedHeaderNames(req.headers);
   const std::string sts =
       StringToSign(params.amz_date, scope, CanonicalRequest(req, signed_headers));
-  const std::string key =
-      SigningKey(params.credentials.secret_access_key, date, params.region, params.service);
   return AuthorizationValue(params.credentials.access_key_id, scope, signed_headers,
-                            SignatureHex(key, sts));
+                            SignatureHex(signing_key, sts));
 }
 
 std::string Presign(const SignableRequest& req, const SigningParams& params, int64_t expires_s) {

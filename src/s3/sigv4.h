@@ -91,6 +91,10 @@ struct SigningParams {
 // x-amz-content-sha256 (equal to req.payload_hash), plus x-amz-security-token when the
 // credentials carry a session token.
 std::string Sign(const SignableRequest& req, const SigningParams& params);
+// Sign with the signing key of params' day already derived (SigningKey), as a client signing
+// many requests keeps it.
+std::string SignWithKey(const SignableRequest& req, const SigningParams& params,
+                        std::string_view signing_key);
 
 // The query string (without '?') of a presigned URL for req: req.query plus X-Amz-Algorithm,
 // X-Amz-Credential, X-Amz-Date, X-Amz-Expires, X-Amz-SignedHeaders and, with a session

@@ -147,7 +147,17 @@ BuiltRequest S3RequestBuilder::Build(const S3RequestSpec& spec, int64_t unix_sec
     params.credentials = credentials_;
     params.region = region_;
     params.amz_date = amz_date;
-    out.headers.Add("Authorization", s3::Sign(signable, params));
+    std::string key;
+    {
+      SigningKeyCache& cache = *signing_key_;
+      std::lock_guard lock(cache.mu);
+      if (cache.date != amz_date.substr(0, 8)) {
+        cache.date = amz_date.substr(0, 8);
+        cache.key = s3::SigningKey(credentials_.secret_access_key, cache.date, region_, "s3");
+      }
+      key = cache.key;
+    }
+    out.headers.Add("Authorization", s3::SignWithKey(signable, params, key));
   }
   return out;
 }

@@ -14,6 +14,8 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
+#include <mutex>
 #include <string>
 
 #include "ferry/result.h"
@@ -62,6 +64,14 @@ class S3RequestBuilder {
   std::string base_path_;  // "" or "/base" (no trailing '/')
   bool virtual_hosted_ = false;
   std::string region_;
+  // The signing key depends only on the day: derived once a day, not per request (copies
+  // of the builder share it).
+  struct SigningKeyCache {
+    std::mutex mu;
+    std::string date;  // guarded by mu
+    std::string key;   // guarded by mu
+  };
+  std::shared_ptr<SigningKeyCache> signing_key_ = std::make_shared<SigningKeyCache>();
   s3::Credentials credentials_;
 };
 
