@@ -54,8 +54,11 @@ struct FuseMount::Impl {
   // Files are never opened (see Open): what a read needs is kept per inode, and the kernel
   // keeps a file's pages until told otherwise, which it is when the inode's object changes.
   std::mutex files_mu;
-  std::unordered_map<uint64_t, std::string> kernel_etags;  // guarded; the version it was shown
-  std::unordered_map<uint64_t, std::shared_ptr<fs::ReadAhead>> read_aheads;  // guarded
+  struct ShownFile {
+    fs::ObjectVersion object;              // the version the kernel was shown (reads serve it)
+    std::shared_ptr<fs::ReadAhead> ahead;  // made at the first read
+  };
+  std::unordered_map<uint64_t, ShownFile> shown;  // guarded by files_mu; by inode
 
   // Invalidations go out from a thread of their own, never from inside a request.
   std::mutex inval_mu;
@@ -109,10 +112,9 @@ struct FuseMount::Impl {
     if (!S_ISREG(a.mode)) return;
     {
       std::lock_guard lock(files_mu);
-      auto [it, inserted] = kernel_etags.try_emplace(a.ino, a.object.etag);
-      if (inserted || it->second == a.object.etag) return;
-      it->second = a.object.etag;
-      read_aheads.erase(a.ino);
+      auto [it, inserted] = shown.try_emplace(a.ino, ShownFile{a.object, nullptr});
+      if (inserted || it->second.object.etag == a.object.etag) return;
+      it->second = ShownFile{a.object, nullptr};
     }
     std::lock_guard lock(inval_mu);
     inval_queue.push_back(a.ino);
@@ -132,22 +134,33 @@ struct FuseMount::Impl {
     }
   }
 
-  std::shared_ptr<fs::ReadAhead> ReadAheadOf(uint64_t ino, const fs::ObjectVersion& object) {
-    std::lock_guard lock(files_mu);
-    auto& ahead = read_aheads[ino];
-    if (!ahead) {
-      ahead = std::make_shared<fs::ReadAhead>(
-          shared_reader, pool, object, options.read_ahead_blocks, options.read_ahead_run_blocks);
+  // What a read of the inode needs: the version the kernel was shown and its read-ahead.
+  Result<ShownFile> FileOf(uint64_t ino) {
+    {
+      std::lock_guard lock(files_mu);
+      auto it = shown.find(ino);
+      if (it != shown.end() && it->second.ahead) return it->second;
     }
-    return ahead;
+    // Shown in an earlier life of the mount, or not read yet.
+    FERRY_ASSIGN_OR_RETURN(fs::NodeAttributes a, names.GetAttributes(ino));
+    if (!S_ISREG(a.mode)) return Status::InvalidArgument("not a file");
+    NoteVersion(a);
+    std::lock_guard lock(files_mu);
+    ShownFile& file = shown[ino];
+    if (file.object.etag.empty()) file.object = a.object;
+    if (!file.ahead) {
+      file.ahead =
+          std::make_shared<fs::ReadAhead>(shared_reader, pool, file.object,
+                                          options.read_ahead_blocks, options.read_ahead_run_blocks);
+    }
+    return file;
   }
 
   // Drops the kernel's n references; an inode it no longer knows has no pages to keep.
   void ForgetInode(fuse_ino_t ino, uint64_t n) {
     if (!names.Forget(ino, n)) return;
     std::lock_guard lock(files_mu);
-    kernel_etags.erase(ino);
-    read_aheads.erase(ino);
+    shown.erase(ino);
   }
 
   static void Forget(fuse_req_t req, fuse_ino_t ino, uint64_t n) {
@@ -188,15 +201,18 @@ struct FuseMount::Impl {
 
   static void Read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, fuse_file_info*) {
     Impl& m = Of(req);
-    auto a = m.names.GetAttributes(ino);
-    if (!a.ok()) return m.Fail(req, "read", a.status());
-    if (!S_ISREG(a->mode)) return (void)fuse_reply_err(req, EISDIR);
-    const fs::ObjectVersion& object = a->object;
-    m.NoteVersion(*a);
+    auto file = m.FileOf(ino);
+    if (!file.ok()) {
+      if (file.status().code() == Status::Code::kInvalidArgument) {
+        return (void)fuse_reply_err(req, EISDIR);
+      }
+      return m.Fail(req, "read", file.status());
+    }
+    const fs::ObjectVersion& object = file->object;
     // A read from the start is where a file's reading begins (the ordered prefetch follows
     // the reader with it).
     if (off == 0 && m.options.on_open) m.options.on_open(object);
-    m.ReadAheadOf(ino, object)->OnRead(static_cast<uint64_t>(off), size);
+    file->ahead->OnRead(static_cast<uint64_t>(off), size);
     // Replied from where the bytes lie (a block in memory): no copy before the kernel's.
     auto slices = m.reader.ReadSlices(object, static_cast<uint64_t>(off), size);
     if (!slices.ok()) {
