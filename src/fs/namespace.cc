@@ -177,12 +177,22 @@ Result<ObjectVersion> Namespace::Locate(const std::string& path) {
   return out;
 }
 
-Status Namespace::Warm(const std::string& path) {
+Result<ObjectVersion> Namespace::Warm(const std::string& path) {
   std::vector<uint64_t> taken;
   auto ino = Walk(path, &taken);
-  Status st = ino.ok() ? GetAttributes(*ino).status() : ino.status();
+  Result<ObjectVersion> out = ino.status();
+  if (ino.ok()) {
+    auto a = GetAttributes(*ino);
+    if (!a.ok()) {
+      out = a.status();
+    } else if (S_ISDIR(a->mode)) {
+      out = Status::NotFound(options_.prefix + path + ": a directory");
+    } else {
+      out = a->object;
+    }
+  }
   for (uint64_t i : taken) Forget(i, 1);
-  return st;
+  return out;
 }
 
 Result<uint64_t> Namespace::Refresh(const std::string& path, bool recursive) {

@@ -88,8 +88,9 @@ class Namespace {
   Result<ObjectVersion> Locate(const std::string& path);
 
   // Reads the attributes of the file at path now, as its first lookup would (for a small file
-  // with small_file_reader set: its data too), so that the lookup finds them known.
-  Status Warm(const std::string& path);
+  // with small_file_reader set: its data too), so that the lookup finds them known. Returns
+  // the version they name; NotFound for a directory or a missing name.
+  Result<ObjectVersion> Warm(const std::string& path);
 
   // A name whose entry changed: ino is 0 when no inode was given out for it.
   struct Change {

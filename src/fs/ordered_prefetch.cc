@@ -71,7 +71,9 @@ void OrderedPrefetch::Work() {
     const uint64_t generation = generation_;
     const std::string path = plan_[index];
     lock.unlock();
-    auto object = names_.Locate(path);
+    // The attributes first (a small file's data comes with them), so that the reader's
+    // lookup finds them known; then the blocks, a few MiB per GET.
+    auto object = names_.Warm(path);
     lock.lock();
     if (generation != generation_) continue;
     if (!object.ok()) {
@@ -83,9 +85,7 @@ void OrderedPrefetch::Work() {
     if (index < position_) continue;  // the reader got there first
     ahead_bytes_ += object->size;
     lock.unlock();
-    // The attributes first (a small file's data comes with them), so that the reader's
-    // lookup finds them known; then the blocks, a few MiB per GET.
-    Status st = names_.Warm(path);
+    Status st;
     const uint64_t blocks = (object->size + reader_.block_size() - 1) / reader_.block_size();
     const uint64_t run = std::max<uint64_t>(1, (uint64_t{8} << 20) / reader_.block_size());
     // A file cached whole is left alone: readying its blocks would read them from disk while
