@@ -180,19 +180,11 @@ Result<ObjectVersion> Namespace::Locate(const std::string& path) {
 Result<ObjectVersion> Namespace::Warm(const std::string& path) {
   std::vector<uint64_t> taken;
   auto ino = Walk(path, &taken);
-  Result<ObjectVersion> out = ino.status();
-  if (ino.ok()) {
-    auto a = GetAttributes(*ino);
-    if (!a.ok()) {
-      out = a.status();
-    } else if (S_ISDIR(a->mode)) {
-      out = Status::NotFound(options_.prefix + path + ": a directory");
-    } else {
-      out = a->object;
-    }
-  }
+  auto attributes = ino.ok() ? GetAttributes(*ino) : Result<NodeAttributes>(ino.status());
   for (uint64_t i : taken) Forget(i, 1);
-  return out;
+  if (!attributes.ok()) return attributes.status();
+  if (S_ISDIR(attributes->mode)) return Status::NotFound(options_.prefix + path + ": a directory");
+  return attributes->object;
 }
 
 Result<uint64_t> Namespace::Refresh(const std::string& path, bool recursive) {

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <filesystem>
 #include <memory>
 #include <mutex>
@@ -34,6 +35,40 @@ Status WriteInPieces(int fd, const char* data, size_t n, uint64_t offset) {
     size_t piece = std::min(n - done, kWritePieceBytes);
     FERRY_RETURN_IF_ERROR(PwriteAll(fd, data + done, piece, offset + done));
     done += piece;
+  }
+  return Status::OK();
+}
+
+constexpr uint64_t kDirectAlign = 4096;
+
+// A large range written with direct I/O (direct_fd) from an aligned buffer: the bytes go to
+// the disk without filling the page cache, which on VMs that hand free memory back to their
+// host is the slowest part of a large download (see kWritePieceBytes; a direct write of new
+// data runs at the disk's speed, 2-3x faster there). Writes to disjoint ranges run in
+// parallel. A last piece shorter than a page goes through fd.
+Status CopyRangeDirect(ObjectReader& reader, int fd, int direct_fd, uint64_t offset,
+                       uint64_t length, Progress& progress) {
+  const size_t buf_size = static_cast<size_t>(std::min<uint64_t>(
+      (length + kDirectAlign - 1) / kDirectAlign * kDirectAlign, kReadBufferBytes));
+  std::unique_ptr<char, decltype(&std::free)> buf(
+      static_cast<char*>(std::aligned_alloc(kDirectAlign, buf_size)), &std::free);
+  if (!buf) return Status::ResourceExhausted("no memory for a download buffer");
+  while (length > 0) {
+    size_t want = static_cast<size_t>(std::min<uint64_t>(length, buf_size));
+    auto n = reader.ReadAt(offset, std::span<char>(buf.get(), want));
+    if (!n.ok()) return n.status();
+    if (*n == 0) return Status::Unavailable("object ended early").WithRetryable(false);
+    const size_t aligned = *n / kDirectAlign * kDirectAlign;
+    if (aligned > 0 && !PwriteAll(direct_fd, buf.get(), aligned, offset).ok()) {
+      // Refused after all (an alignment this file system wants larger): buffered.
+      FERRY_RETURN_IF_ERROR(PwriteAll(fd, buf.get(), aligned, offset));
+    }
+    if (aligned < *n) {
+      FERRY_RETURN_IF_ERROR(PwriteAll(fd, buf.get() + aligned, *n - aligned, offset + aligned));
+    }
+    progress.Bytes(*n);
+    offset += *n;
+    length -= *n;
   }
   return Status::OK();
 }
@@ -86,6 +121,7 @@ struct TransferEngine::RangedDownload {
   std::mutex mu;
   Status failed;        // guarded by mu
   std::mutex write_mu;  // held while writing into fd
+  Fd direct_fd;         // the file opened again for direct I/O, when the file system allows
 };
 
 void TransferEngine::RunDownload(const DownloadJob& job) {
@@ -138,11 +174,19 @@ void TransferEngine::RunDownload(const DownloadJob& job) {
     DownloadRange(download, 0);  // one range: the whole object, on this worker
     return;
   }
-  // Ranges land out of order: size the file first (one range written in order needs not).
-  if (::ftruncate(download->file->fd(), static_cast<off_t>(meta.size)) != 0) {
+  // Ranges land out of order: size the file first (one range written in order needs not),
+  // with its blocks allocated where the file system can, so that parallel direct writes
+  // into it never extend it.
+  const int fd = download->file->fd();
+  if (::fallocate(fd, 0, 0, static_cast<off_t>(meta.size)) != 0 &&
+      ::ftruncate(fd, static_cast<off_t>(meta.size)) != 0) {
     Status err = Status::FromErrno(job.path, errno);
     download->file->Abandon();
     return Failed(job.done, job.path, err);
+  }
+  if (options_.part_size % kDirectAlign == 0) {
+    const std::string self = "/proc/self/fd/" + std::to_string(fd);
+    download->direct_fd = Fd(::open(self.c_str(), O_WRONLY | O_DIRECT | O_CLOEXEC));
   }
   size_t parts = static_cast<size_t>((meta.size + options_.part_size - 1) / options_.part_size);
   download->remaining = parts;
@@ -167,9 +211,16 @@ void TransferEngine::DownloadRange(const std::shared_ptr<RangedDownload>& downlo
       offset = index * options_.part_size;
       length = std::min<uint64_t>(options_.part_size, download->size - offset);
     }
-    Status st = CopyRangeToFile(
-        *download->reader, download->file->fd(), offset, length, progress_,
-        download->size <= options_.multipart_threshold ? nullptr : &download->write_mu);
+    const int fd = download->file->fd();
+    Status st;
+    if (download->direct_fd.get() >= 0) {
+      st = CopyRangeDirect(*download->reader, fd, download->direct_fd.get(), offset, length,
+                           progress_);
+    } else {
+      st = CopyRangeToFile(
+          *download->reader, fd, offset, length, progress_,
+          download->size <= options_.multipart_threshold ? nullptr : &download->write_mu);
+    }
     if (!st.ok()) {
       std::lock_guard lock(download->mu);
       if (download->failed.ok()) download->failed = st;
@@ -196,6 +247,7 @@ void TransferEngine::FinishDownload(const std::shared_ptr<RangedDownload>& downl
     failed = ApplyAttributes(download->file->fd(), attrs, umask_, options_.restore_owner)
                  .Annotate(job.path);
   }
+  download->direct_fd = Fd();
   if (failed.ok()) failed = download->file->Commit();
   download->file->Abandon();
   if (!failed.ok()) {
