@@ -6,11 +6,14 @@
 
 #include <cerrno>
 #include <cstdio>
+#include <cstdlib>
+#include <cstring>
 
 namespace ferry::local {
 namespace {
 
 constexpr size_t kSinkBuffer = 1 << 20;
+constexpr size_t kDirectAlign = 4096;
 
 std::string FanoutName(int i) {
   char name[3];
@@ -91,6 +94,13 @@ Status BlobStore::RemoveFile(const std::string& fanout_dir, const std::string& n
   return RemoveTree(dir_.get(), fanout_dir + "/" + name);
 }
 
+void BlobSink::FreeDeleter::operator()(char* p) const {
+  std::free(p);
+}
+
+BlobSink::BlobSink(BlobStore* store, BlobStore::NewBlob blob)
+    : store_(store), id_(blob.id), fd_(std::move(blob.fd)) {}
+
 Result<std::unique_ptr<BlobSink>> BlobSink::Create(BlobStore* store) {
   FERRY_ASSIGN_OR_RETURN(BlobStore::NewBlob blob, store->Create());
   return std::unique_ptr<BlobSink>(new BlobSink(store, std::move(blob)));
@@ -98,19 +108,39 @@ Result<std::unique_ptr<BlobSink>> BlobSink::Create(BlobStore* store) {
 
 BlobSink::~BlobSink() {
   if (!keep_) {
+    direct_fd_.Reset();
     fd_.Reset();
     (void)store_->Remove(id_);
   }
 }
 
+int BlobSink::DirectFd() {
+  if (!direct_tried_) {
+    direct_tried_ = true;
+    const std::string self = "/proc/self/fd/" + std::to_string(fd_.get());
+    direct_fd_ = UniqueFd(::open(self.c_str(), O_WRONLY | O_DIRECT | O_CLOEXEC));
+  }
+  return direct_fd_.get();
+}
+
 Status BlobSink::Append(std::span<const char> data) {
   size_ += data.size();
-  if (buffer_.size() + data.size() > kSinkBuffer) {
-    FERRY_RETURN_IF_ERROR(Flush());
-    if (data.size() >= kSinkBuffer) return WriteAll(fd_.get(), data, "write blob " + id_.Hex());
+  if (!buffer_) {
+    void* raw = nullptr;
+    if (::posix_memalign(&raw, kDirectAlign, kSinkBuffer) != 0) {
+      return Status::ResourceExhausted("no memory for a blob buffer");
+    }
+    buffer_.reset(static_cast<char*>(raw));
   }
-  if (buffer_.capacity() < kSinkBuffer) buffer_.reserve(kSinkBuffer);
-  buffer_.append(data.data(), data.size());
+  while (!data.empty()) {
+    // A full buffer is written only when more bytes come: a body of exactly one buffer
+    // stays buffered (small enough to be read back soon).
+    if (buffered_ == kSinkBuffer) FERRY_RETURN_IF_ERROR(Flush());
+    const size_t n = std::min(data.size(), kSinkBuffer - buffered_);
+    std::memcpy(buffer_.get() + buffered_, data.data(), n);
+    buffered_ += n;
+    data = data.subspan(n);
+  }
   return Status::OK();
 }
 
@@ -118,26 +148,36 @@ Status BlobSink::CopyFrom(int src_fd, uint64_t src_offset, std::span<const char>
   if (!copy_range_ok_) return Append(data);
   FERRY_RETURN_IF_ERROR(Flush());
   auto in_off = static_cast<loff_t>(src_offset);
+  auto out_off = static_cast<loff_t>(written_);
   size_t done = 0;
   while (done < data.size()) {
-    ssize_t n = ::copy_file_range(src_fd, &in_off, fd_.get(), nullptr, data.size() - done, 0);
+    ssize_t n = ::copy_file_range(src_fd, &in_off, fd_.get(), &out_off, data.size() - done, 0);
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) {
       // Not supported here (other file system, old kernel): write the bytes we already hold.
       copy_range_ok_ = false;
       size_ += done;
+      written_ += done;
       return Append(data.subspan(done));
     }
     done += static_cast<size_t>(n);
   }
   size_ += done;
+  written_ += done;
   return Status::OK();
 }
 
 Status BlobSink::Flush() {
-  if (buffer_.empty()) return Status::OK();
-  Status s = WriteAll(fd_.get(), buffer_, "write blob " + id_.Hex());
-  buffer_.clear();
+  if (buffered_ == 0) return Status::OK();
+  const std::span<const char> bytes(buffer_.get(), buffered_);
+  const std::string what = "write blob " + id_.Hex();
+  Status s = Status::IOError(what);
+  if (buffered_ == kSinkBuffer && written_ % kDirectAlign == 0 && DirectFd() >= 0) {
+    s = PwriteAll(direct_fd_.get(), bytes, written_, what);
+  }
+  if (!s.ok()) s = PwriteAll(fd_.get(), bytes, written_, what);
+  written_ += buffered_;
+  buffered_ = 0;
   return s;
 }
 

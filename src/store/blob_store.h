@@ -49,8 +49,11 @@ class BlobStore {
   bool fsync_;
 };
 
-// Streams bytes into a new blob through a write buffer. Unless Keep() is called, the blob is
-// unlinked when the sink is destroyed. Thread-compatible.
+// Streams bytes into a new blob through a write buffer. Full buffers of a large blob are
+// written with direct I/O where the file system allows it: filling new page-cache pages is
+// the slowest part of storing large objects on VMs that hand free memory back to their host,
+// and a blob just stored is rarely read at once. Unless Keep() is called, the blob is unlinked
+// when the sink is destroyed. Thread-compatible.
 class BlobSink {
  public:
   static Result<std::unique_ptr<BlobSink>> Create(BlobStore* store);
@@ -70,15 +73,24 @@ class BlobSink {
   uint64_t size() const { return size_; }
 
  private:
-  BlobSink(BlobStore* store, BlobStore::NewBlob blob)
-      : store_(store), id_(blob.id), fd_(std::move(blob.fd)) {}
+  struct FreeDeleter {
+    void operator()(char* p) const;
+  };
+  BlobSink(BlobStore* store, BlobStore::NewBlob blob);
+  // Writes the buffered bytes at the end of the file.
   Status Flush();
+  // The blob opened again for direct I/O; -1 where the file system refuses it.
+  int DirectFd();
 
   BlobStore* store_;
   BlobId id_;
   UniqueFd fd_;
-  std::string buffer_;
+  std::unique_ptr<char, FreeDeleter> buffer_;  // page-aligned
+  size_t buffered_ = 0;                        // bytes in buffer_
+  uint64_t written_ = 0;                       // bytes in the file
   uint64_t size_ = 0;
+  UniqueFd direct_fd_;
+  bool direct_tried_ = false;
   bool keep_ = false;
   bool copy_range_ok_ = true;
 };
