@@ -135,7 +135,7 @@ Status BlobSink::Append(std::span<const char> data) {
   while (!data.empty()) {
     // A full buffer is written only when more bytes come: a body of exactly one buffer
     // stays buffered (small enough to be read back soon).
-    if (buffered_ == kSinkBuffer) FERRY_RETURN_IF_ERROR(Flush());
+    if (buffered_ == kSinkBuffer) FERRY_RETURN_IF_ERROR(Flush(/*direct=*/true));
     const size_t n = std::min(data.size(), kSinkBuffer - buffered_);
     std::memcpy(buffer_.get() + buffered_, data.data(), n);
     buffered_ += n;
@@ -146,7 +146,7 @@ Status BlobSink::Append(std::span<const char> data) {
 
 Status BlobSink::CopyFrom(int src_fd, uint64_t src_offset, std::span<const char> data) {
   if (!copy_range_ok_) return Append(data);
-  FERRY_RETURN_IF_ERROR(Flush());
+  FERRY_RETURN_IF_ERROR(Flush(/*direct=*/true));
   auto in_off = static_cast<loff_t>(src_offset);
   auto out_off = static_cast<loff_t>(written_);
   size_t done = 0;
@@ -167,12 +167,12 @@ Status BlobSink::CopyFrom(int src_fd, uint64_t src_offset, std::span<const char>
   return Status::OK();
 }
 
-Status BlobSink::Flush() {
+Status BlobSink::Flush(bool direct) {
   if (buffered_ == 0) return Status::OK();
   const std::span<const char> bytes(buffer_.get(), buffered_);
   const std::string what = "write blob " + id_.Hex();
   Status s = Status::IOError(what);
-  if (buffered_ == kSinkBuffer && written_ % kDirectAlign == 0 && DirectFd() >= 0) {
+  if (direct && buffered_ == kSinkBuffer && written_ % kDirectAlign == 0 && DirectFd() >= 0) {
     s = PwriteAll(direct_fd_.get(), bytes, written_, what);
   }
   if (!s.ok()) s = PwriteAll(fd_.get(), bytes, written_, what);
@@ -182,7 +182,9 @@ Status BlobSink::Flush() {
 }
 
 Status BlobSink::Finish() {
-  FERRY_RETURN_IF_ERROR(Flush());
+  // The last buffer is written through the page cache: a body of one buffer (1 MiB) is small
+  // enough to be read back soon, and its pages then serve that read.
+  FERRY_RETURN_IF_ERROR(Flush(/*direct=*/false));
   return store_->Sync(id_, fd_.get());
 }
 

@@ -77,8 +77,9 @@ class BlobSink {
     void operator()(char* p) const;
   };
   BlobSink(BlobStore* store, BlobStore::NewBlob blob);
-  // Writes the buffered bytes at the end of the file.
-  Status Flush();
+  // Writes the buffered bytes at the end of the file; direct: with direct I/O when they fill
+  // the buffer.
+  Status Flush(bool direct);
   // The blob opened again for direct I/O; -1 where the file system refuses it.
   int DirectFd();
 
