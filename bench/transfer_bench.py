@@ -602,7 +602,7 @@ def ratio_lines(results, rates, datasets):
                              what, results[("ferry", case)]["server_cpu"] / (data.bytes / 1e9),
                              r["server_cpu"] / (r["mbps"] * r["seconds"] / 1e3)))
         if rate == "get" and "write" in rates:
-            lines.append("- %s ferry / local write ceiling (%.0f MB/s): %.2f× (for information)"
+            lines.append("- %s ferry / local buffered-write ceiling (%.0f MB/s): %.2f× (for information)"
                          % (what, rates["write"]["mbps"], f / rates["write"]["mbps"]))
         for peer in ("rclone", "aws"):
             if (peer, case) in results:
@@ -657,16 +657,19 @@ def write_results(path, machine, args, tools, datasets, results, rates, notes):
                         "%.2f cores)" % (r["mbps"], r["server_cpu"] / r["seconds"],
                                          r["client_cpu"] / r["seconds"]))
         if "write" in rates:
-            body.append("- for comparison, the local write ceiling: new files of the large "
-                        "workload written with 128 KiB writes, one thread per file, no fsync: "
-                        "**%.0f MB/s**" % rates["write"]["mbps"])
+            body.append("- for comparison, the local buffered-write ceiling: new files of the "
+                        "large workload written with 128 KiB writes, one thread per file, no "
+                        "fsync: **%.0f MB/s**" % rates["write"]["mbps"])
     body += ["", "Two properties of these VMs shape the numbers. Memory freed for about a second "
              "goes back to the host (virtio-balloon free page reporting), and writing new "
              "page-cache pages into it runs at about 0.5 GB/s instead of 4 GB/s (`dd bs=16M` of "
              "1 GiB: 2.3 s after a pause, 0.29 s right after another such write; 128 KiB writes "
-             "suffer much less). So every case starts after the same settle; downloads of "
-             "large files are bounded by the local write ceiling above; and a server storing "
-             "new data pays more per byte than under wrk's rewrites of the same parts. And the root ext4 has no journal, so creating a file "
+             "suffer much less). So every case starts after the same settle; clients that write "
+             "large downloads through the page cache are bounded by the buffered-write ceiling "
+             "above (ferry cp writes the parts of large downloads with direct I/O, and ferry "
+             "serve the full buffers of large blobs, which run at the disk's speed); and a "
+             "server storing new data pays more per byte than under wrk's rewrites of the same "
+             "parts. And the root ext4 has no journal, so creating a file "
              "shortly after thousands were deleted scans for inodes not freed recently; "
              "downloaded small-file trees are therefore deleted only after all clients ran.",
              "", "Ratios:", ""] + lines
