@@ -89,10 +89,11 @@ std::string BlockFileName(const BlockKey& key) {
   XXH3_128bits_update(state, &index, sizeof index);
   XXH128_hash_t h = XXH3_128bits_digest(state);
   XXH3_freeState(state);
-  char name[33];
-  std::snprintf(name, sizeof name, "%016llx%016llx", static_cast<unsigned long long>(h.high64),
-                static_cast<unsigned long long>(h.low64));
-  return name;
+  // Big-endian bytes: the hex digits read high64 then low64.
+  XXH128_canonical_t canonical;
+  XXH128_canonicalFromHash(&canonical, h);
+  return HexEncode(
+      std::string_view(reinterpret_cast<const char*>(canonical.digest), sizeof canonical.digest));
 }
 
 }  // namespace ferry::cache
