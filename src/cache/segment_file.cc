@@ -10,6 +10,8 @@
 #include <cstring>
 #include <vector>
 
+#include "core/file_io.h"
+
 namespace ferry::cache {
 namespace {
 
@@ -22,26 +24,6 @@ AlignedBuffer Aligned(size_t n) {
   void* raw = nullptr;
   if (::posix_memalign(&raw, kSegmentAlign, n) != 0) return nullptr;
   return AlignedBuffer(static_cast<char*>(raw));
-}
-
-// Writes every iovec at offset, resuming after short writes.
-Status PwritevFull(int fd, std::vector<iovec> iov, uint64_t offset, const std::string& path) {
-  size_t first = 0;
-  while (first < iov.size()) {
-    ssize_t w = ::pwritev(fd, iov.data() + first, static_cast<int>(iov.size() - first),
-                          static_cast<off_t>(offset));
-    if (w < 0 && errno == EINTR) continue;
-    if (w < 0) return Status::FromErrno(path, errno);
-    if (w == 0) return Status::IOError(path + ": short write");
-    offset += static_cast<uint64_t>(w);
-    auto left = static_cast<size_t>(w);
-    while (first < iov.size() && left >= iov[first].iov_len) left -= iov[first++].iov_len;
-    if (first < iov.size()) {
-      iov[first].iov_base = static_cast<char*>(iov[first].iov_base) + left;
-      iov[first].iov_len -= left;
-    }
-  }
-  return Status::OK();
 }
 
 bool IsAligned(const void* p) {
@@ -102,7 +84,7 @@ Status SegmentFile::Write(uint64_t offset, std::string_view header, std::string_
       std::vector<iovec> iov = {{buf.get(), header_bytes}};
       if (in_place > 0) iov.push_back({const_cast<char*>(data.data()), in_place});
       if (copied > 0) iov.push_back({tail, copied});
-      if (PwritevFull(direct_fd_, std::move(iov), offset, path_).ok()) return Status::OK();
+      if (PwritevAll(direct_fd_, std::move(iov), offset, path_).ok()) return Status::OK();
     }
   }
   // Buffered: the file system refused direct I/O.
@@ -113,26 +95,17 @@ Status SegmentFile::Write(uint64_t offset, std::string_view header, std::string_
       {const_cast<char*>(data.data()), data.size()},
       {const_cast<char*>(kZeros), data_bytes - data.size()},
   };
-  return PwritevFull(fd_, std::move(iov), offset, path_);
+  return PwritevAll(fd_, std::move(iov), offset, path_);
 }
 
 Status SegmentFile::WriteEntries(uint64_t offset, std::string_view bytes) {
   std::vector<iovec> iov = {{const_cast<char*>(bytes.data()), bytes.size()}};
-  if (direct_fd_ >= 0 && PwritevFull(direct_fd_, iov, offset, path_).ok()) return Status::OK();
-  return PwritevFull(fd_, std::move(iov), offset, path_);
+  if (direct_fd_ >= 0 && PwritevAll(direct_fd_, iov, offset, path_).ok()) return Status::OK();
+  return PwritevAll(fd_, std::move(iov), offset, path_);
 }
 
 Result<size_t> SegmentFile::Read(uint64_t offset, std::span<char> out) {
-  size_t done = 0;
-  while (done < out.size()) {
-    ssize_t r =
-        ::pread(fd_, out.data() + done, out.size() - done, static_cast<off_t>(offset + done));
-    if (r < 0 && errno == EINTR) continue;
-    if (r < 0) return Status::FromErrno(path_, errno);
-    if (r == 0) break;
-    done += static_cast<size_t>(r);
-  }
-  return done;
+  return PreadFull(fd_, out, offset, path_);
 }
 
 void SegmentFile::WillNeed(uint64_t offset, uint64_t length) {

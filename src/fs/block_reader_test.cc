@@ -66,7 +66,8 @@ TEST_F(BlockReaderTest, AChangedObjectIsNeverServedStale) {
   ObjectVersion old_version = PutObject("m.bin", Bytes(kBlock, 1));
   BlockReader reader(*fixture_.store, *cache_, kBlock);
   std::string out(100, '\0');
-  ASSERT_TRUE(reader.Read(old_version, 0, std::span<char>(out)).ok());
+  auto first = reader.Read(old_version, 0, std::span<char>(out));
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
   ObjectVersion new_version = PutObject("m.bin", Bytes(kBlock, 2));
   // The old version's cached block still serves readers that hold the old version...
   EXPECT_TRUE(reader.Read(old_version, 0, std::span<char>(out)).ok());

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "core/checksum.h"
+#include "core/file_io.h"
 
 namespace ferry::local {
 
@@ -40,31 +41,14 @@ Status WriteAll(int fd, std::span<const char> data, std::string_view what) {
 }
 
 Status PwriteAll(int fd, std::span<const char> data, uint64_t offset, std::string_view what) {
-  while (!data.empty()) {
-    ssize_t n = ::pwrite(fd, data.data(), data.size(), static_cast<off_t>(offset));
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return IoError(what, errno);
-    }
-    data = data.subspan(static_cast<size_t>(n));
-    offset += static_cast<uint64_t>(n);
-  }
-  return Status::OK();
+  Status s = ferry::PwriteAll(fd, data, offset, what);
+  return s.ok() ? s : s.WithS3Code("InternalError", 500);
 }
 
 Result<size_t> PreadFull(int fd, std::span<char> out, uint64_t offset, std::string_view what) {
-  size_t done = 0;
-  while (done < out.size()) {
-    ssize_t n =
-        ::pread(fd, out.data() + done, out.size() - done, static_cast<off_t>(offset + done));
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return IoError(what, errno);
-    }
-    if (n == 0) break;
-    done += static_cast<size_t>(n);
-  }
-  return done;
+  auto n = ferry::PreadFull(fd, out, offset, what);
+  if (!n.ok()) return n.status().WithS3Code("InternalError", 500);
+  return n;
 }
 
 Status Fsync(int fd, std::string_view what, bool enabled) {

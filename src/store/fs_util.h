@@ -43,9 +43,9 @@ Status IoError(std::string_view context, int err);
 
 // Writes all of data at the file's current position.
 Status WriteAll(int fd, std::span<const char> data, std::string_view what);
-// Writes all of data at offset.
+// core/file_io.h's, failing with S3 code InternalError.
 Status PwriteAll(int fd, std::span<const char> data, uint64_t offset, std::string_view what);
-// Reads up to out.size() bytes at offset, stopping early only at end of file.
+// core/file_io.h's, failing with S3 code InternalError.
 Result<size_t> PreadFull(int fd, std::span<char> out, uint64_t offset, std::string_view what);
 
 // fsync of a file or directory descriptor; a no-op when enabled is false.

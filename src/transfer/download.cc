@@ -10,6 +10,7 @@
 #include <mutex>
 #include <optional>
 
+#include "core/file_io.h"
 #include "transfer/engine.h"
 #include "transfer/local_file.h"
 #include "transfer/staged_file.h"
@@ -33,7 +34,7 @@ constexpr size_t kWritePieceBytes = 128 << 10;
 Status WriteInPieces(int fd, const char* data, size_t n, uint64_t offset) {
   for (size_t done = 0; done < n;) {
     size_t piece = std::min(n - done, kWritePieceBytes);
-    FERRY_RETURN_IF_ERROR(PwriteAll(fd, data + done, piece, offset + done));
+    FERRY_RETURN_IF_ERROR(PwriteAll(fd, {data + done, piece}, offset + done, "write"));
     done += piece;
   }
   return Status::OK();
@@ -59,12 +60,13 @@ Status CopyRangeDirect(ObjectReader& reader, int fd, int direct_fd, uint64_t off
     if (!n.ok()) return n.status();
     if (*n == 0) return Status::Unavailable("object ended early").WithRetryable(false);
     const size_t aligned = *n / kDirectAlign * kDirectAlign;
-    if (aligned > 0 && !PwriteAll(direct_fd, buf.get(), aligned, offset).ok()) {
+    if (aligned > 0 && !PwriteAll(direct_fd, {buf.get(), aligned}, offset, "write").ok()) {
       // Refused after all (an alignment this file system wants larger): buffered.
-      FERRY_RETURN_IF_ERROR(PwriteAll(fd, buf.get(), aligned, offset));
+      FERRY_RETURN_IF_ERROR(PwriteAll(fd, {buf.get(), aligned}, offset, "write"));
     }
     if (aligned < *n) {
-      FERRY_RETURN_IF_ERROR(PwriteAll(fd, buf.get() + aligned, *n - aligned, offset + aligned));
+      FERRY_RETURN_IF_ERROR(
+          PwriteAll(fd, {buf.get() + aligned, *n - aligned}, offset + aligned, "write"));
     }
     progress.Bytes(*n);
     offset += *n;

@@ -119,18 +119,4 @@ Status ApplyLinkAttributes(const std::string& path, const s3::PosixAttributes& a
   return Status::OK();
 }
 
-Status PwriteAll(int fd, const char* data, size_t n, uint64_t offset) {
-  while (n > 0) {
-    ssize_t w = ::pwrite(fd, data, n, static_cast<off_t>(offset));
-    if (w < 0) {
-      if (errno == EINTR) continue;
-      return Status::FromErrno("write", errno);
-    }
-    data += w;
-    n -= static_cast<size_t>(w);
-    offset += static_cast<uint64_t>(w);
-  }
-  return Status::OK();
-}
-
 }  // namespace ferry::transfer

@@ -50,7 +50,4 @@ Status ApplyAttributes(int fd, const s3::PosixAttributes& attrs, unsigned umask,
 Status ApplyLinkAttributes(const std::string& path, const s3::PosixAttributes& attrs,
                            bool restore_owner);
 
-// Writes all of data at offset.
-Status PwriteAll(int fd, const char* data, size_t n, uint64_t offset);
-
 }  // namespace ferry::transfer
