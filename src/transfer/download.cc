@@ -28,9 +28,6 @@ constexpr size_t kReadBufferBytes = 8 << 20;
 // only a few more system calls per MiB.
 constexpr size_t kWritePieceBytes = 128 << 10;
 
-// Reads [offset, offset + length) of the object into fd at the same offset. write_mu, when
-// given, is held while writing: the kernel serializes a file's buffered writes anyway, and
-// waiting on a mutex sleeps where waiting on the inode lock spins.
 Status WriteInPieces(int fd, const char* data, size_t n, uint64_t offset) {
   for (size_t done = 0; done < n;) {
     size_t piece = std::min(n - done, kWritePieceBytes);
@@ -42,41 +39,34 @@ Status WriteInPieces(int fd, const char* data, size_t n, uint64_t offset) {
 
 constexpr uint64_t kDirectAlign = 4096;
 
-// A large range written with direct I/O (direct_fd) from an aligned buffer: the bytes go to
-// the disk without filling the page cache, which on VMs that hand free memory back to their
-// host is the slowest part of a large download (see kWritePieceBytes; a direct write of new
-// data runs at the disk's speed, 2-3x faster there). Writes to disjoint ranges run in
-// parallel. A last piece shorter than a page goes through fd.
-Status CopyRangeDirect(ObjectReader& reader, int fd, int direct_fd, uint64_t offset,
-                       uint64_t length, Progress& progress) {
-  const size_t buf_size = static_cast<size_t>(std::min<uint64_t>(
-      (length + kDirectAlign - 1) / kDirectAlign * kDirectAlign, kReadBufferBytes));
-  std::unique_ptr<char, decltype(&std::free)> buf(
-      static_cast<char*>(std::aligned_alloc(kDirectAlign, buf_size)), &std::free);
-  if (!buf) return Status::ResourceExhausted("no memory for a download buffer");
-  while (length > 0) {
-    size_t want = static_cast<size_t>(std::min<uint64_t>(length, buf_size));
-    auto n = reader.ReadAt(offset, std::span<char>(buf.get(), want));
-    if (!n.ok()) return n.status();
-    if (*n == 0) return Status::Unavailable("object ended early").WithRetryable(false);
-    const size_t aligned = *n / kDirectAlign * kDirectAlign;
-    if (aligned > 0 && !PwriteAll(direct_fd, {buf.get(), aligned}, offset, "write").ok()) {
+// Writes bytes read for [offset, offset + n) of the file. With direct_fd (>= 0) the whole
+// pages go with direct I/O, in parallel with other ranges: the bytes reach the disk without
+// filling the page cache, which on VMs that hand free memory back to their host is the
+// slowest part of a large download (see kWritePieceBytes; a direct write of new data runs at
+// the disk's speed, 2-3x faster there); a last piece shorter than a page goes through fd.
+// Otherwise they go through fd in pieces, under write_mu when given: the kernel serializes a
+// file's buffered writes anyway, and waiting on a mutex sleeps where waiting on the inode
+// lock spins.
+Status WriteRange(int fd, int direct_fd, std::mutex* write_mu, const char* data, size_t n,
+                  uint64_t offset) {
+  if (direct_fd >= 0) {
+    const size_t aligned = n / kDirectAlign * kDirectAlign;
+    if (aligned > 0 && !PwriteAll(direct_fd, {data, aligned}, offset, "write").ok()) {
       // Refused after all (an alignment this file system wants larger): buffered.
-      FERRY_RETURN_IF_ERROR(PwriteAll(fd, {buf.get(), aligned}, offset, "write"));
+      FERRY_RETURN_IF_ERROR(PwriteAll(fd, {data, aligned}, offset, "write"));
     }
-    if (aligned < *n) {
-      FERRY_RETURN_IF_ERROR(
-          PwriteAll(fd, {buf.get() + aligned, *n - aligned}, offset + aligned, "write"));
-    }
-    progress.Bytes(*n);
-    offset += *n;
-    length -= *n;
+    if (aligned == n) return Status::OK();
+    return PwriteAll(fd, {data + aligned, n - aligned}, offset + aligned, "write");
   }
-  return Status::OK();
+  std::unique_lock<std::mutex> lock;
+  if (write_mu) lock = std::unique_lock(*write_mu);
+  return WriteInPieces(fd, data, n, offset);
 }
 
-Status CopyRangeToFile(ObjectReader& reader, int fd, uint64_t offset, uint64_t length,
-                       Progress& progress, std::mutex* write_mu) {
+// Reads [offset, offset + length) of the object into the file at the same offset
+// (WriteRange says how).
+Status CopyRangeToFile(ObjectReader& reader, int fd, int direct_fd, std::mutex* write_mu,
+                       uint64_t offset, uint64_t length, Progress& progress) {
   // Bytes the reader already holds (a small object's whole body, checked when it arrived) go
   // to the file without another copy.
   auto held = reader.Extents(offset, length);
@@ -87,20 +77,20 @@ Status CopyRangeToFile(ObjectReader& reader, int fd, uint64_t offset, uint64_t l
     progress.Bytes(length);
     return Status::OK();
   }
-  // Not zero-filled: every byte written below was first read into it.
-  const size_t buf_size =
-      static_cast<size_t>(std::min<uint64_t>(std::max<uint64_t>(length, 1), kReadBufferBytes));
-  auto buf = std::make_unique_for_overwrite<char[]>(buf_size);
+  // Not zero-filled: every byte written below was first read into it. Page-aligned, as
+  // direct I/O needs.
+  const size_t buf_size = static_cast<size_t>(std::min<uint64_t>(
+      (std::max<uint64_t>(length, 1) + kDirectAlign - 1) / kDirectAlign * kDirectAlign,
+      kReadBufferBytes));
+  std::unique_ptr<char, decltype(&std::free)> buf(
+      static_cast<char*>(std::aligned_alloc(kDirectAlign, buf_size)), &std::free);
+  if (!buf) return Status::ResourceExhausted("no memory for a download buffer");
   while (length > 0) {
     size_t want = static_cast<size_t>(std::min<uint64_t>(length, buf_size));
     auto n = reader.ReadAt(offset, std::span<char>(buf.get(), want));
     if (!n.ok()) return n.status();
     if (*n == 0) return Status::Unavailable("object ended early").WithRetryable(false);
-    {
-      std::unique_lock<std::mutex> lock;
-      if (write_mu) lock = std::unique_lock(*write_mu);
-      FERRY_RETURN_IF_ERROR(WriteInPieces(fd, buf.get(), *n, offset));
-    }
+    FERRY_RETURN_IF_ERROR(WriteRange(fd, direct_fd, write_mu, buf.get(), *n, offset));
     progress.Bytes(*n);
     offset += *n;
     length -= *n;
@@ -213,16 +203,10 @@ void TransferEngine::DownloadRange(const std::shared_ptr<RangedDownload>& downlo
       offset = index * options_.part_size;
       length = std::min<uint64_t>(options_.part_size, download->size - offset);
     }
-    const int fd = download->file->fd();
-    Status st;
-    if (download->direct_fd.get() >= 0) {
-      st = CopyRangeDirect(*download->reader, fd, download->direct_fd.get(), offset, length,
-                           progress_);
-    } else {
-      st = CopyRangeToFile(
-          *download->reader, fd, offset, length, progress_,
-          download->size <= options_.multipart_threshold ? nullptr : &download->write_mu);
-    }
+    Status st = CopyRangeToFile(
+        *download->reader, download->file->fd(), download->direct_fd.get(),
+        download->size <= options_.multipart_threshold ? nullptr : &download->write_mu, offset,
+        length, progress_);
     if (!st.ok()) {
       std::lock_guard lock(download->mu);
       if (download->failed.ok()) download->failed = st;
