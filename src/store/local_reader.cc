@@ -96,20 +96,23 @@ size_t LocalReader::PieceAt(uint64_t offset) const {
 }
 
 Result<LocalReader::SharedFd> LocalReader::Fd(size_t i, bool exported) {
+  // An fd handed out raw (Extents) must stay open for the reader's life: marked exported,
+  // the trimming of cached fds passes it by. REQUIRES: mu_ held, fds_[i] set.
+  auto held = [&]() -> SharedFd {
+    if (exported && !exported_[i]) {
+      exported_[i] = true;
+      --cached_fds_;
+    }
+    return fds_[i];
+  };
   {
     std::lock_guard l(mu_);
-    if (fds_[i] != nullptr) {
-      if (exported && !exported_[i]) {
-        exported_[i] = true;
-        --cached_fds_;
-      }
-      return fds_[i];
-    }
+    if (fds_[i] != nullptr) return held();
   }
   FERRY_ASSIGN_OR_RETURN(UniqueFd opened, bucket_->blobs().OpenForRead(pieces_[i].segment.blob));
   auto fd = std::make_shared<const UniqueFd>(std::move(opened));
   std::lock_guard l(mu_);
-  if (fds_[i] != nullptr) return fds_[i];  // another thread opened it meanwhile
+  if (fds_[i] != nullptr) return held();  // another thread opened it meanwhile
   if (!exported && cached_fds_ >= kMaxCachedFds) {
     for (size_t k = 0; k < fds_.size(); ++k) {
       if (fds_[k] != nullptr && !exported_[k]) fds_[k].reset();  // holders keep theirs
