@@ -60,14 +60,14 @@ Result<std::vector<BlockReader::Block>> BlockReader::FetchFromStore(const Object
   return blocks;
 }
 
-void BlockReader::RememberLocked(const std::string& name, const Block& block) {
+void BlockReader::RememberLocked(const std::string& name, const Block& block, bool unread) {
   if (recent_index_.contains(name)) return;
-  recent_.emplace_front(name, block);
+  recent_.push_front({name, block, unread});
   recent_index_.emplace(name, recent_.begin());
   recent_bytes_ += block.bytes.size();
   while (recent_bytes_ > recent_capacity_ && !recent_.empty()) {
-    recent_bytes_ -= recent_.back().second.bytes.size();
-    recent_index_.erase(recent_.back().first);
+    recent_bytes_ -= recent_.back().block.bytes.size();
+    recent_index_.erase(recent_.back().name);
     recent_.pop_back();
   }
 }
@@ -76,7 +76,23 @@ std::optional<BlockReader::Block> BlockReader::Recent(const std::string& name) {
   std::lock_guard lock(mu_);
   auto it = recent_index_.find(name);
   if (it == recent_index_.end()) return std::nullopt;
-  return it->second->second;
+  it->second->unread = false;
+  return it->second->block;
+}
+
+std::optional<BlockReader::Slices> BlockReader::TakeUnread(const ObjectVersion& object) {
+  const std::string name = cache::BlockFileName(KeyOf(object, 0));
+  std::lock_guard lock(mu_);
+  auto it = recent_index_.find(name);
+  if (it == recent_index_.end() || !it->second->unread) return std::nullopt;
+  RecentBlock& recent = *it->second;
+  recent.unread = false;
+  if (recent.block.bytes.size() != object.size) return std::nullopt;
+  Slices slices;
+  slices.parts.push_back(recent.block.bytes);
+  slices.holders.push_back(recent.block.buffer);
+  slices.size = recent.block.bytes.size();
+  return slices;
 }
 
 void BlockReader::Complete(const std::string& name, const std::shared_ptr<Flight>& flight,
@@ -240,7 +256,8 @@ Result<ObjectMeta> BlockReader::ReadSmallObject(const ObjectVersion& object) {
   ++stats_.fetches;
   stats_.fetched_bytes += meta.size;
   // The file is about to be read: from memory, not from the cache file.
-  RememberLocked(cache::BlockFileName(key), Block{buffer, std::string_view(buffer.get(), size)});
+  RememberLocked(cache::BlockFileName(key), Block{buffer, std::string_view(buffer.get(), size)},
+                 /*unread=*/true);
   return meta;
 }
 

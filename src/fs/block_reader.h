@@ -74,6 +74,10 @@ class BlockReader {
   // version answers its metadata (as a HEAD would) and its data, which goes into the cache.
   // Returns the metadata; the version read may be newer than object's.
   Result<ObjectMeta> ReadSmallObject(const ObjectVersion& object);
+  // The bytes of an object that ReadSmallObject fetched whole and that no read has been
+  // served yet, handed out once: the mount gives them to the kernel's page cache with the
+  // lookup's answer, which spares the file's first read a round trip.
+  std::optional<Slices> TakeUnread(const ObjectVersion& object);
   bool Cached(const ObjectVersion& object, uint64_t index);
 
   uint64_t block_size() const { return block_size_; }
@@ -87,7 +91,9 @@ class BlockReader {
   };
   // A page-aligned buffer (the cache writes blocks from it without a copy), reused.
   std::shared_ptr<char[]> Buffer(uint64_t length);
-  void RememberLocked(const std::string& name, const Block& block);
+  // unread: a small object fetched whole, not served yet (TakeUnread).
+  void RememberLocked(const std::string& name, const Block& block, bool unread = false);
+  // The block, if fetched a moment ago; it counts as served from then on.
   std::optional<Block> Recent(const std::string& name);
   struct Flight {
     bool done = false;
@@ -115,9 +121,13 @@ class BlockReader {
   std::condition_variable fetched_;
   std::unordered_map<std::string, std::shared_ptr<Flight>> flights_;  // guarded by mu_
   BlockReaderStats stats_;                                            // guarded by mu_
-  std::list<std::pair<std::string, Block>> recent_;  // guarded by mu_; newest first
-  std::unordered_map<std::string, std::list<std::pair<std::string, Block>>::iterator>
-      recent_index_;           // guarded by mu_
+  struct RecentBlock {
+    std::string name;
+    Block block;
+    bool unread = false;
+  };
+  std::list<RecentBlock> recent_;  // guarded by mu_; newest first
+  std::unordered_map<std::string, std::list<RecentBlock>::iterator> recent_index_;  // by mu_
   uint64_t recent_bytes_ = 0;  // guarded by mu_
 };
 

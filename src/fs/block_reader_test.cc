@@ -81,5 +81,31 @@ TEST_F(BlockReaderTest, AChangedObjectIsNeverServedStale) {
   EXPECT_EQ(out, Bytes(kBlock, 2).substr(0, 100));
 }
 
+TEST_F(BlockReaderTest, ASmallObjectFetchedWholeIsHandedOutUnreadOnce) {
+  const std::string body = Bytes(kBlock / 2, 3);
+  ObjectVersion v = PutObject("small.bin", body);
+  BlockReader reader(*fixture_.store, *cache_, kBlock);
+  EXPECT_FALSE(reader.TakeUnread(v)) << "nothing fetched yet";
+  ASSERT_TRUE(reader.ReadSmallObject(v).ok());
+  auto unread = reader.TakeUnread(v);
+  ASSERT_TRUE(unread);
+  ASSERT_EQ(unread->parts.size(), 1u);
+  EXPECT_EQ(unread->parts[0], body);
+  EXPECT_FALSE(reader.TakeUnread(v)) << "handed out once";
+
+  // A read serves it first: then it is not handed out.
+  ObjectVersion other = PutObject("other.bin", body);
+  ASSERT_TRUE(reader.ReadSmallObject(other).ok());
+  std::string out(body.size(), '\0');
+  ASSERT_EQ(*reader.Read(other, 0, std::span<char>(out)), body.size());
+  EXPECT_FALSE(reader.TakeUnread(other));
+
+  // Another version of the object is not this one.
+  ASSERT_TRUE(reader.ReadSmallObject(v).ok());
+  ObjectVersion stale = v;
+  stale.etag = "\"0123\"";
+  EXPECT_FALSE(reader.TakeUnread(stale));
+}
+
 }  // namespace
 }  // namespace ferry::fs

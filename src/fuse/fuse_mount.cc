@@ -57,6 +57,7 @@ struct FuseMount::Impl {
   struct ShownFile {
     fs::ObjectVersion object;              // the version the kernel was shown (reads serve it)
     std::shared_ptr<fs::ReadAhead> ahead;  // made at the first read
+    bool offered = false;                  // StoreUnread ran (its bytes were offered)
   };
   std::unordered_map<uint64_t, ShownFile> shown;  // guarded by files_mu; by inode
 
@@ -228,6 +229,40 @@ struct FuseMount::Impl {
     fuse_reply_iov(req, iov.data(), static_cast<int>(iov.size()));
   }
 
+  // No file answers ioctls. But the first request the kernel sends for a file that was just
+  // looked up is often one: Python's open() asks isatty(). A small file fetched whole with
+  // its attributes then goes to the kernel's page cache before the answer, so that the read
+  // that follows finds its bytes there instead of asking. (Not at the lookup: the kernel
+  // makes the inode only after that answer.)
+  static void Ioctl(fuse_req_t req, fuse_ino_t ino, unsigned int, void*, fuse_file_info*, unsigned,
+                    const void*, size_t, size_t) {
+    Impl& m = Of(req);
+    m.StoreUnread(ino);
+    fuse_reply_err(req, ENOTTY);
+  }
+
+  void StoreUnread(uint64_t ino) {
+    fs::ObjectVersion object;
+    {
+      std::lock_guard lock(files_mu);
+      auto it = shown.find(ino);
+      if (it == shown.end() || it->second.offered) return;
+      it->second.offered = true;
+      object = it->second.object;
+    }
+    auto data = reader.TakeUnread(object);
+    if (!data || data->parts.size() != 1) return;
+    fuse_bufvec bufv = FUSE_BUFVEC_INIT(data->size);
+    bufv.buf[0].mem = const_cast<char*>(data->parts[0].data());
+    const int rc = fuse_lowlevel_notify_store(session, ino, 0, &bufv, fuse_buf_copy_flags{});
+    if (rc != 0) {
+      spdlog::debug("storing {} in the page cache: {}", object.key, strerror(-rc));
+      return;
+    }
+    // No read from the start will come for the ordered prefetch to follow: this is it.
+    if (options.on_open) options.on_open(object);
+  }
+
   static void OpenDir(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
     Impl& m = Of(req);
     auto children = m.names.ReadDirectory(ino);
@@ -319,6 +354,7 @@ Status FuseMount::Mount() {
     o.readlink = Impl::ReadLink;
     o.open = Impl::Open;
     o.read = Impl::Read;
+    o.ioctl = Impl::Ioctl;
     o.opendir = Impl::OpenDir;
     o.readdir = Impl::ReadDir;
     o.releasedir = Impl::ReleaseDir;
