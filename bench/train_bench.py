@@ -9,7 +9,8 @@ same bucket. All against one `ferry serve` on this machine, in one run.
 
 Nothing is dropped from the page cache (on this VM, memory freed by a drop goes back to the
 host and the next reads pay a host page fault per page): the local disk's files and the
-server's are in memory, as a store on its own machine would have them.
+server's are in memory, as a store on its own machine would have them. Every case starts after
+a sync and a settle, so that none pays for the write-back of the one before.
 
 Targets: Fast File cold ≥ 3× s3fs; Fast File with ordered prefetch, second epoch ≥ 0.8× the
 local disk's second epoch. Prints the table and ratios; writes its section of RESULTS.md.
@@ -79,7 +80,14 @@ def main():
         busy = wait_until_quiet(0.25, 45)
         results = {}  # case → (epoch seconds list, bytes)
 
+        def settle():
+            # Each case starts with the disk idle: dirty pages of the case before (File mode
+            # writes the dataset) would otherwise be written back during the next one.
+            os.sync()
+            wait_until_quiet(0.25, 20)
+
         def loader(directory, out, *flags, run_env=None):
+            settle()
             subprocess.run([PYTHON, LOADER, directory, out] + list(flags), check=True,
                            env=run_env or env)
             with open(out) as f:
@@ -95,6 +103,7 @@ def main():
                    os.path.join(tmp, "cache-" + job), "--pipe-epochs", "2"] + list(flags) + \
                   ["--", "sh", "-c", "exec %s %s %s %s %s" % (PYTHON, LOADER, channel, out,
                                                             " ".join(loader_flags))]
+            settle()
             t = time.monotonic()
             subprocess.run(cmd, env=env, check=True, capture_output=True)
             wall = time.monotonic() - t
@@ -168,7 +177,8 @@ def main():
                     "mount of the same bucket, and the local disk. Fast File cases start with "
                     "an empty cache; `+prefetch` sends each epoch's order to the mount "
                     "(ferry_prefetch). Pipe mode streams the objects through the FIFO "
-                    "(no DataLoader). Nothing is dropped from the page cache." % (
+                    "(no DataLoader). Nothing is dropped from the page cache; every case starts "
+                    "after a sync and a settle (no write-back of the case before)." % (
                         args.files, human(args.size)), "",
                     machine_line(machine, busy), ""] + table + [""] + lines
             write_section(args.results, SECTION_TITLE, "\n".join(body) + "\n")
