@@ -135,12 +135,17 @@ struct FuseMount::Impl {
     }
   }
 
-  // What a read of the inode needs: the version the kernel was shown and its read-ahead.
+  // What a read of the inode needs: the version the kernel was shown and its read-ahead
+  // (none for a file of one block).
   Result<ShownFile> FileOf(uint64_t ino) {
     {
       std::lock_guard lock(files_mu);
       auto it = shown.find(ino);
-      if (it != shown.end() && it->second.ahead) return it->second;
+      // A file of one block has nothing to read ahead.
+      if (it != shown.end() &&
+          (it->second.ahead || it->second.object.size <= reader.block_size())) {
+        return it->second;
+      }
     }
     // Shown in an earlier life of the mount, or not read yet.
     FERRY_ASSIGN_OR_RETURN(fs::NodeAttributes a, names.GetAttributes(ino));
@@ -213,7 +218,7 @@ struct FuseMount::Impl {
     // A read from the start is where a file's reading begins (the ordered prefetch follows
     // the reader with it).
     if (off == 0 && m.options.on_open) m.options.on_open(object);
-    file->ahead->OnRead(static_cast<uint64_t>(off), size);
+    if (file->ahead) file->ahead->OnRead(static_cast<uint64_t>(off), size);
     // Replied from where the bytes lie (a block in memory): no copy before the kernel's.
     auto slices = m.reader.ReadSlices(object, static_cast<uint64_t>(off), size);
     if (!slices.ok()) {

@@ -92,6 +92,7 @@ size_t OnHeader(char* data, size_t size, size_t nitems, void* userdata) {
   if (line.starts_with("HTTP/")) {
     // A new status line: a 100 Continue (or redirect) came first; keep only the last set.
     t->response->headers = Headers();
+    t->response->headers.Reserve(24);  // an S3 answer carries 10-20 fields
     auto space = line.find(' ');
     int status = 0;
     if (space != std::string_view::npos) {

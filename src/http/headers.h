@@ -33,6 +33,7 @@ class Headers {
   }
   bool Has(std::string_view name) const { return Get(name).has_value(); }
 
+  void Reserve(size_t n) { fields_.reserve(n); }
   const std::vector<Field>& fields() const { return fields_; }
   bool empty() const { return fields_.empty(); }
 
