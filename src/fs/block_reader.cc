@@ -51,13 +51,18 @@ Result<std::vector<BlockReader::Block>> BlockReader::FetchFromStore(const Object
   size_t offset = 0;
   for (uint64_t i = first; i < first + count; ++i) {
     const size_t n = static_cast<size_t>(BlockLength(object, i));
-    Block block{buffer, std::string_view(buffer.get() + offset, n)};
-    // A full cache (its space held by readers) only means this block is not kept.
-    (void)cache_.Put(KeyOf(object, i), block.bytes);
-    blocks.push_back(std::move(block));
+    blocks.push_back(Block{buffer, std::string_view(buffer.get() + offset, n)});
     offset += n;
   }
   return blocks;
+}
+
+void BlockReader::Keep(const ObjectVersion& object, uint64_t first,
+                       const std::vector<Block>& blocks) {
+  for (size_t k = 0; k < blocks.size(); ++k) {
+    // A full cache (its space held by readers) only means this block is not kept.
+    (void)cache_.Put(KeyOf(object, first + k), blocks[k].bytes);
+  }
 }
 
 void BlockReader::RememberLocked(const std::string& name, const Block& block, bool unread) {
@@ -141,11 +146,14 @@ Result<BlockReader::Block> BlockReader::Fetch(const ObjectVersion& object, uint6
     from_cache = n.ok() && *n == length;
     if (from_cache) got = Block{cached, std::string_view(cached.get(), length)};
   }
+  Result<std::vector<Block>> fetched = std::vector<Block>{};
   if (!from_cache) {
-    auto fetched = FetchFromStore(object, index, 1);
+    fetched = FetchFromStore(object, index, 1);
     got = fetched.ok() ? Result<Block>(fetched->front()) : Result<Block>(fetched.status());
   }
   Complete(name, flight, got, !from_cache);
+  // The waiting readers go first; the cache write is not theirs to wait for.
+  if (fetched.ok()) Keep(object, index, *fetched);
   return got;
 }
 
@@ -156,9 +164,10 @@ Status BlockReader::LoadRun(const ObjectVersion& object, uint64_t first, uint64_
   std::vector<std::pair<uint64_t, std::shared_ptr<Flight>>> claimed;
   for (uint64_t i = first; i < end; ++i) {
     if (cache_.Prepare(KeyOf(object, i))) continue;
+    std::string name = cache::BlockFileName(KeyOf(object, i));
     std::lock_guard lock(mu_);
-    auto [it, inserted] =
-        flights_.try_emplace(cache::BlockFileName(KeyOf(object, i)), std::make_shared<Flight>());
+    if (recent_index_.contains(name)) continue;  // just fetched: in memory, on its way in
+    auto [it, inserted] = flights_.try_emplace(std::move(name), std::make_shared<Flight>());
     if (inserted) claimed.emplace_back(i, it->second);
   }
   Status result;
@@ -173,6 +182,7 @@ Status BlockReader::LoadRun(const ObjectVersion& object, uint64_t first, uint64_
                fetched.ok() ? Result<Block>((*fetched)[k - a]) : Result<Block>(fetched.status()),
                true);
     }
+    if (fetched.ok()) Keep(object, claimed[a].first, *fetched);
     a = b;
   }
   return result;

@@ -105,9 +105,11 @@ class BlockReader {
   uint64_t BlockLength(const ObjectVersion& object, uint64_t index) const;
   // The block's bytes from one fetch shared by every concurrent caller.
   Result<Block> Fetch(const ObjectVersion& object, uint64_t index);
-  // Blocks [first, first + count) with one GET; each goes into the cache.
+  // Blocks [first, first + count) with one GET.
   Result<std::vector<Block>> FetchFromStore(const ObjectVersion& object, uint64_t first,
                                             uint64_t count);
+  // Puts fetched blocks (first, first + 1, ...) into the cache, after their waiters had them.
+  void Keep(const ObjectVersion& object, uint64_t first, const std::vector<Block>& blocks);
   // Ends the flight of a block: its waiters get got.
   void Complete(const std::string& name, const std::shared_ptr<Flight>& flight,
                 const Result<Block>& got, bool fetched);
