@@ -2,6 +2,7 @@
 
 #include <isa-l/crc.h>
 #include <isa-l/crc64.h>
+#include <openssl/core_names.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
@@ -33,6 +34,34 @@ class EvpHasher final : public Hasher {
  private:
   EVP_MD_CTX* ctx_;
 };
+
+// OpenSSL 3 looks an algorithm up by name (under a lock) each time one is used through
+// EVP_sha256() and the like; signing a request hashes a few times. These are fetched once and
+// live as long as the process (immutable once fetched).
+const EVP_MD* FetchedMd(const char* name, const EVP_MD* fallback) {
+  EVP_MD* md = EVP_MD_fetch(nullptr, name, nullptr);
+  return md != nullptr ? md : fallback;
+}
+
+const EVP_MD* Md5() {
+  static const EVP_MD* const md = FetchedMd("MD5", EVP_md5());
+  return md;
+}
+
+const EVP_MD* Sha1() {
+  static const EVP_MD* const md = FetchedMd("SHA1", EVP_sha1());
+  return md;
+}
+
+const EVP_MD* Sha256() {
+  static const EVP_MD* const md = FetchedMd("SHA256", EVP_sha256());
+  return md;
+}
+
+EVP_MAC* Hmac() {
+  static EVP_MAC* const mac = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
+  return mac;
+}
 
 std::string BigEndian32(uint32_t v) {
   std::string out(4, '\0');
@@ -126,11 +155,11 @@ uint64_t Crc64Nvme(uint64_t seed, std::span<const char> data) {
 std::unique_ptr<Hasher> NewHasher(DigestKind kind) {
   switch (kind) {
     case DigestKind::kMd5:
-      return std::make_unique<EvpHasher>(EVP_md5());
+      return std::make_unique<EvpHasher>(Md5());
     case DigestKind::kSha1:
-      return std::make_unique<EvpHasher>(EVP_sha1());
+      return std::make_unique<EvpHasher>(Sha1());
     case DigestKind::kSha256:
-      return std::make_unique<EvpHasher>(EVP_sha256());
+      return std::make_unique<EvpHasher>(Sha256());
     case DigestKind::kCrc32:
       return std::make_unique<Crc32Hasher>();
     case DigestKind::kCrc32c:
@@ -160,6 +189,17 @@ std::optional<DigestKind> DigestKindFor(ChecksumAlgorithm algorithm) {
 }
 
 std::string Digest(DigestKind kind, std::string_view data) {
+  const EVP_MD* md = kind == DigestKind::kSha256 ? Sha256()
+                     : kind == DigestKind::kMd5  ? Md5()
+                     : kind == DigestKind::kSha1 ? Sha1()
+                                                 : nullptr;
+  if (md != nullptr) {
+    unsigned char out[EVP_MAX_MD_SIZE];
+    unsigned int len = 0;
+    if (EVP_Digest(data.data(), data.size(), out, &len, md, nullptr) == 1) {
+      return std::string(reinterpret_cast<char*>(out), len);
+    }
+  }
   auto h = NewHasher(kind);
   h->Update(data);
   return h->Finish();
@@ -222,9 +262,24 @@ std::optional<std::string> Base64Decode(std::string_view text) {
 
 std::string HmacSha256(std::string_view key, std::string_view data) {
   unsigned char out[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
-       reinterpret_cast<const unsigned char*>(data.data()), data.size(), out, &len);
+  size_t len = 0;
+  EVP_MAC_CTX* ctx = Hmac() != nullptr ? EVP_MAC_CTX_new(Hmac()) : nullptr;
+  char digest[] = "SHA256";
+  const OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0),
+                               OSSL_PARAM_construct_end()};
+  const bool done =
+      ctx != nullptr &&
+      EVP_MAC_init(ctx, reinterpret_cast<const unsigned char*>(key.data()), key.size(), params) ==
+          1 &&
+      EVP_MAC_update(ctx, reinterpret_cast<const unsigned char*>(data.data()), data.size()) == 1 &&
+      EVP_MAC_final(ctx, out, &len, sizeof out) == 1;
+  EVP_MAC_CTX_free(ctx);
+  if (!done) {
+    unsigned int n = 0;
+    HMAC(Sha256(), key.data(), static_cast<int>(key.size()),
+         reinterpret_cast<const unsigned char*>(data.data()), data.size(), out, &n);
+    len = n;
+  }
   return std::string(reinterpret_cast<char*>(out), len);
 }
 
