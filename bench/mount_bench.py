@@ -10,7 +10,8 @@ Cases, all in one run on the same generated data:
               fresh mount with an empty cache
   epoch-warm  the same epoch again after a remount
 
-Cold cases run first, on fresh mounts and caches; then, before every warm read, the kernel's
+Cold cases run first, on fresh mounts and caches, each the best of --cold-runs runs (2) for
+every reader alike, since runs on a small VM vary by a third; then, before every warm read, the kernel's
 page cache is dropped (when the machine allows it), so local disks and cache files are read
 from disk, not from memory. Before every timed read the server's files are read into memory, so the store answers as a remote store with its own disks would, and
 the server's disk is not what every reader measures.
@@ -197,6 +198,8 @@ def main():
     p.add_argument("--small-files", type=int, default=10000)
     p.add_argument("--small-size", type=int, default=100 * KIB)
     p.add_argument("--results", default=os.path.join(HERE, "RESULTS.md"))
+    p.add_argument("--cold-runs", type=int, default=2,
+                   help="cold cases: best of this many runs, each on a fresh mount and cache")
     args = p.parse_args()
     ferry = os.path.abspath(args.ferry)
     peers = [n for n in args.peers.split(",") if n]
@@ -223,19 +226,27 @@ def main():
         shuffled = names[:]
         random.Random(11).shuffle(shuffled)
         results = {}  # (case, tool) → (seconds, bytes)
+        runs = {}  # (case, tool) → how many runs the best of was taken
 
         server_root = os.path.join(tmp, "server")
 
-        def run_mounted(case, tool, fn, cache=None, label=None, drop=True):
-            m, cache = tools.mount(tool, cache)
-            mounts.append(m)
+        def run_mounted(case, tool, fn, cache=None, label=None, drop=True, repeat=1):
+            """Runs fn on a mount repeat times (each a fresh mount, and a fresh cache unless
+            one is given); keeps the best run. Returns the cache of the last run."""
             label = label or tool
-            try:
-                results[(case, label)] = timed(lambda: fn(m.mountpoint), server_root, drop)
-            finally:
-                m.stop()
-                mounts.remove(m)
-            log("%-10s %-12s %6.2f s" % (case, label, results[(case, label)][0]))
+            given = cache
+            for _ in range(repeat):
+                m, cache = tools.mount(tool, given)
+                mounts.append(m)
+                try:
+                    got = timed(lambda: fn(m.mountpoint), server_root, drop)
+                finally:
+                    m.stop()
+                    mounts.remove(m)
+                log("%-10s %-12s %6.2f s" % (case, label, got[0]))
+                if (case, label) not in results or got[0] < results[(case, label)][0]:
+                    results[(case, label)] = got
+            runs[(case, label)] = repeat
             return cache
 
         big = "big.bin"
@@ -261,16 +272,26 @@ def main():
         # cache is cold already, and memory freed by a drop goes back to this VM's host, so
         # the cache files written next would pay a host page fault per page.
         deletions.wait_quiet()
-        results[("cold-seq", "ferry cat")] = timed(raw_get, server_root, drop=False)
-        log("%-10s %-12s %6.2f s" % ("cold-seq", "ferry cat", results[("cold-seq", "ferry cat")][0]))
+        # Each cold case is the best of --cold-runs (this VM's timings vary by a third from
+        # run to run), for every reader alike.
+        cold = max(1, args.cold_runs)
+        for _ in range(cold):
+            got = timed(raw_get, server_root, drop=False)
+            log("%-10s %-12s %6.2f s" % ("cold-seq", "ferry cat", got[0]))
+            best = results.get(("cold-seq", "ferry cat"))
+            if best is None or got[0] < best[0]:
+                results[("cold-seq", "ferry cat")] = got
+        runs[("cold-seq", "ferry cat")] = cold
         caches = {}
         for tool in ["ferry"] + peers:
-            caches[(tool, "seq")] = run_mounted("cold-seq", tool, read_big, drop=False)
+            caches[(tool, "seq")] = run_mounted("cold-seq", tool, read_big, drop=False,
+                                                repeat=cold)
         for tool in ["ferry"] + peers:
             caches[(tool, "epoch")] = run_mounted("epoch-cold", tool,
                                                   lambda mnt: read_epoch(mnt, shuffled),
-                                                  drop=False)
-        run_mounted("epoch-cold", "ferry", prefetched_epoch, label="ferry+prefetch", drop=False)
+                                                  drop=False, repeat=cold)
+        run_mounted("epoch-cold", "ferry", prefetched_epoch, label="ferry+prefetch", drop=False,
+                    repeat=cold)
         # Warm cases: the page cache dropped, so caches and local files come from the disk.
         for tool in ["ferry"] + peers:
             run_mounted("warm-seq", tool, read_big, caches[(tool, "seq")])
@@ -317,9 +338,10 @@ def main():
         lines.append("- warm epoch vs local disk: %.2f× (for information)" %
                      (rate(("epoch-warm", f)) / rate(("epoch-warm", "local disk"))))
         print()
-        table = ["| case | reader | seconds | MiB/s |", "|---|---|---:|---:|"]
+        table = ["| case | reader | runs | seconds | MiB/s |", "|---|---|---:|---:|---:|"]
         for (case, tool), (s, n) in results.items():
-            table.append("| %s | %s | %.2f | %.0f |" % (case, tool, s, n / s / MIB))
+            table.append("| %s | %s | %d | %.2f | %.0f |" % (case, tool, runs.get((case, tool), 1),
+                                                          s, n / s / MIB))
         for line in table + [""] + lines:
             print(line)
         if args.results:
@@ -329,14 +351,15 @@ def main():
                     "(after a remount); an epoch over %d × %s files read whole by %d threads "
                     "in a shuffled order, cold and warm (ferry+prefetch: the order handed to "
                     "the mount first with `ferry cache prefetch --order`). Cold cases run "
-                    "first on fresh mounts and caches; the page cache is dropped before every "
+                    "first on fresh mounts and caches, each the best of %d runs (runs vary "
+                    "by a third on this VM), for every reader alike; the page cache is dropped before every "
                     "warm read%s; the server's files are read into memory before every read "
                     "(a store with its own disks). ferry mount with its defaults (1 MiB blocks, "
                     "64 MiB read-ahead in 8 MiB GETs); s3fs %s without a local cache (parallel_count=16); "
                     "rclone %s mount --vfs-cache-mode full; the libfuse passthrough example "
                     "over the local copy." % (
                         human(args.big_size), len(names), human(args.small_size),
-                        EPOCH_THREADS, "" if can_drop else " (NOT: not allowed here)",
+                        EPOCH_THREADS, cold, "" if can_drop else " (NOT: not allowed here)",
                         subprocess.run(["s3fs", "--version"], capture_output=True,
                                        text=True).stdout.split()[6] if "s3fs" in peers
                         else "-", rclone_version()), "",
