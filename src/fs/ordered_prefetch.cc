@@ -41,6 +41,7 @@ void OrderedPrefetch::SetOrder(std::vector<std::string> paths) {
 }
 
 void OrderedPrefetch::OnOpen(const std::string& key) {
+  uint64_t advanced = 0;
   {
     std::lock_guard lock(mu_);
     auto it = positions_.find(key);
@@ -50,11 +51,18 @@ void OrderedPrefetch::OnOpen(const std::string& key) {
     if (entry == it->second.end()) return;
     const uint64_t passed = *entry + 1;
     for (uint64_t i = position_; i < std::min(passed, next_); ++i) ahead_bytes_ -= sizes_[i];
+    advanced = passed - position_;
     position_ = passed;
     if (next_ < position_) next_ = position_;  // the reader overtook the prefetch
     stats_.position = position_;
   }
-  changed_.notify_all();
+  // Usually the reader moved one file on, which lets one more file start: waking every
+  // worker for it would cost a context switch per worker and file.
+  if (advanced == 1) {
+    changed_.notify_one();
+  } else {
+    changed_.notify_all();
+  }
 }
 
 bool OrderedPrefetch::CanStart() const {
