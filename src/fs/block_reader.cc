@@ -115,7 +115,7 @@ void BlockReader::Complete(const std::string& name, const std::shared_ptr<Flight
     flight->status = got.status();
   }
   flights_.erase(name);
-  fetched_.notify_all();
+  flight->fetched.notify_all();
 }
 
 Result<BlockReader::Block> BlockReader::Fetch(const ObjectVersion& object, uint64_t index) {
@@ -130,7 +130,7 @@ Result<BlockReader::Block> BlockReader::Fetch(const ObjectVersion& object, uint6
     } else {
       flight = it->second;
       ++stats_.shared;
-      fetched_.wait(lock, [&] { return flight->done; });
+      flight->fetched.wait(lock, [&] { return flight->done; });
       if (!flight->status.ok()) return flight->status;
       return flight->block;
     }

@@ -96,6 +96,7 @@ class BlockReader {
   // The block, if fetched a moment ago; it counts as served from then on.
   std::optional<Block> Recent(const std::string& name);
   struct Flight {
+    std::condition_variable fetched;  // with mu_: only this block's waiters wake
     bool done = false;
     Status status;
     Block block;
@@ -120,7 +121,6 @@ class BlockReader {
   const uint64_t recent_capacity_;
   const std::shared_ptr<BufferPool> buffers_;
   std::mutex mu_;
-  std::condition_variable fetched_;
   std::unordered_map<std::string, std::shared_ptr<Flight>> flights_;  // guarded by mu_
   BlockReaderStats stats_;                                            // guarded by mu_
   struct RecentBlock {
