@@ -297,7 +297,8 @@ class TrainCase:
                               "--input-mode", "fastfile", "--channel",
                               "training=s3://%s/data" % self.bucket, "--output",
                               "s3://%s/out" % self.bucket, "--", "sh", "-c",
-                              "touch %s; exec sleep 300" % marker],
+                              "echo $$ > %s.tmp; mv %s.tmp %s; exec sleep 300" % (
+                                  marker, marker, marker)],
                              env=self.env(), stderr=subprocess.PIPE, text=True)
         deadline = time.time() + 60
         while not os.path.exists(marker) and time.time() < deadline:
@@ -308,8 +309,15 @@ class TrainCase:
         p.stderr.close()
         out = subprocess.run(["mount"], capture_output=True, text=True).stdout
         self.assertNotIn(ml, out)
-        ps = subprocess.run(["ps", "-eo", "args"], capture_output=True, text=True).stdout
-        self.assertNotIn("sleep 300", ps)
+        # The command (its shell exec'd sleep, same pid) is gone, not only ferry.
+        with open(marker) as f:
+            command_pid = int(f.read())
+        try:
+            with open("/proc/%d/cmdline" % command_pid, "rb") as f:
+                still = f.read().startswith(b"sleep")
+        except FileNotFoundError:
+            still = False
+        self.assertFalse(still, "the command (pid %d) still runs" % command_pid)
 
 
 class AgainstFerryServe(TrainCase, ServerFixture, unittest.TestCase):
