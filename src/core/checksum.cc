@@ -43,19 +43,21 @@ const EVP_MD* FetchedMd(const char* name, const EVP_MD* fallback) {
   return md != nullptr ? md : fallback;
 }
 
-const EVP_MD* Md5() {
-  static const EVP_MD* const md = FetchedMd("MD5", EVP_md5());
-  return md;
-}
-
-const EVP_MD* Sha1() {
-  static const EVP_MD* const md = FetchedMd("SHA1", EVP_sha1());
-  return md;
-}
-
-const EVP_MD* Sha256() {
-  static const EVP_MD* const md = FetchedMd("SHA256", EVP_sha256());
-  return md;
+// The OpenSSL digest of kind; null for the CRCs, which are ISA-L's or ours.
+const EVP_MD* EvpMdOf(DigestKind kind) {
+  static const EVP_MD* const md5 = FetchedMd("MD5", EVP_md5());
+  static const EVP_MD* const sha1 = FetchedMd("SHA1", EVP_sha1());
+  static const EVP_MD* const sha256 = FetchedMd("SHA256", EVP_sha256());
+  switch (kind) {
+    case DigestKind::kMd5:
+      return md5;
+    case DigestKind::kSha1:
+      return sha1;
+    case DigestKind::kSha256:
+      return sha256;
+    default:
+      return nullptr;
+  }
 }
 
 EVP_MAC* Hmac() {
@@ -153,21 +155,17 @@ uint64_t Crc64Nvme(uint64_t seed, std::span<const char> data) {
 }
 
 std::unique_ptr<Hasher> NewHasher(DigestKind kind) {
+  if (const EVP_MD* md = EvpMdOf(kind)) return std::make_unique<EvpHasher>(md);
   switch (kind) {
-    case DigestKind::kMd5:
-      return std::make_unique<EvpHasher>(Md5());
-    case DigestKind::kSha1:
-      return std::make_unique<EvpHasher>(Sha1());
-    case DigestKind::kSha256:
-      return std::make_unique<EvpHasher>(Sha256());
     case DigestKind::kCrc32:
       return std::make_unique<Crc32Hasher>();
     case DigestKind::kCrc32c:
       return std::make_unique<Crc32cHasher>();
     case DigestKind::kCrc64Nvme:
       return std::make_unique<Crc64NvmeHasher>();
+    default:
+      return nullptr;  // an OpenSSL digest, made above
   }
-  return nullptr;
 }
 
 std::optional<DigestKind> DigestKindFor(ChecksumAlgorithm algorithm) {
@@ -189,11 +187,7 @@ std::optional<DigestKind> DigestKindFor(ChecksumAlgorithm algorithm) {
 }
 
 std::string Digest(DigestKind kind, std::string_view data) {
-  const EVP_MD* md = kind == DigestKind::kSha256 ? Sha256()
-                     : kind == DigestKind::kMd5  ? Md5()
-                     : kind == DigestKind::kSha1 ? Sha1()
-                                                 : nullptr;
-  if (md != nullptr) {
+  if (const EVP_MD* md = EvpMdOf(kind)) {
     unsigned char out[EVP_MAX_MD_SIZE];
     unsigned int len = 0;
     if (EVP_Digest(data.data(), data.size(), out, &len, md, nullptr) == 1) {
@@ -276,7 +270,7 @@ std::string HmacSha256(std::string_view key, std::string_view data) {
   EVP_MAC_CTX_free(ctx);
   if (!done) {
     unsigned int n = 0;
-    HMAC(Sha256(), key.data(), static_cast<int>(key.size()),
+    HMAC(EvpMdOf(DigestKind::kSha256), key.data(), static_cast<int>(key.size()),
          reinterpret_cast<const unsigned char*>(data.data()), data.size(), out, &n);
     len = n;
   }
