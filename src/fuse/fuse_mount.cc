@@ -141,7 +141,6 @@ struct FuseMount::Impl {
     {
       std::lock_guard lock(files_mu);
       auto it = shown.find(ino);
-      // A file of one block has nothing to read ahead.
       if (it != shown.end() &&
           (it->second.ahead || it->second.object.size <= reader.block_size())) {
         return it->second;
@@ -154,7 +153,7 @@ struct FuseMount::Impl {
     std::lock_guard lock(files_mu);
     ShownFile& file = shown[ino];
     if (file.object.etag.empty()) file.object = a.object;
-    if (!file.ahead) {
+    if (!file.ahead && file.object.size > reader.block_size()) {
       file.ahead =
           std::make_shared<fs::ReadAhead>(shared_reader, pool, file.object,
                                           options.read_ahead_blocks, options.read_ahead_run_blocks);
