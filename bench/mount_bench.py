@@ -11,8 +11,8 @@ Cases, all in one run on the same generated data:
   epoch-warm  the same epoch again after a remount
 
 Cold cases run first, on fresh mounts and caches, each the best of --cold-runs runs (2) for
-every reader alike, since runs on a small VM vary by a third; then, before every warm read, the kernel's
-page cache is dropped (when the machine allows it), so local disks and cache files are read
+every reader alike, since runs on a small VM vary by a third; then, before every warm read, the
+kernel's page cache is dropped (when the machine allows it), so local disks and cache files are read
 from disk, not from memory. Before every timed read the server's files are read into memory, so the store answers as a remote store with its own disks would, and
 the server's disk is not what every reader measures.
 
@@ -230,10 +230,16 @@ def main():
 
         server_root = os.path.join(tmp, "server")
 
+        def record(case, label, got):
+            """Logs a run; results keep the best (shortest) run of each case and reader."""
+            log("%-10s %-12s %6.2f s" % (case, label, got[0]))
+            runs[(case, label)] = runs.get((case, label), 0) + 1
+            if (case, label) not in results or got[0] < results[(case, label)][0]:
+                results[(case, label)] = got
+
         def run_mounted(case, tool, fn, cache=None, label=None, drop=True, repeat=1):
             """Runs fn on a mount repeat times (each a fresh mount, and a fresh cache unless
-            one is given); keeps the best run. Returns the cache of the last run."""
-            label = label or tool
+            one is given). Returns the cache of the last run."""
             given = cache
             for _ in range(repeat):
                 m, cache = tools.mount(tool, given)
@@ -243,10 +249,7 @@ def main():
                 finally:
                     m.stop()
                     mounts.remove(m)
-                log("%-10s %-12s %6.2f s" % (case, label, got[0]))
-                if (case, label) not in results or got[0] < results[(case, label)][0]:
-                    results[(case, label)] = got
-            runs[(case, label)] = repeat
+                record(case, label or tool, got)
             return cache
 
         big = "big.bin"
@@ -276,12 +279,7 @@ def main():
         # run to run), for every reader alike.
         cold = max(1, args.cold_runs)
         for _ in range(cold):
-            got = timed(raw_get, server_root, drop=False)
-            log("%-10s %-12s %6.2f s" % ("cold-seq", "ferry cat", got[0]))
-            best = results.get(("cold-seq", "ferry cat"))
-            if best is None or got[0] < best[0]:
-                results[("cold-seq", "ferry cat")] = got
-        runs[("cold-seq", "ferry cat")] = cold
+            record("cold-seq", "ferry cat", timed(raw_get, server_root, drop=False))
         caches = {}
         for tool in ["ferry"] + peers:
             caches[(tool, "seq")] = run_mounted("cold-seq", tool, read_big, drop=False,
@@ -352,8 +350,8 @@ def main():
                     "in a shuffled order, cold and warm (ferry+prefetch: the order handed to "
                     "the mount first with `ferry cache prefetch --order`). Cold cases run "
                     "first on fresh mounts and caches, each the best of %d runs (runs vary "
-                    "by a third on this VM), for every reader alike; the page cache is dropped before every "
-                    "warm read%s; the server's files are read into memory before every read "
+                    "by a third on this VM), for every reader alike; the page cache is dropped "
+                    "before every warm read%s; the server's files are read into memory before every read "
                     "(a store with its own disks). ferry mount with its defaults (1 MiB blocks, "
                     "64 MiB read-ahead in 8 MiB GETs); s3fs %s without a local cache (parallel_count=16); "
                     "rclone %s mount --vfs-cache-mode full; the libfuse passthrough example "
