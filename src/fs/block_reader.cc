@@ -123,6 +123,13 @@ Result<BlockReader::Block> BlockReader::Fetch(const ObjectVersion& object, uint6
   std::shared_ptr<Flight> flight;
   {
     std::unique_lock lock(mu_);
+    // A fetch that ended since the caller looked: its block is in memory (and may not be in
+    // the cache yet, which is written after the fetch's waiters are served).
+    if (auto recent = recent_index_.find(name); recent != recent_index_.end()) {
+      ++stats_.recent_hits;
+      recent->second->unread = false;
+      return recent->second->block;
+    }
     auto it = flights_.find(name);
     if (it == flights_.end()) {
       flight = std::make_shared<Flight>();
@@ -135,8 +142,8 @@ Result<BlockReader::Block> BlockReader::Fetch(const ObjectVersion& object, uint6
       return flight->block;
     }
   }
-  // A fetch that ended just before this one began has put the block in the cache (checked
-  // without a buffer or a counted miss: on this path the block is usually absent).
+  // A block fetched long enough ago to have left memory is in the cache (checked without a
+  // buffer or a counted miss: on this path the block is usually absent).
   Result<Block> got = Status::NotFound("");
   bool from_cache = false;
   if (cache_.Contains(KeyOf(object, index))) {
