@@ -25,6 +25,7 @@ from peers import CephRgw
 HERE = os.path.dirname(os.path.abspath(__file__))
 TRAIN_SCRIPT = os.path.join(HERE, "train", "train_model.py")
 CONTRACT_SCRIPT = os.path.join(HERE, "train", "check_contract.py")
+ISATTY_SCRIPT = os.path.join(HERE, "train", "check_isatty.py")
 PYTHON = "/usr/bin/python3"  # Debian's, with python3-torch
 
 
@@ -286,6 +287,27 @@ class TrainCase:
             self.assertNotEqual(p.returncode, 0)
             self.assertIn(message, p.stderr)
             self.assertFalse(os.path.exists(ml), "nothing started")
+
+    @unittest.skipUnless(fuse_usable(), "FUSE is not available")
+    def test_fastfile_command_gets_isatty_answered_without_the_mount(self):
+        self.put_tree("data/", {"a.txt": b"hello"})
+        for shortcut in (True, False):
+            result = os.path.join(self.tmp, "isatty-%s.json" % shortcut)
+            self.train("isatty-%s" % shortcut, "--input-mode", "fastfile", "--channel",
+                       "training=s3://%s/data" % self.bucket,
+                       *([] if shortcut else ["--no-isatty-shortcut"]),
+                       command=[PYTHON, ISATTY_SCRIPT, result])
+            with open(result) as f:
+                seen = json.load(f)
+            self.assertEqual(seen["data"], "hello")
+            self.assertEqual((seen["file"], seen["terminal"], seen["devnull"], seen["pipe"]),
+                             (False, True, False, False), seen)
+            if shortcut:
+                self.assertIn("libferry_isatty.so", seen["preload"])
+                self.assertTrue(seen["isatty_from"].endswith("/libferry_isatty.so"), seen)
+            else:
+                self.assertNotIn("libferry_isatty.so", seen["preload"])
+                self.assertFalse(seen["isatty_from"].endswith("/libferry_isatty.so"), seen)
 
     @unittest.skipUnless(fuse_usable(), "FUSE is not available")
     def test_sigterm_stops_the_command_and_unmounts(self):

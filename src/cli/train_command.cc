@@ -46,6 +46,7 @@ struct TrainFlags {
   uint64_t pipe_epochs = 0;
   std::string cache_dir;
   std::string cache_size = "10G";
+  bool no_isatty_shortcut = false;
   bool json = false;
   std::vector<std::string> command;
 };
@@ -82,6 +83,18 @@ std::vector<std::string> SplitList(const std::string& text) {
     start = comma + 1;
   }
   return out;
+}
+
+// Where the shipped isatty shortcut is: beside the binary (build tree) or in lib/ferry/.
+std::string IsattyLibrary(const std::string& binary) {
+  const auto dir = std::filesystem::path(binary).parent_path();
+  for (const auto& candidate : {dir, dir / ".." / "lib" / "ferry"}) {
+    std::error_code ec;
+    if (std::filesystem::exists(candidate / "libferry_isatty.so", ec)) {
+      return (candidate / "libferry_isatty.so").lexically_normal().string();
+    }
+  }
+  return "";
 }
 
 // Where the shipped Python helpers are: beside the binary (build tree) or in share/.
@@ -201,6 +214,7 @@ int Run(const TrainFlags& f) {
   auto spec = BuildSpec(f);
   if (!spec.ok()) return Fail("train", spec.status(), true);
   spec->python_path = PythonHelpersDir(spec->ferry_binary);
+  if (!f.no_isatty_shortcut) spec->preload_library = IsattyLibrary(spec->ferry_binary);
   train::BlockStopSignals();  // before the store starts any thread
   auto store = OpenStore(f.client);
   if (!store.ok()) return Fail("train", store.status());
@@ -281,6 +295,9 @@ CommandRunner AddTrainCommand(CLI::App& app) {
                   "Fast File mode: block caches go under DIR/CHANNEL (one per channel mount)");
   cmd->add_option("--cache-size", f->cache_size, "Fast File mode: its size limit")
       ->capture_default_str();
+  cmd->add_flag("--no-isatty-shortcut", f->no_isatty_shortcut,
+                "Fast File mode: do not preload the library that answers isatty() for regular "
+                "files without a round trip to the mount");
   cmd->add_flag("--json", f->json, "Print the job record as JSON on stdout");
   cmd->add_option("COMMAND", f->command, "The training command, after --");
   AddClientFlags(*cmd, f->client);

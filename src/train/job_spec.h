@@ -57,6 +57,9 @@ struct TrainSpec {
   std::string ferry_binary;  // this program, run as `ferry mount` for Fast File channels
   std::vector<std::string> client_args;  // --endpoint-url, --profile... for that mount
   std::string python_path;  // ferry's Python helpers (ferry_prefetch), put on PYTHONPATH
+  // With Fast File channels, put on LD_PRELOAD (src/preload: isatty() of a regular file
+  // without an ioctl, which on a mount is a round trip per open() in Python before 3.14).
+  std::string preload_library;
   std::vector<std::string> command;
 };
 

@@ -331,6 +331,10 @@ JobOutcome TrainingJob::Run() {
       auto& path = env["PYTHONPATH"];
       path = path.empty() ? spec_.python_path : spec_.python_path + ":" + path;
     }
+    if (!mounts.empty() && !spec_.preload_library.empty()) {
+      auto& preload = env["LD_PRELOAD"];
+      preload = preload.empty() ? spec_.preload_library : spec_.preload_library + ":" + preload;
+    }
     auto child = ChildProcess::Spawn(spec_.command, {env, false});
     if (!child.ok()) {
       fail(child.status().ToString(), 127);
