@@ -119,6 +119,9 @@ class MountCase:
             self.write("many/f%04d" % i, b"%d" % i)
         os.symlink("dir/small.txt", os.path.join(self.src, "link"))
         os.utime(os.path.join(self.src, "dir/small.txt"), ns=(1_600_000_000_123_456_789,) * 2)
+        medium = random_bytes(64 << 10, seed=10)
+        self.write("dir/medium.bin", medium, 0o640)
+        os.utime(os.path.join(self.src, "dir/medium.bin"), ns=(1_500_000_000_987_654_321,) * 2)
         self.ferry("sync", self.src, "s3://%s/data" % self.bucket, "--state-dir", "none")
         # An object written without POSIX metadata gets the mount's defaults.
         self.write("plain/raw.bin", b"raw bytes")
@@ -136,6 +139,20 @@ class MountCase:
         self.assertEqual(len(os.listdir(os.path.join(self.mnt, "many"))), 1200)
         with open(os.path.join(self.mnt, "many/f0777"), "rb") as f:
             self.assertEqual(f.read(), b"777")
+        # A file the kernel first knows from a listing (readdirplus) shows its own metadata,
+        # not the listing's, and its bytes reach the page cache with it: no read asks the mount.
+        memory_hits = self.stats()["memory_hits"]
+        self.assertEqual(sorted(os.listdir(os.path.join(self.mnt, "dir"))),
+                         ["medium.bin", "small.txt"])
+        st = os.stat(os.path.join(self.mnt, "dir/medium.bin"))
+        self.assertEqual((stat.S_IMODE(st.st_mode), st.st_mtime_ns, st.st_size),
+                         (0o640, 1_500_000_000_987_654_321, len(medium)))
+        fd = os.open(os.path.join(self.mnt, "dir/medium.bin"), os.O_RDONLY)  # no isatty()
+        try:
+            self.assertEqual(os.read(fd, len(medium) + 1), medium)
+        finally:
+            os.close(fd)
+        self.assertEqual(self.stats()["memory_hits"], memory_hits)
         st = os.stat(os.path.join(self.mnt, "dir/small.txt"))
         self.assertEqual(stat.S_IMODE(st.st_mode), 0o600)
         self.assertEqual(st.st_mtime_ns, 1_600_000_000_123_456_789)

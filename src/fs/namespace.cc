@@ -240,6 +240,33 @@ Status Namespace::RefreshDirectory(const std::string& path, std::vector<Change>*
   return Status::OK();
 }
 
+const Namespace::KnownAttributes* Namespace::KnownLocked(const Node& node) const {
+  // Without the changed import, attributes once read hold until a refresh.
+  auto known = attributes_.find(node.path);
+  if (known != attributes_.end() && known->second.listed_etag == node.listed.etag &&
+      (Now() - known->second.at_ns < options_.metadata_ttl_ns || !options_.import.changed)) {
+    return &known->second;
+  }
+  return nullptr;
+}
+
+Result<Namespace::KnownNow> Namespace::ReferenceListed(uint64_t ino) {
+  std::lock_guard lock(mu_);
+  auto it = nodes_.find(ino);
+  if (it == nodes_.end()) return Status::NotFound("inode " + std::to_string(ino));
+  Node& node = it->second;
+  KnownNow now;
+  now.attributes = DefaultAttributes(ino, node);
+  now.exact = node.is_directory;
+  if (const KnownAttributes* known = node.is_directory ? nullptr : KnownLocked(node)) {
+    now.attributes = known->attributes;
+    now.attributes.ino = ino;
+    now.exact = true;
+  }
+  ++node.references;
+  return now;
+}
+
 Result<NodeAttributes> Namespace::GetAttributes(uint64_t ino) {
   Node snapshot;
   {
@@ -248,11 +275,8 @@ Result<NodeAttributes> Namespace::GetAttributes(uint64_t ino) {
     if (it == nodes_.end()) return Status::NotFound("inode " + std::to_string(ino));
     Node& node = it->second;
     if (node.is_directory) return DefaultAttributes(ino, node);
-    // Without the changed import, attributes once read hold until a refresh.
-    auto known = attributes_.find(node.path);
-    if (known != attributes_.end() && known->second.listed_etag == node.listed.etag &&
-        (Now() - known->second.at_ns < options_.metadata_ttl_ns || !options_.import.changed)) {
-      NodeAttributes a = known->second.attributes;
+    if (const KnownAttributes* known = KnownLocked(node)) {
+      NodeAttributes a = known->attributes;
       a.ino = ino;
       return a;
     }

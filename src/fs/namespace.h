@@ -76,6 +76,15 @@ class Namespace {
   };
   // The entries of a directory (without "." and ".."), sorted by name.
   Result<std::vector<Child>> ReadDirectory(uint64_t ino);
+  // Counts one kernel reference to ino, a child ReadDirectory gave out, and returns its
+  // attributes as known now, without a request: exact when they were read before (or for a
+  // directory), else the listing's and the mount's defaults, to be asked for again before
+  // use. NotFound when the inode is gone.
+  struct KnownNow {
+    NodeAttributes attributes;
+    bool exact = false;
+  };
+  Result<KnownNow> ReferenceListed(uint64_t ino);
   // Drops n kernel references; an inode without any is forgotten (then true).
   bool Forget(uint64_t ino, uint64_t n);
 
@@ -131,6 +140,8 @@ class Namespace {
   };
 
   int64_t Now() const { return clock_->NowNanos(); }
+  // The file's attributes read before, while they stand (guarded by mu_); null if none.
+  const KnownAttributes* KnownLocked(const Node& node) const;
   // The directory's entries, listed again when older than the TTL (and the import policy
   // takes in anything) or when refresh; names that changed are added to *changes.
   Result<Entries> EntriesOf(const std::string& path, bool refresh = false,

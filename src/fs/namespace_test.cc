@@ -79,6 +79,47 @@ TEST_F(NamespaceTest, LookupReadDirectoryAndAttributes) {
   EXPECT_EQ(ns->Lookup(Namespace::kRootIno, "missing").status().code(), Status::Code::kNotFound);
 }
 
+TEST_F(NamespaceTest, ListedChildrenAreReferencedWithTheAttributesKnownNow) {
+  Put("p/a.txt", "hello", {{"file-permissions", "0100600"}, {"file-owner", "42"}});
+  Put("p/dir/x", "x");
+  auto ns = Make();
+  auto children = ns->ReadDirectory(Namespace::kRootIno);
+  ASSERT_TRUE(children.ok()) << children.status().ToString();
+  ASSERT_EQ(children->size(), 2u);
+  const uint64_t file = (*children)[0].ino;
+  const uint64_t dir = (*children)[1].ino;
+
+  // Not read yet: the listing's size and the mount's defaults, not exact.
+  auto listed = ns->ReferenceListed(file);
+  ASSERT_TRUE(listed.ok()) << listed.status().ToString();
+  EXPECT_FALSE(listed->exact);
+  EXPECT_EQ(listed->attributes.mode, S_IFREG | 0644);
+  EXPECT_EQ(listed->attributes.uid, 1000u);
+  EXPECT_EQ(listed->attributes.size, 5u);
+  auto d = ns->ReferenceListed(dir);
+  ASSERT_TRUE(d.ok());
+  EXPECT_TRUE(d->exact) << "a directory's attributes are the mount's";
+  EXPECT_EQ(d->attributes.mode, S_IFDIR | 0755);
+
+  // Once read, they are what a second listing gives.
+  auto read = ns->GetAttributes(file);
+  ASSERT_TRUE(read.ok());
+  EXPECT_EQ(read->mode, S_IFREG | 0600);
+  auto again = ns->ReferenceListed(file);
+  ASSERT_TRUE(again.ok());
+  EXPECT_TRUE(again->exact);
+  EXPECT_EQ(again->attributes.mode, S_IFREG | 0600);
+  EXPECT_EQ(again->attributes.uid, 42u);
+  EXPECT_EQ(again->attributes.ino, file);
+
+  // Each counted one reference, as the kernel counts the lookups of a readdirplus.
+  EXPECT_FALSE(ns->Forget(file, 1));
+  EXPECT_TRUE(ns->Forget(file, 1));
+  EXPECT_FALSE(ns->GetAttributes(file).ok());
+  EXPECT_FALSE(ns->ReferenceListed(file).ok());
+  EXPECT_TRUE(ns->Forget(dir, 1));
+}
+
 TEST_F(NamespaceTest, ChangesShowAfterTheTtlAndInodesStay) {
   Put("p/f", "one");
   auto ns = Make();

@@ -70,6 +70,16 @@ struct FuseMount::Impl {
 
   static Impl& Of(fuse_req_t req) { return *static_cast<Impl*>(fuse_req_userdata(req)); }
 
+  // The longest symlink target the mount shows (ReadLink): a larger object is a file.
+  static constexpr uint64_t kMaxSymlinkTarget = 4096;
+
+  static void Init(void*, fuse_conn_info* conn) {
+    // Pages are dropped when an inode's ETag changes (NoteVersion), not when the kernel sees
+    // another mtime: a file's first attributes are the listing's, and the bytes stored with
+    // its exact ones (GetAttr) must survive their answer.
+    conn->want &= ~FUSE_CAP_AUTO_INVAL_DATA;
+  }
+
   struct stat StatOf(const fs::NodeAttributes& a) const {
     struct stat st;
     std::memset(&st, 0, sizeof st);
@@ -184,6 +194,10 @@ struct FuseMount::Impl {
     if (!a.ok()) return m.Fail(req, "getattr", a.status());
     struct stat st = m.StatOf(*a);
     m.NoteVersion(*a);
+    // A file the kernel knows from a directory listing (readdirplus) is asked for before its
+    // first open; a small one was just fetched whole for these attributes. Its bytes go to
+    // the page cache before the answer, so the read after the open does not ask.
+    if (S_ISREG(a->mode)) m.StoreUnread(ino, &a->object);
     fuse_reply_attr(req, &st, m.options.attr_timeout_s);
   }
 
@@ -191,7 +205,7 @@ struct FuseMount::Impl {
     Impl& m = Of(req);
     auto a = m.names.GetAttributes(ino);
     if (!a.ok()) return m.Fail(req, "readlink", a.status());
-    if (!S_ISLNK(a->mode) || a->size > 4096) return (void)fuse_reply_err(req, EINVAL);
+    if (!S_ISLNK(a->mode) || a->size > kMaxSymlinkTarget) return (void)fuse_reply_err(req, EINVAL);
     std::string target(a->size, '\0');
     auto n = m.reader.Read(a->object, 0, std::span<char>(target));
     if (!n.ok()) return m.Fail(req, ("readlink " + a->object.key).c_str(), n.status());
@@ -245,12 +259,18 @@ struct FuseMount::Impl {
     fuse_reply_err(req, ENOTTY);
   }
 
-  void StoreUnread(uint64_t ino) {
+  // With expected: only if the kernel holds that version (storing past the size it knows
+  // would make it disregard the attributes in the answer being prepared).
+  void StoreUnread(uint64_t ino, const fs::ObjectVersion* expected = nullptr) {
     fs::ObjectVersion object;
     {
       std::lock_guard lock(files_mu);
       auto it = shown.find(ino);
       if (it == shown.end() || it->second.offered) return;
+      if (expected &&
+          (it->second.object.etag != expected->etag || it->second.object.size != expected->size)) {
+        return;
+      }
       it->second.offered = true;
       object = it->second.object;
     }
@@ -278,32 +298,68 @@ struct FuseMount::Impl {
   }
 
   static void ReadDir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, fuse_file_info* fi) {
+    Of(req).ListDirectory(req, ino, size, off, fi, /*plus=*/false);
+  }
+
+  // With the attributes of each entry, so that the kernel knows every file of a directory that
+  // was listed (a training job walks its dataset first) and its open needs no lookup.
+  static void ReadDirPlus(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+                          fuse_file_info* fi) {
+    Of(req).ListDirectory(req, ino, size, off, fi, /*plus=*/true);
+  }
+
+  // The kernel's inode for a listed child, counted as one lookup, or ino 0 (the name only).
+  // A file's attributes not read yet are the listing's, valid for no time: the kernel asks
+  // for them (GETATTR) before the file is used. A file small enough to be a symlink gets no
+  // inode: the kernel would keep the type the listing implies.
+  fuse_entry_param ListedEntry(const fs::Namespace::Child& c) {
+    fuse_entry_param e;
+    std::memset(&e, 0, sizeof e);
+    e.attr.st_ino = c.ino;
+    e.attr.st_mode = c.is_directory ? S_IFDIR : S_IFREG;
+    if (!c.is_directory && c.object.size <= kMaxSymlinkTarget) return e;
+    auto now = names.ReferenceListed(c.ino);
+    if (!now.ok()) return e;
+    e.ino = c.ino;
+    e.generation = 1;
+    e.attr = StatOf(now->attributes);
+    e.entry_timeout = options.attr_timeout_s;
+    e.attr_timeout = now->exact ? options.attr_timeout_s : 0;
+    NoteVersion(now->attributes);
+    return e;
+  }
+
+  void ListDirectory(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, fuse_file_info* fi,
+                     bool plus) {
     auto* dir = reinterpret_cast<OpenDirectory*>(fi->fh);
     std::vector<char> buf(size);
     size_t used = 0;
     // Offsets: 1 after ".", 2 after "..", 3 + i after child i.
     for (off_t i = off; i < static_cast<off_t>(dir->children.size()) + 2; ++i) {
-      struct stat st;
-      std::memset(&st, 0, sizeof st);
-      std::string name;
-      if (i == 0) {
-        name = ".";
-        st.st_ino = ino;
-        st.st_mode = S_IFDIR;
-      } else if (i == 1) {
-        name = "..";
-        st.st_ino = fs::Namespace::kRootIno;  // readers skip entries without a number
-        st.st_mode = S_IFDIR;
-      } else {
-        const auto& c = dir->children[static_cast<size_t>(i - 2)];
-        name = c.name;
-        st.st_ino = c.ino;
-        st.st_mode = c.is_directory ? S_IFDIR : S_IFREG;
-      }
-      size_t need =
-          fuse_add_direntry(req, buf.data() + used, size - used, name.c_str(), &st, i + 1);
+      std::string name = i == 0 ? "." : i == 1 ? ".." : "";
+      const fs::Namespace::Child* child =
+          i >= 2 ? &dir->children[static_cast<size_t>(i - 2)] : nullptr;
+      if (child) name = child->name;
+      // Measured first: an entry that does not fit must not count a lookup.
+      const size_t need = plus ? fuse_add_direntry_plus(req, nullptr, 0, name.c_str(), nullptr, 0)
+                               : fuse_add_direntry(req, nullptr, 0, name.c_str(), nullptr, 0);
       if (need > size - used) break;
-      used += need;
+      fuse_entry_param e;
+      if (child) {
+        e = plus ? ListedEntry(*child) : fuse_entry_param{};
+        if (!plus) {
+          e.attr.st_ino = child->ino;
+          e.attr.st_mode = child->is_directory ? S_IFDIR : S_IFREG;
+        }
+      } else {
+        std::memset(&e, 0, sizeof e);
+        // readers skip entries without a number
+        e.attr.st_ino = i == 0 ? ino : fs::Namespace::kRootIno;
+        e.attr.st_mode = S_IFDIR;
+      }
+      char* at = buf.data() + used;
+      used += plus ? fuse_add_direntry_plus(req, at, size - used, name.c_str(), &e, i + 1)
+                   : fuse_add_direntry(req, at, size - used, name.c_str(), &e.attr, i + 1);
     }
     fuse_reply_buf(req, buf.data(), used);
   }
@@ -351,6 +407,7 @@ Status FuseMount::Mount() {
   static const fuse_lowlevel_ops ops = [] {
     fuse_lowlevel_ops o;
     std::memset(&o, 0, sizeof o);
+    o.init = Impl::Init;
     o.lookup = Impl::Lookup;
     o.forget = Impl::Forget;
     o.forget_multi = Impl::ForgetMulti;
@@ -361,6 +418,7 @@ Status FuseMount::Mount() {
     o.ioctl = Impl::Ioctl;
     o.opendir = Impl::OpenDir;
     o.readdir = Impl::ReadDir;
+    o.readdirplus = Impl::ReadDirPlus;
     o.releasedir = Impl::ReleaseDir;
     o.statfs = Impl::StatFs;
     return o;
