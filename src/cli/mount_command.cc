@@ -42,6 +42,7 @@ struct MountFlags {
   std::string file_mode = "0644";
   std::string dir_mode = "0755";
   std::string read_ahead = "64M";
+  std::string kernel_read_ahead = "1M";
   std::string import = "new,changed,deleted";
   std::string only_paths_file;
 };
@@ -86,6 +87,7 @@ Status Mount(const MountFlags& f, const std::function<void(const Status&)>& moun
   FERRY_ASSIGN_OR_RETURN(uint64_t cache_size, ParseSize(f.cache_size));
   FERRY_ASSIGN_OR_RETURN(uint64_t block_size, ParseSize(f.block_size));
   FERRY_ASSIGN_OR_RETURN(uint64_t read_ahead, ParseSize(f.read_ahead));
+  FERRY_ASSIGN_OR_RETURN(uint64_t kernel_read_ahead, ParseSize(f.kernel_read_ahead));
   if (block_size < 64 * 1024 || block_size > 64 * 1024 * 1024) {
     return Status::InvalidArgument("--block-size must be between 64K and 64M");
   }
@@ -127,6 +129,7 @@ Status Mount(const MountFlags& f, const std::function<void(const Status&)>& moun
   mount_options.read_ahead_run_blocks = std::max<uint64_t>(1, (uint64_t{8} << 20) / block_size);
   mount_options.read_ahead_blocks = std::max<uint64_t>(1, read_ahead / block_size);
   mount_options.attr_timeout_s = f.metadata_ttl;
+  mount_options.kernel_read_ahead_bytes = kernel_read_ahead;
   mount_options.on_open = [&prefetch](const fs::ObjectVersion& o) { prefetch.OnOpen(o.key); };
   fuse::FuseMount mount(names, reader, read_ahead_pool, mount_options);
   FERRY_RETURN_IF_ERROR(mount.Mount());
@@ -210,6 +213,10 @@ CommandRunner AddMountCommand(CLI::App& app) {
       ->capture_default_str();
   cmd->add_option("--read-ahead", f->read_ahead,
                   "How far ahead of a sequential reader blocks are fetched (at least one block)")
+      ->capture_default_str();
+  cmd->add_option("--kernel-read-ahead", f->kernel_read_ahead,
+                  "The kernel's read-ahead on the mount, which sizes its read requests (needs "
+                  "root; 0: leave the kernel's 128K)")
       ->capture_default_str();
   cmd->add_option("--import", f->import,
                   "Bucket changes taken in when a directory is listed again: any of "

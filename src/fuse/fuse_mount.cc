@@ -7,16 +7,19 @@
 #include <sys/stat.h>
 #include <sys/uio.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <condition_variable>
 #include <cstring>
 #include <deque>
+#include <filesystem>
 #include <mutex>
 #include <thread>
 #include <unordered_map>
 #include <vector>
 
 #include "fs/read_ahead.h"
+#include "fuse/kernel_read_ahead.h"
 
 namespace ferry::fuse {
 namespace {
@@ -73,11 +76,17 @@ struct FuseMount::Impl {
   // The longest symlink target the mount shows (ReadLink): a larger object is a file.
   static constexpr uint64_t kMaxSymlinkTarget = 4096;
 
-  static void Init(void*, fuse_conn_info* conn) {
+  static void Init(void* userdata, fuse_conn_info* conn) {
+    const Impl& m = *static_cast<Impl*>(userdata);
     // Pages are dropped when an inode's ETag changes (NoteVersion), not when the kernel sees
     // another mtime: a file's first attributes are the listing's, and the bytes stored with
     // its exact ones (GetAttr) must survive their answer.
     conn->want &= ~FUSE_CAP_AUTO_INVAL_DATA;
+    // The kernel keeps the smaller of this and the read-ahead set in sysfs at the mount.
+    if (m.options.kernel_read_ahead_bytes > conn->max_readahead) {
+      conn->max_readahead = static_cast<unsigned>(
+          std::min<uint64_t>(m.options.kernel_read_ahead_bytes, uint64_t{1} << 30));
+    }
   }
 
   struct stat StatOf(const fs::NodeAttributes& a) const {
@@ -434,11 +443,18 @@ Status FuseMount::Mount() {
   if (fuse_set_signal_handlers(impl_->session) != 0) {
     return Status::Internal("FUSE: cannot install signal handlers");
   }
+  // Resolved before mounting: once mounted, a look at the path waits for the mount's answer.
+  std::error_code ec;
+  const std::string where = std::filesystem::canonical(impl_->options.mountpoint, ec).string();
   if (fuse_session_mount(impl_->session, impl_->options.mountpoint.c_str()) != 0) {
     return Status::IOError("cannot mount on " + impl_->options.mountpoint +
                            " (is /dev/fuse available and the directory empty?)");
   }
   impl_->mounted = true;
+  if (impl_->options.kernel_read_ahead_bytes > 0 && !ec) {
+    Status set = SetKernelReadAhead(where, impl_->options.kernel_read_ahead_bytes);
+    if (!set.ok()) spdlog::debug("the kernel's read-ahead stays as it is: {}", set.ToString());
+  }
   impl_->invalidator = std::thread([impl = impl_.get()] { impl->RunInvalidator(); });
   // Refresh runs on the control socket's threads, never inside a FUSE request, as the
   // kernel's invalidation calls require.

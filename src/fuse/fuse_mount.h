@@ -23,6 +23,9 @@ struct MountOptions {
   uint64_t read_ahead_run_blocks = 1;  // blocks fetched by one read-ahead GET
   unsigned max_threads = 16;
   double attr_timeout_s = 60;  // how long the kernel may keep names and attributes
+  // The kernel's read-ahead on the mount (kernel_read_ahead.h), which sizes its READ
+  // requests; 0 leaves the kernel's. Set when running as root.
+  uint64_t kernel_read_ahead_bytes = 0;
   // Called when a file's reading begins, at a read from offset 0 (the ordered prefetch
   // follows the reader with it). Files are not opened through the mount: the kernel opens
   // them without asking.
