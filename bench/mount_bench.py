@@ -6,8 +6,8 @@ Cases, all in one run on the same generated data:
               also `ferry cat` (a raw parallel GET) as the network ceiling
   warm-seq    the same file again after a remount (ferry: from its block cache), vs the
               libfuse passthrough example over a local copy, and the local copy itself
-  epoch-cold  10,000 × 100 KiB files read whole by 4 threads in a shuffled order, through a
-              fresh mount with an empty cache
+  epoch-cold  10,000 × 100 KiB files listed (os.walk), then read whole by 4 threads in a
+              shuffled order, through a fresh mount with an empty cache
   epoch-warm  the same epoch again after a remount
 
 Cold cases run first, on fresh mounts and caches, each the best of --cold-runs runs (2) for
@@ -47,6 +47,7 @@ SECTION_TITLE = "## Mount: ferry mount vs s3fs vs rclone mount"
 PASSTHROUGH_SOURCE = "/usr/share/doc/libfuse3-dev/examples/passthrough.c"
 READ_CHUNK = MIB
 EPOCH_THREADS = 4
+EPOCH_SEED = 11
 
 
 def drop_page_cache():
@@ -75,7 +76,19 @@ def read_file(path):
         os.close(fd)
 
 
-def read_epoch(root, names):
+def read_epoch(root, expected, before_reading=None):
+    """One epoch as a data loader runs it over a tree: lists the dataset (os.walk, as
+    torchvision's ImageFolder does), shuffles the list (sorted, then a fixed seed: every reader
+    reads the same order), and reads every file whole with EPOCH_THREADS threads. The listing
+    counts in the epoch's time. before_reading(order) runs between the two (ferry+prefetch
+    hands the order to the mount there, as a training job's sampler would)."""
+    names = sorted(os.path.relpath(os.path.join(d, f), root)
+                   for d, _, fs in os.walk(os.path.join(root, "small")) for f in fs)
+    if len(names) != expected:
+        raise RuntimeError("%s lists %d files, not %d" % (root, len(names), expected))
+    random.Random(EPOCH_SEED).shuffle(names)
+    if before_reading:
+        before_reading(names)
     with concurrent.futures.ThreadPoolExecutor(EPOCH_THREADS) as pool:
         return sum(pool.map(lambda n: read_file(os.path.join(root, n)), names))
 
@@ -223,8 +236,7 @@ def main():
         deletions = DeletionClock()  # the server deleted the parts of the multipart upload
         can_drop = drop_page_cache()
         busy = wait_until_quiet(0.25, 45)
-        shuffled = names[:]
-        random.Random(11).shuffle(shuffled)
+        count = len(names)
         results = {}  # (case, tool) → (seconds, bytes)
         runs = {}  # (case, tool) → how many runs the best of was taken
 
@@ -260,13 +272,14 @@ def main():
             return args.big_size
 
         order_file = os.path.join(tmp, "order.txt")
-        with open(order_file, "w") as f:
-            f.write("".join(n + "\n" for n in shuffled))
 
         def prefetched_epoch(mnt):
-            subprocess.run([ferry, "cache", "prefetch", "--order", order_file, mnt],
-                           check=True, capture_output=True)
-            return read_epoch(mnt, shuffled)
+            def send(order):
+                with open(order_file, "w") as f:
+                    f.write("".join(n + "\n" for n in order))
+                subprocess.run([ferry, "cache", "prefetch", "--order", order_file, mnt],
+                               check=True, capture_output=True)
+            return read_epoch(mnt, count, send)
 
         def read_big(mnt):
             return read_file(os.path.join(mnt, big))
@@ -286,7 +299,7 @@ def main():
                                                 repeat=cold)
         for tool in ["ferry"] + peers:
             caches[(tool, "epoch")] = run_mounted("epoch-cold", tool,
-                                                  lambda mnt: read_epoch(mnt, shuffled),
+                                                  lambda mnt: read_epoch(mnt, count),
                                                   drop=False, repeat=cold)
         run_mounted("epoch-cold", "ferry", prefetched_epoch, label="ferry+prefetch", drop=False,
                     repeat=cold)
@@ -297,9 +310,9 @@ def main():
                     lambda mnt: read_file(mnt + os.path.join(data, big)))
         results[("warm-seq", "local disk")] = timed(lambda: read_file(os.path.join(data, big)))
         for tool in ["ferry"] + peers:
-            run_mounted("epoch-warm", tool, lambda mnt: read_epoch(mnt, shuffled),
+            run_mounted("epoch-warm", tool, lambda mnt: read_epoch(mnt, count),
                         caches[(tool, "epoch")])
-        results[("epoch-warm", "local disk")] = timed(lambda: read_epoch(data, shuffled))
+        results[("epoch-warm", "local disk")] = timed(lambda: read_epoch(data, count))
 
         def rate(key):
             s, n = results[key]
@@ -346,9 +359,10 @@ def main():
             body = [SECTION_TITLE + " (bench/mount_bench.py)", "",
                     "Against one `ferry serve` on the same machine: a %s file read "
                     "sequentially in 1 MiB reads, cold (fresh mount, empty cache) and warm "
-                    "(after a remount); an epoch over %d × %s files read whole by %d threads "
-                    "in a shuffled order, cold and warm (ferry+prefetch: the order handed to "
-                    "the mount first with `ferry cache prefetch --order`). Cold cases run "
+                    "(after a remount); an epoch over %d × %s files, listed (os.walk, counted in "
+                    "the time) and then read whole by %d threads in a shuffled order, as a data "
+                    "loader does, cold and warm (ferry+prefetch: the order handed to the mount "
+                    "after the listing with `ferry cache prefetch --order`). Cold cases run "
                     "first on fresh mounts and caches, each the best of %d runs (runs vary "
                     "by a third on this VM), for every reader alike; the page cache is dropped "
                     "before every warm read%s; the server's files are read into memory before every read "
