@@ -296,7 +296,8 @@ Result<NodeAttributes> Namespace::GetAttributes(uint64_t ino) {
     auto posix = s3::DecodePosixAttributes(meta.headers.user_metadata);
     if (posix.mode) {
       mode_t type = *posix.mode & S_IFMT;
-      a.mode = (type == S_IFLNK ? S_IFLNK : S_IFREG) | (*posix.mode & 07777);
+      const bool link = type == S_IFLNK && meta.size <= kMaxSymlinkTarget;
+      a.mode = (link ? S_IFLNK : S_IFREG) | (*posix.mode & 07777);
     }
     if (posix.uid) a.uid = *posix.uid;
     if (posix.gid) a.gid = *posix.gid;

@@ -61,6 +61,9 @@ struct NodeAttributes {
 class Namespace {
  public:
   static constexpr uint64_t kRootIno = 1;
+  // The longest symlink target (PATH_MAX): a larger object marked as a symlink is a file. A
+  // listing thus tells a larger object's type without its metadata.
+  static constexpr uint64_t kMaxSymlinkTarget = 4096;
 
   Namespace(ObjectStore& store, NamespaceOptions options);
 

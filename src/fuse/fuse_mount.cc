@@ -73,9 +73,6 @@ struct FuseMount::Impl {
 
   static Impl& Of(fuse_req_t req) { return *static_cast<Impl*>(fuse_req_userdata(req)); }
 
-  // The longest symlink target the mount shows (ReadLink): a larger object is a file.
-  static constexpr uint64_t kMaxSymlinkTarget = 4096;
-
   static void Init(void* userdata, fuse_conn_info* conn) {
     const Impl& m = *static_cast<Impl*>(userdata);
     // Pages are dropped when an inode's ETag changes (NoteVersion), not when the kernel sees
@@ -214,7 +211,9 @@ struct FuseMount::Impl {
     Impl& m = Of(req);
     auto a = m.names.GetAttributes(ino);
     if (!a.ok()) return m.Fail(req, "readlink", a.status());
-    if (!S_ISLNK(a->mode) || a->size > kMaxSymlinkTarget) return (void)fuse_reply_err(req, EINVAL);
+    if (!S_ISLNK(a->mode) || a->size > fs::Namespace::kMaxSymlinkTarget) {
+      return (void)fuse_reply_err(req, EINVAL);
+    }
     std::string target(a->size, '\0');
     auto n = m.reader.Read(a->object, 0, std::span<char>(target));
     if (!n.ok()) return m.Fail(req, ("readlink " + a->object.key).c_str(), n.status());
@@ -326,7 +325,7 @@ struct FuseMount::Impl {
     std::memset(&e, 0, sizeof e);
     e.attr.st_ino = c.ino;
     e.attr.st_mode = c.is_directory ? S_IFDIR : S_IFREG;
-    if (!c.is_directory && c.object.size <= kMaxSymlinkTarget) return e;
+    if (!c.is_directory && c.object.size <= fs::Namespace::kMaxSymlinkTarget) return e;
     auto now = names.ReferenceListed(c.ino);
     if (!now.ok()) return e;
     e.ino = c.ino;
