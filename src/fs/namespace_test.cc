@@ -120,6 +120,19 @@ TEST_F(NamespaceTest, ListedChildrenAreReferencedWithTheAttributesKnownNow) {
   EXPECT_TRUE(ns->Forget(dir, 1));
 }
 
+TEST_F(NamespaceTest, AnObjectTooLargeForASymlinkTargetIsAFile) {
+  Put("p/link", "a.txt", {{"file-permissions", "0120777"}});
+  Put("p/huge", std::string(Namespace::kMaxSymlinkTarget + 1, 'x'),
+      {{"file-permissions", "0120777"}});
+  auto ns = Make();
+  auto link = ns->Lookup(Namespace::kRootIno, "link");
+  ASSERT_TRUE(link.ok()) << link.status().ToString();
+  EXPECT_EQ(link->mode, S_IFLNK | 0777);
+  auto huge = ns->Lookup(Namespace::kRootIno, "huge");
+  ASSERT_TRUE(huge.ok()) << huge.status().ToString();
+  EXPECT_EQ(huge->mode, S_IFREG | 0777);
+}
+
 TEST_F(NamespaceTest, ChangesShowAfterTheTtlAndInodesStay) {
   Put("p/f", "one");
   auto ns = Make();
