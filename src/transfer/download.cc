@@ -18,14 +18,12 @@
 namespace ferry::transfer {
 namespace {
 
-// Reads go to the store in pieces this large (S3 readers fetch at least their read window at
-// once; smaller reads from several threads would each refetch a window).
-constexpr size_t kReadBufferBytes = 8 << 20;
-// ...and go to the file in pieces this small. The size of a write decides the size of the
-// page-cache folios the kernel allocates for it; on VMs that hand free memory back to their
-// host (virtio-balloon free page reporting, as on the machines of bench/RESULTS.md) filling
-// 2 MiB folios runs at ~0.5 GB/s while 128 KiB ones fill at 2-5 GB/s. Elsewhere it costs
-// only a few more system calls per MiB.
+// Bytes read from the store (kDownloadBufferBytes at a time) go to the file in pieces this
+// small. The size of a write decides the size of the page-cache folios the kernel allocates
+// for it; on VMs that hand free memory back to their host (virtio-balloon free page
+// reporting, as on the machines of bench/RESULTS.md) filling 2 MiB folios runs at ~0.5 GB/s
+// while 128 KiB ones fill at 2-5 GB/s. Elsewhere it costs only a few more system calls per
+// MiB.
 constexpr size_t kWritePieceBytes = 128 << 10;
 
 Status WriteInPieces(int fd, const char* data, size_t n, uint64_t offset) {
@@ -65,8 +63,8 @@ Status WriteRange(int fd, int direct_fd, std::mutex* write_mu, const char* data,
 
 // Reads [offset, offset + length) of the object into the file at the same offset
 // (WriteRange says how).
-Status CopyRangeToFile(ObjectReader& reader, int fd, int direct_fd, std::mutex* write_mu,
-                       uint64_t offset, uint64_t length, Progress& progress) {
+Status CopyRangeToFile(ObjectReader& reader, BufferPool& buffers, int fd, int direct_fd,
+                       std::mutex* write_mu, uint64_t offset, uint64_t length, Progress& progress) {
   // Bytes the reader already holds (a small object's whole body, checked when it arrived) go
   // to the file without another copy.
   auto held = reader.Extents(offset, length);
@@ -78,12 +76,12 @@ Status CopyRangeToFile(ObjectReader& reader, int fd, int direct_fd, std::mutex* 
     return Status::OK();
   }
   // Not zero-filled: every byte written below was first read into it. Page-aligned, as
-  // direct I/O needs.
+  // direct I/O needs, and reused: a fresh 8 MiB buffer per part cost 2,048 page faults, a
+  // third of a large download's CPU.
   const size_t buf_size = static_cast<size_t>(std::min<uint64_t>(
       (std::max<uint64_t>(length, 1) + kDirectAlign - 1) / kDirectAlign * kDirectAlign,
-      kReadBufferBytes));
-  std::unique_ptr<char, decltype(&std::free)> buf(
-      static_cast<char*>(std::aligned_alloc(kDirectAlign, buf_size)), &std::free);
+      kDownloadBufferBytes));
+  std::shared_ptr<char[]> buf = buffers.Get(buf_size);
   if (!buf) return Status::ResourceExhausted("no memory for a download buffer");
   while (length > 0) {
     size_t want = static_cast<size_t>(std::min<uint64_t>(length, buf_size));
@@ -204,7 +202,7 @@ void TransferEngine::DownloadRange(const std::shared_ptr<RangedDownload>& downlo
       length = std::min<uint64_t>(options_.part_size, download->size - offset);
     }
     Status st = CopyRangeToFile(
-        *download->reader, download->file->fd(), download->direct_fd.get(),
+        *download->reader, *buffers_, download->file->fd(), download->direct_fd.get(),
         download->size <= options_.multipart_threshold ? nullptr : &download->write_mu, offset,
         length, progress_);
     if (!st.ok()) {

@@ -37,6 +37,7 @@ TransferEngine::TransferEngine(ObjectStore& store, const TransferOptions& option
       options_(options),
       progress_(progress),
       umask_(ReadUmask()),
+      buffers_(BufferPool::Create(std::max<size_t>(options.transfers, 1) * kDownloadBufferBytes)),
       pool_(std::max<size_t>(options.transfers, 1)) {}
 
 TransferEngine::~TransferEngine() {

@@ -24,6 +24,7 @@
 #include <string>
 #include <vector>
 
+#include "core/buffer_pool.h"
 #include "core/thread_pool.h"
 #include "ferry/object_store.h"
 #include "s3/posix_meta.h"
@@ -104,6 +105,11 @@ struct TransferSummary {
   static constexpr size_t kMaxErrors = 100;
 };
 
+// Downloads read from the store in pieces this large, each into a pooled buffer (S3 readers
+// fetch at least their read window at once; smaller reads from several threads would each
+// refetch a window).
+inline constexpr size_t kDownloadBufferBytes = 8 << 20;
+
 class TransferEngine {
  public:
   TransferEngine(ObjectStore& store, const TransferOptions& options, Progress& progress);
@@ -151,7 +157,9 @@ class TransferEngine {
   const unsigned umask_;
   std::mutex mu_;
   TransferSummary summary_;  // guarded by mu_
-  ThreadPool pool_;          // last: its destructor joins workers before the rest goes
+  // Download buffers, one per range being read: reused, not faulted in afresh per part.
+  std::shared_ptr<BufferPool> buffers_;
+  ThreadPool pool_;  // last: its destructor joins workers before the rest goes
 };
 
 }  // namespace ferry::transfer
