@@ -316,18 +316,26 @@ struct FuseMount::Impl {
     Of(req).ListDirectory(req, ino, size, off, fi, /*plus=*/true);
   }
 
-  // The kernel's inode for a listed child, counted as one lookup, or ino 0 (the name only).
-  // A file's attributes not read yet are the listing's, valid for no time: the kernel asks
-  // for them (GETATTR) before the file is used. A file small enough to be a symlink gets no
-  // inode: the kernel would keep the type the listing implies.
-  fuse_entry_param ListedEntry(const fs::Namespace::Child& c) {
+  // An entry with its number and type only (the kernel makes no inode for it).
+  static fuse_entry_param NameOnly(uint64_t ino, bool directory) {
     fuse_entry_param e;
     std::memset(&e, 0, sizeof e);
-    e.attr.st_ino = c.ino;
-    e.attr.st_mode = c.is_directory ? S_IFDIR : S_IFREG;
-    if (!c.is_directory && c.object.size <= fs::Namespace::kMaxSymlinkTarget) return e;
+    e.attr.st_ino = ino;
+    e.attr.st_mode = directory ? S_IFDIR : S_IFREG;
+    return e;
+  }
+
+  // The kernel's inode for a listed child, counted as one lookup, or the name only. A file's
+  // attributes not read yet are the listing's, valid for no time: the kernel asks for them
+  // (GETATTR) before the file is used. A file small enough to be a symlink gets no inode:
+  // the kernel would keep the type the listing implies.
+  fuse_entry_param ListedEntry(const fs::Namespace::Child& c) {
+    if (!c.is_directory && c.object.size <= fs::Namespace::kMaxSymlinkTarget) {
+      return NameOnly(c.ino, false);
+    }
     auto now = names.ReferenceListed(c.ino);
-    if (!now.ok()) return e;
+    if (!now.ok()) return NameOnly(c.ino, c.is_directory);
+    fuse_entry_param e = NameOnly(c.ino, c.is_directory);
     e.ino = c.ino;
     e.generation = 1;
     e.attr = StatOf(now->attributes);
@@ -344,27 +352,17 @@ struct FuseMount::Impl {
     size_t used = 0;
     // Offsets: 1 after ".", 2 after "..", 3 + i after child i.
     for (off_t i = off; i < static_cast<off_t>(dir->children.size()) + 2; ++i) {
-      std::string name = i == 0 ? "." : i == 1 ? ".." : "";
       const fs::Namespace::Child* child =
           i >= 2 ? &dir->children[static_cast<size_t>(i - 2)] : nullptr;
-      if (child) name = child->name;
+      const std::string name = child ? child->name : i == 0 ? "." : "..";
       // Measured first: an entry that does not fit must not count a lookup.
       const size_t need = plus ? fuse_add_direntry_plus(req, nullptr, 0, name.c_str(), nullptr, 0)
                                : fuse_add_direntry(req, nullptr, 0, name.c_str(), nullptr, 0);
       if (need > size - used) break;
-      fuse_entry_param e;
-      if (child) {
-        e = plus ? ListedEntry(*child) : fuse_entry_param{};
-        if (!plus) {
-          e.attr.st_ino = child->ino;
-          e.attr.st_mode = child->is_directory ? S_IFDIR : S_IFREG;
-        }
-      } else {
-        std::memset(&e, 0, sizeof e);
-        // readers skip entries without a number
-        e.attr.st_ino = i == 0 ? ino : fs::Namespace::kRootIno;
-        e.attr.st_mode = S_IFDIR;
-      }
+      // "." and ".." get a number too: readers skip entries without one.
+      const fuse_entry_param e = !child ? NameOnly(i == 0 ? ino : fs::Namespace::kRootIno, true)
+                                 : plus ? ListedEntry(*child)
+                                        : NameOnly(child->ino, child->is_directory);
       char* at = buf.data() + used;
       used += plus ? fuse_add_direntry_plus(req, at, size - used, name.c_str(), &e, i + 1)
                    : fuse_add_direntry(req, at, size - used, name.c_str(), &e.attr, i + 1);
