@@ -7,6 +7,7 @@
 #include <ctime>
 #include <filesystem>
 #include <fstream>
+#include <initializer_list>
 #include <memory>
 #include <random>
 
@@ -85,28 +86,30 @@ std::vector<std::string> SplitList(const std::string& text) {
   return out;
 }
 
-// Where the shipped isatty shortcut is: beside the binary (build tree) or in lib/ferry/.
-std::string IsattyLibrary(const std::string& binary) {
+// The directory among candidates (relative to the binary's) that holds a file ferry ships:
+// beside the binary in a build tree, under the install prefix otherwise. "" when none does.
+std::string ShippedDir(const std::string& binary, std::initializer_list<const char*> candidates,
+                       const char* file) {
   const auto dir = std::filesystem::path(binary).parent_path();
-  for (const auto& candidate : {dir, dir / ".." / "lib" / "ferry"}) {
+  for (const char* candidate : candidates) {
     std::error_code ec;
-    if (std::filesystem::exists(candidate / "libferry_isatty.so", ec)) {
-      return (candidate / "libferry_isatty.so").lexically_normal().string();
+    if (std::filesystem::exists(dir / candidate / file, ec)) {
+      return (dir / candidate).lexically_normal().string();
     }
   }
   return "";
 }
 
-// Where the shipped Python helpers are: beside the binary (build tree) or in share/.
+// The Python helpers training jobs import (ferry_prefetch).
 std::string PythonHelpersDir(const std::string& binary) {
-  const auto dir = std::filesystem::path(binary).parent_path();
-  for (const auto& candidate : {dir / "python", dir / ".." / "share" / "ferry" / "python"}) {
-    std::error_code ec;
-    if (std::filesystem::exists(candidate / "ferry_prefetch.py", ec)) {
-      return candidate.lexically_normal().string();
-    }
-  }
-  return "";
+  return ShippedDir(binary, {"python", "../share/ferry/python"}, "ferry_prefetch.py");
+}
+
+// The isatty shortcut preloaded into Fast File commands (src/preload).
+std::string IsattyLibrary(const std::string& binary) {
+  const std::string dir = ShippedDir(binary, {".", "../lib/ferry"}, "libferry_isatty.so");
+  if (dir.empty()) return dir;
+  return (std::filesystem::path(dir) / "libferry_isatty.so").lexically_normal().string();
 }
 
 Result<train::TrainSpec> BuildSpec(const TrainFlags& f) {
