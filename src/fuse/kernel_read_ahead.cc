@@ -4,7 +4,6 @@
 #include <cstring>
 #include <fstream>
 #include <sstream>
-#include <vector>
 
 namespace ferry::fuse {
 namespace {
