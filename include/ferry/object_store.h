@@ -11,6 +11,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -88,6 +89,18 @@ class ObjectReader {
   virtual const ObjectMeta& meta() const = 0;
   // Reads up to out.size() bytes at offset; returns the count, 0 at or past the end.
   virtual Result<size_t> ReadAt(uint64_t offset, std::span<char> out) = 0;
+
+  // Shown the bytes of a read as they arrive: (object offset, bytes), in order, each once.
+  using ArrivalObserver = std::function<void(uint64_t, std::string_view)>;
+  // ReadAt that shows the bytes to observer while they are still in the CPU's caches, so that
+  // a caller checksumming what it reads needs no second pass over memory. By default the
+  // whole range is shown once read.
+  virtual Result<size_t> ReadAtObserved(uint64_t offset, std::span<char> out,
+                                        const ArrivalObserver& observer) {
+    Result<size_t> n = ReadAt(offset, out);
+    if (n.ok() && *n > 0) observer(offset, std::string_view(out.data(), *n));
+    return n;
+  }
 
   // A piece of the body for zero-copy sending: either bytes in memory or a file range.
   struct Extent {

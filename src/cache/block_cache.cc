@@ -366,9 +366,10 @@ Result<size_t> BlockCache::Read(const BlockKey& key, uint64_t offset, std::span<
   return n;
 }
 
-Status BlockCache::Put(const BlockKey& key, std::string_view data) {
+Status BlockCache::Put(const BlockKey& key, std::string_view data,
+                       std::optional<uint32_t> data_crc32c) {
   const std::string name = BlockFileName(key);
-  const std::string header = EncodeBlockHeader(key, data);
+  const std::string header = EncodeBlockHeader(key, data, data_crc32c);
   const uint64_t disk_bytes = EntryBytes(header.size(), data.size());
   SegmentFile* file = nullptr;
   uint64_t offset = 0;

@@ -79,7 +79,9 @@ class BlockCache {
   bool Prepare(const BlockKey& key);
 
   // Stores the block (a no-op when present). ResourceExhausted when it cannot fit.
-  Status Put(const BlockKey& key, std::string_view data);
+  // data_crc32c: the data's CRC32C, when the caller computed it while the bytes arrived.
+  Status Put(const BlockKey& key, std::string_view data,
+             std::optional<uint32_t> data_crc32c = std::nullopt);
 
   // Drops the blocks of an object (every ETag) not read or written since older_than_ns.
   // Returns the data bytes dropped.

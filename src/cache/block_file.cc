@@ -40,7 +40,8 @@ std::string EncodeBlock(const BlockKey& key, std::string_view data) {
   return out;
 }
 
-std::string EncodeBlockHeader(const BlockKey& key, std::string_view data) {
+std::string EncodeBlockHeader(const BlockKey& key, std::string_view data,
+                              std::optional<uint32_t> data_crc32c) {
   std::string out;
   out.reserve(kFixedBytes + key.object.size() + key.etag.size() + 4);
   out.append(kMagic, sizeof kMagic);
@@ -49,7 +50,7 @@ std::string EncodeBlockHeader(const BlockKey& key, std::string_view data) {
   Put32(out, header_length);
   Put64(out, key.index);
   Put32(out, static_cast<uint32_t>(data.size()));
-  Put32(out, Crc(data));
+  Put32(out, data_crc32c ? *data_crc32c : Crc(data));
   Put32(out, static_cast<uint32_t>(key.object.size()));
   Put32(out, static_cast<uint32_t>(key.etag.size()));
   out.append(key.object);

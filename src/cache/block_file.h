@@ -42,7 +42,9 @@ struct BlockHeader {
 // Header followed by data, ready to be written.
 std::string EncodeBlock(const BlockKey& key, std::string_view data);
 // Only the header (with the data's CRC32C): written before the data, it spares a copy.
-std::string EncodeBlockHeader(const BlockKey& key, std::string_view data);
+// data_crc32c: the data's CRC32C when the caller computed it already.
+std::string EncodeBlockHeader(const BlockKey& key, std::string_view data,
+                              std::optional<uint32_t> data_crc32c = std::nullopt);
 
 // Parses the header at the start of bytes (which may hold more, or only the header); nullopt
 // when it is not a valid header of this format.

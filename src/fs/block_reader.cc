@@ -4,6 +4,7 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "core/checksum.h"
 #include "store/read_full.h"
 
 namespace ferry::fs {
@@ -44,14 +45,29 @@ Result<std::vector<BlockReader::Block>> BlockReader::FetchFromStore(const Object
   hints.etag = object.etag;
   FERRY_ASSIGN_OR_RETURN(auto reader, store_.OpenObject(object.bucket, object.key, hints));
   std::shared_ptr<char[]> data = Buffer(length);
+  // Each block's CRC32C (for its cache entry) is computed as its bytes arrive, while they are
+  // in the CPU's caches: a second pass over the run once it is complete cost a tenth of a
+  // cold sequential read.
+  std::vector<uint32_t> crcs(count, 0);
+  const ObjectReader::ArrivalObserver checksum = [&](uint64_t at, std::string_view bytes) {
+    while (!bytes.empty()) {
+      const uint64_t index = at / block_size_;
+      const size_t n =
+          static_cast<size_t>(std::min<uint64_t>(bytes.size(), (index + 1) * block_size_ - at));
+      uint32_t& crc = crcs[index - first];
+      crc = Crc32c(crc, std::span<const char>(bytes.data(), n));
+      at += n;
+      bytes.remove_prefix(n);
+    }
+  };
   FERRY_RETURN_IF_ERROR(
-      ReadFull(*reader, start, std::span<char>(data.get(), length), object.bucket));
+      ReadFull(*reader, start, std::span<char>(data.get(), length), object.bucket, &checksum));
   std::vector<Block> blocks;
   std::shared_ptr<const char[]> buffer = std::move(data);
   size_t offset = 0;
   for (uint64_t i = first; i < first + count; ++i) {
     const size_t n = static_cast<size_t>(BlockLength(object, i));
-    blocks.push_back(Block{buffer, std::string_view(buffer.get() + offset, n)});
+    blocks.push_back(Block{buffer, std::string_view(buffer.get() + offset, n), crcs[i - first]});
     offset += n;
   }
   return blocks;
@@ -61,7 +77,7 @@ void BlockReader::Keep(const ObjectVersion& object, uint64_t first,
                        const std::vector<Block>& blocks) {
   for (size_t k = 0; k < blocks.size(); ++k) {
     // A full cache (its space held by readers) only means this block is not kept.
-    (void)cache_.Put(KeyOf(object, first + k), blocks[k].bytes);
+    (void)cache_.Put(KeyOf(object, first + k), blocks[k].bytes, blocks[k].crc32c);
   }
 }
 

@@ -88,6 +88,7 @@ class BlockReader {
   struct Block {
     std::shared_ptr<const char[]> buffer;
     std::string_view bytes;
+    std::optional<uint32_t> crc32c;  // of bytes, when computed as they arrived
   };
   // A page-aligned buffer (the cache writes blocks from it without a copy), reused.
   std::shared_ptr<char[]> Buffer(uint64_t length);

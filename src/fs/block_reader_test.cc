@@ -46,6 +46,31 @@ TEST_F(BlockReaderTest, ConcurrentRandomReadsAreExactWithOneFetchPerBlock) {
   EXPECT_EQ(*reader.Read(v, body.size(), std::span<char>(out)), 0u);
 }
 
+TEST_F(BlockReaderTest, BlocksFetchedInARunKeepTheirChecksumsThroughAReopen) {
+  // The checksums of a run's blocks are computed as its bytes arrive (here in one piece that
+  // spans every block); a reopened cache checks them before serving a block.
+  const std::string body = Bytes(5 * kBlock + 77, 11);
+  ObjectVersion v = PutObject("run.bin", body);
+  {
+    BlockReader reader(*fixture_.store, *cache_, kBlock);
+    ASSERT_TRUE(reader.LoadRun(v, 0, 6).ok());
+    EXPECT_EQ(reader.stats().fetches, 6u);
+  }
+  cache_.reset();
+  cache::BlockCacheOptions o;
+  o.dir = cache_dir_.path();
+  o.capacity_bytes = 64 << 20;
+  auto reopened = cache::BlockCache::Open(o);
+  ASSERT_TRUE(reopened.ok()) << reopened.status().ToString();
+  cache_ = std::move(reopened).value();
+  BlockReader reader(*fixture_.store, *cache_, kBlock);
+  std::string out(body.size(), '\0');
+  ASSERT_EQ(*reader.Read(v, 0, std::span<char>(out)), body.size());
+  EXPECT_EQ(out, body);
+  EXPECT_EQ(reader.stats().fetches, 0u) << "a block whose checksum failed was fetched again";
+  EXPECT_EQ(reader.stats().cache_hits, 6u);
+}
+
 TEST_F(BlockReaderTest, LaterReadersAndNewReadersHitTheCache) {
   const std::string body = Bytes(3 * kBlock, 8);
   ObjectVersion v = PutObject("a.bin", body);

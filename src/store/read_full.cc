@@ -2,10 +2,12 @@
 
 namespace ferry {
 
-Status ReadFull(ObjectReader& reader, uint64_t offset, std::span<char> out,
-                std::string_view bucket) {
+Status ReadFull(ObjectReader& reader, uint64_t offset, std::span<char> out, std::string_view bucket,
+                const ObjectReader::ArrivalObserver* observer) {
   for (size_t done = 0; done < out.size();) {
-    FERRY_ASSIGN_OR_RETURN(size_t n, reader.ReadAt(offset + done, out.subspan(done)));
+    FERRY_ASSIGN_OR_RETURN(
+        size_t n, observer ? reader.ReadAtObserved(offset + done, out.subspan(done), *observer)
+                           : reader.ReadAt(offset + done, out.subspan(done)));
     if (n == 0) {
       return Status::Unavailable("s3://" + std::string(bucket) + "/" + reader.meta().key +
                                  ": ended at " + std::to_string(offset + done) + " of " +

@@ -13,8 +13,9 @@ namespace ferry {
 
 // Fills out with the bytes at offset; Unavailable naming s3://bucket/key when the object ends
 // (or the stream is cut) before out is full.
-Status ReadFull(ObjectReader& reader, uint64_t offset, std::span<char> out,
-                std::string_view bucket);
+// With observer, the bytes are shown to it as they arrive (ObjectReader::ReadAtObserved).
+Status ReadFull(ObjectReader& reader, uint64_t offset, std::span<char> out, std::string_view bucket,
+                const ObjectReader::ArrivalObserver* observer = nullptr);
 
 // The whole current version of an object.
 Result<std::string> ReadWholeObject(ObjectStore& store, const std::string& bucket,

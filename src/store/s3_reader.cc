@@ -121,6 +121,19 @@ class S3Reader final : public ObjectReader {
     return n;
   }
 
+  // A known version read in the caller's units (exact_reads): the bytes are shown as each
+  // piece of the body is copied in.
+  Result<size_t> ReadAtObserved(uint64_t offset, std::span<char> out,
+                                const ArrivalObserver& observer) override {
+    if (!exact_reads_ || offset < prefetched_.size()) {
+      return ObjectReader::ReadAtObserved(offset, out, observer);
+    }
+    if (offset >= meta_.size || out.empty()) return size_t{0};
+    const size_t n = static_cast<size_t>(std::min<uint64_t>(out.size(), meta_.size - offset));
+    FERRY_RETURN_IF_ERROR(Fetch(offset, n, out.data(), &observer));
+    return n;
+  }
+
   std::vector<Extent> Extents(uint64_t offset, uint64_t length) override {
     if (offset + length > prefetched_.size() || offset + length > meta_.size) return {};
     Extent e;
@@ -148,14 +161,16 @@ class S3Reader final : public ObjectReader {
         .WithS3Code("PreconditionFailed", 412);
   }
 
-  // Reads [pos, pos + len) of the opened version into dst, resuming after a cut-off body.
-  Status Fetch(uint64_t pos, uint64_t len, char* dst) {
+  // Reads [pos, pos + len) of the opened version into dst, resuming after a cut-off body;
+  // each piece copied in is shown to observer (once: a resumed body continues after it).
+  Status Fetch(uint64_t pos, uint64_t len, char* dst, const ArrivalObserver* observer = nullptr) {
     uint64_t got = 0;
     http::BodySink sink = [&](std::string_view data) -> Status {
       if (data.size() > len - got) {
         return Status::Corruption("server sent more than the requested range");
       }
       std::memcpy(dst + got, data.data(), data.size());
+      if (observer) (*observer)(pos + got, std::string_view(dst + got, data.size()));
       got += data.size();
       return Status::OK();
     };
