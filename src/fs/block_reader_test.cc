@@ -56,13 +56,7 @@ TEST_F(BlockReaderTest, BlocksFetchedInARunKeepTheirChecksumsThroughAReopen) {
     ASSERT_TRUE(reader.LoadRun(v, 0, 6).ok());
     EXPECT_EQ(reader.stats().fetches, 6u);
   }
-  cache_.reset();
-  cache::BlockCacheOptions o;
-  o.dir = cache_dir_.path();
-  o.capacity_bytes = 64 << 20;
-  auto reopened = cache::BlockCache::Open(o);
-  ASSERT_TRUE(reopened.ok()) << reopened.status().ToString();
-  cache_ = std::move(reopened).value();
+  OpenCache();
   BlockReader reader(*fixture_.store, *cache_, kBlock);
   std::string out(body.size(), '\0');
   ASSERT_EQ(*reader.Read(v, 0, std::span<char>(out)), body.size());

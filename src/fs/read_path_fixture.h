@@ -15,7 +15,11 @@ namespace ferry::fs {
 
 class ReadPathFixture : public ::testing::Test {
  protected:
-  void SetUp() override {
+  void SetUp() override { OpenCache(); }
+
+  // Opens the cache directory (again: as a restarted mount would).
+  void OpenCache() {
+    cache_.reset();
     cache::BlockCacheOptions o;
     o.dir = cache_dir_.path();
     o.capacity_bytes = 64 << 20;
