@@ -86,52 +86,14 @@ class S3Reader final : public ObjectReader {
   const ObjectMeta& meta() const override { return meta_; }
 
   Result<size_t> ReadAt(uint64_t offset, std::span<char> out) override {
-    if (offset >= meta_.size || out.empty()) return size_t{0};
-    const size_t n = static_cast<size_t>(std::min<uint64_t>(out.size(), meta_.size - offset));
-    size_t copied = 0;
-    if (offset < prefetched_.size()) {
-      copied = static_cast<size_t>(std::min<uint64_t>(n, prefetched_.size() - offset));
-      std::memcpy(out.data(), prefetched_.data() + offset, copied);
-    }
-    const uint64_t window = std::max<uint64_t>(transport_.options().read_window, 1);
-    while (copied < n) {
-      uint64_t pos = offset + copied;
-      {
-        std::lock_guard lock(mu_);
-        if (pos >= window_offset_ && pos < window_offset_ + window_.size()) {
-          size_t k = static_cast<size_t>(
-              std::min<uint64_t>(n - copied, window_offset_ + window_.size() - pos));
-          std::memcpy(out.data() + copied, window_.data() + (pos - window_offset_), k);
-          copied += k;
-          continue;
-        }
-      }
-      if (n - copied >= window || exact_reads_) {
-        FERRY_RETURN_IF_ERROR(Fetch(pos, n - copied, out.data() + copied));
-        copied = n;
-        break;
-      }
-      std::string buf(static_cast<size_t>(std::min<uint64_t>(window, meta_.size - pos)), '\0');
-      FERRY_RETURN_IF_ERROR(Fetch(pos, buf.size(), buf.data()));
-      std::lock_guard lock(mu_);
-      window_ = std::move(buf);
-      window_offset_ = pos;
-    }
-    FERRY_RETURN_IF_ERROR(Observe(offset, std::string_view(out.data(), n)));
-    return n;
+    return Read(offset, out, nullptr);
   }
 
-  // A known version read in the caller's units (exact_reads): the bytes are shown as each
-  // piece of the body is copied in.
+  // The bytes are shown as they land in out: a fetched piece of the body as it is copied in,
+  // bytes already in memory (prefetched, the read window) as they are copied.
   Result<size_t> ReadAtObserved(uint64_t offset, std::span<char> out,
                                 const ArrivalObserver& observer) override {
-    if (!exact_reads_ || offset < prefetched_.size()) {
-      return ObjectReader::ReadAtObserved(offset, out, observer);
-    }
-    if (offset >= meta_.size || out.empty()) return size_t{0};
-    const size_t n = static_cast<size_t>(std::min<uint64_t>(out.size(), meta_.size - offset));
-    FERRY_RETURN_IF_ERROR(Fetch(offset, n, out.data(), &observer));
-    return n;
+    return Read(offset, out, &observer);
   }
 
   std::vector<Extent> Extents(uint64_t offset, uint64_t length) override {
@@ -151,6 +113,47 @@ class S3Reader final : public ObjectReader {
     call.spec.key = meta_.key;
     if (!meta_.etag.empty()) call.spec.headers.emplace_back("If-Match", s3::QuoteEtag(meta_.etag));
     return call;
+  }
+
+  Result<size_t> Read(uint64_t offset, std::span<char> out, const ArrivalObserver* observer) {
+    if (offset >= meta_.size || out.empty()) return size_t{0};
+    const size_t n = static_cast<size_t>(std::min<uint64_t>(out.size(), meta_.size - offset));
+    auto show = [&](size_t from, size_t length) {
+      if (observer) (*observer)(offset + from, std::string_view(out.data() + from, length));
+    };
+    size_t copied = 0;
+    if (offset < prefetched_.size()) {
+      copied = static_cast<size_t>(std::min<uint64_t>(n, prefetched_.size() - offset));
+      std::memcpy(out.data(), prefetched_.data() + offset, copied);
+      show(0, copied);
+    }
+    const uint64_t window = std::max<uint64_t>(transport_.options().read_window, 1);
+    while (copied < n) {
+      uint64_t pos = offset + copied;
+      {
+        std::lock_guard lock(mu_);
+        if (pos >= window_offset_ && pos < window_offset_ + window_.size()) {
+          size_t k = static_cast<size_t>(
+              std::min<uint64_t>(n - copied, window_offset_ + window_.size() - pos));
+          std::memcpy(out.data() + copied, window_.data() + (pos - window_offset_), k);
+          show(copied, k);
+          copied += k;
+          continue;
+        }
+      }
+      if (n - copied >= window || exact_reads_) {
+        FERRY_RETURN_IF_ERROR(Fetch(pos, n - copied, out.data() + copied, observer));
+        copied = n;
+        break;
+      }
+      std::string buf(static_cast<size_t>(std::min<uint64_t>(window, meta_.size - pos)), '\0');
+      FERRY_RETURN_IF_ERROR(Fetch(pos, buf.size(), buf.data()));
+      std::lock_guard lock(mu_);
+      window_ = std::move(buf);
+      window_offset_ = pos;
+    }
+    FERRY_RETURN_IF_ERROR(Observe(offset, std::string_view(out.data(), n)));
+    return n;
   }
 
   Status PinnedError(const Status& st) const {
