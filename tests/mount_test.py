@@ -4,7 +4,9 @@ POSIX metadata and defaults without it, symlinks, byte-exact reads at random off
 threads, a cache that stays within its limit and survives a remount, clean unmount, and bad
 mount arguments failing before mounting."""
 import concurrent.futures
+import ctypes
 import json
+import mmap
 import os
 import random
 import shutil
@@ -20,6 +22,32 @@ import unittest
 from faultproxy import PROXY_BIN, FaultProxy
 from ferrytest import AWS_BIN, FERRY_BIN, FerryServer, ServerFixture, client_env, main, random_bytes
 from peers import CephRgw
+
+
+def page_cache_residency(path, offset, length):
+    """The share of the file's pages in [offset, offset + length) that are in the kernel's
+    page cache (mincore on a mapping that is never touched)."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.mmap.restype = ctypes.c_void_p
+    libc.mmap.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int, ctypes.c_int,
+                          ctypes.c_int, ctypes.c_long]
+    libc.munmap.argtypes = [ctypes.c_void_p, ctypes.c_size_t]
+    libc.mincore.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_void_p]
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        addr = libc.mmap(None, length, mmap.PROT_READ, mmap.MAP_SHARED, fd, offset)
+        if addr == ctypes.c_void_p(-1).value:
+            raise OSError(ctypes.get_errno(), "mmap " + path)
+        try:
+            pages = (length + 4095) // 4096
+            vec = (ctypes.c_ubyte * pages)()
+            if libc.mincore(addr, length, vec) != 0:
+                raise OSError(ctypes.get_errno(), "mincore " + path)
+            return sum(b & 1 for b in vec) / pages
+        finally:
+            libc.munmap(addr, length)
+    finally:
+        os.close(fd)
 
 
 def disk_use(path):
@@ -355,6 +383,38 @@ class AgainstFerryServe(MountCase, ServerFixture, unittest.TestCase):
             self.endpoint = saved
             injected = proxy.stop()
         self.assertGreaterEqual(injected, 5)
+
+
+    def test_a_stream_gives_back_the_pages_it_left_behind(self):
+        big = random_bytes(24 << 20, seed=21)
+        small = random_bytes(3 << 20, seed=22)
+        self.write("big.bin", big)
+        self.write("small.bin", small)
+        self.ferry("sync", self.src, "s3://%s/data" % self.bucket, "--state-dir", "none")
+        p = self.mount("--drop-behind", "4M", "--block-size", "256K")
+        for name, data in (("big.bin", big), ("small.bin", small)):
+            with open(os.path.join(self.mnt, name), "rb", buffering=0) as f:
+                got = bytearray()
+                while chunk := f.read(1 << 20):
+                    got += chunk
+            self.assertEqual(bytes(got), data)
+        big_path = os.path.join(self.mnt, "big.bin")
+        # Dropping runs beside the reads: wait for the stream's early pages to go.
+        deadline = time.time() + 10
+        while page_cache_residency(big_path, 0, 16 << 20) > 0 and time.time() < deadline:
+            time.sleep(0.05)
+        self.assertEqual(page_cache_residency(big_path, 0, 16 << 20), 0)
+        # What is within the distance of where the stream ended stays, as does a whole file
+        # shorter than the distance.
+        self.assertGreater(page_cache_residency(big_path, 21 << 20, 3 << 20), 0.9)
+        self.assertEqual(page_cache_residency(os.path.join(self.mnt, "small.bin"), 0, 3 << 20),
+                         1.0)
+        # The dropped bytes come back from the disk cache, exact.
+        fetched = self.stats()["fetches"]
+        with open(big_path, "rb") as f:
+            self.assertEqual(f.read(), big)
+        self.assertEqual(self.stats()["fetches"], fetched)
+        self.unmount(p)
 
 
 @unittest.skipUnless(CephRgw.available(), "Ceph RGW is not installed")

@@ -43,6 +43,7 @@ struct MountFlags {
   std::string dir_mode = "0755";
   std::string read_ahead = "64M";
   std::string kernel_read_ahead = "1M";
+  std::string drop_behind = "256M";
   std::string import = "new,changed,deleted";
   std::string only_paths_file;
 };
@@ -88,6 +89,7 @@ Status Mount(const MountFlags& f, const std::function<void(const Status&)>& moun
   FERRY_ASSIGN_OR_RETURN(uint64_t block_size, ParseSize(f.block_size));
   FERRY_ASSIGN_OR_RETURN(uint64_t read_ahead, ParseSize(f.read_ahead));
   FERRY_ASSIGN_OR_RETURN(uint64_t kernel_read_ahead, ParseSize(f.kernel_read_ahead));
+  FERRY_ASSIGN_OR_RETURN(uint64_t drop_behind, ParseSize(f.drop_behind));
   if (block_size < 64 * 1024 || block_size > 64 * 1024 * 1024) {
     return Status::InvalidArgument("--block-size must be between 64K and 64M");
   }
@@ -130,6 +132,7 @@ Status Mount(const MountFlags& f, const std::function<void(const Status&)>& moun
   mount_options.read_ahead_blocks = std::max<uint64_t>(1, read_ahead / block_size);
   mount_options.attr_timeout_s = f.metadata_ttl;
   mount_options.kernel_read_ahead_bytes = kernel_read_ahead;
+  mount_options.drop_behind_bytes = drop_behind;
   mount_options.on_open = [&prefetch](const fs::ObjectVersion& o) { prefetch.OnOpen(o.key); };
   fuse::FuseMount mount(names, reader, read_ahead_pool, mount_options);
   FERRY_RETURN_IF_ERROR(mount.Mount());
@@ -217,6 +220,10 @@ CommandRunner AddMountCommand(CLI::App& app) {
   cmd->add_option("--kernel-read-ahead", f->kernel_read_ahead,
                   "The kernel's read-ahead on the mount, which sizes its read requests (needs "
                   "root; 0: leave the kernel's 128K)")
+      ->capture_default_str();
+  cmd->add_option("--drop-behind", f->drop_behind,
+                  "Pages a sequential reader left this far behind are dropped from the kernel's "
+                  "page cache (they stay in the disk cache); 0 keeps them")
       ->capture_default_str();
   cmd->add_option("--import", f->import,
                   "Bucket changes taken in when a directory is listed again: any of "

@@ -18,6 +18,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "fs/drop_behind.h"
 #include "fs/read_ahead.h"
 #include "fuse/kernel_read_ahead.h"
 
@@ -58,17 +59,22 @@ struct FuseMount::Impl {
   // keeps a file's pages until told otherwise, which it is when the inode's object changes.
   std::mutex files_mu;
   struct ShownFile {
-    fs::ObjectVersion object;              // the version the kernel was shown (reads serve it)
-    std::shared_ptr<fs::ReadAhead> ahead;  // made at the first read
-    bool offered = false;                  // StoreUnread ran (its bytes were offered)
+    fs::ObjectVersion object;                // the version the kernel was shown (reads serve it)
+    std::shared_ptr<fs::ReadAhead> ahead;    // made at the first read
+    std::shared_ptr<fs::DropBehind> behind;  // likewise, for files it could drop pages of
+    bool offered = false;                    // StoreUnread ran (its bytes were offered)
   };
   std::unordered_map<uint64_t, ShownFile> shown;  // guarded by files_mu; by inode
 
   // Invalidations go out from a thread of their own, never from inside a request.
   std::mutex inval_mu;
   std::condition_variable inval_cv;
-  std::deque<uint64_t> inval_queue;  // guarded by inval_mu
-  bool inval_stop = false;           // guarded by inval_mu
+  struct Invalidation {
+    uint64_t ino = 0;
+    fs::ByteRange range;  // length 0: all of the inode's pages
+  };
+  std::deque<Invalidation> inval_queue;  // guarded by inval_mu
+  bool inval_stop = false;               // guarded by inval_mu
   std::thread invalidator;
 
   static Impl& Of(fuse_req_t req) { return *static_cast<Impl*>(fuse_req_userdata(req)); }
@@ -133,8 +139,12 @@ struct FuseMount::Impl {
       if (inserted || it->second.object.etag == a.object.etag) return;
       it->second = ShownFile{a.object, nullptr};
     }
+    Invalidate({a.ino, {}});
+  }
+
+  void Invalidate(Invalidation what) {
     std::lock_guard lock(inval_mu);
-    inval_queue.push_back(a.ino);
+    inval_queue.push_back(what);
     inval_cv.notify_one();
   }
 
@@ -143,10 +153,11 @@ struct FuseMount::Impl {
     while (true) {
       inval_cv.wait(lock, [&] { return inval_stop || !inval_queue.empty(); });
       if (inval_stop) return;
-      const uint64_t ino = inval_queue.front();
+      const Invalidation what = inval_queue.front();
       inval_queue.pop_front();
       lock.unlock();
-      fuse_lowlevel_notify_inval_inode(session, ino, 0, 0);
+      fuse_lowlevel_notify_inval_inode(session, what.ino, static_cast<off_t>(what.range.offset),
+                                       static_cast<off_t>(what.range.length));
       lock.lock();
     }
   }
@@ -173,6 +184,10 @@ struct FuseMount::Impl {
       file.ahead =
           std::make_shared<fs::ReadAhead>(shared_reader, pool, file.object,
                                           options.read_ahead_blocks, options.read_ahead_run_blocks);
+    }
+    if (!file.behind && options.drop_behind_bytes > 0 &&
+        file.object.size > options.drop_behind_bytes) {
+      file.behind = std::make_shared<fs::DropBehind>(options.drop_behind_bytes);
     }
     return file;
   }
@@ -240,6 +255,11 @@ struct FuseMount::Impl {
     // the reader with it).
     if (off == 0 && m.options.on_open) m.options.on_open(object);
     if (file->ahead) file->ahead->OnRead(static_cast<uint64_t>(off), size);
+    if (file->behind) {
+      if (auto dropped = file->behind->OnRead(static_cast<uint64_t>(off), size)) {
+        m.Invalidate({ino, *dropped});
+      }
+    }
     // Replied from where the bytes lie (a block in memory): no copy before the kernel's.
     auto slices = m.reader.ReadSlices(object, static_cast<uint64_t>(off), size);
     if (!slices.ok()) {

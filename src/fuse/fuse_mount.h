@@ -26,6 +26,9 @@ struct MountOptions {
   // The kernel's read-ahead on the mount (kernel_read_ahead.h), which sizes its READ
   // requests; 0 leaves the kernel's. Set when running as root.
   uint64_t kernel_read_ahead_bytes = 0;
+  // Pages a sequential reader left this far behind go from the kernel's page cache (the
+  // bytes stay in the disk cache; fs/drop_behind.h says why); 0 keeps them all.
+  uint64_t drop_behind_bytes = 0;
   // Called when a file's reading begins, at a read from offset 0 (the ordered prefetch
   // follows the reader with it). Files are not opened through the mount: the kernel opens
   // them without asking.
