@@ -358,6 +358,16 @@ class MountCase:
         self.assertEqual(p.returncode, 1)
         self.assertIn("no-such-bucket-here", p.stderr)
         self.assertFalse(os.path.ismount(self.mnt))
+        # Credentials the server refuses: the error names the cause, nothing is mounted.
+        saved = self.secret_key
+        try:
+            self.secret_key = "not-the-secret"
+            p = self.ferry("mount", "s3://%s/data" % self.bucket, self.mnt, check=False)
+        finally:
+            self.secret_key = saved
+        self.assertEqual(p.returncode, 1)
+        self.assertIn("SignatureDoesNotMatch", p.stderr)
+        self.assertFalse(os.path.ismount(self.mnt))
 
 
 class AgainstFerryServe(MountCase, ServerFixture, unittest.TestCase):
@@ -384,6 +394,27 @@ class AgainstFerryServe(MountCase, ServerFixture, unittest.TestCase):
             injected = proxy.stop()
         self.assertGreaterEqual(injected, 5)
 
+
+    def test_a_directory_of_100000_entries(self):
+        wide = os.path.join(self.src, "wide")
+        os.makedirs(wide)
+        for i in range(100_000):
+            open(os.path.join(wide, "f%06d" % i), "wb").close()
+        self.ferry("sync", self.src, "s3://%s/data" % self.bucket, "--state-dir", "none")
+        p = self.mount()
+        started = time.monotonic()
+        names = os.listdir(os.path.join(self.mnt, "wide"))
+        listed = time.monotonic() - started
+        self.assertEqual(len(names), 100_000)
+        self.assertEqual(sorted(names)[:2] + sorted(names)[-1:], ["f000000", "f000001", "f099999"])
+        self.assertEqual(os.stat(os.path.join(self.mnt, "wide", "f054321")).st_size, 0)
+        # A second listing within the TTL comes from the mount's memory.
+        started = time.monotonic()
+        self.assertEqual(len(os.listdir(os.path.join(self.mnt, "wide"))), 100_000)
+        relisted = time.monotonic() - started
+        sys.stderr.write("100000 entries: listed in %.2f s, again in %.2f s\n" % (listed, relisted))
+        self.assertLess(listed, 60)  # generous: the point is that it ends, on a small machine
+        self.unmount(p)
 
     def test_a_stream_gives_back_the_pages_it_left_behind(self):
         big = random_bytes(24 << 20, seed=21)

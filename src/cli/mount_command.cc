@@ -95,7 +95,14 @@ Status Mount(const MountFlags& f, const std::function<void(const Status&)>& moun
   }
   FERRY_ASSIGN_OR_RETURN(auto import, fs::ImportPolicy::Parse(f.import));
   FERRY_ASSIGN_OR_RETURN(auto store, OpenStore(f.client));
-  FERRY_RETURN_IF_ERROR(store->HeadBucket(loc.bucket).status());
+  // A listing, not HeadBucket: the mount needs that permission, and its error has a body that
+  // names the cause (a HEAD's 403 cannot tell a wrong secret from an unknown key).
+  ListObjectsRequest probe;
+  probe.bucket = loc.bucket;
+  probe.prefix = prefix;
+  probe.delimiter = "/";
+  probe.max_keys = 1;
+  FERRY_RETURN_IF_ERROR(store->ListObjects(probe).status());
 
   cache::BlockCacheOptions cache_options;
   cache_options.dir = f.cache_dir.empty() ? DefaultCacheDir(loc.bucket, prefix) : f.cache_dir;
