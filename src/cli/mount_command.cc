@@ -16,6 +16,7 @@
 #include "cli/commands.h"
 #include "cli/output.h"
 #include "cli/sync_flags.h"
+#include "core/host_memory.h"
 #include "fs/block_reader.h"
 #include "fs/cache_control.h"
 #include "fs/control_server.h"
@@ -43,7 +44,7 @@ struct MountFlags {
   std::string dir_mode = "0755";
   std::string read_ahead = "64M";
   std::string kernel_read_ahead = "1M";
-  std::string drop_behind = "256M";
+  std::string drop_behind = "auto";
   std::string import = "new,changed,deleted";
   std::string only_paths_file;
 };
@@ -89,7 +90,14 @@ Status Mount(const MountFlags& f, const std::function<void(const Status&)>& moun
   FERRY_ASSIGN_OR_RETURN(uint64_t block_size, ParseSize(f.block_size));
   FERRY_ASSIGN_OR_RETURN(uint64_t read_ahead, ParseSize(f.read_ahead));
   FERRY_ASSIGN_OR_RETURN(uint64_t kernel_read_ahead, ParseSize(f.kernel_read_ahead));
-  FERRY_ASSIGN_OR_RETURN(uint64_t drop_behind, ParseSize(f.drop_behind));
+  uint64_t drop_behind = 0;
+  if (f.drop_behind == "auto") {
+    // Where fresh memory is dear, a stream recycles its pages; elsewhere the kernel keeps them
+    // for the next read (README, `ferry mount`).
+    drop_behind = FreeMemoryGoesBackToHost() ? uint64_t{256} << 20 : 0;
+  } else {
+    FERRY_ASSIGN_OR_RETURN(drop_behind, ParseSize(f.drop_behind));
+  }
   if (block_size < 64 * 1024 || block_size > 64 * 1024 * 1024) {
     return Status::InvalidArgument("--block-size must be between 64K and 64M");
   }
@@ -230,7 +238,8 @@ CommandRunner AddMountCommand(CLI::App& app) {
       ->capture_default_str();
   cmd->add_option("--drop-behind", f->drop_behind,
                   "Pages a sequential reader left this far behind are dropped from the kernel's "
-                  "page cache (they stay in the disk cache); 0 keeps them")
+                  "page cache (they stay in the disk cache); 0 keeps them; auto: 256M on VMs that "
+                  "hand free memory back to the host, else 0")
       ->capture_default_str();
   cmd->add_option("--import", f->import,
                   "Bucket changes taken in when a directory is listed again: any of "

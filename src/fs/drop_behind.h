@@ -1,10 +1,9 @@
 // DropBehind: which pages of a file a sequential reader has left far behind. The mount serves
 // a file from its disk cache; the kernel keeps a second copy of everything read in its page
-// cache. For a stream through a large file that copy is seldom read again before it is
-// reclaimed, yet it takes fresh memory for every page, and the pages it pushes out may be
-// wanted. So the mount gives back what a stream left more than `distance` behind it: the
-// stream's pages then recycle a window of memory, and a later read of them comes from the
-// disk cache. Files smaller than the distance, random reads and files read by several
+// cache, and a stream through a large file takes fresh memory for every page of it. Where
+// fresh memory is dear (VMs that hand free memory back to the host: core/host_memory.h), the
+// mount gives back what a stream left more than `distance` behind it: the stream's pages then
+// recycle a window of memory, and a later read of them comes from the disk cache. Files smaller than the distance, random reads and files read by several
 // streams at once keep all their pages. Thread-safe.
 #pragma once
 
