@@ -367,7 +367,7 @@ def main():
                     "by a third on this VM), for every reader alike; the page cache is dropped "
                     "before every warm read%s; the server's files are read into memory before every read "
                     "(a store with its own disks). ferry mount with its defaults (1 MiB blocks, "
-                    "64 MiB read-ahead in 8 MiB GETs, pages dropped 256 MiB behind a stream); s3fs %s without a local cache (parallel_count=16); "
+                    "64 MiB read-ahead in 8 MiB GETs, --drop-behind auto: on this VM pages 256 MiB behind a stream leave the page cache); s3fs %s without a local cache (parallel_count=16); "
                     "rclone %s mount --vfs-cache-mode full; the libfuse passthrough example "
                     "over the local copy." % (
                         human(args.big_size), len(names), human(args.small_size),
