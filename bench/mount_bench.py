@@ -50,6 +50,24 @@ EPOCH_THREADS = 4
 EPOCH_SEED = 11
 
 
+def free_memory_goes_back_to_host():
+    """What `ferry mount --drop-behind auto` looks at (src/core/host_memory.h): a virtio
+    balloon that reports free pages to the host."""
+    root = "/sys/bus/virtio/devices"
+    for dev in os.listdir(root) if os.path.isdir(root) else []:
+        try:
+            with open(os.path.join(root, dev, "device")) as f:
+                if f.read().strip() != "0x0005":
+                    continue
+            with open(os.path.join(root, dev, "features")) as f:
+                features = f.read().strip()
+        except OSError:
+            continue
+        if len(features) > 5 and features[5] == "1":
+            return True
+    return False
+
+
 def drop_page_cache():
     subprocess.run(["sync"], check=True)
     try:
@@ -367,11 +385,15 @@ def main():
                     "by a third on this VM), for every reader alike; the page cache is dropped "
                     "before every warm read%s; the server's files are read into memory before every read "
                     "(a store with its own disks). ferry mount with its defaults (1 MiB blocks, "
-                    "64 MiB read-ahead in 8 MiB GETs, --drop-behind auto: on this VM pages 256 MiB behind a stream leave the page cache); s3fs %s without a local cache (parallel_count=16); "
+                    "64 MiB read-ahead in 8 MiB GETs, --drop-behind auto: %s); s3fs %s without a local "
+                    "cache (parallel_count=16); "
                     "rclone %s mount --vfs-cache-mode full; the libfuse passthrough example "
                     "over the local copy." % (
                         human(args.big_size), len(names), human(args.small_size),
                         EPOCH_THREADS, cold, "" if can_drop else " (NOT: not allowed here)",
+                        "this VM hands free memory back to its host, so pages 256 MiB behind a "
+                        "stream leave the page cache" if free_memory_goes_back_to_host()
+                        else "off on this machine",
                         subprocess.run(["s3fs", "--version"], capture_output=True,
                                        text=True).stdout.split()[6] if "s3fs" in peers
                         else "-", rclone_version()), "",
