@@ -17,6 +17,7 @@
 #include "cli/output.h"
 #include "cli/sync_flags.h"
 #include "core/host_memory.h"
+#include "fs/attribute_cache.h"
 #include "fs/block_reader.h"
 #include "fs/cache_control.h"
 #include "fs/control_server.h"
@@ -129,6 +130,8 @@ Status Mount(const MountFlags& f, const std::function<void(const Status&)>& moun
   ns_options.dir_mode = static_cast<uint32_t>(std::stoul(f.dir_mode, nullptr, 8)) & 07777;
   ns_options.import = import;
   ns_options.small_file_reader = &reader;
+  fs::AttributeCache attribute_cache(*cache);
+  ns_options.attribute_cache = &attribute_cache;
   if (!f.only_paths_file.empty()) {
     FERRY_ASSIGN_OR_RETURN(ns_options.only_paths, ReadPathSet(f.only_paths_file));
   }

@@ -284,12 +284,7 @@ Result<NodeAttributes> Namespace::GetAttributes(uint64_t ino) {
   }
   NodeAttributes a = DefaultAttributes(ino, snapshot);
   // The object's own metadata refines the defaults: mode, owner, times, a symlink's type.
-  BlockReader* small = options_.small_file_reader;
-  const bool read_whole =
-      small && a.object.size <= small->block_size() && !small->Cached(a.object, 0);
-  FERRY_ASSIGN_OR_RETURN(ObjectMeta meta, read_whole
-                                              ? small->ReadSmallObject(a.object)
-                                              : store_.HeadObject(options_.bucket, a.object.key));
+  FERRY_ASSIGN_OR_RETURN(ObjectMeta meta, MetadataOf(a.object, snapshot.listed));
   // Changed since the listing while changes are not taken in: the listed version stands,
   // without the new version's metadata.
   if (meta.etag == a.object.etag || options_.import.changed) {
@@ -310,6 +305,22 @@ Result<NodeAttributes> Namespace::GetAttributes(uint64_t ino) {
   std::lock_guard lock(mu_);
   attributes_[snapshot.path] = {a, snapshot.listed.etag, Now()};
   return a;
+}
+
+Result<ObjectMeta> Namespace::MetadataOf(const ObjectVersion& object,
+                                         const DirectoryEntry& listed) {
+  AttributeCache* saved = options_.attribute_cache;
+  if (saved) {
+    if (auto meta = saved->Load(object, listed.last_modified_ns)) return *std::move(meta);
+  }
+  BlockReader* small = options_.small_file_reader;
+  const bool read_whole = small && object.size <= small->block_size() && !small->Cached(object, 0);
+  FERRY_ASSIGN_OR_RETURN(ObjectMeta meta, read_whole
+                                              ? small->ReadSmallObject(object)
+                                              : store_.HeadObject(options_.bucket, object.key));
+  // Saved for the version listed only: the entry is found by the listing's ETag and date.
+  if (saved && meta.etag == listed.etag) saved->Save(object, listed.last_modified_ns, meta);
+  return meta;
 }
 
 Result<std::vector<Namespace::Child>> Namespace::ReadDirectory(uint64_t ino) {

@@ -3,8 +3,9 @@
 // metadata_ttl. A name keeps its inode number while the kernel holds a reference to it
 // (Lookup counts one, Forget drops them), so a re-listed directory keeps its numbers.
 // Attributes come from the listing (size, mtime = Last-Modified) and the mount's defaults,
-// refined by the object's `x-amz-meta-file-*` metadata from a HEAD the first time a file's
-// attributes are asked for (then cached for metadata_ttl too). A directory listed again after
+// refined by the object's `x-amz-meta-file-*` metadata the first time a file's attributes are
+// asked for (then cached for metadata_ttl too): saved in the disk cache for the listed version
+// (AttributeCache), else from a HEAD, or a GET of a small file. A directory listed again after
 // the TTL takes in the bucket's changes as the import policy allows; Refresh takes them all
 // in now and tells a listener (the kernel's caches) which names changed. Thread-safe.
 #pragma once
@@ -23,6 +24,7 @@
 #include <vector>
 
 #include "core/clock.h"
+#include "fs/attribute_cache.h"
 #include "fs/block_reader.h"
 #include "fs/directory_listing.h"
 
@@ -41,6 +43,9 @@ struct NamespaceOptions {
   // GET that also caches its data (BlockReader::ReadSmallObject), not from a HEAD: the file
   // looked up is about to be read, and one request costs less than two.
   BlockReader* small_file_reader = nullptr;
+  // When set, the metadata of every file whose attributes were read is saved there, and a
+  // file's saved metadata (for the version listed) answers instead of a request.
+  AttributeCache* attribute_cache = nullptr;
   // When set, only these paths (relative to the prefix) are shown, and the directories that
   // lead to them: one training host's shard of a channel.
   std::shared_ptr<const std::unordered_set<std::string>> only_paths;
@@ -154,6 +159,9 @@ class Namespace {
   Status RefreshDirectory(const std::string& path, std::vector<Change>* changes);
   uint64_t InodeFor(uint64_t parent, const std::string& parent_path, const DirectoryEntry& e);
   NodeAttributes DefaultAttributes(uint64_t ino, const Node& node) const;
+  // The object's metadata: saved (attribute_cache), or from one GET of a small file (which
+  // caches its data too), or from a HEAD.
+  Result<ObjectMeta> MetadataOf(const ObjectVersion& object, const DirectoryEntry& listed);
 
   ObjectStore& store_;
   const NamespaceOptions options_;

@@ -245,6 +245,48 @@ TEST_F(NamespaceTest, SmallFilesAreReadWholeInsteadOfAHead) {
   EXPECT_FALSE(reader.Cached(large->object, 0)) << "larger than a block: a HEAD";
 }
 
+TEST_F(NamespaceTest, SavedMetadataAnswersARemountWithoutARequest) {
+  Put("p/f", "body5", {{"file-permissions", "0100600"}});
+  ferry::testing::TempDir dir;
+  cache::BlockCacheOptions co;
+  co.dir = dir.path();
+  co.capacity_bytes = 8 << 20;
+  auto cache = cache::BlockCache::Open(co);
+  ASSERT_TRUE(cache.ok());
+  AttributeCache saved(**cache);
+  NamespaceOptions o;
+  o.bucket = "bkt";
+  o.prefix = "p/";
+  o.attribute_cache = &saved;
+  {
+    Namespace ns(*fixture_.store, o);
+    auto f = ns.Lookup(Namespace::kRootIno, "f");
+    ASSERT_TRUE(f.ok()) << f.status().ToString();
+    EXPECT_EQ(f->mode, S_IFREG | 0600);
+  }
+  auto head = fixture_.store->HeadObject("bkt", "p/f");
+  ASSERT_TRUE(head.ok());
+  const ObjectVersion version{"bkt", "p/f", head->etag, head->size};
+  auto entry = saved.Load(version, head->last_modified_ns);
+  ASSERT_TRUE(entry) << "saved for the listed version";
+  // An entry that differs from the store shows where the next mount's answer comes from.
+  entry->headers.user_metadata["file-permissions"] = "0100604";
+  (*cache)->Release("bkt/p/f");  // entries are never overwritten
+  saved.Save(version, head->last_modified_ns, *entry);
+  {
+    Namespace ns(*fixture_.store, o);
+    auto f = ns.Lookup(Namespace::kRootIno, "f");
+    ASSERT_TRUE(f.ok());
+    EXPECT_EQ(f->mode, S_IFREG | 0604) << "from the saved entry, not a HEAD";
+  }
+  // Written again (same bytes, same ETag, a new Last-Modified): the entry no longer answers.
+  Put("p/f", "body5", {{"file-permissions", "0100600"}});
+  Namespace ns(*fixture_.store, o);
+  auto f = ns.Lookup(Namespace::kRootIno, "f");
+  ASSERT_TRUE(f.ok());
+  EXPECT_EQ(f->mode, S_IFREG | 0600);
+}
+
 TEST_F(NamespaceTest, OnlyPathsShowsAShard) {
   Put("p/a/x", "1");
   Put("p/a/y", "2");

@@ -1,0 +1,67 @@
+#include "fs/attribute_cache.h"
+
+#include <gtest/gtest.h>
+
+#include "store/store_test_util.h"
+
+namespace ferry::fs {
+namespace {
+
+class AttributeCacheTest : public ::testing::Test {
+ protected:
+  std::unique_ptr<cache::BlockCache> OpenCache() {
+    cache::BlockCacheOptions o;
+    o.dir = dir_.path();
+    o.capacity_bytes = 8 << 20;
+    auto cache = cache::BlockCache::Open(o);
+    EXPECT_TRUE(cache.ok()) << cache.status().ToString();
+    return cache.ok() ? std::move(*cache) : nullptr;
+  }
+
+  ferry::testing::TempDir dir_;
+  const ObjectVersion object_{"bkt", "dir/file.bin", "0123abcd", 5};
+  static constexpr int64_t kListedAt = 1'800'000'000'123'000'000;
+};
+
+ObjectMeta Meta() {
+  ObjectMeta meta;
+  meta.etag = "0123abcd";
+  meta.size = 5;
+  meta.headers.user_metadata = {{"file-permissions", "0100640"}, {"file-owner", "42"}};
+  return meta;
+}
+
+TEST_F(AttributeCacheTest, SavedMetadataOutlivesTheCacheBeingReopened) {
+  {
+    auto cache = OpenCache();
+    AttributeCache attributes(*cache);
+    EXPECT_FALSE(attributes.Load(object_, kListedAt));
+    attributes.Save(object_, kListedAt, Meta());
+  }
+  auto cache = OpenCache();
+  AttributeCache attributes(*cache);
+  auto loaded = attributes.Load(object_, kListedAt);
+  ASSERT_TRUE(loaded);
+  EXPECT_EQ(loaded->etag, "0123abcd");
+  EXPECT_EQ(loaded->size, 5u);
+  EXPECT_EQ(loaded->headers.user_metadata, Meta().headers.user_metadata);
+  // Not the object's data: its cached bytes stay 0.
+  EXPECT_EQ(cache->CachedBytes("bkt/dir/file.bin", "0123abcd"), 0u);
+}
+
+TEST_F(AttributeCacheTest, AnotherVersionFindsNothing) {
+  auto cache = OpenCache();
+  AttributeCache attributes(*cache);
+  attributes.Save(object_, kListedAt, Meta());
+  // Same ETag, another Last-Modified: the metadata was replaced by a copy onto itself.
+  EXPECT_FALSE(attributes.Load(object_, kListedAt + 1'000'000'000));
+  ObjectVersion rewritten = object_;
+  rewritten.etag = "ffff0000";
+  EXPECT_FALSE(attributes.Load(rewritten, kListedAt));
+  // Released with the object's blocks.
+  cache->Release("bkt/dir/file.bin");
+  EXPECT_FALSE(attributes.Load(object_, kListedAt));
+}
+
+}  // namespace
+}  // namespace ferry::fs
