@@ -303,7 +303,7 @@ Result<size_t> BlockCache::Read(const BlockKey& key, uint64_t offset, std::span<
     std::lock_guard lock(mu_);
     auto it = entries_.find(name);
     if (it == entries_.end() || !it->second.ready || !(it->second.key == key)) {
-      if (!out.empty()) ++stats_.misses;
+      if (!out.empty() && key.index != kMetadataIndex) ++stats_.misses;
       return Status::NotFound("block not cached");
     }
     Entry& e = it->second;
@@ -356,8 +356,8 @@ Result<size_t> BlockCache::Read(const BlockKey& key, uint64_t offset, std::span<
   if (n.ok() && touch) file->Touch();
   Unpin(name, corrupt);
   std::lock_guard lock(mu_);
-  if (out.empty()) {
-    // Prepare counts neither (a corrupt block was counted as dropped).
+  if (out.empty() || key.index == kMetadataIndex) {
+    // Prepare counts neither (a corrupt block was counted as dropped), nor does metadata.
   } else if (n.ok()) {
     ++stats_.hits;
   } else {
@@ -492,7 +492,10 @@ uint64_t BlockCache::CachedBytes(std::string_view object, std::string_view etag)
 BlockCacheStats BlockCache::stats() {
   std::lock_guard lock(mu_);
   BlockCacheStats s = stats_;
-  s.blocks = entries_.size();
+  s.blocks =
+      static_cast<uint64_t>(std::count_if(entries_.begin(), entries_.end(), [](const auto& e) {
+        return e.second.key.index != kMetadataIndex;
+      }));
   s.bytes_used = used_;
   s.segments = static_cast<uint64_t>(std::count_if(
       segments_.begin(), segments_.end(), [](const Segment& g) { return g.file != nullptr; }));

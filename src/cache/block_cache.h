@@ -55,7 +55,7 @@ struct BlockCacheStats {
   uint64_t refused = 0;  // Put found no room
   uint64_t evicted = 0;
   uint64_t dropped = 0;  // unreadable or corrupt blocks removed
-  uint64_t blocks = 0;
+  uint64_t blocks = 0;  // entries that are blocks (not metadata: kMetadataIndex)
   uint64_t bytes_used = 0;  // on disk by the cached blocks (4 KiB pages of header and data)
   uint64_t capacity_bytes = 0;
   uint64_t segments = 0;  // segment files (each segment_bytes long)

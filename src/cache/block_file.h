@@ -18,6 +18,7 @@
 #pragma once
 
 #include <cstdint>
+#include <limits>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -31,6 +32,10 @@ struct BlockKey {
   uint64_t index = 0;  // block number: offset / block size
   bool operator==(const BlockKey&) const = default;
 };
+
+// The index of an entry that holds an object's metadata (fs/attribute_cache.h), not a block:
+// it counts as neither a block nor a hit or miss in the cache's statistics.
+inline constexpr uint64_t kMetadataIndex = std::numeric_limits<uint64_t>::max();
 
 struct BlockHeader {
   BlockKey key;

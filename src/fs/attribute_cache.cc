@@ -1,14 +1,11 @@
 #include "fs/attribute_cache.h"
 
-#include <limits>
 #include <nlohmann/json.hpp>
 #include <string>
 
 namespace ferry::fs {
 namespace {
 
-// Not a block number: a block index this large would start beyond any object's end.
-constexpr uint64_t kAttributesIndex = std::numeric_limits<uint64_t>::max();
 // Metadata is at most 2 KiB in S3; a few keys here.
 constexpr size_t kMaxEntryBytes = 64 << 10;
 
@@ -16,7 +13,7 @@ cache::BlockKey KeyOf(const ObjectVersion& object, int64_t last_modified_ns) {
   // The version in the ETag field, so that the object's cached bytes (counted by ETag) never
   // include the entry.
   return {object.bucket + "/" + object.key, object.etag + "@" + std::to_string(last_modified_ns),
-          kAttributesIndex};
+          cache::kMetadataIndex};
 }
 
 }  // namespace

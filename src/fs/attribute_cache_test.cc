@@ -45,8 +45,14 @@ TEST_F(AttributeCacheTest, SavedMetadataOutlivesTheCacheBeingReopened) {
   EXPECT_EQ(loaded->etag, "0123abcd");
   EXPECT_EQ(loaded->size, 5u);
   EXPECT_EQ(loaded->headers.user_metadata, Meta().headers.user_metadata);
-  // Not the object's data: its cached bytes stay 0.
+  // Not the object's data: its cached bytes stay 0, and the cache's statistics count no block,
+  // hit or miss for it.
   EXPECT_EQ(cache->CachedBytes("bkt/dir/file.bin", "0123abcd"), 0u);
+  EXPECT_FALSE(attributes.Load(object_, kListedAt + 1));
+  const auto stats = cache->stats();
+  EXPECT_EQ(stats.blocks, 0u);
+  EXPECT_EQ(stats.hits, 0u);
+  EXPECT_EQ(stats.misses, 0u);
 }
 
 TEST_F(AttributeCacheTest, AnotherVersionFindsNothing) {
