@@ -18,17 +18,32 @@ class NamespaceTest : public ::testing::Test {
     ASSERT_TRUE(ferry::testing::Put(*fixture_.store, "bkt", key, body, req).ok());
   }
   std::unique_ptr<Namespace> Make(ImportPolicy import = ImportPolicy::All()) {
-    NamespaceOptions o;
+    NamespaceOptions o = Options();
     o.import = import;
-    o.bucket = "bkt";
-    o.prefix = "p/";
     o.uid = 1000;
     o.gid = 1000;
     o.clock = &clock_;
     return std::make_unique<Namespace>(*fixture_.store, o);
   }
 
+  NamespaceOptions Options() const {
+    NamespaceOptions o;
+    o.bucket = "bkt";
+    o.prefix = "p/";
+    return o;
+  }
+  // A block cache in the test's own directory.
+  std::unique_ptr<cache::BlockCache> OpenCache() {
+    cache::BlockCacheOptions co;
+    co.dir = cache_dir_.path();
+    co.capacity_bytes = 8 << 20;
+    auto cache = cache::BlockCache::Open(co);
+    EXPECT_TRUE(cache.ok()) << cache.status().ToString();
+    return cache.ok() ? std::move(*cache) : nullptr;
+  }
+
   ferry::testing::StoreFixture fixture_;
+  ferry::testing::TempDir cache_dir_;
   ManualClock clock_{int64_t{1'800'000'000} * 1'000'000'000};
 };
 
@@ -218,16 +233,10 @@ TEST_F(NamespaceTest, RefreshOfAFileAndRecursiveRefresh) {
 TEST_F(NamespaceTest, SmallFilesAreReadWholeInsteadOfAHead) {
   Put("p/small", "tiny body", {{"file-permissions", "0100640"}});
   Put("p/large", std::string(200 << 10, 'x'), {{"file-permissions", "0100600"}});
-  ferry::testing::TempDir dir;
-  cache::BlockCacheOptions co;
-  co.dir = dir.path();
-  co.capacity_bytes = 8 << 20;
-  auto cache = cache::BlockCache::Open(co);
-  ASSERT_TRUE(cache.ok());
-  BlockReader reader(*fixture_.store, **cache, 64 << 10);
-  NamespaceOptions o;
-  o.bucket = "bkt";
-  o.prefix = "p/";
+  auto cache = OpenCache();
+  ASSERT_TRUE(cache);
+  BlockReader reader(*fixture_.store, *cache, 64 << 10);
+  NamespaceOptions o = Options();
   o.small_file_reader = &reader;
   Namespace ns(*fixture_.store, o);
   auto small = ns.Lookup(Namespace::kRootIno, "small");
@@ -247,16 +256,10 @@ TEST_F(NamespaceTest, SmallFilesAreReadWholeInsteadOfAHead) {
 
 TEST_F(NamespaceTest, SavedMetadataAnswersARemountWithoutARequest) {
   Put("p/f", "body5", {{"file-permissions", "0100600"}});
-  ferry::testing::TempDir dir;
-  cache::BlockCacheOptions co;
-  co.dir = dir.path();
-  co.capacity_bytes = 8 << 20;
-  auto cache = cache::BlockCache::Open(co);
-  ASSERT_TRUE(cache.ok());
-  AttributeCache saved(**cache);
-  NamespaceOptions o;
-  o.bucket = "bkt";
-  o.prefix = "p/";
+  auto cache = OpenCache();
+  ASSERT_TRUE(cache);
+  AttributeCache saved(*cache);
+  NamespaceOptions o = Options();
   o.attribute_cache = &saved;
   {
     Namespace ns(*fixture_.store, o);
@@ -271,7 +274,7 @@ TEST_F(NamespaceTest, SavedMetadataAnswersARemountWithoutARequest) {
   ASSERT_TRUE(entry) << "saved for the listed version";
   // An entry that differs from the store shows where the next mount's answer comes from.
   entry->headers.user_metadata["file-permissions"] = "0100604";
-  (*cache)->Release("bkt/p/f");  // entries are never overwritten
+  cache->Release("bkt/p/f");  // entries are never overwritten
   saved.Save(version, head->last_modified_ns, *entry);
   {
     Namespace ns(*fixture_.store, o);
@@ -292,9 +295,7 @@ TEST_F(NamespaceTest, OnlyPathsShowsAShard) {
   Put("p/a/y", "2");
   Put("p/b/z", "3");
   Put("p/top", "4");
-  NamespaceOptions o;
-  o.bucket = "bkt";
-  o.prefix = "p/";
+  NamespaceOptions o = Options();
   o.only_paths = std::make_shared<const std::unordered_set<std::string>>(
       std::unordered_set<std::string>{"a/y", "top"});
   Namespace ns(*fixture_.store, o);
