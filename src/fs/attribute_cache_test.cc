@@ -2,23 +2,13 @@
 
 #include <gtest/gtest.h>
 
-#include "store/store_test_util.h"
+#include "fs/read_path_fixture.h"
 
 namespace ferry::fs {
 namespace {
 
-class AttributeCacheTest : public ::testing::Test {
+class AttributeCacheTest : public ReadPathFixture {
  protected:
-  std::unique_ptr<cache::BlockCache> OpenCache() {
-    cache::BlockCacheOptions o;
-    o.dir = dir_.path();
-    o.capacity_bytes = 8 << 20;
-    auto cache = cache::BlockCache::Open(o);
-    EXPECT_TRUE(cache.ok()) << cache.status().ToString();
-    return cache.ok() ? std::move(*cache) : nullptr;
-  }
-
-  ferry::testing::TempDir dir_;
   const ObjectVersion object_{"bkt", "dir/file.bin", "0123abcd", 5};
   static constexpr int64_t kListedAt = 1'800'000'000'123'000'000;
 };
@@ -33,13 +23,12 @@ ObjectMeta Meta() {
 
 TEST_F(AttributeCacheTest, SavedMetadataOutlivesTheCacheBeingReopened) {
   {
-    auto cache = OpenCache();
-    AttributeCache attributes(*cache);
+    AttributeCache attributes(*cache_);
     EXPECT_FALSE(attributes.Load(object_, kListedAt));
     attributes.Save(object_, kListedAt, Meta());
   }
-  auto cache = OpenCache();
-  AttributeCache attributes(*cache);
+  OpenCache();
+  AttributeCache attributes(*cache_);
   auto loaded = attributes.Load(object_, kListedAt);
   ASSERT_TRUE(loaded);
   EXPECT_EQ(loaded->etag, "0123abcd");
@@ -47,17 +36,16 @@ TEST_F(AttributeCacheTest, SavedMetadataOutlivesTheCacheBeingReopened) {
   EXPECT_EQ(loaded->headers.user_metadata, Meta().headers.user_metadata);
   // Not the object's data: its cached bytes stay 0, and the cache's statistics count no block,
   // hit or miss for it.
-  EXPECT_EQ(cache->CachedBytes("bkt/dir/file.bin", "0123abcd"), 0u);
+  EXPECT_EQ(cache_->CachedBytes("bkt/dir/file.bin", "0123abcd"), 0u);
   EXPECT_FALSE(attributes.Load(object_, kListedAt + 1));
-  const auto stats = cache->stats();
+  const auto stats = cache_->stats();
   EXPECT_EQ(stats.blocks, 0u);
   EXPECT_EQ(stats.hits, 0u);
   EXPECT_EQ(stats.misses, 0u);
 }
 
 TEST_F(AttributeCacheTest, AnotherVersionFindsNothing) {
-  auto cache = OpenCache();
-  AttributeCache attributes(*cache);
+  AttributeCache attributes(*cache_);
   attributes.Save(object_, kListedAt, Meta());
   // Same ETag, another Last-Modified: the metadata was replaced by a copy onto itself.
   EXPECT_FALSE(attributes.Load(object_, kListedAt + 1'000'000'000));
@@ -65,7 +53,7 @@ TEST_F(AttributeCacheTest, AnotherVersionFindsNothing) {
   rewritten.etag = "ffff0000";
   EXPECT_FALSE(attributes.Load(rewritten, kListedAt));
   // Released with the object's blocks.
-  cache->Release("bkt/dir/file.bin");
+  cache_->Release("bkt/dir/file.bin");
   EXPECT_FALSE(attributes.Load(object_, kListedAt));
 }
 

@@ -3,13 +3,12 @@
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
-#include "cache/block_cache.h"
-#include "store/store_test_util.h"
+#include "fs/read_path_fixture.h"
 
 namespace ferry::fs {
 namespace {
 
-class NamespaceTest : public ::testing::Test {
+class NamespaceTest : public ReadPathFixture {
  protected:
   void Put(const std::string& key, const std::string& body,
            std::map<std::string, std::string> meta = {}) {
@@ -32,18 +31,6 @@ class NamespaceTest : public ::testing::Test {
     o.prefix = "p/";
     return o;
   }
-  // A block cache in the test's own directory.
-  std::unique_ptr<cache::BlockCache> OpenCache() {
-    cache::BlockCacheOptions co;
-    co.dir = cache_dir_.path();
-    co.capacity_bytes = 8 << 20;
-    auto cache = cache::BlockCache::Open(co);
-    EXPECT_TRUE(cache.ok()) << cache.status().ToString();
-    return cache.ok() ? std::move(*cache) : nullptr;
-  }
-
-  ferry::testing::StoreFixture fixture_;
-  ferry::testing::TempDir cache_dir_;
   ManualClock clock_{int64_t{1'800'000'000} * 1'000'000'000};
 };
 
@@ -233,9 +220,7 @@ TEST_F(NamespaceTest, RefreshOfAFileAndRecursiveRefresh) {
 TEST_F(NamespaceTest, SmallFilesAreReadWholeInsteadOfAHead) {
   Put("p/small", "tiny body", {{"file-permissions", "0100640"}});
   Put("p/large", std::string(200 << 10, 'x'), {{"file-permissions", "0100600"}});
-  auto cache = OpenCache();
-  ASSERT_TRUE(cache);
-  BlockReader reader(*fixture_.store, *cache, 64 << 10);
+  BlockReader reader(*fixture_.store, *cache_, 64 << 10);
   NamespaceOptions o = Options();
   o.small_file_reader = &reader;
   Namespace ns(*fixture_.store, o);
@@ -256,9 +241,7 @@ TEST_F(NamespaceTest, SmallFilesAreReadWholeInsteadOfAHead) {
 
 TEST_F(NamespaceTest, SavedMetadataAnswersARemountWithoutARequest) {
   Put("p/f", "body5", {{"file-permissions", "0100600"}});
-  auto cache = OpenCache();
-  ASSERT_TRUE(cache);
-  AttributeCache saved(*cache);
+  AttributeCache saved(*cache_);
   NamespaceOptions o = Options();
   o.attribute_cache = &saved;
   {
@@ -274,7 +257,7 @@ TEST_F(NamespaceTest, SavedMetadataAnswersARemountWithoutARequest) {
   ASSERT_TRUE(entry) << "saved for the listed version";
   // An entry that differs from the store shows where the next mount's answer comes from.
   entry->headers.user_metadata["file-permissions"] = "0100604";
-  cache->Release("bkt/p/f");  // entries are never overwritten
+  cache_->Release("bkt/p/f");  // entries are never overwritten
   saved.Save(version, head->last_modified_ns, *entry);
   {
     Namespace ns(*fixture_.store, o);
