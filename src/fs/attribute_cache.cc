@@ -8,6 +8,7 @@ namespace {
 
 // Metadata is at most 2 KiB in S3; a few keys here.
 constexpr size_t kMaxEntryBytes = 64 << 10;
+constexpr size_t kFirstReadBytes = 4096;
 
 cache::BlockKey KeyOf(const ObjectVersion& object, int64_t last_modified_ns) {
   // The version in the ETag field, so that the object's cached bytes (counted by ETag) never
@@ -22,8 +23,13 @@ std::optional<ObjectMeta> AttributeCache::Load(const ObjectVersion& object,
                                                int64_t last_modified_ns) {
   const cache::BlockKey key = KeyOf(object, last_modified_ns);
   if (!cache_.Contains(key)) return std::nullopt;
-  std::string bytes(kMaxEntryBytes, '\0');
+  // Entries are a few hundred bytes: a page is read first, the most only when it is full.
+  std::string bytes(kFirstReadBytes, '\0');
   auto n = cache_.Read(key, 0, std::span<char>(bytes));
+  if (n.ok() && *n == bytes.size()) {
+    bytes.assign(kMaxEntryBytes, '\0');
+    n = cache_.Read(key, 0, std::span<char>(bytes));
+  }
   if (!n.ok()) return std::nullopt;
   bytes.resize(*n);
   auto json = nlohmann::json::parse(bytes, nullptr, /*allow_exceptions=*/false);

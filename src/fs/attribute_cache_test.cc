@@ -44,6 +44,17 @@ TEST_F(AttributeCacheTest, SavedMetadataOutlivesTheCacheBeingReopened) {
   EXPECT_EQ(stats.misses, 0u);
 }
 
+TEST_F(AttributeCacheTest, LargeMetadataIsReadWhole) {
+  AttributeCache attributes(*cache_);
+  ObjectMeta meta = Meta();
+  for (int i = 0; i < 100; ++i)
+    meta.headers.user_metadata["key-" + std::to_string(i)] = "v" + std::string(60, 'x');
+  attributes.Save(object_, kListedAt, meta);
+  auto loaded = attributes.Load(object_, kListedAt);
+  ASSERT_TRUE(loaded);
+  EXPECT_EQ(loaded->headers.user_metadata, meta.headers.user_metadata);
+}
+
 TEST_F(AttributeCacheTest, AnotherVersionFindsNothing) {
   AttributeCache attributes(*cache_);
   attributes.Save(object_, kListedAt, Meta());
