@@ -22,7 +22,6 @@ cache::BlockKey KeyOf(const ObjectVersion& object, int64_t last_modified_ns) {
 std::optional<ObjectMeta> AttributeCache::Load(const ObjectVersion& object,
                                                int64_t last_modified_ns) {
   const cache::BlockKey key = KeyOf(object, last_modified_ns);
-  if (!cache_.Contains(key)) return std::nullopt;
   // Entries are a few hundred bytes: a page is read first, the most only when it is full.
   std::string bytes(kFirstReadBytes, '\0');
   auto n = cache_.Read(key, 0, std::span<char>(bytes));
