@@ -46,6 +46,8 @@ namespace asio = boost::asio;
 // so the connection can be kept; larger ones close the connection instead.
 constexpr uint64_t kMaxDrainBytes = 1 << 20;
 
+constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+
 inline int64_t NowMillis() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
              std::chrono::steady_clock::now().time_since_epoch())
@@ -84,7 +86,6 @@ class Exchange final : public BodyReader, public ResponseWriter {
     while (!parser_.is_done()) {
       if (continue_pending_) {
         continue_pending_ = false;
-        static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
         FERRY_RETURN_IF_ERROR(WriteRaw(kContinue));
       }
       auto& body = parser_.get().body();
@@ -193,14 +194,30 @@ class Exchange final : public BodyReader, public ResponseWriter {
     if (!keep_alive_ || close_requested_ || broken_) return false;
     if (BodyDone()) return true;
     if (continue_pending_) return false;  // the client may or may not send the body now
+    return SmallEnoughToDrain();
+  }
+
+  bool SmallEnoughToDrain() const {
+    if (BodyDone()) return true;
     auto length = parser_.content_length();
     return length && *length - bytes_read_ <= kMaxDrainBytes;
   }
 
   std::string FormatHead(int status, const Headers& headers, uint64_t content_length) {
-    if (!WillKeepAlive()) close_requested_ = true;
     std::string head;
     head.reserve(512);
+    // A client that asked for "100 Continue" and gets a final answer without one may or may
+    // not send its body now, and some clients (botocore up to at least 1.34) parse the next
+    // response on the connection wrongly. So the interim answer precedes the final one
+    // whenever the connection is kept and the body is small enough to be read and dropped
+    // afterwards (an empty body included: RFC 9110 lets a server send it there too);
+    // otherwise the connection closes after the answer.
+    if (continue_pending_ && keep_alive_ && !close_requested_ && !broken_ &&
+        SmallEnoughToDrain()) {
+      continue_pending_ = false;
+      head += kContinue;
+    }
+    if (!WillKeepAlive()) close_requested_ = true;
     head += "HTTP/1.1 ";
     head += std::to_string(status);
     head += ' ';
@@ -233,7 +250,6 @@ class Exchange final : public BodyReader, public ResponseWriter {
     if (body_left_ == 0) return size_t{0};
     if (continue_pending_) {
       continue_pending_ = false;
-      static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
       FERRY_RETURN_IF_ERROR(WriteRaw(kContinue));
     }
     size_t want = static_cast<size_t>(std::min<uint64_t>(out.size(), body_left_));
@@ -368,7 +384,7 @@ void ServeConnection(Stream& stream, int fd, ConnectionContext& ctx, bool over_l
     if (auto len = parser.content_length()) req.content_length = *len;
     req.has_body = !parser.is_done();
     auto expect = req.headers.Get("expect");
-    bool expect_continue = expect && EqualsIgnoreCase(*expect, "100-continue") && req.has_body;
+    bool expect_continue = expect && EqualsIgnoreCase(*expect, "100-continue");
     detail::Exchange<Stream> exchange(stream, fd, buffer, parser, ctx, expect_continue,
                                       msg.keep_alive(), msg.method() == bhttp::verb::head);
     if (over_limit) {

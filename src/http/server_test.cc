@@ -17,7 +17,12 @@ namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
 
 // Echoes the request body back, prefixed by the method and path.
+// Paths starting with /reject are answered 403 without reading the body.
 void EchoHandler(const Request& req, BodyReader& body, ResponseWriter& out) {
+  if (req.path.starts_with("/reject")) {
+    (void)out.Respond(403, Headers(), "denied");
+    return;
+  }
   std::string data;
   char buf[1000];
   for (;;) {
@@ -139,6 +144,53 @@ TEST_F(HttpServerTest, ExpectContinueIsAnswered) {
   EXPECT_EQ(cont, "HTTP/1.1 100 Continue\r\n\r\n");
   asio::write(s, asio::buffer(std::string("xyz")));
   EXPECT_NE(ReadResponse(s).find("/e||xyz"), std::string::npos);
+}
+
+// A client that sent "Expect: 100-continue" always sees the interim answer before the final
+// one when the connection is kept: botocore misreads the next response on a connection whose
+// Expect request got a final answer alone (a zero-byte PUT, then any PUT, stalled 60 s).
+TEST_F(HttpServerTest, ExpectContinueWithEmptyBodyKeepsTheClientInStep) {
+  auto s = Connect();
+  for (int i = 0; i < 2; ++i) {
+    asio::write(s, asio::buffer(std::string("PUT /empty HTTP/1.1\r\nHost: h\r\nContent-Length: 0\r\n"
+                                            "Expect: 100-continue\r\n\r\n")));
+    std::string cont(25, '\0');
+    asio::read(s, asio::buffer(cont));
+    EXPECT_EQ(cont, "HTTP/1.1 100 Continue\r\n\r\n");
+    std::string r = ReadResponse(s);
+    EXPECT_TRUE(r.starts_with("HTTP/1.1 200 OK")) << r;
+    EXPECT_EQ(r.find("Connection: close"), std::string::npos) << r;
+  }
+}
+
+TEST_F(HttpServerTest, ExpectContinueOnARejectedSmallBodyContinuesThenDrains) {
+  auto s = Connect();
+  asio::write(s, asio::buffer(std::string("PUT /reject HTTP/1.1\r\nHost: h\r\nContent-Length: 5\r\n"
+                                          "Expect: 100-continue\r\n\r\n")));
+  std::string cont(25, '\0');
+  asio::read(s, asio::buffer(cont));
+  EXPECT_EQ(cont, "HTTP/1.1 100 Continue\r\n\r\n");
+  std::string r = ReadResponse(s);
+  EXPECT_TRUE(r.starts_with("HTTP/1.1 403")) << r;
+  EXPECT_EQ(r.find("Connection: close"), std::string::npos) << r;
+  // The client sends the body it was invited to send; the server drops it and goes on.
+  asio::write(s, asio::buffer(std::string("hello")));
+  asio::write(s, asio::buffer(std::string("GET /next HTTP/1.1\r\nHost: h\r\n\r\n")));
+  EXPECT_NE(ReadResponse(s).find("/next||"), std::string::npos);
+}
+
+TEST_F(HttpServerTest, ExpectContinueOnARejectedLargeBodyClosesWithoutContinue) {
+  auto s = Connect();
+  asio::write(s, asio::buffer(std::string("PUT /reject HTTP/1.1\r\nHost: h\r\n"
+                                          "Content-Length: 1000000000\r\n"
+                                          "Expect: 100-continue\r\n\r\n")));
+  std::string r = ReadResponse(s);
+  EXPECT_TRUE(r.starts_with("HTTP/1.1 403")) << r;
+  EXPECT_NE(r.find("Connection: close"), std::string::npos) << r;
+  char c;
+  boost::system::error_code ec;
+  asio::read(s, asio::buffer(&c, 1), ec);
+  EXPECT_TRUE(ec);  // closed: the body is never read
 }
 
 TEST_F(HttpServerTest, OversizedHeaderIsRejectedAndServerKeepsServing) {

@@ -96,7 +96,7 @@ std::string ListingUrlEncode(std::string_view in) {
         c == '_' || c == '.' || c == '/' || c == '*') {
       out += ch;
     } else if (c == ' ') {
-      out += '+';
+      out += "%20";
     } else {
       AppendEscaped(out, c);
     }

@@ -35,9 +35,9 @@ Result<QueryParams> ParseQuery(std::string_view raw);
 std::optional<std::string_view> FindQueryParam(const QueryParams& params, std::string_view name);
 
 // The encoding S3 applies to keys and prefixes in list responses when the request asked for
-// encoding-type=url: like form encoding (space becomes '+'), keeping A-Z a-z 0-9 - _ . / *
-// and escaping everything else (including '~' and '+') as %XX. Clients decode it with
-// unquote_plus.
+// encoding-type=url: keeps A-Z a-z 0-9 - _ . / * and escapes everything else (including '~',
+// '+' and the space) as %XX. A space as %20 reads back right whether a client unescapes
+// form-style (unquote_plus, Go's QueryUnescape) or path-style; as '+' it would not.
 std::string ListingUrlEncode(std::string_view in);
 
 }  // namespace ferry::s3

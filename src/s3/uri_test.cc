@@ -72,7 +72,7 @@ TEST(FindQueryParam, FirstMatchCaseSensitive) {
 }
 
 TEST(ListingUrlEncode, FormStyleWithS3Exceptions) {
-  EXPECT_EQ(ListingUrlEncode("dir/a b*c-d_e.f"), "dir/a+b*c-d_e.f");
+  EXPECT_EQ(ListingUrlEncode("dir/a b*c-d_e.f"), "dir/a%20b*c-d_e.f");
   EXPECT_EQ(ListingUrlEncode("~+&\x01"), "%7E%2B%26%01");
   EXPECT_EQ(ListingUrlEncode("\xC3\xA9"), "%C3%A9");
 }

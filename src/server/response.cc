@@ -36,9 +36,10 @@ void SendError(const S3Request& req, const Status& status, http::ResponseWriter&
   if (s3.s3_code() == "NoSuchBucket") details.extra.push_back({"BucketName", req.bucket});
   for (const auto& f : extra.fields()) h.Add(f.name, f.value);
   h.Add("Content-Type", "application/xml");
-  if (s3.http_status() >= 500 || s3.http_status() == 400 || s3.http_status() == 411) {
-    // After a malformed or failed request the body may not have been read: do not reuse.
-    if (req.http->has_body) out.CloseAfterResponse();
+  if (s3.http_status() >= 500 && req.http->has_body) {
+    // The store failed with a body half read: start afresh on a new connection. (After any
+    // other error the HTTP layer drops a small unread body, or closes for a large one.)
+    out.CloseAfterResponse();
   }
   std::string body = req.http->method == "HEAD" ? std::string() : s3::ErrorXml(s3, details);
   (void)out.Respond(s3.http_status(), h, body);
