@@ -155,12 +155,12 @@ TEST(XmlListObjectsV2, UrlEncodingAppliesToKeyLikeFields) {
                              .url_encoding = true},
                             page, kOwner));
   EXPECT_EQ(p.Text("EncodingType"), "url");
-  EXPECT_EQ(p.Text("Prefix"), "a+b/");
+  EXPECT_EQ(p.Text("Prefix"), "a%20b/");
   EXPECT_EQ(p.Text("Delimiter"), "/");
-  EXPECT_EQ(p.Text("StartAfter"), "a+b/0");
+  EXPECT_EQ(p.Text("StartAfter"), "a%20b/0");
   EXPECT_EQ(p.Text("ContinuationToken"), "x y");  // tokens are not encoded
-  EXPECT_EQ(p.Text("Contents/Key"), "a+b/%C3%BC%26%2B%7E.txt");
-  EXPECT_EQ(p.Text("CommonPrefixes/Prefix"), "a+b/c+d/");
+  EXPECT_EQ(p.Text("Contents/Key"), "a%20b/%C3%BC%26%2B%7E.txt");
+  EXPECT_EQ(p.Text("CommonPrefixes/Prefix"), "a%20b/c%20d/");
 }
 
 TEST(XmlListObjectsV1, MarkersAndOwner) {

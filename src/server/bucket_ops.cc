@@ -37,6 +37,14 @@ Status CheckEncodingType(const S3Request& req) {
   return Status::OK();
 }
 
+// max-keys=0 asks for nothing, and S3 says there is nothing more (IsTruncated false).
+Result<ListObjectsPage> ListPage(ObjectStore& store, const ListObjectsRequest& list) {
+  if (list.max_keys > 0) return store.ListObjects(list);
+  FERRY_ASSIGN_OR_RETURN(BucketInfo info, store.HeadBucket(list.bucket));
+  (void)info;
+  return ListObjectsPage{};
+}
+
 }  // namespace
 
 Status ListBuckets(OpContext& op) {
@@ -147,7 +155,7 @@ Status ListObjectsV2(OpContext& op) {
   if (req.HasParam("continuation-token")) {
     FERRY_ASSIGN_OR_RETURN(list.start_after, DecodeToken(params.continuation_token));
   }
-  FERRY_ASSIGN_OR_RETURN(ListObjectsPage page, op.store.ListObjects(list));
+  FERRY_ASSIGN_OR_RETURN(ListObjectsPage page, ListPage(op.store, list));
   if (page.truncated) params.next_continuation_token = EncodeToken(page.last);
   return SendXml(req, s3::ListObjectsV2Xml(params, page, op.owner), op.out);
 }
@@ -168,7 +176,7 @@ Status ListObjectsV1(OpContext& op) {
   list.delimiter = params.delimiter;
   list.start_after = params.marker;
   list.max_keys = params.max_keys;
-  FERRY_ASSIGN_OR_RETURN(ListObjectsPage page, op.store.ListObjects(list));
+  FERRY_ASSIGN_OR_RETURN(ListObjectsPage page, ListPage(op.store, list));
   return SendXml(req, s3::ListObjectsV1Xml(params, page, op.owner), op.out);
 }
 

@@ -36,10 +36,7 @@ Status CreateMultipartUpload(OpContext& op) {
 
 Status UploadPart(OpContext& op) {
   const S3Request& req = op.req;
-  FERRY_ASSIGN_OR_RETURN(int part, IntQueryParam(req, "partNumber", 0, 1, 10000));
-  if (part < 1 || part > 10000) {
-    return s3err::InvalidArgument("Part number must be an integer between 1 and 10000");
-  }
+  FERRY_ASSIGN_OR_RETURN(int part, PartNumberParam(req, op.error));
   RequestBody body(req, op.body);
   FERRY_RETURN_IF_ERROR(body.Init());
   UploadPartRequest upload;

@@ -19,15 +19,6 @@ namespace {
 
 constexpr size_t kCopyBufferBytes = 1 << 20;
 
-std::optional<int> ParsePartNumber(std::string_view text) {
-  int v = 0;
-  auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-  if (ec != std::errc() || p != text.data() + text.size() || v < 1 || v > 10000) {
-    return std::nullopt;
-  }
-  return v;
-}
-
 // Applies the response-* query overrides of a GET.
 void ApplyResponseOverrides(const S3Request& req, http::Headers& h) {
   static constexpr std::pair<std::string_view, std::string_view> kOverrides[] = {
@@ -136,18 +127,17 @@ Status GetObject(OpContext& op) {
   std::optional<s3::ByteRange> range;
   http::Headers h = BaseHeaders(req);
   if (req.HasParam("partNumber")) {
-    auto part = ParsePartNumber(req.Param("partNumber"));
-    if (!part) return s3err::InvalidArgument("Part number must be an integer between 1 and 10000");
+    FERRY_ASSIGN_OR_RETURN(int part, PartNumberParam(req, op.error));
     if (meta.parts_count == 0) {
-      if (*part != 1) return s3err::InvalidRange("The requested partnumber is not satisfiable");
+      if (part != 1) return s3err::InvalidRange("The requested partnumber is not satisfiable");
       if (meta.size > 0) range = s3::ByteRange{0, meta.size};
     } else {
-      if (*part > static_cast<int>(meta.part_sizes.size())) {
+      if (part > static_cast<int>(meta.part_sizes.size())) {
         return s3err::InvalidRange("The requested partnumber is not satisfiable");
       }
       uint64_t start = 0;
-      for (int i = 0; i < *part - 1; ++i) start += meta.part_sizes[i];
-      uint64_t len = meta.part_sizes[*part - 1];
+      for (int i = 0; i < part - 1; ++i) start += meta.part_sizes[i];
+      uint64_t len = meta.part_sizes[part - 1];
       if (len > 0) range = s3::ByteRange{start, len};
       h.Add("x-amz-mp-parts-count", std::to_string(meta.parts_count));
     }
@@ -155,8 +145,8 @@ Status GetObject(OpContext& op) {
     auto parsed = s3::ParseRange(*header, meta.size);
     if (!parsed.ok()) {
       // Answered here: a 416 names the object's size so the client can ask again.
-      http::Headers extra;
-      extra.Add("Content-Range", s3::UnsatisfiedContentRangeHeader(meta.size));
+      ErrorExtras extra;
+      extra.headers.Add("Content-Range", s3::UnsatisfiedContentRangeHeader(meta.size));
       SendError(req, parsed.status(), op.out, extra);
       return Status::OK();
     }
@@ -254,8 +244,7 @@ Status GetObjectAttributes(OpContext& op) {
 Status UploadPartCopy(OpContext& op) {
   const S3Request& req = op.req;
   FERRY_ASSIGN_OR_RETURN(CopySource src, ParseCopySource(req.HeaderOr("x-amz-copy-source")));
-  auto part = ParsePartNumber(req.Param("partNumber"));
-  if (!part) return s3err::InvalidArgument("Part number must be an integer between 1 and 10000");
+  FERRY_ASSIGN_OR_RETURN(int part, PartNumberParam(req, op.error));
   FERRY_ASSIGN_OR_RETURN(auto reader, op.store.OpenObject(src.bucket, src.key));
   const ObjectMeta& src_meta = reader->meta();
   s3::GetConditions cond;
@@ -276,13 +265,13 @@ Status UploadPartCopy(OpContext& op) {
   upload.bucket = req.bucket;
   upload.key = req.key;
   upload.upload_id = req.Param("uploadId");
-  upload.part_number = *part;
+  upload.part_number = part;
   upload.size = length;
   FERRY_ASSIGN_OR_RETURN(auto writer, op.store.UploadPart(upload));
   FERRY_RETURN_IF_ERROR(CopyRange(*reader, start, length, *writer));
   FERRY_ASSIGN_OR_RETURN(ObjectMeta part_meta, writer->Commit());
   PartInfo info;
-  info.part_number = *part;
+  info.part_number = part;
   info.etag = part_meta.etag;
   info.size = part_meta.size;
   info.last_modified_ns = part_meta.last_modified_ns;

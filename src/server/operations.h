@@ -10,6 +10,7 @@
 #include "ferry/object_store.h"
 #include "http/server.h"
 #include "s3/xml.h"
+#include "server/response.h"
 #include "server/s3_request.h"
 
 namespace ferry::server {
@@ -21,6 +22,7 @@ struct OpContext {
   http::ResponseWriter& out;
   const s3::Owner& owner;
   const std::string& region;
+  ErrorExtras error;  // sent with a failed operation's error answer
 };
 
 // Service and buckets.

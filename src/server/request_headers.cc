@@ -146,6 +146,18 @@ Result<CopySource> ParseCopySource(std::string_view header) {
   return CopySource{std::string(path.substr(0, slash)), std::string(path.substr(slash + 1))};
 }
 
+Result<int> PartNumberParam(const S3Request& req, ErrorExtras& extras) {
+  std::string text = req.Param("partNumber");
+  int v = 0;
+  auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (ec != std::errc() || p != text.data() + text.size() || v < 1 || v > 10000) {
+    extras.elements.push_back({"ArgumentName", "partNumber"});
+    extras.elements.push_back({"ArgumentValue", text});
+    return s3err::InvalidArgument("Part number must be an integer between 1 and 10000, inclusive");
+  }
+  return v;
+}
+
 Result<int> IntQueryParam(const S3Request& req, std::string_view name, int fallback, int min,
                           int max) {
   if (!req.HasParam(name)) return fallback;

@@ -7,6 +7,7 @@
 
 #include "ferry/object_store.h"
 #include "s3/http_semantics.h"
+#include "server/response.h"
 #include "server/s3_request.h"
 
 namespace ferry::server {
@@ -34,6 +35,9 @@ Result<CopySource> ParseCopySource(std::string_view header);
 
 // An integer query parameter: fallback when absent, InvalidArgument when not an integer or
 // below min, clamped to max.
+// The partNumber parameter: 1..10000, else InvalidArgument naming the argument in extras.
+Result<int> PartNumberParam(const S3Request& req, ErrorExtras& extras);
+
 Result<int> IntQueryParam(const S3Request& req, std::string_view name, int fallback, int min,
                           int max);
 

@@ -16,7 +16,7 @@ http::Headers BaseHeaders(const S3Request& req) {
 }
 
 void SendError(const S3Request& req, const Status& status, http::ResponseWriter& out,
-               const http::Headers& extra) {
+               const ErrorExtras& extras) {
   if (out.head_written()) {
     out.CloseAfterResponse();  // too late to say anything; the client sees a short body
     return;
@@ -34,7 +34,8 @@ void SendError(const S3Request& req, const Status& status, http::ResponseWriter&
   }
   if (s3.s3_code() == "NoSuchKey") details.extra.push_back({"Key", req.key});
   if (s3.s3_code() == "NoSuchBucket") details.extra.push_back({"BucketName", req.bucket});
-  for (const auto& f : extra.fields()) h.Add(f.name, f.value);
+  for (const auto& e : extras.elements) details.extra.push_back(e);
+  for (const auto& f : extras.headers.fields()) h.Add(f.name, f.value);
   h.Add("Content-Type", "application/xml");
   if (s3.http_status() >= 500 && req.http->has_body) {
     // The store failed with a body half read: start afresh on a new connection. (After any

@@ -3,6 +3,8 @@
 #pragma once
 
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "ferry/object_store.h"
 #include "http/server.h"
@@ -13,11 +15,17 @@ namespace ferry::server {
 // x-amz-request-id and x-amz-id-2, sent on every response.
 http::Headers BaseHeaders(const S3Request& req);
 
+// What an operation adds to its error answer: headers (Content-Range on a 416,
+// x-amz-delete-marker on a 404) and elements of the XML body after Message ({"VersionId", v}).
+struct ErrorExtras {
+  http::Headers headers;
+  std::vector<std::pair<std::string, std::string>> elements;
+};
+
 // Answers with an S3 XML error (no body for HEAD). Statuses without an S3 code become
 // InternalError and the like (s3err::ToS3).
-// extra headers go out with the error (e.g. Content-Range on a 416).
 void SendError(const S3Request& req, const Status& status, http::ResponseWriter& out,
-               const http::Headers& extra = {});
+               const ErrorExtras& extras = {});
 
 Status SendXml(const S3Request& req, int http_status, const std::string& xml,
                http::ResponseWriter& out, http::Headers headers);

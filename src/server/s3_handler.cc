@@ -28,6 +28,7 @@ s3::Verifier::Options VerifierOptions(const S3ServerOptions& options) {
     return Status::NotFound("unknown access key");
   };
   v.clock = options.clock;
+  v.region = options.region;
   return v;
 }
 
@@ -101,7 +102,14 @@ void S3Handler::Handle(const http::Request& http, http::BodyReader& body,
     if (st.ok()) st = Authenticate(req);
     if (st.ok()) st = Dispatch(op);
   }
-  if (!st.ok()) SendError(req, st, out);
+  if (!st.ok()) {
+    if (st.s3_code() == "AuthorizationHeaderMalformed" ||
+        st.s3_code() == "AuthorizationQueryParametersError") {
+      // Clients (botocore's region redirector) sign again for the region named here.
+      op.error.elements.push_back({"Region", options_.region});
+    }
+    SendError(req, st, out, op.error);
+  }
   if (spdlog::should_log(spdlog::level::debug) || (!st.ok() && st.http_status() >= 500)) {
     auto us = std::chrono::duration_cast<std::chrono::microseconds>(
                   std::chrono::steady_clock::now() - started)

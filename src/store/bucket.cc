@@ -81,9 +81,9 @@ void Bucket::Collect(std::string_view key, const Garbage& garbage) {
 
 Status Bucket::MarkDeleted() {
   return Mutate([this](Db& db) -> Status {
+    // Pending multipart uploads go with the bucket, as in S3.
     FERRY_ASSIGN_OR_RETURN(bool objects, index::HasObjects(db));
-    FERRY_ASSIGN_OR_RETURN(bool uploads, index::HasUploads(db));
-    if (objects || uploads) return s3err::BucketNotEmpty(name_);
+    if (objects) return s3err::BucketNotEmpty(name_);
     deleted_ = true;  // every later mutation sees this: it runs after us on this queue
     return Status::OK();
   });

@@ -75,7 +75,6 @@ Status InsertUpload(Db& db, const UploadRow& upload);
 Result<std::optional<UploadRow>> GetUpload(Db& db, std::string_view upload_id);
 // Deletes the upload and its parts; appends the parts' blobs to dropped.
 Status DeleteUpload(Db& db, std::string_view upload_id, std::vector<BlobId>* dropped);
-Result<bool> HasUploads(Db& db);
 
 // Inserts or replaces a part; appends the replaced part's blob to dropped.
 Status PutPart(Db& db, std::string_view upload_id, const PartRow& part,

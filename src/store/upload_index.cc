@@ -60,11 +60,6 @@ Status DeleteUpload(Db& db, std::string_view upload_id, std::vector<BlobId>* dro
   return upload.BindText(1, upload_id).Run();
 }
 
-Result<bool> HasUploads(Db& db) {
-  FERRY_ASSIGN_OR_RETURN(Stmt stmt, db.Prepare("SELECT 1 FROM uploads LIMIT 1"));
-  return stmt.Step();
-}
-
 Status PutPart(Db& db, std::string_view upload_id, const PartRow& part,
                std::vector<BlobId>* dropped) {
   {

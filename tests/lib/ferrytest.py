@@ -118,6 +118,14 @@ class FerryServer:
             aws_secret_access_key=kwargs.pop("secret_key", self.secret_key),
             config=config, **kwargs)
 
+    def default_boto3_client(self, region="us-east-1"):
+        """boto3 as a user creates it: default configuration (retries, timeouts, keep-alive,
+        Expect: 100-continue), only the endpoint, region and keys given."""
+        import boto3
+        return boto3.client("s3", endpoint_url=self.endpoint, region_name=region,
+                            aws_access_key_id=self.access_key,
+                            aws_secret_access_key=self.secret_key)
+
     def aws(self, *args, check=True, input=None):
         """Runs Debian's AWS CLI v2 against this server; returns CompletedProcess."""
         cmd = [AWS_BIN, "--endpoint-url", self.endpoint] + list(args)
