@@ -182,8 +182,8 @@ TEST(XmlListObjectsV1, MarkersAndOwner) {
   Parsed url(ListObjectsV1Xml(
       {.bucket = "bk", .prefix = "p q", .delimiter = "/", .marker = "m n", .url_encoding = true},
       page, kOwner));
-  EXPECT_EQ(url.Text("Marker"), "m+n");
-  EXPECT_EQ(url.Text("Prefix"), "p+q");
+  EXPECT_EQ(url.Text("Marker"), "m%20n");
+  EXPECT_EQ(url.Text("Prefix"), "p%20q");
   EXPECT_EQ(url.Text("EncodingType"), "url");
 }
 
@@ -313,10 +313,10 @@ TEST(XmlMultipart, ListUploads) {
   EXPECT_EQ(plain.Text("Upload/Initiated"), "2015-10-21T07:28:00.123Z");
   EXPECT_EQ(plain.Text("CommonPrefixes/Prefix"), "p q/d/");
   Parsed url(ListMultipartUploadsXml(req, res, kOwner, true));
-  EXPECT_EQ(url.Text("Prefix"), "p+q");
-  EXPECT_EQ(url.Text("NextKeyMarker"), "p+q/k");
-  EXPECT_EQ(url.Text("Upload/Key"), "p+q/k");
-  EXPECT_EQ(url.Text("CommonPrefixes/Prefix"), "p+q/d/");
+  EXPECT_EQ(url.Text("Prefix"), "p%20q");
+  EXPECT_EQ(url.Text("NextKeyMarker"), "p%20q/k");
+  EXPECT_EQ(url.Text("Upload/Key"), "p%20q/k");
+  EXPECT_EQ(url.Text("CommonPrefixes/Prefix"), "p%20q/d/");
 }
 
 TEST(XmlDelete, QuietListsOnlyErrors) {
