@@ -58,6 +58,45 @@ struct ObjectMeta {
   int parts_count = 0;  // > 0 for objects assembled by multipart upload
   // For multipart objects, the size of each part in order (GetObject/HeadObject partNumber).
   std::vector<uint64_t> part_sizes;
+  // The version: empty in a bucket that never had versioning, "null" for the version written
+  // while it had none or had it suspended, else the id the store gave it.
+  std::string version_id;
+  // Set by the version-aware calls when the version named (or the latest) is a delete marker:
+  // then only key, version_id and last_modified_ns mean anything.
+  bool delete_marker = false;
+};
+
+enum class VersioningStatus { kUnversioned, kEnabled, kSuspended };
+
+// One entry of ListObjectVersions: an object version or a delete marker (meta.delete_marker).
+struct ObjectVersion {
+  ObjectMeta meta;
+  bool is_latest = false;
+};
+
+struct ListVersionsRequest {
+  std::string bucket;
+  std::string prefix;
+  std::string delimiter;
+  std::string key_marker;         // exclusive: starts after this key, or, with
+  std::string version_id_marker;  // a version id, after that version of it
+  int max_keys = 1000;            // versions + delete markers + common prefixes
+};
+
+struct ListVersionsPage {
+  // By key, then newest first within a key.
+  std::vector<ObjectVersion> versions;
+  std::vector<std::string> common_prefixes;
+  bool truncated = false;
+  std::string next_key_marker;         // when truncated
+  std::string next_version_id_marker;  // when truncated on a version
+};
+
+// What deleting did: the version removed or the delete marker made (its id and whether it is
+// a delete marker). Both empty for a plain delete in an unversioned bucket.
+struct DeleteOutcome {
+  std::string version_id;
+  bool delete_marker = false;
 };
 
 struct BucketInfo {
@@ -160,6 +199,7 @@ struct CopyObjectRequest {
   std::string if_none_match;
   std::optional<int64_t> if_modified_since_s;
   std::optional<int64_t> if_unmodified_since_s;
+  std::string src_version_id;  // the source's version; empty: the latest
 };
 
 struct MultipartUploadInfo {
@@ -268,7 +308,7 @@ class ObjectStore {
                                                            const OpenHints& hints = {}) = 0;
   virtual Result<std::unique_ptr<ObjectWriter>> PutObject(const PutObjectRequest& req) = 0;
   virtual Result<ObjectMeta> CopyObject(const CopyObjectRequest& req) = 0;
-  // Deleting a missing key succeeds, as in S3.
+  // Deleting a missing key succeeds, as in S3. In a versioned bucket it adds a delete marker.
   virtual Status DeleteObject(std::string_view bucket, std::string_view key) = 0;
   // Deletes up to 1000 keys; one status per key, in order. The default loops DeleteObject;
   // a remote store sends one DeleteObjects request.
@@ -284,6 +324,26 @@ class ObjectStore {
                                       std::string_view upload_id) = 0;
   virtual Result<ListPartsResult> ListParts(const ListPartsRequest& req) = 0;
   virtual Result<ListUploadsResult> ListMultipartUploads(const ListUploadsRequest& req) = 0;
+
+  // ---- Versions (S3 bucket versioning). Defaults: a store without versions, where every
+  // object is its key's one version and version ids other than "null" name nothing.
+  virtual Status SetBucketVersioning(std::string_view bucket, VersioningStatus status);
+  virtual Result<VersioningStatus> GetBucketVersioning(std::string_view bucket);
+  virtual Result<ListVersionsPage> ListObjectVersions(const ListVersionsRequest& req);
+  // The version version_id of key, or with an empty version_id the latest. A delete marker is
+  // returned with meta.delete_marker set (NoSuchKey when the key never existed, NoSuchVersion
+  // for an unknown version, InvalidArgument for an id this store could not have given).
+  virtual Result<ObjectMeta> HeadObjectVersion(std::string_view bucket, std::string_view key,
+                                               std::string_view version_id);
+  // Opens a version for reading: NoSuchKey when the latest is a delete marker, MethodNotAllowed
+  // when version_id names one.
+  virtual Result<std::unique_ptr<ObjectReader>> OpenObjectVersion(std::string_view bucket,
+                                                                  std::string_view key,
+                                                                  std::string_view version_id);
+  // With an empty version_id as DeleteObject; else removes that version for good (a missing
+  // version succeeds, as in S3).
+  virtual Result<DeleteOutcome> DeleteObjectVersion(std::string_view bucket, std::string_view key,
+                                                    std::string_view version_id);
 };
 
 }  // namespace ferry

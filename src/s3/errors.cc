@@ -27,6 +27,15 @@ Status NoSuchKey(std::string_view bucket, std::string_view key) {
   return Make(Code::kNotFound, "NoSuchKey", 404,
               Join("The specified key does not exist: ", Join(bucket, Join("/", key))));
 }
+Status NoSuchVersion(std::string_view key, std::string_view version_id) {
+  return Make(Code::kNotFound, "NoSuchVersion", 404,
+              Join("The specified version does not exist: ", Join(key, Join(" ", version_id))));
+}
+Status InvalidVersionId(std::string_view version_id) {
+  return Make(Code::kInvalidArgument, "InvalidArgument", 400,
+              version_id.empty() ? std::string("Version id cannot be the empty string")
+                                 : std::string("Invalid version id specified"));
+}
 Status NoSuchUpload(std::string_view upload_id) {
   return Make(Code::kNotFound, "NoSuchUpload", 404,
               Join("The specified multipart upload does not exist: ", upload_id));

@@ -11,6 +11,9 @@ namespace ferry::s3err {
 Status NoSuchBucket(std::string_view bucket);
 Status NoSuchKey(std::string_view bucket, std::string_view key);
 Status NoSuchUpload(std::string_view upload_id);
+Status NoSuchVersion(std::string_view key, std::string_view version_id);
+// A version id this server could not have given: 400 InvalidArgument.
+Status InvalidVersionId(std::string_view version_id);
 Status BucketNotEmpty(std::string_view bucket);
 Status BucketAlreadyOwnedByYou(std::string_view bucket);
 Status InvalidBucketName(std::string_view bucket);

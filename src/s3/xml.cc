@@ -255,12 +255,20 @@ std::string DeleteResultXml(const std::vector<DeleteOutcome>& outcomes, bool qui
   Doc doc("DeleteResult");
   for (const DeleteOutcome& o : outcomes) {
     if (o.status.ok()) {
-      if (!quiet) Add(doc.root().append_child("Deleted"), "Key", o.key);
+      if (quiet) continue;
+      pugi::xml_node node = doc.root().append_child("Deleted");
+      Add(node, "Key", o.key);
+      if (!o.version_id.empty()) Add(node, "VersionId", o.version_id);
+      if (o.delete_marker) {
+        AddBool(node, "DeleteMarker", true);
+        Add(node, "DeleteMarkerVersionId", o.marker_version_id);
+      }
       continue;
     }
     Status s3 = s3err::ToS3(o.status);
     pugi::xml_node node = doc.root().append_child("Error");
     Add(node, "Key", o.key);
+    if (!o.version_id.empty()) Add(node, "VersionId", o.version_id);
     Add(node, "Code", s3.s3_code());
     Add(node, "Message", s3.message());
   }
@@ -276,8 +284,49 @@ std::string LocationConstraintXml(std::string_view region) {
   return doc.Save();
 }
 
-std::string VersioningConfigurationXml() {
-  return Doc("VersioningConfiguration").Save();
+std::string VersioningConfigurationXml(VersioningStatus status) {
+  Doc doc("VersioningConfiguration");
+  if (status != VersioningStatus::kUnversioned) {
+    Add(doc.root(), "Status", status == VersioningStatus::kEnabled ? "Enabled" : "Suspended");
+  }
+  return doc.Save();
+}
+
+std::string ListVersionsXml(const ListVersionsParams& p, const ListVersionsPage& page,
+                            const Owner& owner) {
+  Doc doc("ListVersionsResult");
+  pugi::xml_node root = doc.root();
+  const bool url = p.url_encoding;
+  Add(root, "Name", p.bucket);
+  AddKey(root, "Prefix", p.prefix, url);
+  AddKey(root, "KeyMarker", p.key_marker, url);
+  Add(root, "VersionIdMarker", p.version_id_marker);
+  if (page.truncated) {
+    AddKey(root, "NextKeyMarker", page.next_key_marker, url);
+    if (!page.next_version_id_marker.empty()) {
+      Add(root, "NextVersionIdMarker", page.next_version_id_marker);
+    }
+  }
+  Add(root, "MaxKeys", p.max_keys);
+  if (!p.delimiter.empty()) AddKey(root, "Delimiter", p.delimiter, url);
+  if (url) Add(root, "EncodingType", "url");
+  AddBool(root, "IsTruncated", page.truncated);
+  for (const ObjectVersion& v : page.versions) {
+    const ObjectMeta& o = v.meta;
+    pugi::xml_node e = root.append_child(o.delete_marker ? "DeleteMarker" : "Version");
+    AddKey(e, "Key", o.key, url);
+    Add(e, "VersionId", o.version_id.empty() ? "null" : o.version_id);
+    AddBool(e, "IsLatest", v.is_latest);
+    Add(e, "LastModified", FormatIso8601(o.last_modified_ns));
+    if (!o.delete_marker) {
+      Add(e, "ETag", QuoteEtag(o.etag));
+      Add(e, "Size", static_cast<int64_t>(o.size));
+    }
+    AddOwner(e, "Owner", owner);
+    if (!o.delete_marker) Add(e, "StorageClass", StorageClass(o.headers.storage_class));
+  }
+  AddCommonPrefixes(root, page.common_prefixes, url);
+  return doc.Save();
 }
 
 std::string AccessControlPolicyXml(const Owner& owner) {

@@ -84,15 +84,30 @@ std::string ListMultipartUploadsXml(const ListUploadsRequest& request,
 
 struct DeleteOutcome {
   std::string key;
-  Status status;  // OK: deleted; else an <Error> entry with its S3 code
+  Status status;                 // OK: deleted; else an <Error> entry with its S3 code
+  std::string version_id;        // the version the request named
+  bool delete_marker = false;    // a delete marker was made or removed ...
+  std::string marker_version_id;  // ... with this id
 };
 // Quiet mode lists only the failures.
 std::string DeleteResultXml(const std::vector<DeleteOutcome>& outcomes, bool quiet);
 
 // Empty for us-east-1, as S3 answers.
 std::string LocationConstraintXml(std::string_view region);
-// Versioning was never enabled: an empty configuration.
-std::string VersioningConfigurationXml();
+// Versioning never enabled: an empty configuration.
+std::string VersioningConfigurationXml(VersioningStatus status);
+
+struct ListVersionsParams {
+  std::string bucket;
+  std::string prefix;
+  std::string delimiter;
+  std::string key_marker;
+  std::string version_id_marker;
+  int max_keys = 1000;
+  bool url_encoding = false;
+};
+std::string ListVersionsXml(const ListVersionsParams& params, const ListVersionsPage& page,
+                            const Owner& owner);
 // The owner holds FULL_CONTROL; nobody else has a grant.
 std::string AccessControlPolicyXml(const Owner& owner);
 

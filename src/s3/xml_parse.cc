@@ -91,8 +91,25 @@ Result<DeleteObjectsRequest> ParseDeleteObjects(std::string_view body) {
     pugi::xml_node key = Child(object, "Key");
     if (!key) return Malformed();
     req.keys.push_back(Text(key));  // keys are taken verbatim, whitespace included
+    pugi::xml_node version = Child(object, "VersionId");
+    req.version_ids.push_back(version ? std::string(TrimWs(Text(version))) : std::string());
   }
   return req;
+}
+
+Result<VersioningStatus> ParseVersioningConfiguration(std::string_view body) {
+  pugi::xml_document doc;
+  FERRY_ASSIGN_OR_RETURN(pugi::xml_node root, Load(doc, body, "VersioningConfiguration"));
+  pugi::xml_node status = Child(root, "Status");
+  if (!status) {
+    return Status::InvalidArgument("The Versioning element must be specified")
+        .WithS3Code("IllegalVersioningConfigurationException", 400);
+  }
+  const std::string text = Text(status);
+  std::string_view v = TrimWs(text);
+  if (v == "Enabled") return VersioningStatus::kEnabled;
+  if (v == "Suspended") return VersioningStatus::kSuspended;
+  return Malformed();
 }
 
 Result<std::string> ParseCreateBucketConfiguration(std::string_view body) {

@@ -23,10 +23,16 @@ inline constexpr size_t kMaxDeleteObjects = 1000;
 
 struct DeleteObjectsRequest {
   bool quiet = false;
-  std::vector<std::string> keys;  // in request order
+  std::vector<std::string> keys;         // in request order
+  std::vector<std::string> version_ids;  // one per key; empty when the object named none
 };
-// <Delete><Quiet>true</Quiet><Object><Key>k</Key></Object>...</Delete>; 1..1000 objects.
+// <Delete><Quiet>true</Quiet><Object><Key>k</Key><VersionId>v</VersionId></Object>...
+// </Delete>; 1..1000 objects.
 Result<DeleteObjectsRequest> ParseDeleteObjects(std::string_view body);
+
+// <VersioningConfiguration><Status>Enabled|Suspended</Status></...>: without a Status
+// IllegalVersioningConfigurationException, another value MalformedXML.
+Result<VersioningStatus> ParseVersioningConfiguration(std::string_view body);
 
 // The LocationConstraint of a CreateBucket body; "" for an empty body or none given.
 Result<std::string> ParseCreateBucketConfiguration(std::string_view body);

@@ -339,8 +339,11 @@ TEST(XmlBucketConfig, SmallDocuments) {
             std::string(kDecl) + "<LocationConstraint" + ns + "/>");
   EXPECT_EQ(LocationConstraintXml("eu-west-1"),
             std::string(kDecl) + "<LocationConstraint" + ns + ">eu-west-1</LocationConstraint>");
-  EXPECT_EQ(VersioningConfigurationXml(),
+  EXPECT_EQ(VersioningConfigurationXml(VersioningStatus::kUnversioned),
             std::string(kDecl) + "<VersioningConfiguration" + ns + "/>");
+  EXPECT_EQ(VersioningConfigurationXml(VersioningStatus::kSuspended),
+            std::string(kDecl) + "<VersioningConfiguration" + ns +
+                "><Status>Suspended</Status></VersioningConfiguration>");
   Parsed acl(AccessControlPolicyXml(kOwner));
   EXPECT_EQ(acl.Text("Owner/ID"), "ferry-owner-id");
   auto grantee = acl.root.first_element_by_path("AccessControlList/Grant/Grantee");

@@ -1,4 +1,6 @@
 // Service and bucket operations: bucket lifecycle, listings, batch delete, and the bucket
+#include <algorithm>
+
 // sub-resources clients probe.
 #include "core/checksum.h"
 #include "s3/errors.h"
@@ -89,9 +91,54 @@ Status GetBucketLocation(OpContext& op) {
 }
 
 Status GetBucketVersioning(OpContext& op) {
-  FERRY_ASSIGN_OR_RETURN(BucketInfo info, op.store.HeadBucket(op.req.bucket));
-  (void)info;
-  return SendXml(op.req, s3::VersioningConfigurationXml(), op.out);
+  FERRY_ASSIGN_OR_RETURN(VersioningStatus status, op.store.GetBucketVersioning(op.req.bucket));
+  return SendXml(op.req, s3::VersioningConfigurationXml(status), op.out);
+}
+
+Status PutBucketVersioning(OpContext& op) {
+  RequestBody body(op.req, op.body);
+  FERRY_RETURN_IF_ERROR(body.Init());
+  FERRY_ASSIGN_OR_RETURN(std::string xml, body.ReadAll(kMaxCreateBucketBodyBytes));
+  FERRY_ASSIGN_OR_RETURN(VersioningStatus status, s3::ParseVersioningConfiguration(xml));
+  FERRY_RETURN_IF_ERROR(op.store.SetBucketVersioning(op.req.bucket, status));
+  return SendEmpty(op.req, 200, op.out, BaseHeaders(op.req));
+}
+
+Status ListObjectVersions(OpContext& op) {
+  const S3Request& req = op.req;
+  FERRY_RETURN_IF_ERROR(CheckEncodingType(req));
+  s3::ListVersionsParams params;
+  params.bucket = req.bucket;
+  params.prefix = req.Param("prefix");
+  params.delimiter = req.Param("delimiter");
+  params.key_marker = req.Param("key-marker");
+  params.version_id_marker = req.Param("version-id-marker");
+  params.url_encoding = req.Param("encoding-type") == "url";
+  FERRY_ASSIGN_OR_RETURN(params.max_keys, IntQueryParam(req, "max-keys", 1000, 0, 1000));
+  if (req.HasParam("version-id-marker") && !req.HasParam("key-marker")) {
+    op.error.elements.push_back({"ArgumentName", "version-id-marker"});
+    op.error.elements.push_back({"ArgumentValue", params.version_id_marker});
+    return s3err::InvalidArgument("A version-id marker cannot be specified without a key marker.");
+  }
+  if (req.HasParam("version-id-marker") && params.version_id_marker.empty()) {
+    op.error.elements.push_back({"ArgumentName", "version-id-marker"});
+    op.error.elements.push_back({"ArgumentValue", ""});
+    return s3err::InvalidArgument("A version-id marker cannot be empty.");
+  }
+  ListVersionsPage page;
+  if (params.max_keys > 0) {
+    ListVersionsRequest list;
+    list.bucket = req.bucket;
+    list.prefix = params.prefix;
+    list.delimiter = params.delimiter;
+    list.key_marker = params.key_marker;
+    list.version_id_marker = params.version_id_marker;
+    list.max_keys = params.max_keys;
+    FERRY_ASSIGN_OR_RETURN(page, op.store.ListObjectVersions(list));
+  } else {
+    FERRY_RETURN_IF_ERROR(op.store.HeadBucket(req.bucket).status());
+  }
+  return SendXml(req, s3::ListVersionsXml(params, page, op.owner), op.out);
 }
 
 Status GetAcl(OpContext& op) {
@@ -190,13 +237,30 @@ Status DeleteObjects(OpContext& op) {
     return s3err::BadDigest("The Content-MD5 you specified did not match what we received.");
   }
   FERRY_ASSIGN_OR_RETURN(s3::DeleteObjectsRequest del, s3::ParseDeleteObjects(xml));
-  FERRY_ASSIGN_OR_RETURN(BucketInfo info, op.store.HeadBucket(req.bucket));
-  (void)info;
-  std::vector<s3::DeleteOutcome> outcomes;
-  outcomes.reserve(del.keys.size());
-  for (const auto& key : del.keys) {
-    Status st = op.store.DeleteObject(req.bucket, key);
-    outcomes.push_back({key, st.ok() ? st : s3err::ToS3(st)});
+  FERRY_ASSIGN_OR_RETURN(VersioningStatus versioning, op.store.GetBucketVersioning(req.bucket));
+  std::vector<s3::DeleteOutcome> outcomes(del.keys.size());
+  bool any_version = std::any_of(del.version_ids.begin(), del.version_ids.end(),
+                                 [](const std::string& v) { return !v.empty(); });
+  if (versioning == VersioningStatus::kUnversioned && !any_version) {
+    // The common case in one store call (one index commit for the whole batch).
+    FERRY_ASSIGN_OR_RETURN(std::vector<Status> results, op.store.DeleteObjects(req.bucket, del.keys));
+    for (size_t i = 0; i < del.keys.size(); ++i) {
+      outcomes[i].key = del.keys[i];
+      outcomes[i].status = results[i].ok() ? results[i] : s3err::ToS3(results[i]);
+    }
+  } else {
+    for (size_t i = 0; i < del.keys.size(); ++i) {
+      s3::DeleteOutcome& o = outcomes[i];
+      o.key = del.keys[i];
+      o.version_id = del.version_ids[i];
+      auto done = op.store.DeleteObjectVersion(req.bucket, o.key, o.version_id);
+      if (!done.ok()) {
+        o.status = s3err::ToS3(done.status());
+        continue;
+      }
+      o.delete_marker = done->delete_marker;
+      if (o.delete_marker) o.marker_version_id = done->version_id;
+    }
   }
   return SendXml(req, s3::DeleteResultXml(outcomes, del.quiet), op.out);
 }

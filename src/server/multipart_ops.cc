@@ -77,6 +77,9 @@ Status CompleteMultipartUpload(OpContext& op) {
       "http://" + host + "/" + req.bucket + "/" + s3::UriEncode(req.key, /*encode_slash=*/false);
   http::Headers h = BaseHeaders(req);
   AddChecksumHeaders(meta.checksum, h);
+  if (!meta.version_id.empty() && meta.version_id != "null") {
+    h.Add("x-amz-version-id", meta.version_id);
+  }
   return SendXml(req, 200, s3::CompleteMultipartUploadXml(location, req.bucket, meta), op.out,
                  std::move(h));
 }

@@ -74,6 +74,37 @@ Status CopyRange(ObjectReader& reader, uint64_t start, uint64_t length, ObjectWr
   return Status::OK();
 }
 
+// The version id of a new version, for x-amz-version-id: not for a bucket that never had
+// versioning, nor for the null version written while versioning is suspended (as S3).
+void AddNewVersionHeader(const ObjectMeta& meta, http::Headers& h) {
+  if (!meta.version_id.empty() && meta.version_id != "null") {
+    h.Add("x-amz-version-id", meta.version_id);
+  }
+}
+
+// What S3 answers when a read meets a delete marker: 404 NoSuchKey for the latest, 405 for a
+// marker named by its version id; both say it is one.
+Status DeleteMarkerError(OpContext& op, const ObjectMeta& marker, bool named) {
+  op.error.headers.Add("x-amz-delete-marker", "true");
+  op.error.headers.Add("x-amz-version-id", marker.version_id);
+  if (!named) return s3err::NoSuchKey(op.req.bucket, op.req.key);
+  op.error.headers.Add("Last-Modified",
+                       s3::FormatHttpDate(s3::NanosToSeconds(marker.last_modified_ns)));
+  op.error.headers.Add("Allow", "DELETE");
+  op.error.elements.push_back({"Method", op.req.http->method});
+  op.error.elements.push_back({"ResourceType", "DeleteMarker"});
+  return s3err::MethodNotAllowed("The specified method is not allowed against this resource.");
+}
+
+// The metadata of the version a read names (latest when version_id is empty); a delete
+// marker becomes its error.
+Result<ObjectMeta> HeadVersion(OpContext& op, const std::string& version_id) {
+  FERRY_ASSIGN_OR_RETURN(ObjectMeta meta,
+                         op.store.HeadObjectVersion(op.req.bucket, op.req.key, version_id));
+  if (meta.delete_marker) return DeleteMarkerError(op, meta, !version_id.empty());
+  return meta;
+}
+
 }  // namespace
 
 Status PutObject(OpContext& op) {
@@ -100,18 +131,30 @@ Status PutObject(OpContext& op) {
   http::Headers h = BaseHeaders(req);
   h.Add("ETag", s3::QuoteEtag(meta.etag));
   AddChecksumHeaders(meta.checksum, h);
+  AddNewVersionHeader(meta, h);
   return SendEmpty(req, 200, op.out, std::move(h));
 }
 
 Status GetObject(OpContext& op) {
   const S3Request& req = op.req;
   bool head = req.http->method == "HEAD";
+  FERRY_ASSIGN_OR_RETURN(std::string version_id, VersionIdParam(req));
   std::unique_ptr<ObjectReader> reader;
   ObjectMeta head_meta;
   if (head) {
-    FERRY_ASSIGN_OR_RETURN(head_meta, op.store.HeadObject(req.bucket, req.key));
+    FERRY_ASSIGN_OR_RETURN(head_meta, HeadVersion(op, version_id));
   } else {
-    FERRY_ASSIGN_OR_RETURN(reader, op.store.OpenObject(req.bucket, req.key));
+    auto opened = version_id.empty() ? op.store.OpenObject(req.bucket, req.key)
+                                     : op.store.OpenObjectVersion(req.bucket, req.key, version_id);
+    if (!opened.ok()) {
+      const std::string& code = opened.status().s3_code();
+      // Find out whether a delete marker is in the way, to say so.
+      if (code == "NoSuchKey" || code == "MethodNotAllowed") {
+        FERRY_RETURN_IF_ERROR(HeadVersion(op, version_id).status());
+      }
+      return opened.status();
+    }
+    reader = std::move(opened).value();
   }
   const ObjectMeta& meta = head ? head_meta : reader->meta();
   Status cond = s3::EvaluateGetConditions(GetConditionsFrom(req), meta.etag, meta.last_modified_ns);
@@ -172,6 +215,7 @@ Status CopyObject(OpContext& op) {
   CopyObjectRequest copy;
   copy.src_bucket = src.bucket;
   copy.src_key = src.key;
+  copy.src_version_id = src.version_id;
   copy.dst_bucket = req.bucket;
   copy.dst_key = req.key;
   std::string directive = req.HeaderOr("x-amz-metadata-directive", "COPY");
@@ -182,8 +226,8 @@ Status CopyObject(OpContext& op) {
   FERRY_ASSIGN_OR_RETURN(copy.headers, ObjectHeadersFrom(req));
   FERRY_ASSIGN_OR_RETURN(auto checksum, RequestedChecksum(req));
   if (checksum) copy.checksum_algorithm = checksum->algorithm;
-  if (src.bucket == req.bucket && src.key == req.key && !copy.replace_metadata &&
-      copy.headers.storage_class.empty()) {
+  if (src.bucket == req.bucket && src.key == req.key && src.version_id.empty() &&
+      !copy.replace_metadata && copy.headers.storage_class.empty()) {
     return s3err::InvalidRequest(
         "This copy request is illegal because it is trying to copy an object to itself without "
         "changing the object's metadata, storage class, website redirect location or encryption "
@@ -197,18 +241,33 @@ Status CopyObject(OpContext& op) {
   if (auto v = req.Header("x-amz-copy-source-if-unmodified-since")) {
     copy.if_unmodified_since_s = s3::ParseHttpDate(*v);
   }
-  FERRY_ASSIGN_OR_RETURN(ObjectMeta meta, op.store.CopyObject(copy));
-  return SendXml(req, s3::CopyObjectResultXml(meta), op.out);
+  auto copied = op.store.CopyObject(copy);
+  if (!copied.ok() && copied.status().s3_code() == "MethodNotAllowed") {
+    return s3err::InvalidRequest(
+        "The source of a copy request may not specifically refer to a delete marker by version "
+        "id.");
+  }
+  FERRY_ASSIGN_OR_RETURN(ObjectMeta meta, std::move(copied));
+  http::Headers h = BaseHeaders(req);
+  AddNewVersionHeader(meta, h);
+  if (!src.version_id.empty()) h.Add("x-amz-copy-source-version-id", src.version_id);
+  return SendXml(req, 200, s3::CopyObjectResultXml(meta), op.out, std::move(h));
 }
 
 Status DeleteObject(OpContext& op) {
-  FERRY_RETURN_IF_ERROR(op.store.DeleteObject(op.req.bucket, op.req.key));
-  return SendEmpty(op.req, 204, op.out, BaseHeaders(op.req));
+  FERRY_ASSIGN_OR_RETURN(std::string version_id, VersionIdParam(op.req));
+  FERRY_ASSIGN_OR_RETURN(DeleteOutcome outcome,
+                         op.store.DeleteObjectVersion(op.req.bucket, op.req.key, version_id));
+  http::Headers h = BaseHeaders(op.req);
+  if (!outcome.version_id.empty()) h.Add("x-amz-version-id", outcome.version_id);
+  if (outcome.delete_marker) h.Add("x-amz-delete-marker", "true");
+  return SendEmpty(op.req, 204, op.out, std::move(h));
 }
 
 Status GetObjectAttributes(OpContext& op) {
   const S3Request& req = op.req;
-  FERRY_ASSIGN_OR_RETURN(ObjectMeta meta, op.store.HeadObject(req.bucket, req.key));
+  FERRY_ASSIGN_OR_RETURN(std::string version_id, VersionIdParam(req));
+  FERRY_ASSIGN_OR_RETURN(ObjectMeta meta, HeadVersion(op, version_id));
   s3::ObjectAttributesSelection sel;
   std::string wanted = req.HeaderOr("x-amz-object-attributes");
   size_t start = 0;
@@ -237,6 +296,7 @@ Status GetObjectAttributes(OpContext& op) {
   }
   http::Headers h = BaseHeaders(req);
   h.Add("Last-Modified", s3::FormatHttpDate(s3::NanosToSeconds(meta.last_modified_ns)));
+  if (!meta.version_id.empty()) h.Add("x-amz-version-id", meta.version_id);
   return SendXml(req, 200, s3::GetObjectAttributesXml(meta, sel), op.out, std::move(h));
 }
 

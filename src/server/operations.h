@@ -32,6 +32,8 @@ Status DeleteBucket(OpContext& op);
 Status HeadBucket(OpContext& op);
 Status GetBucketLocation(OpContext& op);
 Status GetBucketVersioning(OpContext& op);
+Status PutBucketVersioning(OpContext& op);
+Status ListObjectVersions(OpContext& op);
 Status GetAcl(OpContext& op);
 Status ListObjectsV2(OpContext& op);
 Status ListObjectsV1(OpContext& op);

@@ -126,11 +126,13 @@ s3::GetConditions GetConditionsFrom(const S3Request& req) {
 
 Result<CopySource> ParseCopySource(std::string_view header) {
   std::string_view raw = header;
+  std::string version_id;
   if (auto q = raw.find('?'); q != std::string_view::npos) {
-    std::string_view query = raw.substr(q + 1);
+    FERRY_ASSIGN_OR_RETURN(s3::QueryParams query, s3::ParseQuery(raw.substr(q + 1)));
     raw = raw.substr(0, q);
-    if (query.starts_with("versionId=") && query != "versionId=null") {
-      return s3err::NotImplemented("object versions are not supported");
+    if (auto v = s3::FindQueryParam(query, "versionId")) {
+      if (v->empty()) return s3err::InvalidVersionId("");
+      version_id = std::string(*v);
     }
   }
   auto decoded = s3::UriDecode(raw);
@@ -143,7 +145,15 @@ Result<CopySource> ParseCopySource(std::string_view header) {
         "Copy Source must mention the source bucket and key: "
         "sourcebucket/sourcekey");
   }
-  return CopySource{std::string(path.substr(0, slash)), std::string(path.substr(slash + 1))};
+  return CopySource{std::string(path.substr(0, slash)), std::string(path.substr(slash + 1)),
+                    std::move(version_id)};
+}
+
+Result<std::string> VersionIdParam(const S3Request& req) {
+  if (!req.HasParam("versionId")) return std::string();
+  std::string v = req.Param("versionId");
+  if (v.empty()) return s3err::InvalidVersionId("");
+  return v;
 }
 
 Result<int> PartNumberParam(const S3Request& req, ErrorExtras& extras) {

@@ -28,7 +28,12 @@ s3::GetConditions GetConditionsFrom(const S3Request& req);
 struct CopySource {
   std::string bucket;
   std::string key;
+  std::string version_id;  // "?versionId=" of the header; empty: the latest
 };
+
+// The versionId query parameter: empty when absent (the latest); present but empty is
+// InvalidArgument.
+Result<std::string> VersionIdParam(const S3Request& req);
 // x-amz-copy-source: "bucket/key" or "/bucket/key", percent-encoded; versionId other than
 // "null" is refused.
 Result<CopySource> ParseCopySource(std::string_view header);

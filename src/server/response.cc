@@ -73,6 +73,7 @@ void AddObjectHeaders(const ObjectMeta& meta, bool with_checksum, http::Headers&
   const ObjectHeaders& h = meta.headers;
   headers.Add("ETag", s3::QuoteEtag(meta.etag));
   headers.Add("Last-Modified", s3::FormatHttpDate(s3::NanosToSeconds(meta.last_modified_ns)));
+  if (!meta.version_id.empty()) headers.Add("x-amz-version-id", meta.version_id);
   headers.Add("Accept-Ranges", "bytes");
   headers.Add("Content-Type", h.content_type.empty() ? "binary/octet-stream" : h.content_type);
   if (!h.content_encoding.empty()) headers.Add("Content-Encoding", h.content_encoding);

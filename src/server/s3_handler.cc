@@ -166,12 +166,13 @@ Status S3Handler::DispatchBucket(OpContext& op) const {
     for (auto sub : kUnconfigured) {
       if (req.HasParam(sub)) return AnswerUnconfigured(op, sub);
     }
-    if (req.HasParam("versions")) return s3err::NotImplemented("Versioning is not supported");
+    if (req.HasParam("versions")) return ListObjectVersions(op);
     if (req.Param("list-type") == "2") return ListObjectsV2(op);
     return ListObjectsV1(op);
   }
   if (method == "PUT") {
     if (req.HasParam("acl")) return SendEmpty(req, 200, op.out, BaseHeaders(req));
+    if (req.HasParam("versioning")) return PutBucketVersioning(op);
     if (!req.query.empty()) {
       return s3err::NotImplemented("This bucket configuration is not supported");
     }

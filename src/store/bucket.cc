@@ -35,6 +35,8 @@ Result<std::shared_ptr<Bucket>> Bucket::Open(std::string name, std::string path,
   FERRY_ASSIGN_OR_RETURN(b->writer_, Db::Open(b->path_ + "/index.db", /*create=*/false));
   FERRY_RETURN_IF_ERROR(index::Configure(*b->writer_, /*writer=*/true, o.fsync));
   FERRY_ASSIGN_OR_RETURN(b->created_ns_, index::ReadSchema(*b->writer_));
+  FERRY_ASSIGN_OR_RETURN(VersioningStatus versioning, index::GetVersioning(*b->writer_));
+  b->versioned_ = versioning != VersioningStatus::kUnversioned;
   sqlite3_wal_hook(b->writer_->raw(), &Bucket::WalHook, b.get());
   b->committer_ = std::make_unique<GroupCommitter>(b->writer_.get(), o.max_commit_batch, o.fsync);
   Bucket* self = b.get();

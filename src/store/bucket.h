@@ -45,6 +45,10 @@ class Bucket final : public MaintenanceTarget, public std::enable_shared_from_th
   ~Bucket() override;
 
   const std::string& name() const { return name_; }
+  // Whether versioning was ever enabled here (from then on, versions have ids; it never
+  // goes back).
+  bool versioned() const { return versioned_; }
+  void MarkVersioned() { versioned_ = true; }
   int64_t created_ns() const { return created_ns_; }
   const Clock& clock() const { return *env_.clock; }
   const LocalStoreOptions& options() const { return env_.options; }
@@ -106,6 +110,7 @@ class Bucket final : public MaintenanceTarget, public std::enable_shared_from_th
   std::atomic<bool> packs_wanted_{false};
   std::atomic<uint64_t> pack_bytes_dropped_{0};
   std::atomic<bool> deleted_{false};
+  std::atomic<bool> versioned_{false};
   std::atomic<bool> needs_sweep_{false};
   std::atomic<int> live_writers_{0};
   std::string trash_path_;  // absolute; empty unless deleted

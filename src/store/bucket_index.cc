@@ -44,17 +44,33 @@ CREATE TABLE parts(
 ) WITHOUT ROWID;
 )sql";
 
-Status Corrupt(Db& db, std::string_view what) {
-  return Status::Corruption(db.path() + ": bad " + std::string(what))
-      .WithS3Code("InternalError", 500);
-}
-
-Status AppendSegments(std::string_view raw, std::vector<BlobId>* out) {
-  if (raw.empty()) return Status::OK();
-  FERRY_ASSIGN_OR_RETURN(auto segments, DecodeSegments(raw));
-  for (const auto& s : segments) out->push_back(s.blob);
-  return Status::OK();
-}
+// Version 2: object versions. Older versions and delete markers live in their own table, so
+// that listing current objects stays one range scan of `objects` however many versions a key
+// has; vseq orders a key's versions (0: written before versioning), vnull marks the "null"
+// version.
+constexpr const char* kSchemaTo2 = R"sql(
+ALTER TABLE objects ADD COLUMN vseq INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE objects ADD COLUMN vnull INTEGER NOT NULL DEFAULT 1;
+CREATE TABLE versions(
+  key BLOB NOT NULL,
+  vseq INTEGER NOT NULL,
+  vnull INTEGER NOT NULL,
+  delete_marker INTEGER NOT NULL,
+  size INTEGER NOT NULL,
+  etag TEXT NOT NULL,
+  mtime_ns INTEGER NOT NULL,
+  storage_class TEXT NOT NULL,
+  parts_count INTEGER NOT NULL,
+  meta TEXT NOT NULL,
+  inline_id INTEGER,
+  pack BLOB,
+  pack_offset INTEGER,
+  segments BLOB,
+  PRIMARY KEY(key, vseq DESC)
+) WITHOUT ROWID;
+CREATE INDEX versions_by_pack ON versions(pack) WHERE pack IS NOT NULL;
+PRAGMA user_version=2;
+)sql";
 
 }  // namespace
 
@@ -75,6 +91,7 @@ Status Configure(Db& db, bool writer, bool fsync) {
 Status CreateSchema(Db& db, int64_t created_ns) {
   FERRY_RETURN_IF_ERROR(db.Exec("BEGIN"));
   Status s = db.Exec(kSchema);
+  if (s.ok()) s = db.Exec(kSchemaTo2);
   if (s.ok()) {
     auto stmt = db.Prepare("INSERT INTO bucket(name, value) VALUES('created_ns', ?1)");
     s = stmt.ok() ? stmt->Bind(1, created_ns).Run() : stmt.status();
@@ -86,6 +103,16 @@ Status CreateSchema(Db& db, int64_t created_ns) {
 
 Result<int64_t> ReadSchema(Db& db) {
   FERRY_ASSIGN_OR_RETURN(int64_t version, db.QueryInt("PRAGMA user_version"));
+  if (version == 1) {
+    FERRY_RETURN_IF_ERROR(db.Exec("BEGIN IMMEDIATE"));
+    Status s = db.Exec(kSchemaTo2);
+    if (s.ok()) s = db.Exec("COMMIT");
+    if (!s.ok()) {
+      (void)db.Exec("ROLLBACK");
+      return s;
+    }
+    version = 2;
+  }
   if (version != kSchemaVersion) {
     return Status::NotImplemented(db.path() + ": index format version " + std::to_string(version) +
                                   ", this build reads " + std::to_string(kSchemaVersion))
@@ -96,39 +123,18 @@ Result<int64_t> ReadSchema(Db& db) {
 
 Result<std::optional<ObjectRow>> GetObject(Db& db, std::string_view key,
                                            std::string* inline_bytes) {
-  static constexpr std::string_view kMeta =
-      "SELECT size, etag, mtime_ns, storage_class, parts_count, meta, inline_id, pack, "
-      "pack_offset, segments FROM objects WHERE key = ?1";
-  static constexpr std::string_view kWithData =
-      "SELECT o.size, o.etag, o.mtime_ns, o.storage_class, o.parts_count, o.meta, o.inline_id, "
-      "o.pack, o.pack_offset, o.segments, d.bytes FROM objects o "
-      "LEFT JOIN inline_data d ON d.id = o.inline_id WHERE o.key = ?1";
+  static const std::string kMeta =
+      "SELECT " + std::string(kRowColumns) + " FROM objects WHERE key = ?1";
+  static const std::string kWithData =
+      "SELECT " + std::string(kRowColumns) +
+      ", (SELECT bytes FROM inline_data WHERE id = inline_id) FROM objects WHERE key = ?1";
   FERRY_ASSIGN_OR_RETURN(Stmt stmt, db.Prepare(inline_bytes ? kWithData : kMeta));
   stmt.BindBlob(1, key);
   FERRY_ASSIGN_OR_RETURN(bool found, stmt.Step());
   if (!found) return std::optional<ObjectRow>();
   ObjectRow row;
-  ObjectMeta& m = row.meta;
-  m.key.assign(key);
-  m.size = static_cast<uint64_t>(stmt.Int(0));
-  m.etag.assign(stmt.Text(1));
-  m.last_modified_ns = stmt.Int(2);
-  m.parts_count = static_cast<int>(stmt.Int(4));
-  FERRY_RETURN_IF_ERROR(DecodeMetaJson(stmt.Text(5), &m.headers, &m.checksum));
-  m.headers.storage_class.assign(stmt.Text(3));
-  if (!stmt.IsNull(6)) row.inline_id = stmt.Int(6);
-  if (!stmt.IsNull(7)) {
-    auto pack = BlobId::FromRaw(stmt.Blob(7));
-    if (!pack) return Corrupt(db, "pack id");
-    row.packed = PackRange{*pack, static_cast<uint64_t>(stmt.Int(8)), m.size};
-  }
-  if (!stmt.IsNull(9)) {
-    FERRY_ASSIGN_OR_RETURN(row.segments, DecodeSegments(stmt.Blob(9)));
-    if (m.parts_count > 0) {
-      for (const auto& s : row.segments) m.part_sizes.push_back(s.size);
-    }
-  }
-  if (inline_bytes != nullptr) inline_bytes->assign(stmt.Blob(10));
+  FERRY_RETURN_IF_ERROR(ReadRow(db, stmt, 0, key, &row));
+  if (inline_bytes != nullptr) inline_bytes->assign(stmt.Blob(kRowColumnCount));
   return std::optional<ObjectRow>(std::move(row));
 }
 
@@ -145,31 +151,17 @@ Status AddPackBytes(Db& db, const BlobId& pack, int64_t delta, Garbage* garbage)
   return stmt.Run();
 }
 
-Status DeleteObject(Db& db, std::string_view key, Garbage* garbage) {
-  {
-    FERRY_ASSIGN_OR_RETURN(
-        Stmt old, db.Prepare("SELECT inline_id, pack, size, segments FROM objects WHERE key = ?1"));
-    old.BindBlob(1, key);
-    FERRY_ASSIGN_OR_RETURN(bool found, old.Step());
-    if (!found) return Status::OK();
-    if (!old.IsNull(0)) {
-      FERRY_ASSIGN_OR_RETURN(Stmt del, db.Prepare("DELETE FROM inline_data WHERE id = ?1"));
-      FERRY_RETURN_IF_ERROR(del.Bind(1, old.Int(0)).Run());
-    }
-    if (!old.IsNull(1)) {
-      auto pack = BlobId::FromRaw(old.Blob(1));
-      if (!pack) return Corrupt(db, "pack id");
-      FERRY_RETURN_IF_ERROR(AddPackBytes(db, *pack, -old.Int(2), garbage));
-    }
-    FERRY_RETURN_IF_ERROR(AppendSegments(old.Blob(3), &garbage->blobs));
-  }
+// Drops key's current object, releasing its body. OK when there is none.
+Status DropCurrent(Db& db, std::string_view key, Garbage* garbage) {
+  FERRY_ASSIGN_OR_RETURN(auto current, GetObject(db, key, nullptr));
+  if (!current) return Status::OK();
+  FERRY_RETURN_IF_ERROR(ReleaseBody(db, *current, garbage));
   FERRY_ASSIGN_OR_RETURN(Stmt del, db.Prepare("DELETE FROM objects WHERE key = ?1"));
   return del.BindBlob(1, key).Run();
 }
 
-Status PutObject(Db& db, const ObjectRow& row, std::string_view inline_bytes, Garbage* garbage) {
+Status InsertCurrent(Db& db, const ObjectRow& row, std::string_view inline_bytes) {
   const ObjectMeta& m = row.meta;
-  FERRY_RETURN_IF_ERROR(DeleteObject(db, m.key, garbage));
   std::optional<int64_t> inline_id;
   bool is_inline = row.segments.empty() && !row.packed;
   if (is_inline && !inline_bytes.empty()) {
@@ -181,10 +173,10 @@ Status PutObject(Db& db, const ObjectRow& row, std::string_view inline_bytes, Ga
     FERRY_RETURN_IF_ERROR(
         AddPackBytes(db, row.packed->pack, static_cast<int64_t>(row.packed->size), nullptr));
   }
-  FERRY_ASSIGN_OR_RETURN(Stmt put,
-                         db.Prepare("INSERT INTO objects(key, size, etag, mtime_ns, storage_class, "
-                                    "parts_count, meta, inline_id, pack, pack_offset, segments) "
-                                    "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"));
+  FERRY_ASSIGN_OR_RETURN(
+      Stmt put, db.Prepare("INSERT INTO objects(key, size, etag, mtime_ns, storage_class, "
+                           "parts_count, meta, inline_id, pack, pack_offset, segments, vseq, vnull) "
+                           "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)"));
   std::string meta = EncodeMetaJson(m.headers, m.checksum);
   std::string segments = EncodeSegments(row.segments);
   put.BindBlob(1, m.key)
@@ -193,7 +185,9 @@ Status PutObject(Db& db, const ObjectRow& row, std::string_view inline_bytes, Ga
       .Bind(4, m.last_modified_ns)
       .BindText(5, m.headers.storage_class)
       .Bind(6, m.parts_count)
-      .BindText(7, meta);
+      .BindText(7, meta)
+      .Bind(12, static_cast<int64_t>(row.version_seq))
+      .Bind(13, row.null_version ? 1 : 0);
   if (inline_id) {
     put.Bind(8, *inline_id);
   } else {
@@ -213,7 +207,8 @@ Status PutObject(Db& db, const ObjectRow& row, std::string_view inline_bytes, Ga
 }
 
 Result<bool> HasObjects(Db& db) {
-  FERRY_ASSIGN_OR_RETURN(Stmt stmt, db.Prepare("SELECT 1 FROM objects LIMIT 1"));
+  FERRY_ASSIGN_OR_RETURN(Stmt stmt, db.Prepare("SELECT 1 FROM objects UNION ALL "
+                                               "SELECT 1 FROM versions LIMIT 1"));
   return stmt.Step();
 }
 

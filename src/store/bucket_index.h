@@ -14,31 +14,90 @@
 #include <vector>
 
 #include "ferry/object_store.h"
+#include "store/index_rows.h"
 #include "store/listing.h"
 #include "store/object_row.h"
 #include "store/sqlite_db.h"
 
 namespace ferry::local::index {
 
-inline constexpr int kSchemaVersion = 1;
+// 2 added object versions (the versions table, vseq and vnull in objects); a version 1 index
+// is upgraded in place when its bucket opens.
+inline constexpr int kSchemaVersion = 2;
 
 // Pragmas for a connection: the writer (and the maintenance one) or a pooled reader.
 Status Configure(Db& db, bool writer, bool fsync);
 // Creates the tables of a new bucket.
 Status CreateSchema(Db& db, int64_t created_ns);
-// Checks the schema version; returns the bucket's creation time.
+// Checks the schema version, upgrading an older one; returns the bucket's creation time.
 Result<int64_t> ReadSchema(Db& db);
 
 // ---- objects ----
-// The row for key, or nullopt. When inline_bytes is set and the body is inline, fills it.
+// The current version of key, or nullopt (also when the latest is a delete marker). When
+// inline_bytes is set and the body is inline, fills it.
 Result<std::optional<ObjectRow>> GetObject(Db& db, std::string_view key, std::string* inline_bytes);
-// Inserts or replaces the row for row.meta.key (with inline_bytes when the body is inline),
-// counting a packed body's bytes as live in its pack. Adds what the replaced version
-// released to garbage.
-Status PutObject(Db& db, const ObjectRow& row, std::string_view inline_bytes, Garbage* garbage);
-// Deletes key's row and inline data; adds what it released to garbage. OK when missing.
-Status DeleteObject(Db& db, std::string_view key, Garbage* garbage);
+// Writes row as the new current version of row.meta.key (with inline_bytes when the body is
+// inline), counting a packed body's bytes as live in its pack. What becomes of the version it
+// replaces follows the bucket's versioning: dropped (its release added to garbage), or kept
+// as an older version. Sets row's version fields.
+Status PutObject(Db& db, ObjectRow& row, std::string_view inline_bytes, Garbage* garbage);
+// Deletes key as S3 does without a version id: drops the current version in an unversioned
+// bucket (OK when missing), else adds a delete marker (at time now_ns).
+Result<DeleteOutcome> DeleteObject(Db& db, std::string_view key, int64_t now_ns,
+                                   Garbage* garbage);
+// Objects or versions of any kind.
 Result<bool> HasObjects(Db& db);
+
+// ---- versions (version_index.cc) ----
+// Names one version of a key.
+struct VersionRef {
+  enum class Kind { kLatest, kNull, kSeq } kind = Kind::kLatest;
+  uint64_t seq = 0;
+};
+// "" names the latest, "null" the null version, 16 hex digits a version by sequence;
+// anything else is InvalidArgument.
+Result<VersionRef> ParseVersionId(std::string_view id);
+std::string FormatVersionRef(const VersionRef& ref);
+
+Result<VersioningStatus> GetVersioning(Db& db);
+Status SetVersioning(Db& db, VersioningStatus status);
+
+// The version ref names, or nullopt. For kLatest: the current object, else a latest delete
+// marker (meta.delete_marker set).
+Result<std::optional<ObjectRow>> GetVersion(Db& db, std::string_view key, const VersionRef& ref,
+                                            std::string* inline_bytes);
+// Removes one version for good and makes the next newest current; OK when it does not exist.
+Result<DeleteOutcome> DeleteVersion(Db& db, std::string_view key, const VersionRef& ref,
+                                    Garbage* garbage);
+
+// A cursor over every version in (key, newest first) order: the current objects merged with
+// the older versions and delete markers.
+class VersionCursor final : public SortedCursor {
+ public:
+  explicit VersionCursor(Db* db) : db_(db) {}
+  Status Seek(std::string_view lower) override;
+  Status Next() override;
+  bool Valid() const override { return current_ != nullptr; }
+  std::string_view key() const override { return current_->version.meta.key; }
+  const ObjectVersion& version() const { return current_->version; }
+  uint64_t seq() const { return current_->seq; }
+
+ private:
+  struct Side {
+    std::optional<Stmt> stmt;
+    bool valid = false;
+    ObjectVersion version;
+    uint64_t seq = 0;
+  };
+  Status Load(Side& side, bool versions_table);
+  void Pick();
+  Db* db_;
+  std::string lower_;
+  Side objects_, versions_;
+  Side* current_ = nullptr;
+  std::string previous_key_;  // key of the entry before current_ ('latest' is a key's first)
+  bool has_previous_ = false;
+};
 
 // A cursor over objects in key order; meta() has key, size, etag, last-modified and
 // storage class. Uses one prepared statement of db until destroyed.
@@ -114,11 +173,12 @@ struct PackUsage {
 Result<std::vector<PackUsage>> ListPacks(Db& db);
 // Removes the row of pack if it has no live bytes; returns whether it did.
 Result<bool> DropPackIfEmpty(Db& db, const BlobId& pack);
-// Objects stored in pack: key and offset.
+// Objects stored in pack: key and offset (and the version, for an older version).
 struct PackedObject {
   std::string key;
   uint64_t offset = 0;
   uint64_t size = 0;
+  std::optional<uint64_t> version_seq;  // set for a row of the versions table
 };
 Result<std::vector<PackedObject>> ObjectsInPack(Db& db, const BlobId& pack, size_t limit);
 // Points key's body at to instead of from, if it is still at from; moves the live bytes.

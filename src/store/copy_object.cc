@@ -79,7 +79,10 @@ Result<ObjectMeta> LocalStore::CopyObject(const CopyObjectRequest& req) {
   FERRY_ASSIGN_OR_RETURN(auto dst_bucket, GetBucket(req.dst_bucket));
   FERRY_RETURN_IF_ERROR(s3::ValidateObjectKey(req.src_key));
   FERRY_RETURN_IF_ERROR(s3::ValidateObjectKey(req.dst_key));
-  FERRY_ASSIGN_OR_RETURN(auto reader, local::OpenLocalReader(src_bucket, req.src_key));
+  FERRY_ASSIGN_OR_RETURN(local::index::VersionRef src_version,
+                         local::index::ParseVersionId(req.src_version_id));
+  FERRY_ASSIGN_OR_RETURN(auto reader,
+                         local::OpenLocalReader(src_bucket, req.src_key, src_version));
   const ObjectMeta& src = reader->meta();
   FERRY_RETURN_IF_ERROR(CheckSourceConditions(req, src));
 
@@ -87,7 +90,8 @@ Result<ObjectMeta> LocalStore::CopyObject(const CopyObjectRequest& req) {
   spec.key = req.dst_key;
   spec.headers = req.replace_metadata ? req.headers : src.headers;
   if (!req.headers.storage_class.empty()) spec.headers.storage_class = req.headers.storage_class;
-  bool same = req.src_bucket == req.dst_bucket && req.src_key == req.dst_key;
+  bool same = req.src_bucket == req.dst_bucket && req.src_key == req.dst_key &&
+              req.src_version_id.empty();
   if (same && !req.replace_metadata && spec.headers.storage_class == src.headers.storage_class &&
       !req.checksum_algorithm) {
     return s3err::InvalidRequest(

@@ -18,6 +18,7 @@ Result<ObjectMeta> LocalStore::HeadObject(std::string_view bucket_name, std::str
   FERRY_ASSIGN_OR_RETURN(local::DbPool::Lease db, bucket->Reader());
   FERRY_ASSIGN_OR_RETURN(auto row, local::index::GetObject(*db, key, nullptr));
   if (!row) return s3err::NoSuchKey(bucket_name, key);
+  if (!bucket->versioned()) row->meta.version_id.clear();
   return std::move(row->meta);
 }
 
@@ -51,15 +52,7 @@ Result<std::unique_ptr<ObjectWriter>> LocalStore::PutObject(const PutObjectReque
 }
 
 Status LocalStore::DeleteObject(std::string_view bucket_name, std::string_view key) {
-  FERRY_ASSIGN_OR_RETURN(auto bucket, GetBucket(bucket_name));
-  FERRY_RETURN_IF_ERROR(s3::ValidateObjectKey(key));
-  local::Garbage garbage;
-  FERRY_RETURN_IF_ERROR(bucket->Mutate([&](local::Db& db) {
-    garbage.clear();
-    return local::index::DeleteObject(db, key, &garbage);
-  }));
-  bucket->Collect(key, garbage);
-  return Status::OK();
+  return DeleteObjectVersion(bucket_name, key, "").status();
 }
 
 Result<std::vector<Status>> LocalStore::DeleteObjects(std::string_view bucket_name,
@@ -71,7 +64,10 @@ Result<std::vector<Status>> LocalStore::DeleteObjects(std::string_view bucket_na
   FERRY_RETURN_IF_ERROR(bucket->Mutate([&](local::Db& db) -> Status {
     for (size_t i = 0; i < keys.size(); ++i) {
       garbage[i].clear();
-      if (out[i].ok()) FERRY_RETURN_IF_ERROR(local::index::DeleteObject(db, keys[i], &garbage[i]));
+      if (!out[i].ok()) continue;
+      FERRY_RETURN_IF_ERROR(
+          local::index::DeleteObject(db, keys[i], bucket->clock().NowNanos(), &garbage[i])
+              .status());
     }
     return Status::OK();
   }));

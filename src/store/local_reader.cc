@@ -20,7 +20,9 @@ std::vector<BlobId> BlobsOf(const std::vector<Segment>& segments) {
 }  // namespace
 
 Result<std::unique_ptr<ObjectReader>> OpenLocalReader(std::shared_ptr<Bucket> bucket,
-                                                      std::string_view key) {
+                                                      std::string_view key,
+                                                      const index::VersionRef& ref) {
+  const bool latest = ref.kind == index::VersionRef::Kind::kLatest;
   // A pack may be unlinked between the lookup and its opening (the row moved by compaction,
   // or replaced): then the key is looked up again. Bounded, though each retry sees a newer
   // commit than the last.
@@ -32,17 +34,22 @@ Result<std::unique_ptr<ObjectReader>> OpenLocalReader(std::shared_ptr<Bucket> bu
     std::string body;
     {
       auto db = bucket->Reader();
-      auto found = db.ok() ? index::GetObject(**db, key, &body) : db.status();
+      auto found = !db.ok() ? db.status()
+                   : latest   ? index::GetObject(**db, key, &body)
+                              : index::GetVersion(**db, key, ref, &body);
       if (!found.ok()) {
         bucket->pins().UnpinKey(key);
         return found.status();
       }
       row = std::move(found).value();
     }
-    if (!row) {
+    if (!row || row->meta.delete_marker) {
       bucket->pins().UnpinKey(key);
-      return s3err::NoSuchKey(bucket->name(), key);
+      if (latest) return s3err::NoSuchKey(bucket->name(), key);
+      if (!row) return s3err::NoSuchVersion(key, index::FormatVersionRef(ref));
+      return s3err::MethodNotAllowed("The specified method is not allowed against this resource.");
     }
+    if (!bucket->versioned()) row->meta.version_id.clear();
     if (!row->segments.empty()) {
       bucket->pins().PinBlobsAndUnpinKey(key, BlobsOf(row->segments));
       return std::unique_ptr<ObjectReader>(

@@ -17,14 +17,18 @@
 
 #include "ferry/object_store.h"
 #include "store/bucket.h"
+#include "store/bucket_index.h"
 #include "store/object_row.h"
 #include "store/pack_store.h"
 
 namespace ferry::local {
 
-// Opens key's current version: NoSuchKey when missing.
+// Opens the version of key that ref names (by default the current one): NoSuchKey when the
+// key has no current object, NoSuchVersion when the version does not exist,
+// MethodNotAllowed when it is a delete marker.
 Result<std::unique_ptr<ObjectReader>> OpenLocalReader(std::shared_ptr<Bucket> bucket,
-                                                      std::string_view key);
+                                                      std::string_view key,
+                                                      const index::VersionRef& ref = {});
 
 class LocalReader final : public ObjectReader {
  public:

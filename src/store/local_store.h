@@ -65,6 +65,17 @@ class LocalStore final : public ObjectStore {
   Result<ListPartsResult> ListParts(const ListPartsRequest& req) override;
   Result<ListUploadsResult> ListMultipartUploads(const ListUploadsRequest& req) override;
 
+  Status SetBucketVersioning(std::string_view bucket, VersioningStatus status) override;
+  Result<VersioningStatus> GetBucketVersioning(std::string_view bucket) override;
+  Result<ListVersionsPage> ListObjectVersions(const ListVersionsRequest& req) override;
+  Result<ObjectMeta> HeadObjectVersion(std::string_view bucket, std::string_view key,
+                                       std::string_view version_id) override;
+  Result<std::unique_ptr<ObjectReader>> OpenObjectVersion(std::string_view bucket,
+                                                          std::string_view key,
+                                                          std::string_view version_id) override;
+  Result<DeleteOutcome> DeleteObjectVersion(std::string_view bucket, std::string_view key,
+                                            std::string_view version_id) override;
+
   struct Stats {
     bool recovered_unclean = false;  // Open found the unclean-shutdown marker
     uint64_t swept_blobs = 0;        // stray blobs Open removed

@@ -183,6 +183,7 @@ Result<ObjectMeta> LocalWriter::CommitObject(ObjectMeta meta) {
   }
   if (stager_.in_blob()) stager_.sink().Keep();
   bucket_->Collect(spec_.key, garbage);
+  if (!bucket_->versioned()) row.meta.version_id.clear();
   return std::move(row.meta);
 }
 

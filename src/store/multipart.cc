@@ -181,6 +181,7 @@ Result<ObjectMeta> LocalStore::CompleteMultipartUpload(const CompleteMultipartRe
   }));
   bucket->Collect(req.key, replaced);
   bucket->Collect("", local::Garbage{std::move(unused)});
+  if (!bucket->versioned()) row.meta.version_id.clear();
   return std::move(row.meta);
 }
 

@@ -30,6 +30,8 @@ struct PackRange {
 // The body is in exactly one place: inline (in the index), a pack range, or blob segments.
 struct ObjectRow {
   ObjectMeta meta;                   // part_sizes is filled from segments for multipart
+  uint64_t version_seq = 0;          // orders the versions of a key (0: written unversioned)
+  bool null_version = true;          // the "null" version of its key
   std::optional<int64_t> inline_id;  // row in inline_data, when the body is inline
   std::optional<PackRange> packed;   // range of a pack file, when the body is packed
   std::vector<Segment> segments;     // otherwise the body, in order

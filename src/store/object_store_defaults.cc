@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "ferry/object_store.h"
+#include "s3/errors.h"
 
 namespace ferry {
 
@@ -29,6 +30,74 @@ Result<std::vector<Status>> ObjectStore::DeleteObjects(std::string_view bucket,
   out.reserve(keys.size());
   for (const auto& key : keys) out.push_back(DeleteObject(bucket, key));
   return out;
+}
+
+Status ObjectStore::SetBucketVersioning(std::string_view bucket, VersioningStatus status) {
+  (void)bucket;
+  (void)status;
+  return s3err::NotImplemented("This store keeps no object versions");
+}
+
+Result<VersioningStatus> ObjectStore::GetBucketVersioning(std::string_view bucket) {
+  FERRY_RETURN_IF_ERROR(HeadBucket(bucket).status());
+  return VersioningStatus::kUnversioned;
+}
+
+Result<ListVersionsPage> ObjectStore::ListObjectVersions(const ListVersionsRequest& req) {
+  if (!req.version_id_marker.empty() && req.version_id_marker != "null") {
+    return s3err::InvalidVersionId(req.version_id_marker);
+  }
+  ListObjectsRequest list;
+  list.bucket = req.bucket;
+  list.prefix = req.prefix;
+  list.delimiter = req.delimiter;
+  list.start_after = req.key_marker;
+  list.max_keys = req.max_keys;
+  FERRY_ASSIGN_OR_RETURN(ListObjectsPage page, ListObjects(list));
+  ListVersionsPage out;
+  for (auto& meta : page.objects) {
+    meta.version_id = "null";
+    out.versions.push_back({std::move(meta), /*is_latest=*/true});
+  }
+  out.common_prefixes = std::move(page.common_prefixes);
+  out.truncated = page.truncated;
+  if (out.truncated) {
+    out.next_key_marker = page.last;
+    if (!out.versions.empty() && out.versions.back().meta.key == page.last) {
+      out.next_version_id_marker = "null";
+    }
+  }
+  return out;
+}
+
+namespace {
+// Without versions, only the latest ("" or "null") can be named.
+Status CheckUnversionedId(std::string_view key, std::string_view version_id) {
+  if (version_id.empty() || version_id == "null") return Status::OK();
+  (void)key;
+  return s3err::InvalidVersionId(version_id);
+}
+}  // namespace
+
+Result<ObjectMeta> ObjectStore::HeadObjectVersion(std::string_view bucket, std::string_view key,
+                                                  std::string_view version_id) {
+  FERRY_RETURN_IF_ERROR(CheckUnversionedId(key, version_id));
+  return HeadObject(bucket, key);
+}
+
+Result<std::unique_ptr<ObjectReader>> ObjectStore::OpenObjectVersion(std::string_view bucket,
+                                                                     std::string_view key,
+                                                                     std::string_view version_id) {
+  FERRY_RETURN_IF_ERROR(CheckUnversionedId(key, version_id));
+  return OpenObject(bucket, key);
+}
+
+Result<DeleteOutcome> ObjectStore::DeleteObjectVersion(std::string_view bucket,
+                                                       std::string_view key,
+                                                       std::string_view version_id) {
+  FERRY_RETURN_IF_ERROR(CheckUnversionedId(key, version_id));
+  FERRY_RETURN_IF_ERROR(DeleteObject(bucket, key));
+  return DeleteOutcome{};
 }
 
 }  // namespace ferry

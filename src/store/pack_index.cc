@@ -24,15 +24,20 @@ Result<bool> DropPackIfEmpty(Db& db, const BlobId& pack) {
 }
 
 Result<std::vector<PackedObject>> ObjectsInPack(Db& db, const BlobId& pack, size_t limit) {
+  // Older versions keep their bodies in packs too.
   FERRY_ASSIGN_OR_RETURN(
-      Stmt stmt, db.Prepare("SELECT key, pack_offset, size FROM objects WHERE pack = ?1 LIMIT ?2"));
+      Stmt stmt, db.Prepare("SELECT key, pack_offset, size, NULL FROM objects WHERE pack = ?1 "
+                            "UNION ALL SELECT key, pack_offset, size, vseq FROM versions "
+                            "WHERE pack = ?1 LIMIT ?2"));
   stmt.BindBlob(1, pack.Raw()).Bind(2, static_cast<int64_t>(limit));
   std::vector<PackedObject> out;
   for (;;) {
     FERRY_ASSIGN_OR_RETURN(bool row, stmt.Step());
     if (!row) break;
-    out.push_back({std::string(stmt.Blob(0)), static_cast<uint64_t>(stmt.Int(1)),
-                   static_cast<uint64_t>(stmt.Int(2))});
+    PackedObject obj{std::string(stmt.Blob(0)), static_cast<uint64_t>(stmt.Int(1)),
+                     static_cast<uint64_t>(stmt.Int(2)), std::nullopt};
+    if (!stmt.IsNull(3)) obj.version_seq = static_cast<uint64_t>(stmt.Int(3));
+    out.push_back(std::move(obj));
   }
   return out;
 }
@@ -40,8 +45,13 @@ Result<std::vector<PackedObject>> ObjectsInPack(Db& db, const BlobId& pack, size
 Result<bool> MovePackedObject(Db& db, const PackedObject& obj, const BlobId& from,
                               const PackRange& to) {
   FERRY_ASSIGN_OR_RETURN(
-      Stmt stmt, db.Prepare("UPDATE objects SET pack = ?1, pack_offset = ?2 "
-                            "WHERE key = ?3 AND pack = ?4 AND pack_offset = ?5 AND size = ?6"));
+      Stmt stmt,
+      db.Prepare(obj.version_seq
+                     ? "UPDATE versions SET pack = ?1, pack_offset = ?2 WHERE key = ?3 AND "
+                       "pack = ?4 AND pack_offset = ?5 AND size = ?6 AND vseq = ?7"
+                     : "UPDATE objects SET pack = ?1, pack_offset = ?2 "
+                       "WHERE key = ?3 AND pack = ?4 AND pack_offset = ?5 AND size = ?6"));
+  if (obj.version_seq) stmt.Bind(7, static_cast<int64_t>(*obj.version_seq));
   stmt.BindBlob(1, to.pack.Raw())
       .Bind(2, static_cast<int64_t>(to.offset))
       .BindBlob(3, obj.key)

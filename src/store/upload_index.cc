@@ -151,7 +151,9 @@ Result<std::vector<BlobId>> ReferencedBlobs(Db& db) {
   std::vector<BlobId> out;
   {
     FERRY_ASSIGN_OR_RETURN(Stmt stmt,
-                           db.Prepare("SELECT segments FROM objects WHERE segments IS NOT NULL"));
+                           db.Prepare("SELECT segments FROM objects WHERE segments IS NOT NULL "
+                                      "UNION ALL SELECT segments FROM versions "
+                                      "WHERE segments IS NOT NULL"));
     for (;;) {
       FERRY_ASSIGN_OR_RETURN(bool row, stmt.Step());
       if (!row) break;
