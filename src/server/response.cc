@@ -34,6 +34,10 @@ void SendError(const S3Request& req, const Status& status, http::ResponseWriter&
   }
   if (s3.s3_code() == "NoSuchKey") details.extra.push_back({"Key", req.key});
   if (s3.s3_code() == "NoSuchBucket") details.extra.push_back({"BucketName", req.bucket});
+  if (s3.s3_code() == "NoSuchVersion") {
+    details.extra.push_back({"Key", req.key});
+    details.extra.push_back({"VersionId", req.Param("versionId")});
+  }
   for (const auto& e : extras.elements) details.extra.push_back(e);
   for (const auto& f : extras.headers.fields()) h.Add(f.name, f.value);
   h.Add("Content-Type", "application/xml");
