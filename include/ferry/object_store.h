@@ -46,6 +46,13 @@ struct ObjectHeaders {
   // User metadata: names lower-case without the "x-amz-meta-" prefix.
   std::map<std::string, std::string> user_metadata;
   std::string storage_class;  // empty means STANDARD
+  // Object tags, in the order given.
+  std::vector<std::pair<std::string, std::string>> tags;
+  // Object Lock of this version: retention (mode GOVERNANCE or COMPLIANCE, empty for none,
+  // until lock_until_ns) and legal hold (absent: never set).
+  std::string lock_mode;
+  int64_t lock_until_ns = 0;
+  std::optional<bool> legal_hold;
 };
 
 struct ObjectMeta {
@@ -90,6 +97,12 @@ struct ListVersionsPage {
   bool truncated = false;
   std::string next_key_marker;         // when truncated
   std::string next_version_id_marker;  // when truncated on a version
+};
+
+// Options of a delete.
+struct DeleteOptions {
+  // x-amz-bypass-governance-retention: a version under GOVERNANCE retention may go.
+  bool bypass_governance = false;
 };
 
 // What deleting did: the version removed or the delete marker made (its id and whether it is
@@ -200,6 +213,9 @@ struct CopyObjectRequest {
   std::optional<int64_t> if_modified_since_s;
   std::optional<int64_t> if_unmodified_since_s;
   std::string src_version_id;  // the source's version; empty: the latest
+  // x-amz-tagging-directive REPLACE: tags from headers.tags, else the source's. Object Lock
+  // is never copied: headers' lock fields apply.
+  bool replace_tags = false;
 };
 
 struct MultipartUploadInfo {
@@ -245,7 +261,10 @@ struct CompleteMultipartRequest {
   std::string key;
   std::string upload_id;
   std::vector<CompletedPart> parts;
+  // Conditions on the object the upload replaces: failing is PreconditionFailed, and
+  // ConditionalRequestConflict when that object was written after the upload began.
   bool if_none_match_star = false;
+  std::string if_match_etag;
 };
 
 struct ListPartsRequest {
@@ -341,9 +360,25 @@ class ObjectStore {
                                                                   std::string_view key,
                                                                   std::string_view version_id);
   // With an empty version_id as DeleteObject; else removes that version for good (a missing
-  // version succeeds, as in S3).
+  // version succeeds, as in S3). A version under retention or legal hold is AccessDenied.
   virtual Result<DeleteOutcome> DeleteObjectVersion(std::string_view bucket, std::string_view key,
-                                                    std::string_view version_id);
+                                                    std::string_view version_id,
+                                                    const DeleteOptions& options = {});
+
+  // Changes what is kept with one version (tags, retention, legal hold) without writing its
+  // data or making a new version: edit runs on the stored headers, atomically with the update,
+  // and may refuse it. MethodNotAllowed for a delete marker. Returns the updated metadata.
+  using HeadersEdit = std::function<Status(ObjectHeaders&)>;
+  virtual Result<ObjectMeta> EditObjectVersion(std::string_view bucket, std::string_view key,
+                                               std::string_view version_id,
+                                               const HeadersEdit& edit);
+
+  // Bucket configurations the server keeps (tagging, object lock, ...) as documents the store
+  // does not read; nullopt removes one. Defaults: a store that keeps none.
+  virtual Status SetBucketConfig(std::string_view bucket, std::string_view name,
+                                 const std::optional<std::string>& document);
+  virtual Result<std::optional<std::string>> GetBucketConfig(std::string_view bucket,
+                                                             std::string_view name);
 };
 
 }  // namespace ferry

@@ -64,6 +64,9 @@ Status CreateBucket(OpContext& op) {
     (void)location;
   }
   FERRY_RETURN_IF_ERROR(op.store.CreateBucket(op.req.bucket));
+  if (http::EqualsIgnoreCase(op.req.HeaderOr("x-amz-bucket-object-lock-enabled"), "true")) {
+    FERRY_RETURN_IF_ERROR(EnableObjectLock(op));
+  }
   http::Headers h = BaseHeaders(op.req);
   h.Add("Location", "/" + op.req.bucket);
   return SendEmpty(op.req, 200, op.out, std::move(h));
@@ -100,6 +103,15 @@ Status PutBucketVersioning(OpContext& op) {
   FERRY_RETURN_IF_ERROR(body.Init());
   FERRY_ASSIGN_OR_RETURN(std::string xml, body.ReadAll(kMaxCreateBucketBodyBytes));
   FERRY_ASSIGN_OR_RETURN(VersioningStatus status, s3::ParseVersioningConfiguration(xml));
+  if (status != VersioningStatus::kEnabled) {
+    FERRY_ASSIGN_OR_RETURN(auto lock, BucketObjectLock(op));
+    if (lock) {
+      return Status::PreconditionFailed(
+                 "An Object Lock configuration is present on this bucket, so the versioning "
+                 "state cannot be changed.")
+          .WithS3Code("InvalidBucketState", 409);
+    }
+  }
   FERRY_RETURN_IF_ERROR(op.store.SetBucketVersioning(op.req.bucket, status));
   return SendEmpty(op.req, 200, op.out, BaseHeaders(op.req));
 }
@@ -253,7 +265,8 @@ Status DeleteObjects(OpContext& op) {
       s3::DeleteOutcome& o = outcomes[i];
       o.key = del.keys[i];
       o.version_id = del.version_ids[i];
-      auto done = op.store.DeleteObjectVersion(req.bucket, o.key, o.version_id);
+      auto done =
+          op.store.DeleteObjectVersion(req.bucket, o.key, o.version_id, DeleteOptionsFrom(req));
       if (!done.ok()) {
         o.status = s3err::ToS3(done.status());
         continue;

@@ -23,6 +23,7 @@ Status CreateMultipartUpload(OpContext& op) {
   create.bucket = req.bucket;
   create.key = req.key;
   FERRY_ASSIGN_OR_RETURN(create.headers, ObjectHeadersFrom(req));
+  FERRY_RETURN_IF_ERROR(ApplyObjectLock(op, create.headers));
   FERRY_ASSIGN_OR_RETURN(auto checksum, RequestedChecksum(req));
   if (checksum) create.checksum_algorithm = checksum->algorithm;
   FERRY_ASSIGN_OR_RETURN(MultipartUploadInfo info, op.store.CreateMultipartUpload(create));
@@ -70,7 +71,9 @@ Status CompleteMultipartUpload(OpContext& op) {
   complete.key = req.key;
   complete.upload_id = req.Param("uploadId");
   FERRY_ASSIGN_OR_RETURN(complete.parts, s3::ParseCompleteMultipartUpload(xml));
-  if (auto inm = req.Header("if-none-match")) complete.if_none_match_star = *inm == "*";
+  FERRY_ASSIGN_OR_RETURN(WriteConditions cond, WriteConditionsFrom(req, op.error));
+  complete.if_none_match_star = cond.if_none_match_star;
+  complete.if_match_etag = cond.if_match_etag;
   FERRY_ASSIGN_OR_RETURN(ObjectMeta meta, op.store.CompleteMultipartUpload(complete));
   std::string host = req.HeaderOr("host", "localhost");
   std::string location =

@@ -121,11 +121,10 @@ Status PutObject(OpContext& op) {
   if (put.size && *put.size > (uint64_t{5} << 30)) {
     return s3err::EntityTooLarge("Your proposed upload exceeds the maximum allowed size");
   }
-  if (auto inm = req.Header("if-none-match")) {
-    if (*inm != "*") return s3err::NotImplemented("If-None-Match only supports *");
-    put.if_none_match_star = true;
-  }
-  if (auto im = req.Header("if-match")) put.if_match_etag = std::string(s3::UnquoteEtag(*im));
+  FERRY_ASSIGN_OR_RETURN(WriteConditions cond, WriteConditionsFrom(req, op.error));
+  put.if_none_match_star = cond.if_none_match_star;
+  put.if_match_etag = cond.if_match_etag;
+  FERRY_RETURN_IF_ERROR(ApplyObjectLock(op, put.headers));
   FERRY_ASSIGN_OR_RETURN(auto writer, op.store.PutObject(put));
   FERRY_ASSIGN_OR_RETURN(ObjectMeta meta, ReceiveInto(body, *writer));
   http::Headers h = BaseHeaders(req);
@@ -224,6 +223,12 @@ Status CopyObject(OpContext& op) {
   }
   copy.replace_metadata = directive == "REPLACE";
   FERRY_ASSIGN_OR_RETURN(copy.headers, ObjectHeadersFrom(req));
+  std::string tagging = req.HeaderOr("x-amz-tagging-directive", "COPY");
+  if (tagging != "COPY" && tagging != "REPLACE") {
+    return s3err::InvalidArgument("Unknown tagging directive.");
+  }
+  copy.replace_tags = tagging == "REPLACE";
+  FERRY_RETURN_IF_ERROR(ApplyObjectLock(op, copy.headers));
   FERRY_ASSIGN_OR_RETURN(auto checksum, RequestedChecksum(req));
   if (checksum) copy.checksum_algorithm = checksum->algorithm;
   if (src.bucket == req.bucket && src.key == req.key && src.version_id.empty() &&
@@ -257,7 +262,8 @@ Status CopyObject(OpContext& op) {
 Status DeleteObject(OpContext& op) {
   FERRY_ASSIGN_OR_RETURN(std::string version_id, VersionIdParam(op.req));
   FERRY_ASSIGN_OR_RETURN(DeleteOutcome outcome,
-                         op.store.DeleteObjectVersion(op.req.bucket, op.req.key, version_id));
+                         op.store.DeleteObjectVersion(op.req.bucket, op.req.key, version_id,
+                                                      DeleteOptionsFrom(op.req)));
   http::Headers h = BaseHeaders(op.req);
   if (!outcome.version_id.empty()) h.Add("x-amz-version-id", outcome.version_id);
   if (outcome.delete_marker) h.Add("x-amz-delete-marker", "true");

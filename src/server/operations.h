@@ -5,10 +5,12 @@
 // already sent.
 #pragma once
 
+#include <optional>
 #include <string>
 
 #include "ferry/object_store.h"
 #include "http/server.h"
+#include "s3/object_lock.h"
 #include "s3/xml.h"
 #include "server/response.h"
 #include "server/s3_request.h"
@@ -48,6 +50,27 @@ Status GetObject(OpContext& op);  // also HEAD
 Status CopyObject(OpContext& op);
 Status DeleteObject(OpContext& op);
 Status GetObjectAttributes(OpContext& op);
+
+// Tags and Object Lock (object_config_ops.cc).
+Status PutObjectTagging(OpContext& op);
+Status GetObjectTagging(OpContext& op);
+Status DeleteObjectTagging(OpContext& op);
+Status PutBucketTagging(OpContext& op);
+Status GetBucketTagging(OpContext& op);
+Status DeleteBucketTagging(OpContext& op);
+Status PutObjectLockConfiguration(OpContext& op);
+Status GetObjectLockConfiguration(OpContext& op);
+Status PutObjectRetention(OpContext& op);
+Status GetObjectRetention(OpContext& op);
+Status PutObjectLegalHold(OpContext& op);
+Status GetObjectLegalHold(OpContext& op);
+// The bucket's Object Lock configuration, when it has one.
+Result<std::optional<s3::ObjectLockConfiguration>> BucketObjectLock(OpContext& op);
+// Checks a new version's lock headers against the bucket, and gives it the bucket's default
+// retention when it asked for none.
+Status ApplyObjectLock(OpContext& op, ObjectHeaders& headers);
+// Versioning on and Object Lock enabled (CreateBucket with x-amz-bucket-object-lock-enabled).
+Status EnableObjectLock(OpContext& op);
 
 // Multipart uploads.
 Status CreateMultipartUpload(OpContext& op);

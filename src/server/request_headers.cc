@@ -3,10 +3,12 @@
 #include <algorithm>
 #include <array>
 #include <charconv>
+#include <chrono>
 
 #include "core/checksum.h"
 #include "http/headers.h"
 #include "s3/errors.h"
+#include "s3/http_date.h"
 #include "s3/uri.h"
 
 namespace ferry::server {
@@ -36,6 +38,37 @@ std::string StoredContentEncoding(std::string_view value) {
 }
 
 }  // namespace
+
+// x-amz-object-lock-mode with -retain-until-date, and -legal-hold, checked as S3 does before
+// it looks at the bucket.
+Status ReadObjectLockHeaders(const S3Request& req, ObjectHeaders& h) {
+  auto mode = req.Header("x-amz-object-lock-mode");
+  auto until = req.Header("x-amz-object-lock-retain-until-date");
+  if (mode.has_value() != until.has_value()) {
+    return s3err::InvalidArgument(
+        "x-amz-object-lock-retain-until-date and x-amz-object-lock-mode must both be supplied");
+  }
+  if (mode) {
+    if (!s3::IsLockMode(*mode)) return s3err::InvalidArgument("Unknown wormMode directive.");
+    auto until_ns = s3::ParseIso8601(*until);
+    if (!until_ns) {
+      return s3err::InvalidArgument("The retain until date must be provided in ISO 8601 format");
+    }
+    auto now = std::chrono::system_clock::now().time_since_epoch();
+    if (*until_ns <= std::chrono::duration_cast<std::chrono::nanoseconds>(now).count()) {
+      return s3err::InvalidArgument("The retain until date must be in the future!");
+    }
+    h.lock_mode = std::string(*mode);
+    h.lock_until_ns = *until_ns;
+  }
+  if (auto hold = req.Header("x-amz-object-lock-legal-hold")) {
+    if (*hold != "ON" && *hold != "OFF") {
+      return s3err::InvalidArgument("Legal Hold must be either of 'ON' or 'OFF'");
+    }
+    h.legal_hold = *hold == "ON";
+  }
+  return Status::OK();
+}
 
 Result<ObjectHeaders> ObjectHeadersFrom(const S3Request& req) {
   ObjectHeaders h;
@@ -67,6 +100,14 @@ Result<ObjectHeaders> ObjectHeadersFrom(const S3Request& req) {
     }
     h.storage_class = std::string(*sc);
   }
+  std::optional<std::string_view> tagging = req.Header("x-amz-tagging");
+  std::string tagging_param = req.Param("x-amz-tagging");  // presigned URLs carry it here
+  if (!tagging && req.HasParam("x-amz-tagging")) tagging = tagging_param;
+  if (tagging) {
+    FERRY_ASSIGN_OR_RETURN(h.tags, s3::ParseTaggingHeader(*tagging));
+    FERRY_RETURN_IF_ERROR(s3::ValidateTags(h.tags, s3::kMaxObjectTags));
+  }
+  FERRY_RETURN_IF_ERROR(ReadObjectLockHeaders(req, h));
   return h;
 }
 
@@ -147,6 +188,44 @@ Result<CopySource> ParseCopySource(std::string_view header) {
   }
   return CopySource{std::string(path.substr(0, slash)), std::string(path.substr(slash + 1)),
                     std::move(version_id)};
+}
+
+Result<WriteConditions> WriteConditionsFrom(const S3Request& req, ErrorExtras& extras) {
+  WriteConditions c;
+  auto inm = req.Header("if-none-match");
+  auto im = req.Header("if-match");
+  auto unsupported = [&](std::string_view header, std::string_view why) {
+    extras.elements.push_back({"Header", std::string(header)});
+    extras.elements.push_back({"additionalMessage", std::string(why)});
+    return s3err::NotImplemented(
+        "A header you provided implies functionality that is not implemented");
+  };
+  if (inm && im) {
+    return unsupported("If-Match,If-None-Match",
+                       "Multiple conditional request headers present in the request");
+  }
+  if (inm) {
+    if (*inm != "*") {
+      return unsupported("If-None-Match",
+                         "We don't accept the provided value of If-None-Match header for this API");
+    }
+    c.if_none_match_star = true;
+  }
+  if (im) {
+    if (*im == "*") {
+      return unsupported("If-Match",
+                         "We don't accept the provided value of If-Match header for this API");
+    }
+    c.if_match_etag = std::string(s3::UnquoteEtag(*im));
+  }
+  return c;
+}
+
+DeleteOptions DeleteOptionsFrom(const S3Request& req) {
+  DeleteOptions o;
+  o.bypass_governance =
+      http::EqualsIgnoreCase(req.HeaderOr("x-amz-bypass-governance-retention"), "true");
+  return o;
 }
 
 Result<std::string> VersionIdParam(const S3Request& req) {

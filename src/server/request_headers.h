@@ -7,13 +7,16 @@
 
 #include "ferry/object_store.h"
 #include "s3/http_semantics.h"
+#include "s3/object_lock.h"
+#include "s3/tagging.h"
 #include "server/response.h"
 #include "server/s3_request.h"
 
 namespace ferry::server {
 
 // Content-Type and friends, x-amz-meta-*, x-amz-storage-class (InvalidStorageClass when
-// unknown). The aws-chunked content coding is not stored.
+// unknown), x-amz-tagging and the x-amz-object-lock-* headers. The aws-chunked content
+// coding is not stored.
 Result<ObjectHeaders> ObjectHeadersFrom(const S3Request& req);
 
 // The additional checksum the client asked for: x-amz-checksum-<alg> with a value, or only an
@@ -25,11 +28,22 @@ Result<std::string> ContentMd5(const S3Request& req);
 
 s3::GetConditions GetConditionsFrom(const S3Request& req);
 
+// If-None-Match: * and If-Match: <etag> on a write (PutObject, CompleteMultipartUpload). Other
+// forms are NotImplemented, as in S3.
+struct WriteConditions {
+  bool if_none_match_star = false;
+  std::string if_match_etag;  // without quotes
+};
+Result<WriteConditions> WriteConditionsFrom(const S3Request& req, ErrorExtras& extras);
+
 struct CopySource {
   std::string bucket;
   std::string key;
   std::string version_id;  // "?versionId=" of the header; empty: the latest
 };
+
+// x-amz-bypass-governance-retention: true.
+DeleteOptions DeleteOptionsFrom(const S3Request& req);
 
 // The versionId query parameter: empty when absent (the latest); present but empty is
 // InvalidArgument.

@@ -78,6 +78,12 @@ void AddObjectHeaders(const ObjectMeta& meta, bool with_checksum, http::Headers&
   headers.Add("ETag", s3::QuoteEtag(meta.etag));
   headers.Add("Last-Modified", s3::FormatHttpDate(s3::NanosToSeconds(meta.last_modified_ns)));
   if (!meta.version_id.empty()) headers.Add("x-amz-version-id", meta.version_id);
+  if (!h.tags.empty()) headers.Add("x-amz-tagging-count", std::to_string(h.tags.size()));
+  if (!h.lock_mode.empty()) {
+    headers.Add("x-amz-object-lock-mode", h.lock_mode);
+    headers.Add("x-amz-object-lock-retain-until-date", s3::FormatIso8601(h.lock_until_ns));
+  }
+  if (h.legal_hold) headers.Add("x-amz-object-lock-legal-hold", *h.legal_hold ? "ON" : "OFF");
   headers.Add("Accept-Ranges", "bytes");
   headers.Add("Content-Type", h.content_type.empty() ? "binary/octet-stream" : h.content_type);
   if (!h.content_encoding.empty()) headers.Add("Content-Encoding", h.content_encoding);

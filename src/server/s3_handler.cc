@@ -155,11 +155,12 @@ Status S3Handler::Dispatch(OpContext& op) const {
 Status S3Handler::DispatchBucket(OpContext& op) const {
   const S3Request& req = op.req;
   const std::string& method = req.http->method;
-  static constexpr std::string_view kUnconfigured[] = {"policy",      "cors",       "lifecycle",
-                                                       "tagging",     "website",    "encryption",
-                                                       "object-lock", "replication"};
+  static constexpr std::string_view kUnconfigured[] = {"policy",  "cors",       "lifecycle",
+                                                       "website", "encryption", "replication"};
   if (method == "GET") {
     if (req.HasParam("location")) return GetBucketLocation(op);
+    if (req.HasParam("tagging")) return GetBucketTagging(op);
+    if (req.HasParam("object-lock")) return GetObjectLockConfiguration(op);
     if (req.HasParam("versioning")) return GetBucketVersioning(op);
     if (req.HasParam("acl")) return GetAcl(op);
     if (req.HasParam("uploads")) return ListMultipartUploads(op);
@@ -173,6 +174,8 @@ Status S3Handler::DispatchBucket(OpContext& op) const {
   if (method == "PUT") {
     if (req.HasParam("acl")) return SendEmpty(req, 200, op.out, BaseHeaders(req));
     if (req.HasParam("versioning")) return PutBucketVersioning(op);
+    if (req.HasParam("tagging")) return PutBucketTagging(op);
+    if (req.HasParam("object-lock")) return PutObjectLockConfiguration(op);
     if (!req.query.empty()) {
       return s3err::NotImplemented("This bucket configuration is not supported");
     }
@@ -180,6 +183,7 @@ Status S3Handler::DispatchBucket(OpContext& op) const {
   }
   if (method == "HEAD") return HeadBucket(op);
   if (method == "DELETE") {
+    if (req.HasParam("tagging")) return DeleteBucketTagging(op);
     for (auto sub : kUnconfigured) {
       if (req.HasParam(sub)) return SendEmpty(req, 204, op.out, BaseHeaders(req));
     }
@@ -197,12 +201,9 @@ Status S3Handler::DispatchObject(OpContext& op) const {
     if (has_upload && method == "GET") return ListParts(op);
     if (req.HasParam("acl")) return GetAcl(op);
     if (req.HasParam("attributes")) return GetObjectAttributes(op);
-    if (req.HasParam("tagging")) {
-      return SendXml(req,
-                     "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Tagging xmlns=\"" +
-                         std::string(s3::kS3XmlNamespace) + "\"><TagSet></TagSet></Tagging>",
-                     op.out);
-    }
+    if (req.HasParam("tagging")) return GetObjectTagging(op);
+    if (req.HasParam("retention")) return GetObjectRetention(op);
+    if (req.HasParam("legal-hold")) return GetObjectLegalHold(op);
     return GetObject(op);
   }
   if (method == "PUT") {
@@ -211,12 +212,15 @@ Status S3Handler::DispatchObject(OpContext& op) const {
       return UploadPart(op);
     }
     if (req.HasParam("acl")) return SendEmpty(req, 200, op.out, BaseHeaders(req));
-    if (req.HasParam("tagging")) return s3err::NotImplemented("Object tagging is not supported");
+    if (req.HasParam("tagging")) return PutObjectTagging(op);
+    if (req.HasParam("retention")) return PutObjectRetention(op);
+    if (req.HasParam("legal-hold")) return PutObjectLegalHold(op);
     if (req.Header("x-amz-copy-source")) return CopyObject(op);
     return PutObject(op);
   }
   if (method == "DELETE") {
     if (has_upload) return AbortMultipartUpload(op);
+    if (req.HasParam("tagging")) return DeleteObjectTagging(op);
     return DeleteObject(op);
   }
   if (method == "POST") {

@@ -81,6 +81,25 @@ void Bucket::Collect(std::string_view key, const Garbage& garbage) {
   }
 }
 
+Result<std::optional<std::string>> Bucket::Config(std::string_view name) {
+  {
+    std::lock_guard lock(config_mu_);
+    if (auto it = config_cache_.find(name); it != config_cache_.end()) return it->second;
+  }
+  FERRY_ASSIGN_OR_RETURN(DbPool::Lease db, Reader());
+  FERRY_ASSIGN_OR_RETURN(auto document, index::GetConfig(*db, name));
+  std::lock_guard lock(config_mu_);
+  // A SetConfig that ran meanwhile cached the newer document: keep it.
+  return config_cache_.emplace(std::string(name), std::move(document)).first->second;
+}
+
+Status Bucket::SetConfig(std::string_view name, const std::optional<std::string>& document) {
+  std::lock_guard lock(config_mu_);  // held across the commit: the cache follows commit order
+  FERRY_RETURN_IF_ERROR(Mutate([&](Db& db) { return index::SetConfig(db, name, document); }));
+  config_cache_.insert_or_assign(std::string(name), document);
+  return Status::OK();
+}
+
 Status Bucket::MarkDeleted() {
   return Mutate([this](Db& db) -> Status {
     // Pending multipart uploads go with the bucket, as in S3.

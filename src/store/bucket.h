@@ -11,7 +11,10 @@
 
 #include <atomic>
 #include <functional>
+#include <map>
 #include <memory>
+#include <mutex>
+#include <optional>
 #include <string>
 
 #include "core/clock.h"
@@ -49,6 +52,10 @@ class Bucket final : public MaintenanceTarget, public std::enable_shared_from_th
   // goes back).
   bool versioned() const { return versioned_; }
   void MarkVersioned() { versioned_ = true; }
+  // The server's documents (bucket table "config:<name>"), read through a cache: every write
+  // consults the Object Lock configuration.
+  Result<std::optional<std::string>> Config(std::string_view name);
+  Status SetConfig(std::string_view name, const std::optional<std::string>& document);
   int64_t created_ns() const { return created_ns_; }
   const Clock& clock() const { return *env_.clock; }
   const LocalStoreOptions& options() const { return env_.options; }
@@ -111,6 +118,8 @@ class Bucket final : public MaintenanceTarget, public std::enable_shared_from_th
   std::atomic<uint64_t> pack_bytes_dropped_{0};
   std::atomic<bool> deleted_{false};
   std::atomic<bool> versioned_{false};
+  std::mutex config_mu_;  // guards config_cache_
+  std::map<std::string, std::optional<std::string>, std::less<>> config_cache_;
   std::atomic<bool> needs_sweep_{false};
   std::atomic<int> live_writers_{0};
   std::string trash_path_;  // absolute; empty unless deleted

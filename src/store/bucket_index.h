@@ -9,6 +9,7 @@
 // writer for mutations, a pooled reader otherwise) and the transaction. Thread-compatible.
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -67,8 +68,19 @@ Status SetVersioning(Db& db, VersioningStatus status);
 Result<std::optional<ObjectRow>> GetVersion(Db& db, std::string_view key, const VersionRef& ref,
                                             std::string* inline_bytes);
 // Removes one version for good and makes the next newest current; OK when it does not exist.
+// A version under legal hold, or retained past now_ns (GOVERNANCE without bypass, or
+// COMPLIANCE), is AccessDenied.
 Result<DeleteOutcome> DeleteVersion(Db& db, std::string_view key, const VersionRef& ref,
-                                    Garbage* garbage);
+                                    int64_t now_ns, bool bypass_governance, Garbage* garbage);
+// Applies edit to the stored headers of the version ref names and writes them back; returns
+// the row after. NoSuchKey / NoSuchVersion when missing, MethodNotAllowed for a delete marker.
+Result<ObjectRow> EditVersion(Db& db, std::string_view bucket, std::string_view key,
+                              const VersionRef& ref,
+                              const std::function<Status(ObjectHeaders&)>& edit);
+
+// Documents kept for the server in the bucket table; nullopt when absent.
+Status SetConfig(Db& db, std::string_view name, const std::optional<std::string>& document);
+Result<std::optional<std::string>> GetConfig(Db& db, std::string_view name);
 
 // A cursor over every version in (key, newest first) order: the current objects merged with
 // the older versions and delete markers.

@@ -89,6 +89,10 @@ Result<ObjectMeta> LocalStore::CopyObject(const CopyObjectRequest& req) {
   local::WriteSpec spec;
   spec.key = req.dst_key;
   spec.headers = req.replace_metadata ? req.headers : src.headers;
+  spec.headers.tags = req.replace_tags ? req.headers.tags : src.headers.tags;
+  spec.headers.lock_mode = req.headers.lock_mode;
+  spec.headers.lock_until_ns = req.headers.lock_until_ns;
+  spec.headers.legal_hold = req.headers.legal_hold;
   if (!req.headers.storage_class.empty()) spec.headers.storage_class = req.headers.storage_class;
   bool same = req.src_bucket == req.dst_bucket && req.src_key == req.dst_key &&
               req.src_version_id.empty();

@@ -74,7 +74,15 @@ class LocalStore final : public ObjectStore {
                                                           std::string_view key,
                                                           std::string_view version_id) override;
   Result<DeleteOutcome> DeleteObjectVersion(std::string_view bucket, std::string_view key,
-                                            std::string_view version_id) override;
+                                            std::string_view version_id,
+                                            const DeleteOptions& options = {}) override;
+  Result<ObjectMeta> EditObjectVersion(std::string_view bucket, std::string_view key,
+                                       std::string_view version_id,
+                                       const HeadersEdit& edit) override;
+  Status SetBucketConfig(std::string_view bucket, std::string_view name,
+                         const std::optional<std::string>& document) override;
+  Result<std::optional<std::string>> GetBucketConfig(std::string_view bucket,
+                                                     std::string_view name) override;
 
   struct Stats {
     bool recovered_unclean = false;  // Open found the unclean-shutdown marker

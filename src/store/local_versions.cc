@@ -69,7 +69,8 @@ Result<std::unique_ptr<ObjectReader>> LocalStore::OpenObjectVersion(std::string_
 
 Result<DeleteOutcome> LocalStore::DeleteObjectVersion(std::string_view bucket_name,
                                                       std::string_view key,
-                                                      std::string_view version_id) {
+                                                      std::string_view version_id,
+                                                      const DeleteOptions& options) {
   FERRY_ASSIGN_OR_RETURN(auto bucket, GetBucket(bucket_name));
   FERRY_RETURN_IF_ERROR(s3::ValidateObjectKey(key));
   FERRY_ASSIGN_OR_RETURN(VersionRef ref, VersionOf(*bucket, version_id));
@@ -81,13 +82,43 @@ Result<DeleteOutcome> LocalStore::DeleteObjectVersion(std::string_view bucket_na
       FERRY_ASSIGN_OR_RETURN(outcome, local::index::DeleteObject(db, key, bucket->clock().NowNanos(),
                                                                  &garbage));
     } else {
-      FERRY_ASSIGN_OR_RETURN(outcome, local::index::DeleteVersion(db, key, ref, &garbage));
+      FERRY_ASSIGN_OR_RETURN(outcome, local::index::DeleteVersion(
+                                          db, key, ref, bucket->clock().NowNanos(),
+                                          options.bypass_governance, &garbage));
     }
     return Status::OK();
   }));
   bucket->Collect(key, garbage);
   if (!bucket->versioned()) outcome = DeleteOutcome{};
   return outcome;
+}
+
+Result<ObjectMeta> LocalStore::EditObjectVersion(std::string_view bucket_name,
+                                                 std::string_view key,
+                                                 std::string_view version_id,
+                                                 const HeadersEdit& edit) {
+  FERRY_ASSIGN_OR_RETURN(auto bucket, GetBucket(bucket_name));
+  FERRY_RETURN_IF_ERROR(s3::ValidateObjectKey(key));
+  FERRY_ASSIGN_OR_RETURN(VersionRef ref, VersionOf(*bucket, version_id));
+  local::ObjectRow row;
+  FERRY_RETURN_IF_ERROR(bucket->Mutate([&](local::Db& db) -> Status {
+    FERRY_ASSIGN_OR_RETURN(row, local::index::EditVersion(db, bucket_name, key, ref, edit));
+    return Status::OK();
+  }));
+  if (!bucket->versioned()) row.meta.version_id.clear();
+  return std::move(row.meta);
+}
+
+Status LocalStore::SetBucketConfig(std::string_view bucket_name, std::string_view name,
+                                   const std::optional<std::string>& document) {
+  FERRY_ASSIGN_OR_RETURN(auto bucket, GetBucket(bucket_name));
+  return bucket->SetConfig(name, document);
+}
+
+Result<std::optional<std::string>> LocalStore::GetBucketConfig(std::string_view bucket_name,
+                                                               std::string_view name) {
+  FERRY_ASSIGN_OR_RETURN(auto bucket, GetBucket(bucket_name));
+  return bucket->Config(name);
 }
 
 Result<ListVersionsPage> LocalStore::ListObjectVersions(const ListVersionsRequest& req) {

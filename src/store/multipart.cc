@@ -23,6 +23,28 @@ namespace {
 
 constexpr int kMaxPartNumber = 10000;
 
+// If-None-Match: * / If-Match on completion, against the object there now. A failure caused
+// by a write that came after the upload began is a conflict (the client should start over),
+// as S3 answers it.
+Status CheckCompleteConditions(const CompleteMultipartRequest& req,
+                               const std::optional<local::ObjectRow>& current, int64_t initiated_ns,
+                               std::string_view bucket) {
+  bool failed = false;
+  if (req.if_none_match_star && current) failed = true;
+  if (!req.if_match_etag.empty()) {
+    if (!current) return s3err::NoSuchKey(bucket, req.key);
+    failed = failed || local::StripQuotes(req.if_match_etag) != current->meta.etag;
+  }
+  if (!failed) return Status::OK();
+  if (current && current->meta.last_modified_ns > initiated_ns) {
+    return Status::PreconditionFailed(
+               "The conditional request cannot succeed due to a conflicting operation against "
+               "this resource.")
+        .WithS3Code("ConditionalRequestConflict", 409);
+  }
+  return s3err::PreconditionFailed("At least one of the pre-conditions you specified did not hold");
+}
+
 Result<index::UploadRow> FindUpload(Db& db, std::string_view key, std::string_view upload_id) {
   FERRY_ASSIGN_OR_RETURN(auto upload, index::GetUpload(db, upload_id));
   if (!upload || upload->info.key != key) return s3err::NoSuchUpload(upload_id);
@@ -159,12 +181,10 @@ Result<ObjectMeta> LocalStore::CompleteMultipartUpload(const CompleteMultipartRe
     FERRY_ASSIGN_OR_RETURN(auto parts, index::ListParts(db, req.upload_id, 0, -1));
     FERRY_ASSIGN_OR_RETURN(
         row, AssembleObject(upload, parts, req.parts, bucket->options().min_part_size));
-    if (req.if_none_match_star) {
+    if (req.if_none_match_star || !req.if_match_etag.empty()) {
       FERRY_ASSIGN_OR_RETURN(auto current, index::GetObject(db, req.key, nullptr));
-      if (current) {
-        return s3err::PreconditionFailed(
-            "At least one of the pre-conditions you specified did not hold");
-      }
+      FERRY_RETURN_IF_ERROR(CheckCompleteConditions(req, current, upload.info.initiated_ns,
+                                                    bucket->name()));
     }
     row.meta.last_modified_ns = bucket->clock().NowNanos();
     replaced.clear();

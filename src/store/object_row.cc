@@ -65,6 +65,12 @@ std::string EncodeMetaJson(const ObjectHeaders& headers,
     if (!v.empty()) j[f.name] = v;
   }
   if (!headers.user_metadata.empty()) j["user_metadata"] = headers.user_metadata;
+  if (!headers.tags.empty()) j["tags"] = headers.tags;
+  if (!headers.lock_mode.empty()) {
+    j["lock_mode"] = headers.lock_mode;
+    j["lock_until_ns"] = headers.lock_until_ns;
+  }
+  if (headers.legal_hold) j["legal_hold"] = *headers.legal_hold;
   if (checksum && checksum->algorithm != ChecksumAlgorithm::kNone) {
     j["checksum"] = ChecksumToJson(*checksum);
   }
@@ -84,6 +90,14 @@ Status DecodeMetaJson(std::string_view text, ObjectHeaders* headers,
     if (auto it = j.find("user_metadata"); it != j.end()) {
       headers->user_metadata = it->get<std::map<std::string, std::string>>();
     }
+    headers->tags.clear();
+    if (auto it = j.find("tags"); it != j.end()) {
+      headers->tags = it->get<std::vector<std::pair<std::string, std::string>>>();
+    }
+    headers->lock_mode = j.value("lock_mode", std::string());
+    headers->lock_until_ns = j.value("lock_until_ns", int64_t{0});
+    headers->legal_hold.reset();
+    if (auto it = j.find("legal_hold"); it != j.end()) headers->legal_hold = it->get<bool>();
     checksum->reset();
     if (auto it = j.find("checksum"); it != j.end()) *checksum = ChecksumFromJson(*it);
   } catch (const json::exception& e) {

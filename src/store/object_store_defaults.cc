@@ -94,10 +94,37 @@ Result<std::unique_ptr<ObjectReader>> ObjectStore::OpenObjectVersion(std::string
 
 Result<DeleteOutcome> ObjectStore::DeleteObjectVersion(std::string_view bucket,
                                                        std::string_view key,
-                                                       std::string_view version_id) {
+                                                       std::string_view version_id,
+                                                       const DeleteOptions& options) {
+  (void)options;
   FERRY_RETURN_IF_ERROR(CheckUnversionedId(key, version_id));
   FERRY_RETURN_IF_ERROR(DeleteObject(bucket, key));
   return DeleteOutcome{};
+}
+
+Result<ObjectMeta> ObjectStore::EditObjectVersion(std::string_view bucket, std::string_view key,
+                                                  std::string_view version_id,
+                                                  const HeadersEdit& edit) {
+  (void)bucket;
+  (void)key;
+  (void)version_id;
+  (void)edit;
+  return s3err::NotImplemented("This store cannot change an object's tags or lock in place");
+}
+
+Status ObjectStore::SetBucketConfig(std::string_view bucket, std::string_view name,
+                                    const std::optional<std::string>& document) {
+  (void)bucket;
+  (void)name;
+  (void)document;
+  return s3err::NotImplemented("This store keeps no bucket configuration");
+}
+
+Result<std::optional<std::string>> ObjectStore::GetBucketConfig(std::string_view bucket,
+                                                                std::string_view name) {
+  (void)name;
+  FERRY_RETURN_IF_ERROR(HeadBucket(bucket).status());
+  return std::optional<std::string>();
 }
 
 }  // namespace ferry

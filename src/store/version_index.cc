@@ -145,7 +145,66 @@ Status InsertDeleteMarker(Db& db, std::string_view key, uint64_t seq, bool null_
       .Run();
 }
 
+Status CheckNotLocked(const ObjectHeaders& h, int64_t now_ns, bool bypass_governance) {
+  bool retained = !h.lock_mode.empty() && h.lock_until_ns > now_ns &&
+                  (h.lock_mode == "COMPLIANCE" || !bypass_governance);
+  if (retained || h.legal_hold.value_or(false)) {
+    return s3err::AccessDenied("Access Denied because object protected by object lock.");
+  }
+  return Status::OK();
+}
+
 }  // namespace
+
+Result<ObjectRow> EditVersion(Db& db, std::string_view bucket, std::string_view key,
+                              const VersionRef& ref,
+                              const std::function<Status(ObjectHeaders&)>& edit) {
+  FERRY_ASSIGN_OR_RETURN(auto current, GetObject(db, key, nullptr));
+  std::optional<ObjectRow> row;
+  bool is_current = current && (ref.kind == VersionRef::Kind::kLatest || Names(*current, ref));
+  if (is_current) {
+    row = std::move(current);
+  } else {
+    FERRY_ASSIGN_OR_RETURN(row, GetVersion(db, key, ref, nullptr));
+  }
+  if (!row) {
+    if (ref.kind == VersionRef::Kind::kLatest) return s3err::NoSuchKey(bucket, key);
+    return s3err::NoSuchVersion(key, FormatVersionRef(ref));
+  }
+  if (row->meta.delete_marker) {
+    return s3err::MethodNotAllowed("The specified method is not allowed against this resource.");
+  }
+  FERRY_RETURN_IF_ERROR(edit(row->meta.headers));
+  std::string meta = EncodeMetaJson(row->meta.headers, row->meta.checksum);
+  FERRY_ASSIGN_OR_RETURN(
+      Stmt update, db.Prepare(is_current ? "UPDATE objects SET meta = ?1 WHERE key = ?2"
+                                         : "UPDATE versions SET meta = ?1 WHERE key = ?2 AND "
+                                           "vseq = ?3"));
+  update.BindText(1, meta).BindBlob(2, key);
+  if (!is_current) update.Bind(3, static_cast<int64_t>(row->version_seq));
+  FERRY_RETURN_IF_ERROR(update.Run());
+  return std::move(*row);
+}
+
+Status SetConfig(Db& db, std::string_view name, const std::optional<std::string>& document) {
+  std::string row = "config:" + std::string(name);
+  if (!document) {
+    FERRY_ASSIGN_OR_RETURN(Stmt del, db.Prepare("DELETE FROM bucket WHERE name = ?1"));
+    return del.BindText(1, row).Run();
+  }
+  FERRY_ASSIGN_OR_RETURN(Stmt put,
+                         db.Prepare("INSERT OR REPLACE INTO bucket(name, value) VALUES(?1, ?2)"));
+  return put.BindText(1, row).BindText(2, *document).Run();
+}
+
+Result<std::optional<std::string>> GetConfig(Db& db, std::string_view name) {
+  std::string row = "config:" + std::string(name);
+  FERRY_ASSIGN_OR_RETURN(Stmt stmt, db.Prepare("SELECT value FROM bucket WHERE name = ?1"));
+  stmt.BindText(1, row);
+  FERRY_ASSIGN_OR_RETURN(bool found, stmt.Step());
+  if (!found) return std::optional<std::string>();
+  return std::optional<std::string>(std::string(stmt.Text(0)));
+}
 
 Result<VersionRef> ParseVersionId(std::string_view id) {
   if (id.empty()) return VersionRef{};
@@ -236,7 +295,7 @@ Result<std::optional<ObjectRow>> GetVersion(Db& db, std::string_view key, const 
 }
 
 Result<DeleteOutcome> DeleteVersion(Db& db, std::string_view key, const VersionRef& ref,
-                                    Garbage* garbage) {
+                                    int64_t now_ns, bool bypass_governance, Garbage* garbage) {
   if (ref.kind == VersionRef::Kind::kLatest) {
     return Status::Internal("DeleteVersion needs a version");
   }
@@ -244,10 +303,12 @@ Result<DeleteOutcome> DeleteVersion(Db& db, std::string_view key, const VersionR
   outcome.version_id = FormatVersionRef(ref);
   FERRY_ASSIGN_OR_RETURN(auto current, GetObject(db, key, nullptr));
   if (current && Names(*current, ref)) {
+    FERRY_RETURN_IF_ERROR(CheckNotLocked(current->meta.headers, now_ns, bypass_governance));
     FERRY_RETURN_IF_ERROR(DropCurrent(db, key, garbage));
   } else {
     FERRY_ASSIGN_OR_RETURN(auto older, GetOlder(db, key, ref, nullptr));
     if (!older) return outcome;
+    FERRY_RETURN_IF_ERROR(CheckNotLocked(older->meta.headers, now_ns, bypass_governance));
     outcome.delete_marker = older->meta.delete_marker;
     FERRY_RETURN_IF_ERROR(ReleaseBody(db, *older, garbage));
     FERRY_RETURN_IF_ERROR(DeleteOlderRow(db, key, older->version_seq));
