@@ -355,10 +355,11 @@ class ObjectStore {
   virtual Result<ObjectMeta> HeadObjectVersion(std::string_view bucket, std::string_view key,
                                                std::string_view version_id);
   // Opens a version for reading: NoSuchKey when the latest is a delete marker, MethodNotAllowed
-  // when version_id names one.
+  // when version_id names one. Hints describe that version.
   virtual Result<std::unique_ptr<ObjectReader>> OpenObjectVersion(std::string_view bucket,
                                                                   std::string_view key,
-                                                                  std::string_view version_id);
+                                                                  std::string_view version_id,
+                                                                  const OpenHints& hints = {});
   // With an empty version_id as DeleteObject; else removes that version for good (a missing
   // version succeeds, as in S3). A version under retention or legal hold is AccessDenied.
   virtual Result<DeleteOutcome> DeleteObjectVersion(std::string_view bucket, std::string_view key,

@@ -3,9 +3,12 @@
 #include <cctype>
 #include <cmath>
 #include <cstdlib>
+#include <optional>
 #include <string>
 
 #include "core/aws_config.h"
+#include "s3/http_date.h"
+#include "store/point_in_time_store.h"
 #include "store/s3_store.h"
 
 extern char** environ;
@@ -31,6 +34,12 @@ void AddClientFlags(CLI::App& cmd, ClientFlags& flags) {
       ->check(CLI::IsMember({1, 2}));
 }
 
+void AddVersionAtFlag(CLI::App& cmd, ClientFlags& flags) {
+  cmd.add_option("--version-at", flags.version_at,
+                 "Read each key as the version current at this time (2026-12-01T09:00:00Z); "
+                 "needs a versioned bucket for anything but the present");
+}
+
 std::vector<std::string> ClientArgs(const ClientFlags& flags) {
   std::vector<std::string> args;
   auto add = [&](const char* name, const std::string& value) {
@@ -40,6 +49,7 @@ std::vector<std::string> ClientArgs(const ClientFlags& flags) {
   add("--profile", flags.profile);
   add("--region", flags.region);
   add("--ca-bundle", flags.ca_bundle);
+  add("--version-at", flags.version_at);
   if (flags.no_verify_ssl) args.push_back("--no-verify-ssl");
   if (flags.path_style) args.push_back("--path-style");
   if (flags.virtual_style) args.push_back("--virtual-style");
@@ -127,20 +137,37 @@ Result<std::unique_ptr<ObjectStore>> OpenStore(const ClientFlags& flags,
   options.http.rate_limiter = rate_limiter;
   options.http.stall_seconds = flags.timeout_seconds;
   options.list_objects_version = flags.list_version;
+  std::optional<int64_t> at_ns;
+  if (!flags.version_at.empty()) {
+    at_ns = s3::ParseIso8601(flags.version_at);
+    if (!at_ns) {
+      return Status::InvalidArgument("--version-at " + flags.version_at +
+                                     ": not a time like 2026-12-01T09:00:00Z");
+    }
+  }
   auto store = S3Store::Open(options);
   if (!store.ok()) return store.status();
-  return std::unique_ptr<ObjectStore>(std::move(store).value());
+  std::unique_ptr<ObjectStore> opened = std::move(store).value();
+  if (at_ns) opened = std::make_unique<PointInTimeStore>(std::move(opened), *at_ns);
+  return opened;
 }
 
+namespace {
+const ObjectStore& Unwrapped(const ObjectStore& store) {
+  auto* at = dynamic_cast<const PointInTimeStore*>(&store);
+  return at != nullptr ? at->inner() : store;
+}
+}  // namespace
+
 std::string EndpointIdOf(const ObjectStore& store) {
-  auto* s3 = dynamic_cast<const S3Store*>(&store);
+  auto* s3 = dynamic_cast<const S3Store*>(&Unwrapped(store));
   if (s3 == nullptr) return "local";
   const auto& o = s3->options();
   return o.endpoint.empty() ? "aws:" + o.region : o.endpoint;
 }
 
 StoreStats StatsOf(const ObjectStore& store) {
-  auto* s3 = dynamic_cast<const S3Store*>(&store);
+  auto* s3 = dynamic_cast<const S3Store*>(&Unwrapped(store));
   if (s3 == nullptr) return {};
   auto stats = s3->stats();
   return {stats.requests, stats.retries};

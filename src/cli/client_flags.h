@@ -23,9 +23,13 @@ struct ClientFlags {
   bool virtual_style = false;
   int timeout_seconds = 30;  // a request making no progress this long is retried
   int list_version = 2;      // ListObjects API version; 1 for servers with broken V2 paging
+  // --version-at: read every key as the version that was current then (ISO 8601, UTC); the
+  // store is then read-only. Only commands that read a bucket offer it.
+  std::string version_at;
 };
 
 void AddClientFlags(CLI::App& cmd, ClientFlags& flags);
+void AddVersionAtFlag(CLI::App& cmd, ClientFlags& flags);
 // The flags again as arguments, for a ferry process this one starts.
 std::vector<std::string> ClientArgs(const ClientFlags& flags);
 
@@ -41,8 +45,8 @@ struct TransferFlags {
 
 void AddTransferFlags(CLI::App& cmd, TransferFlags& flags);
 
-// A store for the endpoint the flags and the AWS configuration name. rate_limiter may be
-// null; it must outlive the store.
+// A store for the endpoint the flags and the AWS configuration name (seen at version_at when
+// that is set). rate_limiter may be null; it must outlive the store.
 Result<std::unique_ptr<ObjectStore>> OpenStore(const ClientFlags& flags,
                                                RateLimiter* rate_limiter = nullptr);
 

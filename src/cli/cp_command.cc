@@ -54,12 +54,17 @@ CommandRunner AddCpCommand(CLI::App& app) {
   cmd->add_flag("--no-preserve", o->no_preserve,
                 "Neither store nor restore POSIX mode, owner and times");
   AddClientFlags(*cmd, o->client);
+  AddVersionAtFlag(*cmd, o->client);
   AddTransferFlags(*cmd, o->transfer);
   return [o, cmd] {
     auto src = transfer::ParseLocation(o->src);
     if (!src.ok()) return Fail("cp", src.status(), true);
     auto dst = transfer::ParseLocation(o->dst);
     if (!dst.ok()) return Fail("cp", dst.status(), true);
+    if (!o->client.version_at.empty() && (!src->is_s3 || dst->is_s3)) {
+      return Fail("cp", Status::InvalidArgument("--version-at downloads: s3:// source, local destination"),
+                  true);
+    }
     transfer::CopyPlan plan;
     plan.src = *src;
     plan.dst = *dst;

@@ -259,6 +259,7 @@ CommandRunner AddMountCommand(CLI::App& app) {
       ->capture_default_str();
   cmd->add_option("--dir-mode", f->dir_mode, "Mode of directories")->capture_default_str();
   AddClientFlags(*cmd, f->client);
+  AddVersionAtFlag(*cmd, f->client);
   return [f] {
     if (auto import = fs::ImportPolicy::Parse(f->import); !import.ok()) {
       return Fail("mount", import.status(), true);

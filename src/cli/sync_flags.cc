@@ -176,6 +176,9 @@ void AddSyncOptions(CLI::App& app, SyncFlags& flags) {
       f->has_source_client = true;
     };
   };
+  cmd->add_option_function<std::string>("--version-at", source_flag(&f->source_client.version_at),
+                                        "Sync from the s3:// source as it was at this time "
+                                        "(2026-12-01T09:00:00Z): each key's version current then");
   cmd->add_option_function<std::string>("--source-endpoint-url",
                                         source_flag(&f->source_client.endpoint_url),
                                         "Endpoint of a bucket source on another S3 service");
@@ -230,12 +233,13 @@ SyncRun ExecuteSync(const SyncFlags& flags) {
   std::unique_ptr<ObjectStore> source_store;
   if (f->has_source_client) {
     if (!src->is_s3) {
-      return usage(Status::InvalidArgument("--source-* flags need an s3:// source"));
+      return usage(Status::InvalidArgument("--source-* and --version-at need an s3:// source"));
     }
     ClientFlags source = f->client;  // TLS and style settings carry over
     if (!f->source_client.endpoint_url.empty()) source.endpoint_url = f->source_client.endpoint_url;
     if (!f->source_client.profile.empty()) source.profile = f->source_client.profile;
     if (!f->source_client.region.empty()) source.region = f->source_client.region;
+    source.version_at = f->source_client.version_at;
     auto opened = OpenStore(source, setup->limiter.get());
     if (!opened.ok()) return failed(opened.status().Annotate("source"));
     source_store = std::move(opened).value();

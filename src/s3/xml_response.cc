@@ -233,6 +233,41 @@ Result<ListObjectsV2Result> ParseListObjectsV2Result(std::string_view body) {
   return r;
 }
 
+Result<ListVersionsPage> ParseListVersionsResult(std::string_view body) {
+  pugi::xml_document doc;
+  FERRY_ASSIGN_OR_RETURN(pugi::xml_node root, LoadResult(doc, body, "ListVersionsResult"));
+  ListVersionsPage page;
+  const bool url = ChildTrimmed(root, "EncodingType") == "url";
+  page.truncated = ChildBool(root, "IsTruncated");
+  FERRY_ASSIGN_OR_RETURN(page.next_key_marker, ChildKey(root, "NextKeyMarker", url));
+  page.next_version_id_marker = ChildTrimmed(root, "NextVersionIdMarker");
+  for (pugi::xml_node node : root.children()) {
+    std::string_view name = LocalName(node);
+    if (name == "CommonPrefixes") {
+      FERRY_ASSIGN_OR_RETURN(std::string prefix, ChildKey(node, "Prefix", url));
+      page.common_prefixes.push_back(std::move(prefix));
+      continue;
+    }
+    if (name != "Version" && name != "DeleteMarker") continue;
+    ObjectVersion v;
+    ObjectMeta& o = v.meta;
+    FERRY_ASSIGN_OR_RETURN(o.key, ChildKey(node, "Key", url));
+    if (o.key.empty()) return Malformed("<Version> without <Key>");
+    o.version_id = ChildTrimmed(node, "VersionId");
+    o.delete_marker = name == "DeleteMarker";
+    o.last_modified_ns = ChildTime(node, "LastModified");
+    v.is_latest = ChildBool(node, "IsLatest");
+    if (!o.delete_marker) {
+      o.size = ChildNumber<uint64_t>(node, "Size");
+      o.etag = ChildEtag(node);
+      std::string storage_class = ChildTrimmed(node, "StorageClass");
+      if (storage_class != "STANDARD") o.headers.storage_class = storage_class;
+    }
+    page.versions.push_back(std::move(v));
+  }
+  return page;
+}
+
 Result<InitiateMultipartResult> ParseInitiateMultipartUploadResult(std::string_view body) {
   pugi::xml_document doc;
   FERRY_ASSIGN_OR_RETURN(pugi::xml_node root,

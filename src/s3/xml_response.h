@@ -51,6 +51,9 @@ struct ListObjectsV2Result {
 };
 Result<ListObjectsV2Result> ParseListObjectsV2Result(std::string_view body);
 
+// ListVersionsResult: versions and delete markers in document order (by key, newest first).
+Result<ListVersionsPage> ParseListVersionsResult(std::string_view body);
+
 // InitiateMultipartUploadResult.
 struct InitiateMultipartResult {
   std::string bucket;

@@ -72,7 +72,8 @@ class LocalStore final : public ObjectStore {
                                        std::string_view version_id) override;
   Result<std::unique_ptr<ObjectReader>> OpenObjectVersion(std::string_view bucket,
                                                           std::string_view key,
-                                                          std::string_view version_id) override;
+                                                          std::string_view version_id,
+                                                          const OpenHints& hints = {}) override;
   Result<DeleteOutcome> DeleteObjectVersion(std::string_view bucket, std::string_view key,
                                             std::string_view version_id,
                                             const DeleteOptions& options = {}) override;

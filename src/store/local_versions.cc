@@ -60,11 +60,16 @@ Result<ObjectMeta> LocalStore::HeadObjectVersion(std::string_view bucket_name,
 
 Result<std::unique_ptr<ObjectReader>> LocalStore::OpenObjectVersion(std::string_view bucket_name,
                                                                     std::string_view key,
-                                                                    std::string_view version_id) {
+                                                                    std::string_view version_id,
+                                                                    const OpenHints& hints) {
   FERRY_ASSIGN_OR_RETURN(auto bucket, GetBucket(bucket_name));
   FERRY_RETURN_IF_ERROR(s3::ValidateObjectKey(key));
   FERRY_ASSIGN_OR_RETURN(VersionRef ref, VersionOf(*bucket, version_id));
-  return local::OpenLocalReader(std::move(bucket), key, ref);
+  FERRY_ASSIGN_OR_RETURN(auto reader, local::OpenLocalReader(std::move(bucket), key, ref));
+  if (!hints.etag.empty() && reader->meta().etag != hints.etag) {
+    return Status::PreconditionFailed(std::string(key) + ": no longer ETag " + hints.etag);
+  }
+  return reader;
 }
 
 Result<DeleteOutcome> LocalStore::DeleteObjectVersion(std::string_view bucket_name,

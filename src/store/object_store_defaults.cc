@@ -87,9 +87,10 @@ Result<ObjectMeta> ObjectStore::HeadObjectVersion(std::string_view bucket, std::
 
 Result<std::unique_ptr<ObjectReader>> ObjectStore::OpenObjectVersion(std::string_view bucket,
                                                                      std::string_view key,
-                                                                     std::string_view version_id) {
+                                                                     std::string_view version_id,
+                                                                     const OpenHints& hints) {
   FERRY_RETURN_IF_ERROR(CheckUnversionedId(key, version_id));
-  return OpenObject(bucket, key);
+  return OpenObject(bucket, key, hints);
 }
 
 Result<DeleteOutcome> ObjectStore::DeleteObjectVersion(std::string_view bucket,

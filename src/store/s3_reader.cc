@@ -111,6 +111,7 @@ class S3Reader final : public ObjectReader {
     call.spec.method = method;
     call.spec.bucket = bucket_;
     call.spec.key = meta_.key;
+    if (!meta_.version_id.empty()) call.spec.query.emplace_back("versionId", meta_.version_id);
     if (!meta_.etag.empty()) call.spec.headers.emplace_back("If-Match", s3::QuoteEtag(meta_.etag));
     return call;
   }
@@ -245,7 +246,7 @@ struct Opened {
 // comes first, and an empty object is fetched without a Range: s3rver answers one with
 // "206, Content-Length: 1" and never sends that byte.
 Result<Opened> FirstGet(S3Transport& transport, std::string_view bucket, std::string_view key,
-                        bool probe, uint64_t listed_size) {
+                        std::string_view version_id, bool probe, uint64_t listed_size) {
   const uint64_t prefetch = std::max<uint64_t>(transport.options().prefetch_bytes, 1);
   const bool whole = listed_size > 0;
   Opened opened;
@@ -268,6 +269,7 @@ Result<Opened> FirstGet(S3Transport& transport, std::string_view bucket, std::st
   call.spec.bucket = std::string(bucket);
   call.spec.key = std::string(key);
   call.spec.headers = {{"x-amz-checksum-mode", "ENABLED"}};
+  if (!version_id.empty()) call.spec.query.emplace_back("versionId", std::string(version_id));
   if (!whole) call.spec.headers.emplace_back("Range", "bytes=0-" + std::to_string(prefetch - 1));
   call.sink = &sink;
   auto drop_range = [&] {
@@ -279,6 +281,7 @@ Result<Opened> FirstGet(S3Transport& transport, std::string_view bucket, std::st
     head.spec.method = "HEAD";
     head.spec.bucket = call.spec.bucket;
     head.spec.key = call.spec.key;
+    head.spec.query = call.spec.query;
     FERRY_ASSIGN_OR_RETURN(auto headed, transport.SendOnce(head));
     if (ObjectMetaFromHeaders(key, headed.headers).size == 0) {
       drop_range();
@@ -317,7 +320,8 @@ Status VerifyWholeObject(const ObjectMeta& meta, bool etag_is_md5, std::string_v
 }
 
 Result<std::unique_ptr<ObjectReader>> OpenS3Object(S3Transport& transport, std::string_view bucket,
-                                                   std::string_view key, const OpenHints& hints) {
+                                                   std::string_view key, const OpenHints& hints,
+                                                   std::string_view version_id) {
   if (hints.size && !hints.etag.empty()) {
     // A known version: no request until the first read, no whole-object check (reads come in
     // any order); each read is one ranged GET of just its bytes, pinned with If-Match (the
@@ -326,6 +330,7 @@ Result<std::unique_ptr<ObjectReader>> OpenS3Object(S3Transport& transport, std::
     meta.key = std::string(key);
     meta.size = *hints.size;
     meta.etag = hints.etag;
+    meta.version_id = std::string(version_id);
     return std::unique_ptr<ObjectReader>(std::make_unique<S3Reader>(
         transport, std::string(bucket), std::move(meta), "", false, /*exact_reads=*/true));
   }
@@ -336,11 +341,12 @@ Result<std::unique_ptr<ObjectReader>> OpenS3Object(S3Transport& transport, std::
           ? *hints.size
           : 0;
   FERRY_ASSIGN_OR_RETURN(Opened opened, transport.RetryResult<Opened>([&](int) {
-    auto got = FirstGet(transport, bucket, key, transfer_failed, listed_size);
+    auto got = FirstGet(transport, bucket, key, version_id, transfer_failed, listed_size);
     transfer_failed = !got.ok() && got.status().http_status() == 0;
     if (!got.ok()) listed_size = 0;
     return got;
   }));
+  opened.meta.version_id = std::string(version_id);
   auto reader = std::make_unique<S3Reader>(transport, std::string(bucket), std::move(opened.meta),
                                            std::move(opened.data), opened.etag_is_md5);
   FERRY_RETURN_IF_ERROR(reader->StartVerification());

@@ -34,7 +34,8 @@ namespace ferry {
 // (CRC32C is ~20× cheaper than MD5) rather than with the MD5 ETag.
 Result<std::unique_ptr<ObjectReader>> OpenS3Object(S3Transport& transport, std::string_view bucket,
                                                    std::string_view key,
-                                                   const OpenHints& hints = {});
+                                                   const OpenHints& hints = {},
+                                                   std::string_view version_id = {});
 
 // Checks data, the whole body of meta's object, against meta's full-object checksum or its
 // single-part MD5 ETag (etag_is_md5: the server's ETag is the MD5 of the body, e.g. not under

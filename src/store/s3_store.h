@@ -67,6 +67,16 @@ class S3Store final : public ObjectStore {
   Result<ListPartsResult> ListParts(const ListPartsRequest& req) override;
   Result<ListUploadsResult> ListMultipartUploads(const ListUploadsRequest& req) override;
 
+  // Versions: ListObjectVersions, and reads and deletes with ?versionId=.
+  Result<VersioningStatus> GetBucketVersioning(std::string_view bucket) override;
+  Result<ListVersionsPage> ListObjectVersions(const ListVersionsRequest& req) override;
+  Result<ObjectMeta> HeadObjectVersion(std::string_view bucket, std::string_view key,
+                                       std::string_view version_id) override;
+  Result<std::unique_ptr<ObjectReader>> OpenObjectVersion(std::string_view bucket,
+                                                          std::string_view key,
+                                                          std::string_view version_id,
+                                                          const OpenHints& hints = {}) override;
+
   // Requests, retries and body bytes so far.
   S3Stats stats() const { return transport_->stats(); }
   const S3StoreOptions& options() const { return transport_->options(); }
