@@ -250,6 +250,7 @@ class S3ObjectWriter final : public ObjectWriter {
     complete.upload_id = upload_id_;
     complete.parts = parts_;
     complete.if_none_match_star = req_.if_none_match_star;
+    complete.if_match_etag = req_.if_match_etag;
     FERRY_ASSIGN_OR_RETURN(s3::CompleteMultipartResult done,
                            CompleteUpload(transport_, complete, algorithm_));
     upload_id_.clear();  // completed: nothing to abort any more

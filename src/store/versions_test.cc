@@ -208,12 +208,12 @@ TEST(Versions, OlderVersionsSurvivePackCompactionAndReopen) {
     ASSERT_TRUE(put.ok());
     second_ids.push_back(put->version_id);
   }
+  const size_t packs_before = testing::CountBlobFiles(bucket_dir);
   for (int i = 0; i < 100; ++i) {
     const std::string key = "k" + std::to_string(i);
     const std::string& id = i % 10 == 0 ? second_ids[i] : first_ids[i];
     ASSERT_TRUE(s.DeleteObjectVersion("bkt", key, id).ok());
   }
-  size_t packs_before = testing::CountBlobFiles(bucket_dir);
   for (int wait = 0; wait < 500 && testing::CountBlobFiles(bucket_dir) > 4; ++wait) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }

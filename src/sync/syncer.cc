@@ -273,7 +273,11 @@ void Syncer::Copy(const Pair& pair, const std::string& reason) {
     OnCopied(pair, reason, out);
   };
   if (!src_.is_s3) {
-    engine_.Upload({LocalPath(src_, s.name), dst_.bucket, dst_.prefix + s.name, true, done});
+    transfer::UploadJob job{LocalPath(src_, s.name), dst_.bucket, dst_.prefix + s.name, true, done};
+    // Replace only the object that was compared: one changed meanwhile by someone else is
+    // reported, not overwritten.
+    if (pair.dst && pair.dst->kind == s.kind) job.replace_etag = pair.dst->etag;
+    engine_.Upload(std::move(job));
   } else if (!dst_.is_s3) {
     const std::string path = LocalPath(dst_, s.name);
     if (pair.dst && pair.dst->kind != s.kind) {

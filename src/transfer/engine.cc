@@ -133,6 +133,7 @@ void TransferEngine::RunUpload(const UploadJob& job) {
     req.headers = std::move(headers);
     req.size = size;
     req.checksum = ObjectChecksum{options_.checksum, ""};
+    req.if_match_etag = job.replace_etag;
     auto writer = store_.PutObject(req);
     if (!writer.ok()) return Failed(job.done, what, writer.status());
     Status st_append = (*writer)->AppendFile(fd.get(), 0, size);
@@ -286,6 +287,7 @@ void TransferEngine::FinishUpload(const std::shared_ptr<MultipartUpload>& upload
     complete.key = job.key;
     complete.upload_id = upload->upload_id;
     complete.parts = upload->parts;
+    complete.if_match_etag = job.replace_etag;
     auto meta = store_.CompleteMultipartUpload(complete);
     if (meta.ok()) {
       if (options_.journal) options_.journal->Ended(upload->identity);
@@ -316,6 +318,7 @@ void TransferEngine::UploadSpecial(const UploadJob& job, const struct stat& st) 
   s3::EncodePosixAttributes(attrs, req.headers.user_metadata);
   req.size = body.size();
   req.checksum = ObjectChecksum{options_.checksum, ""};
+  req.if_match_etag = job.replace_etag;
   auto writer = store_.PutObject(req);
   if (!writer.ok()) return Failed(job.done, what, writer.status());
   Status appended = (*writer)->Append(std::span<const char>(body.data(), body.size()));

@@ -66,6 +66,10 @@ struct UploadJob {
   // in '/') as an empty object, each with its POSIX attributes.
   bool preserve_links = false;
   JobDone done;
+  // The ETag of the object this upload replaces, as the caller examined it: the write is
+  // conditional on it (If-Match), so an object someone changed meanwhile is not overwritten
+  // (the job fails with PreconditionFailed). Empty: unconditional.
+  std::string replace_etag;
 };
 
 struct DownloadJob {

@@ -158,6 +158,37 @@ TEST_F(EngineTest, FailuresAreReportedAndLeaveNoPartialFiles) {
   }
 }
 
+// An upload that replaces an object it examined does not overwrite one changed meanwhile,
+// whether it goes in one PUT or in parts.
+TEST_F(EngineTest, ReplacingUploadsAreConditionalOnTheExaminedEtag) {
+  Write("small", RandomBytes(3000, 1));
+  Write("large", RandomBytes(3 * options_.part_size + 17, 2));
+  // The failed uploads of one run of the engine.
+  auto run = [&](const UploadJob& job) {
+    Progress progress;
+    TransferEngine engine(*store_, options_, progress);
+    engine.Upload(job);
+    return engine.Finish().failed;
+  };
+  for (const std::string name : {"small", "large"}) {
+    UploadJob job{(dir_ / "src" / name).string(), "bkt", name};
+    ASSERT_EQ(run(job), 0u);
+    const std::string examined = store_->HeadObject("bkt", name)->etag;
+    // Someone else writes the object after it was examined.
+    PutObjectRequest other{.bucket = "bkt", .key = name};
+    auto writer = store_->PutObject(other);
+    ASSERT_TRUE(writer.ok());
+    ASSERT_TRUE((*writer)->Append(std::span<const char>("theirs", 6)).ok());
+    ASSERT_TRUE((*writer)->Commit().ok());
+    job.replace_etag = examined;
+    EXPECT_EQ(run(job), 1u) << name;
+    EXPECT_EQ(store_->HeadObject("bkt", name)->size, 6u) << name;  // theirs, kept
+    job.replace_etag = store_->HeadObject("bkt", name)->etag;
+    EXPECT_EQ(run(job), 0u) << name;
+    EXPECT_GT(store_->HeadObject("bkt", name)->size, 6u) << name;
+  }
+}
+
 TEST_F(EngineTest, ServerSideCopy) {
   Write("a", RandomBytes(5000, 9));
   Progress progress;
