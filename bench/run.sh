@@ -6,6 +6,7 @@ FERRY=${1:?usage: bench/run.sh path/to/ferry}
 HERE=$(cd "$(dirname "$0")" && pwd)
 # Debian's python3 has python3-boto3; a python3 earlier on PATH may not.
 /usr/bin/python3 "$HERE/server_bench.py" "$FERRY"
+/usr/bin/python3 "$HERE/versioning_bench.py" "$FERRY"
 /usr/bin/python3 "$HERE/transfer_bench.py" "$FERRY"
 /usr/bin/python3 "$HERE/sync_bench.py" "$FERRY"
 /usr/bin/python3 "$HERE/mount_bench.py" "$FERRY"
