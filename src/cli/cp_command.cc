@@ -62,8 +62,9 @@ CommandRunner AddCpCommand(CLI::App& app) {
     auto dst = transfer::ParseLocation(o->dst);
     if (!dst.ok()) return Fail("cp", dst.status(), true);
     if (!o->client.version_at.empty() && (!src->is_s3 || dst->is_s3)) {
-      return Fail("cp", Status::InvalidArgument("--version-at downloads: s3:// source, local destination"),
-                  true);
+      return Fail(
+          "cp", Status::InvalidArgument("--version-at downloads: s3:// source, local destination"),
+          true);
     }
     transfer::CopyPlan plan;
     plan.src = *src;

@@ -212,8 +212,7 @@ class Exchange final : public BodyReader, public ResponseWriter {
     // whenever the connection is kept and the body is small enough to be read and dropped
     // afterwards (an empty body included: RFC 9110 lets a server send it there too);
     // otherwise the connection closes after the answer.
-    if (continue_pending_ && keep_alive_ && !close_requested_ && !broken_ &&
-        SmallEnoughToDrain()) {
+    if (continue_pending_ && keep_alive_ && !close_requested_ && !broken_ && SmallEnoughToDrain()) {
       continue_pending_ = false;
       head += kContinue;
     }

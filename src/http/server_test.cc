@@ -110,10 +110,10 @@ TEST_F(HttpServerTest, PipelinedBodiesStayApart) {
   // Content-Length bodies are read without the parser: the bytes of the next request, sent
   // in the same segment, must be left for it.
   auto s = Connect();
-  asio::write(s, asio::buffer(std::string(
-                     "PUT /p1 HTTP/1.1\r\nHost: h\r\nContent-Length: 3\r\n\r\nabc"
-                     "PUT /p2 HTTP/1.1\r\nHost: h\r\nContent-Length: 4\r\n\r\ndefg"
-                     "GET /p3 HTTP/1.1\r\nHost: h\r\n\r\n")));
+  asio::write(
+      s, asio::buffer(std::string("PUT /p1 HTTP/1.1\r\nHost: h\r\nContent-Length: 3\r\n\r\nabc"
+                                  "PUT /p2 HTTP/1.1\r\nHost: h\r\nContent-Length: 4\r\n\r\ndefg"
+                                  "GET /p3 HTTP/1.1\r\nHost: h\r\n\r\n")));
   EXPECT_NE(ReadResponse(s).find("/p1||abc"), std::string::npos);
   EXPECT_NE(ReadResponse(s).find("/p2||defg"), std::string::npos);
   EXPECT_NE(ReadResponse(s).find("/p3||"), std::string::npos);
@@ -152,8 +152,9 @@ TEST_F(HttpServerTest, ExpectContinueIsAnswered) {
 TEST_F(HttpServerTest, ExpectContinueWithEmptyBodyKeepsTheClientInStep) {
   auto s = Connect();
   for (int i = 0; i < 2; ++i) {
-    asio::write(s, asio::buffer(std::string("PUT /empty HTTP/1.1\r\nHost: h\r\nContent-Length: 0\r\n"
-                                            "Expect: 100-continue\r\n\r\n")));
+    asio::write(s,
+                asio::buffer(std::string("PUT /empty HTTP/1.1\r\nHost: h\r\nContent-Length: 0\r\n"
+                                         "Expect: 100-continue\r\n\r\n")));
     std::string cont(25, '\0');
     asio::read(s, asio::buffer(cont));
     EXPECT_EQ(cont, "HTTP/1.1 100 Continue\r\n\r\n");

@@ -1,7 +1,7 @@
 #include "s3/tagging.h"
 
-#include <pugixml.hpp>
 #include <cctype>
+#include <pugixml.hpp>
 #include <set>
 
 #include "s3/errors.h"
@@ -38,8 +38,8 @@ bool AllowedCharacters(std::string_view s) {
   for (char ch : s) {
     auto c = static_cast<unsigned char>(ch);
     if (c >= 0x80) continue;
-    if (std::isalnum(c) || c == ' ' || c == '\t' || std::string_view("_.:/=+-@").find(ch) !=
-                                                        std::string_view::npos) {
+    if (std::isalnum(c) || c == ' ' || c == '\t' ||
+        std::string_view("_.:/=+-@").find(ch) != std::string_view::npos) {
       continue;
     }
     return false;
@@ -72,8 +72,8 @@ Result<Tags> ParseTaggingHeader(std::string_view header) {
     if (!piece.empty()) {
       size_t eq = piece.find('=');
       auto key = UriDecode(FormDecodeSpaces(piece.substr(0, eq)));
-      auto value = UriDecode(
-          FormDecodeSpaces(eq == std::string_view::npos ? "" : piece.substr(eq + 1)));
+      auto value =
+          UriDecode(FormDecodeSpaces(eq == std::string_view::npos ? "" : piece.substr(eq + 1)));
       if (!key || !value || !seen.insert(*key).second) return invalid();
       tags.emplace_back(std::move(*key), std::move(*value));
     }
@@ -99,8 +99,8 @@ Result<Tags> ParseTaggingXml(std::string_view body) {
         "schema");
   };
   pugi::xml_document doc;
-  if (!doc.load_buffer(body.data(), body.size(),
-                       pugi::parse_default | pugi::parse_ws_pcdata_single, pugi::encoding_utf8)) {
+  if (!doc.load_buffer(body.data(), body.size(), pugi::parse_default | pugi::parse_ws_pcdata_single,
+                       pugi::encoding_utf8)) {
     return malformed();
   }
   pugi::xml_node root = doc.document_element();

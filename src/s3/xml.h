@@ -84,9 +84,9 @@ std::string ListMultipartUploadsXml(const ListUploadsRequest& request,
 
 struct DeleteOutcome {
   std::string key;
-  Status status;                 // OK: deleted; else an <Error> entry with its S3 code
-  std::string version_id;        // the version the request named
-  bool delete_marker = false;    // a delete marker was made or removed ...
+  Status status;                  // OK: deleted; else an <Error> entry with its S3 code
+  std::string version_id;         // the version the request named
+  bool delete_marker = false;     // a delete marker was made or removed ...
   std::string marker_version_id;  // ... with this id
 };
 // Quiet mode lists only the failures.

@@ -255,7 +255,8 @@ Status DeleteObjects(OpContext& op) {
                                  [](const std::string& v) { return !v.empty(); });
   if (versioning == VersioningStatus::kUnversioned && !any_version) {
     // The common case in one store call (one index commit for the whole batch).
-    FERRY_ASSIGN_OR_RETURN(std::vector<Status> results, op.store.DeleteObjects(req.bucket, del.keys));
+    FERRY_ASSIGN_OR_RETURN(std::vector<Status> results,
+                           op.store.DeleteObjects(req.bucket, del.keys));
     for (size_t i = 0; i < del.keys.size(); ++i) {
       outcomes[i].key = del.keys[i];
       outcomes[i].status = results[i].ok() ? results[i] : s3err::ToS3(results[i]);

@@ -131,8 +131,8 @@ Status PutBucketTagging(OpContext& op) {
     }
   }
   FERRY_RETURN_IF_ERROR(s3::ValidateTags(tags, s3::kMaxBucketTags));
-  FERRY_RETURN_IF_ERROR(op.store.SetBucketConfig(op.req.bucket, kTaggingConfig,
-                                                 s3::TaggingXml(tags)));
+  FERRY_RETURN_IF_ERROR(
+      op.store.SetBucketConfig(op.req.bucket, kTaggingConfig, s3::TaggingXml(tags)));
   return SendEmpty(op.req, 204, op.out, BaseHeaders(op.req));
 }
 
@@ -154,10 +154,8 @@ Status DeleteBucketTagging(OpContext& op) {
 
 Status PutObjectLockConfiguration(OpContext& op) {
   FERRY_ASSIGN_OR_RETURN(std::string xml, ReadBody(op));
-  FERRY_ASSIGN_OR_RETURN(s3::ObjectLockConfiguration config,
-                         s3::ParseObjectLockConfiguration(xml));
-  FERRY_ASSIGN_OR_RETURN(VersioningStatus versioning,
-                         op.store.GetBucketVersioning(op.req.bucket));
+  FERRY_ASSIGN_OR_RETURN(s3::ObjectLockConfiguration config, s3::ParseObjectLockConfiguration(xml));
+  FERRY_ASSIGN_OR_RETURN(VersioningStatus versioning, op.store.GetBucketVersioning(op.req.bucket));
   if (versioning != VersioningStatus::kEnabled) {
     return Status::PreconditionFailed(
                "Versioning must be 'Enabled' on the bucket to apply a Object Lock configuration")
@@ -189,24 +187,22 @@ Status PutObjectRetention(OpContext& op) {
     op.error.elements.push_back({"ArgumentName", "RetainUntilDate"});
     return s3err::InvalidArgument("The retain until date must be in the future!");
   }
-  const bool bypass = http::EqualsIgnoreCase(
-      op.req.HeaderOr("x-amz-bypass-governance-retention"), "true");
-  FERRY_ASSIGN_OR_RETURN(ObjectMeta meta, EditVersion(op, [&](ObjectHeaders& h) -> Status {
-                           bool active = !h.lock_mode.empty() && h.lock_until_ns > now;
-                           // An active retention may be made longer in its mode; anything else
-                           // needs GOVERNANCE with the bypass, and COMPLIANCE allows nothing else.
-                           bool keeps = wanted.mode == h.lock_mode &&
-                                        wanted.until_ns >= h.lock_until_ns;
-                           bool allowed = !active || keeps ||
-                                          (h.lock_mode == "GOVERNANCE" && bypass);
-                           if (!allowed) {
-                             return s3err::AccessDenied(
-                                 "Access Denied because object protected by object lock.");
-                           }
-                           h.lock_mode = wanted.mode;
-                           h.lock_until_ns = wanted.until_ns;
-                           return Status::OK();
-                         }));
+  const bool bypass =
+      http::EqualsIgnoreCase(op.req.HeaderOr("x-amz-bypass-governance-retention"), "true");
+  FERRY_ASSIGN_OR_RETURN(
+      ObjectMeta meta, EditVersion(op, [&](ObjectHeaders& h) -> Status {
+        bool active = !h.lock_mode.empty() && h.lock_until_ns > now;
+        // An active retention may be made longer in its mode; anything else
+        // needs GOVERNANCE with the bypass, and COMPLIANCE allows nothing else.
+        bool keeps = wanted.mode == h.lock_mode && wanted.until_ns >= h.lock_until_ns;
+        bool allowed = !active || keeps || (h.lock_mode == "GOVERNANCE" && bypass);
+        if (!allowed) {
+          return s3err::AccessDenied("Access Denied because object protected by object lock.");
+        }
+        h.lock_mode = wanted.mode;
+        h.lock_until_ns = wanted.until_ns;
+        return Status::OK();
+      }));
   http::Headers h = BaseHeaders(op.req);
   AddVersionHeader(meta, h);
   return SendEmpty(op.req, 200, op.out, std::move(h));

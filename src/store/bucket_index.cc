@@ -174,9 +174,10 @@ Status InsertCurrent(Db& db, const ObjectRow& row, std::string_view inline_bytes
         AddPackBytes(db, row.packed->pack, static_cast<int64_t>(row.packed->size), nullptr));
   }
   FERRY_ASSIGN_OR_RETURN(
-      Stmt put, db.Prepare("INSERT INTO objects(key, size, etag, mtime_ns, storage_class, "
-                           "parts_count, meta, inline_id, pack, pack_offset, segments, vseq, vnull) "
-                           "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)"));
+      Stmt put,
+      db.Prepare("INSERT INTO objects(key, size, etag, mtime_ns, storage_class, "
+                 "parts_count, meta, inline_id, pack, pack_offset, segments, vseq, vnull) "
+                 "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)"));
   std::string meta = EncodeMetaJson(m.headers, m.checksum);
   std::string segments = EncodeSegments(row.segments);
   put.BindBlob(1, m.key)

@@ -44,8 +44,7 @@ Result<std::optional<ObjectRow>> GetObject(Db& db, std::string_view key, std::st
 Status PutObject(Db& db, ObjectRow& row, std::string_view inline_bytes, Garbage* garbage);
 // Deletes key as S3 does without a version id: drops the current version in an unversioned
 // bucket (OK when missing), else adds a delete marker (at time now_ns).
-Result<DeleteOutcome> DeleteObject(Db& db, std::string_view key, int64_t now_ns,
-                                   Garbage* garbage);
+Result<DeleteOutcome> DeleteObject(Db& db, std::string_view key, int64_t now_ns, Garbage* garbage);
 // Objects or versions of any kind.
 Result<bool> HasObjects(Db& db);
 

@@ -81,8 +81,7 @@ Result<ObjectMeta> LocalStore::CopyObject(const CopyObjectRequest& req) {
   FERRY_RETURN_IF_ERROR(s3::ValidateObjectKey(req.dst_key));
   FERRY_ASSIGN_OR_RETURN(local::index::VersionRef src_version,
                          local::index::ParseVersionId(req.src_version_id));
-  FERRY_ASSIGN_OR_RETURN(auto reader,
-                         local::OpenLocalReader(src_bucket, req.src_key, src_version));
+  FERRY_ASSIGN_OR_RETURN(auto reader, local::OpenLocalReader(src_bucket, req.src_key, src_version));
   const ObjectMeta& src = reader->meta();
   FERRY_RETURN_IF_ERROR(CheckSourceConditions(req, src));
 
@@ -94,8 +93,8 @@ Result<ObjectMeta> LocalStore::CopyObject(const CopyObjectRequest& req) {
   spec.headers.lock_until_ns = req.headers.lock_until_ns;
   spec.headers.legal_hold = req.headers.legal_hold;
   if (!req.headers.storage_class.empty()) spec.headers.storage_class = req.headers.storage_class;
-  bool same = req.src_bucket == req.dst_bucket && req.src_key == req.dst_key &&
-              req.src_version_id.empty();
+  bool same =
+      req.src_bucket == req.dst_bucket && req.src_key == req.dst_key && req.src_version_id.empty();
   if (same && !req.replace_metadata && spec.headers.storage_class == src.headers.storage_class &&
       !req.checksum_algorithm) {
     return s3err::InvalidRequest(

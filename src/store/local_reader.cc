@@ -35,8 +35,8 @@ Result<std::unique_ptr<ObjectReader>> OpenLocalReader(std::shared_ptr<Bucket> bu
     {
       auto db = bucket->Reader();
       auto found = !db.ok() ? db.status()
-                   : latest   ? index::GetObject(**db, key, &body)
-                              : index::GetVersion(**db, key, ref, &body);
+                   : latest ? index::GetObject(**db, key, &body)
+                            : index::GetVersion(**db, key, ref, &body);
       if (!found.ok()) {
         bucket->pins().UnpinKey(key);
         return found.status();

@@ -42,8 +42,7 @@ Result<VersioningStatus> LocalStore::GetBucketVersioning(std::string_view bucket
   return local::index::GetVersioning(*db);
 }
 
-Result<ObjectMeta> LocalStore::HeadObjectVersion(std::string_view bucket_name,
-                                                 std::string_view key,
+Result<ObjectMeta> LocalStore::HeadObjectVersion(std::string_view bucket_name, std::string_view key,
                                                  std::string_view version_id) {
   FERRY_ASSIGN_OR_RETURN(auto bucket, GetBucket(bucket_name));
   FERRY_RETURN_IF_ERROR(s3::ValidateObjectKey(key));
@@ -84,12 +83,12 @@ Result<DeleteOutcome> LocalStore::DeleteObjectVersion(std::string_view bucket_na
   FERRY_RETURN_IF_ERROR(bucket->Mutate([&](local::Db& db) -> Status {
     garbage.clear();
     if (ref.kind == VersionRef::Kind::kLatest) {
-      FERRY_ASSIGN_OR_RETURN(outcome, local::index::DeleteObject(db, key, bucket->clock().NowNanos(),
-                                                                 &garbage));
+      FERRY_ASSIGN_OR_RETURN(
+          outcome, local::index::DeleteObject(db, key, bucket->clock().NowNanos(), &garbage));
     } else {
-      FERRY_ASSIGN_OR_RETURN(outcome, local::index::DeleteVersion(
-                                          db, key, ref, bucket->clock().NowNanos(),
-                                          options.bypass_governance, &garbage));
+      FERRY_ASSIGN_OR_RETURN(outcome,
+                             local::index::DeleteVersion(db, key, ref, bucket->clock().NowNanos(),
+                                                         options.bypass_governance, &garbage));
     }
     return Status::OK();
   }));
@@ -98,8 +97,7 @@ Result<DeleteOutcome> LocalStore::DeleteObjectVersion(std::string_view bucket_na
   return outcome;
 }
 
-Result<ObjectMeta> LocalStore::EditObjectVersion(std::string_view bucket_name,
-                                                 std::string_view key,
+Result<ObjectMeta> LocalStore::EditObjectVersion(std::string_view bucket_name, std::string_view key,
                                                  std::string_view version_id,
                                                  const HeadersEdit& edit) {
   FERRY_ASSIGN_OR_RETURN(auto bucket, GetBucket(bucket_name));
@@ -156,18 +154,16 @@ Result<ListVersionsPage> LocalStore::ListObjectVersions(const ListVersionsReques
     }
     local::GroupedListing spec{req.prefix, req.delimiter, req.key_marker, req.max_keys};
     bool last_was_version = false;
-    FERRY_ASSIGN_OR_RETURN(
-        local::GroupedResult r,
-        local::ListGrouped(
-            cursor, spec,
-            [&] {
-              page.versions.push_back(cursor.version());
-              last_was_version = true;
-            },
-            [&](const std::string& p) {
-              page.common_prefixes.push_back(p);
-              last_was_version = false;
-            }));
+    FERRY_ASSIGN_OR_RETURN(local::GroupedResult r, local::ListGrouped(
+                                                       cursor, spec,
+                                                       [&] {
+                                                         page.versions.push_back(cursor.version());
+                                                         last_was_version = true;
+                                                       },
+                                                       [&](const std::string& p) {
+                                                         page.common_prefixes.push_back(p);
+                                                         last_was_version = false;
+                                                       }));
     page.truncated = r.truncated;
     if (page.truncated) {
       page.next_key_marker = std::move(r.last);

@@ -183,8 +183,8 @@ Result<ObjectMeta> LocalStore::CompleteMultipartUpload(const CompleteMultipartRe
         row, AssembleObject(upload, parts, req.parts, bucket->options().min_part_size));
     if (req.if_none_match_star || !req.if_match_etag.empty()) {
       FERRY_ASSIGN_OR_RETURN(auto current, index::GetObject(db, req.key, nullptr));
-      FERRY_RETURN_IF_ERROR(CheckCompleteConditions(req, current, upload.info.initiated_ns,
-                                                    bucket->name()));
+      FERRY_RETURN_IF_ERROR(
+          CheckCompleteConditions(req, current, upload.info.initiated_ns, bucket->name()));
     }
     row.meta.last_modified_ns = bucket->clock().NowNanos();
     replaced.clear();

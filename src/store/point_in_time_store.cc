@@ -164,15 +164,22 @@ Result<std::unique_ptr<ObjectReader>> PointInTimeStore::OpenObject(std::string_v
   return inner_->OpenObjectVersion(bucket, key, listed.version_id, version_hints);
 }
 
-Status PointInTimeStore::CreateBucket(std::string_view) { return ReadOnly(); }
-Status PointInTimeStore::DeleteBucket(std::string_view) { return ReadOnly(); }
+Status PointInTimeStore::CreateBucket(std::string_view) {
+  return ReadOnly();
+}
+Status PointInTimeStore::DeleteBucket(std::string_view) {
+  return ReadOnly();
+}
 Result<std::unique_ptr<ObjectWriter>> PointInTimeStore::PutObject(const PutObjectRequest&) {
   return ReadOnly();
 }
-Result<ObjectMeta> PointInTimeStore::CopyObject(const CopyObjectRequest&) { return ReadOnly(); }
-Status PointInTimeStore::DeleteObject(std::string_view, std::string_view) { return ReadOnly(); }
-Result<MultipartUploadInfo> PointInTimeStore::CreateMultipartUpload(
-    const CreateMultipartRequest&) {
+Result<ObjectMeta> PointInTimeStore::CopyObject(const CopyObjectRequest&) {
+  return ReadOnly();
+}
+Status PointInTimeStore::DeleteObject(std::string_view, std::string_view) {
+  return ReadOnly();
+}
+Result<MultipartUploadInfo> PointInTimeStore::CreateMultipartUpload(const CreateMultipartRequest&) {
   return ReadOnly();
 }
 Result<std::unique_ptr<ObjectWriter>> PointInTimeStore::UploadPart(const UploadPartRequest&) {

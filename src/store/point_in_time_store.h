@@ -59,7 +59,7 @@ class PointInTimeStore final : public ObjectStore {
 
   const std::unique_ptr<ObjectStore> inner_;
   const int64_t at_ns_;
-  std::mutex mu_;  // guards resolved_
+  std::mutex mu_;                                         // guards resolved_
   std::unordered_map<std::string, ObjectMeta> resolved_;  // "bucket\0key" → version
 };
 

@@ -74,8 +74,7 @@ Status PromoteNewest(Db& db, std::string_view key) {
                  "WHERE key = ?1 AND vseq = ?2"));
   copy.BindBlob(1, key).Bind(2, static_cast<int64_t>(newest->seq));
   FERRY_RETURN_IF_ERROR(copy.Run());
-  FERRY_ASSIGN_OR_RETURN(Stmt del,
-                         db.Prepare("DELETE FROM versions WHERE key = ?1 AND vseq = ?2"));
+  FERRY_ASSIGN_OR_RETURN(Stmt del, db.Prepare("DELETE FROM versions WHERE key = ?1 AND vseq = ?2"));
   return del.BindBlob(1, key).Bind(2, static_cast<int64_t>(newest->seq)).Run();
 }
 
@@ -116,8 +115,7 @@ bool Names(const ObjectRow& row, const VersionRef& ref) {
 }
 
 Status DeleteOlderRow(Db& db, std::string_view key, uint64_t seq) {
-  FERRY_ASSIGN_OR_RETURN(Stmt del,
-                         db.Prepare("DELETE FROM versions WHERE key = ?1 AND vseq = ?2"));
+  FERRY_ASSIGN_OR_RETURN(Stmt del, db.Prepare("DELETE FROM versions WHERE key = ?1 AND vseq = ?2"));
   return del.BindBlob(1, key).Bind(2, static_cast<int64_t>(seq)).Run();
 }
 
@@ -125,8 +123,8 @@ Status DeleteOlderRow(Db& db, std::string_view key, uint64_t seq) {
 Status DropNullVersion(Db& db, std::string_view key, Garbage* garbage) {
   FERRY_ASSIGN_OR_RETURN(auto current, GetObject(db, key, nullptr));
   if (current && current->null_version) return DropCurrent(db, key, garbage);
-  FERRY_ASSIGN_OR_RETURN(auto older, GetOlder(db, key, VersionRef{VersionRef::Kind::kNull, 0},
-                                              nullptr));
+  FERRY_ASSIGN_OR_RETURN(auto older,
+                         GetOlder(db, key, VersionRef{VersionRef::Kind::kNull, 0}, nullptr));
   if (!older) return Status::OK();
   FERRY_RETURN_IF_ERROR(ReleaseBody(db, *older, garbage));
   return DeleteOlderRow(db, key, older->version_seq);
@@ -176,10 +174,10 @@ Result<ObjectRow> EditVersion(Db& db, std::string_view bucket, std::string_view 
   }
   FERRY_RETURN_IF_ERROR(edit(row->meta.headers));
   std::string meta = EncodeMetaJson(row->meta.headers, row->meta.checksum);
-  FERRY_ASSIGN_OR_RETURN(
-      Stmt update, db.Prepare(is_current ? "UPDATE objects SET meta = ?1 WHERE key = ?2"
-                                         : "UPDATE versions SET meta = ?1 WHERE key = ?2 AND "
-                                           "vseq = ?3"));
+  FERRY_ASSIGN_OR_RETURN(Stmt update,
+                         db.Prepare(is_current ? "UPDATE objects SET meta = ?1 WHERE key = ?2"
+                                               : "UPDATE versions SET meta = ?1 WHERE key = ?2 AND "
+                                                 "vseq = ?3"));
   update.BindText(1, meta).BindBlob(2, key);
   if (!is_current) update.Bind(3, static_cast<int64_t>(row->version_seq));
   FERRY_RETURN_IF_ERROR(update.Run());
@@ -265,8 +263,7 @@ Status PutObject(Db& db, ObjectRow& row, std::string_view inline_bytes, Garbage*
   return InsertCurrent(db, row, inline_bytes);
 }
 
-Result<DeleteOutcome> DeleteObject(Db& db, std::string_view key, int64_t now_ns,
-                                   Garbage* garbage) {
+Result<DeleteOutcome> DeleteObject(Db& db, std::string_view key, int64_t now_ns, Garbage* garbage) {
   FERRY_ASSIGN_OR_RETURN(VersioningStatus status, GetVersioning(db));
   if (status == VersioningStatus::kUnversioned) {
     FERRY_RETURN_IF_ERROR(DropCurrent(db, key, garbage));

@@ -178,8 +178,8 @@ TEST(Versions, ListingPagesResumeInsideAKey) {
   // Markers: a version marker needs a key marker; a bad one is refused.
   EXPECT_EQ(s.ListObjectVersions({.bucket = "bkt", .version_id_marker = "null"}).status().s3_code(),
             "InvalidArgument");
-  EXPECT_EQ(s.ListObjectVersions({.bucket = "bkt", .key_marker = "dir/k1",
-                                  .version_id_marker = "nonsense"})
+  EXPECT_EQ(s.ListObjectVersions(
+                 {.bucket = "bkt", .key_marker = "dir/k1", .version_id_marker = "nonsense"})
                 .status()
                 .s3_code(),
             "InvalidArgument");
