@@ -10,21 +10,7 @@
 namespace ferry::s3 {
 namespace {
 
-Status Malformed() {
-  return s3err::MalformedXML(
-      "The XML you provided was not well-formed or did not validate against our published "
-      "schema");
-}
-
-Result<pugi::xml_node> Load(pugi::xml_document& doc, std::string_view body,
-                            std::string_view root_name) {
-  if (!doc.load_buffer(body.data(), body.size(), pugi::parse_default, pugi::encoding_utf8)) {
-    return Malformed();
-  }
-  pugi::xml_node root = doc.document_element();
-  if (!root || xml::LocalName(root) != root_name) return Malformed();
-  return root;
-}
+using xml::Malformed;
 
 std::string Trimmed(pugi::xml_node node) {
   return std::string(xml::TrimWs(xml::Text(node)));
@@ -46,7 +32,7 @@ Result<ObjectLockConfiguration> ParseObjectLockConfiguration(std::string_view bo
         .WithS3Code("MissingRequestBodyError", 400);
   }
   pugi::xml_document doc;
-  FERRY_ASSIGN_OR_RETURN(pugi::xml_node root, Load(doc, body, "ObjectLockConfiguration"));
+  FERRY_ASSIGN_OR_RETURN(pugi::xml_node root, xml::LoadRequest(doc, body, "ObjectLockConfiguration"));
   ObjectLockConfiguration config;
   pugi::xml_node enabled = xml::Child(root, "ObjectLockEnabled");
   if (!enabled || Trimmed(enabled) != "Enabled") return Malformed();
@@ -94,7 +80,7 @@ int64_t DefaultRetainUntil(const ObjectLockConfiguration& config, int64_t now_ns
 
 Result<Retention> ParseRetention(std::string_view body) {
   pugi::xml_document doc;
-  FERRY_ASSIGN_OR_RETURN(pugi::xml_node root, Load(doc, body, "Retention"));
+  FERRY_ASSIGN_OR_RETURN(pugi::xml_node root, xml::LoadRequest(doc, body, "Retention"));
   pugi::xml_node mode = xml::Child(root, "Mode");
   pugi::xml_node until = xml::Child(root, "RetainUntilDate");
   Retention r;
@@ -117,7 +103,7 @@ std::string RetentionXml(const Retention& retention) {
 
 Result<bool> ParseLegalHold(std::string_view body) {
   pugi::xml_document doc;
-  FERRY_ASSIGN_OR_RETURN(pugi::xml_node root, Load(doc, body, "LegalHold"));
+  FERRY_ASSIGN_OR_RETURN(pugi::xml_node root, xml::LoadRequest(doc, body, "LegalHold"));
   pugi::xml_node status = xml::Child(root, "Status");
   if (!status) return Malformed();
   std::string v = Trimmed(status);

@@ -93,18 +93,9 @@ std::string TaggingHeader(const Tags& tags) {
 }
 
 Result<Tags> ParseTaggingXml(std::string_view body) {
-  auto malformed = [] {
-    return s3err::MalformedXML(
-        "The XML you provided was not well-formed or did not validate against our published "
-        "schema");
-  };
+  auto malformed = [] { return xml::Malformed(); };
   pugi::xml_document doc;
-  if (!doc.load_buffer(body.data(), body.size(), pugi::parse_default | pugi::parse_ws_pcdata_single,
-                       pugi::encoding_utf8)) {
-    return malformed();
-  }
-  pugi::xml_node root = doc.document_element();
-  if (!root || xml::LocalName(root) != "Tagging") return malformed();
+  FERRY_ASSIGN_OR_RETURN(pugi::xml_node root, xml::LoadRequest(doc, body, "Tagging"));
   pugi::xml_node set = xml::Child(root, "TagSet");
   if (!set) return malformed();
   Tags tags;

@@ -1,5 +1,6 @@
 #include "s3/xml_dom.h"
 
+#include "s3/errors.h"
 #include "s3/xml.h"
 
 namespace ferry::s3::xml {
@@ -73,6 +74,23 @@ std::string_view TrimWs(std::string_view s) {
   while (!s.empty() && ws(s.front())) s.remove_prefix(1);
   while (!s.empty() && ws(s.back())) s.remove_suffix(1);
   return s;
+}
+
+Status Malformed() {
+  return s3err::MalformedXML(
+      "The XML you provided was not well-formed or did not validate against our published "
+      "schema");
+}
+
+Result<pugi::xml_node> LoadRequest(pugi::xml_document& doc, std::string_view body,
+                                   std::string_view root_name) {
+  const unsigned options = pugi::parse_default | pugi::parse_ws_pcdata_single;
+  pugi::xml_parse_result parsed =
+      doc.load_buffer(body.data(), body.size(), options, pugi::encoding_utf8);
+  if (!parsed) return Malformed();
+  pugi::xml_node root = doc.document_element();
+  if (!root || LocalName(root) != root_name) return Malformed();
+  return root;
 }
 
 }  // namespace ferry::s3::xml

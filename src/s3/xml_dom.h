@@ -7,6 +7,8 @@
 #include <string_view>
 #include <vector>
 
+#include "ferry/result.h"
+
 namespace ferry::s3::xml {
 
 // A new document's root element, after the XML declaration, with the S3 namespace unless
@@ -26,5 +28,13 @@ std::vector<pugi::xml_node> Children(pugi::xml_node parent, std::string_view nam
 std::string Text(pugi::xml_node node);
 // Without leading and trailing XML whitespace.
 std::string_view TrimWs(std::string_view s);
+
+// MalformedXML with S3's message.
+Status Malformed();
+// Parses a request body and returns its root element if it is named root_name (MalformedXML
+// otherwise). Whitespace-only text is kept when it is an element's only content, so a key of
+// " " survives; no DOCTYPE processing, so no entity expansion beyond the predefined ones.
+Result<pugi::xml_node> LoadRequest(pugi::xml_document& doc, std::string_view body,
+                                   std::string_view root_name);
 
 }  // namespace ferry::s3::xml

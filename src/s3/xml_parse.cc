@@ -13,6 +13,7 @@ namespace ferry::s3 {
 namespace {
 
 using xml::Child;
+using xml::Malformed;
 using xml::Children;
 using xml::LocalName;
 using xml::Text;
@@ -20,31 +21,11 @@ using xml::TrimWs;
 
 constexpr int kMaxPartNumber = 10000;
 
-Status Malformed() {
-  return s3err::MalformedXML(
-      "The XML you provided was not well-formed or did not validate against our published "
-      "schema");
-}
-
-// Parses body and returns its root element if it is named root_name.
-Result<pugi::xml_node> Load(pugi::xml_document& doc, std::string_view body,
-                            std::string_view root_name) {
-  // Whitespace-only text is kept when it is an element's only content, so a key of " "
-  // survives; no DOCTYPE processing, so no entity expansion beyond the predefined ones.
-  const unsigned options = pugi::parse_default | pugi::parse_ws_pcdata_single;
-  pugi::xml_parse_result parsed =
-      doc.load_buffer(body.data(), body.size(), options, pugi::encoding_utf8);
-  if (!parsed) return Malformed();
-  pugi::xml_node root = doc.document_element();
-  if (!root || LocalName(root) != root_name) return Malformed();
-  return root;
-}
-
 }  // namespace
 
 Result<std::vector<CompletedPart>> ParseCompleteMultipartUpload(std::string_view body) {
   pugi::xml_document doc;
-  FERRY_ASSIGN_OR_RETURN(pugi::xml_node root, Load(doc, body, "CompleteMultipartUpload"));
+  FERRY_ASSIGN_OR_RETURN(pugi::xml_node root, xml::LoadRequest(doc, body, "CompleteMultipartUpload"));
   std::vector<CompletedPart> parts;
   for (pugi::xml_node node : Children(root, "Part")) {
     CompletedPart part;
@@ -74,7 +55,7 @@ Result<std::vector<CompletedPart>> ParseCompleteMultipartUpload(std::string_view
 
 Result<DeleteObjectsRequest> ParseDeleteObjects(std::string_view body) {
   pugi::xml_document doc;
-  FERRY_ASSIGN_OR_RETURN(pugi::xml_node root, Load(doc, body, "Delete"));
+  FERRY_ASSIGN_OR_RETURN(pugi::xml_node root, xml::LoadRequest(doc, body, "Delete"));
   DeleteObjectsRequest req;
   if (pugi::xml_node quiet = Child(root, "Quiet")) {
     const std::string text = Text(quiet);
@@ -99,7 +80,7 @@ Result<DeleteObjectsRequest> ParseDeleteObjects(std::string_view body) {
 
 Result<VersioningStatus> ParseVersioningConfiguration(std::string_view body) {
   pugi::xml_document doc;
-  FERRY_ASSIGN_OR_RETURN(pugi::xml_node root, Load(doc, body, "VersioningConfiguration"));
+  FERRY_ASSIGN_OR_RETURN(pugi::xml_node root, xml::LoadRequest(doc, body, "VersioningConfiguration"));
   pugi::xml_node status = Child(root, "Status");
   if (!status) {
     return Status::InvalidArgument("The Versioning element must be specified")
@@ -115,7 +96,7 @@ Result<VersioningStatus> ParseVersioningConfiguration(std::string_view body) {
 Result<std::string> ParseCreateBucketConfiguration(std::string_view body) {
   if (TrimWs(body).empty()) return std::string();
   pugi::xml_document doc;
-  FERRY_ASSIGN_OR_RETURN(pugi::xml_node root, Load(doc, body, "CreateBucketConfiguration"));
+  FERRY_ASSIGN_OR_RETURN(pugi::xml_node root, xml::LoadRequest(doc, body, "CreateBucketConfiguration"));
   pugi::xml_node location = Child(root, "LocationConstraint");
   return std::string(location ? TrimWs(Text(location)) : std::string_view());
 }

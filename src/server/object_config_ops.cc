@@ -55,6 +55,12 @@ Result<ObjectMeta> HeadVersion(OpContext& op) {
   return meta;
 }
 
+Status NoLockOnVersion() {
+  return Status(Status::Code::kNotFound,
+                "The specified object does not have a ObjectLock configuration")
+      .WithS3Code("NoSuchObjectLockConfiguration", 404);
+}
+
 Status MissingLockConfiguration() {
   return s3err::InvalidRequest("Bucket is missing Object Lock Configuration");
 }
@@ -212,11 +218,7 @@ Status GetObjectRetention(OpContext& op) {
   FERRY_ASSIGN_OR_RETURN(auto config, BucketObjectLock(op));
   if (!config) return MissingLockConfiguration();
   FERRY_ASSIGN_OR_RETURN(ObjectMeta meta, HeadVersion(op));
-  if (meta.headers.lock_mode.empty()) {
-    return Status(Status::Code::kNotFound,
-                  "The specified object does not have a ObjectLock configuration")
-        .WithS3Code("NoSuchObjectLockConfiguration", 404);
-  }
+  if (meta.headers.lock_mode.empty()) return NoLockOnVersion();
   return SendXml(op.req, s3::RetentionXml({meta.headers.lock_mode, meta.headers.lock_until_ns}),
                  op.out);
 }
@@ -239,11 +241,7 @@ Status GetObjectLegalHold(OpContext& op) {
   FERRY_ASSIGN_OR_RETURN(auto config, BucketObjectLock(op));
   if (!config) return MissingLockConfiguration();
   FERRY_ASSIGN_OR_RETURN(ObjectMeta meta, HeadVersion(op));
-  if (!meta.headers.legal_hold) {
-    return Status(Status::Code::kNotFound,
-                  "The specified object does not have a ObjectLock configuration")
-        .WithS3Code("NoSuchObjectLockConfiguration", 404);
-  }
+  if (!meta.headers.legal_hold) return NoLockOnVersion();
   return SendXml(op.req, s3::LegalHoldXml(*meta.headers.legal_hold), op.out);
 }
 

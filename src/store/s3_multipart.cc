@@ -78,7 +78,8 @@ Result<s3::CompleteMultipartResult> CompleteUpload(S3Transport& transport,
   call.spec.headers.emplace_back("Content-Type", "application/xml");
   if (req.if_none_match_star) call.spec.headers.emplace_back("If-None-Match", "*");
   if (!req.if_match_etag.empty()) {
-    call.spec.headers.emplace_back("If-Match", s3::QuoteEtag(req.if_match_etag));
+    // Unquoted, as for PutObject (s3_writer.cc): what Ceph RGW 16 understands.
+    call.spec.headers.emplace_back("If-Match", std::string(s3::UnquoteEtag(req.if_match_etag)));
   }
   call.body = body;
   const std::string what = "CompleteMultipartUpload " + S3Url(req.bucket, req.key);

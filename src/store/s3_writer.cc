@@ -233,7 +233,9 @@ class S3ObjectWriter final : public ObjectWriter {
       AppendObjectHeaders(req_.headers, up.headers);
       if (req_.if_none_match_star) up.headers.emplace_back("If-None-Match", "*");
       if (!req_.if_match_etag.empty()) {
-        up.headers.emplace_back("If-Match", s3::QuoteEtag(req_.if_match_etag));
+        // Unquoted: S3 takes either form, and Ceph RGW 16 compares a write's If-Match with
+        // the bare ETag (a quoted one always fails).
+        up.headers.emplace_back("If-Match", std::string(s3::UnquoteEtag(req_.if_match_etag)));
       }
       if (!req_.content_md5.empty()) up.headers.emplace_back("Content-MD5", req_.content_md5);
       FERRY_ASSIGN_OR_RETURN(UploadOutcome done, UploadVerified(transport_, up, body.view()));
