@@ -77,7 +77,7 @@ Result<ListObjectsPage> PointInTimeStore::ListObjects(const ListObjectsRequest& 
     out.objects.push_back(std::move(meta));
   };
   auto emit_prefix = [&](const std::string& prefix) {
-    if (full) return;
+    if (full || (!req.start_after.empty() && prefix <= req.start_after)) return;
     if (out.objects.size() + out.common_prefixes.size() == static_cast<size_t>(req.max_keys)) {
       full = true;
       return;

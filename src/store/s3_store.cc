@@ -198,7 +198,14 @@ Result<ListVersionsPage> S3Store::ListObjectVersions(const ListVersionsRequest& 
   call.spec.query.emplace_back("max-keys", std::to_string(std::clamp(req.max_keys, 0, 1000)));
   if (!req.prefix.empty()) call.spec.query.emplace_back("prefix", req.prefix);
   if (!req.delimiter.empty()) call.spec.query.emplace_back("delimiter", req.delimiter);
-  if (!req.key_marker.empty()) call.spec.query.emplace_back("key-marker", req.key_marker);
+  if (!req.key_marker.empty()) {
+    std::string marker = req.key_marker;
+    // After a common prefix: past every key in it, as ListObjects does.
+    if (req.version_id_marker.empty() && IsCommonPrefix(marker, req.prefix, req.delimiter)) {
+      marker += kMaxCodePoint;
+    }
+    call.spec.query.emplace_back("key-marker", marker);
+  }
   if (!req.version_id_marker.empty()) {
     call.spec.query.emplace_back("version-id-marker", req.version_id_marker);
   }
