@@ -376,6 +376,33 @@ class BadInput(unittest.TestCase):
                     status, code)
         self.assertFalse(exists("presigned-expired"))
 
+    def test_response_overrides_cannot_inject_headers_or_a_body(self):
+        # A presigned GET anyone can be sent, whose override would split the response.
+        from botocore.config import Config
+        signer = SRV.boto3_client(config=Config(signature_version="s3v4"))
+
+        def get(**overrides):
+            url = signer.generate_presigned_url(
+                "get_object", Params=dict(Bucket=BUCKET, Key="canary", **overrides))
+            return s3raw.request(SRV, "GET", url[len(SRV.endpoint):],
+                                 {"Host": "127.0.0.1:%d" % SRV.port})
+
+        injected = "text/html\r\nSet-Cookie: sid=x\r\n\r\n<script>"
+        for param in ("ResponseContentType", "ResponseContentDisposition",
+                      "ResponseCacheControl", "ResponseContentLanguage"):
+            with self.subTest(param=param):
+                st, headers, body = get(**{param: injected})
+                self.assertEqual((st, error_code(body)), (400, "InvalidArgument"), body[:300])
+                self.assertNotIn("set-cookie", headers)
+                self.assertNotIn(b"<script>", body)
+        for value in ("a\nb", "a\x00b", "a\rb"):
+            st, headers, body = get(ResponseContentType=value)
+            self.assertEqual(st, 400, body[:300])
+        # A plain override still works.
+        st, headers, body = get(ResponseContentType="text/plain")
+        self.assertEqual((st, headers.get("content-type"), body), (200, "text/plain",
+                                                                   b"still here"))
+
     def test_huge_declared_length_is_refused_without_reading(self):
         path = "/%s/huge" % BUCKET
         h = s3raw.sign_headers(SRV, "PUT", path, payload_sha256="UNSIGNED-PAYLOAD",

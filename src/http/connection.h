@@ -110,7 +110,7 @@ class Exchange final : public BodyReader, public ResponseWriter {
 
   // ResponseWriter
   Status WriteHead(int status, const Headers& headers, uint64_t content_length) override {
-    std::string head = FormatHead(status, headers, content_length);
+    FERRY_ASSIGN_OR_RETURN(std::string head, FormatHead(status, headers, content_length));
     body_remaining_ = head_request_ ? 0 : content_length;
     head_written_ = true;
     if constexpr (std::is_same_v<Stream, asio::ip::tcp::socket>) {
@@ -122,7 +122,7 @@ class Exchange final : public BodyReader, public ResponseWriter {
   }
 
   Status Respond(int status, const Headers& headers, std::string_view body) override {
-    std::string head = FormatHead(status, headers, body.size());
+    FERRY_ASSIGN_OR_RETURN(std::string head, FormatHead(status, headers, body.size()));
     head_written_ = true;
     body_remaining_ = 0;
     if (head_request_) body = {};
@@ -203,7 +203,15 @@ class Exchange final : public BodyReader, public ResponseWriter {
     return length && *length - bytes_read_ <= kMaxDrainBytes;
   }
 
-  std::string FormatHead(int status, const Headers& headers, uint64_t content_length) {
+  // The response head, or InvalidArgument (nothing sent) when a field would break the
+  // framing: a CR, LF or NUL in a name or value would let whoever chose it add headers or a
+  // body of their own (response splitting).
+  Result<std::string> FormatHead(int status, const Headers& headers, uint64_t content_length) {
+    for (const auto& f : headers.fields()) {
+      if (!SafeHeaderText(f.name) || !SafeHeaderText(f.value) || f.name.empty()) {
+        return Status::InvalidArgument("response header " + f.name + " holds a line break or NUL");
+      }
+    }
     std::string head;
     head.reserve(512);
     // A client that asked for "100 Continue" and gets a final answer without one may or may
@@ -238,6 +246,10 @@ class Exchange final : public BodyReader, public ResponseWriter {
     if (close_requested_) head += "Connection: close\r\n";
     head += "\r\n";
     return head;
+  }
+
+  static bool SafeHeaderText(std::string_view s) {
+    return s.find_first_of(std::string_view("\r\n\0", 3)) == std::string_view::npos;
   }
 
   bool BodyDone() const { return direct_body_ ? body_left_ == 0 : parser_.is_done(); }

@@ -23,6 +23,14 @@ void EchoHandler(const Request& req, BodyReader& body, ResponseWriter& out) {
     (void)out.Respond(403, Headers(), "denied");
     return;
   }
+  if (req.path == "/split") {
+    // A handler that copies input into a header: the server must not send it.
+    Headers h;
+    h.Add("Content-Type", "text/html\r\nSet-Cookie: sid=x\r\n\r\n<script>");
+    Status st = out.Respond(200, h, "body");
+    EXPECT_FALSE(st.ok());
+    return;
+  }
   std::string data;
   char buf[1000];
   for (;;) {
@@ -192,6 +200,15 @@ TEST_F(HttpServerTest, ExpectContinueOnARejectedLargeBodyClosesWithoutContinue) 
   boost::system::error_code ec;
   asio::read(s, asio::buffer(&c, 1), ec);
   EXPECT_TRUE(ec);  // closed: the body is never read
+}
+
+TEST_F(HttpServerTest, HeaderValuesWithLineBreaksAreNeverSent) {
+  auto s = Connect();
+  asio::write(s, asio::buffer(std::string("GET /split HTTP/1.1\r\nHost: h\r\n\r\n")));
+  std::string r = ReadResponse(s);
+  EXPECT_TRUE(r.starts_with("HTTP/1.1 500")) << r;  // "no response" from the handler
+  EXPECT_EQ(r.find("Set-Cookie"), std::string::npos) << r;
+  EXPECT_EQ(r.find("<script>"), std::string::npos) << r;
 }
 
 TEST_F(HttpServerTest, OversizedHeaderIsRejectedAndServerKeepsServing) {

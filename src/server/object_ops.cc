@@ -19,8 +19,9 @@ namespace {
 
 constexpr size_t kCopyBufferBytes = 1 << 20;
 
-// Applies the response-* query overrides of a GET.
-void ApplyResponseOverrides(const S3Request& req, http::Headers& h) {
+// Applies the response-* query overrides of a GET. A value with a line break or NUL would
+// write headers of the caller's choosing into the answer: InvalidArgument.
+Status ApplyResponseOverrides(const S3Request& req, http::Headers& h, ErrorExtras& extras) {
   static constexpr std::pair<std::string_view, std::string_view> kOverrides[] = {
       {"response-content-type", "Content-Type"},
       {"response-content-language", "Content-Language"},
@@ -29,8 +30,15 @@ void ApplyResponseOverrides(const S3Request& req, http::Headers& h) {
       {"response-content-disposition", "Content-Disposition"},
       {"response-content-encoding", "Content-Encoding"}};
   for (auto [param, header] : kOverrides) {
-    if (auto v = s3::FindQueryParam(req.query, param)) h.Set(header, *v);
+    auto v = s3::FindQueryParam(req.query, param);
+    if (!v) continue;
+    if (v->find_first_of(std::string_view("\r\n\0", 3)) != std::string_view::npos) {
+      extras.elements.push_back({"ArgumentName", std::string(param)});
+      return s3err::InvalidArgument("Header value cannot hold a line break or NUL");
+    }
+    h.Set(header, *v);
   }
+  return Status::OK();
 }
 
 // Sends [start, start + length) of the object, from files without copying where possible.
@@ -199,7 +207,7 @@ Status GetObject(OpContext& op) {
   if (meta.parts_count > 0 && !h.Has("x-amz-mp-parts-count") && req.HasParam("partNumber")) {
     h.Add("x-amz-mp-parts-count", std::to_string(meta.parts_count));
   }
-  ApplyResponseOverrides(req, h);
+  FERRY_RETURN_IF_ERROR(ApplyResponseOverrides(req, h, op.error));
   uint64_t start = range ? range->start : 0;
   uint64_t length = range ? range->length : meta.size;
   if (range) h.Add("Content-Range", s3::ContentRangeHeader(*range, meta.size));
