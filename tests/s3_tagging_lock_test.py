@@ -359,6 +359,31 @@ class ObjectLock(Case):
                          ("InvalidArgument", 400))
 
 
+class AwsCliObjectLock(unittest.TestCase):
+    def test_lock_bucket_through_s3api(self):
+        bucket = "l-awscli"
+        SRV.aws("s3api", "create-bucket", "--bucket", bucket, "--object-lock-enabled-for-bucket")
+        until = (datetime.datetime.now(datetime.timezone.utc) +
+                 datetime.timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+        with tempfile.NamedTemporaryFile() as f:
+            f.write(b"weights")
+            f.flush()
+            out = json.loads(SRV.aws("s3api", "put-object", "--bucket", bucket, "--key", "m",
+                                     "--body", f.name, "--object-lock-mode", "COMPLIANCE",
+                                     "--object-lock-retain-until-date", until).stdout)
+        version = out["VersionId"]
+        retention = json.loads(SRV.aws("s3api", "get-object-retention", "--bucket", bucket,
+                                       "--key", "m").stdout)["Retention"]
+        self.assertEqual(retention["Mode"], "COMPLIANCE")
+        p = SRV.aws("s3api", "delete-object", "--bucket", bucket, "--key", "m", "--version-id",
+                    version, "--bypass-governance-retention", check=False)
+        self.assertNotEqual(p.returncode, 0)
+        self.assertIn("AccessDenied", p.stderr)
+        conf = json.loads(SRV.aws("s3api", "get-object-lock-configuration", "--bucket",
+                                  bucket).stdout)
+        self.assertEqual(conf["ObjectLockConfiguration"]["ObjectLockEnabled"], "Enabled")
+
+
 class AwsCliTagging(unittest.TestCase):
     def test_put_and_get_object_tagging(self):
         bucket = "t-awscli"
