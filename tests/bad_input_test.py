@@ -8,6 +8,7 @@ import datetime
 import hashlib
 import hmac
 import os
+import subprocess
 import sys
 import urllib.parse
 
@@ -17,7 +18,7 @@ import unittest
 import botocore.exceptions
 
 import s3raw
-from ferrytest import FerryServer, main, random_bytes
+from ferrytest import FERRY_BIN, FerryServer, main, random_bytes
 
 SRV = None
 S3 = None
@@ -413,6 +414,18 @@ class BadInput(unittest.TestCase):
         self.assertEqual(s3raw.status_of(reply), 400, reply[:300])
         self.assertIn(b"EntityTooLarge", reply)
         self.assertFalse(exists("huge"))
+
+
+class ServeFlags(unittest.TestCase):
+    def test_nonsense_timeouts_are_usage_errors(self):
+        import tempfile
+        with tempfile.TemporaryDirectory() as root:
+            for value in ("-5", "0", "abc"):
+                p = subprocess.run([FERRY_BIN, "serve", "--root", root, "--listen", "127.0.0.1:0",
+                                    "--idle-timeout", value], capture_output=True, text=True,
+                                   timeout=30)
+                self.assertEqual(p.returncode, 2, (value, p.stderr))
+                self.assertIn("--idle-timeout", p.stderr)
 
 
 class Stalls(unittest.TestCase):

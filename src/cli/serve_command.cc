@@ -157,11 +157,14 @@ CommandRunner AddServeCommand(CLI::App& app, const GlobalOptions& global) {
   cmd->add_option("--domain", o->domains,
                   "Domain for virtual-hosted-style requests (BUCKET.DOMAIN); repeatable")
       ->capture_default_str();
-  cmd->add_flag("--allow-anonymous", o->allow_anonymous, "Serve unsigned requests too");
+  cmd->add_flag("--allow-anonymous", o->allow_anonymous,
+                "Serve unsigned requests too: anyone who reaches the port may then read, "
+                "write and delete every bucket");
   cmd->add_flag("--no-fsync", o->no_fsync,
                 "Do not fsync acknowledged writes (throwaway data only)");
   cmd->add_option("--port-file", o->port_file, "Write the listening port to this file");
   cmd->add_option("--idle-timeout", o->idle_timeout, "Seconds before an idle connection closes")
+      ->check(CLI::Range(1, 86400))
       ->capture_default_str();
   return [o] {
     if (o->tls_cert.empty() != o->tls_key.empty()) {

@@ -164,6 +164,16 @@ Result<AuthContext> Verifier::Check(const SignableRequest& req, const ReceivedSi
       return Malformed(presigned, "SignedHeaders must be lower-case names separated by ';'");
     }
   }
+  // Clients list each signed header once, in order; anything else only costs us work (a
+  // request repeating names made the canonical request quadratic in its size).
+  for (size_t i = 1; i < sig.signed_headers.size(); ++i) {
+    if (sig.signed_headers[i - 1] >= sig.signed_headers[i]) {
+      return Malformed(presigned, "SignedHeaders must be sorted and name each header once");
+    }
+  }
+  if (sig.signed_headers.size() > req.headers.size()) {
+    return Malformed(presigned, "SignedHeaders names headers the request does not have");
+  }
   auto mode = ParsePayloadMode(payload_hash);
   if (!mode) {
     if (payload_hash.starts_with("STREAMING-AWS4-ECDSA")) {
