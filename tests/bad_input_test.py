@@ -417,6 +417,24 @@ class BadInput(unittest.TestCase):
 
 
 class ServeFlags(unittest.TestCase):
+    def test_the_root_and_its_files_are_the_owners_alone(self):
+        import stat
+        with FerryServer() as srv:
+            s3 = srv.boto3_client()
+            s3.create_bucket(Bucket="private")
+            s3.put_object(Bucket="private", Key="big", Body=b"x" * (1 << 20))
+            s3.put_object(Bucket="private", Key="small", Body=b"x" * 10000)
+            data = os.path.join(srv.root, "data")
+            for d, dirs, files in os.walk(data):
+                mode = stat.S_IMODE(os.stat(d).st_mode)
+                self.assertEqual(mode & 0o077, 0, "%s is %o" % (d, mode))
+                for name in files:
+                    path = os.path.join(d, name)
+                    mode = stat.S_IMODE(os.stat(path).st_mode)
+                    # SQLite's own files sit in private directories.
+                    if not name.startswith("index.db"):
+                        self.assertEqual(mode & 0o077, 0, "%s is %o" % (path, mode))
+
     def test_nonsense_timeouts_are_usage_errors(self):
         import tempfile
         with tempfile.TemporaryDirectory() as root:

@@ -76,7 +76,9 @@ int Serve(const ServeOptions& o) {
   options.domains = o.domains;
 
   std::error_code ec;
-  std::filesystem::create_directories(o.root, ec);
+  if (std::filesystem::create_directories(o.root, ec)) {
+    std::filesystem::permissions(o.root, std::filesystem::perms::owner_all, ec);
+  }
   if (ec) {
     std::cerr << "ferry serve: " << o.root << ": " << ec.message() << "\n";
     return 1;

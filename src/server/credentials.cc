@@ -45,7 +45,9 @@ Result<s3::Credentials> LoadOrCreateCredentials(const std::string& root,
   *created = false;
   std::string dir = root + "/.ferry";
   std::error_code ec;
-  std::filesystem::create_directories(dir, ec);
+  if (std::filesystem::create_directories(dir, ec)) {
+    std::filesystem::permissions(dir, std::filesystem::perms::owner_all, ec);
+  }
   if (ec) return Status::IOError(dir + ": " + ec.message());
   std::string path = dir + "/credentials.json";
   if (!given) {

@@ -38,7 +38,7 @@ Result<std::unique_ptr<BlobStore>> BlobStore::Open(int bucket_dirfd, bool fsync)
 Result<BlobStore::NewBlob> BlobStore::Create() {
   BlobId id = BlobId::Random();
   std::string path = id.RelativePath();
-  int fd = ::openat(dir_.get(), path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+  int fd = ::openat(dir_.get(), path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
   if (fd < 0) return IoError("create blob " + path, errno);
   return NewBlob{id, UniqueFd(fd)};
 }

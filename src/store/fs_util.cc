@@ -71,7 +71,7 @@ Result<UniqueFd> OpenDir(int dirfd, const std::string& path) {
 }
 
 Status MakeDir(int dirfd, const std::string& path) {
-  if (::mkdirat(dirfd, path.c_str(), 0755) == 0 || errno == EEXIST) return Status::OK();
+  if (::mkdirat(dirfd, path.c_str(), 0700) == 0 || errno == EEXIST) return Status::OK();
   return IoError("mkdir " + path, errno);
 }
 

@@ -27,7 +27,11 @@ LocalStore::LocalStore(std::string root, const Clock& clock, const LocalStoreOpt
 Result<std::unique_ptr<LocalStore>> LocalStore::Open(const std::string& root, const Clock& clock,
                                                      const LocalStoreOptions& options) {
   std::error_code ec;
-  std::filesystem::create_directories(root, ec);
+  // A root made here is the owner's alone (objects and keys are nobody else's business); an
+  // existing directory keeps the modes its owner gave it.
+  if (std::filesystem::create_directories(root, ec)) {
+    std::filesystem::permissions(root, std::filesystem::perms::owner_all, ec);
+  }
   if (ec) return local::IoError("create store root " + root, ec.value());
   auto abs = std::filesystem::canonical(root, ec);
   if (ec) return local::IoError("resolve store root " + root, ec.value());
@@ -117,7 +121,7 @@ Status LocalStore::CreateBucket(std::string_view name_view) {
   // Build the bucket in scratch space, then rename it into place: a crash leaves either no
   // bucket or a complete one.
   std::string tmp = ".ferry/tmp/" + name + "." + local::RandomHex(8);
-  if (::mkdirat(root_fd_.get(), tmp.c_str(), 0755) != 0) {
+  if (::mkdirat(root_fd_.get(), tmp.c_str(), 0700) != 0) {
     return local::IoError("mkdir " + tmp, errno);
   }
   Status s = Bucket::Create(root_ + "/" + tmp, clock_.NowNanos(), options_);

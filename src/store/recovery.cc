@@ -28,7 +28,7 @@ Status WriteFileDurably(int dirfd, const std::string& dir, const std::string& na
                         std::string_view content, bool fsync) {
   std::string tmp = dir + "/" + name + ".tmp";
   std::string path = dir + "/" + name;
-  UniqueFd fd(::openat(dirfd, tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
+  UniqueFd fd(::openat(dirfd, tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
   if (!fd.valid()) return IoError("create " + tmp, errno);
   FERRY_RETURN_IF_ERROR(WriteAll(fd.get(), content, tmp));
   FERRY_RETURN_IF_ERROR(Fsync(fd.get(), tmp, fsync));
@@ -41,7 +41,7 @@ Status WriteFileDurably(int dirfd, const std::string& dir, const std::string& na
 }  // namespace
 
 Status PrepareRoot(int root_fd, bool fsync) {
-  if (::mkdirat(root_fd, ".ferry", 0755) == 0) {
+  if (::mkdirat(root_fd, ".ferry", 0700) == 0) {
     FERRY_RETURN_IF_ERROR(Fsync(root_fd, "store root", fsync));
   } else if (errno != EEXIST) {
     return IoError("mkdir .ferry", errno);
@@ -69,7 +69,7 @@ Status PrepareRoot(int root_fd, bool fsync) {
 }
 
 Result<UniqueFd> LockRoot(int root_fd) {
-  UniqueFd fd(::openat(root_fd, ".ferry/lock", O_RDWR | O_CREAT | O_CLOEXEC, 0644));
+  UniqueFd fd(::openat(root_fd, ".ferry/lock", O_RDWR | O_CREAT | O_CLOEXEC, 0600));
   if (!fd.valid()) return IoError("open .ferry/lock", errno);
   if (::flock(fd.get(), LOCK_EX | LOCK_NB) != 0) {
     if (errno == EWOULDBLOCK) {
@@ -90,7 +90,7 @@ Status CleanScratch(int root_fd, bool fsync) {
 }
 
 Result<bool> MarkDirty(int root_fd, bool fsync) {
-  UniqueFd fd(::openat(root_fd, ".ferry/dirty", O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
+  UniqueFd fd(::openat(root_fd, ".ferry/dirty", O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
   if (!fd.valid()) {
     if (errno == EEXIST) return true;
     return IoError("create .ferry/dirty", errno);
