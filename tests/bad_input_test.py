@@ -435,6 +435,24 @@ class ServeFlags(unittest.TestCase):
                     if not name.startswith("index.db"):
                         self.assertEqual(mode & 0o077, 0, "%s is %o" % (path, mode))
 
+    def test_the_secret_is_printed_once_when_made(self):
+        srv = FerryServer()
+        try:
+            srv.start()
+            with open(os.path.join(srv.root, ".stdout")) as f:
+                first = f.read()
+            self.assertIn("export AWS_SECRET_ACCESS_KEY=" + srv.secret_key, first)
+            srv.stop()
+            srv.start()
+            with open(os.path.join(srv.root, ".stdout")) as f:
+                second = f.read()
+            self.assertNotIn(srv.secret_key, second)
+            self.assertIn("credentials.json", second)
+            # The kept key still works.
+            srv.boto3_client().list_buckets()
+        finally:
+            srv.cleanup()
+
     def test_nonsense_timeouts_are_usage_errors(self):
         import tempfile
         with tempfile.TemporaryDirectory() as root:

@@ -122,7 +122,13 @@ int Serve(const ServeOptions& o) {
               port, created ? " (new credentials created)" : "");
   std::printf("export AWS_ENDPOINT_URL=%s://%s:%u\n", scheme.c_str(), host.c_str(), port);
   std::printf("export AWS_ACCESS_KEY_ID=%s\n", creds->access_key_id.c_str());
-  std::printf("export AWS_SECRET_ACCESS_KEY=%s\n", creds->secret_access_key.c_str());
+  if (created) {
+    std::printf("export AWS_SECRET_ACCESS_KEY=%s\n", creds->secret_access_key.c_str());
+    std::printf("# the keys are kept in %s/.ferry/credentials.json (mode 0600)\n", o.root.c_str());
+  } else if (!given) {
+    // A secret goes to the terminal (and its scroll-back, and logs) once, when it is made.
+    std::printf("# the secret key is in %s/.ferry/credentials.json (mode 0600)\n", o.root.c_str());
+  }
   std::printf("export AWS_REGION=%s\n", o.region.c_str());
   std::fflush(stdout);
   if (!o.port_file.empty()) {

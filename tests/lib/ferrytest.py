@@ -53,6 +53,13 @@ class FerryServer:
                 self.access_key = line.split("=", 1)[1]
             if line.startswith("export AWS_SECRET_ACCESS_KEY="):
                 self.secret_key = line.split("=", 1)[1]
+        if self.secret_key is None:
+            # Printed only when it was created: a restart reads it where it is kept.
+            creds = os.path.join(self.root, "data", ".ferry", "credentials.json")
+            if os.path.exists(creds):
+                import json
+                with open(creds) as f:
+                    self.secret_key = json.load(f)["secret_access_key"]
         return self
 
     def stderr(self):
