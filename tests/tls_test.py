@@ -44,6 +44,16 @@ class Tls(unittest.TestCase):
             with self.assertRaises(Exception):
                 urllib.request.urlopen("http://127.0.0.1:%d/" % srv.port, timeout=5).read()
             self.assertEqual(s3.head_object(Bucket="tls", Key="big")["ContentLength"], len(body))
+            # TLS 1.2 only with forward secrecy and AEAD: static-RSA and CBC suites are refused.
+            for cipher, ok in (("AES128-GCM-SHA256", False), ("ECDHE-RSA-AES128-SHA", False),
+                               ("ECDHE-RSA-AES256-SHA384", False),
+                               ("ECDHE-RSA-AES128-GCM-SHA256", True),
+                               ("ECDHE-RSA-CHACHA20-POLY1305", True)):
+                p = subprocess.run(["openssl", "s_client", "-connect", "127.0.0.1:%d" % srv.port,
+                                    "-tls1_2", "-cipher", cipher],
+                                   input="", capture_output=True, text=True, timeout=30)
+                with self.subTest(cipher=cipher):
+                    self.assertEqual("Cipher is " + cipher in p.stdout, ok, p.stdout[-600:])
 
 
 if __name__ == "__main__":
