@@ -48,6 +48,11 @@ constexpr uint64_t kMaxDrainBytes = 1 << 20;
 
 constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
 
+// A request body must arrive at this average rate once it has taken longer than the idle
+// timeout (as Apache's mod_reqtimeout MinRate): the idle timer alone restarts on every byte,
+// so a body dripping a byte every few seconds held its connection forever.
+constexpr uint64_t kMinBodyBytesPerSecond = 500;
+
 inline int64_t NowMillis() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
              std::chrono::steady_clock::now().time_since_epoch())
@@ -82,6 +87,8 @@ class Exchange final : public BodyReader, public ResponseWriter {
   // BodyReader
   Result<size_t> Read(std::span<char> out) override {
     if (out.empty()) return size_t{0};
+    if (body_started_ms_ == 0) body_started_ms_ = NowMillis();
+    FERRY_RETURN_IF_ERROR(CheckBodyRate());
     if (direct_body_) return ReadDirect(out);
     while (!parser_.is_done()) {
       if (continue_pending_) {
@@ -254,6 +261,18 @@ class Exchange final : public BodyReader, public ResponseWriter {
 
   bool BodyDone() const { return direct_body_ ? body_left_ == 0 : parser_.is_done(); }
 
+  Status CheckBodyRate() {
+    const int64_t elapsed_ms = NowMillis() - body_started_ms_;
+    const int64_t grace_ms = int64_t{ctx_.options.idle_timeout_seconds} * 1000;
+    if (elapsed_ms <= grace_ms ||
+        bytes_read_ * 1000 >= kMinBodyBytesPerSecond * static_cast<uint64_t>(elapsed_ms)) {
+      return Status::OK();
+    }
+    broken_ = true;
+    return Status::Unavailable("request body arrives slower than " +
+                               std::to_string(kMinBodyBytesPerSecond) + " bytes/s");
+  }
+
   // Reads a Content-Length body without the parser: first what the header read left in the
   // buffer, then from the socket straight into out, never past the body's end (bytes of a
   // pipelined next request stay unread). Saves the copy through the parser's buffer.
@@ -352,6 +371,7 @@ class Exchange final : public BodyReader, public ResponseWriter {
   uint64_t bytes_read_ = 0;
   bool direct_body_ = false;  // Content-Length body read by ReadDirect, not the parser
   uint64_t body_left_ = 0;    // with direct_body_: body bytes not yet read
+  int64_t body_started_ms_ = 0;  // when the body was first asked for
 };
 
 }  // namespace detail

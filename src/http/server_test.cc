@@ -1,6 +1,7 @@
 #include "http/server.h"
 
 #include <gtest/gtest.h>
+#include <poll.h>
 #include <unistd.h>
 
 #include <boost/asio/connect.hpp>
@@ -209,6 +210,27 @@ TEST_F(HttpServerTest, HeaderValuesWithLineBreaksAreNeverSent) {
   EXPECT_TRUE(r.starts_with("HTTP/1.1 500")) << r;  // "no response" from the handler
   EXPECT_EQ(r.find("Set-Cookie"), std::string::npos) << r;
   EXPECT_EQ(r.find("<script>"), std::string::npos) << r;
+}
+
+// A body dripping in faster than the idle timeout but far below any real client's rate is
+// cut off once it has taken longer than the idle timeout (2 s here).
+TEST_F(HttpServerTest, DrippingBodyIsCutOff) {
+  auto s = Connect();
+  asio::write(s, asio::buffer(std::string("PUT /drip HTTP/1.1\r\nHost: h\r\nContent-Length: 100"
+                                          "\r\n\r\n")));
+  boost::system::error_code ec;
+  int sent = 0;
+  for (; sent < 40 && !ec; ++sent) {
+    asio::write(s, asio::buffer(std::string("x")), ec);
+    ::usleep(250 * 1000);
+    // The server closes the connection (after a 500 or without an answer).
+    pollfd p{s.native_handle(), POLLIN, 0};
+    if (::poll(&p, 1, 0) > 0) break;
+  }
+  EXPECT_LT(sent, 40);  // cut off well before the 10 s the drip would take
+  char c;
+  while (!ec) asio::read(s, asio::buffer(&c, 1), ec);
+  EXPECT_TRUE(ec);
 }
 
 TEST_F(HttpServerTest, OversizedHeaderIsRejectedAndServerKeepsServing) {
