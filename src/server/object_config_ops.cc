@@ -31,15 +31,21 @@ void AddVersionHeader(const ObjectMeta& meta, http::Headers& h) {
   if (!meta.version_id.empty()) h.Add("x-amz-version-id", meta.version_id);
 }
 
-// Edits one version's stored headers; a delete marker is 405 as S3 answers.
-Result<ObjectMeta> EditVersion(OpContext& op, const ObjectStore::HeadersEdit& edit) {
+// Edits one version's stored headers and answers with http_status and the version's id; a
+// delete marker is 405 as S3 answers.
+Status EditAndAnswer(OpContext& op, int http_status, const ObjectStore::HeadersEdit& edit) {
   FERRY_ASSIGN_OR_RETURN(std::string version_id, VersionIdParam(op.req));
   auto edited = op.store.EditObjectVersion(op.req.bucket, op.req.key, version_id, edit);
-  if (!edited.ok() && edited.status().s3_code() == "MethodNotAllowed") {
-    op.error.elements.push_back({"Method", op.req.http->method});
-    op.error.elements.push_back({"ResourceType", "DeleteMarker"});
+  if (!edited.ok()) {
+    if (edited.status().s3_code() == "MethodNotAllowed") {
+      op.error.elements.push_back({"Method", op.req.http->method});
+      op.error.elements.push_back({"ResourceType", "DeleteMarker"});
+    }
+    return edited.status();
   }
-  return edited;
+  http::Headers h = BaseHeaders(op.req);
+  AddVersionHeader(*edited, h);
+  return SendEmpty(op.req, http_status, op.out, std::move(h));
 }
 
 Result<ObjectMeta> HeadVersion(OpContext& op) {
@@ -101,13 +107,10 @@ Status PutObjectTagging(OpContext& op) {
   FERRY_ASSIGN_OR_RETURN(std::string xml, ReadBody(op));
   FERRY_ASSIGN_OR_RETURN(s3::Tags tags, s3::ParseTaggingXml(xml));
   FERRY_RETURN_IF_ERROR(s3::ValidateTags(tags, s3::kMaxObjectTags));
-  FERRY_ASSIGN_OR_RETURN(ObjectMeta meta, EditVersion(op, [&](ObjectHeaders& h) {
-                           h.tags = tags;
-                           return Status::OK();
-                         }));
-  http::Headers h = BaseHeaders(op.req);
-  AddVersionHeader(meta, h);
-  return SendEmpty(op.req, 200, op.out, std::move(h));
+  return EditAndAnswer(op, 200, [&](ObjectHeaders& h) {
+    h.tags = tags;
+    return Status::OK();
+  });
 }
 
 Status GetObjectTagging(OpContext& op) {
@@ -118,13 +121,10 @@ Status GetObjectTagging(OpContext& op) {
 }
 
 Status DeleteObjectTagging(OpContext& op) {
-  FERRY_ASSIGN_OR_RETURN(ObjectMeta meta, EditVersion(op, [](ObjectHeaders& h) {
-                           h.tags.clear();
-                           return Status::OK();
-                         }));
-  http::Headers h = BaseHeaders(op.req);
-  AddVersionHeader(meta, h);
-  return SendEmpty(op.req, 204, op.out, std::move(h));
+  return EditAndAnswer(op, 204, [](ObjectHeaders& h) {
+    h.tags.clear();
+    return Status::OK();
+  });
 }
 
 Status PutBucketTagging(OpContext& op) {
@@ -195,23 +195,19 @@ Status PutObjectRetention(OpContext& op) {
   }
   const bool bypass =
       http::EqualsIgnoreCase(op.req.HeaderOr("x-amz-bypass-governance-retention"), "true");
-  FERRY_ASSIGN_OR_RETURN(
-      ObjectMeta meta, EditVersion(op, [&](ObjectHeaders& h) -> Status {
-        bool active = !h.lock_mode.empty() && h.lock_until_ns > now;
-        // An active retention may be made longer in its mode; anything else
-        // needs GOVERNANCE with the bypass, and COMPLIANCE allows nothing else.
-        bool keeps = wanted.mode == h.lock_mode && wanted.until_ns >= h.lock_until_ns;
-        bool allowed = !active || keeps || (h.lock_mode == "GOVERNANCE" && bypass);
-        if (!allowed) {
-          return s3err::AccessDenied("Access Denied because object protected by object lock.");
-        }
-        h.lock_mode = wanted.mode;
-        h.lock_until_ns = wanted.until_ns;
-        return Status::OK();
-      }));
-  http::Headers h = BaseHeaders(op.req);
-  AddVersionHeader(meta, h);
-  return SendEmpty(op.req, 200, op.out, std::move(h));
+  return EditAndAnswer(op, 200, [&](ObjectHeaders& h) -> Status {
+    bool active = !h.lock_mode.empty() && h.lock_until_ns > now;
+    // An active retention may be made longer in its mode; anything else
+    // needs GOVERNANCE with the bypass, and COMPLIANCE allows nothing else.
+    bool keeps = wanted.mode == h.lock_mode && wanted.until_ns >= h.lock_until_ns;
+    bool allowed = !active || keeps || (h.lock_mode == "GOVERNANCE" && bypass);
+    if (!allowed) {
+      return s3err::AccessDenied("Access Denied because object protected by object lock.");
+    }
+    h.lock_mode = wanted.mode;
+    h.lock_until_ns = wanted.until_ns;
+    return Status::OK();
+  });
 }
 
 Status GetObjectRetention(OpContext& op) {
@@ -228,13 +224,10 @@ Status PutObjectLegalHold(OpContext& op) {
   if (!config) return MissingLockConfiguration();
   FERRY_ASSIGN_OR_RETURN(std::string xml, ReadBody(op));
   FERRY_ASSIGN_OR_RETURN(bool on, s3::ParseLegalHold(xml));
-  FERRY_ASSIGN_OR_RETURN(ObjectMeta meta, EditVersion(op, [&](ObjectHeaders& h) {
-                           h.legal_hold = on;
-                           return Status::OK();
-                         }));
-  http::Headers h = BaseHeaders(op.req);
-  AddVersionHeader(meta, h);
-  return SendEmpty(op.req, 200, op.out, std::move(h));
+  return EditAndAnswer(op, 200, [&](ObjectHeaders& h) {
+    h.legal_hold = on;
+    return Status::OK();
+  });
 }
 
 Status GetObjectLegalHold(OpContext& op) {
