@@ -1,7 +1,7 @@
 // Service and bucket operations: bucket lifecycle, listings, batch delete, and the bucket
+// sub-resources clients probe.
 #include <algorithm>
 
-// sub-resources clients probe.
 #include "core/checksum.h"
 #include "s3/errors.h"
 #include "s3/xml.h"

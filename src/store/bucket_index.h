@@ -100,7 +100,7 @@ class VersionCursor final : public SortedCursor {
     ObjectVersion version;
     uint64_t seq = 0;
   };
-  Status Load(Side& side, bool versions_table);
+  static Status Load(Side& side);
   void Pick();
   Db* db_;
   std::string lower_;

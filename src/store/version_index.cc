@@ -332,8 +332,8 @@ Status VersionCursor::Seek(std::string_view lower) {
   versions_.stmt.emplace(std::move(versions));
   versions_.stmt->BindBlob(1, lower_);
   has_previous_ = false;
-  FERRY_RETURN_IF_ERROR(Load(objects_, false));
-  FERRY_RETURN_IF_ERROR(Load(versions_, true));
+  FERRY_RETURN_IF_ERROR(Load(objects_));
+  FERRY_RETURN_IF_ERROR(Load(versions_));
   Pick();
   return Status::OK();
 }
@@ -341,13 +341,12 @@ Status VersionCursor::Seek(std::string_view lower) {
 Status VersionCursor::Next() {
   previous_key_ = current_->version.meta.key;
   has_previous_ = true;
-  FERRY_RETURN_IF_ERROR(Load(*current_, current_ == &versions_));
+  FERRY_RETURN_IF_ERROR(Load(*current_));
   Pick();
   return Status::OK();
 }
 
-Status VersionCursor::Load(Side& side, bool versions_table) {
-  (void)versions_table;
+Status VersionCursor::Load(Side& side) {
   FERRY_ASSIGN_OR_RETURN(side.valid, side.stmt->Step());
   if (!side.valid) return Status::OK();
   const Stmt& s = *side.stmt;
