@@ -141,6 +141,29 @@ class Boto3Versions(unittest.TestCase):
                                         CopySource={"Bucket": self.bucket, "Key": "model.pt"})
         self.assertEqual((code, status), ("NoSuchKey", 404))
 
+    def test_upload_part_copy_from_an_older_version(self):
+        self.enable()
+        old = self.s3.put_object(Bucket=self.bucket, Key="src", Body=b"O" * 6000)["VersionId"]
+        self.s3.put_object(Bucket=self.bucket, Key="src", Body=b"N" * 6000)
+        upload = self.s3.create_multipart_upload(Bucket=self.bucket, Key="dst")["UploadId"]
+        part = self.s3.upload_part_copy(Bucket=self.bucket, Key="dst", UploadId=upload,
+                                        PartNumber=1, CopySourceRange="bytes=0-999",
+                                        CopySource={"Bucket": self.bucket, "Key": "src",
+                                                    "VersionId": old})
+        self.s3.complete_multipart_upload(
+            Bucket=self.bucket, Key="dst", UploadId=upload,
+            MultipartUpload={"Parts": [{"PartNumber": 1,
+                                        "ETag": part["CopyPartResult"]["ETag"]}]})
+        self.assertEqual(self.s3.get_object(Bucket=self.bucket, Key="dst")["Body"].read(),
+                         b"O" * 1000)
+        marker = self.s3.delete_object(Bucket=self.bucket, Key="src")["VersionId"]
+        upload = self.s3.create_multipart_upload(Bucket=self.bucket, Key="dst2")["UploadId"]
+        code, status, _, _ = self.error(self.s3.upload_part_copy, Bucket=self.bucket, Key="dst2",
+                                        UploadId=upload, PartNumber=1,
+                                        CopySource={"Bucket": self.bucket, "Key": "src",
+                                                    "VersionId": marker})
+        self.assertEqual((code, status), ("InvalidRequest", 400))
+
     def test_multipart_upload_makes_a_version(self):
         self.enable()
         first = self.s3.put_object(Bucket=self.bucket, Key="m", Body=b"small")["VersionId"]

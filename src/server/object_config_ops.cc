@@ -52,12 +52,7 @@ Result<ObjectMeta> HeadVersion(OpContext& op) {
   FERRY_ASSIGN_OR_RETURN(std::string version_id, VersionIdParam(op.req));
   FERRY_ASSIGN_OR_RETURN(ObjectMeta meta,
                          op.store.HeadObjectVersion(op.req.bucket, op.req.key, version_id));
-  if (meta.delete_marker) {
-    op.error.headers.Add("x-amz-delete-marker", "true");
-    op.error.elements.push_back({"Method", op.req.http->method});
-    op.error.elements.push_back({"ResourceType", "DeleteMarker"});
-    return s3err::MethodNotAllowed("The specified method is not allowed against this resource.");
-  }
+  if (meta.delete_marker) return DeleteMarkerError(op, meta, /*named=*/true);
   return meta;
 }
 

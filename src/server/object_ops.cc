@@ -90,8 +90,8 @@ void AddNewVersionHeader(const ObjectMeta& meta, http::Headers& h) {
   }
 }
 
-// What S3 answers when a read meets a delete marker: 404 NoSuchKey for the latest, 405 for a
-// marker named by its version id; both say it is one.
+}  // namespace
+
 Status DeleteMarkerError(OpContext& op, const ObjectMeta& marker, bool named) {
   op.error.headers.Add("x-amz-delete-marker", "true");
   op.error.headers.Add("x-amz-version-id", marker.version_id);
@@ -102,6 +102,16 @@ Status DeleteMarkerError(OpContext& op, const ObjectMeta& marker, bool named) {
   op.error.elements.push_back({"Method", op.req.http->method});
   op.error.elements.push_back({"ResourceType", "DeleteMarker"});
   return s3err::MethodNotAllowed("The specified method is not allowed against this resource.");
+}
+
+namespace {
+
+// A copy source naming a delete marker by its id is a malformed request to S3, not a 405.
+Status CopySourceError(const Status& status) {
+  if (status.s3_code() != "MethodNotAllowed") return status;
+  return s3err::InvalidRequest(
+      "The source of a copy request may not specifically refer to a delete marker by version "
+      "id.");
 }
 
 // The metadata of the version a read names (latest when version_id is empty); a delete
@@ -255,12 +265,8 @@ Status CopyObject(OpContext& op) {
     copy.if_unmodified_since_s = s3::ParseHttpDate(*v);
   }
   auto copied = op.store.CopyObject(copy);
-  if (!copied.ok() && copied.status().s3_code() == "MethodNotAllowed") {
-    return s3err::InvalidRequest(
-        "The source of a copy request may not specifically refer to a delete marker by version "
-        "id.");
-  }
-  FERRY_ASSIGN_OR_RETURN(ObjectMeta meta, std::move(copied));
+  if (!copied.ok()) return CopySourceError(copied.status());
+  ObjectMeta meta = std::move(copied).value();
   http::Headers h = BaseHeaders(req);
   AddNewVersionHeader(meta, h);
   if (!src.version_id.empty()) h.Add("x-amz-copy-source-version-id", src.version_id);
@@ -319,7 +325,9 @@ Status UploadPartCopy(OpContext& op) {
   const S3Request& req = op.req;
   FERRY_ASSIGN_OR_RETURN(CopySource src, ParseCopySource(req.HeaderOr("x-amz-copy-source")));
   FERRY_ASSIGN_OR_RETURN(int part, PartNumberParam(req, op.error));
-  FERRY_ASSIGN_OR_RETURN(auto reader, op.store.OpenObject(src.bucket, src.key));
+  auto opened = op.store.OpenObjectVersion(src.bucket, src.key, src.version_id);
+  if (!opened.ok()) return CopySourceError(opened.status());
+  std::unique_ptr<ObjectReader> reader = std::move(opened).value();
   const ObjectMeta& src_meta = reader->meta();
   s3::GetConditions cond;
   cond.if_match = req.HeaderOr("x-amz-copy-source-if-match");

@@ -50,6 +50,10 @@ Status GetObject(OpContext& op);  // also HEAD
 Status CopyObject(OpContext& op);
 Status DeleteObject(OpContext& op);
 Status GetObjectAttributes(OpContext& op);
+// What S3 answers when a request meets a delete marker: 404 NoSuchKey for the latest (named
+// false), 405 MethodNotAllowed for a marker named by its version id or acted on by a
+// sub-resource (tagging, retention, legal hold); both say it is a marker.
+Status DeleteMarkerError(OpContext& op, const ObjectMeta& marker, bool named);
 
 // Tags and Object Lock (object_config_ops.cc).
 Status PutObjectTagging(OpContext& op);
