@@ -56,5 +56,73 @@ class Tls(unittest.TestCase):
                     self.assertEqual("Cipher is " + cipher in p.stdout, ok, p.stdout[-600:])
 
 
+    def test_silent_client_after_connection_close_does_not_hold_the_server(self):
+        # A client that reads its "Connection: close" answer and then goes silent, never sending
+        # its close_notify: the server used to wait for it forever, one thread per such client,
+        # until the connection limit answered everyone 503.
+        srv = FerryServer()
+        cert = os.path.join(srv.root, "cert.pem")
+        key = os.path.join(srv.root, "key.pem")
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+                        "-subj", "/CN=127.0.0.1", "-keyout", key, "-out", cert], check=True,
+                       capture_output=True)
+        srv.extra_args = ["--tls-cert", cert, "--tls-key", key, "--max-connections", "3",
+                          "--idle-timeout", "30"]
+        with srv:
+            silent = [self.silent_client(srv.port) for _ in range(3)]
+            for raw in silent:
+                # The server sends its close_notify and then closes the TCP connection at once.
+                raw.settimeout(5)
+                tail = b""
+                while True:
+                    chunk = raw.recv(4096)
+                    if not chunk:
+                        break
+                    tail += chunk
+                raw.close()
+            # The limit is free again for a real client.
+            import ssl
+            import urllib.error
+            import urllib.request
+            ctx = ssl.create_default_context(cafile=cert)
+            ctx.check_hostname = False
+            with self.assertRaises(urllib.error.HTTPError) as refused:
+                urllib.request.urlopen("https://127.0.0.1:%d/" % srv.port, context=ctx, timeout=5)
+            self.assertEqual(refused.exception.code, 403)  # unsigned; not 503
+
+    @staticmethod
+    def silent_client(port):
+        """Sends one request with Connection: close over TLS, reads the whole answer, and
+        returns the raw TCP socket, on which it will never send anything again."""
+        import socket, ssl
+        raw = socket.create_connection(("127.0.0.1", port), timeout=5)
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+        ctx.check_hostname = False
+        ctx.verify_mode = ssl.CERT_NONE
+        incoming, outgoing = ssl.MemoryBIO(), ssl.MemoryBIO()
+        tls = ctx.wrap_bio(incoming, outgoing, server_side=False)
+
+        def pump(step):
+            while True:
+                try:
+                    result = step()
+                    raw.sendall(outgoing.read())
+                    return result
+                except ssl.SSLWantReadError:
+                    raw.sendall(outgoing.read())
+                    data = raw.recv(65536)
+                    if not data:
+                        incoming.write_eof()
+                    incoming.write(data)
+
+        pump(tls.do_handshake)
+        pump(lambda: tls.write(b"GET / HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n"))
+        answer = b""
+        while b"</Error>" not in answer:
+            answer += pump(lambda: tls.read(65536))
+        assert answer.startswith(b"HTTP/1.1 403"), answer[:100]
+        return raw
+
+
 if __name__ == "__main__":
     main()

@@ -30,6 +30,7 @@ struct ServeOptions {
   bool no_fsync = false;
   std::string port_file;
   int idle_timeout = 60;
+  size_t max_connections = 2048;
 };
 
 const char* EnvOr(const char* name, const char* fallback) {
@@ -71,6 +72,7 @@ int Serve(const ServeOptions& o) {
   options.http.tls_cert_file = o.tls_cert;
   options.http.tls_key_file = o.tls_key;
   options.http.idle_timeout_seconds = o.idle_timeout;
+  options.http.max_connections = o.max_connections;
   options.region = o.region;
   options.allow_anonymous = o.allow_anonymous;
   options.domains = o.domains;
@@ -173,6 +175,10 @@ CommandRunner AddServeCommand(CLI::App& app, const GlobalOptions& global) {
   cmd->add_option("--port-file", o->port_file, "Write the listening port to this file");
   cmd->add_option("--idle-timeout", o->idle_timeout, "Seconds before an idle connection closes")
       ->check(CLI::Range(1, 86400))
+      ->capture_default_str();
+  cmd->add_option("--max-connections", o->max_connections,
+                  "Connections served at once; more are answered 503 SlowDown")
+      ->check(CLI::Range(1, 65536))
       ->capture_default_str();
   return [o] {
     if (o->tls_cert.empty() != o->tls_key.empty()) {

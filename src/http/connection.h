@@ -29,6 +29,11 @@
 
 namespace ferry::http {
 
+// How a connection's request loop ended: kUnreadInput when the client may still be sending
+// bytes nobody will read (an answered request's body, a rejected head), which the caller
+// should drain for a moment before closing so the close does not reset the answer away.
+enum class ConnectionEnd { kClean, kUnreadInput };
+
 struct ConnectionContext {
   const ServerOptions& options;
   const Handler& handler;
@@ -41,10 +46,6 @@ namespace detail {
 namespace beast = boost::beast;
 namespace bhttp = boost::beast::http;
 namespace asio = boost::asio;
-
-// Bodies up to this size are read and dropped when a handler answered without reading them,
-// so the connection can be kept; larger ones close the connection instead.
-constexpr uint64_t kMaxDrainBytes = 1 << 20;
 
 constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
 
@@ -182,32 +183,34 @@ class Exchange final : public BodyReader, public ResponseWriter {
            BodyDone();
   }
 
-  // After the handler: drop a small unread body so the connection can be reused.
-  void DrainUnreadBody() {
-    if (BodyDone() || broken_ || continue_pending_) return;
-    auto length = parser_.content_length();
-    if (!length || *length - bytes_read_ > kMaxDrainBytes) return;
-    std::vector<char> sink(64 * 1024);
-    while (!BodyDone()) {
-      auto n = Read(sink);
-      if (!n.ok() || *n == 0) return;
+  // After the handler: drop the rest of an unread body when it has arrived already, so the
+  // connection can be reused. Nothing more is read from the network for a request that has
+  // its answer: a client sending a body slowly after a refusal must not hold the connection,
+  // so the connection closes instead.
+  void DrainBufferedBody() {
+    if (!broken_ && RestIsBuffered()) {
+      std::vector<char> sink(64 * 1024);
+      while (!BodyDone()) {
+        auto n = Read(sink);
+        if (!n.ok() || *n == 0) return;
+      }
     }
   }
+
+  // Whether request bytes may still arrive that nobody will read.
+  bool UnreadInput() const { return !BodyDone(); }
 
  private:
   // Whether this response will leave the connection reusable, decided before the head is sent
   // so the Connection header tells the client the truth.
   bool WillKeepAlive() const {
     if (!keep_alive_ || close_requested_ || broken_) return false;
-    if (BodyDone()) return true;
-    if (continue_pending_) return false;  // the client may or may not send the body now
-    return SmallEnoughToDrain();
+    return RestIsBuffered();
   }
 
-  bool SmallEnoughToDrain() const {
-    if (BodyDone()) return true;
-    auto length = parser_.content_length();
-    return length && *length - bytes_read_ <= kMaxDrainBytes;
+  // Whether the body is read or its unread rest sits in the buffer already.
+  bool RestIsBuffered() const {
+    return BodyDone() || (direct_body_ && buffer_.size() >= body_left_);
   }
 
   // The response head, or InvalidArgument (nothing sent) when a field would break the
@@ -224,10 +227,10 @@ class Exchange final : public BodyReader, public ResponseWriter {
     // A client that asked for "100 Continue" and gets a final answer without one may or may
     // not send its body now, and some clients (botocore up to at least 1.34) parse the next
     // response on the connection wrongly. So the interim answer precedes the final one
-    // whenever the connection is kept and the body is small enough to be read and dropped
-    // afterwards (an empty body included: RFC 9110 lets a server send it there too);
-    // otherwise the connection closes after the answer.
-    if (continue_pending_ && keep_alive_ && !close_requested_ && !broken_ && SmallEnoughToDrain()) {
+    // whenever the connection is kept, which is when the body needs no more reading (an empty
+    // body included: RFC 9110 lets a server send it there too); otherwise the connection
+    // closes after the answer and the client, never invited, sends no body.
+    if (continue_pending_ && keep_alive_ && !close_requested_ && !broken_ && RestIsBuffered()) {
       continue_pending_ = false;
       head += kContinue;
     }
@@ -369,8 +372,8 @@ class Exchange final : public BodyReader, public ResponseWriter {
   bool broken_ = false;
   uint64_t body_remaining_ = 0;
   uint64_t bytes_read_ = 0;
-  bool direct_body_ = false;  // Content-Length body read by ReadDirect, not the parser
-  uint64_t body_left_ = 0;    // with direct_body_: body bytes not yet read
+  bool direct_body_ = false;     // Content-Length body read by ReadDirect, not the parser
+  uint64_t body_left_ = 0;       // with direct_body_: body bytes not yet read
   int64_t body_started_ms_ = 0;  // when the body was first asked for
 };
 
@@ -378,7 +381,7 @@ class Exchange final : public BodyReader, public ResponseWriter {
 
 // Serves requests on one connection until the peer closes, an error occurs or keep-alive ends.
 template <typename Stream>
-void ServeConnection(Stream& stream, int fd, ConnectionContext& ctx, bool over_limit) {
+ConnectionEnd ServeConnection(Stream& stream, int fd, ConnectionContext& ctx) {
   namespace bhttp = boost::beast::http;
   boost::beast::flat_buffer buffer;
   for (;;) {
@@ -398,8 +401,9 @@ void ServeConnection(Stream& stream, int fd, ConnectionContext& ctx, bool over_l
         detail::Exchange<Stream> reply(stream, fd, buffer, parser, ctx, false, false, false);
         int status = ec == bhttp::error::header_limit ? 431 : 400;
         ctx.reject(status, ec.message(), reply);
+        return ConnectionEnd::kUnreadInput;
       }
-      return;
+      return ConnectionEnd::kClean;
     }
     auto& msg = parser.get();
     Request req;
@@ -418,19 +422,15 @@ void ServeConnection(Stream& stream, int fd, ConnectionContext& ctx, bool over_l
     bool expect_continue = expect && EqualsIgnoreCase(*expect, "100-continue");
     detail::Exchange<Stream> exchange(stream, fd, buffer, parser, ctx, expect_continue,
                                       msg.keep_alive(), msg.method() == bhttp::verb::head);
-    if (over_limit) {
-      exchange.CloseAfterResponse();
-      ctx.reject(503, "too many connections", exchange);
-      return;
-    }
     ctx.handler(req, exchange, exchange);
     if (!exchange.head_written()) {
       exchange.CloseAfterResponse();
       ctx.reject(500, "no response", exchange);
-      return;
+    } else {
+      exchange.DrainBufferedBody();
+      if (exchange.Reusable()) continue;
     }
-    exchange.DrainUnreadBody();
-    if (!exchange.Reusable()) return;
+    return exchange.UnreadInput() ? ConnectionEnd::kUnreadInput : ConnectionEnd::kClean;
   }
 }
 

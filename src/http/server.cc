@@ -36,6 +36,39 @@ int64_t SteadyMillis() {
       .count();
 }
 
+// A ResponseWriter that keeps the response as bytes, for answers sent without a connection
+// thread.
+class BufferedResponse final : public ResponseWriter {
+ public:
+  Status WriteHead(int status, const Headers& headers, uint64_t content_length) override {
+    (void)content_length;
+    return Respond(status, headers, "");
+  }
+  Status WriteBody(std::span<const char> data) override {
+    bytes_.append(data.data(), data.size());
+    return Status::OK();
+  }
+  Status SendFile(int, uint64_t, uint64_t) override {
+    return Status::Internal("no files in a buffered response");
+  }
+  Status Respond(int status, const Headers& headers, std::string_view body) override {
+    head_written_ = true;
+    bytes_ = "HTTP/1.1 " + std::to_string(status) + " " + std::string(ReasonPhrase(status)) +
+             "\r\nServer: ferry\r\nDate: " + FormatHttpDate(std::time(nullptr)) + "\r\n";
+    for (const auto& f : headers.fields()) bytes_ += f.name + ": " + f.value + "\r\n";
+    bytes_ += "Content-Length: " + std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n";
+    bytes_.append(body);
+    return Status::OK();
+  }
+  bool head_written() const override { return head_written_; }
+  void CloseAfterResponse() override {}
+  std::string Take() { return std::move(bytes_); }
+
+ private:
+  std::string bytes_;
+  bool head_written_ = false;
+};
+
 // One accepted connection: its socket, the thread serving it, and the watchdog's view of it.
 struct ConnectionSlot {
   explicit ConnectionSlot(tcp::socket s) : socket(std::move(s)) {}
@@ -125,27 +158,56 @@ class ServerImpl final : public Server {
       tcp::socket socket(io_);
       boost::system::error_code ec;
       acceptor_.accept(socket, ec);
-      {
-        std::lock_guard lock(mu_);
-        if (stopping_) return;
-      }
       if (ec) {
+        {
+          std::lock_guard lock(mu_);
+          if (stopping_) return;
+        }
         // Out of descriptors or a transient network error: back off instead of spinning.
         std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        continue;
+      }
+      std::lock_guard lock(mu_);
+      if (stopping_) return;
+      ReapFinishedLocked();
+      if (connections_.size() >= options_.max_connections) {
+        RefuseOverLimit(socket);
         continue;
       }
       socket.set_option(tcp::no_delay(true), ec);
       auto slot = std::make_unique<ConnectionSlot>(std::move(socket));
       ConnectionSlot* raw = slot.get();
-      std::lock_guard lock(mu_);
-      ReapFinishedLocked();
-      bool over_limit = connections_.size() >= options_.max_connections;
-      raw->thread = std::thread([this, raw, over_limit] { Serve(*raw, over_limit); });
+      raw->thread = std::thread([this, raw] { Serve(*raw); });
       connections_.push_back(std::move(slot));
     }
   }
 
-  void Serve(ConnectionSlot& slot, bool over_limit) {
+  // A connection past the limit gets a 503 from the accepting thread, without blocking and
+  // without a thread of its own (a flood of connections must not become a flood of threads),
+  // and is closed. What the client already sent is read and dropped first, so the close does
+  // not turn into a reset that discards the answer. TLS clients are just closed: answering
+  // them would need a handshake.
+  void RefuseOverLimit(tcp::socket& socket) {
+    const int fd = socket.native_handle();
+    if (!tls_) {
+      char sink[4096];
+      while (::recv(fd, sink, sizeof sink, MSG_DONTWAIT) > 0) {
+      }
+      std::string answer = OverLimitAnswer();
+      (void)::send(fd, answer.data(), answer.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
+    }
+    boost::system::error_code ec;
+    socket.shutdown(tcp::socket::shutdown_both, ec);
+    socket.close(ec);
+  }
+
+  std::string OverLimitAnswer() {
+    BufferedResponse response;
+    reject_(503, "too many connections", response);
+    return response.Take();
+  }
+
+  void Serve(ConnectionSlot& slot) {
     // sendfile() to a peer that went away raises SIGPIPE, which would end the process; with
     // it blocked in this thread the call fails with EPIPE instead, whatever the process does
     // with signals.
@@ -153,7 +215,9 @@ class ServerImpl final : public Server {
     sigemptyset(&pipe);
     sigaddset(&pipe, SIGPIPE);
     pthread_sigmask(SIG_BLOCK, &pipe, nullptr);
+    const int fd = slot.socket.native_handle();
     ConnectionContext ctx{options_, handler_, reject_, slot.blocked_since_ms};
+    ConnectionEnd end = ConnectionEnd::kClean;
     if (tls_) {
       asio::ssl::stream<tcp::socket&> stream(slot.socket, *tls_);
       if (Blocking(slot, [&] {
@@ -161,16 +225,43 @@ class ServerImpl final : public Server {
             stream.handshake(asio::ssl::stream_base::server, ec);
             return !ec;
           })) {
-        ServeConnection(stream, slot.socket.native_handle(), ctx, over_limit);
-        boost::system::error_code ec;
-        stream.shutdown(ec);
+        end = ServeConnection(stream, fd, ctx);
+        // Sends close_notify without waiting for the client's: marking the client's as
+        // received makes the shutdown one write, which the watchdog bounds like any other
+        // (a client that went silent after its answer held this thread forever).
+        SSL_set_shutdown(stream.native_handle(), SSL_RECEIVED_SHUTDOWN);
+        Blocking(slot, [&] {
+          boost::system::error_code ec;
+          stream.shutdown(ec);
+          return !ec;
+        });
       }
     } else {
-      ServeConnection(slot.socket, slot.socket.native_handle(), ctx, over_limit);
+      end = ServeConnection(slot.socket, fd, ctx);
     }
+    ::shutdown(fd, SHUT_WR);
+    if (end == ConnectionEnd::kUnreadInput) DiscardInput(fd);
+    // Closed here, at once, under the lock the watchdog and Stop() take before they touch a
+    // socket, so neither can reach a descriptor number the kernel has handed out again.
+    std::lock_guard lock(mu_);
     boost::system::error_code ec;
-    slot.socket.shutdown(tcp::socket::shutdown_both, ec);
+    slot.socket.close(ec);
     slot.finished = true;
+  }
+
+  // The answer went out while the client may still be sending a body nobody will read.
+  // Closing now could make the kernel answer that data with a reset, which can destroy the
+  // answer before the client read it; so, as nginx's lingering close, read and drop input
+  // until the client closes, for a bounded time.
+  static void DiscardInput(int fd) {
+    constexpr int64_t kLingerMillis = 2000;
+    const int64_t deadline = SteadyMillis() + kLingerMillis;
+    char sink[64 * 1024];
+    for (int64_t left = kLingerMillis; left > 0; left = deadline - SteadyMillis()) {
+      pollfd p{fd, POLLIN, 0};
+      if (::poll(&p, 1, static_cast<int>(left)) <= 0) return;
+      if (::recv(fd, sink, sizeof sink, MSG_DONTWAIT) <= 0) return;
+    }
   }
 
   template <typename F>
@@ -181,7 +272,7 @@ class ServerImpl final : public Server {
     return ok;
   }
 
-  // Joins connection threads that have ended and closes their sockets.
+  // Joins connection threads that have ended (their sockets are closed already).
   void ReapFinishedLocked() {
     for (auto it = connections_.begin(); it != connections_.end();) {
       if ((*it)->finished) {
@@ -193,13 +284,15 @@ class ServerImpl final : public Server {
     }
   }
 
-  // Shuts down connections blocked on the network for longer than the idle timeout; the
-  // blocked read or write then fails and the connection thread ends.
+  // Shuts down connections blocked on the network for longer than the idle timeout (the
+  // blocked read or write then fails and the connection thread ends), and joins the threads of
+  // connections that ended.
   void WatchdogLoop() {
     const int64_t limit_ms = int64_t{options_.idle_timeout_seconds} * 1000;
     std::unique_lock lock(mu_);
     while (!stopping_) {
       stop_cv_.wait_for(lock, std::chrono::milliseconds(500));
+      ReapFinishedLocked();
       int64_t now = SteadyMillis();
       for (auto& slot : connections_) {
         int64_t since = slot->blocked_since_ms;

@@ -1,11 +1,12 @@
 // HTTP/1.1 server: accepts connections, parses requests (Boost.Beast), and hands each one to a
 // Handler with a streaming body reader and a response writer. Knows nothing about S3.
 //
-// Model: one thread per connection with blocking I/O. Request bodies stream (never buffered
-// whole), responses can be sent from memory or straight from files (sendfile on plain TCP).
-// Keep-alive is honoured; idle or stalled connections time out. "Expect: 100-continue" is
-// answered when the handler first reads the body, so a handler that rejects a request early
-// saves the client from sending it.
+// Model: one thread per connection with blocking I/O, up to max_connections. Request bodies stream
+// (never buffered whole), responses can be sent from memory or straight from files (sendfile on
+// plain TCP). Keep-alive is honoured; idle, stalled or dripping connections time out. "Expect:
+// 100-continue" is answered when the handler first reads the body, so a handler that rejects
+// a request early saves the client from sending it; a body left unread when the answer is
+// sent is not read on (unless it arrived already) and the connection closes.
 //
 // Thread-safety: Start/Stop from one owner thread. The Handler is called concurrently from
 // connection threads and must be thread-safe.
@@ -72,7 +73,7 @@ struct ServerOptions {
   std::string tls_key_file;
   size_t max_header_bytes = 64 * 1024;
   int idle_timeout_seconds = 60;  // also bounds a stall in the middle of a request or response
-  size_t max_connections = 2048;
+  size_t max_connections = 2048;  // past it, clients get 503 from the accepting thread
 };
 
 class Server {
