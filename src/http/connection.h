@@ -29,10 +29,12 @@
 
 namespace ferry::http {
 
-// How a connection's request loop ended: kUnreadInput when the client may still be sending
-// bytes nobody will read (an answered request's body, a rejected head), which the caller
-// should drain for a moment before closing so the close does not reset the answer away.
-enum class ConnectionEnd { kClean, kUnreadInput };
+// How a connection's request loop ended. kUnreadInput: the client may still be sending bytes
+// nobody will read (an answered request's body, a rejected head), which the caller should
+// drain for a moment before closing so the close does not reset the answer away. kAbort: a
+// transfer failed or was cut off (a stall, a crawl, a vanished peer); the caller resets the
+// connection, dropping whatever is still queued for a client that is not taking it.
+enum class ConnectionEnd { kClean, kUnreadInput, kAbort };
 
 struct ConnectionContext {
   const ServerOptions& options;
@@ -49,10 +51,16 @@ namespace asio = boost::asio;
 
 constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
 
-// A request body must arrive at this average rate once it has taken longer than the idle
-// timeout (as Apache's mod_reqtimeout MinRate): the idle timer alone restarts on every byte,
-// so a body dripping a byte every few seconds held its connection forever.
-constexpr uint64_t kMinBodyBytesPerSecond = 500;
+// A request body must arrive, and a response body leave, at this average rate once it has
+// taken longer than the idle timeout (as Apache's mod_reqtimeout MinRate, nginx's send
+// timeouts): the idle timer alone restarts on every byte, so a body dripping a byte every few
+// seconds, or a client reading its answer that slowly, held the connection forever.
+constexpr uint64_t kMinBytesPerSecond = 500;
+
+// Files are sent in pieces of this size: the idle timer covers one blocking call, so a whole
+// large file in one sendfile() was cut off by the timer on any link slower than
+// size / idle timeout.
+constexpr uint64_t kSendFilePiece = 1 << 20;
 
 inline int64_t NowMillis() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -89,7 +97,7 @@ class Exchange final : public BodyReader, public ResponseWriter {
   Result<size_t> Read(std::span<char> out) override {
     if (out.empty()) return size_t{0};
     if (body_started_ms_ == 0) body_started_ms_ = NowMillis();
-    FERRY_RETURN_IF_ERROR(CheckBodyRate());
+    FERRY_RETURN_IF_ERROR(CheckRate(body_started_ms_, bytes_read_, "request body arrives"));
     if (direct_body_) return ReadDirect(out);
     while (!parser_.is_done()) {
       if (continue_pending_) {
@@ -121,6 +129,7 @@ class Exchange final : public BodyReader, public ResponseWriter {
     FERRY_ASSIGN_OR_RETURN(std::string head, FormatHead(status, headers, content_length));
     body_remaining_ = head_request_ ? 0 : content_length;
     head_written_ = true;
+    response_started_ms_ = NowMillis();
     if constexpr (std::is_same_v<Stream, asio::ip::tcp::socket>) {
       // A body follows: let the head leave in the same segment as the body's first bytes
       // instead of as a packet of its own (one wakeup less for the client per response).
@@ -147,7 +156,9 @@ class Exchange final : public BodyReader, public ResponseWriter {
   Status WriteBody(std::span<const char> data) override {
     if (head_request_) return Status::OK();
     if (data.size() > body_remaining_) return Status::Internal("response body exceeds length");
+    FERRY_RETURN_IF_ERROR(CheckSendRate());
     body_remaining_ -= data.size();
+    bytes_sent_ += data.size();
     return WriteRaw(std::string_view(data.data(), data.size()));
   }
 
@@ -166,7 +177,9 @@ class Exchange final : public BodyReader, public ResponseWriter {
           broken_ = true;
           return n == 0 ? Status::IOError("file ended early") : Status::FromErrno("pread", errno);
         }
+        FERRY_RETURN_IF_ERROR(CheckSendRate());
         FERRY_RETURN_IF_ERROR(WriteRaw(std::string_view(buf.data(), static_cast<size_t>(n))));
+        bytes_sent_ += static_cast<uint64_t>(n);
         offset += static_cast<uint64_t>(n);
         length -= static_cast<uint64_t>(n);
       }
@@ -197,8 +210,11 @@ class Exchange final : public BodyReader, public ResponseWriter {
     }
   }
 
-  // Whether request bytes may still arrive that nobody will read.
-  bool UnreadInput() const { return !BodyDone(); }
+  // How the connection ends if this exchange is its last.
+  ConnectionEnd End() const {
+    if (broken_) return ConnectionEnd::kAbort;
+    return BodyDone() ? ConnectionEnd::kClean : ConnectionEnd::kUnreadInput;
+  }
 
  private:
   // Whether this response will leave the connection reusable, decided before the head is sent
@@ -264,17 +280,21 @@ class Exchange final : public BodyReader, public ResponseWriter {
 
   bool BodyDone() const { return direct_body_ ? body_left_ == 0 : parser_.is_done(); }
 
-  Status CheckBodyRate() {
-    const int64_t elapsed_ms = NowMillis() - body_started_ms_;
+  // Fails (and breaks the connection) when bytes moved since started_ms average below the
+  // minimum rate, once the transfer has taken longer than the idle timeout.
+  Status CheckRate(int64_t started_ms, uint64_t bytes, std::string_view what) {
+    const int64_t elapsed_ms = NowMillis() - started_ms;
     const int64_t grace_ms = int64_t{ctx_.options.idle_timeout_seconds} * 1000;
     if (elapsed_ms <= grace_ms ||
-        bytes_read_ * 1000 >= kMinBodyBytesPerSecond * static_cast<uint64_t>(elapsed_ms)) {
+        bytes * 1000 >= kMinBytesPerSecond * static_cast<uint64_t>(elapsed_ms)) {
       return Status::OK();
     }
     broken_ = true;
-    return Status::Unavailable("request body arrives slower than " +
-                               std::to_string(kMinBodyBytesPerSecond) + " bytes/s");
+    return Status::Unavailable(std::string(what) + " slower than " +
+                               std::to_string(kMinBytesPerSecond) + " bytes/s");
   }
+
+  Status CheckSendRate() { return CheckRate(response_started_ms_, bytes_sent_, "response leaves"); }
 
   // Reads a Content-Length body without the parser: first what the header read left in the
   // buffer, then from the socket straight into out, never past the body's end (bytes of a
@@ -331,9 +351,10 @@ class Exchange final : public BodyReader, public ResponseWriter {
   Status SendFileZeroCopy(int file_fd, uint64_t offset, uint64_t length) {
     off_t off = static_cast<off_t>(offset);
     while (length > 0) {
+      FERRY_RETURN_IF_ERROR(CheckSendRate());
       ssize_t n = 0;
       Track([&] {
-        n = ::sendfile(fd_, file_fd, &off, std::min<uint64_t>(length, 1 << 30));
+        n = ::sendfile(fd_, file_fd, &off, std::min(length, kSendFilePiece));
         if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
           pollfd p{fd_, POLLOUT, 0};
           ::poll(&p, 1, ctx_.options.idle_timeout_seconds * 1000);
@@ -348,6 +369,7 @@ class Exchange final : public BodyReader, public ResponseWriter {
                       : Status::Unavailable(std::string("sendfile: ") + std::strerror(errno));
       }
       length -= static_cast<uint64_t>(n);
+      bytes_sent_ += static_cast<uint64_t>(n);
     }
     return Status::OK();
   }
@@ -372,9 +394,11 @@ class Exchange final : public BodyReader, public ResponseWriter {
   bool broken_ = false;
   uint64_t body_remaining_ = 0;
   uint64_t bytes_read_ = 0;
-  bool direct_body_ = false;     // Content-Length body read by ReadDirect, not the parser
-  uint64_t body_left_ = 0;       // with direct_body_: body bytes not yet read
-  int64_t body_started_ms_ = 0;  // when the body was first asked for
+  bool direct_body_ = false;         // Content-Length body read by ReadDirect, not the parser
+  uint64_t body_left_ = 0;           // with direct_body_: body bytes not yet read
+  int64_t body_started_ms_ = 0;      // when the body was first asked for
+  int64_t response_started_ms_ = 0;  // when the head was sent
+  uint64_t bytes_sent_ = 0;          // response body bytes handed to the stream
 };
 
 }  // namespace detail
@@ -430,7 +454,7 @@ ConnectionEnd ServeConnection(Stream& stream, int fd, ConnectionContext& ctx) {
       exchange.DrainBufferedBody();
       if (exchange.Reusable()) continue;
     }
-    return exchange.UnreadInput() ? ConnectionEnd::kUnreadInput : ConnectionEnd::kClean;
+    return exchange.End();
   }
 }
 

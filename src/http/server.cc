@@ -226,21 +226,29 @@ class ServerImpl final : public Server {
             return !ec;
           })) {
         end = ServeConnection(stream, fd, ctx);
-        // Sends close_notify without waiting for the client's: marking the client's as
-        // received makes the shutdown one write, which the watchdog bounds like any other
-        // (a client that went silent after its answer held this thread forever).
-        SSL_set_shutdown(stream.native_handle(), SSL_RECEIVED_SHUTDOWN);
-        Blocking(slot, [&] {
-          boost::system::error_code ec;
-          stream.shutdown(ec);
-          return !ec;
-        });
+        if (end != ConnectionEnd::kAbort) {
+          // Sends close_notify without waiting for the client's: marking the client's as
+          // received makes the shutdown one write, which the watchdog bounds like any other
+          // (a client that went silent after its answer held this thread forever).
+          SSL_set_shutdown(stream.native_handle(), SSL_RECEIVED_SHUTDOWN);
+          Blocking(slot, [&] {
+            boost::system::error_code ec;
+            stream.shutdown(ec);
+            return !ec;
+          });
+        }
       }
     } else {
       end = ServeConnection(slot.socket, fd, ctx);
     }
-    ::shutdown(fd, SHUT_WR);
-    if (end == ConnectionEnd::kUnreadInput) DiscardInput(fd);
+    if (end == ConnectionEnd::kAbort) {
+      // A reset: the kernel drops what is queued instead of trickling it to the client.
+      linger reset{1, 0};
+      ::setsockopt(fd, SOL_SOCKET, SO_LINGER, &reset, sizeof reset);
+    } else {
+      ::shutdown(fd, SHUT_WR);
+      if (end == ConnectionEnd::kUnreadInput) DiscardInput(fd);
+    }
     // Closed here, at once, under the lock the watchdog and Stop() take before they touch a
     // socket, so neither can reach a descriptor number the kernel has handed out again.
     std::lock_guard lock(mu_);

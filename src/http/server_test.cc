@@ -15,6 +15,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace ferry::http {
@@ -48,6 +49,18 @@ void EchoHandler(const Request& req, BodyReader& body, ResponseWriter& out) {
   }
   Headers h;
   h.Add("X-Method", req.method);
+  if (req.path == "/bigfile") {
+    // 16 MiB of a file, sent in one SendFile call.
+    constexpr uint64_t kSize = 16 << 20;
+    char path[] = "/tmp/ferry_http_testXXXXXX";
+    int fd = mkstemp(path);
+    ASSERT_GE(fd, 0);
+    unlink(path);
+    ASSERT_EQ(ftruncate(fd, kSize), 0);
+    if (out.WriteHead(200, h, kSize).ok()) (void)out.SendFile(fd, 0, kSize);
+    close(fd);
+    return;
+  }
   if (req.path == "/file") {
     char path[] = "/tmp/ferry_http_testXXXXXX";
     int fd = mkstemp(path);
@@ -366,6 +379,73 @@ TEST(HttpServerLimits, ConnectionsOverTheLimitAreRefusedWithoutAThreadEach) {
   asio::write(s, asio::buffer(std::string("GET /ok HTTP/1.1\r\nHost: h\r\n\r\n")));
   EXPECT_NE(HttpServerTest::ReadResponseOn(s).find("/ok||"), std::string::npos);
   (*server)->Stop();
+}
+
+// Reads the answer to GET /bigfile on a socket with a small receive buffer, taking `chunk`
+// bytes every `pause`. Returns the body bytes received before the server closed or reset the
+// connection (or 15 s passed), and whether it was reset.
+struct SlowRead {
+  uint64_t body = 0;
+  bool reset = false;
+};
+SlowRead ReadBigFileSlowly(uint16_t port, int receive_buffer, size_t chunk,
+                           std::chrono::milliseconds pause) {
+  SlowRead result;
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &receive_buffer, sizeof receive_buffer);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(port);
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) return result;
+  std::string request = "GET /bigfile HTTP/1.1\r\nHost: h\r\n\r\n";
+  (void)::write(fd, request.data(), request.size());
+  std::string head;
+  std::vector<char> buf(chunk);
+  auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(15);
+  while (std::chrono::steady_clock::now() < give_up && result.body < (16 << 20)) {
+    // A reset shows at once, even with unread data still queued on this side.
+    pollfd p{fd, POLLIN, 0};
+    ::poll(&p, 1, 1000);
+    if (p.revents & POLLERR) {
+      result.reset = true;
+      break;
+    }
+    ssize_t n = ::read(fd, buf.data(), buf.size());
+    if (n <= 0) break;
+    if (head.find("\r\n\r\n") == std::string::npos) {
+      head.append(buf.data(), n);
+      auto end = head.find("\r\n\r\n");
+      if (end != std::string::npos) result.body = head.size() - end - 4;
+    } else {
+      result.body += n;
+    }
+    std::this_thread::sleep_for(pause);
+  }
+  ::close(fd);
+  return result;
+}
+
+// A large answer to a client that reads steadily but takes longer than the idle timeout (2 s
+// here) arrives whole: the timer covers a stall, not a transfer (one sendfile() of the whole
+// file used to be cut off after 2 s).
+TEST_F(HttpServerTest, SlowButSteadyReaderGetsTheWholeFile) {
+  auto start = std::chrono::steady_clock::now();
+  SlowRead read =
+      ReadBigFileSlowly(server_->port(), 64 * 1024, 64 * 1024, std::chrono::milliseconds(15));
+  EXPECT_EQ(read.body, uint64_t{16} << 20);
+  EXPECT_GT(std::chrono::steady_clock::now() - start, std::chrono::seconds(3));
+}
+
+// A client reading far below any real rate is cut off soon after the idle timeout, with a
+// reset: closing politely would leave the kernel trickling megabytes of queued answer to it.
+TEST_F(HttpServerTest, CrawlingReaderIsReset) {
+  auto start = std::chrono::steady_clock::now();
+  SlowRead read =
+      ReadBigFileSlowly(server_->port(), 16 * 1024, 100, std::chrono::milliseconds(250));
+  EXPECT_TRUE(read.reset);
+  EXPECT_LT(read.body, uint64_t{16} << 20);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(10));
 }
 
 }  // namespace
