@@ -431,9 +431,7 @@ class ServeFlags(unittest.TestCase):
                 for name in files:
                     path = os.path.join(d, name)
                     mode = stat.S_IMODE(os.stat(path).st_mode)
-                    # SQLite's own files sit in private directories.
-                    if not name.startswith("index.db"):
-                        self.assertEqual(mode & 0o077, 0, "%s is %o" % (path, mode))
+                    self.assertEqual(mode & 0o077, 0, "%s is %o" % (path, mode))
 
     def test_the_secret_is_printed_once_when_made(self):
         srv = FerryServer()

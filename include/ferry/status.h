@@ -28,6 +28,7 @@ class Status {
     kCancelled,           // the operation was asked to stop
     kResourceExhausted,   // a limit (cache space, quota) leaves no room
     kInternal,            // a bug: an invariant did not hold
+    kNoSpace,             // the disk or quota holding the data is full
   };
 
   Status() = default;  // OK
@@ -57,6 +58,7 @@ class Status {
     return Status(Code::kResourceExhausted, msg);
   }
   static Status Internal(std::string_view msg) { return Status(Code::kInternal, msg); }
+  static Status NoSpace(std::string_view msg) { return Status(Code::kNoSpace, msg); }
 
   Status(Code code, std::string_view msg);
 

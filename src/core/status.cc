@@ -24,6 +24,7 @@ Status Status::FromErrno(std::string_view context, int err) {
   if (err == ENOENT) code = Code::kNotFound;
   if (err == EEXIST) code = Code::kAlreadyExists;
   if (err == EACCES || err == EPERM) code = Code::kPermissionDenied;
+  if (err == ENOSPC || err == EDQUOT) code = Code::kNoSpace;
   return Status(code, msg);
 }
 
@@ -102,6 +103,8 @@ std::string_view CodeName(Status::Code code) {
       return "ResourceExhausted";
     case Status::Code::kInternal:
       return "Internal";
+    case Status::Code::kNoSpace:
+      return "NoSpace";
   }
   return "Unknown";
 }

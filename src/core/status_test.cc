@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cerrno>
+
 #include "ferry/result.h"
 
 namespace ferry {
@@ -37,6 +39,13 @@ Result<int> Quarter(int v) {
 TEST(Result, PropagatesErrors) {
   EXPECT_EQ(*Quarter(8), 2);
   EXPECT_EQ(Quarter(6).status().code(), Status::Code::kInvalidArgument);
+}
+
+TEST(Status, FromErrnoNamesAFullDisk) {
+  EXPECT_EQ(Status::FromErrno("write", ENOSPC).code(), Status::Code::kNoSpace);
+  EXPECT_EQ(Status::FromErrno("write", EDQUOT).code(), Status::Code::kNoSpace);
+  EXPECT_EQ(Status::FromErrno("write", EIO).code(), Status::Code::kIOError);
+  EXPECT_NE(Status::NoSpace("x").ToString().find("NoSpace"), std::string::npos);
 }
 
 }  // namespace

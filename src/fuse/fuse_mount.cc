@@ -31,6 +31,8 @@ int ErrnoOf(const Status& st) {
       return ENOENT;
     case Status::Code::kPermissionDenied:
       return EACCES;
+    case Status::Code::kNoSpace:
+      return ENOSPC;
     default:
       return EIO;
   }

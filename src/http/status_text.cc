@@ -44,6 +44,8 @@ std::string_view ReasonPhrase(int status) {
       return "Not Implemented";
     case 503:
       return "Service Unavailable";
+    case 507:
+      return "Insufficient Storage";
     default:
       return status < 400 ? "OK" : (status < 500 ? "Bad Request" : "Server Error");
   }

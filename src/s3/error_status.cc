@@ -35,6 +35,9 @@ constexpr CodeInfo kCodes[] = {
     {"BadDigest", Code::kCorruption},
     {"XAmzContentSHA256Mismatch", Code::kCorruption},
     {"NotImplemented", Code::kNotImplemented},
+    {"InsufficientStorage", Code::kNoSpace},
+    {"XMinioStorageFull", Code::kNoSpace},
+    {"QuotaExceeded", Code::kNoSpace},
     {"InternalError", Code::kUnavailable},
     {"ServiceUnavailable", Code::kUnavailable},
     {"SlowDown", Code::kUnavailable},
@@ -56,6 +59,7 @@ Code CategoryFor(int http_status, std::string_view code) {
   if (http_status == 409) return Code::kAlreadyExists;
   if (http_status == 304 || http_status == 412) return Code::kPreconditionFailed;
   if (http_status == 501) return Code::kNotImplemented;
+  if (http_status == 507) return Code::kNoSpace;
   if (http_status >= 500 || http_status == 429) return Code::kUnavailable;
   return Code::kInvalidArgument;
 }
@@ -84,6 +88,8 @@ std::string_view DefaultCode(int http_status) {
       return "NotImplemented";
     case 503:
       return "ServiceUnavailable";
+    case 507:
+      return "InsufficientStorage";
     default:
       return http_status >= 500 ? "InternalError" : "UnknownError";
   }
@@ -106,6 +112,8 @@ int StatusForCodeIn200(std::string_view code) {
       return code == "BucketNotEmpty" ? 409 : 412;
     case Code::kNotImplemented:
       return 501;
+    case Code::kNoSpace:
+      return 507;
     case Code::kUnavailable:
       return 503;
     default:
@@ -116,7 +124,8 @@ int StatusForCodeIn200(std::string_view code) {
 }  // namespace
 
 bool IsRetryableS3Error(int http_status, std::string_view code) {
-  if (http_status == 501) return false;
+  // Not implemented, or no space left: asking again soon changes nothing.
+  if (http_status == 501 || http_status == 507) return false;
   if (http_status >= 500 || http_status == 429) return true;
   return CategoryFor(http_status, code) == Code::kUnavailable;
 }

@@ -132,6 +132,14 @@ Status RequestHeaderSectionTooLarge() {
   return Make(Code::kInvalidArgument, "RequestHeaderSectionTooLarge", 400,
               "Your request header section exceeds the maximum allowed size.");
 }
+Status InsufficientStorage() {
+  return Make(Code::kNoSpace, "InsufficientStorage", 507,
+              "There is not enough free space on the server to store this data.");
+}
+Status InternalErrorForClient() {
+  return Make(Code::kInternal, "InternalError", 500,
+              "We encountered an internal error. Please try again.");
+}
 Status InternalError(std::string_view what) {
   return Make(Code::kInternal, "InternalError", 500, what);
 }
@@ -154,10 +162,15 @@ Status ToS3(const Status& status) {
       return status.WithS3Code("BadDigest", 400);
     case Code::kNotImplemented:
       return status.WithS3Code("NotImplemented", 501);
+    // The server-side failures below carry the engine's own words (file names, errno text)
+    // for the log; a client gets a fixed sentence instead.
     case Code::kUnavailable:
-      return status.WithS3Code("ServiceUnavailable", 503);
+      return Make(Code::kUnavailable, "ServiceUnavailable", 503,
+                  "The service is unavailable. Please retry.");
+    case Code::kNoSpace:
+      return InsufficientStorage();
     default:
-      return status.WithS3Code("InternalError", 500);
+      return InternalErrorForClient();
   }
 }
 

@@ -42,11 +42,16 @@ Status RequestTimeTooSkewed(std::string_view what);
 Status ContentSha256Mismatch(std::string_view what);  // XAmzContentSHA256Mismatch
 Status MissingContentLength();
 Status RequestHeaderSectionTooLarge();
+Status InsufficientStorage();  // 507: the disk holding the data is full
 Status InternalError(std::string_view what);
+// 500 InternalError with AWS's fixed sentence, for answering a failure whose own message is
+// only for the log.
+Status InternalErrorForClient();
 Status SlowDown(std::string_view what);
 
 // Wraps an arbitrary failed Status that carries no S3 code into one that does
-// (NotFound → 404 NoSuchKey-free "NotFound", IOError → 500 InternalError, ...).
+// (NotFound → 404 NoSuchKey-free "NotFound", IOError → 500 InternalError, ...). A 5xx answer
+// made here carries a fixed message, not the status's own, which may name internal files.
 Status ToS3(const Status& status);
 
 }  // namespace ferry::s3err

@@ -84,6 +84,13 @@ TEST(XmlResponse, Classification) {
   EXPECT_EQ(slow.code(), Status::Code::kUnavailable);
   EXPECT_TRUE(slow.retryable());
   EXPECT_EQ(slow.message(), "503 SlowDown: Please reduce your request rate.");
+  // A full server: a category of its own, and asking again soon changes nothing.
+  for (auto [http, code] :
+       {std::pair{507, ""}, std::pair{507, "XMinioStorageFull"}, std::pair{403, "QuotaExceeded"}}) {
+    Status full = StatusFromS3Error(http, code, "");
+    EXPECT_EQ(full.code(), Status::Code::kNoSpace) << http << code;
+    EXPECT_FALSE(full.retryable()) << http << code;
+  }
 }
 
 TEST(XmlResponse, ListBuckets) {

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cerrno>
+
 #include <pugixml.hpp>
 
 #include "s3/errors.h"
@@ -72,9 +74,13 @@ TEST(XmlError, ExactDocument) {
 TEST(XmlError, StatusWithoutS3CodeIsMapped) {
   Parsed p(ErrorXml(Status::IOError("disk on fire"), {.request_id = "r", .host_id = "h"}));
   EXPECT_EQ(p.Text("Code"), "InternalError");
-  EXPECT_EQ(p.Text("Message"), "disk on fire");
+  // The engine's own words stay in the server's log.
+  EXPECT_EQ(p.Text("Message"), "We encountered an internal error. Please try again.");
   EXPECT_EQ(p.Text("HostId"), "h");
   EXPECT_FALSE(p.Has("Resource"));
+  Parsed full(ErrorXml(Status::FromErrno("write blob 1234abcd", ENOSPC), {.request_id = "r"}));
+  EXPECT_EQ(full.Text("Code"), "InsufficientStorage");
+  EXPECT_EQ(full.Text("Message").find("1234abcd"), std::string::npos);
 }
 
 TEST(XmlListBuckets, OwnerAndBuckets) {

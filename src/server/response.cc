@@ -39,6 +39,10 @@ void SendError(const S3Request& req, const Status& status, http::ResponseWriter&
     details.extra.push_back({"VersionId", req.Param("versionId")});
   }
   for (const auto& e : extras.elements) details.extra.push_back(e);
+  if (s3.s3_code() == "InternalError") {
+    // The engine's words (file names and ids, errno text) are for the log, not the client.
+    s3 = s3err::InternalErrorForClient();
+  }
   for (const auto& f : extras.headers.fields()) h.Add(f.name, f.value);
   h.Add("Content-Type", "application/xml");
   if (s3.http_status() >= 500 && req.http->has_body) {

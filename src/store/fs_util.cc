@@ -24,8 +24,14 @@ void UniqueFd::Reset(int fd) {
   fd_ = fd;
 }
 
+// An engine failure answers 500 InternalError whatever its category (a blob file that is
+// gone is not NoSuchKey), except a full disk, which answers as such.
+Status AsStorageError(const Status& s) {
+  return s.ok() || s.code() == Status::Code::kNoSpace ? s : s.WithS3Code("InternalError", 500);
+}
+
 Status IoError(std::string_view context, int err) {
-  return Status::FromErrno(context, err).WithS3Code("InternalError", 500);
+  return AsStorageError(Status::FromErrno(context, err));
 }
 
 Status WriteAll(int fd, std::span<const char> data, std::string_view what) {
@@ -41,13 +47,12 @@ Status WriteAll(int fd, std::span<const char> data, std::string_view what) {
 }
 
 Status PwriteAll(int fd, std::span<const char> data, uint64_t offset, std::string_view what) {
-  Status s = ferry::PwriteAll(fd, data, offset, what);
-  return s.ok() ? s : s.WithS3Code("InternalError", 500);
+  return AsStorageError(ferry::PwriteAll(fd, data, offset, what));
 }
 
 Result<size_t> PreadFull(int fd, std::span<char> out, uint64_t offset, std::string_view what) {
   auto n = ferry::PreadFull(fd, out, offset, what);
-  if (!n.ok()) return n.status().WithS3Code("InternalError", 500);
+  if (!n.ok()) return AsStorageError(n.status());
   return n;
 }
 

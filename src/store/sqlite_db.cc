@@ -1,5 +1,8 @@
 #include "store/sqlite_db.h"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 namespace ferry::local {
 
 Stmt::~Stmt() {
@@ -64,6 +67,12 @@ std::string_view Stmt::Blob(int col) const {
 Result<std::unique_ptr<Db>> Db::Open(const std::string& path, bool create) {
   sqlite3* raw = nullptr;
   int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | (create ? SQLITE_OPEN_CREATE : 0);
+  if (create) {
+    // Made here, the owner's alone: SQLite would create it by the umask (often world
+    // readable), and gives its -wal and -shm files the database file's mode.
+    int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd >= 0) ::close(fd);
+  }
   int rc = sqlite3_open_v2(path.c_str(), &raw, flags, nullptr);
   std::unique_ptr<Db> db(new Db(raw, path));
   if (rc != SQLITE_OK) return db->Error("open");
@@ -111,6 +120,9 @@ Status Db::Error(std::string_view what) const {
   msg += what;
   msg += ": ";
   msg += db_ != nullptr ? sqlite3_errmsg(db_) : "out of memory";
+  if (db_ != nullptr && (sqlite3_extended_errcode(db_) & 0xff) == SQLITE_FULL) {
+    return Status::NoSpace(msg);
+  }
   return Status::IOError(msg).WithS3Code("InternalError", 500);
 }
 
