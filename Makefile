@@ -4,7 +4,9 @@ ASAN_BUILD ?= build-asan
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 
-.PHONY: all deps build build-asan test unit-test asan-test integration-test demo bench bench-scale format clean
+FUZZ_SECONDS ?= 60
+
+.PHONY: all deps build build-asan test unit-test asan-test integration-test demo bench bench-scale fuzz format clean
 
 all: build
 
@@ -14,8 +16,12 @@ deps:
 $(BUILD)/build.ninja:
 	cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo $(CMAKE_FLAGS)
 
+# The sanitizer build is also the fuzzing build: clang, ASan+UBSan, libFuzzer harnesses. (A
+# tree configured earlier with another compiler is configured afresh.)
 $(ASAN_BUILD)/build.ninja:
-	cmake -S . -B $(ASAN_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Debug -DFERRY_SANITIZE=ON $(CMAKE_FLAGS)
+	@grep -qs 'CMAKE_CXX_COMPILER:.*clang' $(ASAN_BUILD)/CMakeCache.txt || rm -rf $(ASAN_BUILD)
+	CC=clang CXX=clang++ cmake -S . -B $(ASAN_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Debug \
+	  -DFERRY_SANITIZE=ON -DFERRY_FUZZ=ON $(CMAKE_FLAGS)
 
 build: deps $(BUILD)/build.ninja
 	ninja -C $(BUILD) -j $(JOBS)
@@ -23,11 +29,16 @@ build: deps $(BUILD)/build.ninja
 build-asan: deps $(ASAN_BUILD)/build.ninja
 	ninja -C $(ASAN_BUILD) -j $(JOBS)
 
-# Unit tests (also under ASan+UBSan), then integration tests against real processes.
+# Unit tests (also under ASan+UBSan, with each fuzz harness run on its corpus and briefly
+# fuzzed), then integration tests against real processes.
 test: build build-asan
 	cd $(BUILD) && ctest --output-on-failure -j 2 -L unit
 	cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1 ctest --output-on-failure -j 2 -L unit
 	cd $(BUILD) && ctest --output-on-failure -L integration
+
+# Each fuzz harness for FUZZ_SECONDS (default 60) under ASan+UBSan.
+fuzz: build-asan
+	./scripts/fuzz.sh $(ASAN_BUILD) $(FUZZ_SECONDS)
 
 demo: build
 	./scripts/demo.sh $(BUILD)/ferry

@@ -3,7 +3,7 @@
 # Idempotent: packages already present are skipped, so a second run does nothing.
 set -euo pipefail
 
-BUILD=(build-essential cmake ninja-build ccache pkg-config clang-format
+BUILD=(build-essential cmake ninja-build ccache pkg-config clang-format clang libclang-rt-14-dev
   libboost-dev libssl-dev libcurl4-openssl-dev libpugixml-dev nlohmann-json3-dev
   libcli11-dev libspdlog-dev libfmt-dev libsqlite3-dev libfuse3-dev fuse3 libisal-dev
   libxxhash-dev libgtest-dev libgmock-dev libbenchmark-dev zlib1g-dev libarchive-dev)
