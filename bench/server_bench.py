@@ -1,22 +1,27 @@
 #!/usr/bin/python3
-"""Server benchmark: `ferry serve` against the npm s3rver and nginx, on the same data, in one run.
+"""Server benchmark: `ferry serve` against the npm s3rver, Ceph RGW and nginx, on the same data,
+in one run.
 
 Workloads (wrk, 16 connections, presigned SigV4 URLs so that the S3 servers verify a signature
 on every request):
-  GET  1 MiB objects (256 distinct keys)        ferry, s3rver, nginx (static files, unsigned)
-  PUT  64 KiB objects (10,000 distinct keys)    ferry, s3rver; ferry --no-fsync for information
+  GET  1 MiB objects (256 distinct keys)        ferry, s3rver, RGW, nginx (static, unsigned)
+  PUT  64 KiB objects (10,000 distinct keys)    ferry, s3rver, RGW; ferry --no-fsync for
+                                                information
 
-Prints req/s, payload MB/s, latency p50/p99, server CPU per request, the ratios
-ferry/s3rver (GET, PUT; target >= 10x) and ferry/nginx (GET; target >= 0.7x), and writes them
-with a description of the machine into its own section of bench/RESULTS.md.
+RGW is the peer a self-hosting team would pick: a single-node Ceph cluster (monitor, one
+BlueStore OSD on a sparse file, radosgw), started by shared/peers/start-ceph-rgw.sh; its CPU
+counts all three daemons. Prints req/s, payload MB/s, latency p50/p99, server CPU per request,
+the ratios ferry/s3rver (GET, PUT; target >= 10x), ferry/RGW (GET, PUT; >= 2x) and ferry/nginx
+(GET; >= 1x), and writes them with a description of the machine into its own section of
+bench/RESULTS.md.
 
 Everything runs on 127.0.0.1: the servers are started here on free ports with their data in a
 temporary directory, stopped by pid and removed at the end. ferry is measured in its default
 configuration (fsync on).
 
 Usage: /usr/bin/python3 bench/server_bench.py path/to/ferry [--duration 10] [--profile DIR]
-Needs: wrk, nginx, node/npm (s3rver 3.7.1 is installed once into a cache directory), Debian's
-python3-boto3 (run with /usr/bin/python3), perf for --profile.
+Needs: wrk, nginx, node/npm (s3rver 3.7.1 is installed once into a cache directory), radosgw
+and ceph-mon/ceph-osd, Debian's python3-boto3 (run with /usr/bin/python3), perf for --profile.
 """
 import argparse
 import concurrent.futures
@@ -39,10 +44,12 @@ import boto3
 import botocore.config
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "lib"))
+import peers  # noqa: E402
 import perf_breakdown  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-SECTION_TITLE = "## Server: ferry serve vs s3rver vs nginx"
+SECTION_TITLE = "## Server: ferry serve vs s3rver, Ceph RGW and nginx"
 BUCKET = "bench"
 S3RVER_VERSION = "3.7.1"
 MIB = 1 << 20
@@ -221,12 +228,13 @@ class Proc:
 class Server:
     """One S3 endpoint under test: its process, address, credentials."""
 
-    def __init__(self, label, proc, port, access_key=None, secret_key=None):
+    def __init__(self, label, proc, port, access_key=None, secret_key=None, pids=None):
         self.label = label
         self.proc = proc
         self.port = port
         self.access_key = access_key
         self.secret_key = secret_key
+        self.pids = pids or [proc.pid]  # whose CPU counts as the server's
 
     @property
     def endpoint(self):
@@ -265,6 +273,41 @@ def start_ferry(ferry, tmp, name, extra=()):
     if not access or not secret:
         raise RuntimeError("ferry serve printed no credentials:\n" + proc.tail())
     return Server(name, proc, port, access, secret)
+
+
+class RgwProc:
+    """Ceph RGW (monitor, OSD, radosgw) behind the Proc interface the cases use."""
+
+    def __init__(self, rgw):
+        self.rgw = rgw
+        self.pids = rgw.pids()
+        self.pid = self.pids[-1]
+        self.proc = self
+        self.log_path = os.path.join(rgw.dir, "rgw.log")
+
+    def poll(self):
+        try:
+            for pid in self.pids:
+                os.kill(pid, 0)
+            return None
+        except ProcessLookupError:
+            return 1
+
+    def stop(self):
+        self.rgw.stop()
+
+    def tail(self, n=20):
+        return "(see the Ceph logs under %s)" % self.rgw.dir
+
+
+def start_rgw():
+    if not peers.CephRgw.available():
+        raise RuntimeError("Ceph RGW is not installed (scripts/install-deps.sh) or "
+                           "shared/peers/ is missing")
+    rgw = peers.CephRgw(store="bluestore")
+    rgw.start()
+    proc = RgwProc(rgw)
+    return Server("rgw", proc, rgw.port, rgw.access_key, rgw.secret_key, pids=proc.pids)
 
 
 def s3rver_install_dir():
@@ -412,11 +455,11 @@ def measure(server, targets_file, method, body_bytes, payload_bytes, args, tmp, 
              os.path.join(args.profile, profile_name + ".data"), "--", "sleep",
              str(args.duration)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     busy0, total0 = machine_cpu_seconds()
-    server0 = process_cpu_seconds([server.proc.pid])
+    server0 = process_cpu_seconds(server.pids)
     children0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     w = run_wrk(server, targets_file, method, body_bytes, args.duration, args, log_path)
     children1 = resource.getrusage(resource.RUSAGE_CHILDREN)
-    server1 = process_cpu_seconds([server.proc.pid])
+    server1 = process_cpu_seconds(server.pids)
     busy1, total1 = machine_cpu_seconds()
     if perf:
         perf.wait()
@@ -468,7 +511,9 @@ def ratio_lines(results):
     checks = [
         ("GET 1 MiB", "ferry / s3rver", "ferry GET", "s3rver GET", 10.0),
         ("PUT 64 KiB", "ferry / s3rver", "ferry PUT", "s3rver PUT", 10.0),
-        ("GET 1 MiB", "ferry / nginx", "ferry GET", "nginx GET", 0.7),
+        ("GET 1 MiB", "ferry / RGW", "ferry GET", "rgw GET", 2.0),
+        ("PUT 64 KiB", "ferry / RGW", "ferry PUT", "rgw PUT", 2.0),
+        ("GET 1 MiB", "ferry / nginx", "ferry GET", "nginx GET", 1.0),
     ]
     met_all = True
     for workload, label, a, b, target in checks:
@@ -489,8 +534,10 @@ def write_results(path, machine, args, results, notes):
             "wrk, %d connections (%d threads), %d s per case after a %d s warm-up; every S3 "
             "request is a distinct presigned SigV4 URL that the server verifies. GET: %d "
             "objects of 1 MiB; PUT: 64 KiB bodies to %d distinct keys. nginx serves the same "
-            "files as static content (no signature). ferry runs with its defaults (fsync on). "
-            "Client and servers share the machine's cores." %
+            "files as static content (no signature). ferry runs with its defaults (fsync on); "
+            "Ceph RGW 16 is a single-node cluster (monitor, one BlueStore OSD on a sparse file, "
+            "radosgw; its CPU counts all three). Client and servers share the machine's "
+            "cores." %
             (args.connections, args.threads, args.duration, args.warmup, args.get_objects,
              args.put_keys), "",
             machine_line(machine), "",
@@ -520,8 +567,9 @@ def main():
     p.add_argument("--threads", type=int, default=2, help="wrk threads")
     p.add_argument("--get-objects", type=int, default=256)
     p.add_argument("--put-keys", type=int, default=10000)
-    p.add_argument("--cases", default="nginx-get,ferry-get,s3rver-get,ferry-put,s3rver-put,"
-                   "ferry-nofsync-put", help="comma-separated subset of the cases")
+    p.add_argument("--cases", default="nginx-get,ferry-get,s3rver-get,rgw-get,ferry-put,"
+                   "s3rver-put,rgw-put,ferry-nofsync-put",
+                   help="comma-separated subset of the cases")
     p.add_argument("--results", default=os.path.join(HERE, "RESULTS.md"),
                    help="file to write the section into ('' to skip)")
     p.add_argument("--profile", metavar="DIR",
@@ -566,6 +614,10 @@ def main():
         if need("s3rver"):
             servers["s3rver"] = start_s3rver(tmp)
             started.append(servers["s3rver"].proc)
+        if need("rgw"):
+            log("  starting Ceph RGW (BlueStore on a sparse file; ~20 s)")
+            servers["rgw"] = start_rgw()
+            started.append(servers["rgw"].proc)
 
         log("generating %d × 1 MiB objects" % args.get_objects)
         www = os.path.join(tmp, "www")

@@ -4,9 +4,9 @@
 
 namespace ferry::local {
 
-BodyStager::BodyStager(BlobStore* blobs, PackStore* packs, StagerLimits limits,
+BodyStager::BodyStager(BlobStore* blobs, PackStore* packs, Md5Batcher* md5, StagerLimits limits,
                        std::optional<DigestKind> checksum)
-    : blobs_(blobs), packs_(packs), limits_(limits), md5_hasher_(NewHasher(DigestKind::kMd5)) {
+    : blobs_(blobs), packs_(packs), limits_(limits), md5_hasher_(md5->NewHasher()) {
   SetChecksumKind(checksum);
 }
 
@@ -26,6 +26,7 @@ uint64_t BodyStager::memory_limit() const {
 
 Status BodyStager::SpillToBlob() {
   FERRY_ASSIGN_OR_RETURN(sink_, BlobSink::Create(blobs_));
+  md5_hasher_->Update(std::string_view(buffer_));
   if (!buffer_.empty()) FERRY_RETURN_IF_ERROR(sink_->Append(buffer_));
   std::string().swap(buffer_);
   return Status::OK();
@@ -33,11 +34,13 @@ Status BodyStager::SpillToBlob() {
 
 Status BodyStager::Append(std::span<const char> data) {
   if (data.empty()) return Status::OK();
-  md5_hasher_->Update(data);
   if (checksum_hasher_) checksum_hasher_->Update(data);
   size_ += data.size();
   if (sink_ == nullptr && size_ > memory_limit()) FERRY_RETURN_IF_ERROR(SpillToBlob());
-  if (sink_ != nullptr) return sink_->Append(data);
+  if (sink_ != nullptr) {
+    md5_hasher_->Update(data);
+    return sink_->Append(data);
+  }
   if (buffer_.empty()) {
     buffer_.reserve(std::min<uint64_t>(memory_limit(), limits_.size_hint.value_or(64 * 1024)));
   }
@@ -51,7 +54,7 @@ Status BodyStager::AppendCopy(int src_fd, uint64_t src_offset, std::span<const c
     FERRY_RETURN_IF_ERROR(SpillToBlob());
   }
   if (sink_ == nullptr) return Append(data);
-  md5_hasher_->Update(data);
+  md5_hasher_->Update(data);  // the body is in the blob: hashed as it goes
   if (checksum_hasher_) checksum_hasher_->Update(data);
   size_ += data.size();
   return sink_->CopyFrom(src_fd, src_offset, data);
@@ -59,6 +62,8 @@ Status BodyStager::AppendCopy(int src_fd, uint64_t src_offset, std::span<const c
 
 Status BodyStager::Finish() {
   if (sink_ == nullptr && limits_.force_blob) FERRY_RETURN_IF_ERROR(SpillToBlob());
+  // A body still in memory is hashed whole here, in one batch with other uploads' bodies.
+  if (sink_ == nullptr) md5_hasher_->Update(std::string_view(buffer_));
   md5_ = md5_hasher_->Finish();
   if (checksum_hasher_) checksum_ = checksum_hasher_->Finish();
   if (sink_ != nullptr) return sink_->Finish();

@@ -5,7 +5,9 @@
 // bytes is written into a reserved range of the active pack; a larger one has already been
 // streaming into a new blob since it outgrew the limits, never buffered whole. MD5 (for the
 // ETag) and optionally one S3 checksum are computed on the way, so a commit does not re-read
-// the data; a digest of another kind can still be computed afterwards by re-reading.
+// the data; a digest of another kind can still be computed afterwards by re-reading. MD5 goes
+// through the store's Md5Batcher, a body kept in memory in one piece at Finish(), so that
+// concurrent uploads share SIMD lanes.
 // Destroying the stager without committing discards the blob (a pack range becomes dead
 // space). Thread-compatible.
 #pragma once
@@ -16,6 +18,7 @@
 #include <string>
 
 #include "core/checksum.h"
+#include "core/md5_batcher.h"
 #include "store/blob_store.h"
 #include "store/pack_store.h"
 
@@ -30,7 +33,7 @@ struct StagerLimits {
 
 class BodyStager {
  public:
-  BodyStager(BlobStore* blobs, PackStore* packs, StagerLimits limits,
+  BodyStager(BlobStore* blobs, PackStore* packs, Md5Batcher* md5, StagerLimits limits,
              std::optional<DigestKind> checksum);
 
   Status Append(std::span<const char> data);

@@ -18,6 +18,7 @@
 #include <string>
 
 #include "core/clock.h"
+#include "core/md5_batcher.h"
 #include "store/blob_pins.h"
 #include "store/blob_store.h"
 #include "store/db_pool.h"
@@ -35,6 +36,7 @@ class Bucket final : public MaintenanceTarget, public std::enable_shared_from_th
     const Clock* clock;
     LocalStoreOptions options;
     std::weak_ptr<Maintainer> maintainer;
+    std::shared_ptr<Md5Batcher> md5;  // the store's, shared by its buckets
   };
 
   // Fills the empty directory dir with a new bucket's index and blob directories and makes
@@ -61,6 +63,7 @@ class Bucket final : public MaintenanceTarget, public std::enable_shared_from_th
   const LocalStoreOptions& options() const { return env_.options; }
   BlobStore& blobs() { return *blobs_; }
   PackStore& packs() { return *packs_; }
+  Md5Batcher& md5() { return *env_.md5; }
   BlobPins& pins() { return pins_; }
 
   // Runs fn in a group-committed transaction on the writer connection; NoSuchBucket once the

@@ -72,7 +72,7 @@ Status LocalStore::LoadBuckets() {
   for (const auto& name : names) {
     struct stat st;
     if (::fstatat(root_fd_.get(), (name + "/index.db").c_str(), &st, 0) != 0) continue;
-    Bucket::Env env{&clock_, options_, maintainer_};
+    Bucket::Env env{&clock_, options_, maintainer_, md5_};
     auto bucket = Bucket::Open(name, root_ + "/" + name, env);
     if (!bucket.ok()) return bucket.status().Annotate("bucket " + name);
     buckets_.emplace(name, std::move(bucket).value());
@@ -135,7 +135,7 @@ Status LocalStore::CreateBucket(std::string_view name_view) {
     return s;
   }
   FERRY_RETURN_IF_ERROR(local::Fsync(root_fd_.get(), root_, options_.fsync));
-  Bucket::Env env{&clock_, options_, maintainer_};
+  Bucket::Env env{&clock_, options_, maintainer_, md5_};
   FERRY_ASSIGN_OR_RETURN(auto bucket, Bucket::Open(name, root_ + "/" + name, env));
   bucket->StartMaintenance();
   buckets_.emplace(name, std::move(bucket));

@@ -21,6 +21,7 @@
 #include <string>
 
 #include "core/clock.h"
+#include "core/md5_batcher.h"
 #include "ferry/object_store.h"
 #include "store/fs_util.h"
 #include "store/local_store_options.h"
@@ -106,6 +107,8 @@ class LocalStore final : public ObjectStore {
   local::UniqueFd root_fd_;
   local::UniqueFd lock_fd_;
   std::shared_ptr<local::Maintainer> maintainer_;
+  // Hashes concurrent uploads' bodies side by side (see core/md5_batcher.h).
+  const std::shared_ptr<Md5Batcher> md5_ = std::make_shared<Md5Batcher>();
   mutable std::shared_mutex mu_;  // guards buckets_
   std::map<std::string, std::shared_ptr<local::Bucket>, std::less<>> buckets_;
   Stats recovery_;

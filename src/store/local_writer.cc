@@ -63,8 +63,8 @@ Status VerifyDigests(const BodyStager& body, std::string_view content_md5,
 LocalWriter::LocalWriter(std::shared_ptr<Bucket> bucket, WriteSpec spec)
     : bucket_(std::move(bucket)),
       spec_(std::move(spec)),
-      stager_(&bucket_->blobs(), &bucket_->packs(), LimitsFor(bucket_->options(), spec_),
-              KindOf(spec_.checksum)) {}
+      stager_(&bucket_->blobs(), &bucket_->packs(), &bucket_->md5(),
+              LimitsFor(bucket_->options(), spec_), KindOf(spec_.checksum)) {}
 
 Status LocalWriter::CheckGrowth(uint64_t n) {
   if (finished_) return Status::Internal("ObjectWriter: Append after Commit or an error");

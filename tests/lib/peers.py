@@ -89,9 +89,12 @@ class CephRgw(Peer):
     access_key = "AKIAPEERTEST"
     secret_key = "peersecretpeersecret"
 
-    def __init__(self):
+    def __init__(self, store="memstore"):
+        """store: memstore (in memory; fast to start, for tests) or bluestore (a sparse file,
+        written and synced as a real OSD does; for benchmarks)."""
         self.dir = tempfile.mkdtemp(prefix="ferry-rgw-")
         self.port = free_port()
+        self.store = store
 
     @staticmethod
     def available():
@@ -99,7 +102,7 @@ class CephRgw(Peer):
                 and os.path.exists(os.path.join(PEERS, "start-ceph-rgw.sh")))
 
     def start(self):
-        env = dict(os.environ, D=self.dir, RGW_PORT=str(self.port), STORE="memstore")
+        env = dict(os.environ, D=self.dir, RGW_PORT=str(self.port), STORE=self.store)
         p = subprocess.run(["bash", os.path.join(PEERS, "start-ceph-rgw.sh")], env=env,
                            capture_output=True, text=True, timeout=300)
         if p.returncode != 0 or "RGW up" not in p.stdout:
@@ -107,6 +110,16 @@ class CephRgw(Peer):
             raise RuntimeError("Ceph RGW did not start: %s %s" % (p.stdout[-2000:],
                                                                   p.stderr[-2000:]))
         return self
+
+    def pids(self):
+        """The pids of this instance's daemons (monitor, OSD, RGW)."""
+        run = os.path.join(self.dir, "run")
+        pids = []
+        for name in sorted(os.listdir(run)) if os.path.isdir(run) else []:
+            if name.endswith(".pid"):
+                with open(os.path.join(run, name)) as f:
+                    pids.append(int(f.read().strip() or 0))
+        return [p for p in pids if p > 0]
 
     def stop(self):
         # The stop script kills exactly the daemons whose pid files this instance wrote.
