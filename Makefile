@@ -16,17 +16,18 @@ deps:
 $(BUILD)/build.ninja:
 	cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo $(CMAKE_FLAGS)
 
-# The sanitizer build is also the fuzzing build: clang, ASan+UBSan, libFuzzer harnesses. (A
-# tree configured earlier with another compiler is configured afresh.)
+# The sanitizer build is also the fuzzing build: clang, ASan+UBSan, libFuzzer harnesses.
 $(ASAN_BUILD)/build.ninja:
-	@grep -qs 'CMAKE_CXX_COMPILER:.*clang' $(ASAN_BUILD)/CMakeCache.txt || rm -rf $(ASAN_BUILD)
 	CC=clang CXX=clang++ cmake -S . -B $(ASAN_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Debug \
 	  -DFERRY_SANITIZE=ON -DFERRY_FUZZ=ON $(CMAKE_FLAGS)
 
 build: deps $(BUILD)/build.ninja
 	ninja -C $(BUILD) -j $(JOBS)
 
-build-asan: deps $(ASAN_BUILD)/build.ninja
+# (A tree configured earlier with another compiler is configured afresh.)
+build-asan: deps
+	@grep -qs 'CMAKE_CXX_COMPILER:.*clang' $(ASAN_BUILD)/CMakeCache.txt || rm -rf $(ASAN_BUILD)
+	$(MAKE) $(ASAN_BUILD)/build.ninja
 	ninja -C $(ASAN_BUILD) -j $(JOBS)
 
 # Unit tests (also under ASan+UBSan, with each fuzz harness run on its corpus and briefly
