@@ -247,7 +247,7 @@ CommandRunner AddTaskCommand(CLI::App& app) {
   CLI::App* list = task->add_subcommand("list", "Saved tasks, their state and next run");
   list->add_flag("--json", f->json, "One JSON object per task");
   AddTaskDir(*list, *f);
-  return [f, task, create, run, history, del, enable, disable, list] {
+  return [f, create, run, history, del, enable, list] {
     if (create->parsed()) return Create(*f, create->remaining());
     if (run->parsed()) return Run(*f);
     if (history->parsed()) return History(*f);
@@ -258,7 +258,6 @@ CommandRunner AddTaskCommand(CLI::App& app) {
                 : enable->parsed() ? (*store)->SetEnabled(f->name, true)
                                    : (*store)->SetEnabled(f->name, false);
     if (!st.ok()) return Fail("task", st);
-    (void)task;
     return kExitOk;
   };
 }

@@ -236,8 +236,13 @@ std::optional<int64_t> ParseIso8601(std::string_view text) {
   c.month = static_cast<int>(month);
   c.day = static_cast<int>(day);
   auto secs = ToSeconds(c);
-  if (!secs) return std::nullopt;
-  return *secs * kNanosPerSecond + frac_ns;
+  int64_t ns = 0;
+  // Nanoseconds since 1970 end in the year 2262; a later date is not a time this can hold.
+  if (!secs || __builtin_mul_overflow(*secs, kNanosPerSecond, &ns) ||
+      __builtin_add_overflow(ns, frac_ns, &ns)) {
+    return std::nullopt;
+  }
+  return ns;
 }
 
 std::string FormatAmzDate(int64_t unix_seconds) {

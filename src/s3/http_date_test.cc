@@ -56,6 +56,10 @@ TEST(Iso8601, Parses) {
   EXPECT_EQ(ParseIso8601("2015-10-21 07:28:00Z"), std::nullopt);
   EXPECT_EQ(ParseIso8601("2015-13-21T07:28:00Z"), std::nullopt);
   EXPECT_EQ(ParseIso8601("2015-10-21T07:28:00+01:00"), std::nullopt);
+  // Past what nanoseconds since 1970 hold (found by the XML fuzzer: signed overflow).
+  EXPECT_EQ(ParseIso8601("2262-04-11T23:47:16.854Z"), int64_t{9'223'372'036'854'000'000});
+  EXPECT_EQ(ParseIso8601("4026-05-24T00:00:00.000Z"), std::nullopt);
+  EXPECT_EQ(ParseIso8601("2262-04-11T23:47:17Z"), std::nullopt);
 }
 
 TEST(AmzDate, FormatsAndParsesBasicFormat) {

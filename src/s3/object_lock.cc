@@ -32,7 +32,8 @@ Result<ObjectLockConfiguration> ParseObjectLockConfiguration(std::string_view bo
         .WithS3Code("MissingRequestBodyError", 400);
   }
   pugi::xml_document doc;
-  FERRY_ASSIGN_OR_RETURN(pugi::xml_node root, xml::LoadRequest(doc, body, "ObjectLockConfiguration"));
+  FERRY_ASSIGN_OR_RETURN(pugi::xml_node root,
+                         xml::LoadRequest(doc, body, "ObjectLockConfiguration"));
   ObjectLockConfiguration config;
   pugi::xml_node enabled = xml::Child(root, "ObjectLockEnabled");
   if (!enabled || Trimmed(enabled) != "Enabled") return Malformed();

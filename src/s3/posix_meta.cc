@@ -28,8 +28,9 @@ std::string FormatNanosTimestamp(int64_t ns) {
 std::optional<int64_t> ParseNanosTimestamp(std::string_view text) {
   if (text.ends_with("ns")) return ParseNumber<int64_t>(text.substr(0, text.size() - 2));
   auto ms = ParseNumber<int64_t>(text);
-  if (!ms) return std::nullopt;
-  return *ms * 1'000'000;
+  int64_t ns = 0;
+  if (!ms || __builtin_mul_overflow(*ms, 1'000'000, &ns)) return std::nullopt;
+  return ns;
 }
 
 void EncodePosixAttributes(const PosixAttributes& attrs,
@@ -65,7 +66,9 @@ PosixAttributes DecodePosixAttributes(const std::map<std::string, std::string>& 
   if (auto* v = Find(m, "file-mtime")) {
     a.mtime_ns = ParseNanosTimestamp(*v);
   } else if (auto* s3fs = Find(m, "mtime")) {
-    if (auto s = ParseNumber<int64_t>(*s3fs)) a.mtime_ns = *s * 1'000'000'000;
+    int64_t ns = 0;
+    auto s = ParseNumber<int64_t>(*s3fs);
+    if (s && !__builtin_mul_overflow(*s, 1'000'000'000, &ns)) a.mtime_ns = ns;
   }
   if (auto* v = Find(m, "file-atime")) a.atime_ns = ParseNanosTimestamp(*v);
   return a;

@@ -42,6 +42,9 @@ TEST(PosixMeta, MillisecondsAndS3fsFallback) {
   auto both = DecodePosixAttributes({{"mode", "33188"}, {"file-permissions", "0100600"}});
   EXPECT_EQ(both.mode, 0100600u);
   EXPECT_FALSE(DecodePosixAttributes({{"file-owner", "x"}}).uid.has_value());
+  // Times too far out for nanoseconds are no time at all (they overflowed).
+  EXPECT_FALSE(DecodePosixAttributes({{"file-mtime", "99999999999999999"}}).mtime_ns);
+  EXPECT_FALSE(DecodePosixAttributes({{"mtime", "99999999999999999"}}).mtime_ns);
 }
 
 }  // namespace

@@ -13,9 +13,9 @@ namespace ferry::s3 {
 namespace {
 
 using xml::Child;
-using xml::Malformed;
 using xml::Children;
 using xml::LocalName;
+using xml::Malformed;
 using xml::Text;
 using xml::TrimWs;
 
@@ -25,7 +25,8 @@ constexpr int kMaxPartNumber = 10000;
 
 Result<std::vector<CompletedPart>> ParseCompleteMultipartUpload(std::string_view body) {
   pugi::xml_document doc;
-  FERRY_ASSIGN_OR_RETURN(pugi::xml_node root, xml::LoadRequest(doc, body, "CompleteMultipartUpload"));
+  FERRY_ASSIGN_OR_RETURN(pugi::xml_node root,
+                         xml::LoadRequest(doc, body, "CompleteMultipartUpload"));
   std::vector<CompletedPart> parts;
   for (pugi::xml_node node : Children(root, "Part")) {
     CompletedPart part;
@@ -80,7 +81,8 @@ Result<DeleteObjectsRequest> ParseDeleteObjects(std::string_view body) {
 
 Result<VersioningStatus> ParseVersioningConfiguration(std::string_view body) {
   pugi::xml_document doc;
-  FERRY_ASSIGN_OR_RETURN(pugi::xml_node root, xml::LoadRequest(doc, body, "VersioningConfiguration"));
+  FERRY_ASSIGN_OR_RETURN(pugi::xml_node root,
+                         xml::LoadRequest(doc, body, "VersioningConfiguration"));
   pugi::xml_node status = Child(root, "Status");
   if (!status) {
     return Status::InvalidArgument("The Versioning element must be specified")
@@ -96,7 +98,8 @@ Result<VersioningStatus> ParseVersioningConfiguration(std::string_view body) {
 Result<std::string> ParseCreateBucketConfiguration(std::string_view body) {
   if (TrimWs(body).empty()) return std::string();
   pugi::xml_document doc;
-  FERRY_ASSIGN_OR_RETURN(pugi::xml_node root, xml::LoadRequest(doc, body, "CreateBucketConfiguration"));
+  FERRY_ASSIGN_OR_RETURN(pugi::xml_node root,
+                         xml::LoadRequest(doc, body, "CreateBucketConfiguration"));
   pugi::xml_node location = Child(root, "LocationConstraint");
   return std::string(location ? TrimWs(Text(location)) : std::string_view());
 }

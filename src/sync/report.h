@@ -33,7 +33,6 @@ class TaskReport {
   const std::string path_;
   std::mutex mu_;
   std::ofstream scratch_;  // guarded by mu_: one JSON object per line
-  bool first_ = true;
 };
 
 }  // namespace ferry::sync
