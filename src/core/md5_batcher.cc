@@ -1,13 +1,16 @@
 #include "core/md5_batcher.h"
 
+#include <chrono>
 #include <cstring>
 
 namespace ferry {
-namespace {
 
 class BatchedMd5Hasher final : public Hasher {
  public:
-  explicit BatchedMd5Hasher(Md5Batcher& batcher) : batcher_(batcher) {}
+  explicit BatchedMd5Hasher(Md5Batcher& batcher) : batcher_(batcher) { batcher_.StreamOpened(); }
+  ~BatchedMd5Hasher() override {
+    if (!finished_) batcher_.StreamClosed();
+  }
 
   void Update(std::span<const char> data) override {
     auto p = reinterpret_cast<const unsigned char*>(data.data());
@@ -33,6 +36,8 @@ class BatchedMd5Hasher final : public Hasher {
   }
 
   std::string Finish() override {
+    if (!finished_) batcher_.StreamClosed();
+    finished_ = true;
     return Md5Finish(state_, std::span<const unsigned char>(tail_, tail_len_), total_);
   }
 
@@ -51,9 +56,18 @@ class BatchedMd5Hasher final : public Hasher {
   unsigned char tail_[64];
   size_t tail_len_ = 0;
   uint64_t total_ = 0;
+  bool finished_ = false;
 };
 
-}  // namespace
+void Md5Batcher::StreamOpened() {
+  std::lock_guard lock(mu_);
+  ++open_streams_;
+}
+
+void Md5Batcher::StreamClosed() {
+  std::lock_guard lock(mu_);
+  --open_streams_;
+}
 
 Md5Batcher::Md5Batcher(Md5Engine engine) : engine_(engine) {}
 
@@ -69,12 +83,18 @@ void Md5Batcher::Blocks(Md5State& state, const unsigned char* data, size_t block
   }
   std::unique_lock lock(mu_);
   queue_.push_back(&mine);
+  arrival_cv_.notify_one();
   while (!mine.done) {
     if (combining_) {
       done_cv_.wait(lock);
       continue;
     }
     combining_ = true;
+    const auto gather_until =
+        std::chrono::steady_clock::now() + std::chrono::microseconds(kGatherMicros);
+    while (queue_.size() < kGatherLanes && open_streams_ > queue_.size() &&
+           arrival_cv_.wait_until(lock, gather_until) != std::cv_status::timeout) {
+    }
     std::vector<Request*> batch;
     batch.swap(queue_);
     lock.unlock();

@@ -35,6 +35,11 @@ class Md5Batcher {
 
   // Updates smaller than this are hashed by the calling thread at once.
   static constexpr size_t kMinBatchedBytes = 4096;
+  // A combiner with fewer lanes than this waits up to kGatherMicros for streams still open
+  // elsewhere to queue theirs (the threads that would bring them need the core it would spin
+  // on); a vector with one or two lanes costs as much as the scalar path.
+  static constexpr size_t kGatherLanes = 3;
+  static constexpr int kGatherMicros = 150;
 
  private:
   struct Request {
@@ -43,10 +48,16 @@ class Md5Batcher {
   };
 
   const Md5Engine engine_;
+  friend class BatchedMd5Hasher;
+  void StreamOpened();
+  void StreamClosed();
+
   std::mutex mu_;
   std::condition_variable done_cv_;
+  std::condition_variable arrival_cv_;
   std::vector<Request*> queue_;  // guarded by mu_
   bool combining_ = false;       // guarded by mu_
+  size_t open_streams_ = 0;      // guarded by mu_: hashers made and not finished
 };
 
 }  // namespace ferry
