@@ -40,7 +40,9 @@ int main(int argc, char** argv) {
               }));
   const std::pair<Md5Engine, const char*> engines[] = {
       {Md5Engine::kScalar, "scalar"}, {Md5Engine::kAvx2, "avx2"}, {Md5Engine::kAvx512, "avx512"}};
-  for (auto [engine, name] : engines) {
+  for (const auto& entry : engines) {
+    const Md5Engine engine = entry.first;  // a structured binding cannot be captured by clang 14
+    const char* name = entry.second;
     if (ferry::Md5LaneWidth(engine) > ferry::Md5LaneWidth(ferry::BestMd5Engine())) continue;
     for (int lanes : {1, 2, 4, 8, 16}) {
       std::vector<ferry::Md5State> states(lanes);
