@@ -171,6 +171,57 @@ class SyncCase:
         self.assertIn("tree/b.txt", self.keys())
         self.assertIn("nothing was deleted", p.stderr)
 
+    def test_delete_refuses_a_source_that_is_empty_or_missing(self):
+        # A typo in the source prefix used to empty the destination and exit 0.
+        self.write("a.txt", b"a")
+        self.write("d/b.txt", b"b")
+        self.sync(self.src, self.url)
+        restore = os.path.join(self.tmp, "restore")
+        self.sync(self.url, restore)
+        typo = "s3://%s/tre" % self.bucket
+        s, p = self.sync(typo, restore, "--delete", check=False)
+        self.assertEqual(p.returncode, 1, p.stderr)
+        self.assertIn("empty or does not exist", p.stderr)
+        self.assertIn("--allow-empty-source", p.stderr)
+        # A missing local directory is an error of its own (as rclone's "directory not found").
+        s, p = self.sync(os.path.join(self.tmp, "no-such-dir"), self.url, "--delete", check=False)
+        self.assertEqual(p.returncode, 1, p.stderr)
+        self.assertIn("No such file or directory", p.stderr)
+        self.assertEqual(sorted(os.listdir(restore)), ["a.txt", "d"])
+        self.assertEqual(self.keys(), ["tree/a.txt", "tree/d/", "tree/d/b.txt"])
+        # Without --delete an empty source is no error; with --allow-empty-source it empties.
+        s, p = self.sync(typo, restore)
+        self.assertEqual((s["transferred"], s["deleted"]), (0, 0), s)
+        s, _ = self.sync(typo, restore, "--delete", "--allow-empty-source")
+        self.assertEqual(s["deleted"], 3, s)
+        self.assertEqual(os.listdir(restore), [])
+
+    def test_max_delete_refuses_the_whole_deletion_phase(self):
+        for name in ("a", "b", "c", "keep"):
+            self.write(name, name.encode())
+        self.sync(self.src, self.url)
+        for name in ("a", "b", "c"):
+            os.remove(os.path.join(self.src, name))
+        s, p = self.sync(self.src, self.url, "--delete", "--max-delete", "2", check=False)
+        self.assertEqual(p.returncode, 1, p.stderr)
+        self.assertIn("exceeds --max-delete 2", p.stderr)
+        self.assertEqual(s["deleted"], 0, s)
+        self.assertEqual(len(self.keys()), 4)
+        s, _ = self.sync(self.src, self.url, "--delete", "--max-delete", "3")
+        self.assertEqual(s["deleted"], 3, s)
+        self.assertEqual(self.keys(), ["tree/keep"])
+
+    def test_dry_run_prints_each_path_with_its_action(self):
+        self.write("old", b"old")
+        self.sync(self.src, self.url)
+        os.remove(os.path.join(self.src, "old"))
+        self.write("new", b"new")
+        p = self.ferry("sync", self.src, self.url, "--dry-run", "--delete", "--state-dir",
+                       self.state)
+        self.assertIn("(dry run) copy: %s" % os.path.join(self.src, "new"), p.stdout)
+        self.assertIn("(dry run) delete: %s/old" % self.url, p.stdout)
+        self.assertEqual(self.keys(), ["tree/old"])  # nothing changed
+
     def test_checksum_mode_sees_same_size_same_mtime_changes(self):
         path = self.write("data.bin", b"A" * 4096)
         os.utime(path, ns=(1_700_000_000_000_000_000,) * 2)

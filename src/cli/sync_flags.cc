@@ -62,7 +62,15 @@ Result<sync::SyncOptions> BuildOptions(const SyncFlags& f) {
   }
   o.compare.no_overwrite = f.no_overwrite;
   o.delete_extra = f.delete_extra;
+  o.deletion_limits.allow_empty_source = f.allow_empty_source;
+  if (f.max_delete >= 0) o.deletion_limits.max_delete = static_cast<uint64_t>(f.max_delete);
   o.dry_run = f.dry_run;
+  if (f.dry_run && !f.transfer.json) {
+    o.on_planned = [](std::string_view action, std::string_view path) {
+      std::printf("(dry run) %.*s: %.*s\n", static_cast<int>(action.size()), action.data(),
+                  static_cast<int>(path.size()), path.data());
+    };
+  }
   for (const auto& item : f.no_preserve) {
     for (size_t start = 0; start <= item.size();) {
       size_t comma = item.find(',', start);
@@ -134,7 +142,9 @@ int ReportSync(const sync::SyncResult& r, const SyncFlags& f, const StoreStats& 
       std::fprintf(stderr, "ferry sync: ... %llu failures in all\n",
                    static_cast<unsigned long long>(r.failed + r.verify_failed));
     }
-    if (r.deletions_withheld) {
+    if (!r.deletions_refused.empty()) {
+      std::fprintf(stderr, "ferry sync: %s\n", r.deletions_refused.c_str());
+    } else if (r.deletions_withheld) {
       std::fprintf(stderr,
                    "ferry sync: nothing was deleted because %llu entries failed; fix them and "
                    "run again\n",
@@ -155,6 +165,12 @@ void AddSyncOptions(CLI::App& app, SyncFlags& flags) {
                   "everything");
   cmd->add_flag("--delete", f->delete_extra,
                 "Delete destination entries absent from the source (never after a failure)");
+  cmd->add_flag("--allow-empty-source", f->allow_empty_source,
+                "With --delete: let a source that is empty or missing empty the destination");
+  cmd->add_option("--max-delete", f->max_delete,
+                  "With --delete: refuse the whole deletion phase when it would delete more than "
+                  "N entries")
+      ->check(CLI::NonNegativeNumber);
   cmd->add_flag("--no-overwrite", f->no_overwrite, "Never replace what exists at the destination");
   cmd->add_flag("--dry-run,--dryrun", f->dry_run, "Show the plan, change nothing");
   cmd->add_option("--include", f->includes,

@@ -23,6 +23,8 @@ struct SyncFlags {
   std::string dst;
   std::string compare = "changed";
   bool delete_extra = false;
+  bool allow_empty_source = false;
+  int64_t max_delete = -1;  // -1: no limit
   bool no_overwrite = false;
   bool dry_run = false;
   std::vector<std::string> includes;

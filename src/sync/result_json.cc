@@ -16,6 +16,7 @@ nlohmann::json ResultJson(const SyncResult& r) {
       {"verified", r.verified},
       {"verify_failed", r.verify_failed},
       {"deletions_withheld", r.deletions_withheld},
+      {"deletions_refused", r.deletions_refused},
       {"phases",
        {{"preparing_seconds", r.phases.preparing},
         {"transferring_seconds", r.phases.transferring},

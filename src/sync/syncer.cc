@@ -249,6 +249,7 @@ void Syncer::Act(const Pair& pair, const Decision& d) {
     case Action::kCopy:
       if (options_.dry_run) {
         report_.Record(pair.name(), "would transfer", d.reason, pair.src->size);
+        if (options_.on_planned) options_.on_planned("copy", Where(src_, pair.name()));
         std::lock_guard lock(mu_);
         ++result_.transferred;
         result_.bytes += pair.src->size;
@@ -258,6 +259,7 @@ void Syncer::Act(const Pair& pair, const Decision& d) {
     case Action::kUpdateMetadata:
       if (options_.dry_run) {
         report_.Record(pair.name(), "would update", d.reason);
+        if (options_.on_planned) options_.on_planned("update", Where(dst_, pair.name()));
         std::lock_guard lock(mu_);
         ++result_.updated;
         return;
@@ -387,8 +389,20 @@ void Syncer::DeleteExtras() {
     names.swap(deletions_);
   }
   if (names.empty()) return;
+  std::string refusal = DeletionRefusal(options_.deletion_limits, result_.source_entries,
+                                        names.size(), src_.Describe(), dst_.Describe());
+  if (!refusal.empty()) {
+    for (const auto& n : names) report_.Record(n, "kept", refusal);
+    std::lock_guard lock(mu_);
+    result_.deletions_withheld = true;
+    result_.deletions_refused = std::move(refusal);
+    return;
+  }
   if (options_.dry_run) {
-    for (const auto& n : names) report_.Record(n, "would delete", "not in the source");
+    for (const auto& n : names) {
+      report_.Record(n, "would delete", "not in the source");
+      if (options_.on_planned) options_.on_planned("delete", Where(dst_, n));
+    }
     std::lock_guard lock(mu_);
     result_.deleted += names.size();
     return;

@@ -16,13 +16,16 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
 #include "ferry/object_store.h"
 #include "sync/compare.h"
+#include "sync/deletion_guard.h"
 #include "sync/pattern.h"
 #include "transfer/engine.h"
 #include "transfer/progress.h"
@@ -43,7 +46,10 @@ struct SyncOptions {
   CompareOptions compare;
   PathSelector selector;
   bool delete_extra = false;  // --delete
+  DeletionLimits deletion_limits;
   bool dry_run = false;
+  // With dry_run: called with each planned action ("copy", "update", "delete") and path.
+  std::function<void(std::string_view action, std::string_view path)> on_planned;
   VerifyMode verify = VerifyMode::kNone;
   transfer::TransferOptions transfer;
   std::string state_dir;           // empty: no state kept
@@ -70,7 +76,8 @@ struct SyncResult {
   uint64_t failed = 0;
   uint64_t verified = 0;
   uint64_t verify_failed = 0;
-  bool deletions_withheld = false;  // --delete skipped because something failed
+  bool deletions_withheld = false;  // --delete skipped: something failed, or refused below
+  std::string deletions_refused;    // why the deletion phase was refused (deletion_guard.h)
   PhaseTimes phases;
   std::vector<transfer::TransferError> errors;  // the first kMaxErrors
   static constexpr size_t kMaxErrors = 100;
