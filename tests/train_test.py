@@ -236,6 +236,27 @@ class TrainCase:
             expected += [images["img/%d.bin" % i], str(i % 2).encode()]
         self.assertEqual(records, expected)
 
+    def test_command_after_dashes_is_the_commands_and_hp_repeats(self):
+        # --hp used to take one value only, and ferry parsed the command's own flags (-u, --help).
+        self.put_tree("data/", {"a.txt": b"a"})
+        script = os.path.join(self.tmp, "args.py")
+        with open(script, "w") as f:
+            f.write("import json, os, sys\n"
+                    "out = sys.argv[sys.argv.index('--out') + 1]\n"
+                    "json.dump({'argv': sys.argv[1:], 'hps': json.loads(os.environ['SM_HPS'])},"
+                    " open(out, 'w'))\n")
+        out = os.path.join(self.tmp, "seen.json")
+        p, _ = self.train("dashes", "--channel", "training=s3://%s/data" % self.bucket,
+                          "--hp", "epochs=10", "--hp", "lr=0.1",
+                          command=[PYTHON, "-u", script, "--out", out, "--help", "-x"],
+                          check=False)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        with open(out) as f:
+            seen = json.load(f)
+        self.assertEqual(seen["argv"][-4:], ["--out", out, "--help", "-x"])
+        self.assertEqual(str(seen["hps"].get("epochs")), "10")
+        self.assertEqual(str(seen["hps"].get("lr")), "0.1")
+
     def test_failing_script_reports_its_reason(self):
         self.put_tree("data/", {"a": b"a"})
         p, _ = self.train("fails", "--channel", "training=s3://%s/data" % self.bucket,

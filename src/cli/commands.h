@@ -5,6 +5,7 @@
 #include <CLI/CLI.hpp>
 #include <functional>
 #include <string>
+#include <vector>
 
 namespace ferry::cli {
 
@@ -27,7 +28,9 @@ CommandRunner AddSyncCommand(CLI::App& app);
 CommandRunner AddTaskCommand(CLI::App& app);
 CommandRunner AddAgentCommand(CLI::App& app);
 CommandRunner AddMountCommand(CLI::App& app);
-CommandRunner AddTrainCommand(CLI::App& app);
+// after_dashes: what followed the first "--" on the command line (the training command, which
+// ferry must not parse); owned by the caller, read when the command runs.
+CommandRunner AddTrainCommand(CLI::App& app, const std::vector<std::string>* after_dashes);
 CommandRunner AddCacheCommand(CLI::App& app);
 
 }  // namespace ferry::cli

@@ -4,9 +4,13 @@
 #include <spdlog/spdlog.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <csignal>
 #include <iostream>
 #include <map>
+#include <string>
+#include <string_view>
+#include <vector>
 
 #include "cli/commands.h"
 
@@ -18,6 +22,25 @@ void SetUpLogging(const std::string& level) {
   spdlog::set_default_logger(logger);
   spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
   spdlog::set_level(spdlog::level::from_str(level));
+}
+
+}  // namespace
+
+namespace {
+
+// `ferry [--log-level L] train ... -- COMMAND...`: the index of the "--" that ends ferry's own
+// arguments, or argc. Only train takes a command line of its own; elsewhere "--" keeps its
+// usual meaning (the end of options) and CLI11 handles it.
+int TrainCommandStart(int argc, char** argv) {
+  int i = 1;
+  while (i < argc && std::string_view(argv[i]).starts_with("-")) {
+    i += std::string_view(argv[i]) == "--log-level" ? 2 : 1;
+  }
+  if (i >= argc || std::string_view(argv[i]) != "train") return argc;
+  for (int j = i + 1; j < argc; ++j) {
+    if (std::string_view(argv[j]) == "--") return j;
+  }
+  return argc;
 }
 
 }  // namespace
@@ -47,7 +70,10 @@ int main(int argc, char** argv) {
   add(ferry::cli::AddAgentCommand(app));
   add(ferry::cli::AddMountCommand(app));
   add(ferry::cli::AddCacheCommand(app));
-  add(ferry::cli::AddTrainCommand(app));
+  const int dashes = TrainCommandStart(argc, argv);
+  const std::vector<std::string> after_dashes(argv + std::min(dashes + 1, argc), argv + argc);
+  argc = dashes;
+  add(ferry::cli::AddTrainCommand(app, &after_dashes));
   add(ferry::cli::AddMbCommand(app));
   add(ferry::cli::AddRbCommand(app));
   add(ferry::cli::AddServeCommand(app, global));

@@ -252,7 +252,7 @@ int Run(const TrainFlags& f) {
 
 }  // namespace
 
-CommandRunner AddTrainCommand(CLI::App& app) {
+CommandRunner AddTrainCommand(CLI::App& app, const std::vector<std::string>* after_dashes) {
   auto f = std::make_shared<TrainFlags>();
   CLI::App* cmd = app.add_subcommand(
       "train",
@@ -272,7 +272,7 @@ CommandRunner AddTrainCommand(CLI::App& app) {
                   "mode sends these attributes of each line as RecordIO records")
       ->allow_extra_args(false);
   cmd->add_option("--hyperparameters", f->hyperparameters_file, "A JSON object of hyperparameters");
-  cmd->add_option("--hp", f->hps, "key=value hyperparameter (repeatable)")->expected(1);
+  cmd->add_option("--hp", f->hps, "key=value hyperparameter (repeatable)")->allow_extra_args(false);
   cmd->add_option("--output", f->output, "s3://bucket/prefix for <job>/output/model.tar.gz ...");
   cmd->add_option("--checkpoint", f->checkpoint,
                   "s3://bucket/prefix synced with the checkpoints directory both ways");
@@ -304,7 +304,11 @@ CommandRunner AddTrainCommand(CLI::App& app) {
   cmd->add_flag("--json", f->json, "Print the job record as JSON on stdout");
   cmd->add_option("COMMAND", f->command, "The training command, after --");
   AddClientFlags(*cmd, f->client);
-  return [f] { return Run(*f); };
+  return [f, after_dashes] {
+    // Everything after "--" is the command's, its own flags included.
+    f->command.insert(f->command.end(), after_dashes->begin(), after_dashes->end());
+    return Run(*f);
+  };
 }
 
 }  // namespace ferry::cli
