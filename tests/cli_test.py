@@ -108,6 +108,12 @@ class CliCase:
         finally:
             self.ferry("rb", "--force", "s3://" + other, check=False)
 
+    def test_summary_counts_in_words(self):
+        path = self.write("one.txt", b"one")
+        p = self.ferry("cp", path, "s3://%s/one.txt" % self.bucket)
+        self.assertIn("1 object, ", p.stderr)  # not "1 objects"
+        self.assertIn("0 retries", p.stderr)
+
     def test_odd_keys(self):
         for i, key in enumerate(self.odd_keys):
             path = self.write("f%d" % i, random_bytes(100 + i, i))

@@ -9,6 +9,10 @@
 
 namespace ferry::cli {
 
+std::string Counted(uint64_t n, std::string_view one, std::string_view many) {
+  return std::to_string(n) + " " + std::string(n == 1 ? one : many);
+}
+
 std::string Describe(const Status& status) {
   // Statuses from an S3 store already read "Operation s3://b/k: 404 NoSuchKey: message".
   if (!status.s3_code().empty() && status.message().find(status.s3_code()) != std::string::npos) {
@@ -53,12 +57,12 @@ int ReportTransfer(std::string_view command, const transfer::TransferSummary& s,
     j["errors"] = errors;
     std::printf("%s\n", j.dump().c_str());
   } else if (!quiet) {
-    std::fprintf(stderr, "%llu objects, %s in %s (%s/s), %llu retries, %llu failed\n",
-                 static_cast<unsigned long long>(s.objects), transfer::FormatBytes(s.bytes).c_str(),
-                 transfer::FormatDuration(s.seconds).c_str(),
-                 transfer::FormatBytes(static_cast<uint64_t>(rate)).c_str(),
-                 static_cast<unsigned long long>(retries),
-                 static_cast<unsigned long long>(s.failed));
+    std::fprintf(
+        stderr, "%s, %s in %s (%s/s), %s, %llu failed\n",
+        Counted(s.objects, "object", "objects").c_str(), transfer::FormatBytes(s.bytes).c_str(),
+        transfer::FormatDuration(s.seconds).c_str(),
+        transfer::FormatBytes(static_cast<uint64_t>(rate)).c_str(),
+        Counted(retries, "retry", "retries").c_str(), static_cast<unsigned long long>(s.failed));
   }
   return s.failed == 0 ? kExitOk : kExitFailed;
 }

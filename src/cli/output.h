@@ -18,6 +18,8 @@ inline constexpr int kExitUsage = 2;
 int Fail(std::string_view command, const Status& status, bool usage = false);
 
 // The one-line error text: "s3://b/k: 404 NoSuchKey: The specified key does not exist".
+// "1 object", "2 objects".
+std::string Counted(uint64_t n, std::string_view one, std::string_view many);
 std::string Describe(const Status& status);
 
 // Prints the summary of a transfer (text on stderr unless quiet, or JSON on stdout) and the
