@@ -113,6 +113,10 @@ class CliCase:
         p = self.ferry("cp", path, "s3://%s/one.txt" % self.bucket)
         self.assertIn("1 object, ", p.stderr)  # not "1 objects"
         self.assertIn("0 retries", p.stderr)
+        # ls of a prefix that names nothing exits 1, as the AWS CLI; an existing one 0.
+        self.assertEqual(self.ferry("ls", "s3://%s/missing/" % self.bucket, check=False)
+                         .returncode, 1)
+        self.assertEqual(self.ferry("ls", "s3://%s/one" % self.bucket).returncode, 0)
 
     def test_odd_keys(self):
         for i, key in enumerate(self.odd_keys):

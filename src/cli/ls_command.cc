@@ -71,11 +71,12 @@ CommandRunner AddLsCommand(CLI::App& app) {
     req.bucket = loc->bucket;
     req.prefix = loc->key;
     if (!o->recursive) req.delimiter = "/";
-    uint64_t count = 0, total = 0;
+    uint64_t count = 0, total = 0, prefixes = 0;
     for (;;) {
       auto page = (*store)->ListObjects(req);
       if (!page.ok()) return Fail("ls", page.status());
       for (const auto& p : page->common_prefixes) {
+        ++prefixes;
         if (o->json) {
           std::printf("%s\n", nlohmann::json{{"prefix", p}}.dump().c_str());
         } else {
@@ -111,7 +112,8 @@ CommandRunner AddLsCommand(CLI::App& app) {
                   static_cast<unsigned long long>(count),
                   o->human ? transfer::FormatBytes(total).c_str() : std::to_string(total).c_str());
     }
-    return kExitOk;
+    // As the AWS CLI: a prefix that names nothing exits 1 (an empty bucket is no error).
+    return count == 0 && prefixes == 0 && !req.prefix.empty() ? kExitFailed : kExitOk;
   };
 }
 
