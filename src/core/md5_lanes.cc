@@ -89,6 +89,24 @@ void ScalarBlocks(Md5State& st, const unsigned char* p, size_t blocks) {
   }
 }
 
+// The states of a kernel's lanes word by word (all a's, all b's, ...), as vectors load them.
+template <int Width>
+struct LaneWords {
+  alignas(64) uint32_t a[Width], b[Width], c[Width], d[Width];
+
+  explicit LaneWords(Md5State* const states[Width]) {
+    for (int l = 0; l < Width; ++l) {
+      a[l] = states[l]->a;
+      b[l] = states[l]->b;
+      c[l] = states[l]->c;
+      d[l] = states[l]->d;
+    }
+  }
+  void StoreTo(Md5State* const states[Width]) const {
+    for (int l = 0; l < Width; ++l) *states[l] = Md5State{a[l], b[l], c[l], d[l]};
+  }
+};
+
 // ---- AVX2: 8 lanes -------------------------------------------------------------------
 
 #define FERRY_AVX2 __attribute__((target("avx2")))
@@ -146,17 +164,11 @@ FERRY_AVX2 inline void Rounds8(__m256i& a, __m256i& b, __m256i& c, __m256i& d, c
 // Exactly 8 lanes, each with at least `blocks` blocks.
 FERRY_AVX2 void Avx2Blocks(Md5State* const states[8], const unsigned char* const data[8],
                            size_t blocks) {
-  alignas(32) uint32_t sa[8], sb[8], sc[8], sd[8];
-  for (int l = 0; l < 8; ++l) {
-    sa[l] = states[l]->a;
-    sb[l] = states[l]->b;
-    sc[l] = states[l]->c;
-    sd[l] = states[l]->d;
-  }
-  __m256i a = _mm256_load_si256(reinterpret_cast<const __m256i*>(sa));
-  __m256i b = _mm256_load_si256(reinterpret_cast<const __m256i*>(sb));
-  __m256i c = _mm256_load_si256(reinterpret_cast<const __m256i*>(sc));
-  __m256i d = _mm256_load_si256(reinterpret_cast<const __m256i*>(sd));
+  LaneWords<8> words(states);
+  __m256i a = _mm256_load_si256(reinterpret_cast<const __m256i*>(words.a));
+  __m256i b = _mm256_load_si256(reinterpret_cast<const __m256i*>(words.b));
+  __m256i c = _mm256_load_si256(reinterpret_cast<const __m256i*>(words.c));
+  __m256i d = _mm256_load_si256(reinterpret_cast<const __m256i*>(words.d));
   for (size_t n = 0; n < blocks; ++n) {
     __m256i w[16];
     for (int half = 0; half < 2; ++half) {
@@ -173,11 +185,11 @@ FERRY_AVX2 void Avx2Blocks(Md5State* const states[8], const unsigned char* const
     c = _mm256_add_epi32(c, c0);
     d = _mm256_add_epi32(d, d0);
   }
-  _mm256_store_si256(reinterpret_cast<__m256i*>(sa), a);
-  _mm256_store_si256(reinterpret_cast<__m256i*>(sb), b);
-  _mm256_store_si256(reinterpret_cast<__m256i*>(sc), c);
-  _mm256_store_si256(reinterpret_cast<__m256i*>(sd), d);
-  for (int l = 0; l < 8; ++l) *states[l] = Md5State{sa[l], sb[l], sc[l], sd[l]};
+  _mm256_store_si256(reinterpret_cast<__m256i*>(words.a), a);
+  _mm256_store_si256(reinterpret_cast<__m256i*>(words.b), b);
+  _mm256_store_si256(reinterpret_cast<__m256i*>(words.c), c);
+  _mm256_store_si256(reinterpret_cast<__m256i*>(words.d), d);
+  words.StoreTo(states);
 }
 
 // ---- AVX-512: 16 lanes ---------------------------------------------------------------
@@ -234,15 +246,9 @@ FERRY_AVX512 inline void Rounds16(__m512i& a, __m512i& b, __m512i& c, __m512i& d
 // Exactly 16 lanes, each with at least `blocks` blocks.
 FERRY_AVX512 void Avx512Blocks(Md5State* const states[16], const unsigned char* const data[16],
                                size_t blocks) {
-  alignas(64) uint32_t sa[16], sb[16], sc[16], sd[16];
-  for (int l = 0; l < 16; ++l) {
-    sa[l] = states[l]->a;
-    sb[l] = states[l]->b;
-    sc[l] = states[l]->c;
-    sd[l] = states[l]->d;
-  }
-  __m512i a = _mm512_load_si512(sa), b = _mm512_load_si512(sb);
-  __m512i c = _mm512_load_si512(sc), d = _mm512_load_si512(sd);
+  LaneWords<16> words(states);
+  __m512i a = _mm512_load_si512(words.a), b = _mm512_load_si512(words.b);
+  __m512i c = _mm512_load_si512(words.c), d = _mm512_load_si512(words.d);
   for (size_t n = 0; n < blocks; ++n) {
     __m512i w[16];
     for (int l = 0; l < 16; ++l) w[l] = _mm512_loadu_si512(data[l] + 64 * n);
@@ -254,11 +260,11 @@ FERRY_AVX512 void Avx512Blocks(Md5State* const states[16], const unsigned char* 
     c = _mm512_add_epi32(c, c0);
     d = _mm512_add_epi32(d, d0);
   }
-  _mm512_store_si512(sa, a);
-  _mm512_store_si512(sb, b);
-  _mm512_store_si512(sc, c);
-  _mm512_store_si512(sd, d);
-  for (int l = 0; l < 16; ++l) *states[l] = Md5State{sa[l], sb[l], sc[l], sd[l]};
+  _mm512_store_si512(words.a, a);
+  _mm512_store_si512(words.b, b);
+  _mm512_store_si512(words.c, c);
+  _mm512_store_si512(words.d, d);
+  words.StoreTo(states);
 }
 
 constexpr size_t kMinVectorLanes = 3;
