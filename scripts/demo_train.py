@@ -1,7 +1,7 @@
 """The demo's training script, written for SageMaker: a tiny PyTorch model fit on the files
 of its "training" channel (features: a byte histogram of each file; target: its size), saved
 to SM_MODEL_DIR. In Fast File mode it sends each epoch's read order to the mount first."""
-import json
+import argparse
 import os
 
 import torch
@@ -28,7 +28,9 @@ class Files(Dataset):
 
 def main():
     channel = os.environ["SM_CHANNEL_TRAINING"]
-    epochs = int(json.loads(os.environ["SM_HPS"]).get("epochs", 2))
+    parser = argparse.ArgumentParser()  # hyperparameters arrive as --key value
+    parser.add_argument("--epochs", type=int, default=2)
+    epochs = parser.parse_args().epochs
     data = Files(channel)
     sampler = RandomSampler(data)
     if os.environ.get("FERRY_PREFETCH_SOCKET"):

@@ -238,24 +238,131 @@ class TrainCase:
 
     def test_command_after_dashes_is_the_commands_and_hp_repeats(self):
         # --hp used to take one value only, and ferry parsed the command's own flags (-u, --help).
+        # Hyperparameters follow the command's own arguments as --key value, as SageMaker's
+        # toolkit passes them (train_model.py's argparse takes them in every mode above).
         self.put_tree("data/", {"a.txt": b"a"})
         script = os.path.join(self.tmp, "args.py")
         with open(script, "w") as f:
             f.write("import json, os, sys\n"
                     "out = sys.argv[sys.argv.index('--out') + 1]\n"
-                    "json.dump({'argv': sys.argv[1:], 'hps': json.loads(os.environ['SM_HPS'])},"
-                    " open(out, 'w'))\n")
+                    "json.dump({'argv': sys.argv[1:], 'hps': json.loads(os.environ['SM_HPS']),"
+                    " 'user_args': json.loads(os.environ['SM_USER_ARGS'])}, open(out, 'w'))\n")
         out = os.path.join(self.tmp, "seen.json")
         p, _ = self.train("dashes", "--channel", "training=s3://%s/data" % self.bucket,
-                          "--hp", "epochs=10", "--hp", "lr=0.1",
+                          "--hp", "epochs=10", "--hp", "lr=0.1", "--hp", "name=\"resnet\"",
                           command=[PYTHON, "-u", script, "--out", out, "--help", "-x"],
                           check=False)
         self.assertEqual(p.returncode, 0, p.stderr)
         with open(out) as f:
             seen = json.load(f)
-        self.assertEqual(seen["argv"][-4:], ["--out", out, "--help", "-x"])
+        hp_args = ["--epochs", "10", "--lr", "0.1", "--name", "resnet"]
+        self.assertEqual(seen["argv"], ["--out", out, "--help", "-x"] + hp_args)
+        self.assertEqual(seen["user_args"], hp_args)
         self.assertEqual(str(seen["hps"].get("epochs")), "10")
         self.assertEqual(str(seen["hps"].get("lr")), "0.1")
+        p, _ = self.train("no-hp-args", "--channel", "training=s3://%s/data" % self.bucket,
+                          "--hp", "epochs=10", "--no-hp-args",
+                          command=[PYTHON, script, "--out", out], check=False)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        with open(out) as f:
+            self.assertEqual(json.load(f)["argv"], ["--out", out])
+
+    def test_a_job_name_is_not_reused_silently(self):
+        # The second job on dog/ used to see cat/ too, and ship the first job's model file.
+        self.put_tree("cat/", {"cat-%d.jpg" % i: b"cat" for i in range(3)})
+        self.put_tree("dog/", {"dog-%d.jpg" % i: b"dog" for i in range(2)})
+        script = ('ls "$SM_CHANNEL_TRAINING" > "$SM_MODEL_DIR/seen.txt"; '
+                  'touch "$SM_MODEL_DIR/$(ls "$SM_CHANNEL_TRAINING" | head -c 3).pt"')
+        self.train("pets", "--channel", "training=s3://%s/cat" % self.bucket,
+                   command=["sh", "-c", script])
+        again, ml = self.train("pets", "--channel", "training=s3://%s/dog" % self.bucket,
+                               command=["sh", "-c", script], check=False)
+        self.assertNotEqual(again.returncode, 0)
+        self.assertIn("--overwrite", again.stderr)
+        self.assertTrue(os.path.exists(os.path.join(ml, "model", "cat.pt")), "left as it was")
+        # Another machine (another --ml-root) finds the job's outputs in the bucket.
+        elsewhere = self.ferry("train", "--job-name", "pets", "--ml-root",
+                               os.path.join(self.tmp, "other-machine"), "--channel",
+                               "training=s3://%s/dog" % self.bucket, "--output",
+                               "s3://%s/out" % self.bucket, "--", "true", check=False)
+        self.assertNotEqual(elsewhere.returncode, 0)
+        self.assertIn("already has outputs", elsewhere.stderr)
+        self.train("pets", "--channel", "training=s3://%s/dog" % self.bucket, "--overwrite",
+                   command=["sh", "-c", script])
+        with tarfile.open(fileobj=io.BytesIO(self.get("out/pets/output/model.tar.gz"))) as tar:
+            self.assertEqual(sorted(n for n in tar.getnames() if n not in (".", "")),
+                             ["dog.pt", "seen.txt"])
+            self.assertEqual(tar.extractfile("seen.txt").read().split(),
+                             [b"dog-0.jpg", b"dog-1.jpg"])
+
+    def test_ranks_on_one_machine_each_get_their_own_tree_and_keys(self):
+        names = ["k%02d" % i for i in range(10)]
+        self.put_tree("data/", {n: n.encode() for n in names})
+        mode = "fastfile" if fuse_usable() else "file"
+        env = dict(self.env(), HOME=os.path.join(self.tmp, "home"), WORLD_SIZE="2")
+        env.pop("XDG_CACHE_HOME", None)
+        script = 'ls "$SM_CHANNEL_TRAINING" > "$SM_MODEL_DIR/seen.txt"; sleep 1'
+        ranks = []
+        for rank in (0, 1):
+            ranks.append(subprocess.Popen(
+                [FERRY_BIN, "train", "--job-name", "j", "--input-mode", mode,
+                 "--distribution", "sharded-by-key", "--channel",
+                 "training=s3://%s/data" % self.bucket, "--output", "s3://%s/out" % self.bucket,
+                 "--", "sh", "-c", script], env=dict(env, RANK=str(rank)),
+                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True))
+        for p in ranks:
+            _, err = p.communicate(timeout=300)
+            self.assertEqual(p.returncode, 0, err)
+        seen = []
+        for key in ("out/j/output/model.tar.gz", "out/j/hosts/algo-2/output/model.tar.gz"):
+            with tarfile.open(fileobj=io.BytesIO(self.get(key))) as tar:
+                seen.append(tar.extractfile("seen.txt").read().decode().split())
+        self.assertEqual(seen, [names[0::2], names[1::2]], "each rank its own shard")
+        self.assertEqual(json.loads(self.get("out/j/hosts/algo-2/job.json"))["current_host"],
+                         "algo-2")
+        self.assertEqual(json.loads(self.get("out/j/job.json"))["current_host"], "algo-1")
+        # Two ranks given one tree: the second is refused while the first runs.
+        ml = os.path.join(self.tmp, "shared-ml")
+        first = subprocess.Popen(
+            [FERRY_BIN, "train", "--job-name", "k", "--ml-root", ml, "--channel",
+             "training=s3://%s/data" % self.bucket, "--", "sleep", "3"], env=env,
+            stderr=subprocess.PIPE, text=True)
+        deadline = time.time() + 30
+        while not os.path.exists(os.path.join(ml, "input")) and time.time() < deadline:
+            time.sleep(0.05)
+        second = self.ferry("train", "--job-name", "k", "--ml-root", ml, "--channel",
+                            "training=s3://%s/data" % self.bucket, "--", "true", check=False)
+        self.assertNotEqual(second.returncode, 0)
+        self.assertIn("in use by a running job", second.stderr)
+        self.assertEqual(first.wait(timeout=60), 0, first.stderr.read())
+        first.stderr.close()
+
+    @unittest.skipUnless(fuse_usable(), "FUSE is not available")
+    def test_a_failed_mount_fails_the_job(self):
+        self.put_tree("data/", {"a": b"a"})
+        marker = os.path.join(self.tmp, "ran")
+        p, _ = self.train("bad-mount", "--input-mode", "fastfile", "--channel",
+                          "training=s3://%s/data" % self.bucket, "--cache-size", "nonsense",
+                          command=["touch", marker], check=False)
+        self.assertNotEqual(p.returncode, 0)
+        self.assertFalse(os.path.exists(marker), "the command never ran")
+        self.assertIn("Failed", p.stderr)
+
+    def test_json_output_and_failure_reason(self):
+        self.put_tree("data/", {"a": b"a"})
+        p, _ = self.train("json-out", "--channel", "training=s3://%s/data" % self.bucket,
+                          "--json",
+                          command=["sh", "-c", "echo printed by the script; echo step 1 >&2; "
+                                   "echo 'ValueError: lr must be positive' >&2; exit 3"],
+                          check=False)
+        self.assertEqual(p.returncode, 3)
+        record = json.loads(p.stdout)  # the script's stdout is not mixed in
+        self.assertIn("printed by the script", p.stderr)
+        self.assertIn("ValueError: lr must be positive", p.stderr, "stderr still shown")
+        self.assertIn("exit status 3", record["failure_reason"])
+        self.assertTrue(record["failure_reason"].endswith("ValueError: lr must be positive"),
+                        record["failure_reason"])
+        self.assertIn(b"ValueError: lr must be positive", self.get("out/json-out/output/failure"))
 
     def test_failing_script_reports_its_reason(self):
         self.put_tree("data/", {"a": b"a"})
@@ -347,7 +454,7 @@ class TrainCase:
         while not os.path.exists(marker) and time.time() < deadline:
             time.sleep(0.05)
         p.send_signal(signal.SIGTERM)
-        self.assertNotEqual(p.wait(timeout=60), 0)
+        self.assertEqual(p.wait(timeout=60), 128 + signal.SIGTERM)
         self.assertIn("Stopped", p.stderr.read())
         p.stderr.close()
         out = subprocess.run(["mount"], capture_output=True, text=True).stdout
@@ -361,6 +468,94 @@ class TrainCase:
         except FileNotFoundError:
             still = False
         self.assertFalse(still, "the command (pid %d) still runs" % command_pid)
+
+    def start_sleeping_job(self, job, ml, *extra):
+        marker = os.path.join(self.tmp, job + ".pid")
+        p = subprocess.Popen([FERRY_BIN, "train", "--job-name", job, "--ml-root", ml,
+                              "--cache-dir", os.path.join(self.tmp, "cache-" + job),
+                              "--channel", "training=s3://%s/data" % self.bucket, *extra,
+                              "--", "sh", "-c", "echo $$ > %s.tmp; mv %s.tmp %s; exec sleep 300"
+                              % (marker, marker, marker)],
+                             env=self.env(), stderr=subprocess.PIPE, text=True)
+        deadline = time.time() + 60
+        while not os.path.exists(marker) and time.time() < deadline:
+            time.sleep(0.05)
+        with open(marker) as f:
+            return p, int(f.read())
+
+    def test_sigint_ends_the_job_with_130(self):
+        self.put_tree("data/", {"a": b"a"})
+        p, _ = self.start_sleeping_job("int", os.path.join(self.tmp, "ml-int"))
+        p.send_signal(signal.SIGINT)
+        self.assertEqual(p.wait(timeout=60), 130)
+        self.assertIn("Stopped", p.stderr.read())
+        p.stderr.close()
+
+    def test_kill_9_takes_the_command_and_mount_along(self):
+        self.put_tree("data/", {"a": b"a"})
+        ml = os.path.join(self.tmp, "ml-k9")
+        fuse = fuse_usable()
+        extra = ["--input-mode", "fastfile"] if fuse else []
+        p, command_pid = self.start_sleeping_job("k9", ml, *extra)
+        p.kill()
+        p.wait()
+        p.stderr.close()
+        deadline = time.time() + 20
+        while (alive(command_pid) or ml in mounts()) and time.time() < deadline:
+            time.sleep(0.05)
+        self.assertFalse(alive(command_pid), "the command outlived ferry")
+        self.assertNotIn(ml, mounts(), "the mount outlived ferry")
+        if not fuse:
+            return
+        # A mount process killed too leaves a dead FUSE mount: the next start (of the same job,
+        # with --overwrite) unmounts it.
+        p, command_pid = self.start_sleeping_job("k9b", ml + "b", *extra)
+        mounter = [pid for pid in pids() if ml + "b" in cmdline(pid) and pid != p.pid]
+        self.assertTrue(mounter)
+        p.kill()
+        for pid in mounter:
+            os.kill(pid, signal.SIGKILL)
+        p.wait()
+        p.stderr.close()
+        self.assertIn(ml + "b", mounts())
+        again = self.ferry("train", "--job-name", "k9b", "--ml-root", ml + "b", "--input-mode",
+                           "fastfile", "--cache-dir", os.path.join(self.tmp, "cache-k9b"),
+                           "--channel", "training=s3://%s/data" % self.bucket, "--", "true",
+                           check=False)
+        self.assertNotEqual(again.returncode, 0)
+        self.assertIn("left a mount behind", again.stderr)
+        again = self.ferry("train", "--job-name", "k9b", "--ml-root", ml + "b", "--input-mode",
+                           "fastfile", "--cache-dir", os.path.join(self.tmp, "cache-k9b"),
+                           "--channel", "training=s3://%s/data" % self.bucket, "--overwrite",
+                           "--", "sh", "-c", 'cat "$SM_CHANNEL_TRAINING/a"', check=False)
+        self.assertEqual(again.returncode, 0, again.stderr)
+        self.assertEqual(again.stdout, "a")
+        self.assertNotIn(ml + "b", mounts())
+
+
+def alive(pid):
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            return f.read().split(")")[-1].split()[0] not in ("Z", "X")
+    except FileNotFoundError:
+        return False
+
+
+def mounts():
+    with open("/proc/self/mountinfo") as f:
+        return f.read()
+
+
+def pids():
+    return [int(d) for d in os.listdir("/proc") if d.isdigit()]
+
+
+def cmdline(pid):
+    try:
+        with open("/proc/%d/cmdline" % pid, "rb") as f:
+            return f.read().replace(b"\0", b" ").decode(errors="replace")
+    except OSError:
+        return ""
 
 
 class AgainstFerryServe(TrainCase, ServerFixture, unittest.TestCase):

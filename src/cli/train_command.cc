@@ -48,6 +48,8 @@ struct TrainFlags {
   std::string cache_dir;
   std::string cache_size = "10G";
   bool no_isatty_shortcut = false;
+  bool no_hp_args = false;
+  bool overwrite = false;
   bool json = false;
   std::vector<std::string> command;
 };
@@ -203,9 +205,15 @@ Result<train::TrainSpec> BuildSpec(const TrainFlags& f) {
   spec.cache_dir = f.cache_dir;
   spec.cache_size = f.cache_size;
   const std::string state = DefaultStateDir();
-  spec.ml_root = !f.ml_root.empty() ? std::filesystem::absolute(f.ml_root).string()
-                                    : (state.empty() ? std::string("/tmp/ferry") : state) +
-                                          "/jobs/" + spec.job_name;
+  // Each host of a job has its own tree, as each SageMaker instance has its own /opt/ml: two
+  // ranks on one machine must not see each other's data.
+  spec.ml_root = !f.ml_root.empty()
+                     ? std::filesystem::absolute(f.ml_root).string()
+                     : (state.empty() ? std::string("/tmp/ferry") : state) + "/jobs/" +
+                           spec.job_name + (spec.world > 1 ? "/" + spec.current_host : "");
+  spec.hyperparameter_args = !f.no_hp_args;
+  spec.command_stdout_to_stderr = f.json;
+  spec.overwrite = f.overwrite;
   std::error_code ec;
   spec.ferry_binary = std::filesystem::read_symlink("/proc/self/exe", ec).string();
   spec.client_args = ClientArgs(f.client);
@@ -301,7 +309,14 @@ CommandRunner AddTrainCommand(CLI::App& app, const std::vector<std::string>* aft
   cmd->add_flag("--no-isatty-shortcut", f->no_isatty_shortcut,
                 "Fast File mode: do not preload the library that answers isatty() for regular "
                 "files without a round trip to the mount");
-  cmd->add_flag("--json", f->json, "Print the job record as JSON on stdout");
+  cmd->add_flag("--no-hp-args", f->no_hp_args,
+                "Do not append the hyperparameters to the command as --key value (they stay in "
+                "SM_HPS, SM_HP_<KEY> and hyperparameters.json)");
+  cmd->add_flag("--overwrite", f->overwrite,
+                "Reuse a job name: remove what the earlier job left in its --ml-root (a stale "
+                "mount included) and its outputs under --output (checkpoints stay)");
+  cmd->add_flag("--json", f->json,
+                "Print the job record as JSON on stdout (the command's stdout goes to stderr)");
   cmd->add_option("COMMAND", f->command, "The training command, after --");
   AddClientFlags(*cmd, f->client);
   return [f, after_dashes] {

@@ -1,7 +1,9 @@
 #include "train/child_process.h"
 
+#include <fcntl.h>
 #include <signal.h>
-#include <spawn.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -23,9 +25,37 @@ std::map<std::string, std::string> CurrentEnvironment() {
   return env;
 }
 
+namespace {
+
+// The program argv[0] names, looked up on the PATH of env as execvp does; "" if none.
+std::string ResolveProgram(const std::string& name, const std::map<std::string, std::string>& env) {
+  if (name.find('/') != std::string::npos) return name;
+  auto it = env.find("PATH");
+  const std::string path = it != env.end() ? it->second : "/usr/local/bin:/usr/bin:/bin";
+  size_t start = 0;
+  for (;;) {
+    const size_t colon = path.find(':', start);
+    std::string dir = path.substr(start, colon - start);
+    const std::string candidate = (dir.empty() ? std::string(".") : dir) + "/" + name;
+    struct stat st;
+    if (::stat(candidate.c_str(), &st) == 0 && S_ISREG(st.st_mode) &&
+        ::access(candidate.c_str(), X_OK) == 0) {
+      return candidate;
+    }
+    if (colon == std::string::npos) return "";
+    start = colon + 1;
+  }
+}
+
+}  // namespace
+
 Result<ChildProcess> ChildProcess::Spawn(const std::vector<std::string>& argv,
                                          const Options& options) {
   if (argv.empty()) return Status::InvalidArgument("no command");
+  const std::string program = ResolveProgram(argv[0], options.environment);
+  if (program.empty()) return Status::FromErrno(argv[0], ENOENT);
+  // Everything the child needs is made before fork: between fork and exec a child of a
+  // threaded process may only make async-signal-safe calls.
   std::vector<char*> args;
   for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
@@ -34,36 +64,67 @@ Result<ChildProcess> ChildProcess::Spawn(const std::vector<std::string>& argv,
   std::vector<char*> env;
   for (auto& e : env_storage) env.push_back(e.data());
   env.push_back(nullptr);
-
-  posix_spawnattr_t attr;
-  posix_spawnattr_init(&attr);
-  // The child starts with no blocked signals and default handlers, whatever ferry uses.
-  sigset_t none, defaults;
-  sigemptyset(&none);
-  sigemptyset(&defaults);
-  for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGPIPE, SIGCHLD}) sigaddset(&defaults, sig);
-  posix_spawnattr_setsigmask(&attr, &none);
-  posix_spawnattr_setsigdefault(&attr, &defaults);
-  short flags = POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF;
-  if (options.own_process_group) {
-    flags |= POSIX_SPAWN_SETPGROUP;
-    posix_spawnattr_setpgroup(&attr, 0);
+  // exec's error comes back through this pipe; a successful exec closes it.
+  int report[2];
+  if (::pipe2(report, O_CLOEXEC) != 0) return Status::FromErrno("pipe", errno);
+  const pid_t parent = ::getpid();
+  // No handler of ferry's may run in the child: all signals stay blocked until exec.
+  sigset_t all, previous;
+  sigfillset(&all);
+  pthread_sigmask(SIG_SETMASK, &all, &previous);
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    struct sigaction default_action {};
+    default_action.sa_handler = SIG_DFL;
+    for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGPIPE, SIGCHLD, SIGQUIT}) {
+      ::sigaction(sig, &default_action, nullptr);
+    }
+    if (options.own_process_group) ::setpgid(0, 0);
+    if (options.death_signal != 0) {
+      ::prctl(PR_SET_PDEATHSIG, options.death_signal);
+      if (::getppid() != parent) ::_exit(127);  // ferry ended before the signal was armed
+    }
+    if (options.stdout_fd >= 0) ::dup2(options.stdout_fd, STDOUT_FILENO);
+    if (options.stderr_fd >= 0) ::dup2(options.stderr_fd, STDERR_FILENO);
+    sigset_t none;
+    sigemptyset(&none);
+    ::sigprocmask(SIG_SETMASK, &none, nullptr);
+    ::execve(program.c_str(), args.data(), env.data());
+    const int error = errno;
+    (void)!::write(report[1], &error, sizeof error);
+    ::_exit(127);
   }
-  posix_spawnattr_setflags(&attr, flags);
-  pid_t pid = -1;
-  int rc = posix_spawnp(&pid, args[0], nullptr, &attr, args.data(), env.data());
-  posix_spawnattr_destroy(&attr);
-  if (rc != 0) return Status::FromErrno(argv[0], rc);
-  return ChildProcess(pid);
+  const int fork_error = errno;
+  pthread_sigmask(SIG_SETMASK, &previous, nullptr);
+  ::close(report[1]);
+  if (pid < 0) {
+    ::close(report[0]);
+    return Status::FromErrno("fork", fork_error);
+  }
+  if (options.own_process_group) ::setpgid(pid, pid);  // set on both sides: no race with Signal
+  int exec_error = 0;
+  ssize_t n;
+  do {
+    n = ::read(report[0], &exec_error, sizeof exec_error);
+  } while (n < 0 && errno == EINTR);
+  ::close(report[0]);
+  if (n == sizeof exec_error) {
+    int status;
+    while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    }
+    return Status::FromErrno(argv[0], exec_error);
+  }
+  return ChildProcess(pid, options.own_process_group);
 }
 
 ChildProcess::ChildProcess(ChildProcess&& other) noexcept
-    : pid_(std::exchange(other.pid_, -1)), status_(other.status_) {}
+    : pid_(std::exchange(other.pid_, -1)), group_(other.group_), status_(other.status_) {}
 
 ChildProcess& ChildProcess::operator=(ChildProcess&& other) noexcept {
   if (this != &other) {
     if (pid_ > 0 && !status_) Stop(std::chrono::milliseconds(2000));
     pid_ = std::exchange(other.pid_, -1);
+    group_ = other.group_;
     status_ = other.status_;
   }
   return *this;
@@ -93,7 +154,7 @@ std::optional<int> ChildProcess::Wait(std::chrono::milliseconds timeout) {
 }
 
 void ChildProcess::Signal(int sig) {
-  if (pid_ > 0 && !status_) ::kill(pid_, sig);
+  if (pid_ > 0 && !status_) ::kill(group_ ? -pid_ : pid_, sig);
 }
 
 int ChildProcess::Stop(std::chrono::milliseconds grace) {

@@ -66,6 +66,34 @@ nlohmann::json HyperparametersJson(const TrainSpec& spec) {
   return out;
 }
 
+namespace {
+
+std::string ArgumentValue(const std::string& value) {
+  const nlohmann::json parsed = Deserialized(value);
+  if (parsed.is_string()) return parsed.get<std::string>();
+  if (parsed.is_boolean()) return parsed.get<bool>() ? "True" : "False";
+  if (parsed.is_object()) {
+    std::string out;
+    for (const auto& [k, v] : parsed.items()) {  // nlohmann::json keeps keys sorted
+      if (!out.empty()) out += ',';
+      out += k + "=" + (v.is_string() ? v.get<std::string>() : v.dump());
+    }
+    return out;
+  }
+  return value;
+}
+
+}  // namespace
+
+std::vector<std::string> HyperparameterArgs(const TrainSpec& spec) {
+  std::vector<std::string> args;
+  for (const auto& [key, value] : spec.hyperparameters) {  // a std::map: sorted by key
+    args.push_back((key.size() == 1 ? "-" : "--") + key);
+    args.push_back(ArgumentValue(value));
+  }
+  return args;
+}
+
 nlohmann::json InputDataConfigJson(const TrainSpec& spec) {
   nlohmann::json out = nlohmann::json::object();
   for (const auto& c : spec.channels) {
@@ -128,10 +156,7 @@ std::map<std::string, std::string> TrainingEnvironment(const MlTree& tree, const
   env["SM_CHECKPOINT_DIR"] = tree.checkpoints.substr(0, tree.checkpoints.size() - 1);
   env["SM_NETWORK_INTERFACE_NAME"] = "eth0";
   env["SM_LOG_LEVEL"] = "20";
-  env["SM_USER_ARGS"] =
-      nlohmann::json(std::vector<std::string>(spec.command.begin() + (spec.command.empty() ? 0 : 1),
-                                              spec.command.end()))
-          .dump();
+  env["SM_USER_ARGS"] = nlohmann::json(HyperparameterArgs(spec)).dump();
   env["SM_TRAINING_ENV"] = nlohmann::json{
       {"job_name", spec.job_name},
       {"channel_input_dirs", channel_dirs},

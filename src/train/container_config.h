@@ -33,6 +33,11 @@ Status MakeTree(const MlTree& tree, const TrainSpec& spec);
 
 // hyperparameters.json: every value a string, as SageMaker writes it.
 nlohmann::json HyperparametersJson(const TrainSpec& spec);
+// The hyperparameters as command-line arguments, as SageMaker's training toolkit appends them
+// to a script's command: sorted by key, `--key value` (`-k value` for one-letter keys), each
+// value as Python's str() of its JSON value: a JSON string unquoted, true/false as True/False,
+// an object as k=v,k2=v2; anything else as given.
+std::vector<std::string> HyperparameterArgs(const TrainSpec& spec);
 // inputdataconfig.json: per channel TrainingInputMode, S3DistributionType,
 // RecordWrapperType, CompressionType.
 nlohmann::json InputDataConfigJson(const TrainSpec& spec);

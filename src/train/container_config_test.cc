@@ -60,9 +60,39 @@ TEST(ContainerConfig, Environment) {
   EXPECT_EQ(env["SM_NUM_GPUS"], "0");
   EXPECT_EQ(env["SM_OUTPUT_DATA_DIR"], "/tmp/ml/output/data");
   EXPECT_EQ(env["TRAINING_JOB_NAME"], "job-1");
-  EXPECT_EQ(env["SM_USER_ARGS"], R"(["train.py","--epochs","2"])");
+  EXPECT_EQ(env["SM_USER_ARGS"],
+            R"(["--batch-size","64","--layers","[1, 2]","--optimizer","adam"])");
   EXPECT_EQ(nlohmann::json::parse(env["SM_INPUT_DATA_CONFIG"])["test"]["TrainingInputMode"],
             "Pipe");
+}
+
+TEST(ContainerConfig, HyperparametersAsTheToolkitPassesThem) {
+  TrainSpec spec = Spec();
+  spec.hyperparameters = {
+      {"lr", "0.1"},         {"epochs", "10"}, {"name", "\"resnet\""},
+      {"shuffle", "true"},   {"k", "3"},       {"opts", R"({"b": 2, "a": "x"})"},
+      {"plain", "some text"}};
+  EXPECT_EQ(
+      HyperparameterArgs(spec),
+      (std::vector<std::string>{"--epochs", "10", "-k", "3", "--lr", "0.1", "--name", "resnet",
+                                "--opts", "a=x,b=2", "--plain", "some text", "--shuffle", "True"}));
+}
+
+TEST(JobSpec, OutputKeysNeverShareAKeyBetweenHosts) {
+  TrainSpec spec = Spec();
+  spec.output = *transfer::ParseLocation("s3://out/models");
+  spec.rank = 0;
+  spec.current_host = "algo-1";
+  OutputKeys first = OutputKeysOf(spec);
+  EXPECT_EQ(first.bucket, "out");
+  EXPECT_EQ(first.outputs, "models/job-1/output/");
+  EXPECT_EQ(first.record, "models/job-1/job.json");
+  spec.rank = 1;
+  spec.current_host = "algo-2";
+  OutputKeys second = OutputKeysOf(spec);
+  EXPECT_EQ(second.outputs, "models/job-1/hosts/algo-2/output/");
+  EXPECT_EQ(second.record, "models/job-1/hosts/algo-2/job.json");
+  EXPECT_FALSE(second.outputs.starts_with(first.outputs));
 }
 
 TEST(JobSpec, ValidateNamesWhatIsWrong) {
@@ -80,6 +110,9 @@ TEST(JobSpec, ValidateNamesWhatIsWrong) {
   spec = Spec();
   spec.job_name = "bad name";
   EXPECT_FALSE(Validate(spec).ok());
+  spec = Spec();
+  spec.current_host = "../algo";
+  EXPECT_NE(Validate(spec).message().find("host name"), std::string::npos);
 }
 
 }  // namespace

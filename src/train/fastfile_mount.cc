@@ -1,5 +1,6 @@
 #include "train/fastfile_mount.h"
 
+#include <signal.h>
 #include <spdlog/spdlog.h>
 #include <sys/stat.h>
 
@@ -7,6 +8,7 @@
 #include <thread>
 
 #include "fs/control_server.h"
+#include "train/job_directory.h"
 
 namespace ferry::train {
 namespace {
@@ -16,14 +18,6 @@ bool IsMountPoint(const std::string& path) {
   if (::stat(path.c_str(), &self) != 0) return false;
   const std::string up = std::filesystem::path(path).parent_path().string();
   return ::stat(up.c_str(), &parent) == 0 && self.st_dev != parent.st_dev;
-}
-
-void Unmount(const std::string& mountpoint, bool lazy) {
-  std::vector<std::string> argv = {"fusermount3", "-u"};
-  if (lazy) argv.push_back("-z");
-  argv.push_back(mountpoint);
-  auto p = ChildProcess::Spawn(argv, {CurrentEnvironment(), false});
-  if (p.ok()) p->Wait(std::chrono::seconds(30));
 }
 
 }  // namespace
@@ -41,13 +35,21 @@ Result<std::unique_ptr<FastFileMount>> FastFileMount::Start(const TrainSpec& spe
   std::filesystem::create_directories(mountpoint, ec);
   if (ec) return Status::IOError(mountpoint + ": " + ec.message());
   const std::string root = std::filesystem::absolute(mountpoint).lexically_normal().string();
+  // Waiting for "a mount appears here" must not be satisfied by someone else's mount.
+  if (IsMountPoint(root)) {
+    return Status::AlreadyExists("channel \"" + channel.name + "\": " + root +
+                                 " is already mounted (by another job?)");
+  }
   std::vector<std::string> argv = {
       spec.ferry_binary, "mount",        channel.source.ToString(), root, "--foreground",
       "--cache-size",    spec.cache_size};
-  if (!spec.cache_dir.empty()) {
-    // A cache directory serves one mount at a time: one per channel.
+  if (!spec.cache_dir.empty() || spec.world > 1) {
+    // A cache directory serves one mount at a time: one per channel, and one per host when
+    // several hosts of a job share a machine.
+    std::string dir = spec.cache_dir.empty() ? spec.ml_root + "/cache" : spec.cache_dir;
+    if (spec.world > 1 && !spec.cache_dir.empty()) dir += "/" + spec.current_host;
     argv.push_back("--cache-dir");
-    argv.push_back(spec.cache_dir + "/" + channel.name);
+    argv.push_back(dir + "/" + channel.name);
   }
   if (!only_paths_file.empty()) {
     argv.push_back("--only-paths");
@@ -55,7 +57,10 @@ Result<std::unique_ptr<FastFileMount>> FastFileMount::Start(const TrainSpec& spe
   }
   argv.insert(argv.end(), spec.client_args.begin(), spec.client_args.end());
   // Its own process group: a Ctrl-C stops the job, and the job unmounts when it is done.
-  FERRY_ASSIGN_OR_RETURN(auto child, ChildProcess::Spawn(argv, {CurrentEnvironment(), true}));
+  ChildProcess::Options options{CurrentEnvironment(), /*own_process_group=*/true};
+  // SIGTERM, not SIGKILL: the mount unmounts itself when ferry is killed.
+  options.death_signal = SIGTERM;
+  FERRY_ASSIGN_OR_RETURN(auto child, ChildProcess::Spawn(argv, options));
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
   while (!IsMountPoint(root)) {
     if (auto st = child.Wait(std::chrono::milliseconds(50))) {
@@ -73,10 +78,10 @@ Result<std::unique_ptr<FastFileMount>> FastFileMount::Start(const TrainSpec& spe
 }
 
 FastFileMount::~FastFileMount() {
-  Unmount(mountpoint_, false);
+  UnmountFuse(mountpoint_, false);
   if (!child_.Wait(std::chrono::seconds(10))) {
     spdlog::warn("{}: busy; unmounting lazily", mountpoint_);
-    Unmount(mountpoint_, true);
+    UnmountFuse(mountpoint_, true);
     child_.Stop(std::chrono::seconds(10));
   }
 }

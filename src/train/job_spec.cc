@@ -79,8 +79,24 @@ Status Validate(const TrainSpec& spec) {
     return Status::InvalidArgument("host rank " + std::to_string(spec.rank) + " of " +
                                    std::to_string(spec.world) + " hosts");
   }
+  if (!NameChars(spec.current_host, "._-")) {
+    return Status::InvalidArgument("host name \"" + spec.current_host +
+                                   "\": letters, digits, '.', '_' and '-' only");
+  }
   if (spec.ml_root.empty()) return Status::InvalidArgument("--ml-root is empty");
   return Status::OK();
+}
+
+OutputKeys OutputKeysOf(const TrainSpec& spec) {
+  OutputKeys keys;
+  keys.bucket = spec.output->bucket;
+  std::string base = spec.output->key;
+  if (!base.empty() && !base.ends_with('/')) base += '/';
+  base += spec.job_name + "/";
+  if (spec.rank != 0) base += "hosts/" + spec.current_host + "/";
+  keys.outputs = base + "output/";
+  keys.record = base + "job.json";
+  return keys;
 }
 
 }  // namespace ferry::train

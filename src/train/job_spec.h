@@ -61,7 +61,24 @@ struct TrainSpec {
   // without an ioctl, which on a mount is a round trip per open() in Python before 3.14).
   std::string preload_library;
   std::vector<std::string> command;
+  // Hyperparameters are also appended to the command as `--key value` (SageMaker's toolkit).
+  bool hyperparameter_args = true;
+  // The command's stdout goes to ferry's stderr (ferry's stdout carries the job record).
+  bool command_stdout_to_stderr = false;
+  // Replace what an earlier job of the same name left, here and in the bucket.
+  bool overwrite = false;
 };
+
+// Where this host's outputs go. A job's first host (rank 0) writes <output>/<job>/job.json
+// and <output>/<job>/output/{model,output}.tar.gz as SageMaker does; every other host of a
+// multi-host job writes the same under <output>/<job>/hosts/<host>/, so no two hosts ever
+// write one key.
+struct OutputKeys {
+  std::string bucket;
+  std::string outputs;  // prefix of model.tar.gz, output.tar.gz, failure
+  std::string record;   // the job record (job.json)
+};
+OutputKeys OutputKeysOf(const TrainSpec& spec);  // spec.output must be set
 
 // Everything wrong with a spec that can be told before anything starts.
 Status Validate(const TrainSpec& spec);

@@ -15,6 +15,7 @@
 #include "train/container_config.h"
 #include "train/fastfile_mount.h"
 #include "train/pipe_channel.h"
+#include "train/stderr_tail.h"
 #include "train/tarball.h"
 #include "transfer/engine.h"
 #include "transfer/walk.h"
@@ -39,11 +40,6 @@ std::string ReadPrefix(const std::string& path, size_t limit) {
 bool IsEmptyDirectory(const std::string& dir) {
   std::error_code ec;
   return std::filesystem::is_empty(dir, ec) || ec;
-}
-
-std::string JoinPrefix(const std::string& prefix, const std::string& rest) {
-  if (prefix.empty() || prefix.ends_with('/')) return prefix + rest;
-  return prefix + "/" + rest;
 }
 
 }  // namespace
@@ -117,6 +113,59 @@ Status TrainingJob::Prepare() {
     FERRY_ASSIGN_OR_RETURN(auto objects, ListChannel(store_, spec_, c));
     channel_objects_.emplace_back(std::move(objects));
   }
+  if (spec_.output && !spec_.overwrite) {
+    const OutputKeys keys = OutputKeysOf(spec_);
+    FERRY_ASSIGN_OR_RETURN(bool used, HasEarlierOutputs(keys));
+    if (used) {
+      return Status::AlreadyExists("job \"" + spec_.job_name + "\" already has outputs in s3://" +
+                                   keys.bucket + "/" +
+                                   keys.record.substr(0, keys.record.rfind('/') + 1) +
+                                   ": give a new --job-name, or --overwrite to replace them");
+    }
+  }
+  // Last: the tree is claimed only when nothing else stands in the way.
+  FERRY_ASSIGN_OR_RETURN(job_directory_, JobDirectory::Claim(spec_.ml_root, spec_.overwrite));
+  return Status::OK();
+}
+
+Result<bool> TrainingJob::HasEarlierOutputs(const OutputKeys& keys) {
+  auto record = store_.HeadObject(keys.bucket, keys.record);
+  if (record.ok()) return true;
+  if (record.status().code() != Status::Code::kNotFound) return record.status();
+  ListObjectsRequest req;
+  req.bucket = keys.bucket;
+  req.prefix = keys.outputs;
+  req.max_keys = 1;
+  auto page = store_.ListObjects(req);
+  if (!page.ok()) {
+    if (page.status().code() == Status::Code::kNotFound) return false;  // no bucket yet
+    return page.status();
+  }
+  return !page->objects.empty();
+}
+
+Status TrainingJob::RemoveEarlierOutputs() {
+  if (!spec_.output) return Status::OK();
+  const OutputKeys keys = OutputKeysOf(spec_);
+  for (const auto& prefix : {keys.record, keys.outputs}) {
+    ListObjectsRequest req;
+    req.bucket = keys.bucket;
+    req.prefix = prefix;
+    for (;;) {
+      auto page = store_.ListObjects(req);
+      if (!page.ok()) {
+        if (page.status().code() == Status::Code::kNotFound) return Status::OK();
+        return page.status();
+      }
+      for (const auto& o : page->objects) {
+        // The record's prefix matches job.json only, not a job.json.bak beside it.
+        if (prefix == keys.record && o.key != keys.record) continue;
+        FERRY_RETURN_IF_ERROR(store_.DeleteObject(keys.bucket, o.key));
+      }
+      if (!page->truncated) break;
+      req.start_after = page->last;
+    }
+  }
   return Status::OK();
 }
 
@@ -183,8 +232,9 @@ Status TrainingJob::UploadOutputs(bool succeeded, const std::string& failure_rea
                                   nlohmann::json* record) {
   if (!spec_.output) return Status::OK();
   const MlTree tree(spec_.ml_root);
-  const std::string bucket = spec_.output->bucket;
-  const std::string prefix = JoinPrefix(spec_.output->key, spec_.job_name + "/output/");
+  const OutputKeys keys = OutputKeysOf(spec_);
+  const std::string& bucket = keys.bucket;
+  const std::string& prefix = keys.outputs;
   auto upload_tree = [&](const std::string& dir, const std::string& name) -> Status {
     if (spec_.compress_output) {
       const std::string archive = tree.root + "/" + name + ".tar.gz";
@@ -223,6 +273,15 @@ Status TrainingJob::UploadOutputs(bool succeeded, const std::string& failure_rea
   return Status::OK();
 }
 
+std::string TrainingJob::CommandFailureReason(int wait_status,
+                                              const std::string& stderr_tail) const {
+  std::string reason = ReadPrefix(MlTree(spec_.ml_root).failure, kFailureReasonBytes);
+  if (!reason.empty()) return reason;
+  reason = "AlgorithmError: the command ended with " + DescribeWaitStatus(wait_status);
+  if (!stderr_tail.empty()) reason += "; the end of its stderr:\n" + stderr_tail;
+  return reason;
+}
+
 JobOutcome TrainingJob::Run() {
   JobOutcome outcome;
   Phases phases(status_line_);
@@ -255,9 +314,11 @@ JobOutcome TrainingJob::Run() {
   std::vector<std::unique_ptr<PipeChannel>> pipes;
   int stop_signal = 0;
   std::optional<int> wait_status;
+  std::string stderr_tail;
 
   phases.Enter("Starting");
-  Status st = MakeTree(tree, spec_);
+  Status st = spec_.overwrite ? RemoveEarlierOutputs() : Status::OK();
+  if (st.ok()) st = MakeTree(tree, spec_);
   if (st.ok()) st = WriteConfigFiles(tree, spec_);
   if (st.ok()) st = SyncCheckpoints(/*restore=*/true);
   nlohmann::json channels = nlohmann::json::object();
@@ -335,7 +396,18 @@ JobOutcome TrainingJob::Run() {
       auto& preload = env["LD_PRELOAD"];
       preload = preload.empty() ? spec_.preload_library : spec_.preload_library + ":" + preload;
     }
-    auto child = ChildProcess::Spawn(spec_.command, {env, false});
+    std::vector<std::string> command = spec_.command;
+    if (spec_.hyperparameter_args) {
+      for (auto& arg : HyperparameterArgs(spec_)) command.push_back(std::move(arg));
+    }
+    ChildProcess::Options options{env};
+    // Killed with ferry, even by kill -9: a job nobody waits for must not train on.
+    options.death_signal = SIGKILL;
+    if (spec_.command_stdout_to_stderr) options.stdout_fd = STDERR_FILENO;
+    auto tail = StderrTail::Start(STDERR_FILENO, kFailureReasonBytes);
+    if (tail.ok()) options.stderr_fd = (*tail)->write_fd();
+    auto child = ChildProcess::Spawn(command, options);
+    if (tail.ok()) (*tail)->CloseWriteEnd();
     if (!child.ok()) {
       fail(child.status().ToString(), 127);
     } else {
@@ -355,6 +427,11 @@ JobOutcome TrainingJob::Run() {
           synced_at = Clock::now();
         }
       }
+      // Writers the command left behind (its own children) get a moment, not the job's end.
+      if (tail.ok()) {
+        (*tail)->Finish(std::chrono::milliseconds(500));
+        stderr_tail = (*tail)->Tail();
+      }
       for (auto& p : pipes) {
         if (!p->status().ok() && outcome.failure_reason.empty()) {
           outcome.failure_reason = p->status().ToString();
@@ -367,7 +444,7 @@ JobOutcome TrainingJob::Run() {
   mounts.clear();
   if (stop_signal) {
     outcome.status = "Stopped";
-    outcome.exit_code = wait_status ? ExitCodeOf(*wait_status) : 128 + stop_signal;
+    outcome.exit_code = 128 + stop_signal;  // as a shell reports it: 130 for Ctrl-C
     outcome.failure_reason = std::string("stopped by signal ") + ::strsignal(stop_signal);
   } else if (wait_status) {
     outcome.exit_code = ExitCodeOf(*wait_status);
@@ -375,9 +452,7 @@ JobOutcome TrainingJob::Run() {
       outcome.status = "Completed";
       outcome.failure_reason.clear();
     } else {
-      std::string reason = ReadPrefix(tree.failure, kFailureReasonBytes);
-      fail(reason.empty() ? "the command ended with " + DescribeWaitStatus(*wait_status) : reason,
-           outcome.exit_code);
+      fail(CommandFailureReason(*wait_status, stderr_tail), outcome.exit_code);
     }
   }
   record["channels"] = channels;
@@ -398,8 +473,8 @@ JobOutcome TrainingJob::Run() {
     out << record.dump(2) << "\n";
   }
   if (spec_.output) {
-    (void)UploadFile(tree.root + "/job.json", spec_.output->bucket,
-                     JoinPrefix(spec_.output->key, spec_.job_name + "/job.json"));
+    const OutputKeys keys = OutputKeysOf(spec_);
+    (void)UploadFile(tree.root + "/job.json", keys.bucket, keys.record);
   }
   outcome.record = record;
   pthread_sigmask(SIG_SETMASK, &previous, nullptr);

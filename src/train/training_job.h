@@ -14,6 +14,7 @@
 #pragma once
 
 #include <functional>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -21,6 +22,7 @@
 
 #include "ferry/object_store.h"
 #include "train/channel_objects.h"
+#include "train/job_directory.h"
 #include "train/job_spec.h"
 
 namespace ferry::train {
@@ -49,6 +51,13 @@ class TrainingJob {
  private:
   struct Phases;
   Status Download(const ChannelObjects& objects, const std::string& dir);
+  // Whether an earlier job of this name left this host's record or outputs in the bucket,
+  // and their removal (--overwrite).
+  Result<bool> HasEarlierOutputs(const OutputKeys& keys);
+  Status RemoveEarlierOutputs();
+  // The command's failure as SageMaker reports it: output/failure if the command wrote it,
+  // else how it ended and the last lines of its stderr.
+  std::string CommandFailureReason(int wait_status, const std::string& stderr_tail) const;
   Status UploadFile(const std::string& path, const std::string& bucket, const std::string& key);
   Status SyncCheckpoints(bool restore);
   // Uploads model, output data and the failure reason under <output>/<job>/output/.
@@ -59,6 +68,7 @@ class TrainingJob {
   std::function<void(const std::string&)> status_line_;
   // Per channel (in spec order): this host's objects of S3 channels in File and Pipe mode.
   std::vector<std::optional<ChannelObjects>> channel_objects_;
+  std::unique_ptr<JobDirectory> job_directory_;  // claimed by Prepare
 };
 
 }  // namespace ferry::train

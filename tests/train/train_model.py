@@ -1,6 +1,7 @@
 """A small PyTorch training script written for SageMaker: reads its channel (a directory of
 samples, or a Pipe-mode FIFO of RecordIO records), fits a linear model, saves it to
 SM_MODEL_DIR. Each sample is 9 little-endian float32: 8 features and the target."""
+import argparse
 import json
 import os
 import struct
@@ -45,13 +46,18 @@ def recordio_records(stream):
 
 
 def main():
-    hps = json.loads(os.environ["SM_HPS"])
-    epochs = int(hps.get("epochs", 3))
+    # Hyperparameters arrive as arguments, as SageMaker's toolkit passes them; parse_args
+    # (not parse_known_args) fails on anything else.
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--epochs", type=int, default=3)
+    parser.add_argument("--lr", type=float, default=0.05)
+    args = parser.parse_args()
+    epochs = args.epochs
     channel = os.environ["SM_CHANNEL_TRAINING"]
     mode = json.loads(os.environ["SM_INPUT_DATA_CONFIG"])["training"]["TrainingInputMode"]
     torch.manual_seed(0)
     model = torch.nn.Linear(8, 1)
-    opt = torch.optim.SGD(model.parameters(), lr=float(hps.get("lr", "0.05")))
+    opt = torch.optim.SGD(model.parameters(), lr=args.lr)
     seen = 0
     for epoch in range(epochs):
         if mode == "Pipe":
