@@ -5,10 +5,12 @@ keys, odd keys, metadata interop with the AWS CLI, and bad input."""
 import json
 import os
 import shutil
+import signal
 import stat
 import subprocess
 import sys
 import tempfile
+import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "lib"))
 import unittest
@@ -185,14 +187,80 @@ class AgainstFerryServe(CliCase, ServerFixture, unittest.TestCase):
             self.access_key = "NOSUCHKEY"
             p = self.ferry("ls", "s3://" + self.bucket, check=False)
             self.assertIn("InvalidAccessKeyId", p.stderr)
+            # No credentials at all: said at once, as the AWS CLI says it, not a bare 403.
             self.access_key = ""
             self.secret_key = ""
             p = self.ferry("ls", "s3://" + self.bucket, check=False)
+            self.assertEqual(p.returncode, 2, p.stderr)
+            self.assertIn("Unable to locate credentials", p.stderr)
+            p = self.ferry("ls", "s3://" + self.bucket, "--no-sign-request", check=False)
             self.assertEqual(p.returncode, 1)
             self.assertIn("AccessDenied", p.stderr)
         finally:
             self.access_key = self.server.access_key
             self.secret_key = saved
+
+    def test_usage_errors_name_the_mistake(self):
+        cases = [
+            (["lss"], 'unknown command "lss" (did you mean ls?)'),
+            (["task", "crate"], 'ferry task: unknown command "crate" (did you mean create?)'),
+            (["cp", "--recursiv", "a", "s3://%s/" % self.bucket],
+             "ferry cp: unknown option --recursiv (did you mean --recursive?)"),
+            (["train", "--chanel", "training=s3://%s/x" % self.bucket, "--", "/usr/bin/python3",
+              "argv.py"], "ferry train: unknown option --chanel (did you mean --channel?)"),
+            (["ls", "s3://%s/" % self.bucket, "--endpoint-url", "http://127.0.0.1:99999"],
+             "Port number"),
+            (["ls", "s3://%s/" % self.bucket, "--endpoint-url", "127.0.0.1:9000"],
+             "expected http(s)://host[:port]"),
+            (["ls", "s3://%s/" % self.bucket, "--endpoint-url", "http://[::1"], "IPv6"),
+        ]
+        for args, message in cases:
+            started = time.time()
+            p = self.ferry(*args, check=False)
+            self.assertEqual(p.returncode, 2, (args, p.stderr))
+            self.assertIn(message, p.stderr.splitlines()[0], args)
+            self.assertLess(time.time() - started, 5, "no retries for a usage error")
+
+    def interrupt(self, *args):
+        """Runs ferry ARGS, sends Ctrl-C once something has been transferred, and returns
+        the finished process (stdout and stderr read)."""
+        env = client_env(self.endpoint, self.access_key, self.secret_key)
+        p = subprocess.Popen([FERRY_BIN] + list(args), env=env, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True)
+        time.sleep(1.5)
+        p.send_signal(signal.SIGINT)
+        out, err = p.communicate(timeout=120)
+        return p.returncode, out, err
+
+    def test_interrupted_sync_and_cp_still_report(self):
+        for i in range(40):
+            self.write("big/f%02d" % i, random_bytes(150000, i))
+        os.mkfifo(os.path.join(self.tmp, "src", "big", "fifo"))
+        src = os.path.join(self.tmp, "src", "big")
+        report = os.path.join(self.tmp, "report.json")
+        # A destination file the sync would delete: an interrupted sync deletes nothing.
+        self.ferry("cp", self.write("extra", b"x"), "s3://%s/sync/zz-extra" % self.bucket)
+        code, _, err = self.interrupt("sync", src, "s3://%s/sync" % self.bucket, "--delete",
+                                      "--bwlimit", "1M", "--report", report)
+        self.assertEqual(code, 130, err)
+        self.assertIn("interrupted: ", err)
+        self.assertIn("not done", err)
+        with open(report) as f:
+            summary = json.load(f)["summary"]
+        self.assertTrue(summary["interrupted"])
+        self.assertGreater(summary["interrupted_transfers"], 0)
+        self.assertEqual(summary["deleted"], 0)
+        self.assertIn("zz-extra", self.ferry("ls", "s3://%s/sync/" % self.bucket).stdout)
+        # The next run finishes the job; the FIFO is not counted as unchanged.
+        p = self.ferry("sync", src, "s3://%s/sync" % self.bucket, "--delete")
+        self.assertIn("1 special files skipped", p.stderr)
+        unchanged = int(p.stderr.split(" unchanged")[0].split(", ")[-1])
+        self.assertEqual(unchanged + int(p.stderr.split(" transferred")[0]), 40)
+        code, _, err = self.interrupt("cp", "-r", src, "s3://%s/cp" % self.bucket,
+                                      "--bwlimit", "1M")
+        self.assertEqual(code, 130, err)
+        self.assertIn("interrupted: ", err)
+        self.assertIn("failed", err.splitlines()[-1])
 
     def test_metadata_interop_with_aws_cli(self):
         path = self.write("by-aws.txt", b"hello from the aws cli")

@@ -37,7 +37,7 @@ CommandRunner AddMbCommand(CLI::App& app) {
     auto bucket = BucketOf(o->url);
     if (!bucket.ok()) return Fail("mb", bucket.status(), true);
     auto store = OpenStore(o->client);
-    if (!store.ok()) return Fail("mb", store.status());
+    if (!store.ok()) return Fail("mb", store.status(), /*usage=*/true);
     Status st = (*store)->CreateBucket(*bucket);
     if (!st.ok()) return Fail("mb", st);
     std::printf("make_bucket: %s\n", bucket->c_str());
@@ -55,7 +55,7 @@ CommandRunner AddRbCommand(CLI::App& app) {
     auto bucket = BucketOf(o->url);
     if (!bucket.ok()) return Fail("rb", bucket.status(), true);
     auto store = OpenStore(o->client);
-    if (!store.ok()) return Fail("rb", store.status());
+    if (!store.ok()) return Fail("rb", store.status(), /*usage=*/true);
     if (o->force) {
       auto deleted = transfer::DeletePrefix(**store, *bucket, "", false,
                                             [](const std::string&, const Status&) {});

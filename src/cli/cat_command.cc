@@ -81,7 +81,7 @@ CommandRunner AddCatCommand(CLI::App& app) {
       return Fail("cat", Status::InvalidArgument(o->url + ": expected s3://BUCKET/KEY"), true);
     }
     auto store = OpenStore(o->client);
-    if (!store.ok()) return Fail("cat", store.status());
+    if (!store.ok()) return Fail("cat", store.status(), /*usage=*/true);
     auto reader = (*store)->OpenObject(loc->bucket, loc->key);
     if (!reader.ok()) return Fail("cat", reader.status());
     uint64_t size = (*reader)->meta().size;

@@ -22,6 +22,8 @@ void AddClientFlags(CLI::App& cmd, ClientFlags& flags) {
   cmd.add_option("--region", flags.region, "Region to sign requests for");
   cmd.add_option("--ca-bundle", flags.ca_bundle, "PEM file of CA certificates to trust");
   cmd.add_flag("--no-verify-ssl", flags.no_verify_ssl, "Do not verify TLS certificates");
+  cmd.add_flag("--no-sign-request", flags.no_sign_request,
+               "Send requests unsigned (a public bucket); no credentials are looked for");
   cmd.add_flag("--path-style", flags.path_style, "Address buckets as http://host/bucket/key");
   cmd.add_flag("--virtual-style", flags.virtual_style, "Address buckets as http://bucket.host/key");
   cmd.add_option("--timeout", flags.timeout_seconds,
@@ -51,6 +53,7 @@ std::vector<std::string> ClientArgs(const ClientFlags& flags) {
   add("--ca-bundle", flags.ca_bundle);
   add("--version-at", flags.version_at);
   if (flags.no_verify_ssl) args.push_back("--no-verify-ssl");
+  if (flags.no_sign_request) args.push_back("--no-sign-request");
   if (flags.path_style) args.push_back("--path-style");
   if (flags.virtual_style) args.push_back("--virtual-style");
   args.insert(args.end(), {"--timeout", std::to_string(flags.timeout_seconds), "--list-version",
@@ -125,6 +128,16 @@ Result<std::unique_ptr<ObjectStore>> OpenStore(const ClientFlags& flags,
   inputs.endpoint_flag = flags.endpoint_url;
   auto config = ResolveAwsConfig(inputs);
   if (!config.ok()) return config.status();
+  if (flags.no_sign_request) {
+    config->access_key_id.clear();
+    config->secret_access_key.clear();
+    config->session_token.clear();
+  } else if (config->access_key_id.empty() || config->secret_access_key.empty()) {
+    // As the AWS CLI: an unsigned request would come back as a bare 403 that names nothing.
+    return Status::InvalidArgument(
+        "Unable to locate credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, give "
+        "a --profile from ~/.aws/credentials, or --no-sign-request for a public bucket");
+  }
   S3StoreOptions options = S3StoreOptionsFromAwsConfig(*config);
   if (flags.path_style) options.addressing = AddressingStyle::kPath;
   if (flags.virtual_style) options.addressing = AddressingStyle::kVirtualHosted;

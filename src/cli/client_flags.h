@@ -19,6 +19,7 @@ struct ClientFlags {
   std::string region;
   std::string ca_bundle;
   bool no_verify_ssl = false;
+  bool no_sign_request = false;  // anonymous requests (public buckets)
   bool path_style = false;
   bool virtual_style = false;
   int timeout_seconds = 30;  // a request making no progress this long is retried

@@ -61,7 +61,7 @@ CommandRunner AddLsCommand(CLI::App& app) {
   AddClientFlags(*cmd, o->client);
   return [o] {
     auto store = OpenStore(o->client);
-    if (!store.ok()) return Fail("ls", store.status());
+    if (!store.ok()) return Fail("ls", store.status(), /*usage=*/true);
     if (o->url.empty()) return ListBuckets(**store, *o);
     auto loc = transfer::ParseLocation(o->url);
     if (!loc.ok() || !loc->is_s3) {

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "cli/commands.h"
+#include "cli/usage_hints.h"
 
 namespace {
 
@@ -81,6 +82,13 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
+    if (e.get_exit_code() != 0) {
+      if (auto message = ferry::cli::UnknownArgumentMessage(
+              app, std::vector<std::string>(argv + 1, argv + argc))) {
+        std::cerr << *message << "\nRun with --help for more information.\n";
+        return 2;
+      }
+    }
     int code = app.exit(e);
     return code == 0 ? 0 : 2;
   }

@@ -40,7 +40,7 @@ bool StderrIsTerminal() {
 }
 
 int ReportTransfer(std::string_view command, const transfer::TransferSummary& s, uint64_t retries,
-                   bool json, bool quiet) {
+                   bool json, bool quiet, bool interrupted) {
   for (const auto& e : s.errors) {
     std::string text = Describe(e.status);
     if (!e.what.empty() && text.find(e.what) == std::string::npos) text = e.what + ": " + text;
@@ -49,8 +49,10 @@ int ReportTransfer(std::string_view command, const transfer::TransferSummary& s,
   }
   double rate = s.seconds > 0 ? static_cast<double>(s.bytes) / s.seconds : 0;
   if (json) {
-    nlohmann::json j{{"objects", s.objects}, {"bytes", s.bytes},     {"failed", s.failed},
-                     {"retries", retries},   {"seconds", s.seconds}, {"bytes_per_second", rate}};
+    nlohmann::json j{{"objects", s.objects},       {"bytes", s.bytes},
+                     {"failed", s.failed},         {"retries", retries},
+                     {"seconds", s.seconds},       {"bytes_per_second", rate},
+                     {"interrupted", interrupted}, {"not_done", s.interrupted}};
     nlohmann::json errors = nlohmann::json::array();
     for (const auto& e : s.errors)
       errors.push_back({{"what", e.what}, {"error", Describe(e.status)}});
@@ -58,11 +60,12 @@ int ReportTransfer(std::string_view command, const transfer::TransferSummary& s,
     std::printf("%s\n", j.dump().c_str());
   } else if (!quiet) {
     std::fprintf(
-        stderr, "%s, %s in %s (%s/s), %s, %llu failed\n",
+        stderr, "%s%s, %s in %s (%s/s), %s, %llu failed%s\n", interrupted ? "interrupted: " : "",
         Counted(s.objects, "object", "objects").c_str(), transfer::FormatBytes(s.bytes).c_str(),
         transfer::FormatDuration(s.seconds).c_str(),
         transfer::FormatBytes(static_cast<uint64_t>(rate)).c_str(),
-        Counted(retries, "retry", "retries").c_str(), static_cast<unsigned long long>(s.failed));
+        Counted(retries, "retry", "retries").c_str(), static_cast<unsigned long long>(s.failed),
+        s.interrupted > 0 ? (", " + std::to_string(s.interrupted) + " not done").c_str() : "");
   }
   return s.failed == 0 ? kExitOk : kExitFailed;
 }

@@ -24,8 +24,10 @@ std::string Describe(const Status& status);
 
 // Prints the summary of a transfer (text on stderr unless quiet, or JSON on stdout) and the
 // failures, and returns the exit code.
+// With interrupted, the summary says so and counts what was left undone; the exit code is
+// then the caller's.
 int ReportTransfer(std::string_view command, const transfer::TransferSummary& summary,
-                   uint64_t retries, bool json, bool quiet);
+                   uint64_t retries, bool json, bool quiet, bool interrupted = false);
 
 // Whether stderr is a terminal (progress lines are drawn only there unless forced).
 bool StderrIsTerminal();

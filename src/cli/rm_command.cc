@@ -36,7 +36,7 @@ CommandRunner AddRmCommand(CLI::App& app) {
       return Fail("rm", Status::InvalidArgument(o->url + ": not an s3:// URL"), true);
     }
     auto store = OpenStore(o->client);
-    if (!store.ok()) return Fail("rm", store.status());
+    if (!store.ok()) return Fail("rm", store.status(), /*usage=*/true);
     if (!o->recursive) {
       if (loc->key.empty()) {
         return Fail("rm", Status::InvalidArgument(o->url + ": names a bucket (use --recursive)"),

@@ -3,6 +3,7 @@
 
 #include <unistd.h>
 
+#include "cli/interruption.h"
 #include "cli/output.h"
 
 namespace ferry::cli {
@@ -33,8 +34,10 @@ int RunTransfer(std::string_view command, const ClientFlags& client, const Trans
                                            transfer::Progress&)>& plan) {
   auto setup = SetUpTransfer(tf, preserve_posix);
   if (!setup.ok()) return Fail(command, setup.status(), true);
+  Interruption interruption{std::string(command)};  // before the store starts threads
+  setup->options.interrupt = interruption.flag();
   auto store = OpenStore(client, setup->limiter.get());
-  if (!store.ok()) return Fail(command, store.status());
+  if (!store.ok()) return Fail(command, store.status(), /*usage=*/true);
   const transfer::TransferOptions& options = setup->options;
   transfer::Progress progress;
   transfer::TransferSummary summary;
@@ -45,6 +48,11 @@ int RunTransfer(std::string_view command, const ClientFlags& client, const Trans
     transfer::TransferEngine engine(**store, options, progress);
     planned = plan(**store, engine, progress);
     summary = engine.Finish();
+  }
+  if (interruption.requested()) {
+    ReportTransfer(command, summary, StatsOf(**store).retries, tf.json, tf.quiet,
+                   /*interrupted=*/true);
+    return interruption.exit_code();
   }
   if (!planned.ok() && summary.objects == 0 && summary.failed == 0) {
     return Fail(command, planned);

@@ -87,7 +87,7 @@ CommandRunner AddStatCommand(CLI::App& app) {
       return Fail("stat", Status::InvalidArgument(o->url + ": expected s3://BUCKET/KEY"), true);
     }
     auto store = OpenStore(o->client);
-    if (!store.ok()) return Fail("stat", store.status());
+    if (!store.ok()) return Fail("stat", store.status(), /*usage=*/true);
     auto meta = (*store)->HeadObject(loc->bucket, loc->key);
     if (!meta.ok()) return Fail("stat", meta.status());
     nlohmann::json j = ToJson(loc->bucket, *meta);

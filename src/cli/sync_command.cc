@@ -2,6 +2,7 @@
 #include <memory>
 
 #include "cli/commands.h"
+#include "cli/interruption.h"
 #include "cli/output.h"
 #include "cli/sync_flags.h"
 
@@ -13,9 +14,11 @@ CommandRunner AddSyncCommand(CLI::App& app) {
       "sync", "Make DST match SRC: copy what is new or changed (local ↔ s3, s3 ↔ s3)");
   AddSyncOptions(*cmd, *f);
   return [f] {
-    SyncRun run = ExecuteSync(*f);
+    Interruption interruption("sync");  // before the store starts threads
+    SyncRun run = ExecuteSync(*f, interruption.flag());
     if (!run.result) return Fail("sync", run.error, run.usage);
-    return ReportSync(*run.result, *f, run.stats);
+    const int code = ReportSync(*run.result, *f, run.stats);
+    return interruption.requested() ? interruption.exit_code() : code;
   };
 }
 

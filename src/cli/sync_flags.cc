@@ -120,15 +120,21 @@ int ReportSync(const sync::SyncResult& r, const SyncFlags& f, const StoreStats& 
   } else if (!f.transfer.quiet || failed) {
     std::fprintf(
         stderr,
-        "%s%llu transferred (%s), %llu updated, %llu unchanged, %llu deleted, %llu "
-        "failed%s%s; preparing %s, transferring %s%s%s\n",
-        f.dry_run ? "(dry run) " : "", static_cast<unsigned long long>(r.transferred),
-        transfer::FormatBytes(r.bytes).c_str(), static_cast<unsigned long long>(r.updated),
-        static_cast<unsigned long long>(r.skipped), static_cast<unsigned long long>(r.deleted),
-        static_cast<unsigned long long>(r.failed),
+        "%s%s%llu transferred (%s), %llu updated, %llu unchanged, %llu deleted, %llu "
+        "failed%s%s%s%s; preparing %s, transferring %s%s%s\n",
+        r.interrupted ? "interrupted: " : "", f.dry_run ? "(dry run) " : "",
+        static_cast<unsigned long long>(r.transferred), transfer::FormatBytes(r.bytes).c_str(),
+        static_cast<unsigned long long>(r.updated), static_cast<unsigned long long>(r.skipped),
+        static_cast<unsigned long long>(r.deleted), static_cast<unsigned long long>(r.failed),
         r.verified + r.verify_failed > 0 ? (", " + std::to_string(r.verified) + " verified").c_str()
                                          : "",
         retries > 0 ? (", " + std::to_string(retries) + " retries").c_str() : "",
+        r.special_skipped > 0
+            ? (", " + std::to_string(r.special_skipped) + " special files skipped").c_str()
+            : "",
+        r.interrupted_transfers > 0
+            ? (", " + std::to_string(r.interrupted_transfers) + " not done").c_str()
+            : "",
         transfer::FormatDuration(r.phases.preparing).c_str(),
         transfer::FormatDuration(r.phases.transferring).c_str(),
         r.phases.verifying > 0 ? ", verifying " : "",
@@ -218,7 +224,7 @@ Result<SyncFlags> ParseSyncArgs(const std::vector<std::string>& args) {
   return f;
 }
 
-SyncRun ExecuteSync(const SyncFlags& flags) {
+SyncRun ExecuteSync(const SyncFlags& flags, const std::atomic<bool>* interrupt) {
   const SyncFlags* f = &flags;
   SyncRun run;
   auto usage = [&](const Status& st) {
@@ -241,10 +247,11 @@ SyncRun ExecuteSync(const SyncFlags& flags) {
   auto setup = SetUpTransfer(f->transfer, preserve);
   if (!setup.ok()) return usage(setup.status());
   options->transfer = setup->options;
+  options->transfer.interrupt = interrupt;
   // Owners can only be given back by root.
   if (!dst->is_s3 && ::geteuid() != 0) options->compare.preserve.owner = false;
   auto store = OpenStore(f->client, setup->limiter.get());
-  if (!store.ok()) return failed(store.status());
+  if (!store.ok()) return usage(store.status());
   options->endpoint_id = EndpointIdOf(**store);
   std::unique_ptr<ObjectStore> source_store;
   if (f->has_source_client) {
@@ -257,7 +264,7 @@ SyncRun ExecuteSync(const SyncFlags& flags) {
     if (!f->source_client.region.empty()) source.region = f->source_client.region;
     source.version_at = f->source_client.version_at;
     auto opened = OpenStore(source, setup->limiter.get());
-    if (!opened.ok()) return failed(opened.status().Annotate("source"));
+    if (!opened.ok()) return usage(opened.status().Annotate("source"));
     source_store = std::move(opened).value();
     options->source_endpoint_id = EndpointIdOf(*source_store);
   }

@@ -49,7 +49,8 @@ struct SyncRun {
   StoreStats stats;
 };
 // Runs the sync the flags describe, with a progress line where they allow one.
-SyncRun ExecuteSync(const SyncFlags& flags);
+// With interrupt (Ctrl-C, interruption.h), the sync stops early and still reports.
+SyncRun ExecuteSync(const SyncFlags& flags, const std::atomic<bool>* interrupt = nullptr);
 
 // Prints the summary (or JSON) and the failures; returns the exit code.
 int ReportSync(const sync::SyncResult& result, const SyncFlags& flags, const StoreStats& stats);

@@ -228,7 +228,7 @@ int Run(const TrainFlags& f) {
   if (!f.no_isatty_shortcut) spec->preload_library = IsattyLibrary(spec->ferry_binary);
   train::BlockStopSignals();  // before the store starts any thread
   auto store = OpenStore(f.client);
-  if (!store.ok()) return Fail("train", store.status());
+  if (!store.ok()) return Fail("train", store.status(), /*usage=*/true);
   const auto started = std::chrono::steady_clock::now();
   const std::string job = spec->job_name;
   train::TrainingJob training(**store, *spec, [&](const std::string& phase) {

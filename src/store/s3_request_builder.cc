@@ -1,5 +1,7 @@
 #include "store/s3_request_builder.h"
 
+#include <curl/curl.h>
+
 #include <cctype>
 
 #include "s3/http_date.h"
@@ -85,6 +87,14 @@ Result<S3RequestBuilder> S3RequestBuilder::Create(const S3StoreOptions& options)
   while (!b.base_path_.empty() && b.base_path_.back() == '/') b.base_path_.pop_back();
   if (b.authority_.empty() || b.authority_.find_first_of("?#@ ") != std::string::npos) {
     return Status::InvalidArgument("endpoint " + endpoint + ": bad host");
+  }
+  // curl parses it as it will be used: a bad port or bracket is an error now, not after
+  // eight retries of every request.
+  CURLU* url = curl_url();
+  const CURLUcode parsed = curl_url_set(url, CURLUPART_URL, endpoint.c_str(), 0);
+  curl_url_cleanup(url);
+  if (parsed != CURLUE_OK) {
+    return Status::InvalidArgument("endpoint " + endpoint + ": " + curl_url_strerror(parsed));
   }
   b.endpoint_ = b.scheme_ + "://" + b.authority_ + b.base_path_;
   bool aws = EndsWith(HostOnly(b.authority_), ".amazonaws.com");

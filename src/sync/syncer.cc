@@ -79,7 +79,13 @@ class Syncer {
   }
 
   std::unique_ptr<EntryStream> Stream(const SyncLocation& l, bool is_source);
-  void Merge(EntryStream& a, EntryStream& b, const std::function<void(Pair)>& fn);
+  // Pairs the two sorted streams by name; with stop_when_interrupted, stops early when the
+  // run is interrupted.
+  void Merge(EntryStream& a, EntryStream& b, const std::function<void(Pair)>& fn,
+             bool stop_when_interrupted = false);
+  bool Interrupted() const {
+    return options_.transfer.interrupt != nullptr && options_.transfer.interrupt->load();
+  }
   void FromState(const SyncLocation& l, Entry& e);
   // other: the entry e will be compared with (its checksums decide which one a file needs).
   Status FillDetails(const SyncLocation& l, Entry& e, bool attrs, bool checksum,
@@ -136,9 +142,11 @@ std::unique_ptr<EntryStream> Syncer::Stream(const SyncLocation& l, bool is_sourc
   });
 }
 
-void Syncer::Merge(EntryStream& a, EntryStream& b, const std::function<void(Pair)>& fn) {
+void Syncer::Merge(EntryStream& a, EntryStream& b, const std::function<void(Pair)>& fn,
+                   bool stop_when_interrupted) {
   std::optional<Entry> x = a.Next(), y = b.Next();
   while (x || y) {
+    if (stop_when_interrupted && Interrupted()) return;
     Pair p;
     if (x && (!y || x->name < y->name)) {
       p.src = std::move(x);
@@ -234,7 +242,8 @@ void Syncer::Act(const Pair& pair, const Decision& d) {
       progress_.ObjectSkipped();
       report_.Record(pair.name(), "skipped", d.reason);
       std::lock_guard lock(mu_);
-      ++result_.skipped;
+      ++(pair.src && pair.src->kind == EntryKind::kSpecial ? result_.special_skipped
+                                                           : result_.skipped);
       return;
     }
     case Action::kDelete: {
@@ -303,9 +312,10 @@ void Syncer::OnCopied(const Pair& pair, const std::string& reason,
   const std::string& name = pair.name();
   if (!out.status.ok()) {
     // The engine counts the failure in its own summary; the run's result is told here.
-    report_.Record(name, "failed", out.status.ToString());
+    const bool interrupted = out.status.code() == Status::Code::kCancelled && Interrupted();
+    report_.Record(name, interrupted ? "interrupted" : "failed", out.status.ToString());
     std::lock_guard lock(mu_);
-    ++result_.failed;
+    ++(interrupted ? result_.interrupted_transfers : result_.failed);
     return;
   }
   report_.Record(name, "transferred", reason, out.bytes);
@@ -541,7 +551,8 @@ Result<SyncResult> Syncer::Run() {
   {
     auto a = Stream(src_, true);
     auto b = Stream(dst_, false);
-    Merge(*a, *b, [this](Pair p) { Handle(std::move(p)); });
+    Merge(
+        *a, *b, [this](Pair p) { Handle(std::move(p)); }, /*stop_when_interrupted=*/true);
     Status src_status = a->status();
     Status dst_status = b->status();
     if (!src_status.ok()) return src_status.Annotate("reading " + src_.Describe());
@@ -554,12 +565,22 @@ Result<SyncResult> Syncer::Run() {
   progress_.SetPhase("transferring");
   result_.phases.preparing = SecondsSince(start);
   transfer::TransferSummary summary = engine_.Finish();
+  result_.interrupted = Interrupted();
+  if (result_.interrupted) {
+    std::lock_guard lock(mu_);
+    if (!deletions_.empty()) {
+      for (const auto& n : deletions_) report_.Record(n, "kept", "interrupted");
+      result_.deletions_withheld = true;
+      result_.deletions_refused = "interrupted: nothing was deleted";
+      deletions_.clear();
+    }
+  }
   DeleteExtras();
   result_.phases.transferring = SecondsSince(start) - result_.phases.preparing;
   for (const auto& e : summary.errors) {
     if (result_.errors.size() < SyncResult::kMaxErrors) result_.errors.push_back(e);
   }
-  if (options_.verify != VerifyMode::kNone && !options_.dry_run) {
+  if (options_.verify != VerifyMode::kNone && !options_.dry_run && !result_.interrupted) {
     const auto verify_start = std::chrono::steady_clock::now();
     progress_.SetPhase("verifying");
     Verify();
@@ -573,6 +594,7 @@ Result<SyncResult> Syncer::Run() {
   summary_json["source"] = src_.Describe();
   summary_json["destination"] = dst_.Describe();
   summary_json["dry_run"] = options_.dry_run;
+  summary_json["interrupted"] = result_.interrupted;
   Status written = report_.Finish(summary_json);
   if (!written.ok()) result_.errors.push_back({options_.report_path, written});
   return result_;

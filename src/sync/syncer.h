@@ -68,16 +68,21 @@ struct SyncResult {
   uint64_t source_entries = 0;
   uint64_t transferred = 0;
   uint64_t bytes = 0;
-  uint64_t resumed_bytes = 0;  // parts of interrupted uploads reused, not sent again
-  uint64_t updated = 0;        // metadata-only updates
-  uint64_t skipped = 0;
+  uint64_t resumed_bytes = 0;    // parts of interrupted uploads reused, not sent again
+  uint64_t updated = 0;          // metadata-only updates
+  uint64_t skipped = 0;          // unchanged
+  uint64_t special_skipped = 0;  // devices, sockets, FIFOs: never copied
   uint64_t deleted = 0;
   uint64_t extra = 0;  // at the destination only, kept (no --delete)
   uint64_t failed = 0;
   uint64_t verified = 0;
   uint64_t verify_failed = 0;
-  bool deletions_withheld = false;  // --delete skipped: something failed, or refused below
-  std::string deletions_refused;    // why the deletion phase was refused (deletion_guard.h)
+  // Stopped by an interruption (options.transfer.interrupt): the entries not decided or not
+  // transferred yet are left for the next run, and nothing is deleted.
+  bool interrupted = false;
+  uint64_t interrupted_transfers = 0;  // transfers cut short or not started
+  bool deletions_withheld = false;     // --delete skipped: something failed, or refused below
+  std::string deletions_refused;       // why the deletion phase was refused (deletion_guard.h)
   PhaseTimes phases;
   std::vector<transfer::TransferError> errors;  // the first kMaxErrors
   static constexpr size_t kMaxErrors = 100;

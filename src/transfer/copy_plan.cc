@@ -63,6 +63,7 @@ Status Upload(const CopyPlan& plan, TransferEngine& engine, Progress& progress) 
   return WalkLocal(
       src.path,
       [&](const LocalEntry& e) {
+        if (engine.Interrupted()) return Status::Cancelled("interrupted");
         if (!plan.filter.Matches(e.relative)) return Status::OK();
         std::error_code ec;
         auto size = fs::file_size(e.path, ec);
@@ -94,6 +95,7 @@ Status Download(const CopyPlan& plan, ObjectStore& store, TransferEngine& engine
   }
   std::string prefix = DirectoryPrefix(src.key);
   return WalkBucket(store, src.bucket, prefix, [&](const ObjectMeta& object) {
+    if (engine.Interrupted()) return Status::Cancelled("interrupted");
     std::string relative = object.key.substr(prefix.size());
     if (relative.empty() || !plan.filter.Matches(relative)) return Status::OK();
     if (EscapesRoot(relative)) {
@@ -126,6 +128,7 @@ Status ServerSideCopy(const CopyPlan& plan, ObjectStore& store, TransferEngine& 
   }
   std::string prefix = DirectoryPrefix(src.key);
   return WalkBucket(store, src.bucket, prefix, [&](const ObjectMeta& object) {
+    if (engine.Interrupted()) return Status::Cancelled("interrupted");
     std::string relative = object.key.substr(prefix.size());
     if (relative.empty() || !plan.filter.Matches(relative)) return Status::OK();
     submit(object.key, JoinKey(plan.dst.key, relative), object.size);

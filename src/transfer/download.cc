@@ -190,6 +190,9 @@ void TransferEngine::DownloadRange(const std::shared_ptr<RangedDownload>& downlo
   bool failed;
   {
     std::lock_guard lock(download->mu);
+    if (download->failed.ok() && Interrupted()) {
+      download->failed = Status::Cancelled("interrupted");
+    }
     failed = !download->failed.ok();
   }
   if (!failed) {

@@ -50,17 +50,23 @@ void TransferEngine::WaitForRoom() {
 
 void TransferEngine::Upload(UploadJob job) {
   WaitForRoom();
-  pool_.Submit([this, job = std::move(job)] { RunUpload(job); });
+  pool_.Submit([this, job = std::move(job)] {
+    if (!EndIfInterrupted(job.done)) RunUpload(job);
+  });
 }
 
 void TransferEngine::Download(DownloadJob job) {
   WaitForRoom();
-  pool_.Submit([this, job = std::move(job)] { RunDownload(job); });
+  pool_.Submit([this, job = std::move(job)] {
+    if (!EndIfInterrupted(job.done)) RunDownload(job);
+  });
 }
 
 void TransferEngine::Copy(CopyJob job) {
   WaitForRoom();
-  pool_.Submit([this, job = std::move(job)] { RunCopy(job); });
+  pool_.Submit([this, job = std::move(job)] {
+    if (!EndIfInterrupted(job.done)) RunCopy(job);
+  });
 }
 
 TransferSummary TransferEngine::Finish() {
@@ -70,7 +76,18 @@ TransferSummary TransferEngine::Finish() {
   return summary_;
 }
 
+bool TransferEngine::EndIfInterrupted(const JobDone& done) {
+  if (!Interrupted()) return false;
+  Failed(done, "", Status::Cancelled("interrupted"));
+  return true;
+}
+
 void TransferEngine::RecordError(const std::string& what, const Status& status) {
+  if (status.code() == Status::Code::kCancelled && Interrupted()) {
+    std::lock_guard lock(mu_);
+    ++summary_.interrupted;
+    return;
+  }
   progress_.ObjectFailed();
   std::lock_guard lock(mu_);
   ++summary_.failed;
@@ -226,6 +243,7 @@ void TransferEngine::UploadPart(const std::shared_ptr<MultipartUpload>& upload, 
   bool failed;
   {
     std::lock_guard lock(upload->mu);
+    if (upload->failed.ok() && Interrupted()) upload->failed = Status::Cancelled("interrupted");
     failed = !upload->failed.ok();
   }
   const uint64_t offset = index * options_.part_size;
@@ -295,6 +313,10 @@ void TransferEngine::FinishUpload(const std::shared_ptr<MultipartUpload>& upload
                                   upload->attrs, upload->reused_bytes.load()});
     }
     failed = meta.status();
+  }
+  // An interrupted upload that the journal knows is continued by the next run: its parts stay.
+  if (failed.code() == Status::Code::kCancelled && options_.journal) {
+    return Failed(job.done, what, failed);
   }
   // Leave no orphaned parts behind; the abort's own failure is secondary.
   (void)store_.AbortMultipartUpload(job.bucket, job.key, upload->upload_id);

@@ -16,6 +16,7 @@
 
 #include <sys/stat.h>
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -42,6 +43,9 @@ struct TransferOptions {
   ChecksumAlgorithm checksum = ChecksumAlgorithm::kCrc32c;  // sent with every upload
   // When set, multipart uploads cut short earlier are continued (not owned).
   UploadJournal* journal = nullptr;
+  // When set and true (Ctrl-C), jobs not yet started end as interrupted, and so do the
+  // multipart transfers in progress at their next part; requests in flight finish.
+  const std::atomic<bool>* interrupt = nullptr;
 };
 
 // What became of one job, for callers that keep per-file records (sync reports and state).
@@ -104,6 +108,7 @@ struct TransferSummary {
   uint64_t objects = 0;  // completed
   uint64_t bytes = 0;
   uint64_t failed = 0;
+  uint64_t interrupted = 0;  // jobs ended by an interruption (not failures)
   double seconds = 0;
   std::vector<TransferError> errors;  // the first kMaxErrors
   static constexpr size_t kMaxErrors = 100;
@@ -128,6 +133,9 @@ class TransferEngine {
 
   // Records a failure found outside the engine (e.g. an unreadable file while walking).
   void RecordError(const std::string& what, const Status& status);
+
+  // Whether the options' interrupt is set: producers stop submitting.
+  bool Interrupted() const { return options_.interrupt != nullptr && options_.interrupt->load(); }
 
  private:
   struct MultipartUpload;
@@ -154,6 +162,8 @@ class TransferEngine {
   void Completed(const JobDone& done, JobOutcome outcome);
   void Failed(const JobDone& done, const std::string& what, const Status& status);
   void WaitForRoom();
+  // Ends a job that has not started because of an interruption; false if not interrupted.
+  bool EndIfInterrupted(const JobDone& done);
 
   ObjectStore& store_;
   const TransferOptions options_;
