@@ -160,6 +160,24 @@ class SyncCase:
         s, _ = self.sync(self.src, self.url, "--delete", "--exclude", "*.tmp")
         self.assertIn("tree/c.tmp", self.keys())
 
+    def test_both_filter_forms_in_sync_and_cp(self):
+        # The AWS CLI's idiom in sync used to copy nothing (read as DataSync's, the exclude won),
+        # and DataSync's patterns in cp matched nothing, so cp copied everything.
+        self.make_tree()
+        self.sync(self.src, self.url, "--exclude", "*", "--include", "*.txt")
+        self.assertEqual(self.keys(), ["tree/a/deep/three.txt", "tree/b.txt"])
+        dst = "s3://%s/cp" % self.bucket
+        self.ferry("cp", "-r", self.src, dst, "--include", "/a/deep|/b.txt")
+        listed = self.ferry("ls", "-r", dst + "/").stdout
+        self.assertEqual(sorted(line.split()[-1] for line in listed.splitlines()),
+                         ["cp/a/deep/three.txt", "cp/b.txt"])
+        # The AWS CLI's own form in cp still reads as it does there.
+        self.ferry("cp", "-r", self.src, dst + "2", "--exclude", "*", "--include", "a/*",
+                   "--exclude", "*.bin")
+        listed = self.ferry("ls", "-r", dst + "2/").stdout
+        self.assertEqual([line.split()[-1] for line in listed.splitlines()],
+                         ["cp2/a/deep/three.txt"])
+
     def test_delete_is_withheld_after_a_failure(self):
         self.make_tree()
         self.sync(self.src, self.url)

@@ -6,6 +6,7 @@
 
 #include "cli/client_flags.h"
 #include "cli/commands.h"
+#include "cli/filter_flags.h"
 #include "cli/output.h"
 #include "cli/run_transfer.h"
 #include "transfer/copy_plan.h"
@@ -21,23 +22,8 @@ struct CpOptions {
   bool recursive = false;
   bool dry_run = false;
   bool no_preserve = false;
-  std::vector<std::string> includes;
-  std::vector<std::string> excludes;
+  std::vector<transfer::FilterFlag> filters;  // --include/--exclude in the order given
 };
-
-// --include/--exclude in the order given: the last matching rule wins, as in the AWS CLI.
-transfer::PathFilter FilterInGivenOrder(CLI::App& cmd, const CpOptions& o) {
-  transfer::PathFilter filter;
-  size_t next_include = 0, next_exclude = 0;
-  for (const CLI::Option* opt : cmd.parse_order()) {
-    if (opt->get_name() == "--include" && next_include < o.includes.size()) {
-      filter.Include(o.includes[next_include++]);
-    } else if (opt->get_name() == "--exclude" && next_exclude < o.excludes.size()) {
-      filter.Exclude(o.excludes[next_exclude++]);
-    }
-  }
-  return filter;
-}
 
 }  // namespace
 
@@ -49,14 +35,13 @@ CommandRunner AddCpCommand(CLI::App& app) {
   cmd->add_option("DST", o->dst, "Local path or s3://bucket/key")->required();
   cmd->add_flag("--recursive,-r", o->recursive, "Copy every file or object under SRC");
   cmd->add_flag("--dryrun,--dry-run", o->dry_run, "Show what would be copied, copy nothing");
-  cmd->add_option("--include", o->includes, "Include paths matching this glob (repeatable)");
-  cmd->add_option("--exclude", o->excludes, "Exclude paths matching this glob (repeatable)");
+  AddFilterFlags(*cmd, o->filters);
   cmd->add_flag("--no-preserve", o->no_preserve,
                 "Neither store nor restore POSIX mode, owner and times");
   AddClientFlags(*cmd, o->client);
   AddVersionAtFlag(*cmd, o->client);
   AddTransferFlags(*cmd, o->transfer);
-  return [o, cmd] {
+  return [o] {
     auto src = transfer::ParseLocation(o->src);
     if (!src.ok()) return Fail("cp", src.status(), true);
     auto dst = transfer::ParseLocation(o->dst);
@@ -70,7 +55,9 @@ CommandRunner AddCpCommand(CLI::App& app) {
     plan.src = *src;
     plan.dst = *dst;
     plan.recursive = o->recursive;
-    plan.filter = FilterInGivenOrder(*cmd, *o);
+    auto selects = CopySelection(o->filters);
+    if (!selects.ok()) return Fail("cp", selects.status(), true);
+    plan.selects = std::move(selects).value();
     if (o->dry_run) {
       plan.dry_run = [](const std::string& line) { std::printf("(dryrun) %s\n", line.c_str()); };
     }

@@ -8,6 +8,7 @@
 #include <optional>
 
 #include "cli/client_flags.h"
+#include "cli/filter_flags.h"
 #include "cli/output.h"
 #include "cli/run_transfer.h"
 #include "cli/sync_flags.h"
@@ -91,8 +92,7 @@ Result<sync::SyncOptions> BuildOptions(const SyncFlags& f) {
       start = comma + 1;
     }
   }
-  for (const auto& p : f.includes) FERRY_RETURN_IF_ERROR(o.selector.AddIncludes(p));
-  for (const auto& p : f.excludes) FERRY_RETURN_IF_ERROR(o.selector.AddExcludes(p));
+  FERRY_RETURN_IF_ERROR(AddSyncFilters(f.filters, o.selector));
   for (const auto& file : f.exclude_files) {
     FERRY_RETURN_IF_ERROR(o.selector.AddExcludesFromFile(file));
   }
@@ -179,9 +179,7 @@ void AddSyncOptions(CLI::App& app, SyncFlags& flags) {
       ->check(CLI::NonNegativeNumber);
   cmd->add_flag("--no-overwrite", f->no_overwrite, "Never replace what exists at the destination");
   cmd->add_flag("--dry-run,--dryrun", f->dry_run, "Show the plan, change nothing");
-  cmd->add_option("--include", f->includes,
-                  "Only these paths: DataSync patterns such as \"/photos|/docs/*.txt\"");
-  cmd->add_option("--exclude", f->excludes, "Skip these paths (DataSync patterns)");
+  AddFilterFlags(*cmd, f->filters);
   cmd->add_option("--exclude-from", f->exclude_files, "Skip the patterns in this file");
   cmd->add_option("--manifest", f->manifest, "Only the paths listed in this file");
   cmd->add_option("--no-preserve", f->no_preserve,

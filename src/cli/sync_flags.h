@@ -27,8 +27,7 @@ struct SyncFlags {
   int64_t max_delete = -1;  // -1: no limit
   bool no_overwrite = false;
   bool dry_run = false;
-  std::vector<std::string> includes;
-  std::vector<std::string> excludes;
+  std::vector<transfer::FilterFlag> filters;  // --include/--exclude in the order given
   std::vector<std::string> exclude_files;
   std::string manifest;
   std::vector<std::string> no_preserve;

@@ -1,5 +1,7 @@
 #include "cli/usage_hints.h"
 
+#include "cli/filter_flags.h"
+
 #include <gtest/gtest.h>
 
 namespace ferry::cli {
@@ -29,6 +31,34 @@ TEST(UnknownArgumentMessage, NamesTheCommandOrOption) {
             "ferry cp: unknown option --recursiv (did you mean --recursive?)");
   EXPECT_EQ(UnknownArgumentMessage(app, {"cp", "--part-size=8M", "-r", "a"}), std::nullopt);
   EXPECT_EQ(UnknownArgumentMessage(app, {"cp", "a", "--", "--not-an-option"}), std::nullopt);
+}
+
+TEST(FilterFlags, KeepTheOrderGivenAcrossBothFlags) {
+  CLI::App app;
+  std::vector<transfer::FilterFlag> flags;
+  AddFilterFlags(app, flags);
+  app.parse(std::vector<std::string>{"*.jpg", "--include", "*", "--exclude", "b", "--include", "a",
+                                     "--exclude"});  // reversed, as CLI11 takes it
+  ASSERT_EQ(flags.size(), 4u);
+  EXPECT_FALSE(flags[0].include);
+  EXPECT_EQ(flags[0].value, "a");
+  EXPECT_TRUE(flags[1].include);
+  EXPECT_FALSE(flags[2].include);
+  EXPECT_EQ(flags[2].value, "*");
+  EXPECT_EQ(flags[3].value, "*.jpg");
+  auto selects = CopySelection(flags);
+  ASSERT_TRUE(selects.ok());
+  EXPECT_TRUE((*selects)("x/y.jpg"));
+  EXPECT_FALSE((*selects)("x/y.png"));
+}
+
+TEST(FilterFlags, DataSyncPatternsInCp) {
+  auto selects = CopySelection({{true, "/photos|/docs/*.txt"}, {false, "*.tmp"}});
+  ASSERT_TRUE(selects.ok());
+  EXPECT_TRUE((*selects)("photos/2024/a.jpg"));
+  EXPECT_FALSE((*selects)("photos/a.tmp"));
+  EXPECT_FALSE((*selects)("other/a.jpg"));
+  EXPECT_FALSE(CopySelection({{true, "/a||/b"}}).ok()) << "an empty pattern is an error";
 }
 
 }  // namespace

@@ -90,11 +90,16 @@ bool PathSelector::MatchesOrIsInside(const std::string& pattern, std::string_vie
   }
 }
 
+void PathSelector::UseOrderedGlobs(transfer::PathFilter globs) {
+  globs_ = std::move(globs);
+}
+
 bool PathSelector::Selects(std::string_view name) const {
   const std::string path = Absolute(name);
   for (const auto& pattern : excludes_) {
     if (MatchesOrIsInside(pattern, path)) return false;
   }
+  if (globs_ && !globs_->Matches(std::string_view(path).substr(1))) return false;
   if (includes_.empty() && !has_manifest_) return true;
   for (const auto& pattern : includes_) {
     if (MatchesOrIsInside(pattern, path)) return true;
@@ -109,7 +114,9 @@ bool PathSelector::MayDescend(std::string_view dir_name) const {
   for (const auto& pattern : excludes_) {
     if (MatchesOrIsInside(pattern, path)) return false;
   }
-  return true;  // includes may match deeper paths: only excludes prune
+  // Includes may match deeper paths: only excludes prune. An ordered glob may re-include
+  // anything below an excluded folder ('--exclude "a/*" --include "a/b/*"'): no pruning.
+  return true;
 }
 
 }  // namespace ferry::sync

@@ -7,12 +7,14 @@
 // Thread-compatible; matching is const.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_set>
 #include <vector>
 
 #include "ferry/result.h"
+#include "transfer/filter.h"
 
 namespace ferry::sync {
 
@@ -26,8 +28,12 @@ class PathSelector {
   Status AddExcludesFromFile(const std::string& path);
   // Paths (relative to the source root, one per line, with or without a leading '/').
   Status AddManifest(const std::string& path);
+  // Filters written in the AWS CLI's form instead (transfer/filter.h): ordered globs, the last
+  // match deciding; they replace AddIncludes/AddExcludes, exclude files and manifests apply
+  // as well.
+  void UseOrderedGlobs(transfer::PathFilter globs);
 
-  bool empty() const { return includes_.empty() && excludes_.empty() && !has_manifest_; }
+  bool empty() const { return includes_.empty() && excludes_.empty() && !has_manifest_ && !globs_; }
 
   // name: an entry name as in entry.h ("a/b.txt", "a/" for a directory).
   bool Selects(std::string_view name) const;
@@ -43,6 +49,7 @@ class PathSelector {
   std::vector<std::string> excludes_;
   std::unordered_set<std::string> manifest_;  // "/a/b.txt"
   bool has_manifest_ = false;
+  std::optional<transfer::PathFilter> globs_;
 };
 
 }  // namespace ferry::sync

@@ -37,6 +37,18 @@ TEST(PathSelector, ExcludesWinAndPrune) {
   EXPECT_TRUE(s.Selects("a/b.txt"));
 }
 
+TEST(PathSelector, OrderedGlobsAsTheAwsCliReadsThem) {
+  PathSelector s;
+  transfer::PathFilter globs;
+  globs.Exclude("*");
+  globs.Include("*.jpg");
+  s.UseOrderedGlobs(globs);
+  EXPECT_FALSE(s.empty());
+  EXPECT_TRUE(s.Selects("a/b.jpg"));
+  EXPECT_FALSE(s.Selects("a/b.png"));
+  EXPECT_TRUE(s.MayDescend("a/")) << "a later include may take what is below";
+}
+
 TEST(PathSelector, RejectsEmptyPatterns) {
   PathSelector s;
   EXPECT_FALSE(s.AddIncludes("/a||/b").ok());

@@ -10,6 +10,10 @@
 namespace ferry::transfer {
 namespace {
 
+bool Selected(const CopyPlan& plan, std::string_view relative) {
+  return !plan.selects || plan.selects(relative);
+}
+
 namespace fs = std::filesystem;
 
 std::string BaseName(std::string_view key) {
@@ -64,7 +68,7 @@ Status Upload(const CopyPlan& plan, TransferEngine& engine, Progress& progress) 
       src.path,
       [&](const LocalEntry& e) {
         if (engine.Interrupted()) return Status::Cancelled("interrupted");
-        if (!plan.filter.Matches(e.relative)) return Status::OK();
+        if (!Selected(plan, e.relative)) return Status::OK();
         std::error_code ec;
         auto size = fs::file_size(e.path, ec);
         submit(e.path, JoinKey(plan.dst.key, e.relative), ec ? 0 : size);
@@ -97,7 +101,7 @@ Status Download(const CopyPlan& plan, ObjectStore& store, TransferEngine& engine
   return WalkBucket(store, src.bucket, prefix, [&](const ObjectMeta& object) {
     if (engine.Interrupted()) return Status::Cancelled("interrupted");
     std::string relative = object.key.substr(prefix.size());
-    if (relative.empty() || !plan.filter.Matches(relative)) return Status::OK();
+    if (relative.empty() || !Selected(plan, relative)) return Status::OK();
     if (EscapesRoot(relative)) {
       engine.RecordError("s3://" + src.bucket + "/" + object.key,
                          Status::InvalidArgument("key would be written outside " + plan.dst.path));
@@ -130,7 +134,7 @@ Status ServerSideCopy(const CopyPlan& plan, ObjectStore& store, TransferEngine& 
   return WalkBucket(store, src.bucket, prefix, [&](const ObjectMeta& object) {
     if (engine.Interrupted()) return Status::Cancelled("interrupted");
     std::string relative = object.key.substr(prefix.size());
-    if (relative.empty() || !plan.filter.Matches(relative)) return Status::OK();
+    if (relative.empty() || !Selected(plan, relative)) return Status::OK();
     submit(object.key, JoinKey(plan.dst.key, relative), object.size);
     return Status::OK();
   });

@@ -3,9 +3,11 @@
 // directory receives the source's base name; --recursive maps the tree under the source).
 #pragma once
 
+#include <functional>
+#include <string_view>
+
 #include "ferry/object_store.h"
 #include "transfer/engine.h"
-#include "transfer/filter.h"
 #include "transfer/location.h"
 
 namespace ferry::transfer {
@@ -14,7 +16,8 @@ struct CopyPlan {
   Location src;
   Location dst;
   bool recursive = false;
-  PathFilter filter;
+  // Which paths under a recursive source are copied (relative, '/'-separated); unset: all.
+  std::function<bool(std::string_view relative)> selects;
   // Called instead of submitting when set (--dry-run): "upload: a to s3://b/a".
   std::function<void(const std::string& line)> dry_run;
 };
