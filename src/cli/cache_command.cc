@@ -97,6 +97,33 @@ Result<std::vector<std::string>> ReadOrder(const std::string& file, const std::s
   return paths;
 }
 
+void PrintStats(const nlohmann::json& s) {
+  auto n = [&](const char* key) { return s.value(key, uint64_t{0}); };
+  const uint64_t used = n("bytes_used"), capacity = n("capacity_bytes");
+  std::printf("cache       %s of %s (%.0f%%), %llu blocks\n", transfer::FormatBytes(used).c_str(),
+              transfer::FormatBytes(capacity).c_str(),
+              capacity ? 100.0 * static_cast<double>(used) / static_cast<double>(capacity) : 0.0,
+              static_cast<unsigned long long>(n("blocks")));
+  std::printf("reads       %llu hits (%llu from memory), %llu misses\n",
+              static_cast<unsigned long long>(n("hits")),
+              static_cast<unsigned long long>(n("memory_hits")),
+              static_cast<unsigned long long>(n("misses")));
+  std::printf("store       %llu fetches, %s\n", static_cast<unsigned long long>(n("fetches")),
+              transfer::FormatBytes(n("bytes_from_store")).c_str());
+  std::printf("blocks      %llu stored, %llu evicted, %llu refused\n",
+              static_cast<unsigned long long>(n("stored")),
+              static_cast<unsigned long long>(n("evicted")),
+              static_cast<unsigned long long>(n("refused")));
+  const nlohmann::json p = s.value("prefetch", nlohmann::json::object());
+  if (p.value("planned", uint64_t{0}) > 0) {
+    std::printf("prefetch    %llu of %llu planned files loaded (%s), %llu failures\n",
+                static_cast<unsigned long long>(p.value("loaded_files", uint64_t{0})),
+                static_cast<unsigned long long>(p.value("planned", uint64_t{0})),
+                transfer::FormatBytes(p.value("loaded_bytes", uint64_t{0})).c_str(),
+                static_cast<unsigned long long>(p.value("failures", uint64_t{0})));
+  }
+}
+
 int Run(const std::string& op, const CacheFlags& f) {
   const std::string command = "cache " + op;
   auto age = ParseAge(f.older_than);
@@ -134,8 +161,10 @@ int Run(const std::string& op, const CacheFlags& f) {
       Fail(command, answer.status().Annotate(path));
       continue;
     }
-    if (f.json || op == "stats") {
+    if (f.json) {
       std::printf("%s\n", answer->dump().c_str());
+    } else if (op == "stats") {
+      PrintStats(*answer);
     } else if (op == "status") {
       for (const auto& file : (*answer)["files"]) {
         uint64_t size = file["size"], cached = file["cached_bytes"];
@@ -144,9 +173,19 @@ int Run(const std::string& op, const CacheFlags& f) {
                     file["path"].get<std::string>().c_str());
       }
     } else if (op == "load") {
-      std::fprintf(stderr, "%s: %llu files, %s loaded\n", path.c_str(),
+      const uint64_t loaded = (*answer)["loaded_bytes"].get<uint64_t>();
+      const uint64_t wanted = answer->value("total_bytes", loaded);
+      std::fprintf(stderr, "%s: %llu files, %s of %s in the cache\n", path.c_str(),
                    static_cast<unsigned long long>((*answer)["files"].get<uint64_t>()),
-                   transfer::FormatBytes((*answer)["loaded_bytes"].get<uint64_t>()).c_str());
+                   transfer::FormatBytes(loaded).c_str(), transfer::FormatBytes(wanted).c_str());
+      if (loaded < wanted) {
+        failed = true;
+        std::fprintf(stderr,
+                     "ferry cache load: %s could not be kept (the cache refused %llu blocks: "
+                     "is it full, see --cache-size, or is its directory unwritable?)\n",
+                     transfer::FormatBytes(wanted - loaded).c_str(),
+                     static_cast<unsigned long long>(answer->value("refused", uint64_t{0})));
+      }
     } else if (op == "refresh") {
       std::fprintf(stderr, "%s: %llu names changed\n", path.c_str(),
                    static_cast<unsigned long long>((*answer)["changed"].get<uint64_t>()));

@@ -264,6 +264,10 @@ CommandRunner AddMountCommand(CLI::App& app) {
     if (auto import = fs::ImportPolicy::Parse(f->import); !import.ok()) {
       return Fail("mount", import.status(), true);
     }
+    // Paths are resolved before the mount leaves for the background (and for "/").
+    for (std::string* path : {&f->cache_dir, &f->only_paths_file, &f->client.ca_bundle}) {
+      if (!path->empty()) *path = std::filesystem::absolute(*path).lexically_normal().string();
+    }
     if (!f->foreground) return MountInBackground(*f);
     Status st = Mount(*f, [](const Status&) {});
     if (!st.ok()) return Fail("mount", st, st.code() == Status::Code::kInvalidArgument);

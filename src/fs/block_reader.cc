@@ -10,11 +10,12 @@
 namespace ferry::fs {
 
 BlockReader::BlockReader(ObjectStore& store, cache::BlockCache& cache, uint64_t block_size,
-                         uint64_t recent_bytes)
+                         uint64_t recent_bytes, uint64_t unread_budget)
     : store_(store),
       cache_(cache),
       block_size_(std::max<uint64_t>(block_size, 1)),
       recent_capacity_(recent_bytes),
+      unread_budget_(unread_budget),
       // Enough for the read-ahead's runs in flight beyond what the recent blocks hold.
       buffers_(BufferPool::Create(64 << 20)) {}
 
@@ -86,18 +87,31 @@ void BlockReader::RememberLocked(const std::string& name, const Block& block, bo
   recent_.push_front({name, block, unread});
   recent_index_.emplace(name, recent_.begin());
   recent_bytes_ += block.bytes.size();
+  if (unread) stats_.unread_bytes += block.bytes.size();
   while (recent_bytes_ > recent_capacity_ && !recent_.empty()) {
+    MarkReadLocked(recent_.back());
     recent_bytes_ -= recent_.back().block.bytes.size();
     recent_index_.erase(recent_.back().name);
     recent_.pop_back();
   }
 }
 
+void BlockReader::MarkReadLocked(RecentBlock& recent) {
+  if (!recent.unread) return;
+  recent.unread = false;
+  stats_.unread_bytes -= recent.block.bytes.size();
+}
+
+bool BlockReader::MayReadWhole(uint64_t size) {
+  std::lock_guard lock(mu_);
+  return stats_.unread_bytes + size <= unread_budget_;
+}
+
 std::optional<BlockReader::Block> BlockReader::Recent(const std::string& name) {
   std::lock_guard lock(mu_);
   auto it = recent_index_.find(name);
   if (it == recent_index_.end()) return std::nullopt;
-  it->second->unread = false;
+  MarkReadLocked(*it->second);
   return it->second->block;
 }
 
@@ -107,7 +121,7 @@ std::optional<BlockReader::Slices> BlockReader::TakeUnread(const ObjectVersion& 
   auto it = recent_index_.find(name);
   if (it == recent_index_.end() || !it->second->unread) return std::nullopt;
   RecentBlock& recent = *it->second;
-  recent.unread = false;
+  MarkReadLocked(recent);
   if (recent.block.bytes.size() != object.size) return std::nullopt;
   Slices slices;
   slices.parts.push_back(recent.block.bytes);
@@ -134,7 +148,8 @@ void BlockReader::Complete(const std::string& name, const std::shared_ptr<Flight
   flight->fetched.notify_all();
 }
 
-Result<BlockReader::Block> BlockReader::Fetch(const ObjectVersion& object, uint64_t index) {
+Result<BlockReader::Block> BlockReader::Fetch(const ObjectVersion& object, uint64_t index,
+                                              bool for_reader) {
   const std::string name = cache::BlockFileName(KeyOf(object, index));
   std::shared_ptr<Flight> flight;
   {
@@ -143,7 +158,7 @@ Result<BlockReader::Block> BlockReader::Fetch(const ObjectVersion& object, uint6
     // the cache yet, which is written after the fetch's waiters are served).
     if (auto recent = recent_index_.find(name); recent != recent_index_.end()) {
       ++stats_.recent_hits;
-      recent->second->unread = false;
+      MarkReadLocked(*recent->second);
       return recent->second->block;
     }
     auto it = flights_.find(name);
@@ -153,6 +168,7 @@ Result<BlockReader::Block> BlockReader::Fetch(const ObjectVersion& object, uint6
     } else {
       flight = it->second;
       ++stats_.shared;
+      if (for_reader) ++stats_.misses;
       flight->fetched.wait(lock, [&] { return flight->done; });
       if (!flight->status.ok()) return flight->status;
       return flight->block;
@@ -171,6 +187,10 @@ Result<BlockReader::Block> BlockReader::Fetch(const ObjectVersion& object, uint6
   }
   Result<std::vector<Block>> fetched = std::vector<Block>{};
   if (!from_cache) {
+    if (for_reader) {
+      std::lock_guard lock(mu_);
+      ++stats_.misses;
+    }
     fetched = FetchFromStore(object, index, 1);
     got = fetched.ok() ? Result<Block>(fetched->front()) : Result<Block>(fetched.status());
   }
@@ -249,7 +269,7 @@ Result<BlockReader::Slices> BlockReader::ReadSlices(const ObjectVersion& object,
         std::lock_guard lock(mu_);
         ++stats_.cache_hits;
       } else {
-        FERRY_ASSIGN_OR_RETURN(block, Fetch(object, index));
+        FERRY_ASSIGN_OR_RETURN(block, Fetch(object, index, /*for_reader=*/true));
       }
     }
     if (start + want > block->bytes.size()) {
@@ -265,8 +285,13 @@ Result<BlockReader::Slices> BlockReader::ReadSlices(const ObjectVersion& object,
 
 Status BlockReader::Load(const ObjectVersion& object, uint64_t index) {
   if (index * block_size_ >= object.size) return Status::OK();
-  if (cache_.Prepare(KeyOf(object, index))) return Status::OK();
-  return Fetch(object, index).status();
+  const cache::BlockKey key = KeyOf(object, index);
+  if (cache_.Prepare(key)) return Status::OK();
+  FERRY_ASSIGN_OR_RETURN(Block block, Fetch(object, index));
+  // Served from memory (fetched a moment ago, or since released from the cache): the cache
+  // gets it now, since a preload is asked for there.
+  if (!cache_.Contains(key)) (void)cache_.Put(key, block.bytes, block.crc32c);
+  return Status::OK();
 }
 
 bool BlockReader::Cached(const ObjectVersion& object, uint64_t index) {

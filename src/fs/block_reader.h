@@ -36,7 +36,9 @@ struct BlockReaderStats {
   uint64_t fetched_bytes = 0;
   uint64_t shared = 0;  // reads that waited for another reader's fetch
   uint64_t cache_hits = 0;
-  uint64_t recent_hits = 0;  // reads served from blocks just fetched, still in memory
+  uint64_t recent_hits = 0;   // reads served from blocks just fetched, still in memory
+  uint64_t misses = 0;        // reads that waited for blocks from the store
+  uint64_t unread_bytes = 0;  // small files fetched whole at lookup, not read yet
 };
 
 class BlockReader {
@@ -45,8 +47,11 @@ class BlockReader {
   // The blocks fetched last stay in memory up to recent_bytes: a stream's reads of what its
   // read-ahead just fetched copy from there instead of reading the cache file back (make it
   // larger than the read-ahead window).
+  // Small files are fetched whole at lookup while those not read yet hold at most
+  // unread_budget bytes: `ls -l` of a directory does not download it.
   BlockReader(ObjectStore& store, cache::BlockCache& cache, uint64_t block_size,
-              uint64_t recent_bytes = uint64_t{64} << 20);
+              uint64_t recent_bytes = uint64_t{64} << 20,
+              uint64_t unread_budget = uint64_t{2} << 20);
 
   // Bytes of an object as pieces of memory, kept alive by the holders: a block in memory is
   // handed out where it lies, without a copy.
@@ -74,6 +79,8 @@ class BlockReader {
   // version answers its metadata (as a HEAD would) and its data, which goes into the cache.
   // Returns the metadata; the version read may be newer than object's.
   Result<ObjectMeta> ReadSmallObject(const ObjectVersion& object);
+  // Whether a small object of this size may be fetched whole now (within the unread budget).
+  bool MayReadWhole(uint64_t size);
   // The bytes of an object that ReadSmallObject fetched whole and that no read has been
   // served yet, handed out once: the mount gives them to the kernel's page cache with the
   // lookup's answer, which spares the file's first read a round trip.
@@ -92,6 +99,11 @@ class BlockReader {
   };
   // A page-aligned buffer (the cache writes blocks from it without a copy), reused.
   std::shared_ptr<char[]> Buffer(uint64_t length);
+  struct RecentBlock {
+    std::string name;
+    Block block;
+    bool unread = false;
+  };
   // unread: a small object fetched whole, not served yet (TakeUnread).
   void RememberLocked(const std::string& name, const Block& block, bool unread = false);
   // The block, if fetched a moment ago; it counts as served from then on.
@@ -105,8 +117,11 @@ class BlockReader {
 
   cache::BlockKey KeyOf(const ObjectVersion& object, uint64_t index) const;
   uint64_t BlockLength(const ObjectVersion& object, uint64_t index) const;
-  // The block's bytes from one fetch shared by every concurrent caller.
-  Result<Block> Fetch(const ObjectVersion& object, uint64_t index);
+  // The block's bytes from one fetch shared by every concurrent caller; a reader's fetch
+  // (not a preload's) counts as a miss when it waits for the store.
+  Result<Block> Fetch(const ObjectVersion& object, uint64_t index, bool for_reader = false);
+  // Marks a recent block read, taking it out of the unread bytes.
+  void MarkReadLocked(RecentBlock& recent);
   // Blocks [first, first + count) with one GET.
   Result<std::vector<Block>> FetchFromStore(const ObjectVersion& object, uint64_t first,
                                             uint64_t count);
@@ -120,15 +135,12 @@ class BlockReader {
   cache::BlockCache& cache_;
   const uint64_t block_size_;
   const uint64_t recent_capacity_;
+  const uint64_t unread_budget_;
   const std::shared_ptr<BufferPool> buffers_;
   std::mutex mu_;
   std::unordered_map<std::string, std::shared_ptr<Flight>> flights_;  // guarded by mu_
   BlockReaderStats stats_;                                            // guarded by mu_
-  struct RecentBlock {
-    std::string name;
-    Block block;
-    bool unread = false;
-  };
+
   std::list<RecentBlock> recent_;  // guarded by mu_; newest first
   std::unordered_map<std::string, std::list<RecentBlock>::iterator> recent_index_;  // by mu_
   uint64_t recent_bytes_ = 0;  // guarded by mu_

@@ -126,5 +126,37 @@ TEST_F(BlockReaderTest, ASmallObjectFetchedWholeIsHandedOutUnreadOnce) {
   EXPECT_FALSE(reader.TakeUnread(stale));
 }
 
+TEST_F(BlockReaderTest, SmallObjectsFetchedWholeButNotReadAreBoundedByABudget) {
+  // As after `ls -l`: attributes of many small files, no reads.
+  const std::string body = Bytes(kBlock / 2, 4);
+  BlockReader reader(*fixture_.store, *cache_, kBlock, 16 * kBlock, /*unread_budget=*/kBlock);
+  ObjectVersion a = PutObject("a.bin", body), b = PutObject("b.bin", body);
+  EXPECT_TRUE(reader.MayReadWhole(body.size()));
+  ASSERT_TRUE(reader.ReadSmallObject(a).ok());
+  ASSERT_TRUE(reader.ReadSmallObject(b).ok());
+  EXPECT_EQ(reader.stats().unread_bytes, 2 * body.size());
+  EXPECT_FALSE(reader.MayReadWhole(body.size())) << "the budget is spent";
+  std::string out(body.size(), '\0');
+  ASSERT_TRUE(reader.Read(a, 0, std::span<char>(out)).ok());
+  EXPECT_EQ(reader.stats().unread_bytes, body.size());
+  EXPECT_TRUE(reader.MayReadWhole(body.size())) << "a read gives it back";
+  EXPECT_TRUE(reader.TakeUnread(b));
+  EXPECT_EQ(reader.stats().unread_bytes, 0u);
+}
+
+TEST_F(BlockReaderTest, LoadPutsABlockStillInMemoryIntoTheCache) {
+  const std::string body = Bytes(2 * kBlock, 5);
+  ObjectVersion v = PutObject("m.bin", body);
+  BlockReader reader(*fixture_.store, *cache_, kBlock);
+  std::string out(body.size(), '\0');
+  ASSERT_TRUE(reader.Read(v, 0, std::span<char>(out)).ok());
+  EXPECT_GT(cache_->Release("bkt/m.bin"), 0u);
+  EXPECT_FALSE(reader.Cached(v, 0));
+  ASSERT_TRUE(reader.Load(v, 0).ok());
+  ASSERT_TRUE(reader.Load(v, 1).ok());
+  EXPECT_TRUE(reader.Cached(v, 0)) << "served from memory, kept in the cache all the same";
+  EXPECT_TRUE(reader.Cached(v, 1));
+}
+
 }  // namespace
 }  // namespace ferry::fs

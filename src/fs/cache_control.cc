@@ -61,7 +61,8 @@ nlohmann::json CacheControl::Handle(const nlohmann::json& request,
     // Reads served from blocks just fetched and still in memory count as hits too.
     return {{"hits", c.hits + r.recent_hits},
             {"memory_hits", r.recent_hits},
-            {"misses", c.misses},
+            {"misses", r.misses},
+            {"unread_bytes", r.unread_bytes},
             {"stored", c.stored},
             {"evicted", c.evicted},
             {"refused", c.refused},
@@ -127,11 +128,13 @@ nlohmann::json CacheControl::Handle(const nlohmann::json& request,
       reported_at_ns = clock_->NowNanos();
       progress({{"files", total}, {"loaded_bytes", bytes.load()}, {"total_bytes", total_bytes}});
     };
+    std::vector<ObjectVersion> loaded_files;
     st = ForEachFile(path, [&](const std::string& p, const ObjectVersion& o) {
       {
         std::lock_guard lock(mu);
         ++total;
         total_bytes += o.size;
+        loaded_files.push_back(o);
       }
       const uint64_t blocks = (o.size + reader_.block_size() - 1) / reader_.block_size();
       for (uint64_t i = 0; i < blocks; ++i) {
@@ -150,8 +153,15 @@ nlohmann::json CacheControl::Handle(const nlohmann::json& request,
     });
     pool_.WaitIdle();
     if (st.ok() && !errors.empty()) st = Status::IOError(errors.front());
-    return st.ok() ? nlohmann::json{{"files", total}, {"loaded_bytes", bytes.load()}}
-                   : nlohmann::json{{"error", st.ToString()}, {"errors", errors}};
+    if (!st.ok()) return {{"error", st.ToString()}, {"errors", errors}};
+    // What is in the cache now, not what was fetched: a full or unwritable cache refuses
+    // blocks, and a load must not report them as loaded.
+    uint64_t cached = 0;
+    for (const auto& o : loaded_files) cached += cache_.CachedBytes(o.bucket + "/" + o.key, o.etag);
+    return {{"files", total},
+            {"total_bytes", total_bytes},
+            {"loaded_bytes", cached},
+            {"refused", cache_.stats().refused}};
   } else {
     return {{"error", "unknown request \"" + op + "\""}};
   }

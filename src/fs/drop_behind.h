@@ -3,8 +3,9 @@
 // cache, and a stream through a large file takes fresh memory for every page of it. Where
 // fresh memory is dear (VMs that hand free memory back to the host: core/host_memory.h), the
 // mount gives back what a stream left more than `distance` behind it: the stream's pages then
-// recycle a window of memory, and a later read of them comes from the disk cache. Files smaller than the distance, random reads and files read by several
-// streams at once keep all their pages. Thread-safe.
+// recycle a window of memory, and a later read of them comes from the disk cache. Files smaller
+// than the distance, random reads and files read by several streams at once keep all their pages.
+// Thread-safe.
 #pragma once
 
 #include <cstdint>

@@ -314,7 +314,8 @@ Result<ObjectMeta> Namespace::MetadataOf(const ObjectVersion& object,
     if (auto meta = saved->Load(object, listed.last_modified_ns)) return *std::move(meta);
   }
   BlockReader* small = options_.small_file_reader;
-  const bool read_whole = small && object.size <= small->block_size() && !small->Cached(object, 0);
+  const bool read_whole = small && object.size <= small->block_size() &&
+                          !small->Cached(object, 0) && small->MayReadWhole(object.size);
   FERRY_ASSIGN_OR_RETURN(ObjectMeta meta, read_whole
                                               ? small->ReadSmallObject(object)
                                               : store_.HeadObject(options_.bucket, object.key));

@@ -1,11 +1,11 @@
-// Adaptive read-ahead for one file (the mount keeps one per inode): while its reads stay sequential, the blocks after
-// the one being read are loaded into the cache in the background, the window doubling from
-// one block up to max_blocks with each sequential read and collapsing on a random one. A read
-// near where the last ended counts as sequential: the kernel's read-ahead requests of one
-// stream reach several FUSE threads and arrive slightly out of order.
-// Random readers thus fetch single blocks, streams find their next blocks already cached.
-// Thread-safe; the loads run on a pool the caller owns (shared by all open files) and hold
-// only a shared reference to what they need, so closing a file never waits for them.
+// Adaptive read-ahead for one file (the mount keeps one per inode): while its reads stay
+// sequential, the blocks after the one being read are loaded into the cache in the background, the
+// window doubling from one block up to max_blocks with each sequential read and collapsing on a
+// random one. A read near where the last ended counts as sequential: the kernel's read-ahead
+// requests of one stream reach several FUSE threads and arrive slightly out of order. Random
+// readers thus fetch single blocks, streams find their next blocks already cached. Thread-safe; the
+// loads run on a pool the caller owns (shared by all open files) and hold only a shared reference
+// to what they need, so closing a file never waits for them.
 #pragma once
 
 #include <cstdint>

@@ -217,10 +217,10 @@ struct FuseMount::Impl {
     if (!a.ok()) return m.Fail(req, "getattr", a.status());
     struct stat st = m.StatOf(*a);
     m.NoteVersion(*a);
-    // A file the kernel knows from a directory listing (readdirplus) is asked for before its
-    // first open; a small one was just fetched whole for these attributes. Its bytes go to
-    // the page cache before the answer, so the read after the open does not ask.
-    if (S_ISREG(a->mode)) m.StoreUnread(ino, &a->object);
+    // A small file just fetched whole for these attributes stays in the reader's memory until
+    // it is read: not pushed to the page cache here, where reads would no longer be seen, so
+    // that an `ls -l` (attributes, no reads) soon exhausts the reader's unread budget and
+    // takes attributes from HEADs instead of downloading the directory.
     fuse_reply_attr(req, &st, m.options.attr_timeout_s);
   }
 
@@ -289,18 +289,12 @@ struct FuseMount::Impl {
     fuse_reply_err(req, ENOTTY);
   }
 
-  // With expected: only if the kernel holds that version (storing past the size it knows
-  // would make it disregard the attributes in the answer being prepared).
-  void StoreUnread(uint64_t ino, const fs::ObjectVersion* expected = nullptr) {
+  void StoreUnread(uint64_t ino) {
     fs::ObjectVersion object;
     {
       std::lock_guard lock(files_mu);
       auto it = shown.find(ino);
       if (it == shown.end() || it->second.offered) return;
-      if (expected &&
-          (it->second.object.etag != expected->etag || it->second.object.size != expected->size)) {
-        return;
-      }
       it->second.offered = true;
       object = it->second.object;
     }
