@@ -6,7 +6,7 @@ CMAKE_FLAGS ?=
 
 FUZZ_SECONDS ?= 60
 
-.PHONY: all deps build build-asan test unit-test asan-test integration-test demo bench bench-scale fuzz format clean
+.PHONY: all deps build build-asan test unit-test asan-test integration-test demo bench bench-scale fuzz install deb format clean
 
 all: build
 
@@ -50,6 +50,16 @@ bench: build
 # ferry sync of a million files: time and peak RSS (longer; not part of `make bench`).
 bench-scale: build
 	/usr/bin/python3 bench/sync_bench.py $(BUILD)/ferry --scale 1000000
+
+# The binary, its helpers, libferry.a with its headers, and man pages under PREFIX
+# (DESTDIR honoured), laid out as `ferry train` expects.
+PREFIX ?= /usr/local
+install: build
+	DESTDIR=$(DESTDIR) cmake --install $(BUILD) --prefix $(PREFIX)
+
+# A Debian package of the same (CPack): $(BUILD)/ferry_VERSION_ARCH.deb.
+deb: build
+	cd $(BUILD) && cpack -G DEB
 
 format:
 	clang-format -i $$(git ls-files '*.cc' '*.h')

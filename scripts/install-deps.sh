@@ -6,7 +6,8 @@ set -euo pipefail
 BUILD=(build-essential cmake ninja-build ccache pkg-config clang-format clang libclang-rt-14-dev
   libboost-dev libssl-dev libcurl4-openssl-dev libpugixml-dev nlohmann-json3-dev
   libcli11-dev libspdlog-dev libfmt-dev libsqlite3-dev libfuse3-dev fuse3 libisal-dev
-  libxxhash-dev libgtest-dev libgmock-dev libbenchmark-dev zlib1g-dev libarchive-dev)
+  libxxhash-dev libgtest-dev libgmock-dev libbenchmark-dev zlib1g-dev libarchive-dev help2man
+  dpkg-dev)
 # Real third-party S3 clients and peers used by the integration tests and benchmarks.
 TEST=(curl awscli python3-boto3 python3-torch s3cmd rclone s3fs nginx-light wrk hyperfine fio linux-perf
   procps psmisc util-linux xxd openssl

@@ -114,6 +114,29 @@ std::string IsattyLibrary(const std::string& binary) {
   return (std::filesystem::path(dir) / "libferry_isatty.so").lexically_normal().string();
 }
 
+// A copied binary without what ships beside it still trains, a little slower or without
+// ferry_prefetch: said, not silent.
+void WarnOfMissingHelpers(const train::TrainSpec& spec, bool no_isatty_shortcut) {
+  bool fast_file = false;
+  for (const auto& c : spec.channels)
+    fast_file |= train::ModeOf(spec, c) == train::InputMode::kFastFile;
+  if (!fast_file) return;
+  const std::string dir = std::filesystem::path(spec.ferry_binary).parent_path().string();
+  if (!no_isatty_shortcut && spec.preload_library.empty()) {
+    std::fprintf(stderr,
+                 "ferry train: warning: libferry_isatty.so is in neither %s nor %s/../lib/ferry "
+                 "(installed with ferry): Fast File commands run without the isatty() shortcut\n",
+                 dir.c_str(), dir.c_str());
+  }
+  if (spec.python_path.empty()) {
+    std::fprintf(stderr,
+                 "ferry train: warning: ferry_prefetch.py is in neither %s/python nor "
+                 "%s/../share/ferry/python (installed with ferry): a script cannot import "
+                 "ferry_prefetch\n",
+                 dir.c_str(), dir.c_str());
+  }
+}
+
 Result<train::TrainSpec> BuildSpec(const TrainFlags& f) {
   train::TrainSpec spec;
   spec.job_name = f.job_name.empty() ? GeneratedJobName() : f.job_name;
@@ -226,6 +249,7 @@ int Run(const TrainFlags& f) {
   if (!spec.ok()) return Fail("train", spec.status(), true);
   spec->python_path = PythonHelpersDir(spec->ferry_binary);
   if (!f.no_isatty_shortcut) spec->preload_library = IsattyLibrary(spec->ferry_binary);
+  WarnOfMissingHelpers(*spec, f.no_isatty_shortcut);
   train::BlockStopSignals();  // before the store starts any thread
   auto store = OpenStore(f.client);
   if (!store.ok()) return Fail("train", store.status(), /*usage=*/true);
