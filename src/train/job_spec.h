@@ -83,8 +83,10 @@ OutputKeys OutputKeysOf(const TrainSpec& spec);  // spec.output must be set
 // Everything wrong with a spec that can be told before anything starts.
 Status Validate(const TrainSpec& spec);
 
-// The mode a channel is delivered in.
+// The mode a channel is delivered in: a local directory is linked in (File mode) whatever
+// the job's mode, which applies to S3 channels.
 inline InputMode ModeOf(const TrainSpec& spec, const ChannelSpec& channel) {
+  if (!channel.source.is_s3) return channel.mode.value_or(InputMode::kFile);
   return channel.mode.value_or(spec.input_mode);
 }
 
