@@ -512,9 +512,9 @@ class TrainCase:
         p, command_pid = self.start_sleeping_job("k9b", ml + "b", *extra)
         mounter = [pid for pid in pids() if ml + "b" in cmdline(pid) and pid != p.pid]
         self.assertTrue(mounter)
-        p.kill()
-        for pid in mounter:
+        for pid in mounter:  # first: killed after ferry, it would unmount on ferry's death
             os.kill(pid, signal.SIGKILL)
+        p.kill()
         p.wait()
         p.stderr.close()
         self.assertIn(ml + "b", mounts())
