@@ -23,25 +23,23 @@ Status AddDataSyncPatterns(const std::vector<transfer::FilterFlag>& flags,
 }  // namespace
 
 void AddFilterFlags(CLI::App& cmd, std::vector<transfer::FilterFlag>& flags) {
-  // Called as each one is parsed, so the order given is kept across the two flags.
-  cmd.add_option_function<std::string>(
-         "--include",
-         [&flags](const std::string& v) {
-           flags.push_back({true, v});
-         },
-         "Take only/also these paths (repeatable): AWS CLI globs ('*.jpg', the last matching "
-         "--include/--exclude deciding) or DataSync patterns ('/photos|/docs/*.txt')")
-      ->trigger_on_parse()
-      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
-  cmd.add_option_function<std::string>(
-         "--exclude",
-         [&flags](const std::string& v) {
-           flags.push_back({false, v});
-         },
-         "Skip these paths (repeatable): AWS CLI globs ('*.tmp') or DataSync patterns "
-         "('*.tmp|/scratch')")
-      ->trigger_on_parse()
-      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  const auto add = [&](const char* name, bool include, const char* help) {
+    // Called as each one is parsed, so the order given is kept across the two flags.
+    cmd.add_option_function<std::string>(
+           name,
+           [&flags, include](const std::string& v) {
+             flags.push_back({include, v});
+           },
+           help)
+        ->trigger_on_parse()
+        ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  };
+  add("--include", true,
+      "Take only/also these paths (repeatable): AWS CLI globs ('*.jpg', the last matching "
+      "--include/--exclude deciding) or DataSync patterns ('/photos|/docs/*.txt')");
+  add("--exclude", false,
+      "Skip these paths (repeatable): AWS CLI globs ('*.tmp') or DataSync patterns "
+      "('*.tmp|/scratch')");
 }
 
 Result<std::function<bool(std::string_view)>> CopySelection(
