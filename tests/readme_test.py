@@ -137,15 +137,11 @@ class ReadmeExamples(unittest.TestCase):
             line, p.stdout[-2000:], p.stderr[-2000:]))
         return p
 
-    def run_long_running(self, line, seconds=3, real_clock=False):
+    def run_long_running(self, line, seconds=3):
         """A command that runs until stopped (ferry agent, ferry serve): still running after
-        a few seconds, and ending cleanly on SIGTERM. real_clock: without libfaketime, whose
-        timed waits never end in the agent's scheduler."""
+        a few seconds, and ending cleanly on SIGTERM."""
         print("  $ " + line + "   (stopped after %d s)" % seconds, file=sys.stderr, flush=True)
-        env = dict(self.env)
-        if real_clock:
-            env.pop("LD_PRELOAD")
-        p = subprocess.Popen(["bash", "-c", "exec " + line], cwd=self.work, env=env,
+        p = subprocess.Popen(["bash", "-c", "exec " + line], cwd=self.work, env=self.env,
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         time.sleep(seconds)
         if p.poll() is not None:
