@@ -213,6 +213,8 @@ class AgainstFerryServe(CliCase, ServerFixture, unittest.TestCase):
             (["ls", "s3://%s/" % self.bucket, "--endpoint-url", "127.0.0.1:9000"],
              "expected http(s)://host[:port]"),
             (["ls", "s3://%s/" % self.bucket, "--endpoint-url", "http://[::1"], "IPv6"),
+            (["cp", "a", "b"], "ferry cp: one of SRC and DST must be an s3:// URL"),
+            (["sync", self.tmp, self.tmp + "-b"], "ferry sync: one side of a sync must be s3://"),
         ]
         for args, message in cases:
             started = time.time()

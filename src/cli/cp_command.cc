@@ -46,6 +46,9 @@ CommandRunner AddCpCommand(CLI::App& app) {
     if (!src.ok()) return Fail("cp", src.status(), true);
     auto dst = transfer::ParseLocation(o->dst);
     if (!dst.ok()) return Fail("cp", dst.status(), true);
+    if (!src->is_s3 && !dst->is_s3) {
+      return Fail("cp", Status::InvalidArgument("one of SRC and DST must be an s3:// URL"), true);
+    }
     if (!o->client.version_at.empty() && (!src->is_s3 || dst->is_s3)) {
       return Fail(
           "cp", Status::InvalidArgument("--version-at downloads: s3:// source, local destination"),

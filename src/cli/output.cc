@@ -30,8 +30,10 @@ std::string Describe(const Status& status) {
 }
 
 int Fail(std::string_view command, const Status& status, bool usage) {
+  // A usage error is the user's to fix: its message alone, without a code name.
+  const std::string text = usage && status.http_status() == 0 ? status.message() : Describe(status);
   std::fprintf(stderr, "ferry %.*s: %s\n", static_cast<int>(command.size()), command.data(),
-               Describe(status).c_str());
+               text.c_str());
   return usage ? kExitUsage : kExitFailed;
 }
 

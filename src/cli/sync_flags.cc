@@ -238,6 +238,9 @@ SyncRun ExecuteSync(const SyncFlags& flags, const std::atomic<bool>* interrupt) 
   if (!src.ok()) return usage(src.status());
   auto dst = ToSyncLocation(f->dst);
   if (!dst.ok()) return usage(dst.status());
+  if (!src->is_s3 && !dst->is_s3) {
+    return usage(Status::InvalidArgument("one side of a sync must be s3://"));
+  }
   auto options = BuildOptions(*f);
   if (!options.ok()) return usage(options.status());
   bool preserve = options->compare.preserve.mode || options->compare.preserve.times ||
