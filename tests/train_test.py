@@ -469,6 +469,25 @@ class TrainCase:
             still = False
         self.assertFalse(still, "the command (pid %d) still runs" % command_pid)
 
+    def test_a_local_job_needs_no_credentials(self):
+        data = os.path.join(self.tmp, "local-data")
+        os.makedirs(data)
+        with open(os.path.join(data, "a.txt"), "w") as f:
+            f.write("local")
+        env = {k: v for k, v in self.env().items() if not k.startswith("AWS_")}
+        p = subprocess.run([FERRY_BIN, "train", "--ml-root", os.path.join(self.tmp, "ml-local"),
+                            "--channel", "training=" + data, "--", "sh", "-c",
+                            'cat "$SM_CHANNEL_TRAINING/a.txt"'], env=env, capture_output=True,
+                           text=True, timeout=120)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(p.stdout, "local")
+        # With the bucket involved, the missing credentials are said at once.
+        p = subprocess.run([FERRY_BIN, "train", "--ml-root", os.path.join(self.tmp, "ml-nokeys"),
+                            "--channel", "training=s3://%s/data" % self.bucket, "--", "true"],
+                           env=env, capture_output=True, text=True, timeout=120)
+        self.assertEqual(p.returncode, 2)
+        self.assertIn("Unable to locate credentials", p.stderr)
+
     def start_sleeping_job(self, job, ml, *extra):
         marker = os.path.join(self.tmp, job + ".pid")
         p = subprocess.Popen([FERRY_BIN, "train", "--job-name", job, "--ml-root", ml,

@@ -251,7 +251,12 @@ int Run(const TrainFlags& f) {
   if (!f.no_isatty_shortcut) spec->preload_library = IsattyLibrary(spec->ferry_binary);
   WarnOfMissingHelpers(*spec, f.no_isatty_shortcut);
   train::BlockStopSignals();  // before the store starts any thread
-  auto store = OpenStore(f.client);
+  // A job on local directories only, with no output or checkpoints, needs no credentials.
+  bool uses_s3 = spec->output.has_value() || spec->checkpoint.has_value();
+  for (const auto& c : spec->channels) uses_s3 |= c.source.is_s3 || c.manifest.has_value();
+  ClientFlags client = f.client;
+  if (!uses_s3) client.no_sign_request = true;
+  auto store = OpenStore(client);
   if (!store.ok()) return Fail("train", store.status(), /*usage=*/true);
   const auto started = std::chrono::steady_clock::now();
   const std::string job = spec->job_name;
