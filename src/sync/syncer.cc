@@ -1,5 +1,7 @@
 #include "sync/syncer.h"
 
+#include "sync/delete_paths.h"
+
 #include <unistd.h>
 
 #include <atomic>
@@ -17,19 +19,12 @@
 #include "sync/local_tree.h"
 #include "sync/report.h"
 #include "sync/state_db.h"
-#include "transfer/bulk_delete.h"
 
 namespace ferry::sync {
 namespace {
 
 double SecondsSince(std::chrono::steady_clock::time_point t) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
-}
-
-std::string LocalPath(const SyncLocation& l, const std::string& name) {
-  std::string p = l.root + "/" + name;
-  if (p.size() > 1 && p.back() == '/') p.pop_back();
-  return p;
 }
 
 // An entry whose name is its place in the merge, the other side's counterpart if any.
@@ -68,7 +63,7 @@ class Syncer {
 
  private:
   std::string Where(const SyncLocation& l, const std::string& name) const {
-    return l.is_s3 ? "s3://" + l.bucket + "/" + l.prefix + name : LocalPath(l, name);
+    return l.is_s3 ? "s3://" + l.bucket + "/" + l.prefix + name : l.LocalPath(name);
   }
   std::string StateLocation(const SyncLocation& l) const {
     const bool own_source = &l == &src_ && !options_.source_endpoint_id.empty();
@@ -181,7 +176,7 @@ Status Syncer::FillDetails(const SyncLocation& l, Entry& e, bool attrs, bool che
     return Status::OK();
   }
   if (!checksum || e.checksum || e.kind != EntryKind::kFile) return Status::OK();
-  const std::string path = LocalPath(l, e.name);
+  const std::string path = l.LocalPath(e.name);
   if (other && !other->checksum && !other->content_md5.empty()) {
     // The object has no additional checksum, only its MD5 ETag: compare MD5s.
     FERRY_ASSIGN_OR_RETURN(e.content_md5,
@@ -284,13 +279,13 @@ void Syncer::Copy(const Pair& pair, const std::string& reason) {
     OnCopied(pair, reason, out);
   };
   if (!src_.is_s3) {
-    transfer::UploadJob job{LocalPath(src_, s.name), dst_.bucket, dst_.prefix + s.name, true, done};
+    transfer::UploadJob job{src_.LocalPath(s.name), dst_.bucket, dst_.prefix + s.name, true, done};
     // Replace only the object that was compared: one changed meanwhile by someone else is
     // reported, not overwritten.
     if (pair.dst && pair.dst->kind == s.kind) job.replace_etag = pair.dst->etag;
     engine_.Upload(std::move(job));
   } else if (!dst_.is_s3) {
-    const std::string path = LocalPath(dst_, s.name);
+    const std::string path = dst_.LocalPath(s.name);
     if (pair.dst && pair.dst->kind != s.kind) {
       // A file where a directory goes, or the reverse: make way first (a directory only
       // when empty; its contents are synced or deleted on their own).
@@ -374,8 +369,7 @@ void Syncer::UpdateMetadata(const Pair& pair, const std::string& reason) {
         state_->RecordObject(StateLocation(dst_), dst_.prefix + s.name, e);
       }
     } else {
-      st =
-          ApplyLocalAttributes(LocalPath(dst_, s.name), s.kind, s.attrs, options_.compare.preserve);
+      st = ApplyLocalAttributes(dst_.LocalPath(s.name), s.kind, s.attrs, options_.compare.preserve);
       if (!st.ok()) return Fail(s.name, where, st);
     }
     report_.Record(s.name, "updated", reason);
@@ -424,50 +418,21 @@ void Syncer::DeleteExtras() {
     result_.deletions_withheld = true;
     return;
   }
-  if (dst_.is_s3) {
-    for (size_t i = 0; i < names.size(); i += transfer::kDeleteBatch) {
-      std::vector<std::string> keys;
-      for (size_t j = i; j < std::min(names.size(), i + transfer::kDeleteBatch); ++j) {
-        keys.push_back(dst_.prefix + names[j]);
-      }
-      auto statuses = dst_store_.DeleteObjects(dst_.bucket, keys);
-      for (size_t j = 0; j < keys.size(); ++j) {
-        const std::string& name = names[i + j];
-        Status st = statuses.ok() ? (*statuses)[j] : statuses.status();
-        if (!st.ok()) {
-          Fail(name, Where(dst_, name), st);
-          continue;
-        }
-        report_.Record(name, "deleted", "not in the source");
-        std::lock_guard lock(mu_);
-        ++result_.deleted;
-      }
-    }
-    return;
-  }
-  // Children come after their directory in key order: going backwards empties a directory
-  // before it is removed. A directory that still holds synced entries stays (rmdir refuses).
-  for (auto it = names.rbegin(); it != names.rend(); ++it) {
-    const std::string path = LocalPath(dst_, *it);
-    int rc = it->ends_with('/') ? ::rmdir(path.c_str()) : ::unlink(path.c_str());
-    if (rc != 0) {
-      if (it->ends_with('/') && (errno == ENOTEMPTY || errno == EEXIST)) continue;
-      Fail(*it, path, Status::FromErrno(path, errno));
-      continue;
-    }
-    report_.Record(*it, "deleted", "not in the source");
+  DeletePaths(dst_store_, dst_, names, [this](const std::string& name, const Status& st) {
+    if (!st.ok()) return Fail(name, Where(dst_, name), st);
+    report_.Record(name, "deleted", "not in the source");
     std::lock_guard lock(mu_);
     ++result_.deleted;
-  }
+  });
 }
 
 void Syncer::VerifyOne(const Entry& s) {
   auto src_sum =
       ContentChecksum(src_store_, src_.is_s3, src_.is_s3 ? src_.bucket : "",
-                      src_.is_s3 ? src_.prefix + s.name : LocalPath(src_, s.name), s.kind);
+                      src_.is_s3 ? src_.prefix + s.name : src_.LocalPath(s.name), s.kind);
   auto dst_sum =
       ContentChecksum(dst_store_, dst_.is_s3, dst_.is_s3 ? dst_.bucket : "",
-                      dst_.is_s3 ? dst_.prefix + s.name : LocalPath(dst_, s.name), s.kind);
+                      dst_.is_s3 ? dst_.prefix + s.name : dst_.LocalPath(s.name), s.kind);
   Status st;
   if (!src_sum.ok()) {
     st = src_sum.status();
@@ -601,6 +566,12 @@ Result<SyncResult> Syncer::Run() {
 }
 
 }  // namespace
+
+std::string SyncLocation::LocalPath(const std::string& name) const {
+  std::string p = root + "/" + name;
+  if (p.size() > 1 && p.back() == '/') p.pop_back();
+  return p;
+}
 
 std::string SyncLocation::Describe() const {
   return is_s3 ? "s3://" + bucket + "/" + prefix : root;

@@ -38,6 +38,8 @@ struct SyncLocation {
   std::string prefix;  // "" or ending in '/'
   std::string root;    // local directory
   std::string Describe() const;
+  // The local path of an entry name ("a/b", or "a/" for a directory) under root.
+  std::string LocalPath(const std::string& name) const;
 };
 
 enum class VerifyMode { kNone, kTransferred, kAll };
