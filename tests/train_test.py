@@ -542,7 +542,8 @@ class TrainCase:
                            "--channel", "training=s3://%s/data" % self.bucket, "--", "true",
                            check=False)
         self.assertNotEqual(again.returncode, 0)
-        self.assertIn("left a mount behind", again.stderr)
+        self.assertIn("--overwrite", again.stderr)
+        self.assertNotIn(ml + "b", mounts(), "the stale mount is cleared even when refused")
         again = self.ferry("train", "--job-name", "k9b", "--ml-root", ml + "b", "--input-mode",
                            "fastfile", "--cache-dir", os.path.join(self.tmp, "cache-k9b"),
                            "--channel", "training=s3://%s/data" % self.bucket, "--overwrite",

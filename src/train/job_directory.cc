@@ -103,19 +103,18 @@ Result<std::unique_ptr<JobDirectory>> JobDirectory::Claim(const std::string& ml_
                                  "--current-host");
   }
   std::unique_ptr<JobDirectory> claimed(new JobDirectory(fd));
-  const bool mounted = !MountsUnder(ml_root).empty();
-  if (!overwrite && (mounted || LeftByAJob(ml_root))) {
+  // With the tree claimed, no job runs in it: a mount under it is one a killed job left
+  // behind (its process gone), and goes whether or not the tree is reused.
+  for (const auto& point : MountsUnder(ml_root)) UnmountFuse(point, /*lazy=*/true);
+  if (auto left = MountsUnder(ml_root); !left.empty()) {
+    return Status::IOError(left.front() + " is still mounted; unmount it first");
+  }
+  if (!overwrite && LeftByAJob(ml_root)) {
     return Status::AlreadyExists(
-        "a job already ran in " + ml_root + (mounted ? " and left a mount behind" : "") +
+        "a job already ran in " + ml_root +
         ": give a new --job-name, or --overwrite to remove everything the earlier job left");
   }
-  if (overwrite) {
-    for (const auto& point : MountsUnder(ml_root)) UnmountFuse(point, /*lazy=*/true);
-    if (auto left = MountsUnder(ml_root); !left.empty()) {
-      return Status::IOError(left.front() + " is still mounted; unmount it first");
-    }
-    FERRY_RETURN_IF_ERROR(RemoveJobEntries(ml_root));
-  }
+  if (overwrite) FERRY_RETURN_IF_ERROR(RemoveJobEntries(ml_root));
   return claimed;
 }
 

@@ -1,9 +1,9 @@
 // The job's /opt/ml tree on this host, claimed for the length of the job. A tree that a
-// running job holds (another rank with the same tree, the same job started twice) is refused;
-// so is one an earlier job of the same name left, as SageMaker refuses a job name twice,
-// unless the caller overwrites: then a Fast File mount the earlier job left behind (its
-// ferry killed) is unmounted and everything the job made in the tree is removed. Files the
-// job did not make (a user's code beside it under /opt/ml) are left alone.
+// running job holds (another rank with the same tree, the same job started twice) is refused.
+// A Fast File mount a killed job left behind in the tree is unmounted on every claim. A tree
+// an earlier job of the same name left is refused, as SageMaker refuses a job name twice,
+// unless the caller overwrites: then everything the job made in the tree is removed. Files
+// the job did not make (a user's code beside it under /opt/ml) are left alone.
 #pragma once
 
 #include <memory>
