@@ -342,8 +342,8 @@ CommandRunner AddTrainCommand(CLI::App& app, const std::vector<std::string>* aft
                 "Do not append the hyperparameters to the command as --key value (they stay in "
                 "SM_HPS, SM_HP_<KEY> and hyperparameters.json)");
   cmd->add_flag("--overwrite", f->overwrite,
-                "Reuse a job name: remove what the earlier job left in its --ml-root (a stale "
-                "mount included) and its outputs under --output (checkpoints stay)");
+                "Reuse a job name: remove what the earlier job left in its --ml-root and its "
+                "outputs under --output (checkpoints stay)");
   cmd->add_flag("--json", f->json,
                 "Print the job record as JSON on stdout (the command's stdout goes to stderr)");
   cmd->add_option("COMMAND", f->command, "The training command, after --");

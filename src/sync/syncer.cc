@@ -78,9 +78,7 @@ class Syncer {
   // run is interrupted.
   void Merge(EntryStream& a, EntryStream& b, const std::function<void(Pair)>& fn,
              bool stop_when_interrupted = false);
-  bool Interrupted() const {
-    return options_.transfer.interrupt != nullptr && options_.transfer.interrupt->load();
-  }
+  bool Interrupted() const { return engine_.Interrupted(); }
   void FromState(const SyncLocation& l, Entry& e);
   // other: the entry e will be compared with (its checksums decide which one a file needs).
   Status FillDetails(const SyncLocation& l, Entry& e, bool attrs, bool checksum,

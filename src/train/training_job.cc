@@ -17,6 +17,7 @@
 #include "train/pipe_channel.h"
 #include "train/stderr_tail.h"
 #include "train/tarball.h"
+#include "transfer/bulk_delete.h"
 #include "transfer/engine.h"
 #include "transfer/walk.h"
 
@@ -147,24 +148,13 @@ Result<bool> TrainingJob::HasEarlierOutputs(const OutputKeys& keys) {
 Status TrainingJob::RemoveEarlierOutputs() {
   if (!spec_.output) return Status::OK();
   const OutputKeys keys = OutputKeysOf(spec_);
-  for (const auto& prefix : {keys.record, keys.outputs}) {
-    ListObjectsRequest req;
-    req.bucket = keys.bucket;
-    req.prefix = prefix;
-    for (;;) {
-      auto page = store_.ListObjects(req);
-      if (!page.ok()) {
-        if (page.status().code() == Status::Code::kNotFound) return Status::OK();
-        return page.status();
-      }
-      for (const auto& o : page->objects) {
-        // The record's prefix matches job.json only, not a job.json.bak beside it.
-        if (prefix == keys.record && o.key != keys.record) continue;
-        FERRY_RETURN_IF_ERROR(store_.DeleteObject(keys.bucket, o.key));
-      }
-      if (!page->truncated) break;
-      req.start_after = page->last;
-    }
+  // NotFound: no bucket yet, nothing to remove.
+  Status st = store_.DeleteObject(keys.bucket, keys.record);
+  if (!st.ok() && st.code() != Status::Code::kNotFound) return st;
+  auto deleted = transfer::DeletePrefix(store_, keys.bucket, keys.outputs, /*dry_run=*/false,
+                                        [](const std::string&, const Status&) {});
+  if (!deleted.ok() && deleted.status().code() != Status::Code::kNotFound) {
+    return deleted.status();
   }
   return Status::OK();
 }
