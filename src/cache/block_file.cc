@@ -9,8 +9,8 @@
 namespace ferry::cache {
 namespace {
 
-constexpr char kMagic[8] = {'F', 'R', 'Y', 'B', 'L', 'K', '\0', '\1'};
-constexpr size_t kFixedBytes = 36;
+constexpr char kMagic[8] = {'F', 'R', 'Y', 'B', 'L', 'K', '\0', '\2'};
+constexpr size_t kFixedBytes = 44;
 
 void Put32(std::string& out, uint32_t v) {
   for (int i = 0; i < 4; ++i) out.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
@@ -49,6 +49,7 @@ std::string EncodeBlockHeader(const BlockKey& key, std::string_view data,
       static_cast<uint32_t>(kFixedBytes + key.object.size() + key.etag.size() + 4);
   Put32(out, header_length);
   Put64(out, key.index);
+  Put64(out, key.block_size);
   Put32(out, static_cast<uint32_t>(data.size()));
   Put32(out, data_crc32c ? *data_crc32c : Crc(data));
   Put32(out, static_cast<uint32_t>(key.object.size()));
@@ -65,15 +66,16 @@ std::optional<BlockHeader> DecodeBlockHeader(std::string_view b) {
   }
   BlockHeader h;
   h.header_length = Get32(b, 8);
-  const uint32_t key_length = Get32(b, 28);
-  const uint32_t etag_length = Get32(b, 32);
+  const uint32_t key_length = Get32(b, 36);
+  const uint32_t etag_length = Get32(b, 40);
   const uint64_t expected = kFixedBytes + uint64_t{key_length} + etag_length + 4;
   if (h.header_length != expected || b.size() < expected) return std::nullopt;
   const size_t crc_at = h.header_length - 4;
   if (Get32(b, crc_at) != Crc(b.substr(0, crc_at))) return std::nullopt;
   h.key.index = Get64(b, 12);
-  h.data_length = Get32(b, 20);
-  h.data_crc32c = Get32(b, 24);
+  h.key.block_size = Get64(b, 20);
+  h.data_length = Get32(b, 28);
+  h.data_crc32c = Get32(b, 32);
   h.key.object = std::string(b.substr(kFixedBytes, key_length));
   h.key.etag = std::string(b.substr(kFixedBytes + key_length, etag_length));
   return h;
@@ -86,8 +88,8 @@ std::string BlockFileName(const BlockKey& key) {
   XXH3_128bits_update(state, "\0", 1);
   XXH3_128bits_update(state, key.etag.data(), key.etag.size());
   XXH3_128bits_update(state, "\0", 1);
-  uint64_t index = key.index;
-  XXH3_128bits_update(state, &index, sizeof index);
+  const uint64_t numbers[2] = {key.index, key.block_size};
+  XXH3_128bits_update(state, numbers, sizeof numbers);
   XXH128_hash_t h = XXH3_128bits_digest(state);
   XXH3_freeState(state);
   // Big-endian bytes: the hex digits read high64 then low64.

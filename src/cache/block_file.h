@@ -2,16 +2,17 @@
 // separate index to survive a restart and a torn or foreign file is recognised and dropped.
 //
 //   offset  size  field
-//        0     8  magic "FRYBLK\0\1" (the last byte is the format version)
+//        0     8  magic "FRYBLK\0\2" (the last byte is the format version; 1 had no block size)
 //        8     4  header length H (all fields up to and including the header CRC)
 //       12     8  block index
-//       20     4  data length D
-//       24     4  CRC32C of the data
-//       28     4  object key length K
-//       32     4  ETag length E
-//       36     K  object key
-//     36+K     E  ETag
-//   36+K+E     4  CRC32C of bytes [0, 36+K+E)
+//       20     8  block size (the reader's: block i holds bytes [i*size, (i+1)*size))
+//       28     4  data length D
+//       32     4  CRC32C of the data
+//       36     4  object key length K
+//       40     4  ETag length E
+//       44     K  object key
+//     44+K     E  ETag
+//   44+K+E     4  CRC32C of bytes [0, 44+K+E)
 //        H     D  data
 //
 // Integers are little-endian. Pure functions.
@@ -29,7 +30,10 @@ namespace ferry::cache {
 struct BlockKey {
   std::string object;  // the object's key in its bucket, with the bucket: "bucket/key"
   std::string etag;
-  uint64_t index = 0;  // block number: offset / block size
+  uint64_t index = 0;  // block number: offset / block_size
+  // Part of the key: readers of different block sizes (mounts with another --block-size)
+  // share a cache without reading each other's blocks. 0 for entries that are not blocks.
+  uint64_t block_size = 0;
   bool operator==(const BlockKey&) const = default;
 };
 

@@ -27,7 +27,7 @@ std::shared_ptr<char[]> BlockReader::Buffer(uint64_t length) {
 }
 
 cache::BlockKey BlockReader::KeyOf(const ObjectVersion& object, uint64_t index) const {
-  return {object.bucket + "/" + object.key, object.etag, index};
+  return {object.bucket + "/" + object.key, object.etag, index, block_size_};
 }
 
 uint64_t BlockReader::BlockLength(const ObjectVersion& object, uint64_t index) const {

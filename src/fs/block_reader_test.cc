@@ -46,6 +46,22 @@ TEST_F(BlockReaderTest, ConcurrentRandomReadsAreExactWithOneFetchPerBlock) {
   EXPECT_EQ(*reader.Read(v, body.size(), std::span<char>(out)), 0u);
 }
 
+TEST_F(BlockReaderTest, ReadersOfAnotherBlockSizeNeverServeEachOthersBlocks) {
+  // Two mounts with different --block-size over one cache directory: block 1 of one is not
+  // block 1 of the other.
+  const std::string body = Bytes(8 * kBlock, 5);
+  ObjectVersion v = PutObject("sizes.bin", body);
+  BlockReader small(*fixture_.store, *cache_, kBlock);
+  BlockReader large(*fixture_.store, *cache_, 4 * kBlock);
+  std::string out(kBlock, '\0');
+  ASSERT_EQ(*small.Read(v, kBlock, std::span<char>(out)), kBlock);
+  ASSERT_EQ(out, body.substr(kBlock, kBlock));
+  ASSERT_EQ(*large.Read(v, 4 * kBlock, std::span<char>(out)), kBlock);
+  EXPECT_EQ(out, body.substr(4 * kBlock, kBlock));
+  ASSERT_EQ(*small.Read(v, 0, std::span<char>(out)), kBlock);
+  EXPECT_EQ(out, body.substr(0, kBlock));
+}
+
 TEST_F(BlockReaderTest, BlocksFetchedInARunKeepTheirChecksumsThroughAReopen) {
   // The checksums of a run's blocks are computed as its bytes arrive (here in one piece that
   // spans every block); a reopened cache checks them before serving a block.

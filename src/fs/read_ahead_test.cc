@@ -37,8 +37,8 @@ TEST_F(ReadAheadTest, SequentialReadsFindTheirBlocksLoaded) {
   EXPECT_EQ(ahead.window_blocks(), 8u);
   // The reader stopped in block 5; blocks 6 to 14 (a window of 8 past the next) were loaded
   // ahead of it, and each block was fetched once.
-  EXPECT_TRUE(cache_->Contains({"bkt/stream.bin", object_.etag, 14}));
-  EXPECT_FALSE(cache_->Contains({"bkt/stream.bin", object_.etag, 15}));
+  EXPECT_TRUE(cache_->Contains({"bkt/stream.bin", object_.etag, 14, kBlock}));
+  EXPECT_FALSE(cache_->Contains({"bkt/stream.bin", object_.etag, 15, kBlock}));
   EXPECT_EQ(reader_->stats().fetches, 15u);
 }
 
@@ -53,7 +53,7 @@ TEST_F(ReadAheadTest, SlightlyOutOfOrderReadsStaySequential) {
   }
   pool.WaitIdle();
   EXPECT_EQ(ahead.window_blocks(), 8u);
-  EXPECT_TRUE(cache_->Contains({"bkt/stream.bin", object_.etag, 12}));
+  EXPECT_TRUE(cache_->Contains({"bkt/stream.bin", object_.etag, 12, kBlock}));
 }
 
 TEST_F(ReadAheadTest, RandomReadsLoadNothingAhead) {
