@@ -21,32 +21,47 @@ constexpr uint64_t kMinSegmentBytes = 4 << 20;
 constexpr uint64_t kBatchBytes = 2 << 20;
 constexpr uint64_t kBatchEntryMax = 256 << 10;  // larger entries are written on their own
 
-uint64_t SegmentSizeFor(const BlockCacheOptions& o) {
+uint64_t SegmentSizeFor(const BlockCacheOptions& o, uint64_t capacity) {
   uint64_t size = o.segment_bytes;
   if (size == 0) {
-    size = std::max(o.capacity_bytes / 64, kMinSegmentBytes);
-    size = std::min(size, o.capacity_bytes / 2);
+    size = std::max(capacity / 64, kMinSegmentBytes);
+    size = std::min(size, capacity / 2);
   }
   // Never more than 1024 segments (two descriptors each).
-  size = std::max(size, o.capacity_bytes / 1024);
+  size = std::max(size, capacity / 1024);
   return std::max<uint64_t>(size / kSegmentAlign * kSegmentAlign, kSegmentAlign);
+}
+
+// The segments and the table together stay within the capacity.
+SegmentGeometry GeometryFor(const BlockCacheOptions& o) {
+  const uint64_t guess = o.capacity_bytes / SegmentSizeFor(o, o.capacity_bytes);
+  const uint64_t table = std::min(o.capacity_bytes, SegmentTable::FileBytes(guess));
+  const uint64_t size = SegmentSizeFor(o, o.capacity_bytes - table);
+  uint64_t count = (o.capacity_bytes - table) / size;
+  while (count > 0 && count * size + SegmentTable::FileBytes(count) > o.capacity_bytes) --count;
+  return {size, count, o.capacity_bytes};
 }
 
 }  // namespace
 
-BlockCache::BlockCache(BlockCacheOptions options, uint64_t segment_bytes, size_t segment_count)
+BlockCache::BlockCache(BlockCacheOptions options, std::unique_ptr<SegmentTable> table)
     : options_(std::move(options)),
       clock_(options_.clock ? options_.clock : &SystemClock()),
-      segment_bytes_(segment_bytes),
-      segments_(segment_count),
+      table_(std::move(table)),
+      segment_bytes_(table_->geometry().segment_bytes),
+      segments_(table_->geometry().segment_count),
       batch_buffers_(BufferPool::Create(4 * kBatchBytes)) {
-  stats_.capacity_bytes = options_.capacity_bytes;
+  stats_.capacity_bytes = table_->geometry().capacity_bytes;
 }
 
 BlockCache::~BlockCache() {
   // No Put runs any more: the open batch has every entry copied in.
   if (batch_ && batch_->copying == 0) WriteBatch(batch_);
-  if (lock_fd_ >= 0) ::close(lock_fd_);  // releases the lock
+  // What was written is left for the other processes to index; closing the segment files
+  // gives back the leases and locks.
+  std::lock_guard lock(mu_);
+  appending_.reset();
+  for (size_t i = 0; i < segments_.size(); ++i) PublishLocked(i);
 }
 
 std::pair<std::shared_ptr<BlockCache::Batch>, uint64_t> BlockCache::BatchPlaceLocked(
@@ -65,6 +80,7 @@ std::pair<std::shared_ptr<BlockCache::Batch>, uint64_t> BlockCache::BatchPlaceLo
     batch_->base = offset;
     batch_->bytes = std::move(bytes);
     ++segments_[segment].pins;  // not reused before the batch is written
+    segments_[segment].writing.insert(offset);
   }
   std::shared_ptr<Batch> batch = batch_;
   const uint64_t at = batch->reserved;
@@ -102,186 +118,86 @@ void BlockCache::FinishBatchLocked(const std::shared_ptr<Batch>& batch, const St
       it->second.verified = false;
     }
   }
-  --segments_[batch->segment].pins;
+  Segment& seg = segments_[batch->segment];
+  for (const auto& [offset, bytes] : batch->dropped) seg.file->Free(offset, bytes);
+  --seg.pins;
+  seg.writing.erase(batch->base);
+  PublishLocked(batch->segment);
 }
 
 Result<std::unique_ptr<BlockCache>> BlockCache::Open(const BlockCacheOptions& options) {
   if (options.dir.empty()) return Status::InvalidArgument("cache: no directory");
-  const uint64_t segment_bytes = SegmentSizeFor(options);
-  const uint64_t count = options.capacity_bytes / segment_bytes;
-  if (count == 0) {
+  const SegmentGeometry wanted = GeometryFor(options);
+  if (wanted.segment_count == 0) {
     return Status::InvalidArgument("cache: a capacity of " +
                                    std::to_string(options.capacity_bytes) + " bytes is too small");
   }
   std::error_code ec;
   std::filesystem::create_directories(options.dir + "/segments", ec);
   if (ec) return Status::IOError(options.dir + ": " + ec.message());
-  std::unique_ptr<BlockCache> cache(
-      new BlockCache(options, segment_bytes, static_cast<size_t>(count)));
-  FERRY_RETURN_IF_ERROR(cache->Lock());
-  FERRY_RETURN_IF_ERROR(cache->Scan());
+  FERRY_ASSIGN_OR_RETURN(auto table, SegmentTable::Open(options.dir, wanted));
+  SegmentTable* shared = table.get();
+  std::unique_ptr<BlockCache> cache(new BlockCache(options, std::move(table)));
+  if (shared->sole()) {
+    FERRY_RETURN_IF_ERROR(cache->Rebuild());
+  } else {
+    cache->CatchUp();
+    const SegmentGeometry& g = shared->geometry();
+    if (!(g == wanted)) {
+      cache->shared_limit_note_ =
+          "cache directory " + options.dir + " is in use by another process with a limit of " +
+          std::to_string(g.capacity_bytes) + " bytes; that limit holds for all of them";
+    }
+  }
+  shared->EndSetup();
   return cache;
 }
 
-Status BlockCache::Lock() {
-  const std::string path = options_.dir + "/lock";
-  lock_fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-  if (lock_fd_ < 0) return Status::FromErrno(path, errno);
-  if (::flock(lock_fd_, LOCK_EX | LOCK_NB) != 0) {
-    if (errno == EWOULDBLOCK) {
-      return Status::Unavailable("cache directory " + options_.dir +
-                                 " is in use by another ferry process (give each its own)");
-    }
-    return Status::FromErrno(path, errno);
-  }
-  return Status::OK();
-}
-
-std::string BlockCache::SegmentPath(size_t index) const {
-  char name[16];
-  std::snprintf(name, sizeof name, "%06zu", index);
-  return options_.dir + "/segments/" + name;
-}
-
-Status BlockCache::Scan() {
-  namespace fs = std::filesystem;
-  std::error_code ec;
-  // The layout of earlier versions (a file per block) is not read: those blocks are dropped.
-  fs::remove_all(options_.dir + "/blocks", ec);
-  fs::remove_all(options_.dir + "/tmp", ec);
-  // Segments beyond the current count (the capacity shrank) or of another size go.
-  for (const auto& e : fs::directory_iterator(options_.dir + "/segments", ec)) {
-    const std::string name = e.path().filename().string();
-    char* end = nullptr;
-    const unsigned long index = std::strtoul(name.c_str(), &end, 10);
-    std::error_code size_ec;
-    if (name.size() != 6 || *end != '\0' || index >= segments_.size() ||
-        fs::file_size(e.path(), size_ec) != segment_bytes_) {
-      fs::remove(e.path(), size_ec);
-    }
-  }
-  std::lock_guard lock(mu_);
-  for (size_t i = 0; i < segments_.size(); ++i) {
-    if (!fs::exists(SegmentPath(i), ec)) continue;
-    FERRY_RETURN_IF_ERROR(OpenSegmentLocked(i));
-    Segment& seg = segments_[i];
-    seg.last_access_ns = seg.last_touch_ns = seg.file->mtime_ns();
-    seg.fill = seg.file->Scan([&](uint64_t offset, BlockHeader&& h) {
-      const std::string name = BlockFileName(h.key);
-      if (entries_.contains(name)) return;  // an older copy
-      Entry e;
-      e.segment = static_cast<uint32_t>(i);
-      e.offset = offset;
-      e.data_length = h.data_length;
-      e.header_length = h.header_length;
-      e.disk_bytes = EntryBytes(h.header_length, h.data_length);
-      e.last_access_ns = seg.last_access_ns;
-      e.ready = true;
-      e.key = std::move(h.key);
-      seg.live_bytes += e.disk_bytes;
-      used_ += e.disk_bytes;
-      seg.names.push_back(name);
-      by_object_[e.key.object].insert(name);
-      entries_.emplace(name, std::move(e));
-    });
-    if (seg.live_bytes == 0 && seg.fill > 0) {
-      seg.fill = 0;
-      FERRY_RETURN_IF_ERROR(seg.file->Reset());
-    }
-  }
-  return Status::OK();
-}
-
-Status BlockCache::OpenSegmentLocked(size_t index) {
-  Segment& seg = segments_[index];
-  if (seg.file) return Status::OK();
-  FERRY_ASSIGN_OR_RETURN(seg.file, SegmentFile::Open(SegmentPath(index), segment_bytes_));
-  return Status::OK();
-}
-
-void BlockCache::RemoveLocked(const std::string& name, bool free_space) {
+BlockCache::Entry* BlockCache::PinForReadLocked(const std::string& name, const BlockKey& key) {
   auto it = entries_.find(name);
-  if (it == entries_.end()) return;
-  const Entry& e = it->second;
+  if (it == entries_.end() || !it->second.ready || !(it->second.key == key)) return nullptr;
+  Entry& e = it->second;
   Segment& seg = segments_[e.segment];
-  seg.live_bytes -= e.disk_bytes;
-  used_ -= e.disk_bytes;
-  if (free_space && seg.file) seg.file->Free(e.offset, e.disk_bytes);
-  auto obj = by_object_.find(e.key.object);
-  if (obj != by_object_.end()) {
-    obj->second.erase(name);
-    if (obj->second.empty()) by_object_.erase(obj);
+  if (!e.range_locked && !e.batch) {
+    // Refused while another process drops the entry or empties its segment.
+    if (!seg.file->TryLock(e.offset, e.disk_bytes, /*exclusive=*/false)) return nullptr;
+    e.range_locked = true;
   }
-  entries_.erase(it);
+  ++e.pins;
+  ++seg.pins;
+  return &e;
 }
 
-std::optional<std::pair<size_t, uint64_t>> BlockCache::ReserveLocked(uint64_t bytes) {
-  if (bytes > segment_bytes_) return std::nullopt;
-  if (appending_ && segments_[*appending_].fill + bytes <= segment_bytes_) {
-    Segment& seg = segments_[*appending_];
-    const uint64_t offset = seg.fill;
-    seg.fill += bytes;
-    return std::make_pair(*appending_, offset);
+void BlockCache::UnpinLocked(Entry& e, Segment& seg) {
+  --seg.pins;
+  if (--e.pins == 0 && e.range_locked) {
+    seg.file->Unlock(e.offset, e.disk_bytes);
+    e.range_locked = false;
   }
-  // The segment being appended to is full: its open batch is written now (when no entry is
-  // being copied in), so the segment can be chosen again once it is the least recent.
-  if (batch_ && batch_->copying == 0) {
-    const Status st = segments_[batch_->segment].file->WriteEntries(
-        batch_->base, std::string_view(batch_->bytes.get(), batch_->reserved));
-    FinishBatchLocked(batch_, st);
-    batch_.reset();
-  }
-  // The next segment to append to: an empty one, else the least recently used one no reader
-  // holds, emptied.
-  std::optional<size_t> pick;
-  for (size_t i = 0; i < segments_.size() && !pick; ++i) {
-    if (segments_[i].fill == 0) pick = i;
-  }
-  if (!pick) {
-    for (size_t i = 0; i < segments_.size(); ++i) {
-      const Segment& s = segments_[i];
-      if (s.pins > 0) continue;
-      if (!pick) {
-        pick = i;
-        continue;
-      }
-      const Segment& best = segments_[*pick];
-      // A segment without blocks (all released) goes before any with some.
-      if ((s.live_bytes == 0) != (best.live_bytes == 0)) {
-        if (s.live_bytes == 0) pick = i;
-      } else if (s.last_access_ns < best.last_access_ns) {
-        pick = i;
-      }
-    }
-    if (!pick) return std::nullopt;
-    Segment& victim = segments_[*pick];
-    for (const auto& name : victim.names) {
-      auto it = entries_.find(name);
-      if (it == entries_.end() || it->second.segment != *pick) continue;
-      RemoveLocked(name, false);
-      ++stats_.evicted;
-    }
-    victim.names.clear();
-    victim.fill = 0;
-    if (victim.file && !victim.file->Reset().ok()) return std::nullopt;
-  }
-  if (!OpenSegmentLocked(*pick).ok()) return std::nullopt;
-  appending_ = pick;
-  Segment& seg = segments_[*pick];
-  seg.last_access_ns = seg.last_touch_ns = Now();
-  seg.fill = bytes;
-  return std::make_pair(*pick, uint64_t{0});
 }
 
-void BlockCache::Unpin(const std::string& name, bool drop) {
+void BlockCache::Unpin(const std::string& name, Unpinned then) {
   std::lock_guard lock(mu_);
   auto it = entries_.find(name);
   if (it == entries_.end()) return;
-  --segments_[it->second.segment].pins;
-  if (--it->second.pins == 0 && drop) {
-    RemoveLocked(name, true);
+  UnpinLocked(it->second, segments_[it->second.segment]);
+  if (it->second.pins > 0 || then == Unpinned::kKeep) return;
+  if (then == Unpinned::kDrop) {
+    if (!DropLocked(name)) RemoveLocked(name, false);  // read by another: it checks it too
     ++stats_.dropped;
+  } else {
+    RemoveLocked(name, false);
   }
+}
+
+bool BlockCache::StillThere(const Entry& snapshot, SegmentFile& file) {
+  if (table_->epoch(snapshot.segment) != snapshot.epoch) return false;  // emptied since
+  std::string header(snapshot.header_length, '\0');
+  auto n = file.Read(snapshot.offset, std::span<char>(header));
+  if (!n.ok()) return false;
+  auto decoded = DecodeBlockHeader(std::string_view(header.data(), *n));
+  return decoded && decoded->key == snapshot.key && decoded->data_length == snapshot.data_length &&
+         decoded->header_length == snapshot.header_length;
 }
 
 bool BlockCache::Prepare(const BlockKey& key) {
@@ -289,33 +205,53 @@ bool BlockCache::Prepare(const BlockKey& key) {
 }
 
 bool BlockCache::Contains(const BlockKey& key) {
-  std::lock_guard lock(mu_);
-  auto it = entries_.find(BlockFileName(key));
-  return it != entries_.end() && it->second.ready && it->second.key == key;
+  const std::string name = BlockFileName(key);
+  auto present = [&] {
+    std::lock_guard lock(mu_);
+    auto it = entries_.find(name);
+    return it != entries_.end() && it->second.ready && it->second.key == key;
+  };
+  return present() || (CatchUp() && present());
 }
 
 Result<size_t> BlockCache::Read(const BlockKey& key, uint64_t offset, std::span<char> out) {
   const std::string name = BlockFileName(key);
+  const bool counted = !out.empty() && key.index != kMetadataIndex;
   Entry snapshot;
   SegmentFile* file = nullptr;
   bool touch = false;
-  {
+  uint64_t changes = 0;
+  auto pin = [&]() -> bool {
     std::lock_guard lock(mu_);
-    auto it = entries_.find(name);
-    if (it == entries_.end() || !it->second.ready || !(it->second.key == key)) {
-      if (!out.empty() && key.index != kMetadataIndex) ++stats_.misses;
-      return Status::NotFound("block not cached");
-    }
-    Entry& e = it->second;
-    Segment& seg = segments_[e.segment];
-    ++e.pins;
-    ++seg.pins;
-    e.last_access_ns = seg.last_access_ns = Now();
-    touch = seg.last_access_ns - seg.last_touch_ns >
+    Entry* e = PinForReadLocked(name, key);
+    if (!e) return false;
+    Segment& seg = segments_[e->segment];
+    e->last_access_ns = Now();
+    table_->note_access(e->segment, e->last_access_ns);
+    touch = e->last_access_ns - seg.last_touch_ns >
             std::chrono::nanoseconds(options_.touch_interval).count();
-    if (touch) seg.last_touch_ns = seg.last_access_ns;
-    snapshot = e;
+    if (touch) seg.last_touch_ns = e->last_access_ns;
+    changes = table_->changes(e->segment);
+    snapshot = *e;
     file = seg.file.get();  // stays while the entry is pinned
+    return true;
+  };
+  // Absent from the index: perhaps another process cached it since the last look.
+  if (!pin() && !(CatchUp() && pin())) {
+    std::lock_guard lock(mu_);
+    if (counted) ++stats_.misses;
+    return Status::NotFound("block not cached");
+  }
+  if (!snapshot.batch && snapshot.changes != changes) {
+    // Another process dropped entries of this segment since the entry was checked.
+    if (!StillThere(snapshot, *file)) {
+      Unpin(name, Unpinned::kForget);
+      std::lock_guard lock(mu_);
+      if (counted) ++stats_.misses;
+      return Status::NotFound("block dropped by another process");
+    }
+    std::lock_guard lock(mu_);
+    if (auto it = entries_.find(name); it != entries_.end()) it->second.changes = changes;
   }
   bool corrupt = false;
   auto read = [&]() -> Result<size_t> {
@@ -354,7 +290,7 @@ Result<size_t> BlockCache::Read(const BlockKey& key, uint64_t offset, std::span<
   };
   Result<size_t> n = read();
   if (n.ok() && touch) file->Touch();
-  Unpin(name, corrupt);
+  Unpin(name, corrupt ? Unpinned::kDrop : Unpinned::kKeep);
   std::lock_guard lock(mu_);
   if (out.empty() || key.index == kMetadataIndex) {
     // Prepare counts neither (a corrupt block was counted as dropped), nor does metadata.
@@ -372,6 +308,7 @@ Status BlockCache::Put(const BlockKey& key, std::string_view data,
   const std::string header = EncodeBlockHeader(key, data, data_crc32c);
   const uint64_t disk_bytes = EntryBytes(header.size(), data.size());
   SegmentFile* file = nullptr;
+  size_t segment = 0;
   uint64_t offset = 0;
   std::shared_ptr<Batch> batch, to_write;
   uint64_t in_batch = 0;
@@ -379,15 +316,18 @@ Status BlockCache::Put(const BlockKey& key, std::string_view data,
     std::lock_guard lock(mu_);
     if (auto it = entries_.find(name); it != entries_.end()) {
       if (it->second.key == key) return Status::OK();  // present or being written
-      if (it->second.pins > 0) return Status::ResourceExhausted("cache: slot busy");
-      RemoveLocked(name, true);  // a hash collision: the newer block wins
+      // A hash collision: the newer block wins.
+      if (it->second.pins > 0 || !DropLocked(name)) {
+        return Status::ResourceExhausted("cache: slot busy");
+      }
     }
     auto place = ReserveLocked(disk_bytes);
     if (!place) {
       ++stats_.refused;
       return Status::ResourceExhausted("cache full of blocks in use");
     }
-    Segment& seg = segments_[place->first];
+    segment = place->first;
+    Segment& seg = segments_[segment];
     Entry e;
     e.key = key;
     e.segment = static_cast<uint32_t>(place->first);
@@ -395,15 +335,18 @@ Status BlockCache::Put(const BlockKey& key, std::string_view data,
     e.disk_bytes = disk_bytes;
     e.data_length = static_cast<uint32_t>(data.size());
     e.header_length = static_cast<uint32_t>(header.size());
-    e.last_access_ns = seg.last_access_ns = Now();
+    e.last_access_ns = Now();
     e.pins = 1;  // the writer's, until the entry is complete
     ++seg.pins;
     e.verified = true;
+    e.epoch = seg.epoch;
+    e.changes = table_->changes(place->first);
     if (disk_bytes <= kBatchEntryMax) {
       std::tie(batch, in_batch) = BatchPlaceLocked(place->first, offset, disk_bytes, &to_write);
       if (batch) batch->names.push_back(name);
       e.batch = batch;
     }
+    if (!batch) seg.writing.insert(offset);
     seg.live_bytes += disk_bytes;
     seg.names.push_back(name);
     used_ += disk_bytes;
@@ -439,6 +382,10 @@ Status BlockCache::Put(const BlockKey& key, std::string_view data,
         ++stats_.stored;
       }
     }
+    if (!batch) {
+      segments_[segment].writing.erase(offset);
+      PublishLocked(segment);
+    }
   }
   if (to_write) WriteBatch(to_write);
   return st;
@@ -451,33 +398,36 @@ uint64_t BlockCache::ReleaseWhereLocked(const std::function<bool(const Entry&)>&
   }
   uint64_t bytes = 0;
   for (const auto& name : names) {
-    bytes += entries_.at(name).data_length;
-    RemoveLocked(name, true);
+    const uint64_t length = entries_.at(name).data_length;
+    if (DropLocked(name)) bytes += length;  // else another process reads it right now
   }
   return bytes;
 }
 
 uint64_t BlockCache::Release(std::string_view object, int64_t older_than_ns) {
+  CatchUp();  // blocks other processes cached go too
   std::lock_guard lock(mu_);
   auto obj = by_object_.find(std::string(object));
   if (obj == by_object_.end()) return 0;
-  std::vector<std::string> names(obj->second.begin(), obj->second.end());
+  const std::vector<std::string> names(obj->second.begin(), obj->second.end());
   uint64_t bytes = 0;
   for (const auto& name : names) {
     const Entry& e = entries_.at(name);
     if (!e.ready || e.pins > 0 || e.last_access_ns >= older_than_ns) continue;
-    bytes += e.data_length;
-    RemoveLocked(name, true);
+    const uint64_t length = e.data_length;
+    if (DropLocked(name)) bytes += length;  // else another process reads it right now
   }
   return bytes;
 }
 
 uint64_t BlockCache::ReleaseOlderThan(int64_t t_ns) {
+  CatchUp();
   std::lock_guard lock(mu_);
   return ReleaseWhereLocked([t_ns](const Entry& e) { return e.last_access_ns < t_ns; });
 }
 
 uint64_t BlockCache::CachedBytes(std::string_view object, std::string_view etag) {
+  CatchUp();
   std::lock_guard lock(mu_);
   auto obj = by_object_.find(std::string(object));
   if (obj == by_object_.end()) return 0;

@@ -13,8 +13,10 @@
 // Recency survives restarts through the segments' mtimes, refreshed on hits at most once per
 // touch_interval.
 //
-// One process uses a cache directory at a time (a lock file says which). Thread-safe. Data is
-// checked against its CRC32C the first time a block is read after it was found on disk.
+// Several processes (mounts, training jobs) may use one cache directory at once, within one
+// size limit: segment_table.h says how. Each indexes the blocks the others wrote as it misses
+// them, so a block one mount fetched is a hit for the next. Thread-safe. Data is checked
+// against its CRC32C the first time a block is read after it was found on disk.
 #pragma once
 
 #include <chrono>
@@ -23,6 +25,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <span>
 #include <string>
 #include <unordered_map>
@@ -32,6 +35,7 @@
 
 #include "cache/block_file.h"
 #include "cache/segment_file.h"
+#include "cache/segment_table.h"
 #include "core/buffer_pool.h"
 #include "core/clock.h"
 #include "ferry/result.h"
@@ -54,8 +58,8 @@ struct BlockCacheStats {
   uint64_t stored = 0;
   uint64_t refused = 0;  // Put found no room
   uint64_t evicted = 0;
-  uint64_t dropped = 0;  // unreadable or corrupt blocks removed
-  uint64_t blocks = 0;  // entries that are blocks (not metadata: kMetadataIndex)
+  uint64_t dropped = 0;     // unreadable or corrupt blocks removed
+  uint64_t blocks = 0;      // entries that are blocks (not metadata: kMetadataIndex)
   uint64_t bytes_used = 0;  // on disk by the cached blocks (4 KiB pages of header and data)
   uint64_t capacity_bytes = 0;
   uint64_t segments = 0;  // segment files (each segment_bytes long)
@@ -92,6 +96,9 @@ class BlockCache {
   uint64_t CachedBytes(std::string_view object, std::string_view etag);
 
   BlockCacheStats stats();
+  // Set when the directory was in use by another process with another size limit, whose
+  // limit this one took: says so in words (for a warning).
+  const std::string& shared_limit_note() const { return shared_limit_note_; }
 
  private:
   // Small entries are gathered in memory and written to their segment a batch at a time: on
@@ -106,6 +113,8 @@ class BlockCache {
     int copying = 0;                // entries being copied in
     bool sealed = false;            // takes no more entries; written once copying is 0
     std::vector<std::string> names;
+    // Entries dropped before the batch was written: their space is punched out after it.
+    std::vector<std::pair<uint64_t, uint64_t>> dropped;
   };
   struct Entry {
     BlockKey key;
@@ -116,36 +125,65 @@ class BlockCache {
     uint64_t disk_bytes = 0;
     int64_t last_access_ns = 0;
     int pins = 0;                  // readers or the writer using the entry
+    bool range_locked = false;     // a reader's shared lock on its bytes (while pinned)
     bool ready = false;            // written completely
+    uint64_t epoch = 0;            // of its segment when it was indexed
+    uint64_t changes = 0;          // the segment's change count when the entry was checked
     bool verified = false;         // data checked against its CRC since it was found on disk
     std::shared_ptr<Batch> batch;  // while the entry is only in a batch's memory
   };
   struct Segment {
-    std::unique_ptr<SegmentFile> file;  // null until first written
-    uint64_t fill = 0;                  // bytes appended (the next entry goes there)
-    uint64_t live_bytes = 0;            // of entries still indexed
-    int pins = 0;                       // of its entries and unwritten batches, summed
-    int64_t last_access_ns = 0;
+    std::unique_ptr<SegmentFile> file;  // null until first used
+    bool leased = false;                // this process appends to it (holds its lease byte)
+    uint64_t fill = 0;                  // while leased: bytes reserved (the next entry's place)
+    std::set<uint64_t> writing;         // while leased: offsets of writes not yet on disk
+    uint64_t epoch = 0;       // the table's epoch of the segment the index holds entries of
+    uint64_t indexed_to = 0;  // the entries below are indexed (or were dropped)
+    uint64_t live_bytes = 0;  // of entries indexed
+    int pins = 0;             // of its entries and unwritten batches, summed
     int64_t last_touch_ns = 0;
-    std::vector<std::string> names;  // entries appended since the last reset (some may be gone)
+    std::vector<std::string> names;  // entries indexed since the last reset (some may be gone)
   };
+  enum class Unpinned { kKeep, kDrop, kForget };
 
-  BlockCache(BlockCacheOptions options, uint64_t segment_bytes, size_t segment_count);
-  Status Lock();
-  Status Scan();
+  BlockCache(BlockCacheOptions options, std::unique_ptr<SegmentTable> table);
   std::string SegmentPath(size_t index) const;
+  Status OpenSegmentLocked(size_t index);
+  // The index of what the segment files hold, when this process is the directory's only
+  // user; else CatchUp builds it.
+  Status Rebuild();
+  // Indexes the entries other processes appended or dropped since the last call; false when
+  // nothing new was found (or another thread is at it).
+  bool CatchUp();
+  // Forgets the unpinned entries of a segment another process emptied. REQUIRES: mu_ held.
+  void ForgetSegmentLocked(size_t index);
+  // Takes the lease of a segment to append bytes to: one with room, else the least recently
+  // used one no process reads from, emptied. REQUIRES: mu_ held.
+  std::optional<size_t> LeaseLocked(uint64_t bytes);
+  // Lets other processes index what was written to a leased segment, and gives the lease
+  // back once the segment is no longer appended to. REQUIRES: mu_ held.
+  void PublishLocked(size_t index);
+  // Pins an indexed entry for reading (with a shared lock on its bytes); nullopt when it is
+  // absent or another process is dropping it. REQUIRES: mu_ held.
+  Entry* PinForReadLocked(const std::string& name, const BlockKey& key);
+  // Whether the entry's header is still on disk where the index says (another process may
+  // have dropped it). Reads it; call with the entry pinned.
+  bool StillThere(const Entry& snapshot, SegmentFile& file);
   int64_t Now() const { return clock_->NowNanos(); }
   uint64_t DataOffset(const Entry& e) const { return e.offset + AlignUp(e.header_length); }
   // Removes an entry from the index; free_space also gives its bytes back to the file system.
   // REQUIRES: mu_ held, entry not pinned.
   void RemoveLocked(const std::string& name, bool free_space);
+  // Drops an unpinned entry and gives its space back, unless another process reads it: then
+  // false and it stays. REQUIRES: mu_ held.
+  bool DropLocked(const std::string& name);
   // Room for bytes in the segment being appended to, switching to an empty or emptied one
   // when it is full. Returns the segment and offset, or nullopt when every full segment is
   // held by readers.
   std::optional<std::pair<size_t, uint64_t>> ReserveLocked(uint64_t bytes);
-  Status OpenSegmentLocked(size_t index);
   uint64_t ReleaseWhereLocked(const std::function<bool(const Entry&)>& pred);
-  void Unpin(const std::string& name, bool drop);
+  void Unpin(const std::string& name, Unpinned then);
+  void UnpinLocked(Entry& entry, Segment& segment);
   // A place in the open batch for an entry of bytes at (segment, offset), starting a new
   // batch when it does not continue the open one. A batch this seals whose entries are all
   // copied in is returned in to_write. REQUIRES: mu_ held.
@@ -159,8 +197,10 @@ class BlockCache {
 
   const BlockCacheOptions options_;
   const Clock* const clock_;
+  const std::unique_ptr<SegmentTable> table_;
   const uint64_t segment_bytes_;
-  int lock_fd_ = -1;
+  std::string shared_limit_note_;
+  std::mutex catch_up_mu_;  // one CatchUp at a time
   std::mutex mu_;
   std::unordered_map<std::string, Entry> entries_;  // guarded by mu_; by BlockFileName
   std::vector<Segment> segments_;                   // guarded by mu_

@@ -5,6 +5,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -130,10 +131,13 @@ int64_t SegmentFile::mtime_ns() const {
   return int64_t{st.st_mtim.tv_sec} * 1'000'000'000 + st.st_mtim.tv_nsec;
 }
 
-uint64_t SegmentFile::Scan(const std::function<void(uint64_t, BlockHeader&&)>& found) {
+uint64_t SegmentFile::Scan(uint64_t from, uint64_t to,
+                           const std::function<void(uint64_t, BlockHeader&&)>& found) {
+  to = std::min(to, size_);
   std::vector<char> buf(kHeaderReadBytes);
-  uint64_t pos = 0;
-  while (pos + kSegmentAlign <= size_) {
+  uint64_t pos = from;
+  uint64_t end = from;
+  while (pos + kSegmentAlign <= to) {
     auto n = Read(pos, std::span<char>(buf.data(), kHeaderReadBytes));
     if (!n.ok()) break;
     std::string_view bytes(buf.data(), *n);
@@ -148,13 +152,38 @@ uint64_t SegmentFile::Scan(const std::function<void(uint64_t, BlockHeader&&)>& f
         if (m.ok()) header = DecodeBlockHeader(std::string_view(big.data(), *m));
       }
     }
-    if (!header) break;
+    if (!header) {
+      // A dropped entry left a hole: the entries after it are still there.
+      const off_t data = ::lseek(fd_, static_cast<off_t>(pos), SEEK_DATA);
+      if (data <= static_cast<off_t>(pos)) break;
+      pos = AlignUp(static_cast<uint64_t>(data));
+      continue;
+    }
     const uint64_t bytes_taken = EntryBytes(header->header_length, header->data_length);
-    if (pos + bytes_taken > size_) break;
+    if (pos + bytes_taken > to) break;
     found(pos, std::move(*header));
     pos += bytes_taken;
+    end = pos;
   }
-  return pos;
+  return end;
+}
+
+bool SegmentFile::TryLock(uint64_t offset, uint64_t length, bool exclusive) {
+  struct flock lock = {};
+  lock.l_type = exclusive ? F_WRLCK : F_RDLCK;
+  lock.l_whence = SEEK_SET;
+  lock.l_start = static_cast<off_t>(offset);
+  lock.l_len = static_cast<off_t>(length);
+  return ::fcntl(fd_, F_OFD_SETLK, &lock) == 0;
+}
+
+void SegmentFile::Unlock(uint64_t offset, uint64_t length) {
+  struct flock lock = {};
+  lock.l_type = F_UNLCK;
+  lock.l_whence = SEEK_SET;
+  lock.l_start = static_cast<off_t>(offset);
+  lock.l_len = static_cast<off_t>(length);
+  ::fcntl(fd_, F_OFD_SETLK, &lock);
 }
 
 }  // namespace ferry::cache

@@ -9,7 +9,8 @@
 // the page cache with it costs CPU (and, on VMs that hand freed memory back to the host, a
 // host page fault per page) for nothing. Reads go through the page cache.
 //
-// Owns its file descriptors. Concurrent Write/Read calls on disjoint ranges are safe.
+// Owns its file descriptors (and so its locks). Concurrent Write/Read calls on disjoint ranges are
+// safe.
 #pragma once
 
 #include <cstdint>
@@ -60,9 +61,17 @@ class SegmentFile {
   void Touch();
   int64_t mtime_ns() const;
 
-  // Calls found(offset, header) for each entry from the start of the file until the first
-  // position that holds no valid header; returns that position (where appending resumes).
-  uint64_t Scan(const std::function<void(uint64_t, BlockHeader&&)>& found);
+  // Calls found(offset, header) for each entry in [from, to), from `from` until the first
+  // position that holds no valid header and is not a hole (a dropped entry's punched space);
+  // returns the end of the last entry found (from, with none), where appending resumes.
+  uint64_t Scan(uint64_t from, uint64_t to,
+                const std::function<void(uint64_t, BlockHeader&&)>& found);
+
+  // Byte-range locks shared with other processes (segment_table.h says which ranges mean
+  // what). One process's locks never conflict with each other: it orders its own users.
+  // False when another process holds a conflicting lock (never waits).
+  bool TryLock(uint64_t offset, uint64_t length, bool exclusive);
+  void Unlock(uint64_t offset, uint64_t length);
 
   const std::string& path() const { return path_; }
 

@@ -43,13 +43,11 @@ Result<std::unique_ptr<FastFileMount>> FastFileMount::Start(const TrainSpec& spe
   std::vector<std::string> argv = {
       spec.ferry_binary, "mount",        channel.source.ToString(), root, "--foreground",
       "--cache-size",    spec.cache_size};
-  if (!spec.cache_dir.empty() || spec.world > 1) {
-    // A cache directory serves one mount at a time: one per channel, and one per host when
-    // several hosts of a job share a machine.
-    std::string dir = spec.cache_dir.empty() ? spec.ml_root + "/cache" : spec.cache_dir;
-    if (spec.world > 1 && !spec.cache_dir.empty()) dir += "/" + spec.current_host;
+  if (!spec.cache_dir.empty()) {
+    // Without one, the mount's default: the prefix's cache, which every mount of the prefix on
+    // this machine shares (other ranks, other jobs, a user's mount) within one size limit.
     argv.push_back("--cache-dir");
-    argv.push_back(dir + "/" + channel.name);
+    argv.push_back(spec.cache_dir + "/" + channel.name);
   }
   if (!only_paths_file.empty()) {
     argv.push_back("--only-paths");
