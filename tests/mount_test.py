@@ -86,9 +86,11 @@ class MountCase:
         self.bucket = ("mount-%s" % self._testMethodName.replace("_", "-")[5:40]).strip("-")
         self.ferry("mb", "s3://" + self.bucket)
         self.procs = []
+        self.mounts = []
 
     def tearDown(self):
-        subprocess.run(["fusermount3", "-u", "-z", self.mnt], capture_output=True)
+        for mnt in set(self.mounts):
+            subprocess.run(["fusermount3", "-u", "-z", mnt], capture_output=True)
         for p in self.procs:
             try:
                 p.wait(timeout=20)
@@ -122,22 +124,28 @@ class MountCase:
         os.chmod(path, mode)
         return path
 
-    def mount(self, *flags):
-        p = subprocess.Popen([FERRY_BIN, "mount", "s3://%s/data" % self.bucket, self.mnt,
+    def mount(self, *flags, mnt=None):
+        mnt = mnt or self.mnt
+        os.makedirs(mnt, exist_ok=True)
+        p = subprocess.Popen([FERRY_BIN, "mount", "s3://%s/data" % self.bucket, mnt,
                               "--foreground", "--cache-dir", self.cache] + list(flags),
                              env=self.env(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                              text=True)
         self.procs.append(p)
+        self.mounts.append(mnt)
         deadline = time.time() + 30
-        while not os.path.ismount(self.mnt):
+        while not os.path.ismount(mnt):
             if p.poll() is not None or time.time() > deadline:
                 raise AssertionError("mount did not come up: %s" % p.stderr.read())
             time.sleep(0.05)
         return p
 
-    def unmount(self, p):
-        subprocess.run(["fusermount3", "-u", self.mnt], check=True)
-        self.assertEqual(p.wait(timeout=30), 0, p.stderr.read())
+    def unmount(self, p, mnt=None):
+        subprocess.run(["fusermount3", "-u", mnt or self.mnt], check=True)
+        code = p.wait(timeout=30)
+        err = p.stderr.read()
+        self.assertEqual(code, 0, err)
+        return err
 
     def test_tree_attributes_and_exact_reads(self):
         big = random_bytes(5 << 20, seed=9)
@@ -317,6 +325,65 @@ class MountCase:
                 self.assertEqual(f.read(), data)
             self.assertLessEqual(disk_use(self.cache), 2 << 20)
         self.unmount(p)
+
+    def test_mounts_of_one_prefix_share_one_cache(self):
+        # Mounts (and Fast File jobs) on one host share a cache directory as clients of one
+        # FSx for Lustre file system share it: one size limit, what one fetched is a hit for
+        # the others, and one killed with -9 leaves nothing that breaks the others.
+        files = {"set/f%d.bin" % i: random_bytes(400_000, seed=i) for i in range(8)}
+        for rel, data in files.items():
+            self.write(rel, data)
+        self.ferry("sync", self.src, "s3://%s/data" % self.bucket, "--state-dir", "none")
+        a = self.mount("--block-size", "128K", "--cache-size", "2M")
+        mnt_b = os.path.join(self.tmp, "mnt-b")
+        b = self.mount("--block-size", "128K", "--cache-size", "2M", mnt=mnt_b)
+        self.ferry("cache", "load", os.path.join(self.mnt, "set/f0.bin"),
+                   os.path.join(self.mnt, "set/f1.bin"))
+        for rel in ("set/f0.bin", "set/f1.bin"):
+            with open(os.path.join(mnt_b, rel), "rb") as f:
+                self.assertEqual(f.read(), files[rel])
+        stats_b = json.loads(self.ferry("cache", "stats", "--json", mnt_b).stdout)
+        self.assertEqual(stats_b["fetches"], 0, stats_b)
+        self.assertGreater(stats_b["hits"], 0, stats_b)
+        status = self.ferry("cache", "status", os.path.join(mnt_b, "set")).stdout
+        self.assertEqual(status.count("100%"), 2, status)
+
+        # Both read more than the limit at once, over and over: exact bytes, one limit.
+        def read_all(mnt, seed):
+            order = sorted(files)
+            random.Random(seed).shuffle(order)
+            for rel in order:
+                with open(os.path.join(mnt, rel), "rb") as f:
+                    if f.read() != files[rel]:
+                        return rel
+            return None
+
+        with concurrent.futures.ThreadPoolExecutor(4) as pool:
+            jobs = [pool.submit(read_all, m, s) for s in range(3) for m in (self.mnt, mnt_b)]
+            self.assertEqual([j.result() for j in jobs], [None] * len(jobs))
+        self.assertLessEqual(disk_use(self.cache), 2 << 20)
+
+        # kill -9 of one while it loads: the other reads on, and the killed one remounts.
+        load = subprocess.Popen([FERRY_BIN, "cache", "load", os.path.join(self.mnt, "set")],
+                                env=self.env(), stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL)
+        time.sleep(0.3)
+        a.kill()
+        a.wait()
+        load.wait(timeout=60)
+        subprocess.run(["fusermount3", "-u", "-z", self.mnt], capture_output=True)
+        self.assertIsNone(read_all(mnt_b, 7))
+        a = self.mount("--block-size", "128K", "--cache-size", "2M")
+        self.assertIsNone(read_all(self.mnt, 8))
+        self.assertLessEqual(disk_use(self.cache), 2 << 20)
+        # A mount asking for another limit takes the one in force, and says so.
+        mnt_c = os.path.join(self.tmp, "mnt-c")
+        c = self.mount("--cache-size", "64M", mnt=mnt_c)
+        self.assertIsNone(read_all(mnt_c, 9))
+        self.assertLessEqual(disk_use(self.cache), 2 << 20)
+        self.unmount(a)
+        self.unmount(b, mnt_b)
+        self.assertIn("limit of 2.0 MiB", self.unmount(c, mnt_c))
 
     def test_cache_load_status_release_stats(self):
         for i in range(5):

@@ -55,6 +55,14 @@ BlockCache::BlockCache(BlockCacheOptions options, std::unique_ptr<SegmentTable> 
 }
 
 BlockCache::~BlockCache() {
+  if (flusher_.joinable()) {
+    {
+      std::lock_guard lock(mu_);
+      closing_ = true;
+    }
+    flush_cv_.notify_all();
+    flusher_.join();
+  }
   // No Put runs any more: the open batch has every entry copied in.
   if (batch_ && batch_->copying == 0) WriteBatch(batch_);
   // What was written is left for the other processes to index; closing the segment files
@@ -105,6 +113,32 @@ void BlockCache::WriteBatch(const std::shared_ptr<Batch>& batch) {
   FinishBatchLocked(batch, st);
 }
 
+void BlockCache::Flush() {
+  std::shared_ptr<Batch> to_write;
+  {
+    std::lock_guard lock(mu_);
+    if (!batch_) return;
+    batch_->sealed = true;
+    if (batch_->copying == 0) to_write = batch_;  // else its last copier writes it
+    batch_.reset();
+  }
+  if (to_write) WriteBatch(to_write);
+}
+
+void BlockCache::FlushOldBatches() {
+  const auto interval = options_.flush_interval;
+  std::unique_lock lock(mu_);
+  while (!closing_) {
+    flush_cv_.wait_for(lock, interval);
+    if (closing_ || !batch_ || std::chrono::steady_clock::now() - batch_->opened < interval) {
+      continue;
+    }
+    lock.unlock();
+    Flush();
+    lock.lock();
+  }
+}
+
 void BlockCache::FinishBatchLocked(const std::shared_ptr<Batch>& batch, const Status& written) {
   for (const auto& name : batch->names) {
     auto it = entries_.find(name);
@@ -144,12 +178,18 @@ Result<std::unique_ptr<BlockCache>> BlockCache::Open(const BlockCacheOptions& op
     cache->CatchUp();
     const SegmentGeometry& g = shared->geometry();
     if (!(g == wanted)) {
-      cache->shared_limit_note_ =
-          "cache directory " + options.dir + " is in use by another process with a limit of " +
-          std::to_string(g.capacity_bytes) + " bytes; that limit holds for all of them";
+      char limit[32];
+      std::snprintf(limit, sizeof limit, "%.1f MiB",
+                    static_cast<double>(g.capacity_bytes) / (1 << 20));
+      cache->shared_limit_note_ = "cache directory " + options.dir +
+                                  " is in use by another process with a limit of " + limit +
+                                  ", which holds for all of them";
     }
   }
   shared->EndSetup();
+  if (options.flush_interval.count() > 0) {
+    cache->flusher_ = std::thread([c = cache.get()] { c->FlushOldBatches(); });
+  }
   return cache;
 }
 

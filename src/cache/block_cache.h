@@ -20,6 +20,7 @@
 #pragma once
 
 #include <chrono>
+#include <condition_variable>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -28,6 +29,7 @@
 #include <set>
 #include <span>
 #include <string>
+#include <thread>
 #include <unordered_map>
 #include <unordered_set>
 #include <utility>
@@ -50,6 +52,9 @@ struct BlockCacheOptions {
   // Size of one segment file, the unit of eviction; 0: capacity / 64, at least 4 MiB, at
   // most half the capacity. An entry larger than a segment is refused.
   uint64_t segment_bytes = 0;
+  // Small blocks are written a batch at a time; a batch this old is written even when it is
+  // not full, so that other processes sharing the directory see its blocks.
+  std::chrono::milliseconds flush_interval{200};
 };
 
 struct BlockCacheStats {
@@ -96,6 +101,9 @@ class BlockCache {
   uint64_t CachedBytes(std::string_view object, std::string_view etag);
 
   BlockCacheStats stats();
+  // Writes the blocks still gathered in memory to their segment, where other processes
+  // sharing the directory find them.
+  void Flush();
   // Set when the directory was in use by another process with another size limit, whose
   // limit this one took: says so in words (for a warning).
   const std::string& shared_limit_note() const { return shared_limit_note_; }
@@ -112,6 +120,7 @@ class BlockCache {
     uint64_t reserved = 0;          // bytes handed out to entries
     int copying = 0;                // entries being copied in
     bool sealed = false;            // takes no more entries; written once copying is 0
+    std::chrono::steady_clock::time_point opened = std::chrono::steady_clock::now();
     std::vector<std::string> names;
     // Entries dropped before the batch was written: their space is punched out after it.
     std::vector<std::pair<uint64_t, uint64_t>> dropped;
@@ -194,6 +203,8 @@ class BlockCache {
   void WriteBatch(const std::shared_ptr<Batch>& batch);
   // Lets a batch's entries be read from the segment, or drops them when it was not written.
   void FinishBatchLocked(const std::shared_ptr<Batch>& batch, const Status& written);
+  // The flusher thread: writes batches older than flush_interval until the cache closes.
+  void FlushOldBatches();
 
   const BlockCacheOptions options_;
   const Clock* const clock_;
@@ -211,6 +222,9 @@ class BlockCache {
   std::unordered_map<std::string, std::unordered_set<std::string>> by_object_;  // guarded
   uint64_t used_ = 0;                                                           // guarded by mu_
   BlockCacheStats stats_;  // guarded by mu_ (counters)
+  bool closing_ = false;   // guarded by mu_
+  std::condition_variable flush_cv_;
+  std::thread flusher_;
 };
 
 }  // namespace ferry::cache

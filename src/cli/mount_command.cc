@@ -117,6 +117,10 @@ Status Mount(const MountFlags& f, const std::function<void(const Status&)>& moun
   cache_options.dir = f.cache_dir.empty() ? DefaultCacheDir(loc.bucket, prefix) : f.cache_dir;
   cache_options.capacity_bytes = cache_size;
   FERRY_ASSIGN_OR_RETURN(auto cache, cache::BlockCache::Open(cache_options));
+  if (!cache->shared_limit_note().empty()) {
+    std::fprintf(stderr, "ferry mount: warning: %s\n", cache->shared_limit_note().c_str());
+    cache_size = cache->stats().capacity_bytes;
+  }
   // Blocks just fetched stay in memory for twice the read-ahead: a stream reads them from there.
   fs::BlockReader reader(*store, *cache, block_size,
                          std::max<uint64_t>(2 * read_ahead, uint64_t{16} << 20));

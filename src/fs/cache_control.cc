@@ -157,6 +157,7 @@ nlohmann::json CacheControl::Handle(const nlohmann::json& request,
     // What is in the cache now, not what was fetched: a full or unwritable cache refuses
     // blocks, and a load must not report them as loaded.
     uint64_t cached = 0;
+    cache_.Flush();  // on disk now, for the other mounts sharing the cache
     for (const auto& o : loaded_files) cached += cache_.CachedBytes(o.bucket + "/" + o.key, o.etag);
     return {{"files", total},
             {"total_bytes", total_bytes},
