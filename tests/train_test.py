@@ -5,6 +5,7 @@ contract; sharding over 3 hosts covers every object once; Pipe mode with gzip + 
 byte-exact; a failing script leaves its reason in the bucket and ferry's exit code is the
 script's; bad arguments fail before anything starts; SIGTERM leaves nothing behind."""
 import gzip
+import hashlib
 import io
 import json
 import os
@@ -336,6 +337,45 @@ class TrainCase:
         self.assertIn("in use by a running job", second.stderr)
         self.assertEqual(first.wait(timeout=60), 0, first.stderr.read())
         first.stderr.close()
+
+    @unittest.skipUnless(fuse_usable(), "FUSE is not available")
+    def test_fastfile_jobs_and_a_users_mount_share_the_prefix_cache(self):
+        # A job while a user had the prefix mounted, or two jobs at once, failed with "cache
+        # directory in use". They share the prefix's cache, within one size limit.
+        files = {"f%02d.bin" % i: os.urandom(200_000) for i in range(12)}
+        self.put_tree("data/", files)
+        want = hashlib.sha256(b"".join(files[n] for n in sorted(files))).hexdigest()
+        env = dict(self.env(), HOME=os.path.join(self.tmp, "home"))
+        env.pop("XDG_CACHE_HOME", None)
+        cache = os.path.join(self.tmp, "home", ".cache", "ferry", "cache", self.bucket + "-data")
+        mnt = os.path.join(self.tmp, "user-mnt")
+        os.makedirs(mnt)
+        subprocess.run([FERRY_BIN, "mount", "s3://%s/data" % self.bucket, mnt, "--cache-size",
+                        "1M"], env=env, check=True, capture_output=True, timeout=60)
+        try:
+            with open(os.path.join(mnt, "f00.bin"), "rb") as f:
+                self.assertEqual(f.read(), files["f00.bin"])
+            script = 'cat "$SM_CHANNEL_TRAINING"/* | sha256sum > "$SM_MODEL_DIR/sum"'
+            jobs = [subprocess.Popen(
+                [FERRY_BIN, "train", "--job-name", "shared%d" % n, "--ml-root",
+                 os.path.join(self.tmp, "ml-shared%d" % n), "--input-mode", "fastfile",
+                 "--cache-size", "1M", "--channel", "training=s3://%s/data" % self.bucket,
+                 "--output", "s3://%s/out" % self.bucket, "--", "sh", "-c", script],
+                env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                for n in range(2)]
+            for n, p in enumerate(jobs):
+                _, err = p.communicate(timeout=300)
+                self.assertEqual(p.returncode, 0, err)
+                with tarfile.open(fileobj=io.BytesIO(
+                        self.get("out/shared%d/output/model.tar.gz" % n))) as tar:
+                    self.assertEqual(tar.extractfile("sum").read().split()[0].decode(), want)
+            used = sum(os.stat(os.path.join(r, f)).st_blocks * 512
+                       for r, _, fs in os.walk(cache) for f in fs)
+            self.assertLessEqual(used, 1 << 20)
+            with open(os.path.join(mnt, "f11.bin"), "rb") as f:
+                self.assertEqual(f.read(), files["f11.bin"])
+        finally:
+            subprocess.run(["fusermount3", "-u", mnt], capture_output=True)
 
     @unittest.skipUnless(fuse_usable(), "FUSE is not available")
     def test_a_failed_mount_fails_the_job(self):

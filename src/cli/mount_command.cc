@@ -227,9 +227,10 @@ CommandRunner AddMountCommand(CLI::App& app) {
   cmd->add_option("SOURCE", f->source, "s3://bucket[/prefix]")->required();
   cmd->add_option("MOUNTPOINT", f->mountpoint, "An empty directory")->required();
   cmd->add_option("--cache-dir", f->cache_dir,
-                  "Block cache directory, one mount at a time (default "
+                  "Block cache directory, shared by the mounts that name it (default "
                   "~/.cache/ferry/cache/BUCKET[-PREFIX])");
-  cmd->add_option("--cache-size", f->cache_size, "Hard limit of the block cache")
+  cmd->add_option("--cache-size", f->cache_size,
+                  "Hard limit of the block cache (a shared one keeps its first user's)")
       ->capture_default_str();
   cmd->add_option("--block-size", f->block_size, "Unit of fetching and caching")
       ->capture_default_str();

@@ -332,7 +332,8 @@ CommandRunner AddTrainCommand(CLI::App& app, const std::vector<std::string>* aft
   cmd->add_option("--pipe-epochs", f->pipe_epochs, "Pipe epochs offered (0: unlimited)")
       ->capture_default_str();
   cmd->add_option("--cache-dir", f->cache_dir,
-                  "Fast File mode: block caches go under DIR/CHANNEL (one per channel mount)");
+                  "Fast File mode: block caches go under DIR/CHANNEL (default: the prefix's cache, "
+                  "shared with every mount of it on this machine)");
   cmd->add_option("--cache-size", f->cache_size, "Fast File mode: its size limit")
       ->capture_default_str();
   cmd->add_flag("--no-isatty-shortcut", f->no_isatty_shortcut,
