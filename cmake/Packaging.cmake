@@ -11,7 +11,7 @@ install(DIRECTORY ${PROJECT_SOURCE_DIR}/include/ferry DESTINATION include)
 
 # libferry.a: the layers' archives merged (an ar MRI script), so an outside program links
 # one library besides the system ones.
-set(FERRY_LAYERS ferry_core ferry_http ferry_s3 ferry_store ferry_server ferry_transfer
+set(FERRY_LAYERS ferry_core ferry_http ferry_s3 ferry_sqlite ferry_store ferry_s3client ferry_localstore ferry_server ferry_transfer
   ferry_sync ferry_cache ferry_fs ferry_fuse ferry_train)
 set(FERRY_ARCHIVE ${PROJECT_BINARY_DIR}/libferry.a)
 set(mri "CREATE ${FERRY_ARCHIVE}\n")

@@ -15,7 +15,7 @@
 
 #include "core/clock.h"
 #include "server/s3_server.h"
-#include "store/local_store.h"
+#include "localstore/local_store.h"
 
 namespace ferry::testing {
 namespace {

@@ -15,7 +15,7 @@
 #include "core/checksum.h"
 #include "fault_proxy.h"
 #include "s3_peers.h"
-#include "store/s3_store.h"
+#include "s3client/s3_store.h"
 
 #include "s3_store_test_util.h"
 

@@ -1,8 +1,10 @@
 // ObjectStore: the one interface every part of ferry uses to read and write objects.
 //
-// Backends: LocalStore (a directory on this machine; what `ferry serve` stores into), and
-// later remote S3 and in-memory/fault-injecting twins. Requests are structs, never positional
-// strings. Every method is thread-safe; one store may be used from many threads at once.
+// Backends: LocalStore (src/localstore: a directory on this machine, what `ferry serve` stores
+// into), S3Store (src/s3client: any S3 endpoint), and for tests MemoryStore and FaultyStore
+// (src/testing). tests/store_contract_test.cc holds them to one meaning of every call.
+// Requests are structs, never positional strings. Every method is thread-safe; one store may
+// be used from many threads at once.
 //
 // Failed results carry an S3 error code and HTTP status (Status::s3_code/http_status) so a
 // server can answer with them unchanged: NoSuchBucket, NoSuchKey, NoSuchUpload, BadDigest,
@@ -321,6 +323,8 @@ class ObjectStore {
   virtual Result<BucketInfo> HeadBucket(std::string_view bucket) = 0;
 
   virtual Result<ListObjectsPage> ListObjects(const ListObjectsRequest& req) = 0;
+  // NoSuchKey, or NoSuchBucket when the bucket is missing (a remote store may say NoSuchKey
+  // then: a HEAD's 404 has no body).
   virtual Result<ObjectMeta> HeadObject(std::string_view bucket, std::string_view key) = 0;
   virtual Result<std::unique_ptr<ObjectReader>> OpenObject(std::string_view bucket,
                                                            std::string_view key,

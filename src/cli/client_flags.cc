@@ -9,7 +9,7 @@
 #include "core/aws_config.h"
 #include "s3/http_date.h"
 #include "store/point_in_time_store.h"
-#include "store/s3_store.h"
+#include "s3client/s3_store.h"
 
 extern char** environ;
 

@@ -12,7 +12,7 @@
 #include "cli/commands.h"
 #include "server/credentials.h"
 #include "server/s3_server.h"
-#include "store/local_store.h"
+#include "localstore/local_store.h"
 
 namespace ferry::cli {
 namespace {

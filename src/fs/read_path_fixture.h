@@ -9,7 +9,7 @@
 
 #include "cache/block_cache.h"
 #include "fs/block_reader.h"
-#include "store/store_test_util.h"
+#include "testing/store_test_util.h"
 
 namespace ferry::fs {
 

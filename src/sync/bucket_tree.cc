@@ -2,7 +2,7 @@
 
 #include <sys/stat.h>
 
-#include "store/s3_object_headers.h"
+#include "store/etag.h"
 
 namespace ferry::sync {
 namespace {

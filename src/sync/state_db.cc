@@ -33,14 +33,14 @@ CREATE TABLE IF NOT EXISTS uploads(
   PRIMARY KEY(location, key)) WITHOUT ROWID;
 )sql";
 
-void BindOptional(local::Stmt& s, int i, const std::optional<uint32_t>& v) {
+void BindOptional(sqlite::Stmt& s, int i, const std::optional<uint32_t>& v) {
   if (v) {
     s.Bind(i, *v);
   } else {
     s.BindNull(i);
   }
 }
-void BindOptional(local::Stmt& s, int i, const std::optional<int64_t>& v) {
+void BindOptional(sqlite::Stmt& s, int i, const std::optional<int64_t>& v) {
   if (v) {
     s.Bind(i, *v);
   } else {
@@ -54,7 +54,7 @@ Result<std::unique_ptr<StateDb>> StateDb::Open(const std::string& dir) {
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
   if (ec) return Status::IOError(dir + ": " + ec.message());
-  FERRY_ASSIGN_OR_RETURN(auto db, local::Db::Open(dir + "/sync-state.db", true));
+  FERRY_ASSIGN_OR_RETURN(auto db, sqlite::Db::Open(dir + "/sync-state.db", true));
   FERRY_RETURN_IF_ERROR(db->Exec(kSchema));
   return std::unique_ptr<StateDb>(new StateDb(std::move(db)));
 }

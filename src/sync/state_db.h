@@ -18,7 +18,7 @@
 #include <string>
 
 #include "ferry/result.h"
-#include "store/sqlite_db.h"
+#include "sqlite/db.h"
 #include "sync/entry.h"
 #include "transfer/upload_journal.h"
 
@@ -51,12 +51,12 @@ class StateDb {
   Status Flush();
 
  private:
-  explicit StateDb(std::unique_ptr<local::Db> db) : db_(std::move(db)) {}
+  explicit StateDb(std::unique_ptr<sqlite::Db> db) : db_(std::move(db)) {}
   void AfterWrite();  // REQUIRES: mu_ held
   Status Begin();     // REQUIRES: mu_ held
 
   std::mutex mu_;
-  std::unique_ptr<local::Db> db_;  // guarded by mu_
+  std::unique_ptr<sqlite::Db> db_;  // guarded by mu_
   bool in_batch_ = false;
   size_t batch_writes_ = 0;
   std::chrono::steady_clock::time_point batch_start_;

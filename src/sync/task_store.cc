@@ -30,7 +30,7 @@ constexpr const char* kTaskColumns =
     "name, source, destination, args, schedule, enabled, created, consecutive_failures, "
     "last_error, disabled_reason";
 
-TaskInfo TaskFromRow(const local::Stmt& s) {
+TaskInfo TaskFromRow(const sqlite::Stmt& s) {
   TaskInfo t;
   t.name = s.Text(0);
   t.source = s.Text(1);
@@ -56,7 +56,7 @@ Result<std::unique_ptr<TaskStore>> TaskStore::Open(const std::string& state_dir)
   std::error_code ec;
   std::filesystem::create_directories(state_dir, ec);
   if (ec) return Status::IOError(state_dir + ": " + ec.message());
-  FERRY_ASSIGN_OR_RETURN(auto db, local::Db::Open(state_dir + "/tasks.db", true));
+  FERRY_ASSIGN_OR_RETURN(auto db, sqlite::Db::Open(state_dir + "/tasks.db", true));
   FERRY_RETURN_IF_ERROR(db->Exec(kSchema));
   return std::unique_ptr<TaskStore>(new TaskStore(std::move(db), state_dir));
 }

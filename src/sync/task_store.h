@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "ferry/result.h"
-#include "store/sqlite_db.h"
+#include "sqlite/db.h"
 
 namespace ferry::sync {
 
@@ -67,11 +67,11 @@ class TaskStore {
   const std::string& dir() const { return dir_; }
 
  private:
-  TaskStore(std::unique_ptr<local::Db> db, std::string dir)
+  TaskStore(std::unique_ptr<sqlite::Db> db, std::string dir)
       : db_(std::move(db)), dir_(std::move(dir)) {}
 
   std::mutex mu_;
-  std::unique_ptr<local::Db> db_;  // guarded by mu_
+  std::unique_ptr<sqlite::Db> db_;  // guarded by mu_
   const std::string dir_;
 };
 

@@ -4,7 +4,7 @@
 
 #include <set>
 
-#include "store/store_test_util.h"
+#include "testing/store_test_util.h"
 
 namespace ferry::train {
 namespace {

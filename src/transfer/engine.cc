@@ -5,11 +5,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cctype>
 #include <cerrno>
 
 #include "core/checksum.h"
-#include "http/headers.h"
-#include "store/s3_object_headers.h"
+#include "store/etag.h"
 #include "transfer/content_type.h"
 #include "transfer/local_file.h"
 
@@ -217,7 +218,9 @@ bool TransferEngine::StoredPartMatches(const MultipartUpload& upload, size_t ind
   const PartInfo& part = *upload.stored[index];
   // The stored part is reused only when its checksum (or MD5 ETag) matches the file's bytes.
   DigestKind kind = DigestKind::kMd5;
-  std::string expected = http::ToLower(part.etag);
+  std::string expected = part.etag;
+  std::transform(expected.begin(), expected.end(), expected.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   if (part.checksum && !part.checksum->value.empty()) {
     auto k = DigestKindFor(part.checksum->algorithm);
     if (!k) return false;

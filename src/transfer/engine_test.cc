@@ -10,7 +10,7 @@
 #include <random>
 
 #include "core/clock.h"
-#include "store/local_store.h"
+#include "localstore/local_store.h"
 
 namespace ferry::transfer {
 namespace {

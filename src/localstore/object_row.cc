@@ -1,0 +1,148 @@
+#include "localstore/object_row.h"
+
+#include <nlohmann/json.hpp>
+
+#include "core/checksum.h"
+
+namespace ferry::local {
+namespace {
+
+using json = nlohmann::json;
+
+struct HeaderField {
+  const char* name;
+  std::string ObjectHeaders::*field;
+};
+
+constexpr HeaderField kHeaderFields[] = {
+    {"content_type", &ObjectHeaders::content_type},
+    {"content_encoding", &ObjectHeaders::content_encoding},
+    {"content_disposition", &ObjectHeaders::content_disposition},
+    {"content_language", &ObjectHeaders::content_language},
+    {"cache_control", &ObjectHeaders::cache_control},
+    {"expires", &ObjectHeaders::expires},
+};
+
+json ChecksumToJson(const ObjectChecksum& c) {
+  json j = {{"algorithm", std::string(ChecksumAlgorithmName(c.algorithm))}, {"value", c.value}};
+  if (c.composite) {
+    j["composite"] = true;
+    j["parts"] = c.parts;
+  }
+  return j;
+}
+
+std::optional<ObjectChecksum> ChecksumFromJson(const json& j) {
+  auto alg = ParseChecksumAlgorithm(j.at("algorithm").get<std::string>());
+  if (!alg) return std::nullopt;
+  ObjectChecksum c;
+  c.algorithm = *alg;
+  c.value = j.at("value").get<std::string>();
+  c.composite = j.value("composite", false);
+  c.parts = j.value("parts", 0);
+  return c;
+}
+
+std::string Dump(const json& j) {
+  return j.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+Status Corrupt(std::string_view what, std::string_view detail) {
+  std::string msg = "index row: bad ";
+  msg += what;
+  msg += ": ";
+  msg += detail;
+  return Status::Corruption(msg).WithS3Code("InternalError", 500);
+}
+
+}  // namespace
+
+std::string EncodeMetaJson(const ObjectHeaders& headers,
+                           const std::optional<ObjectChecksum>& checksum) {
+  json j = json::object();
+  for (const auto& f : kHeaderFields) {
+    const std::string& v = headers.*f.field;
+    if (!v.empty()) j[f.name] = v;
+  }
+  if (!headers.user_metadata.empty()) j["user_metadata"] = headers.user_metadata;
+  if (!headers.tags.empty()) j["tags"] = headers.tags;
+  if (!headers.lock_mode.empty()) {
+    j["lock_mode"] = headers.lock_mode;
+    j["lock_until_ns"] = headers.lock_until_ns;
+  }
+  if (headers.legal_hold) j["legal_hold"] = *headers.legal_hold;
+  if (checksum && checksum->algorithm != ChecksumAlgorithm::kNone) {
+    j["checksum"] = ChecksumToJson(*checksum);
+  }
+  return Dump(j);
+}
+
+Status DecodeMetaJson(std::string_view text, ObjectHeaders* headers,
+                      std::optional<ObjectChecksum>* checksum) {
+  json j = json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (!j.is_object()) return Corrupt("metadata", text.substr(0, 64));
+  try {
+    for (const auto& f : kHeaderFields) {
+      auto it = j.find(f.name);
+      headers->*f.field = it == j.end() ? std::string() : it->get<std::string>();
+    }
+    headers->user_metadata.clear();
+    if (auto it = j.find("user_metadata"); it != j.end()) {
+      headers->user_metadata = it->get<std::map<std::string, std::string>>();
+    }
+    headers->tags.clear();
+    if (auto it = j.find("tags"); it != j.end()) {
+      headers->tags = it->get<std::vector<std::pair<std::string, std::string>>>();
+    }
+    headers->lock_mode = j.value("lock_mode", std::string());
+    headers->lock_until_ns = j.value("lock_until_ns", int64_t{0});
+    headers->legal_hold.reset();
+    if (auto it = j.find("legal_hold"); it != j.end()) headers->legal_hold = it->get<bool>();
+    checksum->reset();
+    if (auto it = j.find("checksum"); it != j.end()) *checksum = ChecksumFromJson(*it);
+  } catch (const json::exception& e) {
+    return Corrupt("metadata", e.what());
+  }
+  return Status::OK();
+}
+
+std::string EncodeChecksumJson(const std::optional<ObjectChecksum>& checksum) {
+  if (!checksum || checksum->algorithm == ChecksumAlgorithm::kNone) return "";
+  return Dump(ChecksumToJson(*checksum));
+}
+
+Result<std::optional<ObjectChecksum>> DecodeChecksumJson(std::string_view text) {
+  if (text.empty()) return std::optional<ObjectChecksum>();
+  json j = json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (!j.is_object()) return Corrupt("checksum", text.substr(0, 64));
+  try {
+    return ChecksumFromJson(j);
+  } catch (const json::exception& e) {
+    return Corrupt("checksum", e.what());
+  }
+}
+
+std::string EncodeSegments(const std::vector<Segment>& segments) {
+  std::string out;
+  out.reserve(segments.size() * 24);
+  for (const auto& s : segments) {
+    out += s.blob.Raw();
+    for (int i = 0; i < 8; ++i) out.push_back(static_cast<char>((s.size >> (8 * i)) & 0xff));
+  }
+  return out;
+}
+
+Result<std::vector<Segment>> DecodeSegments(std::string_view raw) {
+  if (raw.size() % 24 != 0) return Corrupt("segment list", "length not a multiple of 24");
+  std::vector<Segment> out(raw.size() / 24);
+  for (size_t i = 0; i < out.size(); ++i) {
+    std::string_view rec = raw.substr(i * 24, 24);
+    out[i].blob = *BlobId::FromRaw(rec.substr(0, 16));
+    uint64_t size = 0;
+    for (int b = 7; b >= 0; --b) size = (size << 8) | static_cast<unsigned char>(rec[16 + b]);
+    out[i].size = size;
+  }
+  return out;
+}
+
+}  // namespace ferry::local

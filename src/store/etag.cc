@@ -1,0 +1,14 @@
+#include "store/etag.h"
+
+namespace ferry {
+
+bool IsMd5Etag(std::string_view etag) {
+  if (etag.size() != 32) return false;
+  for (char c : etag) {
+    bool hex = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+    if (!hex) return false;
+  }
+  return true;
+}
+
+}  // namespace ferry
