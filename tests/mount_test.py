@@ -5,6 +5,7 @@ threads, a cache that stays within its limit and survives a remount, clean unmou
 mount arguments failing before mounting."""
 import concurrent.futures
 import ctypes
+import errno
 import json
 import mmap
 import os
@@ -384,6 +385,23 @@ class MountCase:
         self.unmount(a)
         self.unmount(b, mnt_b)
         self.assertIn("limit of 2.0 MiB", self.unmount(c, mnt_c))
+
+    def test_an_object_replaced_under_an_open_file_reads_as_stale(self):
+        # It read as EIO, which says the disk is broken; ESTALE says "open it again", as NFS
+        # does for a file changed on the server.
+        old = random_bytes(4 << 20, seed=21)
+        self.put("replaced.bin", old)
+        p = self.mount("--block-size", "128K")
+        fd = os.open(os.path.join(self.mnt, "replaced.bin"), os.O_RDONLY)
+        try:
+            self.assertEqual(os.pread(fd, 4096, 0), old[:4096])
+            self.put("replaced.bin", random_bytes(4 << 20, seed=22))
+            with self.assertRaises(OSError) as caught:
+                os.pread(fd, 4096, 3 << 20)
+            self.assertEqual(caught.exception.errno, errno.ESTALE)
+        finally:
+            os.close(fd)
+        self.unmount(p)
 
     def test_cache_load_status_release_stats(self):
         for i in range(5):

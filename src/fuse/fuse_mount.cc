@@ -19,24 +19,12 @@
 #include <vector>
 
 #include "fs/drop_behind.h"
+#include "fs/errno_of.h"
 #include "fs/read_ahead.h"
 #include "fuse/kernel_read_ahead.h"
 
 namespace ferry::fuse {
 namespace {
-
-int ErrnoOf(const Status& st) {
-  switch (st.code()) {
-    case Status::Code::kNotFound:
-      return ENOENT;
-    case Status::Code::kPermissionDenied:
-      return EACCES;
-    case Status::Code::kNoSpace:
-      return ENOSPC;
-    default:
-      return EIO;
-  }
-}
 
 struct timespec ToTimespec(int64_t ns) {
   return {static_cast<time_t>(ns / 1'000'000'000), static_cast<long>(ns % 1'000'000'000)};
@@ -112,8 +100,8 @@ struct FuseMount::Impl {
   }
 
   void Fail(fuse_req_t req, const char* op, const Status& st) {
-    int err = ErrnoOf(st);
-    if (err == EIO) spdlog::warn("{}: {}", op, st.ToString());
+    const int err = fs::ErrnoOf(st);
+    if (err != ENOENT) spdlog::warn("{}: {}", op, st.ToString());
     fuse_reply_err(req, err);
   }
 
@@ -267,7 +255,7 @@ struct FuseMount::Impl {
     if (!slices.ok()) {
       spdlog::warn("read s3://{}/{} at {}: {}", object.bucket, object.key, off,
                    slices.status().ToString());
-      return (void)fuse_reply_err(req, EIO);
+      return (void)fuse_reply_err(req, fs::ErrnoOf(slices.status()));
     }
     std::vector<iovec> iov;
     iov.reserve(slices->parts.size());
