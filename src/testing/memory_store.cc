@@ -35,7 +35,6 @@ struct MemoryStore::Bucket {
 
 namespace {
 
-constexpr uint64_t kMinPartSize = 5 << 20;
 constexpr int kMaxPartNumber = 10000;
 
 std::string_view StripQuotes(std::string_view etag) {
@@ -180,7 +179,8 @@ Result<ObjectMeta> MemoryWriter::Commit() {
   return meta;
 }
 
-MemoryStore::MemoryStore(const Clock* clock) : clock_(clock ? clock : &SystemClock()) {}
+MemoryStore::MemoryStore(const Clock* clock, uint64_t min_part_size)
+    : clock_(clock ? clock : &SystemClock()), min_part_size_(min_part_size) {}
 MemoryStore::~MemoryStore() = default;
 
 Result<MemoryStore::Bucket*> MemoryStore::FindLocked(std::string_view bucket) {
@@ -437,7 +437,7 @@ Result<ObjectMeta> MemoryStore::CompleteMultipartUpload(const CompleteMultipartR
       return s3err::InvalidPart("The checksum of part " + std::to_string(part.part_number) +
                                 " does not match the uploaded part.");
     }
-    if (i + 1 < req.parts.size() && part.size < kMinPartSize) {
+    if (i + 1 < req.parts.size() && part.size < min_part_size_) {
       return s3err::EntityTooSmall(
           "Your proposed upload is smaller than the minimum allowed size. Part " +
           std::to_string(part.part_number));

@@ -18,8 +18,9 @@ namespace ferry::testing {
 
 class MemoryStore final : public ObjectStore {
  public:
-  // clock: for Last-Modified and upload times; null: the system clock.
-  explicit MemoryStore(const Clock* clock = nullptr);
+  // clock: for Last-Modified and upload times; null: the system clock. min_part_size: of
+  // every multipart part but the last (S3's 5 MiB; tests of small uploads lower it).
+  explicit MemoryStore(const Clock* clock = nullptr, uint64_t min_part_size = 5 << 20);
   ~MemoryStore() override;
 
   Result<std::vector<BucketInfo>> ListBuckets() override;
@@ -58,6 +59,7 @@ class MemoryStore final : public ObjectStore {
   int64_t Now() const { return clock_->NowNanos(); }
 
   const Clock* const clock_;
+  const uint64_t min_part_size_;
   std::mutex mu_;
   std::map<std::string, std::unique_ptr<Bucket>, std::less<>> buckets_;  // guarded by mu_
   uint64_t next_upload_ = 1;                                             // guarded by mu_
