@@ -11,18 +11,12 @@
 #include <string>
 #include <unordered_set>
 
-#include "cache/block_cache.h"
 #include "cli/client_flags.h"
 #include "cli/commands.h"
 #include "cli/output.h"
 #include "cli/sync_flags.h"
 #include "core/host_memory.h"
-#include "fs/attribute_cache.h"
-#include "fs/block_reader.h"
-#include "fs/cache_control.h"
-#include "fs/control_server.h"
-#include "fs/namespace.h"
-#include "fs/ordered_prefetch.h"
+#include "fs/mount_session.h"
 #include "fuse/fuse_mount.h"
 #include "transfer/location.h"
 
@@ -62,8 +56,8 @@ Result<std::shared_ptr<const std::unordered_set<std::string>>> ReadPathSet(
   return std::shared_ptr<const std::unordered_set<std::string>>(std::move(paths));
 }
 
-// A cache directory per mounted bucket and prefix: two mounts of different sources can run at
-// once with the defaults (a cache directory serves one process at a time).
+// A cache directory per mounted bucket and prefix: every mount of a prefix on this machine
+// shares it (and its size limit) by default.
 std::string DefaultCacheDir(const std::string& bucket, const std::string& prefix) {
   std::string name = bucket;
   if (!prefix.empty()) {
@@ -113,66 +107,41 @@ Status Mount(const MountFlags& f, const std::function<void(const Status&)>& moun
   probe.max_keys = 1;
   FERRY_RETURN_IF_ERROR(store->ListObjects(probe).status());
 
-  cache::BlockCacheOptions cache_options;
-  cache_options.dir = f.cache_dir.empty() ? DefaultCacheDir(loc.bucket, prefix) : f.cache_dir;
-  cache_options.capacity_bytes = cache_size;
-  FERRY_ASSIGN_OR_RETURN(auto cache, cache::BlockCache::Open(cache_options));
-  if (!cache->shared_limit_note().empty()) {
-    std::fprintf(stderr, "ferry mount: warning: %s\n", cache->shared_limit_note().c_str());
-    cache_size = cache->stats().capacity_bytes;
-  }
-  // Blocks just fetched stay in memory for twice the read-ahead: a stream reads them from there.
-  fs::BlockReader reader(*store, *cache, block_size,
-                         std::max<uint64_t>(2 * read_ahead, uint64_t{16} << 20));
-  fs::NamespaceOptions ns_options;
-  ns_options.bucket = loc.bucket;
-  ns_options.prefix = prefix;
-  ns_options.metadata_ttl_ns = static_cast<int64_t>(f.metadata_ttl * 1e9);
-  ns_options.uid = f.uid;
-  ns_options.gid = f.gid;
-  ns_options.file_mode = static_cast<uint32_t>(std::stoul(f.file_mode, nullptr, 8)) & 07777;
-  ns_options.dir_mode = static_cast<uint32_t>(std::stoul(f.dir_mode, nullptr, 8)) & 07777;
-  ns_options.import = import;
-  ns_options.small_file_reader = &reader;
-  fs::AttributeCache attribute_cache(*cache);
-  ns_options.attribute_cache = &attribute_cache;
+  fs::MountSessionOptions options;
+  options.bucket = loc.bucket;
+  options.prefix = prefix;
+  options.cache.dir = f.cache_dir.empty() ? DefaultCacheDir(loc.bucket, prefix) : f.cache_dir;
+  options.cache.capacity_bytes = cache_size;
+  options.block_size = block_size;
+  options.read_ahead_bytes = read_ahead;
+  options.drop_behind_bytes = drop_behind;
+  options.metadata_ttl_ns = static_cast<int64_t>(f.metadata_ttl * 1e9);
+  options.uid = f.uid;
+  options.gid = f.gid;
+  options.file_mode = static_cast<uint32_t>(std::stoul(f.file_mode, nullptr, 8)) & 07777;
+  options.dir_mode = static_cast<uint32_t>(std::stoul(f.dir_mode, nullptr, 8)) & 07777;
+  options.import = import;
   if (!f.only_paths_file.empty()) {
-    FERRY_ASSIGN_OR_RETURN(ns_options.only_paths, ReadPathSet(f.only_paths_file));
+    FERRY_ASSIGN_OR_RETURN(options.only_paths, ReadPathSet(f.only_paths_file));
   }
-  fs::Namespace names(*store, ns_options);
-  ThreadPool read_ahead_pool(16);
-  fs::OrderedPrefetchOptions prefetch_options;
-  prefetch_options.prefix = prefix;
-  // Files prefetched ahead of the reader take at most a quarter of the cache.
-  prefetch_options.window_bytes = std::min<uint64_t>(uint64_t{1} << 30, cache_size / 4);
-  fs::OrderedPrefetch prefetch(names, reader, prefetch_options);
+  FERRY_ASSIGN_OR_RETURN(auto session, fs::MountSession::Open(*store, std::move(options)));
+  if (!session->cache().shared_limit_note().empty()) {
+    std::fprintf(stderr, "ferry mount: warning: %s\n",
+                 session->cache().shared_limit_note().c_str());
+  }
   fuse::MountOptions mount_options;
   mount_options.mountpoint = f.mountpoint;
   mount_options.allow_other = f.allow_other;
-  // A stream's read-ahead fetches runs of blocks: 8 MiB per GET whatever the block size.
-  mount_options.read_ahead_run_blocks = std::max<uint64_t>(1, (uint64_t{8} << 20) / block_size);
-  mount_options.read_ahead_blocks = std::max<uint64_t>(1, read_ahead / block_size);
   mount_options.attr_timeout_s = f.metadata_ttl;
   mount_options.kernel_read_ahead_bytes = kernel_read_ahead;
-  mount_options.drop_behind_bytes = drop_behind;
-  mount_options.on_open = [&prefetch](const fs::ObjectVersion& o) { prefetch.OnOpen(o.key); };
-  fuse::FuseMount mount(names, reader, read_ahead_pool, mount_options);
+  fuse::FuseMount mount(*session, mount_options);
   FERRY_RETURN_IF_ERROR(mount.Mount());
   // `ferry cache` finds the mount by its root directory.
-  ThreadPool load_pool(8);
-  fs::CacheControl control(names, reader, *cache, load_pool, prefetch);
-  const std::string root = std::filesystem::absolute(f.mountpoint).lexically_normal().string();
-  std::string root_text = root;
-  while (root_text.size() > 1 && root_text.ends_with('/')) root_text.pop_back();
-  FERRY_ASSIGN_OR_RETURN(
-      auto server,
-      fs::ControlServer::Start(root_text, [&](const nlohmann::json& request, const auto& progress) {
-        return control.Handle(request, progress);
-      }));
+  std::string root = std::filesystem::absolute(f.mountpoint).lexically_normal().string();
+  while (root.size() > 1 && root.ends_with('/')) root.pop_back();
+  FERRY_RETURN_IF_ERROR(session->StartControl(root));
   mounted(Status::OK());
-  Status ran = mount.Run();
-  server.reset();
-  return ran;
+  return mount.Run();
 }
 
 // Runs Mount in a child that leaves the terminal once mounted; the parent reports how the

@@ -165,7 +165,8 @@ TEST_F(BlockReaderTest, LoadPutsABlockStillInMemoryIntoTheCache) {
   ObjectVersion v = PutObject("m.bin", body);
   BlockReader reader(*fixture_.store, *cache_, kBlock);
   std::string out(body.size(), '\0');
-  ASSERT_TRUE(reader.Read(v, 0, std::span<char>(out)).ok());
+  auto n = reader.Read(v, 0, std::span<char>(out));
+  ASSERT_TRUE(n.ok()) << n.status().ToString();
   EXPECT_GT(cache_->Release("bkt/m.bin"), 0u);
   EXPECT_FALSE(reader.Cached(v, 0));
   ASSERT_TRUE(reader.Load(v, 0).ok());

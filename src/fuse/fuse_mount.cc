@@ -18,9 +18,7 @@
 #include <unordered_map>
 #include <vector>
 
-#include "fs/drop_behind.h"
 #include "fs/errno_of.h"
-#include "fs/read_ahead.h"
 #include "fuse/kernel_read_ahead.h"
 
 namespace ferry::fuse {
@@ -39,22 +37,10 @@ struct OpenDirectory {
 struct FuseMount::Impl {
   fs::Namespace& names;
   fs::BlockReader& reader;
-  std::shared_ptr<fs::BlockReader> shared_reader;  // non-owning alias for read-ahead jobs
-  ThreadPool& pool;
+  fs::ShownFiles& files;
   MountOptions options;
   fuse_session* session = nullptr;
   bool mounted = false;
-
-  // Files are never opened (see Open): what a read needs is kept per inode, and the kernel
-  // keeps a file's pages until told otherwise, which it is when the inode's object changes.
-  std::mutex files_mu;
-  struct ShownFile {
-    fs::ObjectVersion object;                // the version the kernel was shown (reads serve it)
-    std::shared_ptr<fs::ReadAhead> ahead;    // made at the first read
-    std::shared_ptr<fs::DropBehind> behind;  // likewise, for files it could drop pages of
-    bool offered = false;                    // StoreUnread ran (its bytes were offered)
-  };
-  std::unordered_map<uint64_t, ShownFile> shown;  // guarded by files_mu; by inode
 
   // Invalidations go out from a thread of their own, never from inside a request.
   std::mutex inval_mu;
@@ -115,23 +101,12 @@ struct FuseMount::Impl {
     e.generation = 1;
     e.attr = m.StatOf(*a);
     e.attr_timeout = e.entry_timeout = m.options.attr_timeout_s;
-    m.NoteVersion(*a);
+    m.files.NoteVersion(*a);
     fuse_reply_entry(req, &e);
   }
 
   // The kernel is about to see this version of the inode: if it held pages of another one,
   // they go.
-  void NoteVersion(const fs::NodeAttributes& a) {
-    if (!S_ISREG(a.mode)) return;
-    {
-      std::lock_guard lock(files_mu);
-      auto [it, inserted] = shown.try_emplace(a.ino, ShownFile{a.object, nullptr});
-      if (inserted || it->second.object.etag == a.object.etag) return;
-      it->second = ShownFile{a.object, nullptr};
-    }
-    Invalidate({a.ino, {}});
-  }
-
   void Invalidate(Invalidation what) {
     std::lock_guard lock(inval_mu);
     inval_queue.push_back(what);
@@ -152,41 +127,9 @@ struct FuseMount::Impl {
     }
   }
 
-  // What a read of the inode needs: the version the kernel was shown and its read-ahead
-  // (none for a file of one block).
-  Result<ShownFile> FileOf(uint64_t ino) {
-    {
-      std::lock_guard lock(files_mu);
-      auto it = shown.find(ino);
-      if (it != shown.end() &&
-          (it->second.ahead || it->second.object.size <= reader.block_size())) {
-        return it->second;
-      }
-    }
-    // Shown in an earlier life of the mount, or not read yet.
-    FERRY_ASSIGN_OR_RETURN(fs::NodeAttributes a, names.GetAttributes(ino));
-    if (!S_ISREG(a.mode)) return Status::InvalidArgument("not a file");
-    NoteVersion(a);
-    std::lock_guard lock(files_mu);
-    ShownFile& file = shown[ino];
-    if (file.object.etag.empty()) file.object = a.object;
-    if (!file.ahead && file.object.size > reader.block_size()) {
-      file.ahead =
-          std::make_shared<fs::ReadAhead>(shared_reader, pool, file.object,
-                                          options.read_ahead_blocks, options.read_ahead_run_blocks);
-    }
-    if (!file.behind && options.drop_behind_bytes > 0 &&
-        file.object.size > options.drop_behind_bytes) {
-      file.behind = std::make_shared<fs::DropBehind>(options.drop_behind_bytes);
-    }
-    return file;
-  }
-
   // Drops the kernel's n references; an inode it no longer knows has no pages to keep.
   void ForgetInode(fuse_ino_t ino, uint64_t n) {
-    if (!names.Forget(ino, n)) return;
-    std::lock_guard lock(files_mu);
-    shown.erase(ino);
+    if (names.Forget(ino, n)) files.Forget(ino);
   }
 
   static void Forget(fuse_req_t req, fuse_ino_t ino, uint64_t n) {
@@ -204,7 +147,7 @@ struct FuseMount::Impl {
     auto a = m.names.GetAttributes(ino);
     if (!a.ok()) return m.Fail(req, "getattr", a.status());
     struct stat st = m.StatOf(*a);
-    m.NoteVersion(*a);
+    m.files.NoteVersion(*a);
     // A small file just fetched whole for these attributes stays in the reader's memory until
     // it is read: not pushed to the page cache here, where reads would no longer be seen, so
     // that an `ls -l` (attributes, no reads) soon exhausts the reader's unread budget and
@@ -233,29 +176,13 @@ struct FuseMount::Impl {
 
   static void Read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, fuse_file_info*) {
     Impl& m = Of(req);
-    auto file = m.FileOf(ino);
-    if (!file.ok()) {
-      if (file.status().code() == Status::Code::kInvalidArgument) {
+    // Replied from where the bytes lie (a block in memory): no copy before the kernel's.
+    auto slices = m.files.Read(ino, static_cast<uint64_t>(off), size);
+    if (!slices.ok()) {
+      if (slices.status().code() == Status::Code::kInvalidArgument) {
         return (void)fuse_reply_err(req, EISDIR);
       }
-      return m.Fail(req, "read", file.status());
-    }
-    const fs::ObjectVersion& object = file->object;
-    // A read from the start is where a file's reading begins (the ordered prefetch follows
-    // the reader with it).
-    if (off == 0 && m.options.on_open) m.options.on_open(object);
-    if (file->ahead) file->ahead->OnRead(static_cast<uint64_t>(off), size);
-    if (file->behind) {
-      if (auto dropped = file->behind->OnRead(static_cast<uint64_t>(off), size)) {
-        m.Invalidate({ino, *dropped});
-      }
-    }
-    // Replied from where the bytes lie (a block in memory): no copy before the kernel's.
-    auto slices = m.reader.ReadSlices(object, static_cast<uint64_t>(off), size);
-    if (!slices.ok()) {
-      spdlog::warn("read s3://{}/{} at {}: {}", object.bucket, object.key, off,
-                   slices.status().ToString());
-      return (void)fuse_reply_err(req, fs::ErrnoOf(slices.status()));
+      return m.Fail(req, ("read inode " + std::to_string(ino)).c_str(), slices.status());
     }
     std::vector<iovec> iov;
     iov.reserve(slices->parts.size());
@@ -278,25 +205,12 @@ struct FuseMount::Impl {
   }
 
   void StoreUnread(uint64_t ino) {
-    fs::ObjectVersion object;
-    {
-      std::lock_guard lock(files_mu);
-      auto it = shown.find(ino);
-      if (it == shown.end() || it->second.offered) return;
-      it->second.offered = true;
-      object = it->second.object;
-    }
-    auto data = reader.TakeUnread(object);
+    auto data = files.TakeUnread(ino);
     if (!data || data->parts.size() != 1) return;
     fuse_bufvec bufv = FUSE_BUFVEC_INIT(data->size);
     bufv.buf[0].mem = const_cast<char*>(data->parts[0].data());
     const int rc = fuse_lowlevel_notify_store(session, ino, 0, &bufv, fuse_buf_copy_flags{});
-    if (rc != 0) {
-      spdlog::debug("storing {} in the page cache: {}", object.key, strerror(-rc));
-      return;
-    }
-    // No read from the start will come for the ordered prefetch to follow: this is it.
-    if (options.on_open) options.on_open(object);
+    if (rc != 0) spdlog::debug("storing inode {} in the page cache: {}", ino, strerror(-rc));
   }
 
   static void OpenDir(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
@@ -345,7 +259,7 @@ struct FuseMount::Impl {
     e.attr = StatOf(now->attributes);
     e.entry_timeout = options.attr_timeout_s;
     e.attr_timeout = now->exact ? options.attr_timeout_s : 0;
-    NoteVersion(now->attributes);
+    files.NoteVersion(now->attributes);
     return e;
   }
 
@@ -390,14 +304,16 @@ struct FuseMount::Impl {
   }
 };
 
-FuseMount::FuseMount(fs::Namespace& names, fs::BlockReader& reader, ThreadPool& read_ahead_pool,
-                     MountOptions options)
-    : impl_(new Impl{names, reader,
-                     std::shared_ptr<fs::BlockReader>(std::shared_ptr<void>(), &reader),
-                     read_ahead_pool, std::move(options)}) {}
+FuseMount::FuseMount(fs::MountSession& session, MountOptions options)
+    : impl_(new Impl{session.names(), session.reader(), session.files(), std::move(options)}) {
+  session.files().SetInvalidator([impl = impl_.get()](uint64_t ino, fs::ByteRange range) {
+    impl->Invalidate({ino, range});
+  });
+}
 
 FuseMount::~FuseMount() {
   impl_->names.SetChangeListener(nullptr);
+  impl_->files.SetInvalidator(nullptr);
   if (impl_->invalidator.joinable()) {
     {
       std::lock_guard lock(impl_->inval_mu);
