@@ -2,9 +2,9 @@
 
 #include <fcntl.h>
 
-#include "s3/errors.h"
 #include "localstore/bucket_index.h"
 #include "localstore/pack_maintenance.h"
+#include "s3/errors.h"
 
 namespace ferry::local {
 
@@ -12,7 +12,8 @@ Status Bucket::Create(const std::string& dir, int64_t created_ns, const LocalSto
   FERRY_ASSIGN_OR_RETURN(UniqueFd bucket_dir, OpenDir(AT_FDCWD, dir));
   FERRY_RETURN_IF_ERROR(BlobStore::Init(bucket_dir.get()));
   {
-    FERRY_ASSIGN_OR_RETURN(std::unique_ptr<sqlite::Db> db, sqlite::Db::Open(dir + "/index.db", /*create=*/true));
+    FERRY_ASSIGN_OR_RETURN(std::unique_ptr<sqlite::Db> db,
+                           sqlite::Db::Open(dir + "/index.db", /*create=*/true));
     FERRY_RETURN_IF_ERROR(index::Configure(*db, /*writer=*/true, o.fsync));
     FERRY_RETURN_IF_ERROR(index::CreateSchema(*db, created_ns));
   }
@@ -40,11 +41,12 @@ Result<std::shared_ptr<Bucket>> Bucket::Open(std::string name, std::string path,
   sqlite3_wal_hook(b->writer_->raw(), &Bucket::WalHook, b.get());
   b->committer_ = std::make_unique<GroupCommitter>(b->writer_.get(), o.max_commit_batch, o.fsync);
   Bucket* self = b.get();
-  PackStore::Hooks hooks{
-      [self](const BlobId& id) {
-        return self->Mutate([&](sqlite::Db& db) { return index::AddPackBytes(db, id, 0, nullptr); });
-      },
-      [self] { self->RequestPackMaintenance(); }};
+  PackStore::Hooks hooks{[self](const BlobId& id) {
+                           return self->Mutate([&](sqlite::Db& db) {
+                             return index::AddPackBytes(db, id, 0, nullptr);
+                           });
+                         },
+                         [self] { self->RequestPackMaintenance(); }};
   b->packs_ = std::make_unique<PackStore>(b->blobs_.get(), o.pack_size, std::move(hooks));
   return b;
 }
@@ -95,7 +97,8 @@ Result<std::optional<std::string>> Bucket::Config(std::string_view name) {
 
 Status Bucket::SetConfig(std::string_view name, const std::optional<std::string>& document) {
   std::lock_guard lock(config_mu_);  // held across the commit: the cache follows commit order
-  FERRY_RETURN_IF_ERROR(Mutate([&](sqlite::Db& db) { return index::SetConfig(db, name, document); }));
+  FERRY_RETURN_IF_ERROR(
+      Mutate([&](sqlite::Db& db) { return index::SetConfig(db, name, document); }));
   config_cache_.insert_or_assign(std::string(name), document);
   return Status::OK();
 }

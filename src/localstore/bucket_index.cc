@@ -165,7 +165,8 @@ Status InsertCurrent(sqlite::Db& db, const ObjectRow& row, std::string_view inli
   std::optional<int64_t> inline_id;
   bool is_inline = row.segments.empty() && !row.packed;
   if (is_inline && !inline_bytes.empty()) {
-    FERRY_ASSIGN_OR_RETURN(sqlite::Stmt ins, db.Prepare("INSERT INTO inline_data(bytes) VALUES(?1)"));
+    FERRY_ASSIGN_OR_RETURN(sqlite::Stmt ins,
+                           db.Prepare("INSERT INTO inline_data(bytes) VALUES(?1)"));
     FERRY_RETURN_IF_ERROR(ins.BindBlob(1, inline_bytes).Run());
     inline_id = sqlite3_last_insert_rowid(db.raw());
   }
@@ -209,7 +210,7 @@ Status InsertCurrent(sqlite::Db& db, const ObjectRow& row, std::string_view inli
 
 Result<bool> HasObjects(sqlite::Db& db) {
   FERRY_ASSIGN_OR_RETURN(sqlite::Stmt stmt, db.Prepare("SELECT 1 FROM objects UNION ALL "
-                                               "SELECT 1 FROM versions LIMIT 1"));
+                                                       "SELECT 1 FROM versions LIMIT 1"));
   return stmt.Step();
 }
 
@@ -217,8 +218,9 @@ Status ObjectCursor::Seek(std::string_view lower) {
   stmt_.reset();
   lower_.assign(lower);
   FERRY_ASSIGN_OR_RETURN(
-      sqlite::Stmt stmt, db_->Prepare("SELECT key, size, etag, mtime_ns, storage_class, parts_count "
-                              "FROM objects WHERE key >= ?1 ORDER BY key"));
+      sqlite::Stmt stmt,
+      db_->Prepare("SELECT key, size, etag, mtime_ns, storage_class, parts_count "
+                   "FROM objects WHERE key >= ?1 ORDER BY key"));
   stmt_.emplace(std::move(stmt));
   stmt_->BindBlob(1, lower_);
   return Load();

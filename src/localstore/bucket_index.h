@@ -36,7 +36,8 @@ Result<int64_t> ReadSchema(sqlite::Db& db);
 // ---- objects ----
 // The current version of key, or nullopt (also when the latest is a delete marker). When
 // inline_bytes is set and the body is inline, fills it.
-Result<std::optional<ObjectRow>> GetObject(sqlite::Db& db, std::string_view key, std::string* inline_bytes);
+Result<std::optional<ObjectRow>> GetObject(sqlite::Db& db, std::string_view key,
+                                           std::string* inline_bytes);
 // Writes row as the new current version of row.meta.key (with inline_bytes when the body is
 // inline), counting a packed body's bytes as live in its pack. What becomes of the version it
 // replaces follows the bucket's versioning: dropped (its release added to garbage), or kept
@@ -44,7 +45,8 @@ Result<std::optional<ObjectRow>> GetObject(sqlite::Db& db, std::string_view key,
 Status PutObject(sqlite::Db& db, ObjectRow& row, std::string_view inline_bytes, Garbage* garbage);
 // Deletes key as S3 does without a version id: drops the current version in an unversioned
 // bucket (OK when missing), else adds a delete marker (at time now_ns).
-Result<DeleteOutcome> DeleteObject(sqlite::Db& db, std::string_view key, int64_t now_ns, Garbage* garbage);
+Result<DeleteOutcome> DeleteObject(sqlite::Db& db, std::string_view key, int64_t now_ns,
+                                   Garbage* garbage);
 // Objects or versions of any kind.
 Result<bool> HasObjects(sqlite::Db& db);
 
@@ -64,8 +66,8 @@ Status SetVersioning(sqlite::Db& db, VersioningStatus status);
 
 // The version ref names, or nullopt. For kLatest: the current object, else a latest delete
 // marker (meta.delete_marker set).
-Result<std::optional<ObjectRow>> GetVersion(sqlite::Db& db, std::string_view key, const VersionRef& ref,
-                                            std::string* inline_bytes);
+Result<std::optional<ObjectRow>> GetVersion(sqlite::Db& db, std::string_view key,
+                                            const VersionRef& ref, std::string* inline_bytes);
 // Removes one version for good and makes the next newest current; OK when it does not exist.
 // A version under legal hold, or retained past now_ns (GOVERNANCE without bypass, or
 // COMPLIANCE), is AccessDenied.
@@ -150,7 +152,8 @@ Status DeleteUpload(sqlite::Db& db, std::string_view upload_id, std::vector<Blob
 Status PutPart(sqlite::Db& db, std::string_view upload_id, const PartRow& part,
                std::vector<BlobId>* dropped);
 // Parts with number > after, ascending, at most limit (limit < 0: all).
-Result<std::vector<PartRow>> ListParts(sqlite::Db& db, std::string_view upload_id, int after, int limit);
+Result<std::vector<PartRow>> ListParts(sqlite::Db& db, std::string_view upload_id, int after,
+                                       int limit);
 
 // A cursor over uploads ordered by (key, upload id).
 class UploadCursor final : public SortedCursor {

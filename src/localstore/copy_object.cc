@@ -4,12 +4,12 @@
 // copy_file_range where the kernel supports it while the bytes are hashed for the new ETag.
 #include <algorithm>
 
-#include "s3/errors.h"
-#include "s3/names.h"
 #include "localstore/bucket.h"
 #include "localstore/local_reader.h"
 #include "localstore/local_store.h"
 #include "localstore/local_writer.h"
+#include "s3/errors.h"
+#include "s3/names.h"
 
 namespace ferry {
 namespace {

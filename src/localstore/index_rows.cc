@@ -17,7 +17,8 @@ std::string FormatVersionId(uint64_t seq) {
   return buf;
 }
 
-Status ReadRow(sqlite::Db& db, const sqlite::Stmt& stmt, int first, std::string_view key, ObjectRow* row) {
+Status ReadRow(sqlite::Db& db, const sqlite::Stmt& stmt, int first, std::string_view key,
+               ObjectRow* row) {
   ObjectMeta& m = row->meta;
   m.key.assign(key);
   m.size = static_cast<uint64_t>(stmt.Int(first + 0));

@@ -18,7 +18,8 @@ inline constexpr std::string_view kRowColumns =
 inline constexpr int kRowColumnCount = 12;
 
 // Fills row from the kRowColumns of stmt starting at column first (key is not among them).
-Status ReadRow(sqlite::Db& db, const sqlite::Stmt& stmt, int first, std::string_view key, ObjectRow* row);
+Status ReadRow(sqlite::Db& db, const sqlite::Stmt& stmt, int first, std::string_view key,
+               ObjectRow* row);
 
 // Gives back what a row's body holds: its inline bytes, its bytes in a pack, its blobs.
 Status ReleaseBody(sqlite::Db& db, const ObjectRow& row, Garbage* garbage);

@@ -1,12 +1,12 @@
 // LocalStore object operations: head, open, put, delete and list.
-#include "s3/errors.h"
-#include "s3/names.h"
 #include "localstore/bucket.h"
 #include "localstore/bucket_index.h"
 #include "localstore/listing.h"
 #include "localstore/local_reader.h"
 #include "localstore/local_store.h"
 #include "localstore/local_writer.h"
+#include "s3/errors.h"
+#include "s3/names.h"
 
 namespace ferry {
 

@@ -2,8 +2,8 @@
 
 #include <algorithm>
 
-#include "s3/errors.h"
 #include "localstore/bucket_index.h"
+#include "s3/errors.h"
 
 namespace ferry::local {
 namespace {

@@ -11,11 +11,11 @@
 #include <filesystem>
 #include <mutex>
 
-#include "s3/errors.h"
-#include "s3/names.h"
 #include "localstore/bucket.h"
 #include "localstore/maintainer.h"
 #include "localstore/recovery.h"
+#include "s3/errors.h"
+#include "s3/names.h"
 
 namespace ferry {
 

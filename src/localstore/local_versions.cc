@@ -1,12 +1,12 @@
 // LocalStore's object versions: the bucket's versioning status, reads and deletes of one
 // version, and the listing of all versions (version_index.cc has the statements).
-#include "s3/errors.h"
-#include "s3/names.h"
 #include "localstore/bucket.h"
 #include "localstore/bucket_index.h"
 #include "localstore/listing.h"
 #include "localstore/local_reader.h"
 #include "localstore/local_store.h"
+#include "s3/errors.h"
+#include "s3/names.h"
 
 namespace ferry {
 namespace {

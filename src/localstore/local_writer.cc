@@ -3,8 +3,9 @@
 #include <algorithm>
 
 #include "core/checksum.h"
-#include "s3/errors.h"
 #include "localstore/bucket_index.h"
+#include "s3/errors.h"
+#include "store/body_digests.h"
 
 namespace ferry::local {
 namespace {
@@ -31,32 +32,12 @@ std::string_view StripQuotes(std::string_view etag) {
 Status VerifyDigests(const BodyStager& body, std::string_view content_md5,
                      const std::optional<ObjectChecksum>& expected,
                      std::optional<ObjectChecksum>* stored) {
-  if (!content_md5.empty()) {
-    auto raw = Base64Decode(content_md5);
-    if (!raw || raw->size() != 16) {
-      return s3err::InvalidDigest("The Content-MD5 you specified is not valid.");
-    }
-    if (*raw != body.md5()) {
-      return s3err::BadDigest("The Content-MD5 you specified did not match what we received.");
-    }
-  }
+  if (!content_md5.empty()) FERRY_RETURN_IF_ERROR(CheckContentMd5(content_md5, body.md5()));
   stored->reset();
   auto kind = KindOf(expected);
   if (!kind) return Status::OK();
   FERRY_ASSIGN_OR_RETURN(std::string digest, body.Digest(*kind));
-  std::string name(ChecksumAlgorithmName(expected->algorithm));
-  if (!expected->value.empty()) {
-    auto raw = Base64Decode(expected->value);
-    if (!raw || raw->size() != digest.size()) {
-      return s3err::InvalidRequest("Value for " + ChecksumHeaderName(expected->algorithm) +
-                                   " header is invalid.");
-    }
-    if (*raw != digest) {
-      return s3err::BadDigest("The " + name +
-                              " you specified did not match the calculated checksum.");
-    }
-  }
-  *stored = ObjectChecksum{expected->algorithm, Base64Encode(digest)};
+  FERRY_ASSIGN_OR_RETURN(*stored, CheckChecksum(*expected, digest));
   return Status::OK();
 }
 

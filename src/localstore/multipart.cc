@@ -6,12 +6,12 @@
 #include <unordered_set>
 
 #include "core/checksum.h"
-#include "s3/errors.h"
-#include "s3/names.h"
 #include "localstore/bucket.h"
 #include "localstore/bucket_index.h"
 #include "localstore/local_store.h"
 #include "localstore/local_writer.h"
+#include "s3/errors.h"
+#include "s3/names.h"
 
 namespace ferry {
 
@@ -45,7 +45,8 @@ Status CheckCompleteConditions(const CompleteMultipartRequest& req,
   return s3err::PreconditionFailed("At least one of the pre-conditions you specified did not hold");
 }
 
-Result<index::UploadRow> FindUpload(sqlite::Db& db, std::string_view key, std::string_view upload_id) {
+Result<index::UploadRow> FindUpload(sqlite::Db& db, std::string_view key,
+                                    std::string_view upload_id) {
   FERRY_ASSIGN_OR_RETURN(auto upload, index::GetUpload(db, upload_id));
   if (!upload || upload->info.key != key) return s3err::NoSuchUpload(upload_id);
   return std::move(*upload);

@@ -1,12 +1,12 @@
 // LocalStore ListParts and ListMultipartUploads.
 #include <algorithm>
 
-#include "s3/errors.h"
-#include "s3/names.h"
 #include "localstore/bucket.h"
 #include "localstore/bucket_index.h"
 #include "localstore/listing.h"
 #include "localstore/local_store.h"
+#include "s3/errors.h"
+#include "s3/names.h"
 
 namespace ferry {
 

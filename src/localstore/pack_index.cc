@@ -18,7 +18,8 @@ Result<std::vector<PackUsage>> ListPacks(sqlite::Db& db) {
 }
 
 Result<bool> DropPackIfEmpty(sqlite::Db& db, const BlobId& pack) {
-  FERRY_ASSIGN_OR_RETURN(sqlite::Stmt stmt, db.Prepare("DELETE FROM packs WHERE id = ?1 AND live = 0"));
+  FERRY_ASSIGN_OR_RETURN(sqlite::Stmt stmt,
+                         db.Prepare("DELETE FROM packs WHERE id = ?1 AND live = 0"));
   FERRY_RETURN_IF_ERROR(stmt.BindBlob(1, pack.Raw()).Run());
   return sqlite3_changes(db.raw()) > 0;
 }
@@ -26,9 +27,10 @@ Result<bool> DropPackIfEmpty(sqlite::Db& db, const BlobId& pack) {
 Result<std::vector<PackedObject>> ObjectsInPack(sqlite::Db& db, const BlobId& pack, size_t limit) {
   // Older versions keep their bodies in packs too.
   FERRY_ASSIGN_OR_RETURN(
-      sqlite::Stmt stmt, db.Prepare("SELECT key, pack_offset, size, NULL FROM objects WHERE pack = ?1 "
-                            "UNION ALL SELECT key, pack_offset, size, vseq FROM versions "
-                            "WHERE pack = ?1 LIMIT ?2"));
+      sqlite::Stmt stmt,
+      db.Prepare("SELECT key, pack_offset, size, NULL FROM objects WHERE pack = ?1 "
+                 "UNION ALL SELECT key, pack_offset, size, vseq FROM versions "
+                 "WHERE pack = ?1 LIMIT ?2"));
   stmt.BindBlob(1, pack.Raw()).Bind(2, static_cast<int64_t>(limit));
   std::vector<PackedObject> out;
   for (;;) {

@@ -7,8 +7,9 @@ namespace ferry::local::index {
 
 Status InsertUpload(sqlite::Db& db, const UploadRow& u) {
   FERRY_ASSIGN_OR_RETURN(
-      sqlite::Stmt stmt, db.Prepare("INSERT INTO uploads(upload_id, key, initiated_ns, storage_class, "
-                            "checksum_algorithm, meta) VALUES(?1, ?2, ?3, ?4, ?5, ?6)"));
+      sqlite::Stmt stmt,
+      db.Prepare("INSERT INTO uploads(upload_id, key, initiated_ns, storage_class, "
+                 "checksum_algorithm, meta) VALUES(?1, ?2, ?3, ?4, ?5, ?6)"));
   std::string meta = EncodeMetaJson(u.headers, std::nullopt);
   std::string_view alg = u.checksum_algorithm == ChecksumAlgorithm::kNone
                              ? std::string_view()
@@ -24,8 +25,9 @@ Status InsertUpload(sqlite::Db& db, const UploadRow& u) {
 
 Result<std::optional<UploadRow>> GetUpload(sqlite::Db& db, std::string_view upload_id) {
   FERRY_ASSIGN_OR_RETURN(
-      sqlite::Stmt stmt, db.Prepare("SELECT key, initiated_ns, storage_class, checksum_algorithm, meta "
-                            "FROM uploads WHERE upload_id = ?1"));
+      sqlite::Stmt stmt,
+      db.Prepare("SELECT key, initiated_ns, storage_class, checksum_algorithm, meta "
+                 "FROM uploads WHERE upload_id = ?1"));
   stmt.BindText(1, upload_id);
   FERRY_ASSIGN_OR_RETURN(bool found, stmt.Step());
   if (!found) return std::optional<UploadRow>();
@@ -46,7 +48,8 @@ Result<std::optional<UploadRow>> GetUpload(sqlite::Db& db, std::string_view uplo
 
 Status DeleteUpload(sqlite::Db& db, std::string_view upload_id, std::vector<BlobId>* dropped) {
   {
-    FERRY_ASSIGN_OR_RETURN(sqlite::Stmt blobs, db.Prepare("SELECT blob FROM parts WHERE upload_id = ?1"));
+    FERRY_ASSIGN_OR_RETURN(sqlite::Stmt blobs,
+                           db.Prepare("SELECT blob FROM parts WHERE upload_id = ?1"));
     blobs.BindText(1, upload_id);
     for (;;) {
       FERRY_ASSIGN_OR_RETURN(bool row, blobs.Step());
@@ -56,7 +59,8 @@ Status DeleteUpload(sqlite::Db& db, std::string_view upload_id, std::vector<Blob
   }
   FERRY_ASSIGN_OR_RETURN(sqlite::Stmt parts, db.Prepare("DELETE FROM parts WHERE upload_id = ?1"));
   FERRY_RETURN_IF_ERROR(parts.BindText(1, upload_id).Run());
-  FERRY_ASSIGN_OR_RETURN(sqlite::Stmt upload, db.Prepare("DELETE FROM uploads WHERE upload_id = ?1"));
+  FERRY_ASSIGN_OR_RETURN(sqlite::Stmt upload,
+                         db.Prepare("DELETE FROM uploads WHERE upload_id = ?1"));
   return upload.BindText(1, upload_id).Run();
 }
 
@@ -64,7 +68,8 @@ Status PutPart(sqlite::Db& db, std::string_view upload_id, const PartRow& part,
                std::vector<BlobId>* dropped) {
   {
     FERRY_ASSIGN_OR_RETURN(
-        sqlite::Stmt old, db.Prepare("SELECT blob FROM parts WHERE upload_id = ?1 AND part_number = ?2"));
+        sqlite::Stmt old,
+        db.Prepare("SELECT blob FROM parts WHERE upload_id = ?1 AND part_number = ?2"));
     old.BindText(1, upload_id).Bind(2, part.info.part_number);
     FERRY_ASSIGN_OR_RETURN(bool found, old.Step());
     if (found) {
@@ -86,11 +91,13 @@ Status PutPart(sqlite::Db& db, std::string_view upload_id, const PartRow& part,
       .Run();
 }
 
-Result<std::vector<PartRow>> ListParts(sqlite::Db& db, std::string_view upload_id, int after, int limit) {
+Result<std::vector<PartRow>> ListParts(sqlite::Db& db, std::string_view upload_id, int after,
+                                       int limit) {
   FERRY_ASSIGN_OR_RETURN(
-      sqlite::Stmt stmt, db.Prepare("SELECT part_number, size, etag, mtime_ns, checksum, blob FROM parts "
-                            "WHERE upload_id = ?1 AND part_number > ?2 ORDER BY part_number "
-                            "LIMIT ?3"));
+      sqlite::Stmt stmt,
+      db.Prepare("SELECT part_number, size, etag, mtime_ns, checksum, blob FROM parts "
+                 "WHERE upload_id = ?1 AND part_number > ?2 ORDER BY part_number "
+                 "LIMIT ?3"));
   stmt.BindText(1, upload_id).Bind(2, after).Bind(3, limit);
   std::vector<PartRow> out;
   for (;;) {
@@ -114,8 +121,9 @@ Status UploadCursor::Seek(std::string_view lower) {
   stmt_.reset();
   bound_key_.assign(lower);
   FERRY_ASSIGN_OR_RETURN(
-      sqlite::Stmt stmt, db_->Prepare("SELECT key, upload_id, initiated_ns, storage_class FROM uploads "
-                              "WHERE key >= ?1 ORDER BY key, upload_id"));
+      sqlite::Stmt stmt,
+      db_->Prepare("SELECT key, upload_id, initiated_ns, storage_class FROM uploads "
+                   "WHERE key >= ?1 ORDER BY key, upload_id"));
   stmt_.emplace(std::move(stmt));
   stmt_->BindBlob(1, bound_key_);
   return Load();
@@ -126,8 +134,9 @@ Status UploadCursor::SeekAfter(std::string_view key, std::string_view upload_id)
   bound_key_.assign(key);
   bound_id_.assign(upload_id);
   FERRY_ASSIGN_OR_RETURN(
-      sqlite::Stmt stmt, db_->Prepare("SELECT key, upload_id, initiated_ns, storage_class FROM uploads "
-                              "WHERE (key, upload_id) > (?1, ?2) ORDER BY key, upload_id"));
+      sqlite::Stmt stmt,
+      db_->Prepare("SELECT key, upload_id, initiated_ns, storage_class FROM uploads "
+                   "WHERE (key, upload_id) > (?1, ?2) ORDER BY key, upload_id"));
   stmt_.emplace(std::move(stmt));
   stmt_->BindBlob(1, bound_key_).BindText(2, bound_id_);
   return Load();

@@ -9,8 +9,8 @@
 #include <algorithm>
 #include <charconv>
 
-#include "s3/errors.h"
 #include "localstore/bucket_index.h"
+#include "s3/errors.h"
 
 namespace ferry::local::index {
 namespace {
@@ -21,8 +21,9 @@ struct NewestOlder {
   bool delete_marker = false;
 };
 Result<std::optional<NewestOlder>> NewestInVersions(sqlite::Db& db, std::string_view key) {
-  FERRY_ASSIGN_OR_RETURN(sqlite::Stmt stmt, db.Prepare("SELECT vseq, delete_marker FROM versions "
-                                               "WHERE key = ?1 ORDER BY vseq DESC LIMIT 1"));
+  FERRY_ASSIGN_OR_RETURN(sqlite::Stmt stmt,
+                         db.Prepare("SELECT vseq, delete_marker FROM versions "
+                                    "WHERE key = ?1 ORDER BY vseq DESC LIMIT 1"));
   stmt.BindBlob(1, key);
   FERRY_ASSIGN_OR_RETURN(bool found, stmt.Step());
   if (!found) return std::optional<NewestOlder>();
@@ -74,7 +75,8 @@ Status PromoteNewest(sqlite::Db& db, std::string_view key) {
                  "WHERE key = ?1 AND vseq = ?2"));
   copy.BindBlob(1, key).Bind(2, static_cast<int64_t>(newest->seq));
   FERRY_RETURN_IF_ERROR(copy.Run());
-  FERRY_ASSIGN_OR_RETURN(sqlite::Stmt del, db.Prepare("DELETE FROM versions WHERE key = ?1 AND vseq = ?2"));
+  FERRY_ASSIGN_OR_RETURN(sqlite::Stmt del,
+                         db.Prepare("DELETE FROM versions WHERE key = ?1 AND vseq = ?2"));
   return del.BindBlob(1, key).Bind(2, static_cast<int64_t>(newest->seq)).Run();
 }
 
@@ -100,8 +102,8 @@ Result<std::optional<ObjectRow>> GetOlderRow(sqlite::Db& db, std::string_view ke
 }
 
 // The row of `versions` that ref (kNull or kSeq) names.
-Result<std::optional<ObjectRow>> GetOlder(sqlite::Db& db, std::string_view key, const VersionRef& ref,
-                                          std::string* inline_bytes) {
+Result<std::optional<ObjectRow>> GetOlder(sqlite::Db& db, std::string_view key,
+                                          const VersionRef& ref, std::string* inline_bytes) {
   bool null_only = ref.kind == VersionRef::Kind::kNull;
   FERRY_ASSIGN_OR_RETURN(auto row, GetOlderRow(db, key, null_only, ref.seq, inline_bytes));
   // A null version is named "null", never by its sequence.
@@ -115,7 +117,8 @@ bool Names(const ObjectRow& row, const VersionRef& ref) {
 }
 
 Status DeleteOlderRow(sqlite::Db& db, std::string_view key, uint64_t seq) {
-  FERRY_ASSIGN_OR_RETURN(sqlite::Stmt del, db.Prepare("DELETE FROM versions WHERE key = ?1 AND vseq = ?2"));
+  FERRY_ASSIGN_OR_RETURN(sqlite::Stmt del,
+                         db.Prepare("DELETE FROM versions WHERE key = ?1 AND vseq = ?2"));
   return del.BindBlob(1, key).Bind(2, static_cast<int64_t>(seq)).Run();
 }
 
@@ -133,9 +136,10 @@ Status DropNullVersion(sqlite::Db& db, std::string_view key, Garbage* garbage) {
 Status InsertDeleteMarker(sqlite::Db& db, std::string_view key, uint64_t seq, bool null_version,
                           int64_t now_ns) {
   FERRY_ASSIGN_OR_RETURN(
-      sqlite::Stmt ins, db.Prepare("INSERT INTO versions(key, vseq, vnull, delete_marker, size, etag, "
-                           "mtime_ns, storage_class, parts_count, meta) "
-                           "VALUES(?1, ?2, ?3, 1, 0, '', ?4, '', 0, '{}')"));
+      sqlite::Stmt ins,
+      db.Prepare("INSERT INTO versions(key, vseq, vnull, delete_marker, size, etag, "
+                 "mtime_ns, storage_class, parts_count, meta) "
+                 "VALUES(?1, ?2, ?3, 1, 0, '', ?4, '', 0, '{}')"));
   return ins.BindBlob(1, key)
       .Bind(2, static_cast<int64_t>(seq))
       .Bind(3, null_version ? 1 : 0)
@@ -184,7 +188,8 @@ Result<ObjectRow> EditVersion(sqlite::Db& db, std::string_view bucket, std::stri
   return std::move(*row);
 }
 
-Status SetConfig(sqlite::Db& db, std::string_view name, const std::optional<std::string>& document) {
+Status SetConfig(sqlite::Db& db, std::string_view name,
+                 const std::optional<std::string>& document) {
   std::string row = "config:" + std::string(name);
   if (!document) {
     FERRY_ASSIGN_OR_RETURN(sqlite::Stmt del, db.Prepare("DELETE FROM bucket WHERE name = ?1"));
@@ -241,7 +246,7 @@ Status SetVersioning(sqlite::Db& db, VersioningStatus status) {
     return Status::InvalidArgument("a bucket's versioning can be suspended, not removed");
   }
   FERRY_ASSIGN_OR_RETURN(sqlite::Stmt stmt, db.Prepare("INSERT OR REPLACE INTO bucket(name, value) "
-                                               "VALUES('versioning', ?1)"));
+                                                       "VALUES('versioning', ?1)"));
   return stmt.BindText(1, status == VersioningStatus::kEnabled ? "Enabled" : "Suspended").Run();
 }
 
@@ -263,7 +268,8 @@ Status PutObject(sqlite::Db& db, ObjectRow& row, std::string_view inline_bytes, 
   return InsertCurrent(db, row, inline_bytes);
 }
 
-Result<DeleteOutcome> DeleteObject(sqlite::Db& db, std::string_view key, int64_t now_ns, Garbage* garbage) {
+Result<DeleteOutcome> DeleteObject(sqlite::Db& db, std::string_view key, int64_t now_ns,
+                                   Garbage* garbage) {
   FERRY_ASSIGN_OR_RETURN(VersioningStatus status, GetVersioning(db));
   if (status == VersioningStatus::kUnversioned) {
     FERRY_RETURN_IF_ERROR(DropCurrent(db, key, garbage));
@@ -277,8 +283,8 @@ Result<DeleteOutcome> DeleteObject(sqlite::Db& db, std::string_view key, int64_t
   return DeleteOutcome{null_version ? "null" : FormatVersionId(seq), true};
 }
 
-Result<std::optional<ObjectRow>> GetVersion(sqlite::Db& db, std::string_view key, const VersionRef& ref,
-                                            std::string* inline_bytes) {
+Result<std::optional<ObjectRow>> GetVersion(sqlite::Db& db, std::string_view key,
+                                            const VersionRef& ref, std::string* inline_bytes) {
   FERRY_ASSIGN_OR_RETURN(auto current, GetObject(db, key, inline_bytes));
   if (ref.kind == VersionRef::Kind::kLatest) {
     if (current) return current;
@@ -321,8 +327,9 @@ Status VersionCursor::Seek(std::string_view lower) {
   objects_.stmt.reset();
   versions_.stmt.reset();
   FERRY_ASSIGN_OR_RETURN(
-      sqlite::Stmt objects, db_->Prepare("SELECT key, size, etag, mtime_ns, storage_class, parts_count, "
-                                 "vseq, vnull, 0 FROM objects WHERE key >= ?1 ORDER BY key"));
+      sqlite::Stmt objects,
+      db_->Prepare("SELECT key, size, etag, mtime_ns, storage_class, parts_count, "
+                   "vseq, vnull, 0 FROM objects WHERE key >= ?1 ORDER BY key"));
   objects_.stmt.emplace(std::move(objects));
   objects_.stmt->BindBlob(1, lower_);
   FERRY_ASSIGN_OR_RETURN(

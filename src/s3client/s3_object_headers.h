@@ -9,9 +9,9 @@
 #include <string_view>
 
 #include "ferry/object_store.h"
-#include "store/etag.h"
 #include "http/headers.h"
 #include "s3/sigv4.h"
+#include "store/etag.h"
 
 namespace ferry {
 
@@ -34,6 +34,5 @@ std::optional<ObjectChecksum> ChecksumFromHeaders(const http::Headers& h);
 // The object an answer to GET or HEAD describes. size: the total of Content-Range when
 // present, else Content-Length. part_sizes stays empty.
 ObjectMeta ObjectMetaFromHeaders(std::string_view key, const http::Headers& h);
-
 
 }  // namespace ferry

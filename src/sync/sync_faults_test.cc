@@ -19,8 +19,7 @@ namespace fs = std::filesystem;
 using ferry::testing::StoreCall;
 
 std::string ReadFile(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), {});
+  return ferry::testing::ReadFile(p.string());
 }
 
 class SyncFaults : public ::testing::Test {

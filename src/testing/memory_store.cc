@@ -6,6 +6,7 @@
 #include "core/checksum.h"
 #include "s3/errors.h"
 #include "s3/names.h"
+#include "store/body_digests.h"
 
 namespace ferry::testing {
 
@@ -44,37 +45,18 @@ std::string_view StripQuotes(std::string_view etag) {
   return etag;
 }
 
-// Content-MD5 and additional checksum checks, as LocalStore's writer makes them; the stored
-// checksum in *stored.
+// The checks LocalStore's writer makes; the stored checksum in *stored.
 Status VerifyDigests(std::string_view data, std::string_view content_md5,
                      const std::optional<ObjectChecksum>& expected,
                      std::optional<ObjectChecksum>* stored) {
   if (!content_md5.empty()) {
-    auto raw = Base64Decode(content_md5);
-    if (!raw || raw->size() != 16) {
-      return s3err::InvalidDigest("The Content-MD5 you specified is not valid.");
-    }
-    if (*raw != Digest(DigestKind::kMd5, data)) {
-      return s3err::BadDigest("The Content-MD5 you specified did not match what we received.");
-    }
+    FERRY_RETURN_IF_ERROR(CheckContentMd5(content_md5, Digest(DigestKind::kMd5, data)));
   }
   stored->reset();
   if (!expected) return Status::OK();
   auto kind = DigestKindFor(expected->algorithm);
   if (!kind) return Status::OK();
-  const std::string digest = Digest(*kind, data);
-  if (!expected->value.empty()) {
-    auto raw = Base64Decode(expected->value);
-    if (!raw || raw->size() != digest.size()) {
-      return s3err::InvalidRequest("Value for " + ChecksumHeaderName(expected->algorithm) +
-                                   " header is invalid.");
-    }
-    if (*raw != digest) {
-      return s3err::BadDigest("The " + std::string(ChecksumAlgorithmName(expected->algorithm)) +
-                              " you specified did not match the calculated checksum.");
-    }
-  }
-  *stored = ObjectChecksum{expected->algorithm, Base64Encode(digest)};
+  FERRY_ASSIGN_OR_RETURN(*stored, CheckChecksum(*expected, Digest(*kind, data)));
   return Status::OK();
 }
 

@@ -2,10 +2,12 @@
 
 #include <fcntl.h>
 #include <gtest/gtest.h>
+
 #include <stdlib.h>
 
 #include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <random>
 #include <set>
 
@@ -120,6 +122,11 @@ std::string Bytes(size_t n, uint64_t seed) {
 
 std::string Md5Hex(std::string_view data) {
   return HexEncode(Digest(DigestKind::kMd5, data));
+}
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), {});
 }
 
 }  // namespace ferry::testing

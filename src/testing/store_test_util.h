@@ -50,5 +50,7 @@ size_t CountBlobFiles(const std::string& bucket_dir);
 // Deterministic pseudo-random bytes.
 std::string Bytes(size_t n, uint64_t seed);
 std::string Md5Hex(std::string_view data);
+// A local file's bytes (empty when it cannot be read).
+std::string ReadFile(const std::string& path);
 
 }  // namespace ferry::testing
