@@ -515,6 +515,12 @@ class MountCase:
         self.assertEqual(p.returncode, 1)
         self.assertIn("SignatureDoesNotMatch", p.stderr)
         self.assertFalse(os.path.ismount(self.mnt))
+        # A mode that is not octal is a usage error, not an uncaught exception (abort).
+        for flag in ("--file-mode", "--dir-mode"):
+            p = self.ferry("mount", "s3://%s/data" % self.bucket, self.mnt, flag, "abc",
+                           check=False)
+            self.assertEqual(p.returncode, 2, p.stderr)
+            self.assertIn("not an octal mode", p.stderr)
 
 
 class AgainstFerryServe(MountCase, ServerFixture, unittest.TestCase):

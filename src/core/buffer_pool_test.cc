@@ -31,10 +31,13 @@ TEST(BufferPool, ReusesReturnedBuffersAndBoundsWhatItKeeps) {
 
 TEST(BufferPool, BuffersOutliveThePoolHandle) {
   auto pool = BufferPool::Create(size_t{1} << 20);
+  const std::weak_ptr<BufferPool> weak = pool;
   auto a = pool->Get(100);
-  pool.reset();  // the buffer keeps the pool alive
+  pool.reset();
+  EXPECT_FALSE(weak.expired()) << "the buffer keeps the pool alive";
   std::memset(a.get(), 2, 100);
   a.reset();
+  EXPECT_TRUE(weak.expired()) << "and the last buffer lets it go";
 }
 
 }  // namespace

@@ -6,6 +6,8 @@
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <mutex>
+#include <set>
 #include <thread>
 #include <vector>
 
@@ -47,7 +49,14 @@ class HttpClientTest : public ::testing::Test {
   void SetUp() override {
     ServerOptions options;
     options.port = 0;
-    auto server = Server::Start(options, Handler, [](int s, std::string_view, ResponseWriter& o) {
+    auto handler = [this](const Request& req, BodyReader& body, ResponseWriter& out) {
+      {
+        std::lock_guard lock(peers_mu_);
+        peers_.insert(req.remote_address);
+      }
+      Handler(req, body, out);
+    };
+    auto server = Server::Start(options, handler, [](int s, std::string_view, ResponseWriter& o) {
       (void)o.Respond(s, Headers(), "");
     });
     ASSERT_TRUE(server.ok());
@@ -63,6 +72,9 @@ class HttpClientTest : public ::testing::Test {
   }
   std::unique_ptr<Server> server_;
   std::unique_ptr<HttpClient> client_;
+  // The connections requests came on (their client ends), for tests of connection reuse.
+  std::mutex peers_mu_;
+  std::set<std::string> peers_;  // guarded by peers_mu_
 };
 
 TEST_F(HttpClientTest, GetIntoMemoryAndSink) {
@@ -200,6 +212,10 @@ TEST_F(HttpClientTest, ManyThreadsShareConnections) {
   }
   for (auto& t : threads) t.join();
   EXPECT_EQ(ok.load(), 400);
+  // 400 requests from 8 threads at once: a connection each at most, reused, not one each.
+  std::lock_guard lock(peers_mu_);
+  EXPECT_FALSE(peers_.contains("")) << "the server knows every request's peer";
+  EXPECT_LE(peers_.size(), 8u);
 }
 
 }  // namespace

@@ -2,8 +2,11 @@
 // TLS). Internal to http/; server.cc instantiates it.
 #pragma once
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <sys/sendfile.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -50,6 +53,28 @@ namespace bhttp = boost::beast::http;
 namespace asio = boost::asio;
 
 constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+
+// "address:port" of the connection's other end (for logs); empty when unknown.
+inline std::string PeerAddress(int fd) {
+  sockaddr_storage addr{};
+  socklen_t len = sizeof addr;
+  if (::getpeername(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) return "";
+  char host[INET6_ADDRSTRLEN] = {};
+  uint16_t port = 0;
+  if (addr.ss_family == AF_INET) {
+    const auto* in = reinterpret_cast<const sockaddr_in*>(&addr);
+    ::inet_ntop(AF_INET, &in->sin_addr, host, sizeof host);
+    port = ntohs(in->sin_port);
+    return std::string(host) + ":" + std::to_string(port);
+  }
+  if (addr.ss_family == AF_INET6) {
+    const auto* in6 = reinterpret_cast<const sockaddr_in6*>(&addr);
+    ::inet_ntop(AF_INET6, &in6->sin6_addr, host, sizeof host);
+    port = ntohs(in6->sin6_port);
+    return "[" + std::string(host) + "]:" + std::to_string(port);
+  }
+  return "";
+}
 
 // A request body must arrive, and a response body leave, at this average rate once it has
 // taken longer than the idle timeout (as Apache's mod_reqtimeout MinRate, nginx's send
@@ -442,6 +467,7 @@ ConnectionEnd ServeConnection(Stream& stream, int fd, ConnectionContext& ctx) {
     }
     if (auto len = parser.content_length()) req.content_length = *len;
     req.has_body = !parser.is_done();
+    req.remote_address = detail::PeerAddress(fd);
     auto expect = req.headers.Get("expect");
     bool expect_continue = expect && EqualsIgnoreCase(*expect, "100-continue");
     detail::Exchange<Stream> exchange(stream, fd, buffer, parser, ctx, expect_continue,
