@@ -6,13 +6,13 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <iostream>
 #include <memory>
 
 #include "cli/commands.h"
+#include "cli/output.h"
+#include "localstore/local_store.h"
 #include "server/credentials.h"
 #include "server/s3_server.h"
-#include "localstore/local_store.h"
 
 namespace ferry::cli {
 namespace {
@@ -56,8 +56,8 @@ int Serve(const ServeOptions& o) {
   server::S3ServerOptions options;
   auto colon = o.listen.rfind(':');
   if (colon == std::string::npos) {
-    std::cerr << "ferry serve: --listen wants HOST:PORT, got " << o.listen << "\n";
-    return 2;
+    return Fail("serve", Status::InvalidArgument("--listen wants HOST:PORT, got " + o.listen),
+                /*usage=*/true);
   }
   options.http.host = o.listen.substr(0, colon);
   if (options.http.host.starts_with('[')) {
@@ -66,8 +66,8 @@ int Serve(const ServeOptions& o) {
   try {
     options.http.port = static_cast<uint16_t>(std::stoi(o.listen.substr(colon + 1)));
   } catch (const std::exception&) {
-    std::cerr << "ferry serve: bad port in --listen " << o.listen << "\n";
-    return 2;
+    return Fail("serve", Status::InvalidArgument("bad port in --listen " + o.listen),
+                /*usage=*/true);
   }
   options.http.tls_cert_file = o.tls_cert;
   options.http.tls_key_file = o.tls_key;
@@ -82,24 +82,22 @@ int Serve(const ServeOptions& o) {
     std::filesystem::permissions(o.root, std::filesystem::perms::owner_all, ec);
   }
   if (ec) {
-    std::cerr << "ferry serve: " << o.root << ": " << ec.message() << "\n";
-    return 1;
+    return Fail("serve", Status::IOError(o.root + ": " + ec.message()));
   }
   std::optional<s3::Credentials> given;
   std::string access = o.access_key.empty() ? EnvOr("FERRY_ACCESS_KEY", "") : o.access_key;
   std::string secret = o.secret_key.empty() ? EnvOr("FERRY_SECRET_KEY", "") : o.secret_key;
   if (!access.empty() || !secret.empty()) {
     if (access.empty() || secret.empty()) {
-      std::cerr << "ferry serve: give both --access-key and --secret-key\n";
-      return 2;
+      return Fail("serve", Status::InvalidArgument("give both --access-key and --secret-key"),
+                  /*usage=*/true);
     }
     given = s3::Credentials{access, secret, ""};
   }
   bool created = false;
   auto creds = server::LoadOrCreateCredentials(o.root, given, &created);
   if (!creds.ok()) {
-    std::cerr << "ferry serve: " << creds.status().ToString() << "\n";
-    return 1;
+    return Fail("serve", creds.status());
   }
   options.credentials.push_back(*creds);
 
@@ -107,13 +105,11 @@ int Serve(const ServeOptions& o) {
   store_options.fsync = !o.no_fsync;
   auto store = LocalStore::Open(o.root, SystemClock(), store_options);
   if (!store.ok()) {
-    std::cerr << "ferry serve: " << o.root << ": " << store.status().ToString() << "\n";
-    return 1;
+    return Fail("serve", store.status());
   }
   auto server = server::S3Server::Start(options, **store);
   if (!server.ok()) {
-    std::cerr << "ferry serve: " << server.status().ToString() << "\n";
-    return 1;
+    return Fail("serve", server.status());
   }
   uint16_t port = (*server)->port();
   std::string scheme = o.tls_cert.empty() ? "http" : "https";
@@ -182,8 +178,8 @@ CommandRunner AddServeCommand(CLI::App& app, const GlobalOptions& global) {
       ->capture_default_str();
   return [o] {
     if (o->tls_cert.empty() != o->tls_key.empty()) {
-      std::cerr << "ferry serve: --tls-cert and --tls-key go together\n";
-      return 2;
+      return Fail("serve", Status::InvalidArgument("--tls-cert and --tls-key go together"),
+                  /*usage=*/true);
     }
     return Serve(*o);
   };
