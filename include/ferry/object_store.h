@@ -313,9 +313,20 @@ struct OpenHints {
   std::string etag;
 };
 
+// What a store says of itself, for logs, state keys and summaries.
+struct StoreInfo {
+  // Names where the objects are: an endpoint URL, "aws:REGION", "local" (a directory on this
+  // machine) or "memory".
+  std::string endpoint_id = "local";
+  uint64_t requests = 0;  // sent so far (remote stores)
+  uint64_t retries = 0;
+};
+
 class ObjectStore {
  public:
   virtual ~ObjectStore() = default;
+
+  virtual StoreInfo Info() const { return {}; }
 
   virtual Result<std::vector<BucketInfo>> ListBuckets() = 0;
   virtual Status CreateBucket(std::string_view bucket) = 0;

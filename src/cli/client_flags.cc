@@ -8,8 +8,8 @@
 
 #include "core/aws_config.h"
 #include "s3/http_date.h"
-#include "store/point_in_time_store.h"
 #include "s3client/s3_store.h"
+#include "store/point_in_time_store.h"
 
 extern char** environ;
 
@@ -165,25 +165,13 @@ Result<std::unique_ptr<ObjectStore>> OpenStore(const ClientFlags& flags,
   return opened;
 }
 
-namespace {
-const ObjectStore& Unwrapped(const ObjectStore& store) {
-  auto* at = dynamic_cast<const PointInTimeStore*>(&store);
-  return at != nullptr ? at->inner() : store;
-}
-}  // namespace
-
 std::string EndpointIdOf(const ObjectStore& store) {
-  auto* s3 = dynamic_cast<const S3Store*>(&Unwrapped(store));
-  if (s3 == nullptr) return "local";
-  const auto& o = s3->options();
-  return o.endpoint.empty() ? "aws:" + o.region : o.endpoint;
+  return store.Info().endpoint_id;
 }
 
 StoreStats StatsOf(const ObjectStore& store) {
-  auto* s3 = dynamic_cast<const S3Store*>(&Unwrapped(store));
-  if (s3 == nullptr) return {};
-  auto stats = s3->stats();
-  return {stats.requests, stats.retries};
+  const StoreInfo info = store.Info();
+  return {info.requests, info.retries};
 }
 
 }  // namespace ferry::cli

@@ -304,4 +304,10 @@ Result<std::vector<Status>> S3Store::DeleteBatch(std::string_view bucket,
   return out;
 }
 
+StoreInfo S3Store::Info() const {
+  const S3StoreOptions& o = options();
+  const S3Stats s = stats();
+  return {o.endpoint.empty() ? "aws:" + o.region : o.endpoint, s.requests, s.retries};
+}
+
 }  // namespace ferry

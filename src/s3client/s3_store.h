@@ -79,6 +79,7 @@ class S3Store final : public ObjectStore {
 
   // Requests, retries and body bytes so far.
   S3Stats stats() const { return transport_->stats(); }
+  StoreInfo Info() const override;
   const S3StoreOptions& options() const { return transport_->options(); }
 
  private:

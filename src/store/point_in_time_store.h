@@ -27,6 +27,7 @@ class PointInTimeStore final : public ObjectStore {
   ObjectStore& inner() const { return *inner_; }
   int64_t at_ns() const { return at_ns_; }
 
+  StoreInfo Info() const override { return inner_->Info(); }
   Result<std::vector<BucketInfo>> ListBuckets() override { return inner_->ListBuckets(); }
   Status CreateBucket(std::string_view bucket) override;
   Status DeleteBucket(std::string_view bucket) override;

@@ -82,6 +82,7 @@ class FaultyStore final : public ObjectStore {
   // Check, sleeping the delay; the error to return instead of the call (OK: go on).
   Status Enter(StoreCall call, std::string_view key);
 
+  StoreInfo Info() const override { return inner_.Info(); }
   Result<std::vector<BucketInfo>> ListBuckets() override;
   Status CreateBucket(std::string_view bucket) override;
   Status DeleteBucket(std::string_view bucket) override;

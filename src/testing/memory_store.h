@@ -23,6 +23,7 @@ class MemoryStore final : public ObjectStore {
   explicit MemoryStore(const Clock* clock = nullptr, uint64_t min_part_size = 5 << 20);
   ~MemoryStore() override;
 
+  StoreInfo Info() const override { return {"memory"}; }
   Result<std::vector<BucketInfo>> ListBuckets() override;
   Status CreateBucket(std::string_view bucket) override;
   Status DeleteBucket(std::string_view bucket) override;
