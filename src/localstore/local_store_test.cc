@@ -201,8 +201,9 @@ TEST(LocalStore, PacksAreDroppedAndCompacted) {
       ASSERT_TRUE(s.DeleteObject("bkt", "k" + std::to_string(i)).ok());
     }
   }
-  // Maintenance runs in the background; reopening waits for nothing, so poll.
-  for (int wait = 0; wait < 500 && CountBlobFiles(bucket_dir) > 2; ++wait) {
+  // Maintenance runs in the background; reopening waits for nothing, so poll (long enough
+  // for a sanitizer build on a loaded machine: the loop ends as soon as it is done).
+  for (int wait = 0; wait < 3000 && CountBlobFiles(bucket_dir) > 2; ++wait) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
   EXPECT_LE(CountBlobFiles(bucket_dir), 2u);
