@@ -14,8 +14,8 @@
 #include <thread>
 
 #include "core/clock.h"
-#include "server/s3_server.h"
 #include "localstore/local_store.h"
+#include "server/s3_server.h"
 
 namespace ferry::testing {
 namespace {
