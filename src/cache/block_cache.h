@@ -164,6 +164,10 @@ class BlockCache {
   // Indexes the entries other processes appended or dropped since the last call; false when
   // nothing new was found (or another thread is at it).
   bool CatchUp();
+  // Indexes an entry found on disk in a segment (verified on its first read); false when a
+  // block of that key is indexed already. REQUIRES: mu_ held.
+  bool IndexFoundLocked(size_t index, uint64_t offset, BlockHeader&& header, uint64_t epoch,
+                        uint64_t changes, int64_t last_access_ns);
   // Forgets the unpinned entries of a segment another process emptied. REQUIRES: mu_ held.
   void ForgetSegmentLocked(size_t index);
   // Takes the lease of a segment to append bytes to: one with room, else the least recently

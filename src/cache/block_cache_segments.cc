@@ -47,25 +47,10 @@ Status BlockCache::Rebuild() {
     FERRY_RETURN_IF_ERROR(OpenSegmentLocked(i));
     seg.last_touch_ns = seg.file->mtime_ns();
     table_->note_access(i, seg.last_touch_ns);
+    const uint64_t changes = table_->changes(i);
     seg.indexed_to = seg.file->Scan(0, segment_bytes_, [&](uint64_t offset, BlockHeader&& h) {
-      const std::string name = BlockFileName(h.key);
-      if (entries_.contains(name)) return;  // an older copy
-      Entry e;
-      e.segment = static_cast<uint32_t>(i);
-      e.offset = offset;
-      e.data_length = h.data_length;
-      e.header_length = h.header_length;
-      e.disk_bytes = EntryBytes(h.header_length, h.data_length);
-      e.last_access_ns = seg.last_touch_ns;
-      e.ready = true;
-      e.epoch = seg.epoch;
-      e.changes = table_->changes(i);
-      e.key = std::move(h.key);
-      seg.live_bytes += e.disk_bytes;
-      used_ += e.disk_bytes;
-      seg.names.push_back(name);
-      by_object_[e.key.object].insert(name);
-      entries_.emplace(name, std::move(e));
+      // A later copy of a block indexed already is left out.
+      IndexFoundLocked(i, offset, std::move(h), seg.epoch, changes, seg.last_touch_ns);
     });
     if (seg.live_bytes == 0 && seg.indexed_to > 0) {
       seg.indexed_to = 0;
@@ -116,29 +101,38 @@ bool BlockCache::CatchUp() {
       continue;
     }
     seg.indexed_to = w.to;
+    const int64_t last_access_ns = table_->last_access_ns(w.index);
     for (auto& [offset, h] : w.found) {
-      std::string name = BlockFileName(h.key);
-      if (entries_.contains(name)) continue;  // this process has its own copy
-      Entry e;
-      e.segment = static_cast<uint32_t>(w.index);
-      e.offset = offset;
-      e.data_length = h.data_length;
-      e.header_length = h.header_length;
-      e.disk_bytes = EntryBytes(h.header_length, h.data_length);
-      e.last_access_ns = table_->last_access_ns(w.index);
-      e.ready = true;
-      e.epoch = w.epoch;
-      e.changes = w.changes;
-      e.key = std::move(h.key);
-      seg.live_bytes += e.disk_bytes;
-      used_ += e.disk_bytes;
-      seg.names.push_back(name);
-      by_object_[e.key.object].insert(name);
-      entries_.emplace(std::move(name), std::move(e));
-      indexed = true;
+      // A block this process has its own copy of is left out.
+      indexed |=
+          IndexFoundLocked(w.index, offset, std::move(h), w.epoch, w.changes, last_access_ns);
     }
   }
   return indexed;
+}
+
+bool BlockCache::IndexFoundLocked(size_t index, uint64_t offset, BlockHeader&& h, uint64_t epoch,
+                                  uint64_t changes, int64_t last_access_ns) {
+  std::string name = BlockFileName(h.key);
+  if (entries_.contains(name)) return false;
+  Segment& seg = segments_[index];
+  Entry e;
+  e.segment = static_cast<uint32_t>(index);
+  e.offset = offset;
+  e.data_length = h.data_length;
+  e.header_length = h.header_length;
+  e.disk_bytes = EntryBytes(h.header_length, h.data_length);
+  e.last_access_ns = last_access_ns;
+  e.ready = true;
+  e.epoch = epoch;
+  e.changes = changes;
+  e.key = std::move(h.key);
+  seg.live_bytes += e.disk_bytes;
+  used_ += e.disk_bytes;
+  seg.names.push_back(name);
+  by_object_[e.key.object].insert(name);
+  entries_.emplace(std::move(name), std::move(e));
+  return true;
 }
 
 void BlockCache::ForgetSegmentLocked(size_t index) {

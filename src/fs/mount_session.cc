@@ -45,9 +45,8 @@ Result<std::unique_ptr<MountSession>> MountSession::Open(ObjectStore& store,
   return s;
 }
 
-MountSession::~MountSession() {
-  control_server_.reset();
-}
+// Members go in reverse order of declaration: the control socket first, the cache last.
+MountSession::~MountSession() = default;
 
 Status MountSession::StartControl(const std::string& mount_root) {
   FERRY_ASSIGN_OR_RETURN(

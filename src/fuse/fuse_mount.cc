@@ -15,7 +15,6 @@
 #include <filesystem>
 #include <mutex>
 #include <thread>
-#include <unordered_map>
 #include <vector>
 
 #include "fs/errno_of.h"

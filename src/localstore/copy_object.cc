@@ -10,6 +10,7 @@
 #include "localstore/local_writer.h"
 #include "s3/errors.h"
 #include "s3/names.h"
+#include "store/etag.h"
 
 namespace ferry {
 namespace {
@@ -17,7 +18,7 @@ namespace {
 constexpr size_t kCopyChunk = 8 << 20;
 
 bool EtagMatches(std::string_view condition, std::string_view etag) {
-  condition = local::StripQuotes(condition);
+  condition = StripQuotes(condition);
   return condition == "*" || condition == etag;
 }
 

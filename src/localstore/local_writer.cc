@@ -6,6 +6,7 @@
 #include "localstore/bucket_index.h"
 #include "s3/errors.h"
 #include "store/body_digests.h"
+#include "store/etag.h"
 
 namespace ferry::local {
 namespace {
@@ -21,13 +22,6 @@ StagerLimits LimitsFor(const LocalStoreOptions& o, const WriteSpec& spec) {
 }
 
 }  // namespace
-
-std::string_view StripQuotes(std::string_view etag) {
-  if (etag.size() >= 2 && etag.front() == '"' && etag.back() == '"') {
-    return etag.substr(1, etag.size() - 2);
-  }
-  return etag;
-}
 
 Status VerifyDigests(const BodyStager& body, std::string_view content_md5,
                      const std::optional<ObjectChecksum>& expected,

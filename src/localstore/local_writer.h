@@ -69,7 +69,4 @@ Status VerifyDigests(const BodyStager& body, std::string_view content_md5,
                      const std::optional<ObjectChecksum>& expected,
                      std::optional<ObjectChecksum>* stored);
 
-// "abc" for "\"abc\"" and "abc".
-std::string_view StripQuotes(std::string_view etag);
-
 }  // namespace ferry::local

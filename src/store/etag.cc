@@ -11,4 +11,11 @@ bool IsMd5Etag(std::string_view etag) {
   return true;
 }
 
+std::string_view StripQuotes(std::string_view etag) {
+  if (etag.size() >= 2 && etag.front() == '"' && etag.back() == '"') {
+    return etag.substr(1, etag.size() - 2);
+  }
+  return etag;
+}
+
 }  // namespace ferry

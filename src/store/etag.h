@@ -9,4 +9,7 @@ namespace ferry {
 // a single-part upload on S3, which is the MD5 of the body.
 bool IsMd5Etag(std::string_view etag);
 
+// The ETag without the double quotes clients may put around it.
+std::string_view StripQuotes(std::string_view etag);
+
 }  // namespace ferry

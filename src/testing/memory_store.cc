@@ -7,6 +7,7 @@
 #include "s3/errors.h"
 #include "s3/names.h"
 #include "store/body_digests.h"
+#include "store/etag.h"
 
 namespace ferry::testing {
 
@@ -37,13 +38,6 @@ struct MemoryStore::Bucket {
 namespace {
 
 constexpr int kMaxPartNumber = 10000;
-
-std::string_view StripQuotes(std::string_view etag) {
-  if (etag.size() >= 2 && etag.front() == '"' && etag.back() == '"') {
-    return etag.substr(1, etag.size() - 2);
-  }
-  return etag;
-}
 
 // The checks LocalStore's writer makes; the stored checksum in *stored.
 Status VerifyDigests(std::string_view data, std::string_view content_md5,
