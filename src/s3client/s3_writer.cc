@@ -12,6 +12,7 @@
 #include "s3client/s3_object_headers.h"
 #include "s3client/s3_segments.h"
 #include "s3client/s3_upload.h"
+#include "store/body_digests.h"
 
 namespace ferry {
 namespace {
@@ -44,16 +45,8 @@ class WholeBodyCheck {
     expected_ = c.value;
   }
   Status Verify() {
-    if (md5_) {
-      // Checked here as a server would, so that every store answers the same.
-      const auto raw = Base64Decode(content_md5_);
-      if (!raw || raw->size() != 16) {
-        return s3err::InvalidDigest("The Content-MD5 you specified is not valid.");
-      }
-    }
-    if (md5_ && Base64Encode(md5_->Finish()) != content_md5_) {
-      return s3err::BadDigest("The Content-MD5 you specified did not match what we received.");
-    }
+    // Checked here as a server would, so that every store answers the same.
+    if (md5_) FERRY_RETURN_IF_ERROR(CheckContentMd5(content_md5_, md5_->Finish()));
     if (set_algorithm_ != ChecksumAlgorithm::kNone && set_algorithm_ != algorithm_) {
       return Status::InvalidArgument(
           "an expected checksum needs its algorithm declared in PutObjectRequest::checksum");
