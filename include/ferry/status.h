@@ -12,7 +12,7 @@
 
 namespace ferry {
 
-class Status {
+class [[nodiscard]] Status {
  public:
   enum class Code {
     kOk = 0,

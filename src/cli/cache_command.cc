@@ -6,12 +6,12 @@
 #include <cstdio>
 #include <filesystem>
 #include <memory>
-#include <nlohmann/json.hpp>
+#include <variant>
 
 #include "cli/client_flags.h"
 #include "cli/commands.h"
 #include "cli/output.h"
-#include "fs/control_server.h"
+#include "fs/cache_messages.h"
 #include "transfer/progress.h"
 
 namespace ferry::cli {
@@ -97,35 +97,67 @@ Result<std::vector<std::string>> ReadOrder(const std::string& file, const std::s
   return paths;
 }
 
-void PrintStats(const nlohmann::json& s) {
-  auto n = [&](const char* key) { return s.value(key, uint64_t{0}); };
-  const uint64_t used = n("bytes_used"), capacity = n("capacity_bytes");
-  std::printf("cache       %s of %s (%.0f%%), %llu blocks\n", transfer::FormatBytes(used).c_str(),
-              transfer::FormatBytes(capacity).c_str(),
-              capacity ? 100.0 * static_cast<double>(used) / static_cast<double>(capacity) : 0.0,
-              static_cast<unsigned long long>(n("blocks")));
-  std::printf("reads       %llu hits (%llu from memory), %llu misses\n",
-              static_cast<unsigned long long>(n("hits")),
-              static_cast<unsigned long long>(n("memory_hits")),
-              static_cast<unsigned long long>(n("misses")));
-  std::printf("store       %llu fetches, %s\n", static_cast<unsigned long long>(n("fetches")),
-              transfer::FormatBytes(n("bytes_from_store")).c_str());
-  std::printf("blocks      %llu stored, %llu evicted, %llu refused\n",
-              static_cast<unsigned long long>(n("stored")),
-              static_cast<unsigned long long>(n("evicted")),
-              static_cast<unsigned long long>(n("refused")));
-  const nlohmann::json p = s.value("prefetch", nlohmann::json::object());
-  if (p.value("planned", uint64_t{0}) > 0) {
+unsigned long long N(uint64_t n) {
+  return static_cast<unsigned long long>(n);
+}
+
+double Percent(uint64_t part, uint64_t whole, double if_empty) {
+  return whole ? 100.0 * static_cast<double>(part) / static_cast<double>(whole) : if_empty;
+}
+
+void PrintStats(const fs::StatsAnswer& s) {
+  std::printf("cache       %s of %s (%.0f%%), %llu blocks\n",
+              transfer::FormatBytes(s.bytes_used).c_str(),
+              transfer::FormatBytes(s.capacity_bytes).c_str(),
+              Percent(s.bytes_used, s.capacity_bytes, 0), N(s.blocks));
+  std::printf("reads       %llu hits (%llu from memory), %llu misses\n", N(s.hits),
+              N(s.memory_hits), N(s.misses));
+  std::printf("store       %llu fetches, %s\n", N(s.fetches),
+              transfer::FormatBytes(s.bytes_from_store).c_str());
+  std::printf("blocks      %llu stored, %llu evicted, %llu refused\n", N(s.stored), N(s.evicted),
+              N(s.refused));
+  const fs::PrefetchStats& p = s.prefetch;
+  if (p.planned > 0) {
     std::printf("prefetch    %llu of %llu planned files loaded (%s), %llu failures\n",
-                static_cast<unsigned long long>(p.value("loaded_files", uint64_t{0})),
-                static_cast<unsigned long long>(p.value("planned", uint64_t{0})),
-                transfer::FormatBytes(p.value("loaded_bytes", uint64_t{0})).c_str(),
-                static_cast<unsigned long long>(p.value("failures", uint64_t{0})));
+                N(p.loaded_files), N(p.planned), transfer::FormatBytes(p.loaded_bytes).c_str(),
+                N(p.failures));
   }
 }
 
-int Run(const std::string& op, const CacheFlags& f) {
-  const std::string command = "cache " + op;
+// Prints a human-readable answer for path; false when it reports a failure.
+bool PrintAnswer(const std::string& path, const fs::CacheAnswer& answer) {
+  if (const auto* stats = std::get_if<fs::StatsAnswer>(&answer)) {
+    PrintStats(*stats);
+  } else if (const auto* status = std::get_if<fs::StatusAnswer>(&answer)) {
+    for (const auto& file : status->files) {
+      std::printf("%-10s %3.0f%%  %s\n", transfer::FormatBytes(file.cached_bytes).c_str(),
+                  Percent(file.cached_bytes, file.size, 100), file.path.c_str());
+    }
+  } else if (const auto* load = std::get_if<fs::LoadAnswer>(&answer)) {
+    std::fprintf(stderr, "%s: %llu files, %s of %s in the cache\n", path.c_str(), N(load->files),
+                 transfer::FormatBytes(load->loaded_bytes).c_str(),
+                 transfer::FormatBytes(load->total_bytes).c_str());
+    if (load->loaded_bytes < load->total_bytes) {
+      std::fprintf(stderr,
+                   "ferry cache load: %s could not be kept (the cache refused %llu blocks: "
+                   "is it full, see --cache-size, or is its directory unwritable?)\n",
+                   transfer::FormatBytes(load->total_bytes - load->loaded_bytes).c_str(),
+                   N(load->refused));
+      return false;
+    }
+  } else if (const auto* refresh = std::get_if<fs::RefreshAnswer>(&answer)) {
+    std::fprintf(stderr, "%s: %llu names changed\n", path.c_str(), N(refresh->changed));
+  } else if (const auto* prefetch = std::get_if<fs::PrefetchAnswer>(&answer)) {
+    std::fprintf(stderr, "%s: prefetching %llu files in order\n", path.c_str(), N(prefetch->files));
+  } else if (const auto* release = std::get_if<fs::ReleaseAnswer>(&answer)) {
+    std::fprintf(stderr, "%s: %llu files, %s released\n", path.c_str(), N(release->files),
+                 transfer::FormatBytes(release->released_bytes).c_str());
+  }
+  return true;
+}
+
+int Run(fs::CacheOp op, const CacheFlags& f) {
+  const std::string command = "cache " + std::string(fs::CacheOpName(op));
   auto age = ParseAge(f.older_than);
   if (!age.ok()) return Fail(command, age.status(), true);
   std::vector<std::string> paths = f.paths.empty() ? std::vector<std::string>{"."} : f.paths;
@@ -137,22 +169,20 @@ int Run(const std::string& op, const CacheFlags& f) {
       Fail(command, mount.status());
       continue;
     }
-    nlohmann::json request = {{"op", op}, {"path", mount->second}};
-    if (*age > 0) request["older_than_s"] = *age;
-    if (f.recursive) request["recursive"] = true;
-    if (op == "prefetch") {
+    fs::CacheRequest request{
+        .op = op, .path = mount->second, .older_than_s = *age, .recursive = f.recursive};
+    if (op == fs::CacheOp::kPrefetch) {
       auto order = ReadOrder(f.order_file, mount->first, mount->second);
       if (!order.ok()) return Fail(command, order.status(), true);
-      request["paths"] = std::move(order).value();
+      request.paths = std::move(order).value();
     }
     const bool show_progress = !f.json && ::isatty(STDERR_FILENO);
     bool shown = false;
-    auto answer = fs::AskMount(mount->first, request, [&](const nlohmann::json& p) {
+    auto answer = fs::AskCache(mount->first, request, [&](const fs::LoadProgress& p) {
       if (!show_progress) return;
-      std::fprintf(stderr, "\r\033[K%s: %llu files, %s of %s loaded", path.c_str(),
-                   static_cast<unsigned long long>(p.value("files", uint64_t{0})),
-                   transfer::FormatBytes(p.value("loaded_bytes", uint64_t{0})).c_str(),
-                   transfer::FormatBytes(p.value("total_bytes", uint64_t{0})).c_str());
+      std::fprintf(stderr, "\r\033[K%s: %llu files, %s of %s loaded", path.c_str(), N(p.files),
+                   transfer::FormatBytes(p.loaded_bytes).c_str(),
+                   transfer::FormatBytes(p.total_bytes).c_str());
       shown = true;
     });
     if (shown) std::fputs("\r\033[K", stderr);
@@ -162,40 +192,9 @@ int Run(const std::string& op, const CacheFlags& f) {
       continue;
     }
     if (f.json) {
-      std::printf("%s\n", answer->dump().c_str());
-    } else if (op == "stats") {
-      PrintStats(*answer);
-    } else if (op == "status") {
-      for (const auto& file : (*answer)["files"]) {
-        uint64_t size = file["size"], cached = file["cached_bytes"];
-        std::printf("%-10s %3.0f%%  %s\n", transfer::FormatBytes(cached).c_str(),
-                    size ? 100.0 * static_cast<double>(cached) / static_cast<double>(size) : 100.0,
-                    file["path"].get<std::string>().c_str());
-      }
-    } else if (op == "load") {
-      const uint64_t loaded = (*answer)["loaded_bytes"].get<uint64_t>();
-      const uint64_t wanted = answer->value("total_bytes", loaded);
-      std::fprintf(stderr, "%s: %llu files, %s of %s in the cache\n", path.c_str(),
-                   static_cast<unsigned long long>((*answer)["files"].get<uint64_t>()),
-                   transfer::FormatBytes(loaded).c_str(), transfer::FormatBytes(wanted).c_str());
-      if (loaded < wanted) {
-        failed = true;
-        std::fprintf(stderr,
-                     "ferry cache load: %s could not be kept (the cache refused %llu blocks: "
-                     "is it full, see --cache-size, or is its directory unwritable?)\n",
-                     transfer::FormatBytes(wanted - loaded).c_str(),
-                     static_cast<unsigned long long>(answer->value("refused", uint64_t{0})));
-      }
-    } else if (op == "refresh") {
-      std::fprintf(stderr, "%s: %llu names changed\n", path.c_str(),
-                   static_cast<unsigned long long>((*answer)["changed"].get<uint64_t>()));
-    } else if (op == "prefetch") {
-      std::fprintf(stderr, "%s: prefetching %llu files in order\n", path.c_str(),
-                   static_cast<unsigned long long>((*answer)["files"].get<uint64_t>()));
-    } else {
-      std::fprintf(stderr, "%s: %llu files, %s released\n", path.c_str(),
-                   static_cast<unsigned long long>((*answer)["files"].get<uint64_t>()),
-                   transfer::FormatBytes((*answer)["released_bytes"].get<uint64_t>()).c_str());
+      std::printf("%s\n", fs::EncodeAnswer(*answer).dump().c_str());
+    } else if (!PrintAnswer(path, *answer)) {
+      failed = true;
     }
   }
   return failed ? kExitFailed : kExitOk;
@@ -207,28 +206,30 @@ CommandRunner AddCacheCommand(CLI::App& app) {
   auto f = std::make_shared<CacheFlags>();
   CLI::App* cache = app.add_subcommand("cache", "Preload, release and inspect a mount's cache");
   cache->require_subcommand(1);
-  std::vector<std::pair<std::string, CLI::App*>> ops;
-  const std::vector<std::pair<std::string, std::string>> helps = {
-      {"load", "Fetch files or trees into the cache now"},
-      {"release", "Drop cached data (names stay)"},
-      {"status", "Cached bytes per file"},
-      {"stats", "Hits, misses, evictions, cache use, prefetch progress"},
-      {"refresh", "Take in changes made in the bucket now (names, sizes, metadata)"},
-      {"prefetch", "Prefetch files in the order a job will read them, just ahead of it"}};
+  std::vector<std::pair<fs::CacheOp, CLI::App*>> ops;
+  const std::vector<std::pair<fs::CacheOp, std::string>> helps = {
+      {fs::CacheOp::kLoad, "Fetch files or trees into the cache now"},
+      {fs::CacheOp::kRelease, "Drop cached data (names stay)"},
+      {fs::CacheOp::kStatus, "Cached bytes per file"},
+      {fs::CacheOp::kStats, "Hits, misses, evictions, cache use, prefetch progress"},
+      {fs::CacheOp::kRefresh, "Take in changes made in the bucket now (names, sizes, metadata)"},
+      {fs::CacheOp::kPrefetch,
+       "Prefetch files in the order a job will read them, just ahead of it"}};
   for (const auto& [op, help] : helps) {
-    CLI::App* sub = cache->add_subcommand(op, help);
+    CLI::App* sub = cache->add_subcommand(std::string(fs::CacheOpName(op)), help);
     sub->add_option("PATH", f->paths,
-                    op == "prefetch" ? "A directory inside the mount that relative paths in the "
-                                       "order file start from (default .)"
-                                     : "Paths inside a ferry mount (default .)");
+                    op == fs::CacheOp::kPrefetch
+                        ? "A directory inside the mount that relative paths in the order file "
+                          "start from (default .)"
+                        : "Paths inside a ferry mount (default .)");
     sub->add_flag("--json", f->json, "JSON output");
-    if (op == "release") {
+    if (op == fs::CacheOp::kRelease) {
       sub->add_option("--older-than", f->older_than, "Only blocks unused this long: 7d, 12h");
     }
-    if (op == "refresh") {
+    if (op == fs::CacheOp::kRefresh) {
       sub->add_flag("--recursive,-r", f->recursive, "Also the directories below, as listed");
     }
-    if (op == "prefetch") {
+    if (op == fs::CacheOp::kPrefetch) {
       sub->add_option("--order", f->order_file,
                       "File with one path per line, in read order (- for stdin)")
           ->required();

@@ -6,6 +6,15 @@
 #include <mutex>
 
 namespace ferry::fs {
+namespace {
+
+template <typename A>
+Result<CacheAnswer> AsCacheAnswer(Result<A> answer) {
+  if (!answer.ok()) return answer.status();
+  return CacheAnswer(std::move(answer).value());
+}
+
+}  // namespace
 
 CacheControl::CacheControl(Namespace& names, BlockReader& reader, cache::BlockCache& cache,
                            ThreadPool& pool, OrderedPrefetch& prefetch, const Clock* clock)
@@ -50,124 +59,130 @@ Status CacheControl::ForEachFileIn(
   return Status::OK();
 }
 
-nlohmann::json CacheControl::Handle(const nlohmann::json& request,
-                                    const std::function<void(const nlohmann::json&)>& progress) {
-  const std::string op = request.value("op", "");
-  const std::string path = request.value("path", "");
-  if (op == "stats") {
-    auto c = cache_.stats();
-    auto r = reader_.stats();
-    auto p = prefetch_.stats();
-    // Reads served from blocks just fetched and still in memory count as hits too.
-    return {{"hits", c.hits + r.recent_hits},
-            {"memory_hits", r.recent_hits},
-            {"misses", r.misses},
-            {"unread_bytes", r.unread_bytes},
-            {"stored", c.stored},
-            {"evicted", c.evicted},
-            {"refused", c.refused},
-            {"blocks", c.blocks},
-            {"bytes_used", c.bytes_used},
-            {"capacity_bytes", c.capacity_bytes},
-            {"fetches", r.fetches},
-            {"bytes_from_store", r.fetched_bytes},
-            {"prefetch",
-             {{"planned", p.planned},
-              {"position", p.position},
-              {"loaded_files", p.loaded_files},
-              {"loaded_bytes", p.loaded_bytes},
-              {"failures", p.failures}}}};
+Result<CacheAnswer> CacheControl::Handle(const CacheRequest& request, const Progress& progress) {
+  switch (request.op) {
+    case CacheOp::kStats:
+      return CacheAnswer(Stats());
+    case CacheOp::kStatus:
+      return AsCacheAnswer(StatusOf(request.path));
+    case CacheOp::kLoad:
+      return AsCacheAnswer(Load(request.path, progress));
+    case CacheOp::kRelease:
+      return AsCacheAnswer(Release(request.path, request.older_than_s));
+    case CacheOp::kRefresh:
+      return AsCacheAnswer(Refresh(request.path, request.recursive));
+    case CacheOp::kPrefetch:
+      return CacheAnswer(Prefetch(request.paths));
   }
-  if (op == "prefetch") {
-    if (!request.contains("paths") || !request["paths"].is_array()) {
-      return {{"error", "prefetch: \"paths\" must be a list of paths"}};
+  return Status::InvalidArgument("unknown request");
+}
+
+StatsAnswer CacheControl::Stats() {
+  auto c = cache_.stats();
+  auto r = reader_.stats();
+  auto p = prefetch_.stats();
+  StatsAnswer a;
+  // Reads served from blocks just fetched and still in memory count as hits too.
+  a.hits = c.hits + r.recent_hits;
+  a.memory_hits = r.recent_hits;
+  a.misses = r.misses;
+  a.unread_bytes = r.unread_bytes;
+  a.stored = c.stored;
+  a.evicted = c.evicted;
+  a.refused = c.refused;
+  a.blocks = c.blocks;
+  a.bytes_used = c.bytes_used;
+  a.capacity_bytes = c.capacity_bytes;
+  a.fetches = r.fetches;
+  a.bytes_from_store = r.fetched_bytes;
+  a.prefetch = {.planned = p.planned,
+                .position = p.position,
+                .loaded_files = p.loaded_files,
+                .loaded_bytes = p.loaded_bytes,
+                .failures = p.failures};
+  return a;
+}
+
+PrefetchAnswer CacheControl::Prefetch(std::vector<std::string> paths) {
+  for (auto& text : paths) {
+    while (text.starts_with("./")) text.erase(0, 2);
+  }
+  const size_t planned = paths.size();
+  prefetch_.SetOrder(std::move(paths));
+  return {.files = planned};
+}
+
+Result<RefreshAnswer> CacheControl::Refresh(const std::string& path, bool recursive) {
+  FERRY_ASSIGN_OR_RETURN(uint64_t changed, names_.Refresh(path, recursive));
+  return RefreshAnswer{.changed = changed};
+}
+
+Result<StatusAnswer> CacheControl::StatusOf(const std::string& path) {
+  StatusAnswer a;
+  FERRY_RETURN_IF_ERROR(ForEachFile(path, [&](const std::string& p, const ObjectVersion& o) {
+    a.files.push_back({.path = p,
+                       .size = o.size,
+                       .cached_bytes = cache_.CachedBytes(o.bucket + "/" + o.key, o.etag)});
+  }));
+  return a;
+}
+
+Result<ReleaseAnswer> CacheControl::Release(const std::string& path, int64_t older_than_s) {
+  const int64_t before =
+      older_than_s > 0 ? clock_->NowNanos() - older_than_s * 1'000'000'000 : INT64_MAX;
+  ReleaseAnswer a;
+  FERRY_RETURN_IF_ERROR(ForEachFile(path, [&](const std::string&, const ObjectVersion& o) {
+    ++a.files;
+    a.released_bytes += cache_.Release(o.bucket + "/" + o.key, before);
+  }));
+  return a;
+}
+
+Result<LoadAnswer> CacheControl::Load(const std::string& path, const Progress& progress) {
+  std::mutex mu;
+  std::vector<std::string> errors;
+  std::atomic<uint64_t> bytes{0};
+  LoadAnswer a;
+  int64_t reported_at_ns = clock_->NowNanos();
+  auto report = [&] {  // with mu held
+    if (!progress || clock_->NowNanos() - reported_at_ns < 500'000'000) return;
+    reported_at_ns = clock_->NowNanos();
+    progress({.files = a.files, .loaded_bytes = bytes.load(), .total_bytes = a.total_bytes});
+  };
+  std::vector<ObjectVersion> loaded_files;
+  Status st = ForEachFile(path, [&](const std::string& p, const ObjectVersion& o) {
+    {
+      std::lock_guard lock(mu);
+      ++a.files;
+      a.total_bytes += o.size;
+      loaded_files.push_back(o);
     }
-    std::vector<std::string> paths;
-    paths.reserve(request["paths"].size());
-    for (const auto& p : request["paths"]) {
-      if (!p.is_string()) return {{"error", "prefetch: every path must be a string"}};
-      std::string text = p.get<std::string>();
-      while (text.starts_with("./")) text.erase(0, 2);
-      paths.push_back(std::move(text));
-    }
-    const size_t planned = paths.size();
-    prefetch_.SetOrder(std::move(paths));
-    return {{"files", planned}};
-  }
-  if (op == "refresh") {
-    auto changed = names_.Refresh(path, request.value("recursive", false));
-    if (!changed.ok()) return {{"error", changed.status().ToString()}};
-    return {{"changed", *changed}};
-  }
-  nlohmann::json files = nlohmann::json::array();
-  uint64_t total = 0, done = 0;
-  Status st;
-  if (op == "status") {
-    st = ForEachFile(path, [&](const std::string& p, const ObjectVersion& o) {
-      uint64_t cached = cache_.CachedBytes(o.bucket + "/" + o.key, o.etag);
-      files.push_back({{"path", p}, {"size", o.size}, {"cached_bytes", cached}});
-    });
-  } else if (op == "release") {
-    const int64_t older_than_s = request.value("older_than_s", int64_t{0});
-    const int64_t before =
-        older_than_s > 0 ? clock_->NowNanos() - older_than_s * 1'000'000'000 : INT64_MAX;
-    st = ForEachFile(path, [&](const std::string&, const ObjectVersion& o) {
-      ++total;
-      done += cache_.Release(o.bucket + "/" + o.key, before);
-    });
-    return st.ok() ? nlohmann::json{{"files", total}, {"released_bytes", done}}
-                   : nlohmann::json{{"error", st.ToString()}};
-  } else if (op == "load") {
-    std::mutex mu;
-    std::vector<std::string> errors;
-    std::atomic<uint64_t> bytes{0};
-    uint64_t total_bytes = 0;  // of the files found so far
-    int64_t reported_at_ns = clock_->NowNanos();
-    auto report = [&] {  // with mu held
-      if (!progress || clock_->NowNanos() - reported_at_ns < 500'000'000) return;
-      reported_at_ns = clock_->NowNanos();
-      progress({{"files", total}, {"loaded_bytes", bytes.load()}, {"total_bytes", total_bytes}});
-    };
-    std::vector<ObjectVersion> loaded_files;
-    st = ForEachFile(path, [&](const std::string& p, const ObjectVersion& o) {
-      {
+    const uint64_t blocks = (o.size + reader_.block_size() - 1) / reader_.block_size();
+    for (uint64_t i = 0; i < blocks; ++i) {
+      pool_.WaitForRoom(2 * pool_.size());
+      pool_.Submit([&, p, o, i] {
+        Status loaded = reader_.Load(o, i);
         std::lock_guard lock(mu);
-        ++total;
-        total_bytes += o.size;
-        loaded_files.push_back(o);
-      }
-      const uint64_t blocks = (o.size + reader_.block_size() - 1) / reader_.block_size();
-      for (uint64_t i = 0; i < blocks; ++i) {
-        pool_.WaitForRoom(2 * pool_.size());
-        pool_.Submit([&, p, o, i] {
-          Status loaded = reader_.Load(o, i);
-          std::lock_guard lock(mu);
-          if (loaded.ok()) {
-            bytes += std::min<uint64_t>(reader_.block_size(), o.size - i * reader_.block_size());
-            report();
-            return;
-          }
-          if (errors.size() < 20) errors.push_back(p + ": " + loaded.ToString());
-        });
-      }
-    });
-    pool_.WaitIdle();
-    if (st.ok() && !errors.empty()) st = Status::IOError(errors.front());
-    if (!st.ok()) return {{"error", st.ToString()}, {"errors", errors}};
-    // What is in the cache now, not what was fetched: a full or unwritable cache refuses
-    // blocks, and a load must not report them as loaded.
-    uint64_t cached = 0;
-    cache_.Flush();  // on disk now, for the other mounts sharing the cache
-    for (const auto& o : loaded_files) cached += cache_.CachedBytes(o.bucket + "/" + o.key, o.etag);
-    return {{"files", total},
-            {"total_bytes", total_bytes},
-            {"loaded_bytes", cached},
-            {"refused", cache_.stats().refused}};
-  } else {
-    return {{"error", "unknown request \"" + op + "\""}};
+        if (loaded.ok()) {
+          bytes += std::min<uint64_t>(reader_.block_size(), o.size - i * reader_.block_size());
+          report();
+          return;
+        }
+        if (errors.empty()) errors.push_back(p + ": " + loaded.ToString());
+      });
+    }
+  });
+  pool_.WaitIdle();
+  FERRY_RETURN_IF_ERROR(st);
+  if (!errors.empty()) return Status::IOError(errors.front());
+  // What is in the cache now, not what was fetched: a full or unwritable cache refuses
+  // blocks, and a load must not report them as loaded.
+  cache_.Flush();  // on disk now, for the other mounts sharing the cache
+  for (const auto& o : loaded_files) {
+    a.loaded_bytes += cache_.CachedBytes(o.bucket + "/" + o.key, o.etag);
   }
-  if (!st.ok()) return {{"error", st.ToString()}};
-  return {{"files", files}};
+  a.refused = cache_.stats().refused;
+  return a;
 }
 
 }  // namespace ferry::fs

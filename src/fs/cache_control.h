@@ -3,12 +3,13 @@
 // Thread-safe.
 #pragma once
 
-#include <nlohmann/json.hpp>
+#include <functional>
 #include <string>
 
 #include "cache/block_cache.h"
 #include "core/thread_pool.h"
 #include "fs/block_reader.h"
+#include "fs/cache_messages.h"
 #include "fs/namespace.h"
 #include "fs/ordered_prefetch.h"
 
@@ -19,12 +20,18 @@ class CacheControl {
   CacheControl(Namespace& names, BlockReader& reader, cache::BlockCache& cache, ThreadPool& pool,
                OrderedPrefetch& prefetch, const Clock* clock = nullptr);
 
-  // {"op": "stats"|"status"|"load"|"release"|"refresh", "path": "dir/file",
-  //  "older_than_s": N, "recursive": bool} or {"op": "prefetch", "paths": [...]}
-  // → a JSON answer; {"error": "..."} when the request cannot be served.
-  // A load reports {"files", "loaded_bytes", "total_bytes"} to progress now and then.
-  nlohmann::json Handle(const nlohmann::json& request,
-                        const std::function<void(const nlohmann::json&)>& progress = nullptr);
+  using Progress = std::function<void(const LoadProgress&)>;
+
+  // Answers request with the answer type of its operation (cache_messages.h). A load reports
+  // its progress now and then.
+  Result<CacheAnswer> Handle(const CacheRequest& request, const Progress& progress = nullptr);
+
+  StatsAnswer Stats();
+  Result<StatusAnswer> StatusOf(const std::string& path);  // cached bytes per file
+  Result<LoadAnswer> Load(const std::string& path, const Progress& progress);
+  Result<ReleaseAnswer> Release(const std::string& path, int64_t older_than_s);
+  Result<RefreshAnswer> Refresh(const std::string& path, bool recursive);
+  PrefetchAnswer Prefetch(std::vector<std::string> paths);
 
  private:
   // Calls fn for every file at or under path, with the version its listing shows.

@@ -52,8 +52,12 @@ Status MountSession::StartControl(const std::string& mount_root) {
   FERRY_ASSIGN_OR_RETURN(
       control_server_,
       ControlServer::Start(
-          mount_root, [c = control_.get()](const nlohmann::json& request, const auto& progress) {
-            return c->Handle(request, progress);
+          mount_root, [c = control_.get()](const nlohmann::json& json, const auto& progress) {
+            auto request = DecodeRequest(json);
+            if (!request.ok()) return EncodeFailure(request.status());
+            auto answer =
+                c->Handle(*request, [&](const LoadProgress& p) { progress(EncodeProgress(p)); });
+            return answer.ok() ? EncodeAnswer(*answer) : EncodeFailure(answer.status());
           }));
   return Status::OK();
 }

@@ -55,6 +55,7 @@ class MountSession {
   ShownFiles& files() { return *files_; }
   BlockReader& reader() { return *reader_; }
   cache::BlockCache& cache() { return *cache_; }
+  CacheControl& control() { return *control_; }  // what `ferry cache` reaches through the socket
   const MountSessionOptions& options() const { return options_; }
 
  private:

@@ -8,6 +8,7 @@
 #include <mutex>
 #include <vector>
 
+#include "fs/cache_control.h"
 #include "fs/errno_of.h"
 #include "s3/errors.h"
 #include "testing/faulty_store.h"
@@ -120,6 +121,40 @@ TEST_F(MountSessionTest, StoreFailuresReachTheReaderAsErrnos) {
   store_.Add({.call = StoreCall::kListObjects, .error = s3err::InternalError("500")});
   auto listed = session_->names().ReadDirectory(Namespace::kRootIno);
   EXPECT_FALSE(listed.ok() && listed->empty());
+}
+
+TEST_F(MountSessionTest, CacheRequestsAreAnsweredWithTheirTypes) {
+  CacheControl& control = session_->control();
+  const uint64_t total = bodies_["data/a.bin"].size() + bodies_["data/dir/b.txt"].size();
+  auto load = control.Handle({.op = CacheOp::kLoad, .path = ""});
+  ASSERT_TRUE(load.ok()) << load.status().ToString();
+  EXPECT_EQ(std::get<LoadAnswer>(*load).files, 2u);
+  EXPECT_EQ(std::get<LoadAnswer>(*load).total_bytes, total);
+  EXPECT_EQ(std::get<LoadAnswer>(*load).loaded_bytes, total);
+
+  auto status = control.Handle({.op = CacheOp::kStatus, .path = "dir"});
+  ASSERT_TRUE(status.ok());
+  const auto& files = std::get<StatusAnswer>(*status).files;
+  ASSERT_EQ(files.size(), 1u);
+  EXPECT_EQ(files[0].path, "dir/b.txt");
+  EXPECT_EQ(files[0].cached_bytes, 3u);
+
+  auto release = control.Handle({.op = CacheOp::kRelease, .path = "a.bin"});
+  ASSERT_TRUE(release.ok());
+  EXPECT_EQ(std::get<ReleaseAnswer>(*release).released_bytes, bodies_["data/a.bin"].size());
+  auto stats = control.Handle({.op = CacheOp::kStats});
+  ASSERT_TRUE(stats.ok());
+  EXPECT_GT(std::get<StatsAnswer>(*stats).stored, 0u);
+
+  EXPECT_FALSE(control.Handle({.op = CacheOp::kStatus, .path = "nothing/here"}).ok());
+  // A load whose fetches fail says so instead of reporting what it could not keep (of a file
+  // never read: a.bin's blocks are still in the reader's memory).
+  Put("data/c.bin", ferry::testing::Bytes(2 * kBlock, 3));
+  store_.Add({.call = StoreCall::kRead, .error = s3err::InternalError("500")});
+  auto failed = control.Handle({.op = CacheOp::kLoad, .path = "c.bin"});
+  ASSERT_FALSE(failed.ok());
+  EXPECT_NE(failed.status().message().find("c.bin"), std::string::npos)
+      << failed.status().ToString();
 }
 
 }  // namespace

@@ -9,8 +9,8 @@
 #include "localstore/local_store.h"
 #include "localstore/local_writer.h"
 #include "s3/errors.h"
+#include "s3/http_semantics.h"
 #include "s3/names.h"
-#include "store/etag.h"
 
 namespace ferry {
 namespace {
@@ -18,7 +18,7 @@ namespace {
 constexpr size_t kCopyChunk = 8 << 20;
 
 bool EtagMatches(std::string_view condition, std::string_view etag) {
-  condition = StripQuotes(condition);
+  condition = s3::UnquoteEtag(condition);
   return condition == "*" || condition == etag;
 }
 

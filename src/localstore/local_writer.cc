@@ -5,8 +5,8 @@
 #include "core/checksum.h"
 #include "localstore/bucket_index.h"
 #include "s3/errors.h"
+#include "s3/http_semantics.h"
 #include "store/body_digests.h"
-#include "store/etag.h"
 
 namespace ferry::local {
 namespace {
@@ -129,7 +129,7 @@ Result<ObjectMeta> LocalWriter::CommitObject(ObjectMeta meta) {
   } else {
     inline_bytes = stager_.inline_bytes();
   }
-  std::string if_match(StripQuotes(spec_.if_match_etag));
+  std::string if_match(s3::UnquoteEtag(spec_.if_match_etag));
   Garbage garbage;
   Status s = bucket_->Mutate(
       [&](sqlite::Db& db) -> Status {

@@ -11,8 +11,8 @@
 #include "localstore/local_store.h"
 #include "localstore/local_writer.h"
 #include "s3/errors.h"
+#include "s3/http_semantics.h"
 #include "s3/names.h"
-#include "store/etag.h"
 
 namespace ferry {
 
@@ -34,7 +34,7 @@ Status CheckCompleteConditions(const CompleteMultipartRequest& req,
   if (req.if_none_match_star && current) failed = true;
   if (!req.if_match_etag.empty()) {
     if (!current) return s3err::NoSuchKey(bucket, req.key);
-    failed = failed || StripQuotes(req.if_match_etag) != current->meta.etag;
+    failed = failed || s3::UnquoteEtag(req.if_match_etag) != current->meta.etag;
   }
   if (!failed) return Status::OK();
   if (current && current->meta.last_modified_ns > initiated_ns) {
@@ -66,7 +66,7 @@ Result<local::ObjectRow> AssembleObject(const index::UploadRow& upload,
   auto kind = DigestKindFor(upload.checksum_algorithm);
   for (size_t i = 0; i < listed.size(); ++i) {
     auto it = by_number.find(listed[i].part_number);
-    if (it == by_number.end() || StripQuotes(listed[i].etag) != it->second->info.etag) {
+    if (it == by_number.end() || s3::UnquoteEtag(listed[i].etag) != it->second->info.etag) {
       return s3err::InvalidPart("One or more of the specified parts could not be found. Part " +
                                 std::to_string(listed[i].part_number));
     }

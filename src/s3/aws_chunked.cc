@@ -58,7 +58,9 @@ AwsChunkedDecoder::Options AwsChunkedDecoder::OptionsFor(const AuthContext& auth
 AwsChunkedDecoder::AwsChunkedDecoder(Options options)
     : options_(std::move(options)), previous_signature_(options_.seed_signature) {
   if (!IsStreaming(options_.mode)) {
-    Fail(s3err::InternalError("AwsChunkedDecoder needs a STREAMING-* payload mode"));
+    // Kept in error_: every Feed answers with it.
+    static_cast<void>(
+        Fail(s3err::InternalError("AwsChunkedDecoder needs a STREAMING-* payload mode")));
   }
 }
 

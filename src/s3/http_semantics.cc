@@ -123,6 +123,15 @@ std::string QuoteEtag(std::string_view etag) {
   return out;
 }
 
+bool IsMd5Etag(std::string_view etag) {
+  if (etag.size() != 32) return false;
+  for (char c : etag) {
+    bool hex = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+    if (!hex) return false;
+  }
+  return true;
+}
+
 bool EtagListMatches(std::string_view header, std::string_view etag) {
   std::string_view want = UnquoteEtag(etag);
   header = Trim(header);

@@ -66,5 +66,8 @@ bool EtagListMatches(std::string_view header, std::string_view etag);
 std::string_view UnquoteEtag(std::string_view etag);
 // The ETag with quotes, as sent in ETag headers and XML: "\"abc\"".
 std::string QuoteEtag(std::string_view etag);
+// True when etag (unquoted) is a plain hex MD5 (32 hex digits, no "-N" suffix): the ETag of a
+// single-part upload without SSE-KMS/SSE-C, which is the MD5 of the body.
+bool IsMd5Etag(std::string_view etag);
 
 }  // namespace ferry::s3

@@ -81,6 +81,15 @@ TEST(CopySourceRange, OnlyFirstDashLastWithinTheObject) {
   }
 }
 
+TEST(Etag, OnlyAPlainHexEtagIsTheMd5OfTheBody) {
+  EXPECT_TRUE(IsMd5Etag("841a2d689ad86bd1611447453c22c6fc"));
+  EXPECT_TRUE(IsMd5Etag("841A2D689AD86BD1611447453C22C6FC"));
+  EXPECT_FALSE(IsMd5Etag("841a2d689ad86bd1611447453c22c6fc-2")) << "multipart";
+  EXPECT_FALSE(IsMd5Etag("\"841a2d689ad86bd1611447453c22c6fc\"")) << "unquote first";
+  EXPECT_FALSE(IsMd5Etag("841a2d689ad86bd1611447453c22c6fg"));
+  EXPECT_FALSE(IsMd5Etag(""));
+}
+
 TEST(Etag, QuotingAndLists) {
   EXPECT_EQ(UnquoteEtag("\"abc\""), "abc");
   EXPECT_EQ(UnquoteEtag("W/\"abc\""), "abc");

@@ -142,8 +142,8 @@ TEST(S3ObjectHeaders, MetaFromAnswer) {
   ObjectMeta p = ObjectMetaFromHeaders("k", plain);
   EXPECT_EQ(p.size, 7u);
   EXPECT_EQ(p.parts_count, 0);
-  EXPECT_TRUE(IsMd5Etag(p.etag));
-  EXPECT_FALSE(IsMd5Etag(m.etag));
+  EXPECT_TRUE(s3::IsMd5Etag(p.etag));
+  EXPECT_FALSE(s3::IsMd5Etag(m.etag));
 }
 
 TEST(S3ObjectHeaders, RequestHeadersAndContentRange) {

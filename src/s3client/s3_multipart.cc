@@ -32,7 +32,7 @@ std::string MultipartEtag(const std::vector<CompletedPart>& parts) {
   std::string concat;
   for (const CompletedPart& p : parts) {
     std::string_view etag = s3::UnquoteEtag(p.etag);
-    if (!IsMd5Etag(etag)) return "";
+    if (!s3::IsMd5Etag(etag)) return "";
     concat += *HexDecode(etag);
   }
   return HexEncode(Digest(DigestKind::kMd5, concat)) + "-" + std::to_string(parts.size());

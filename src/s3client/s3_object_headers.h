@@ -11,7 +11,7 @@
 #include "ferry/object_store.h"
 #include "http/headers.h"
 #include "s3/sigv4.h"
-#include "store/etag.h"
+#include "s3/http_semantics.h"
 
 namespace ferry {
 

@@ -20,7 +20,7 @@ struct Expectation {
 bool EtagIsMd5(const http::Headers& h, const ObjectMeta& meta) {
   bool encrypted = h.Has("x-amz-server-side-encryption-customer-algorithm") ||
                    h.GetOr("x-amz-server-side-encryption", "").starts_with("aws:kms");
-  return !encrypted && meta.parts_count == 0 && IsMd5Etag(meta.etag);
+  return !encrypted && meta.parts_count == 0 && s3::IsMd5Etag(meta.etag);
 }
 
 Expectation ExpectationFor(const ObjectMeta& meta, bool etag_is_md5) {

@@ -121,7 +121,7 @@ Result<UploadOutcome> UploadVerified(S3Transport& transport, const UploadRequest
     bool encrypted = sent->headers.Has("x-amz-server-side-encryption-aws-kms-key-id") ||
                      sent->headers.Has("x-amz-server-side-encryption-customer-algorithm") ||
                      sent->headers.GetOr("x-amz-server-side-encryption", "").starts_with("aws:kms");
-    if (IsMd5Etag(outcome.etag) && !encrypted) {
+    if (s3::IsMd5Etag(outcome.etag) && !encrypted) {
       if (!md5_hex) {
         auto md5 = NewHasher(DigestKind::kMd5);
         FERRY_RETURN_IF_ERROR(HashBody(body, md5.get()));

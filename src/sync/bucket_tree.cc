@@ -2,7 +2,7 @@
 
 #include <sys/stat.h>
 
-#include "store/etag.h"
+#include "s3/http_semantics.h"
 
 namespace ferry::sync {
 namespace {
@@ -53,7 +53,7 @@ Status WalkBucketTree(ObjectStore& store, const std::string& bucket, const std::
       e.kind = name.ends_with('/') ? EntryKind::kDirectory : EntryKind::kFile;
       e.size = object.size;
       e.etag = std::move(object.etag);
-      if (IsMd5Etag(e.etag)) e.content_md5 = e.etag;
+      if (s3::IsMd5Etag(e.etag)) e.content_md5 = e.etag;
       e.last_modified_ns = object.last_modified_ns;
       e.storage_class = std::move(object.headers.storage_class);
       FERRY_RETURN_IF_ERROR(fn(e));

@@ -5,9 +5,9 @@
 
 #include "core/checksum.h"
 #include "s3/errors.h"
+#include "s3/http_semantics.h"
 #include "s3/names.h"
 #include "store/body_digests.h"
-#include "store/etag.h"
 
 namespace ferry::testing {
 
@@ -266,7 +266,7 @@ Result<std::unique_ptr<ObjectWriter>> MemoryStore::PutObject(const PutObjectRequ
                                                req.checksum);
   writer->headers = req.headers;
   writer->if_none_match_star = req.if_none_match_star;
-  writer->if_match_etag = std::string(StripQuotes(req.if_match_etag));
+  writer->if_match_etag = std::string(s3::UnquoteEtag(req.if_match_etag));
   return std::unique_ptr<ObjectWriter>(std::move(writer));
 }
 
@@ -304,8 +304,9 @@ Result<ObjectMeta> MemoryStore::CopyObject(const CopyObjectRequest& req) {
     return s3err::PreconditionFailed(
         "At least one of the pre-conditions you specified did not hold");
   };
-  if (!req.if_match.empty() && StripQuotes(req.if_match) != from.etag) return failed();
-  if (!req.if_none_match.empty() && StripQuotes(req.if_none_match) == from.etag) return failed();
+  if (!req.if_match.empty() && s3::UnquoteEtag(req.if_match) != from.etag) return failed();
+  if (!req.if_none_match.empty() && s3::UnquoteEtag(req.if_none_match) == from.etag)
+    return failed();
   const int64_t modified_s = from.last_modified_ns / 1'000'000'000;
   if (req.if_unmodified_since_s && modified_s > *req.if_unmodified_since_s) return failed();
   if (req.if_modified_since_s && modified_s <= *req.if_modified_since_s) return failed();
@@ -403,7 +404,7 @@ Result<ObjectMeta> MemoryStore::CompleteMultipartUpload(const CompleteMultipartR
   const auto kind = DigestKindFor(upload.checksum_algorithm);
   for (size_t i = 0; i < req.parts.size(); ++i) {
     auto it = upload.parts.find(req.parts[i].part_number);
-    if (it == upload.parts.end() || StripQuotes(req.parts[i].etag) != it->second.info.etag) {
+    if (it == upload.parts.end() || s3::UnquoteEtag(req.parts[i].etag) != it->second.info.etag) {
       return s3err::InvalidPart("One or more of the specified parts could not be found. Part " +
                                 std::to_string(req.parts[i].part_number));
     }

@@ -10,7 +10,7 @@
 #include <cerrno>
 
 #include "core/checksum.h"
-#include "store/etag.h"
+#include "s3/http_semantics.h"
 #include "transfer/content_type.h"
 #include "transfer/local_file.h"
 
@@ -226,7 +226,7 @@ bool TransferEngine::StoredPartMatches(const MultipartUpload& upload, size_t ind
     if (!k) return false;
     kind = *k;
     expected = part.checksum->value;
-  } else if (!IsMd5Etag(part.etag)) {
+  } else if (!s3::IsMd5Etag(part.etag)) {
     return false;
   }
   auto hasher = NewHasher(kind);
