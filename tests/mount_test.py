@@ -92,6 +92,11 @@ class MountCase:
     def tearDown(self):
         for mnt in set(self.mounts):
             subprocess.run(["fusermount3", "-u", "-z", mnt], capture_output=True)
+        # A mount the test did not register would outlive it (a background mount runs on).
+        with open("/proc/mounts") as f:
+            left = [line.split()[1] for line in f if line.split()[1].startswith(self.tmp + "/")]
+        for mnt in left:
+            subprocess.run(["fusermount3", "-u", "-z", mnt], capture_output=True)
         for p in self.procs:
             try:
                 p.wait(timeout=20)
@@ -101,6 +106,7 @@ class MountCase:
             p.stderr.close()
         self.ferry("rb", "--force", "s3://" + self.bucket, check=False)
         shutil.rmtree(self.tmp, ignore_errors=True)
+        self.assertEqual(left, [], "left mounted by the test")
 
     def probe_fuse(self):
         d = tempfile.mkdtemp(prefix="ferry-fuse-probe-")
@@ -476,6 +482,7 @@ class MountCase:
                             "--cache-dir", "relative-cache"], cwd=self.tmp, env=self.env(),
                            capture_output=True, text=True, timeout=60)
         self.assertEqual(p.returncode, 0, p.stderr)
+        self.mounts.append(self.mnt)  # unmounted by tearDown, which ends the background mount
         loaded = json.loads(self.ferry("cache", "load", "--json", self.mnt).stdout)
         self.assertEqual(loaded["loaded_bytes"], 100_000, loaded)
         self.assertGreater(disk_use(os.path.join(self.tmp, "relative-cache")), 0)
