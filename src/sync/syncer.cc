@@ -19,6 +19,7 @@
 #include "sync/local_tree.h"
 #include "sync/report.h"
 #include "sync/state_db.h"
+#include "sync/syncer_run.h"
 
 namespace ferry::sync {
 namespace {
@@ -27,94 +28,7 @@ double SecondsSince(std::chrono::steady_clock::time_point t) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
 }
 
-// An entry whose name is its place in the merge, the other side's counterpart if any.
-struct Pair {
-  std::optional<Entry> src;
-  std::optional<Entry> dst;
-  const std::string& name() const { return src ? src->name : dst->name; }
-};
-
-transfer::TransferOptions WithJournal(transfer::TransferOptions options,
-                                      transfer::UploadJournal* journal) {
-  options.journal = journal;
-  return options;
-}
-
-class Syncer {
- public:
-  Syncer(ObjectStore& src_store, ObjectStore& dst_store, const SyncLocation& src,
-         const SyncLocation& dst, const SyncOptions& options, transfer::Progress& progress,
-         std::unique_ptr<StateDb> state)
-      : src_store_(src_store),
-        dst_store_(dst_store),
-        src_(src),
-        dst_(dst),
-        options_(options),
-        progress_(progress),
-        state_(std::move(state)),
-        journal_(state_ ? std::make_unique<StateUploadJournal>(*state_, options.endpoint_id)
-                        : nullptr),
-        report_(options.report_path),
-        workers_(std::max<size_t>(options.transfer.transfers, 1)),
-        engine_(dst.is_s3 ? dst_store : src_store, WithJournal(options.transfer, journal_.get()),
-                progress) {}
-
-  Result<SyncResult> Run();
-
- private:
-  std::string Where(const SyncLocation& l, const std::string& name) const {
-    return l.is_s3 ? "s3://" + l.bucket + "/" + l.prefix + name : l.LocalPath(name);
-  }
-  std::string StateLocation(const SyncLocation& l) const {
-    const bool own_source = &l == &src_ && !options_.source_endpoint_id.empty();
-    return (own_source ? options_.source_endpoint_id : options_.endpoint_id) + "/" + l.bucket;
-  }
-  ObjectStore& StoreOf(const SyncLocation& l) const {
-    return &l == &src_ ? src_store_ : dst_store_;
-  }
-
-  std::unique_ptr<EntryStream> Stream(const SyncLocation& l, bool is_source);
-  // Pairs the two sorted streams by name; with stop_when_interrupted, stops early when the
-  // run is interrupted.
-  void Merge(EntryStream& a, EntryStream& b, const std::function<void(Pair)>& fn,
-             bool stop_when_interrupted = false);
-  bool Interrupted() const { return engine_.Interrupted(); }
-  void FromState(const SyncLocation& l, Entry& e);
-  // other: the entry e will be compared with (its checksums decide which one a file needs).
-  Status FillDetails(const SyncLocation& l, Entry& e, bool attrs, bool checksum,
-                     const Entry* other);
-  // A local file's digest ("CRC32C", "MD5"), from the state while the file is unchanged.
-  Result<std::string> CachedFileDigest(const Entry& file, std::string_view name,
-                                       const std::function<Result<std::string>()>& compute);
-  void Handle(Pair pair);
-  void Act(const Pair& pair, const Decision& d);
-  void Copy(const Pair& pair, const std::string& reason);
-  void UpdateMetadata(const Pair& pair, const std::string& reason);
-  void OnCopied(const Pair& pair, const std::string& reason, const transfer::JobOutcome& out);
-  void Fail(const std::string& name, const std::string& what, const Status& st);
-  void DeleteExtras();
-  void Verify();
-  void VerifyOne(const Entry& src_entry);
-
-  ObjectStore& src_store_;
-  ObjectStore& dst_store_;
-  const SyncLocation& src_;
-  const SyncLocation& dst_;
-  const SyncOptions& options_;
-  transfer::Progress& progress_;
-  std::unique_ptr<StateDb> state_;
-  std::unique_ptr<StateUploadJournal> journal_;  // null without state
-  TaskReport report_;
-
-  std::mutex mu_;
-  SyncResult result_;                   // guarded by mu_ (counters and errors)
-  std::vector<std::string> deletions_;  // guarded by mu_: names, in key order
-  std::vector<Entry> to_verify_;        // guarded by mu_: source entries copied
-  std::atomic<uint64_t> walk_errors_{0};
-
-  ThreadPool workers_;               // HEADs, checksums, metadata updates, verification
-  transfer::TransferEngine engine_;  // last: waits for its jobs before the rest goes
-};
+}  // namespace
 
 std::unique_ptr<EntryStream> Syncer::Stream(const SyncLocation& l, bool is_source) {
   auto on_error = [this, is_source, &l](const std::string& name, const Status& st) {
@@ -135,12 +49,12 @@ std::unique_ptr<EntryStream> Syncer::Stream(const SyncLocation& l, bool is_sourc
   });
 }
 
-void Syncer::Merge(EntryStream& a, EntryStream& b, const std::function<void(Pair)>& fn,
+void Syncer::Merge(EntryStream& a, EntryStream& b, const std::function<void(PathPair)>& fn,
                    bool stop_when_interrupted) {
   std::optional<Entry> x = a.Next(), y = b.Next();
   while (x || y) {
     if (stop_when_interrupted && Interrupted()) return;
-    Pair p;
+    PathPair p;
     if (x && (!y || x->name < y->name)) {
       p.src = std::move(x);
       x = a.Next();
@@ -199,7 +113,7 @@ Result<std::string> Syncer::CachedFileDigest(const Entry& file, std::string_view
   return value;
 }
 
-void Syncer::Handle(Pair pair) {
+void Syncer::Handle(PathPair pair) {
   if (pair.src) {
     FromState(src_, *pair.src);
     std::lock_guard lock(mu_);
@@ -229,7 +143,7 @@ void Syncer::Handle(Pair pair) {
   });
 }
 
-void Syncer::Act(const Pair& pair, const Decision& d) {
+void Syncer::Act(const PathPair& pair, const Decision& d) {
   switch (d.action) {
     case Action::kSkip: {
       progress_.ObjectSkipped();
@@ -270,7 +184,7 @@ void Syncer::Act(const Pair& pair, const Decision& d) {
   }
 }
 
-void Syncer::Copy(const Pair& pair, const std::string& reason) {
+void Syncer::Copy(const PathPair& pair, const std::string& reason) {
   const Entry& s = *pair.src;
   progress_.Plan(1, s.size);
   auto done = [this, pair, reason](const transfer::JobOutcome& out) {
@@ -300,7 +214,7 @@ void Syncer::Copy(const Pair& pair, const std::string& reason) {
   }
 }
 
-void Syncer::OnCopied(const Pair& pair, const std::string& reason,
+void Syncer::OnCopied(const PathPair& pair, const std::string& reason,
                       const transfer::JobOutcome& out) {
   const std::string& name = pair.name();
   if (!out.status.ok()) {
@@ -337,7 +251,7 @@ void Syncer::OnCopied(const Pair& pair, const std::string& reason,
   }
 }
 
-void Syncer::UpdateMetadata(const Pair& pair, const std::string& reason) {
+void Syncer::UpdateMetadata(const PathPair& pair, const std::string& reason) {
   workers_.WaitForRoom(2 * workers_.size());
   workers_.Submit([this, pair, reason] {
     const Entry& s = *pair.src;
@@ -424,90 +338,6 @@ void Syncer::DeleteExtras() {
   });
 }
 
-void Syncer::VerifyOne(const Entry& s) {
-  auto src_sum =
-      ContentChecksum(src_store_, src_.is_s3, src_.is_s3 ? src_.bucket : "",
-                      src_.is_s3 ? src_.prefix + s.name : src_.LocalPath(s.name), s.kind);
-  auto dst_sum =
-      ContentChecksum(dst_store_, dst_.is_s3, dst_.is_s3 ? dst_.bucket : "",
-                      dst_.is_s3 ? dst_.prefix + s.name : dst_.LocalPath(s.name), s.kind);
-  Status st;
-  if (!src_sum.ok()) {
-    st = src_sum.status();
-  } else if (!dst_sum.ok()) {
-    st = dst_sum.status();
-  } else if (*src_sum != *dst_sum) {
-    st = Status::Corruption(Where(dst_, s.name) + ": CRC32C " + *dst_sum +
-                            " differs from the source's " + *src_sum);
-  }
-  if (!st.ok()) {
-    report_.Record(s.name, "verification failed", st.ToString());
-    std::lock_guard lock(mu_);
-    ++result_.verify_failed;
-    if (result_.errors.size() < SyncResult::kMaxErrors) {
-      result_.errors.push_back({Where(dst_, s.name), st});
-    }
-    return;
-  }
-  report_.Record(s.name, "verified", "CRC32C " + *src_sum);
-  std::lock_guard lock(mu_);
-  ++result_.verified;
-}
-
-void Syncer::Verify() {
-  if (options_.verify == VerifyMode::kTransferred) {
-    std::vector<Entry> entries;
-    {
-      std::lock_guard lock(mu_);
-      entries.swap(to_verify_);
-    }
-    for (auto& e : entries) {
-      workers_.WaitForRoom(2 * workers_.size());
-      workers_.Submit([this, e = std::move(e)] { VerifyOne(e); });
-    }
-    workers_.WaitIdle();
-    return;
-  }
-  // kAll: the whole destination against the source, as it is now.
-  auto mismatch = [this](const std::string& name, const std::string& why) {
-    Status st = Status::Corruption(Where(dst_, name) + ": " + why);
-    report_.Record(name, "verification failed", st.ToString());
-    std::lock_guard lock(mu_);
-    ++result_.verify_failed;
-    if (result_.errors.size() < SyncResult::kMaxErrors) result_.errors.push_back({name, st});
-  };
-  auto a = Stream(src_, true);
-  auto b = Stream(dst_, false);
-  Merge(*a, *b, [&](Pair p) {
-    if (p.src && p.src->kind == EntryKind::kSpecial) return;
-    if (!p.src) {
-      if (options_.delete_extra) mismatch(p.name(), "not in the source");
-      return;
-    }
-    if (!p.dst) return mismatch(p.name(), "missing");
-    workers_.WaitForRoom(2 * workers_.size());
-    workers_.Submit([this, p = std::move(p), mismatch]() mutable {
-      if (p.src->kind != p.dst->kind) {
-        // A listing shows links as files: only metadata tells them apart.
-        FromState(src_, *p.src);
-        FromState(dst_, *p.dst);
-        for (auto [side, e] : {std::pair{&src_, &*p.src}, std::pair{&dst_, &*p.dst}}) {
-          if (!e->has_attrs) {
-            Status st = FillDetails(*side, *e, true, false, nullptr);
-            if (!st.ok()) return Fail(p.name(), Where(*side, p.name()), st);
-          }
-        }
-        if (p.src->kind != p.dst->kind) {
-          return mismatch(p.name(), std::string("a ") + KindName(p.dst->kind) + ", not a " +
-                                        KindName(p.src->kind));
-        }
-      }
-      if (p.src->kind != EntryKind::kDirectory) VerifyOne(*p.src);
-    });
-  });
-  workers_.WaitIdle();
-}
-
 Result<SyncResult> Syncer::Run() {
   const auto start = std::chrono::steady_clock::now();
   progress_.SetPhase("preparing + transferring");
@@ -515,7 +345,7 @@ Result<SyncResult> Syncer::Run() {
     auto a = Stream(src_, true);
     auto b = Stream(dst_, false);
     Merge(
-        *a, *b, [this](Pair p) { Handle(std::move(p)); }, /*stop_when_interrupted=*/true);
+        *a, *b, [this](PathPair p) { Handle(std::move(p)); }, /*stop_when_interrupted=*/true);
     Status src_status = a->status();
     Status dst_status = b->status();
     if (!src_status.ok()) return src_status.Annotate("reading " + src_.Describe());
@@ -562,8 +392,6 @@ Result<SyncResult> Syncer::Run() {
   if (!written.ok()) result_.errors.push_back({options_.report_path, written});
   return result_;
 }
-
-}  // namespace
 
 std::string SyncLocation::LocalPath(const std::string& name) const {
   std::string p = root + "/" + name;
