@@ -59,6 +59,7 @@ def below(layer, deps):
 def included_layers(layer, layers, deps):
     """The other layers that layer's library code includes."""
     used = set()
+    above_store = layer != "store" and layer not in below("store", deps)
     folder = os.path.join(ROOT, "src", layer)
     for path in glob.glob(os.path.join(folder, "*.cc")) + glob.glob(os.path.join(folder, "*.h")):
         name = os.path.basename(path)
@@ -67,7 +68,6 @@ def included_layers(layer, layers, deps):
         for included in re.findall(r'#include "([\w/]+\.h)"', read(path)):
             first, _, rest = included.partition("/")
             if first == "ferry":
-                above_store = layer != "store" and layer not in below("store", deps)
                 used.add("store" if rest == INTERFACE_HEADER and above_store else "core")
             elif first in layers:
                 used.add(first)

@@ -140,7 +140,7 @@ Result<ReleaseAnswer> CacheControl::Release(const std::string& path, int64_t old
 
 Result<LoadAnswer> CacheControl::Load(const std::string& path, const Progress& progress) {
   std::mutex mu;
-  std::vector<std::string> errors;
+  std::string first_error;  // guarded by mu
   std::atomic<uint64_t> bytes{0};
   LoadAnswer a;
   int64_t reported_at_ns = clock_->NowNanos();
@@ -168,13 +168,13 @@ Result<LoadAnswer> CacheControl::Load(const std::string& path, const Progress& p
           report();
           return;
         }
-        if (errors.empty()) errors.push_back(p + ": " + loaded.ToString());
+        if (first_error.empty()) first_error = p + ": " + loaded.ToString();
       });
     }
   });
   pool_.WaitIdle();
   FERRY_RETURN_IF_ERROR(st);
-  if (!errors.empty()) return Status::IOError(errors.front());
+  if (!first_error.empty()) return Status::IOError(first_error);
   // What is in the cache now, not what was fetched: a full or unwritable cache refuses
   // blocks, and a load must not report them as loaded.
   cache_.Flush();  // on disk now, for the other mounts sharing the cache

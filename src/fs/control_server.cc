@@ -112,7 +112,6 @@ Result<nlohmann::json> AskMount(const std::string& mount_root, const nlohmann::j
   if (json.is_discarded() || !json.is_object()) {
     return Status::Unavailable(mount_root + ": the mount did not answer");
   }
-  if (json.contains("error")) return Status::IOError(json["error"].get<std::string>());
   return json;
 }
 

@@ -18,8 +18,9 @@ namespace ferry::fs {
 // "/tmp/ferry-UID/HASH.sock" for the mount whose root is mount_root (absolute, normalised).
 std::string ControlSocketPath(const std::string& mount_root);
 
-// Sends one request to the mount whose root is mount_root and returns its answer; progress
-// lines the mount sends before it go to on_progress.
+// Sends one request to the mount whose root is mount_root and returns its answer as sent (a
+// failure answer included: the caller decodes it, see cache_messages.h); progress lines the
+// mount sends before it go to on_progress.
 Result<nlohmann::json> AskMount(
     const std::string& mount_root, const nlohmann::json& request,
     const std::function<void(const nlohmann::json&)>& on_progress = nullptr);
