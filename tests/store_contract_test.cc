@@ -369,6 +369,45 @@ TEST_P(StoreContract, MultipartUploads) {
   EXPECT_EQ(*Get("big"), one + two);
 }
 
+// A part copied from a range of another object: the new object's unchanged parts come from
+// the old version, and a source that changed meanwhile is refused.
+TEST_P(StoreContract, UploadPartCopy) {
+  const std::string old_body = Bytes(6 * MiB, 11), changed = Bytes(2000, 12);
+  ASSERT_TRUE(Put("src", old_body).ok());
+  auto src = store_->HeadObject(bucket_, "src");
+  ASSERT_TRUE(src.ok());
+  auto upload = store_->CreateMultipartUpload({bucket_, "dst", {}, ChecksumAlgorithm::kNone});
+  ASSERT_TRUE(upload.ok());
+  UploadPartCopyRequest copy;
+  copy.bucket = bucket_;
+  copy.key = "dst";
+  copy.upload_id = upload->upload_id;
+  copy.part_number = 1;
+  copy.src_bucket = bucket_;
+  copy.src_key = "src";
+  copy.src_etag = src->etag;
+  copy.first = 0;
+  copy.last = 5 * MiB - 1;
+  auto p1 = store_->UploadPartCopy(copy);
+  ASSERT_TRUE(p1.ok()) << p1.status().ToString();
+  EXPECT_EQ(p1->etag, Md5Hex(std::string_view(old_body).substr(0, 5 * MiB)));
+  EXPECT_EQ(p1->size, 5 * MiB);
+  UploadPartRequest req{bucket_, "dst", upload->upload_id, 2};
+  auto writer = store_->UploadPart(req);
+  ASSERT_TRUE(writer.ok());
+  ASSERT_TRUE((*writer)->Append(std::span<const char>(changed.data(), changed.size())).ok());
+  auto p2 = (*writer)->Commit();
+  ASSERT_TRUE(p2.ok());
+  UploadPartCopyRequest stale = copy;
+  stale.part_number = 3;
+  stale.src_etag = Md5Hex("another version");
+  EXPECT_EQ(CodeOf(store_->UploadPartCopy(stale)), "PreconditionFailed");
+  auto done = store_->CompleteMultipartUpload(
+      {bucket_, "dst", upload->upload_id, {{1, p1->etag, ""}, {2, p2->etag, ""}}});
+  ASSERT_TRUE(done.ok()) << done.status().ToString();
+  EXPECT_EQ(*Get("dst"), old_body.substr(0, 5 * MiB) + changed);
+}
+
 INSTANTIATE_TEST_SUITE_P(Stores, StoreContract, ::testing::Values("local", "s3", "memory"),
                          [](const auto& info) { return info.param; });
 

@@ -244,6 +244,19 @@ struct UploadPartRequest {
   std::optional<ObjectChecksum> checksum;
 };
 
+// A part copied from a byte range of an existing object (UploadPartCopy).
+struct UploadPartCopyRequest {
+  std::string bucket;
+  std::string key;
+  std::string upload_id;
+  int part_number = 0;
+  std::string src_bucket;
+  std::string src_key;
+  std::string src_etag;  // the source must still have this ETag (x-amz-copy-source-if-match)
+  uint64_t first = 0;    // the range [first, last] of the source, inclusive
+  uint64_t last = 0;
+};
+
 struct PartInfo {
   int part_number = 0;
   std::string etag;  // no quotes
@@ -354,6 +367,10 @@ class ObjectStore {
   // The ObjectMeta returned by a part writer's Commit carries the part's etag, size and
   // checksum.
   virtual Result<ObjectMeta> CompleteMultipartUpload(const CompleteMultipartRequest& req) = 0;
+  // Makes part part_number of the upload from a range of another object: PreconditionFailed
+  // when the source no longer has src_etag. Returns the part's number, ETag and size. The
+  // default reads the range and writes it as a part; a remote store copies server-side.
+  virtual Result<PartInfo> UploadPartCopy(const UploadPartCopyRequest& req);
   virtual Status AbortMultipartUpload(std::string_view bucket, std::string_view key,
                                       std::string_view upload_id) = 0;
   virtual Result<ListPartsResult> ListParts(const ListPartsRequest& req) = 0;

@@ -111,7 +111,7 @@ Result<ObjectMeta> S3Store::MultipartCopy(const CopyObjectRequest& req, const Ob
     part.key = req.dst_key;
     part.upload_id = upload_id;
     part.part_number = static_cast<int>(i + 1);
-    FERRY_ASSIGN_OR_RETURN(s3::CopyResult done, UploadPartCopy(*transport_, part));
+    FERRY_ASSIGN_OR_RETURN(s3::CopyResult done, ferry::UploadPartCopy(*transport_, part));
     parts[i] = CompletedPart{part.part_number, done.etag,
                              done.checksum ? done.checksum->value : std::string()};
     return Status::OK();
@@ -199,6 +199,27 @@ Result<ObjectMeta> S3Store::CompleteMultipartUpload(const CompleteMultipartReque
   meta.parts_count = static_cast<int>(req.parts.size());
   if (meta.last_modified_ns == 0) meta.last_modified_ns = options().clock->NowNanos();
   return meta;
+}
+
+Result<PartInfo> S3Store::UploadPartCopy(const UploadPartCopyRequest& req) {
+  CopyPartRequest copy;
+  copy.src_bucket = req.src_bucket;
+  copy.src_key = req.src_key;
+  copy.src_etag = req.src_etag;
+  copy.first = req.first;
+  copy.last = req.last;
+  copy.bucket = req.bucket;
+  copy.key = req.key;
+  copy.upload_id = req.upload_id;
+  copy.part_number = req.part_number;
+  FERRY_ASSIGN_OR_RETURN(s3::CopyResult copied, ferry::UploadPartCopy(*transport_, copy));
+  PartInfo info;
+  info.part_number = req.part_number;
+  info.etag = copied.etag;
+  info.size = req.last - req.first + 1;
+  info.last_modified_ns = copied.last_modified_ns;
+  info.checksum = copied.checksum;
+  return info;
 }
 
 Status S3Store::AbortMultipartUpload(std::string_view bucket, std::string_view key,

@@ -24,6 +24,44 @@ Status ObjectWriter::AppendFile(int fd, uint64_t offset, uint64_t length) {
   return Status::OK();
 }
 
+Result<PartInfo> ObjectStore::UploadPartCopy(const UploadPartCopyRequest& req) {
+  if (req.last < req.first) return s3err::InvalidArgument("the copied range is empty");
+  OpenHints hints;
+  FERRY_ASSIGN_OR_RETURN(std::unique_ptr<ObjectReader> reader,
+                         OpenObject(req.src_bucket, req.src_key, hints));
+  if (!req.src_etag.empty() && reader->meta().etag != req.src_etag) {
+    return s3err::PreconditionFailed("x-amz-copy-source-if-match");
+  }
+  if (req.last >= reader->meta().size) {
+    return s3err::InvalidArgument("the copied range ends past the source's end");
+  }
+  const uint64_t length = req.last - req.first + 1;
+  UploadPartRequest part;
+  part.bucket = req.bucket;
+  part.key = req.key;
+  part.upload_id = req.upload_id;
+  part.part_number = req.part_number;
+  part.size = length;
+  FERRY_ASSIGN_OR_RETURN(std::unique_ptr<ObjectWriter> writer, UploadPart(part));
+  std::vector<char> buf(static_cast<size_t>(std::min<uint64_t>(length, 1 << 20)));
+  for (uint64_t done = 0; done < length;) {
+    const size_t want = static_cast<size_t>(std::min<uint64_t>(length - done, buf.size()));
+    FERRY_ASSIGN_OR_RETURN(size_t n,
+                           reader->ReadAt(req.first + done, std::span<char>(buf.data(), want)));
+    if (n == 0) return s3err::InternalError("the copy source ended early");
+    FERRY_RETURN_IF_ERROR(writer->Append(std::span<const char>(buf.data(), n)));
+    done += n;
+  }
+  FERRY_ASSIGN_OR_RETURN(ObjectMeta meta, writer->Commit());
+  PartInfo info;
+  info.part_number = req.part_number;
+  info.etag = meta.etag;
+  info.size = length;
+  info.last_modified_ns = meta.last_modified_ns;
+  info.checksum = meta.checksum;
+  return info;
+}
+
 Result<std::vector<Status>> ObjectStore::DeleteObjects(std::string_view bucket,
                                                        const std::vector<std::string>& keys) {
   std::vector<Status> out;

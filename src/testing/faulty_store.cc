@@ -176,6 +176,11 @@ Result<ObjectMeta> FaultyStore::CompleteMultipartUpload(const CompleteMultipartR
   return inner_.CompleteMultipartUpload(req);
 }
 
+Result<PartInfo> FaultyStore::UploadPartCopy(const UploadPartCopyRequest& req) {
+  FERRY_RETURN_IF_ERROR(Enter(StoreCall::kUploadPartCopy, req.key));
+  return inner_.UploadPartCopy(req);
+}
+
 Status FaultyStore::AbortMultipartUpload(std::string_view bucket, std::string_view key,
                                          std::string_view upload_id) {
   FERRY_RETURN_IF_ERROR(Enter(StoreCall::kAbortMultipart, key));

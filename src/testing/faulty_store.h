@@ -39,6 +39,7 @@ enum class StoreCall {
   kCreateMultipart,
   kUploadPart,
   kCompleteMultipart,
+  kUploadPartCopy,
   kAbortMultipart,
   kListParts,
   kListUploads,
@@ -99,6 +100,7 @@ class FaultyStore final : public ObjectStore {
   Result<MultipartUploadInfo> CreateMultipartUpload(const CreateMultipartRequest& req) override;
   Result<std::unique_ptr<ObjectWriter>> UploadPart(const UploadPartRequest& req) override;
   Result<ObjectMeta> CompleteMultipartUpload(const CompleteMultipartRequest& req) override;
+  Result<PartInfo> UploadPartCopy(const UploadPartCopyRequest& req) override;
   Status AbortMultipartUpload(std::string_view bucket, std::string_view key,
                               std::string_view upload_id) override;
   Result<ListPartsResult> ListParts(const ListPartsRequest& req) override;
