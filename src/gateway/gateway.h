@@ -1,0 +1,261 @@
+// The writable file system of `ferry gateway`: a tree of files over a bucket prefix whose
+// changes are made in a local cache first and uploaded later, one object per file with its
+// POSIX metadata (what S3 File Gateway does).
+//
+// - Names: every node has an inode number that is never reused and one generation per cache
+//   directory, kept in the state database (state_db.h) with the node, so that a file handle
+//   given to an NFS server stays valid across restarts; "." and ".." are looked up for any
+//   node. Directories are listed from the bucket when first used and again after the listing
+//   TTL or a Refresh; local changes not yet uploaded win over the listing.
+// - Data: a file's changed bytes go to its data file in the cache (sparse: only what was
+//   written or fetched is there); unchanged bytes are read from the bucket's version through
+//   the block cache. Close and fsync make the data and the node durable (fdatasync, then a
+//   synchronous commit): from then on the change reaches the bucket even after kill -9.
+// - Upload (gateway_upload.cc): a file is uploaded once it has settled (no change for
+//   settle_ns) and is closed or fsynced; large files as multipart uploads whose unchanged parts
+//   are copied from the old version (UploadPartCopy). An upload replaces only the version the
+//   gateway last saw (If-Match, If-None-Match for new names); when someone else changed it,
+//   the local version goes up as NAME.conflict-TIME and the bucket's version is shown.
+// - Bucket operations a rename or delete owes are journaled with the local change and run in
+//   order before any upload (renames are copy + delete; a crash resumes them).
+// Thread-safe.
+#pragma once
+
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <span>
+#include <string>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include "core/clock.h"
+#include "ferry/object_store.h"
+#include "fs/block_reader.h"
+#include "gateway/node.h"
+#include "gateway/state_db.h"
+
+namespace ferry::gateway {
+
+struct GatewayOptions {
+  std::string bucket;
+  std::string prefix;     // "" or ending in '/'
+  std::string state_dir;  // holds state.db and data/
+  int64_t listing_ttl_ns = int64_t{60} * 1'000'000'000;
+  int64_t settle_ns = int64_t{5} * 1'000'000'000;
+  uint64_t max_dirty_bytes = uint64_t{8} << 30;  // writers wait beyond this
+  uint64_t part_size = uint64_t{16} << 20;       // multipart parts (at least 5 MiB)
+  uint64_t multipart_threshold = uint64_t{32} << 20;
+  unsigned upload_threads = 4;
+  uint32_t uid = 0;
+  uint32_t gid = 0;
+  uint32_t file_mode = 0644;
+  uint32_t dir_mode = 0755;
+  const Clock* clock = nullptr;  // null: the system clock
+};
+
+struct Attributes {
+  uint64_t ino = 0;
+  uint32_t mode = 0;  // with the type bits
+  uint32_t uid = 0;
+  uint32_t gid = 0;
+  uint64_t size = 0;
+  int64_t mtime_ns = 0;
+  int64_t atime_ns = 0;
+  int64_t ctime_ns = 0;
+  uint32_t nlink = 1;
+};
+
+struct SetAttributes {
+  std::optional<uint32_t> mode;  // permission bits
+  std::optional<uint32_t> uid;
+  std::optional<uint32_t> gid;
+  std::optional<uint64_t> size;
+  std::optional<int64_t> atime_ns;
+  std::optional<int64_t> mtime_ns;
+};
+
+// What happened to a file in the bucket, for events and logs.
+struct UploadEvent {
+  enum class Kind { kUploaded, kConflict, kFailing } kind = Kind::kUploaded;
+  std::string key;
+  uint64_t size = 0;
+  int64_t mtime_ns = 0;
+  std::string conflict_key;  // kConflict: where the local version went
+  std::string error;         // kFailing
+};
+
+struct GatewayStatus {
+  uint64_t dirty_files = 0;
+  uint64_t dirty_bytes = 0;
+  uint64_t uploading = 0;
+  uint64_t failing = 0;
+  uint64_t pending_operations = 0;
+  uint64_t uploaded_files = 0;
+  uint64_t uploaded_bytes = 0;
+  uint64_t conflicts = 0;
+};
+
+class Gateway {
+ public:
+  static constexpr uint64_t kRootIno = 1;
+
+  // Opens (or creates) the state under options.state_dir, aborts the multipart uploads a
+  // crash left behind, and starts the upload workers. The store and reader outlive it.
+  static Result<std::unique_ptr<Gateway>> Open(ObjectStore& store, fs::BlockReader& reader,
+                                               GatewayOptions options);
+  ~Gateway();  // stops the workers; what is not uploaded stays journaled
+  Gateway(const Gateway&) = delete;
+  Gateway& operator=(const Gateway&) = delete;
+
+  uint32_t generation() const { return generation_; }
+  void SetEventListener(std::function<void(const UploadEvent&)> listener);
+
+  // ---- names (NotFound: ENOENT; other POSIX errors carry their errno, posix_error.h)
+  Result<Attributes> Lookup(uint64_t parent, std::string_view name);
+  Result<Attributes> GetAttributes(uint64_t ino);
+  Result<Attributes> SetAttributesOf(uint64_t ino, const SetAttributes& changes);
+  struct DirEntry {
+    std::string name;
+    Attributes attributes;  // ino and type exact; the rest as known without a request
+  };
+  Result<std::vector<DirEntry>> ReadDirectory(uint64_t ino);
+  Result<std::string> ReadLink(uint64_t ino);
+  Result<Attributes> CreateFile(uint64_t parent, std::string_view name, uint32_t mode, uint32_t uid,
+                                uint32_t gid);
+  Result<Attributes> MakeDirectory(uint64_t parent, std::string_view name, uint32_t mode,
+                                   uint32_t uid, uint32_t gid);
+  Result<Attributes> MakeSymlink(uint64_t parent, std::string_view name, std::string_view target,
+                                 uint32_t uid, uint32_t gid);
+  Status Unlink(uint64_t parent, std::string_view name);
+  Status RemoveDirectory(uint64_t parent, std::string_view name);
+  // noreplace: RENAME_NOREPLACE.
+  Status Rename(uint64_t parent, std::string_view name, uint64_t new_parent,
+                std::string_view new_name, bool noreplace);
+  // Lists the directory at path (relative to the prefix) from the bucket now; recursive also
+  // the directories below it that were listed before. Returns the names that changed.
+  Result<uint64_t> Refresh(const std::string& path, bool recursive);
+
+  // ---- contents
+  Result<uint64_t> OpenFile(uint64_t ino, bool write);  // a handle
+  Result<size_t> Read(uint64_t handle, uint64_t offset, std::span<char> out);
+  Result<size_t> Write(uint64_t handle, uint64_t offset, std::span<const char> data);
+  Status Flush(uint64_t handle);  // close(2): durable
+  Status Fsync(uint64_t handle);  // durable
+  void Release(uint64_t handle);
+  Status SyncAll();  // every change durable (before stopping)
+
+  // ---- uploads
+  GatewayStatus Stats() const;
+  // Uploads everything pending now, ignoring the settle time, until nothing is pending or
+  // timeout_ns passes; DeadlineExceeded-like Unavailable then.
+  Status Drain(int64_t timeout_ns);
+  // The key of a node (directories end in '/').
+  Result<std::string> KeyOf(uint64_t ino) const;
+
+ private:
+  struct Entry {
+    Node node;
+    // Not kept on disk:
+    bool uploading = false;
+    int writers = 0;       // writes and truncations in progress
+    int open_writers = 0;  // handles open for writing
+    uint64_t synced_seq = 0;
+    int64_t changed_at_ns = 0;
+    int failures = 0;
+    int64_t next_try_ns = 0;
+    std::string last_error;
+  };
+  struct Handle {
+    uint64_t ino = 0;
+    bool write = false;
+    int fd = -1;  // the node's data file, opened when first needed
+  };
+
+  Gateway(ObjectStore& store, fs::BlockReader& reader, GatewayOptions options);
+  int64_t Now() const { return clock_->NowNanos(); }
+
+  // ---- helpers under mu_
+  Entry* Find(uint64_t ino);
+  const Entry* Find(uint64_t ino) const;
+  Entry* Child(uint64_t parent, std::string_view name);
+  std::string PathOf(const Node& node) const;  // relative to the prefix, dirs end in '/'
+  std::string KeyOfLocked(const Node& node) const { return options_.prefix + PathOf(node); }
+  Attributes AttributesOf(const Node& node) const;
+  Node NewNode(uint64_t parent, std::string_view name, NodeKind kind, StateDb::Batch& batch);
+  void Insert(Node node);
+  void Erase(uint64_t ino, StateDb::Batch& batch);  // the node and its data file
+  void Save(const Entry& e, StateDb::Batch& batch) const { batch.save.push_back(e.node); }
+  Status CommitLocked(StateDb::Batch& batch, bool durable);
+  // Counts a local change; dirty_before: DirtyBytesOf the node before it.
+  void MarkChanged(Entry& e, bool data, uint64_t dirty_before);
+  std::string DataPath(uint64_t ino) const;
+  bool OwedToBucket(const std::string& key) const;  // a journaled op will remove or move key
+  bool SubtreeBusy(const Node& dir) const;          // uploading or pending below
+  uint64_t DirtyBytesOf(const Node& node) const;
+  void WaitNotUploading(std::unique_lock<std::mutex>& lock, uint64_t ino);
+  Status CheckName(std::string_view name) const;
+
+  // ---- listing (gateway_listing.cc)
+  // Lists the directory from the bucket when its listing is older than the TTL (or force).
+  Status EnsureListed(std::unique_lock<std::mutex>& lock, uint64_t dir, bool force,
+                      uint64_t* changed = nullptr);
+  // Reads a listed file's POSIX attributes from its object's metadata once.
+  Status EnsureExact(std::unique_lock<std::mutex>& lock, uint64_t ino);
+
+  // ---- data (gateway_data.cc)
+  Result<int> DataFd(Handle& h);
+  Status Truncate(std::unique_lock<std::mutex>& lock, uint64_t ino, uint64_t size);
+  Status MakeDurable(uint64_t handle);
+  // Copies the bytes of [begin, end) the data file lacks from the base version into it.
+  Status FillFromBase(uint64_t ino, int fd, uint64_t begin, uint64_t end);
+
+  // ---- uploads (gateway_upload.cc)
+  void RunWorker();
+  bool Eligible(const Entry& e, int64_t now) const;
+  struct Snapshot;
+  Snapshot TakeSnapshot(Entry& e);
+  // Uploads the node as the snapshot shows it; false in *conflict when the bucket's object is
+  // no longer the version the node is based on.
+  Status Upload(const Snapshot& s, ObjectMeta* uploaded);
+  Status UploadContent(const Snapshot& s, const std::string& key, bool conditional,
+                       ObjectMeta* uploaded);
+  void UploadNode(Snapshot s);
+  Status RunOp(const Op& op);
+  // The local version goes up as NAME.conflict-TIME and the node shows the bucket's version.
+  Status ResolveConflict(const Snapshot& s, UploadEvent* event);
+  void RebaseLocked(const std::string& src, const std::string& dst, const std::string& etag,
+                    bool prefix, StateDb::Batch& batch);
+
+  ObjectStore& store_;
+  fs::BlockReader& reader_;
+  const GatewayOptions options_;
+  const Clock* const clock_;
+  std::unique_ptr<StateDb> db_;  // guarded by mu_
+  uint32_t generation_ = 1;
+
+  mutable std::mutex mu_;
+  std::condition_variable changed_;  // uploads ended, writers left, space freed, work came
+  std::unordered_map<uint64_t, Entry> nodes_;                     // guarded by mu_
+  std::map<std::pair<uint64_t, std::string>, uint64_t> by_name_;  // guarded by mu_
+  std::vector<Op> ops_;                                           // guarded by mu_; in order
+  bool op_running_ = false;                                       // guarded by mu_
+  int op_failures_ = 0;                                           // guarded by mu_
+  int64_t op_next_try_ns_ = 0;                                    // guarded by mu_
+  uint64_t next_ino_ = 2;                                         // guarded by mu_
+  uint64_t dirty_bytes_ = 0;                                      // guarded by mu_
+  std::unordered_map<uint64_t, Handle> handles_;                  // guarded by mu_
+  uint64_t next_handle_ = 1;                                      // guarded by mu_
+  bool draining_ = false;                                         // guarded by mu_
+  bool stopping_ = false;                                         // guarded by mu_
+  GatewayStatus counters_;                                        // guarded by mu_
+  std::function<void(const UploadEvent&)> listener_;              // guarded by mu_
+  std::vector<std::thread> workers_;
+};
+
+}  // namespace ferry::gateway

@@ -1,0 +1,303 @@
+#include "gateway/gateway.h"
+
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+
+#include <cerrno>
+#include <memory>
+#include <string>
+
+#include "cache/block_cache.h"
+#include "gateway/posix_error.h"
+#include "s3/errors.h"
+#include "testing/faulty_store.h"
+#include "testing/memory_store.h"
+#include "testing/store_test_util.h"
+
+namespace ferry::gateway {
+namespace {
+
+using testing::FaultyStore;
+using testing::StoreCall;
+
+constexpr uint64_t MiB = 1 << 20;
+constexpr int64_t kDrain = int64_t{20} * 1'000'000'000;
+
+std::string Pattern(size_t n, char seed) {
+  std::string out(n, '\0');
+  for (size_t i = 0; i < n; ++i) out[i] = static_cast<char>(seed + (i * 7) % 13);
+  return out;
+}
+
+class GatewayTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_TRUE(memory_.CreateBucket("bkt").ok());
+    cache::BlockCacheOptions c;
+    c.dir = dir_.path() + "/blocks";
+    c.capacity_bytes = 256 * MiB;
+    auto cache = cache::BlockCache::Open(c);
+    ASSERT_TRUE(cache.ok()) << cache.status().ToString();
+    cache_ = std::move(cache).value();
+    reader_ = std::make_unique<fs::BlockReader>(store_, *cache_, MiB);
+    Start();
+  }
+
+  void Start() {
+    GatewayOptions o;
+    o.bucket = "bkt";
+    o.prefix = "share/";
+    o.state_dir = dir_.path() + "/state";
+    o.settle_ns = 0;
+    o.part_size = 5 * MiB;
+    o.multipart_threshold = 10 * MiB;
+    o.uid = 1000;
+    o.gid = 1000;
+    auto g = Gateway::Open(store_, *reader_, o);
+    ASSERT_TRUE(g.ok()) << g.status().ToString();
+    gw_ = std::move(g).value();
+  }
+  void Restart() {
+    gw_.reset();
+    Start();
+  }
+
+  void PutObject(const std::string& key, const std::string& body) {
+    ASSERT_TRUE(testing::Put(memory_, "bkt", key, body).ok());
+  }
+  std::string Object(const std::string& key) {
+    auto body = testing::ReadAll(memory_, "bkt", key);
+    return body.ok() ? *body : "<" + body.status().ToString() + ">";
+  }
+  bool Exists(const std::string& key) { return memory_.HeadObject("bkt", key).ok(); }
+
+  // Writes a whole file as a program would: create, write, close.
+  uint64_t WriteFile(uint64_t dir, const std::string& name, const std::string& body) {
+    auto made = gw_->CreateFile(dir, name, 0640, 1000, 1000);
+    EXPECT_TRUE(made.ok()) << made.status().ToString();
+    if (!made.ok()) return 0;
+    auto h = gw_->OpenFile(made->ino, true);
+    EXPECT_TRUE(h.ok());
+    EXPECT_TRUE(gw_->Write(*h, 0, std::span<const char>(body.data(), body.size())).ok());
+    EXPECT_TRUE(gw_->Flush(*h).ok());
+    gw_->Release(*h);
+    return made->ino;
+  }
+  std::string ReadFile(uint64_t ino) {
+    auto a = gw_->GetAttributes(ino);
+    EXPECT_TRUE(a.ok());
+    auto h = gw_->OpenFile(ino, false);
+    EXPECT_TRUE(h.ok());
+    std::string out(a->size, '\0');
+    auto n = gw_->Read(*h, 0, std::span<char>(out));
+    EXPECT_TRUE(n.ok()) << n.status().ToString();
+    gw_->Release(*h);
+    out.resize(n.ok() ? *n : 0);
+    return out;
+  }
+  void Drain() {
+    Status st = gw_->Drain(kDrain);
+    ASSERT_TRUE(st.ok()) << st.ToString();
+  }
+
+  testing::TempDir dir_;
+  testing::MemoryStore memory_;
+  FaultyStore store_{memory_};
+  std::unique_ptr<cache::BlockCache> cache_;
+  std::unique_ptr<fs::BlockReader> reader_;
+  std::unique_ptr<Gateway> gw_;
+};
+
+TEST_F(GatewayTest, AClosedFileBecomesAnObjectWithItsMetadata) {
+  auto dir = gw_->MakeDirectory(Gateway::kRootIno, "runs", 0750, 1000, 1000);
+  ASSERT_TRUE(dir.ok());
+  WriteFile(dir->ino, "a.txt", "hello gateway");
+  Drain();
+  EXPECT_EQ(Object("share/runs/a.txt"), "hello gateway");
+  auto meta = memory_.HeadObject("bkt", "share/runs/a.txt");
+  ASSERT_TRUE(meta.ok());
+  EXPECT_EQ(meta->headers.user_metadata.at("file-permissions"), "0100640");
+  EXPECT_EQ(meta->headers.user_metadata.at("file-owner"), "1000");
+  EXPECT_TRUE(Exists("share/runs/"));  // the directory's marker
+  EXPECT_EQ(gw_->Stats().dirty_files, 0u);
+}
+
+TEST_F(GatewayTest, FilesInTheBucketAreListedAndRead) {
+  PutObject("share/data/x.bin", Pattern(3 * MiB, 'a'));
+  auto data = gw_->Lookup(Gateway::kRootIno, "data");
+  ASSERT_TRUE(data.ok()) << data.status().ToString();
+  EXPECT_TRUE(S_ISDIR(data->mode));
+  auto x = gw_->Lookup(data->ino, "x.bin");
+  ASSERT_TRUE(x.ok());
+  EXPECT_EQ(x->size, 3 * MiB);
+  EXPECT_EQ(ReadFile(x->ino), Pattern(3 * MiB, 'a'));
+  EXPECT_EQ(gw_->Lookup(data->ino, "missing").status().code(), Status::Code::kNotFound);
+}
+
+TEST_F(GatewayTest, InodesAndHandlesSurviveARestart) {
+  auto dir = gw_->MakeDirectory(Gateway::kRootIno, "d", 0755, 0, 0);
+  ASSERT_TRUE(dir.ok());
+  const uint64_t file = WriteFile(dir->ino, "f", "kept");
+  const uint32_t generation = gw_->generation();
+  EXPECT_NE(generation, 0u);
+  Restart();
+  EXPECT_EQ(gw_->generation(), generation);
+  // What an NFS server asks for a handle it kept: the node itself, and its parent.
+  auto self = gw_->Lookup(file, ".");
+  ASSERT_TRUE(self.ok()) << self.status().ToString();
+  EXPECT_EQ(self->ino, file);
+  auto parent = gw_->Lookup(file, "..");
+  ASSERT_TRUE(parent.ok());
+  EXPECT_EQ(parent->ino, dir->ino);
+  EXPECT_EQ(gw_->Lookup(dir->ino, "..")->ino, Gateway::kRootIno);
+  EXPECT_EQ(ReadFile(file), "kept");
+  Drain();
+  EXPECT_EQ(Object("share/d/f"), "kept");
+  // A new node never takes an old number.
+  const uint64_t other = WriteFile(Gateway::kRootIno, "g", "new");
+  EXPECT_GT(other, file);
+  ASSERT_TRUE(gw_->Unlink(Gateway::kRootIno, "g").ok());
+  EXPECT_EQ(gw_->Lookup(other, ".").status().code(), Status::Code::kNotFound);
+}
+
+TEST_F(GatewayTest, WhatWasClosedIsUploadedAfterTheStoreFailedUntilRestart) {
+  store_.Add({.call = StoreCall::kPut, .error = s3err::InternalError("down")});
+  WriteFile(Gateway::kRootIno, "late.txt", "durable before upload");
+  EXPECT_FALSE(gw_->Drain(int64_t{300} * 1'000'000).ok());
+  EXPECT_FALSE(Exists("share/late.txt"));
+  EXPECT_GE(gw_->Stats().failing, 1u);
+  Restart();
+  store_.Clear();
+  Drain();
+  EXPECT_EQ(Object("share/late.txt"), "durable before upload");
+}
+
+TEST_F(GatewayTest, FailedUploadsAreRetried) {
+  store_.Add({.call = StoreCall::kPut, .error = s3err::InternalError("flaky"), .times = 2});
+  WriteFile(Gateway::kRootIno, "retried", "eventually");
+  Drain();
+  EXPECT_EQ(Object("share/retried"), "eventually");
+}
+
+TEST_F(GatewayTest, AChangeInTheMiddleOfALargeFileCopiesTheUnchangedParts) {
+  const std::string body = Pattern(12 * MiB, 'k');
+  PutObject("share/big", body);
+  auto big = gw_->Lookup(Gateway::kRootIno, "big");
+  ASSERT_TRUE(big.ok());
+  auto h = gw_->OpenFile(big->ino, true);
+  ASSERT_TRUE(h.ok());
+  const std::string patch(1000, 'Z');
+  ASSERT_TRUE(gw_->Write(*h, 6 * MiB, std::span<const char>(patch.data(), patch.size())).ok());
+  ASSERT_TRUE(gw_->Flush(*h).ok());
+  gw_->Release(*h);
+  Drain();
+  std::string want = body;
+  want.replace(6 * MiB, patch.size(), patch);
+  EXPECT_EQ(Object("share/big"), want);
+  // Parts [0,5M) and [10M,12M) were copied in the bucket; only [5M,10M) was sent.
+  EXPECT_EQ(store_.calls(StoreCall::kUploadPartCopy), 2);
+  EXPECT_EQ(store_.calls(StoreCall::kUploadPart), 1);
+  EXPECT_EQ(ReadFile(big->ino), want);
+}
+
+TEST_F(GatewayTest, AnObjectChangedInTheBucketMeanwhileIsNeverOverwritten) {
+  PutObject("share/c.txt", "original");
+  auto c = gw_->Lookup(Gateway::kRootIno, "c.txt");
+  ASSERT_TRUE(c.ok());
+  PutObject("share/c.txt", "theirs");  // someone else, after the gateway saw it
+  auto h = gw_->OpenFile(c->ino, true);
+  ASSERT_TRUE(h.ok());
+  ASSERT_TRUE(gw_->SetAttributesOf(c->ino, {.size = 0}).ok());
+  const std::string mine = "mine";
+  ASSERT_TRUE(gw_->Write(*h, 0, std::span<const char>(mine.data(), mine.size())).ok());
+  ASSERT_TRUE(gw_->Flush(*h).ok());
+  gw_->Release(*h);
+  Drain();
+  EXPECT_EQ(Object("share/c.txt"), "theirs");
+  auto names = gw_->ReadDirectory(Gateway::kRootIno);
+  ASSERT_TRUE(names.ok());
+  std::string conflict;
+  for (const auto& e : *names) {
+    if (e.name.starts_with("c.txt.conflict-")) conflict = e.name;
+  }
+  ASSERT_FALSE(conflict.empty());
+  EXPECT_EQ(Object("share/" + conflict), "mine");
+  EXPECT_EQ(ReadFile(gw_->Lookup(Gateway::kRootIno, "c.txt")->ino), "theirs");
+  EXPECT_EQ(gw_->Stats().conflicts, 1u);
+}
+
+TEST_F(GatewayTest, RenamesMoveObjectsAndDirectories) {
+  PutObject("share/d/x", "x-body");
+  PutObject("share/d/sub/y", "y-body");
+  PutObject("share/f", "f-body");
+  ASSERT_TRUE(gw_->Lookup(Gateway::kRootIno, "d").ok());
+  ASSERT_TRUE(gw_->Rename(Gateway::kRootIno, "d", Gateway::kRootIno, "e", false).ok());
+  ASSERT_TRUE(gw_->Rename(Gateway::kRootIno, "f", Gateway::kRootIno, "g", false).ok());
+  auto e = gw_->Lookup(Gateway::kRootIno, "e");
+  ASSERT_TRUE(e.ok());
+  EXPECT_EQ(ReadFile(gw_->Lookup(e->ino, "x")->ino), "x-body");  // before the bucket moved
+  Drain();
+  EXPECT_EQ(Object("share/e/x"), "x-body");
+  EXPECT_EQ(Object("share/e/sub/y"), "y-body");
+  EXPECT_EQ(Object("share/g"), "f-body");
+  EXPECT_FALSE(Exists("share/d/x"));
+  EXPECT_FALSE(Exists("share/f"));
+  EXPECT_EQ(gw_->Lookup(Gateway::kRootIno, "d").status().code(), Status::Code::kNotFound);
+  // A rename onto an existing name replaces it; RENAME_NOREPLACE refuses.
+  WriteFile(Gateway::kRootIno, "h", "h-body");
+  EXPECT_EQ(ErrnoOf(gw_->Rename(Gateway::kRootIno, "g", Gateway::kRootIno, "h", true)), EEXIST);
+  ASSERT_TRUE(gw_->Rename(Gateway::kRootIno, "h", Gateway::kRootIno, "g", false).ok());
+  Drain();
+  EXPECT_EQ(Object("share/g"), "h-body");
+  EXPECT_FALSE(Exists("share/h"));
+}
+
+TEST_F(GatewayTest, UnlinkRmdirSymlinksAndTruncation) {
+  PutObject("share/old", "old-body");
+  auto dir = gw_->MakeDirectory(Gateway::kRootIno, "empty", 0755, 0, 0);
+  ASSERT_TRUE(dir.ok());
+  auto link = gw_->MakeSymlink(Gateway::kRootIno, "link", "target/path", 0, 0);
+  ASSERT_TRUE(link.ok());
+  EXPECT_TRUE(S_ISLNK(link->mode));
+  const uint64_t t = WriteFile(Gateway::kRootIno, "t", "0123456789");
+  ASSERT_TRUE(gw_->SetAttributesOf(t, {.size = 4}).ok());
+  ASSERT_TRUE(gw_->SetAttributesOf(t, {.size = 6}).ok());
+  EXPECT_EQ(ReadFile(t), std::string("0123\0\0", 6));
+  Drain();
+  EXPECT_EQ(Object("share/link"), "target/path");
+  EXPECT_EQ(memory_.HeadObject("bkt", "share/link")->headers.user_metadata.at("file-permissions"),
+            "0120777");
+  EXPECT_EQ(Object("share/t"), std::string("0123\0\0", 6));
+  EXPECT_TRUE(Exists("share/empty/"));
+  WriteFile(dir->ino, "inside", "x");
+  EXPECT_EQ(ErrnoOf(gw_->RemoveDirectory(Gateway::kRootIno, "empty")), ENOTEMPTY);
+  ASSERT_TRUE(gw_->Unlink(dir->ino, "inside").ok());
+  ASSERT_TRUE(gw_->RemoveDirectory(Gateway::kRootIno, "empty").ok());
+  ASSERT_TRUE(gw_->Lookup(Gateway::kRootIno, "old").ok());
+  ASSERT_TRUE(gw_->Unlink(Gateway::kRootIno, "old").ok());
+  Drain();
+  EXPECT_FALSE(Exists("share/old"));
+  EXPECT_FALSE(Exists("share/empty/"));
+  EXPECT_FALSE(Exists("share/empty/inside"));
+  // After a restart the link is read back from its object.
+  Restart();
+  auto again = gw_->Lookup(Gateway::kRootIno, "link");
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(*gw_->ReadLink(again->ino), "target/path");
+}
+
+TEST_F(GatewayTest, ChmodRewritesOnlyTheMetadata) {
+  PutObject("share/m", Pattern(MiB, 'm'));
+  auto m = gw_->Lookup(Gateway::kRootIno, "m");
+  ASSERT_TRUE(m.ok());
+  ASSERT_TRUE(gw_->SetAttributesOf(m->ino, {.mode = 0600}).ok());
+  Drain();
+  EXPECT_EQ(store_.calls(StoreCall::kCopyObject), 1);
+  EXPECT_EQ(store_.calls(StoreCall::kPut), 0);
+  auto meta = memory_.HeadObject("bkt", "share/m");
+  EXPECT_EQ(meta->headers.user_metadata.at("file-permissions"), "0100600");
+  EXPECT_EQ(Object("share/m"), Pattern(MiB, 'm'));
+}
+
+}  // namespace
+}  // namespace ferry::gateway
