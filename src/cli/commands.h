@@ -28,6 +28,7 @@ CommandRunner AddSyncCommand(CLI::App& app);
 CommandRunner AddTaskCommand(CLI::App& app);
 CommandRunner AddAgentCommand(CLI::App& app);
 CommandRunner AddMountCommand(CLI::App& app);
+CommandRunner AddGatewayCommand(CLI::App& app);
 // after_dashes: what followed the first "--" on the command line (the training command, which
 // ferry must not parse); owned by the caller, read when the command runs.
 CommandRunner AddTrainCommand(CLI::App& app, const std::vector<std::string>* after_dashes);

@@ -70,6 +70,7 @@ int main(int argc, char** argv) {
   add(ferry::cli::AddTaskCommand(app));
   add(ferry::cli::AddAgentCommand(app));
   add(ferry::cli::AddMountCommand(app));
+  add(ferry::cli::AddGatewayCommand(app));
   add(ferry::cli::AddCacheCommand(app));
   const int dashes = TrainCommandStart(argc, argv);
   const std::vector<std::string> after_dashes(argv + std::min(dashes + 1, argc), argv + argc);

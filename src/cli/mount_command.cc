@@ -11,6 +11,7 @@
 #include <string>
 #include <unordered_set>
 
+#include "cli/background.h"
 #include "cli/client_flags.h"
 #include "cli/commands.h"
 #include "cli/output.h"
@@ -144,49 +145,6 @@ Status Mount(const MountFlags& f, const std::function<void(const Status&)>& moun
   return mount.Run();
 }
 
-// Runs Mount in a child that leaves the terminal once mounted; the parent reports how the
-// mount went and exits. Forked before any thread exists.
-int MountInBackground(const MountFlags& f) {
-  int fds[2];
-  if (::pipe(fds) != 0) return Fail("mount", Status::FromErrno("pipe", errno));
-  pid_t pid = ::fork();
-  if (pid < 0) return Fail("mount", Status::FromErrno("fork", errno));
-  if (pid > 0) {
-    ::close(fds[1]);
-    std::string message;
-    char buf[512];
-    for (ssize_t n; (n = ::read(fds[0], buf, sizeof buf)) > 0;) message.append(buf, n);
-    ::close(fds[0]);
-    if (message == "ok") return kExitOk;
-    std::fprintf(stderr, "ferry mount: %s\n",
-                 message.empty() ? "the mount process ended early" : message.c_str());
-    return kExitFailed;
-  }
-  ::close(fds[0]);
-  ::setsid();
-  bool reported = false;
-  auto report = [&](const Status& st) {
-    std::string text = st.ok() ? "ok" : Describe(st);
-    (void)!::write(fds[1], text.data(), text.size());
-    ::close(fds[1]);
-    reported = true;
-    if (st.ok()) {
-      // Detach from the terminal; log lines go nowhere from here on.
-      int null = ::open("/dev/null", O_RDWR);
-      if (null >= 0) {
-        ::dup2(null, 0);
-        ::dup2(null, 1);
-        ::dup2(null, 2);
-        ::close(null);
-      }
-      (void)!::chdir("/");
-    }
-  };
-  Status st = Mount(f, report);
-  if (!reported) report(st);
-  ::_exit(st.ok() ? kExitOk : kExitFailed);
-}
-
 }  // namespace
 
 CommandRunner AddMountCommand(CLI::App& app) {
@@ -253,7 +211,9 @@ CommandRunner AddMountCommand(CLI::App& app) {
     for (std::string* path : {&f->cache_dir, &f->only_paths_file, &f->client.ca_bundle}) {
       if (!path->empty()) *path = std::filesystem::absolute(*path).lexically_normal().string();
     }
-    if (!f->foreground) return MountInBackground(*f);
+    if (!f->foreground) {
+      return RunInBackground("mount", [f](const ReadyReporter& ready) { return Mount(*f, ready); });
+    }
     Status st = Mount(*f, [](const Status&) {});
     if (!st.ok()) return Fail("mount", st, st.code() == Status::Code::kInvalidArgument);
     return kExitOk;

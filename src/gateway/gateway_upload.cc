@@ -58,6 +58,7 @@ struct Gateway::Snapshot {
   bool meta_dirty = false;
   ObjectHeaders headers;
   std::string symlink_target;
+  std::string token_base;
   std::string token;
   int64_t mtime_ns = 0;
 };
@@ -90,9 +91,12 @@ Gateway::Snapshot Gateway::TakeSnapshot(Entry& e) {
   posix.atime_ns = n.atime_ns;
   s3::EncodePosixAttributes(posix, s.headers.user_metadata);
   s.headers.user_metadata["user-agent"] = "ferry-gateway";
-  s.token = NewToken();
+  // Names this node and this state of its content: a lost answer (or a crash) after the
+  // bucket took an upload is then told from another writer's change.
+  if (e.node.upload_token.empty()) e.node.upload_token = NewToken();
+  s.token_base = e.node.upload_token;
+  s.token = s.token_base + ":" + std::to_string(s.seq);
   s.headers.user_metadata["ferry-upload"] = s.token;
-  e.node.upload_token = s.token;
   return s;
 }
 
@@ -365,10 +369,30 @@ void Gateway::UploadNode(Snapshot s) {
   bool resolved = false;
   if (!st.ok() && IsConflict(st)) {
     auto current = store_.HeadObject(options_.bucket, s.key);
-    if (current.ok() && current->headers.user_metadata.count("ferry-upload") &&
-        current->headers.user_metadata.at("ferry-upload") == s.token) {
-      uploaded = *current;  // our own upload, whose answer was lost (or a crash took it)
+    std::string token;
+    if (current.ok() && current->headers.user_metadata.count("ferry-upload")) {
+      token = current->headers.user_metadata.at("ferry-upload");
+    }
+    if (!token.empty() && token == s.token) {
+      uploaded = *current;  // this upload, whose answer was lost (or a crash took it)
       st = Status::OK();
+    } else if (!token.empty() && token.starts_with(s.token_base + ":")) {
+      // An earlier upload of this node got there: it is the base now, and what changed
+      // since goes up over it.
+      {
+        std::lock_guard lock(mu_);
+        if (Entry* e = Find(s.ino)) {
+          e->node.etag = current->etag;
+          e->node.base_key = s.key;
+          e->node.base_size = current->size;
+          e->node.base_valid = std::min(e->node.base_valid, current->size);
+        }
+      }
+      Snapshot again = s;
+      again.etag = current->etag;
+      again.base_key = s.key;
+      again.base_valid = std::min(s.base_valid, current->size);
+      st = Upload(again, &uploaded);
     } else if (current.status().IsNotFound() && s.etag.empty() == false) {
       // Deleted in the bucket meanwhile: the local version goes up as a new object.
       Snapshot fresh = s;
@@ -390,7 +414,6 @@ void Gateway::UploadNode(Snapshot s) {
     changed_.notify_all();
     StateDb::Batch batch;
     Node& n = e->node;
-    n.upload_token.clear();
     if (resolved) {
       e->failures = 0;
       e->last_error.clear();

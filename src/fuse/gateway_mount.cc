@@ -1,0 +1,390 @@
+#define FUSE_USE_VERSION FUSE_MAKE_VERSION(3, 12)
+#include "fuse/gateway_mount.h"
+
+#include <fcntl.h>
+#include <fuse_lowlevel.h>
+#include <spdlog/spdlog.h>
+#include <sys/stat.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <vector>
+
+#include "gateway/posix_error.h"
+
+namespace ferry::fuse {
+namespace {
+
+struct timespec ToTimespec(int64_t ns) {
+  return {static_cast<time_t>(ns / 1'000'000'000), static_cast<long>(ns % 1'000'000'000)};
+}
+
+int64_t NowNs() {
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return int64_t{ts.tv_sec} * 1'000'000'000 + ts.tv_nsec;
+}
+
+int64_t FromTimespec(const struct timespec& ts) {
+  return int64_t{ts.tv_sec} * 1'000'000'000 + ts.tv_nsec;
+}
+
+struct OpenDirectory {
+  std::vector<gateway::Gateway::DirEntry> entries;
+};
+
+}  // namespace
+
+struct GatewayMount::Impl {
+  gateway::Gateway& gw;
+  GatewayMountOptions options;
+  fuse_session* session = nullptr;
+  bool mounted = false;
+
+  static Impl& Of(fuse_req_t req) { return *static_cast<Impl*>(fuse_req_userdata(req)); }
+
+  static void Init(void*, fuse_conn_info* conn) {
+    // NFS servers (nfs-ganesha's FSAL_VFS) open files by handle: "." and ".." lookups.
+    conn->want |= FUSE_CAP_EXPORT_SUPPORT;
+    conn->want &= ~FUSE_CAP_AUTO_INVAL_DATA;
+  }
+
+  struct stat StatOf(const gateway::Attributes& a) const {
+    struct stat st;
+    std::memset(&st, 0, sizeof st);
+    st.st_ino = a.ino;
+    st.st_mode = a.mode;
+    st.st_nlink = a.nlink;
+    st.st_uid = a.uid;
+    st.st_gid = a.gid;
+    st.st_size = static_cast<off_t>(a.size);
+    st.st_blksize = 1 << 20;
+    st.st_blocks = static_cast<blkcnt_t>((a.size + 511) / 512);
+    st.st_mtim = ToTimespec(a.mtime_ns);
+    st.st_atim = ToTimespec(a.atime_ns);
+    st.st_ctim = ToTimespec(a.ctime_ns);
+    return st;
+  }
+
+  fuse_entry_param EntryOf(const gateway::Attributes& a) const {
+    fuse_entry_param e;
+    std::memset(&e, 0, sizeof e);
+    e.ino = a.ino;
+    e.generation = a.ino == gateway::Gateway::kRootIno ? 0 : gw.generation();
+    e.attr = StatOf(a);
+    e.attr_timeout = e.entry_timeout = options.attr_timeout_s;
+    return e;
+  }
+
+  static void Fail(fuse_req_t req, const char* op, const Status& st) {
+    const int err = gateway::ErrnoOf(st);
+    if (err != ENOENT && err != EEXIST && err != ENOTEMPTY) {
+      spdlog::warn("{}: {}", op, st.ToString());
+    }
+    fuse_reply_err(req, err);
+  }
+
+  template <typename T>
+  static void ReplyEntry(fuse_req_t req, const char* op, const Result<T>& r) {
+    if (!r.ok()) return Fail(req, op, r.status());
+    fuse_entry_param e = Of(req).EntryOf(*r);
+    fuse_reply_entry(req, &e);
+  }
+
+  static void Lookup(fuse_req_t req, fuse_ino_t parent, const char* name) {
+    ReplyEntry(req, "lookup", Of(req).gw.Lookup(parent, name));
+  }
+
+  static void Forget(fuse_req_t req, fuse_ino_t, uint64_t) { fuse_reply_none(req); }
+  static void ForgetMulti(fuse_req_t req, size_t, fuse_forget_data*) { fuse_reply_none(req); }
+
+  static void GetAttr(fuse_req_t req, fuse_ino_t ino, fuse_file_info*) {
+    Impl& m = Of(req);
+    auto a = m.gw.GetAttributes(ino);
+    if (!a.ok()) return Fail(req, "getattr", a.status());
+    struct stat st = m.StatOf(*a);
+    fuse_reply_attr(req, &st, m.options.attr_timeout_s);
+  }
+
+  static void SetAttr(fuse_req_t req, fuse_ino_t ino, struct stat* attr, int to_set,
+                      fuse_file_info*) {
+    Impl& m = Of(req);
+    gateway::SetAttributes c;
+    if (to_set & FUSE_SET_ATTR_MODE) c.mode = attr->st_mode & 07777;
+    if (to_set & FUSE_SET_ATTR_UID) c.uid = attr->st_uid;
+    if (to_set & FUSE_SET_ATTR_GID) c.gid = attr->st_gid;
+    if (to_set & FUSE_SET_ATTR_SIZE) c.size = static_cast<uint64_t>(attr->st_size);
+    if (to_set & FUSE_SET_ATTR_ATIME_NOW)
+      c.atime_ns = NowNs();
+    else if (to_set & FUSE_SET_ATTR_ATIME)
+      c.atime_ns = FromTimespec(attr->st_atim);
+    if (to_set & FUSE_SET_ATTR_MTIME_NOW)
+      c.mtime_ns = NowNs();
+    else if (to_set & FUSE_SET_ATTR_MTIME)
+      c.mtime_ns = FromTimespec(attr->st_mtim);
+    auto a = m.gw.SetAttributesOf(ino, c);
+    if (!a.ok()) return Fail(req, "setattr", a.status());
+    struct stat st = m.StatOf(*a);
+    fuse_reply_attr(req, &st, m.options.attr_timeout_s);
+  }
+
+  static void ReadLink(fuse_req_t req, fuse_ino_t ino) {
+    auto target = Of(req).gw.ReadLink(ino);
+    if (!target.ok()) return Fail(req, "readlink", target.status());
+    fuse_reply_readlink(req, target->c_str());
+  }
+
+  static void MkNod(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode, dev_t) {
+    if (!S_ISREG(mode)) return (void)fuse_reply_err(req, EPERM);
+    const fuse_ctx* ctx = fuse_req_ctx(req);
+    ReplyEntry(req, "mknod", Of(req).gw.CreateFile(parent, name, mode, ctx->uid, ctx->gid));
+  }
+
+  static void MkDir(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode) {
+    const fuse_ctx* ctx = fuse_req_ctx(req);
+    ReplyEntry(req, "mkdir", Of(req).gw.MakeDirectory(parent, name, mode, ctx->uid, ctx->gid));
+  }
+
+  static void Symlink(fuse_req_t req, const char* target, fuse_ino_t parent, const char* name) {
+    const fuse_ctx* ctx = fuse_req_ctx(req);
+    ReplyEntry(req, "symlink", Of(req).gw.MakeSymlink(parent, name, target, ctx->uid, ctx->gid));
+  }
+
+  static void Unlink(fuse_req_t req, fuse_ino_t parent, const char* name) {
+    Status st = Of(req).gw.Unlink(parent, name);
+    if (!st.ok()) return Fail(req, "unlink", st);
+    fuse_reply_err(req, 0);
+  }
+
+  static void RmDir(fuse_req_t req, fuse_ino_t parent, const char* name) {
+    Status st = Of(req).gw.RemoveDirectory(parent, name);
+    if (!st.ok()) return Fail(req, "rmdir", st);
+    fuse_reply_err(req, 0);
+  }
+
+  static void Rename(fuse_req_t req, fuse_ino_t parent, const char* name, fuse_ino_t newparent,
+                     const char* newname, unsigned int flags) {
+    if (flags & ~static_cast<unsigned>(RENAME_NOREPLACE)) {
+      return (void)fuse_reply_err(req, EINVAL);  // RENAME_EXCHANGE, RENAME_WHITEOUT
+    }
+    Status st =
+        Of(req).gw.Rename(parent, name, newparent, newname, (flags & RENAME_NOREPLACE) != 0);
+    if (!st.ok()) return Fail(req, "rename", st);
+    fuse_reply_err(req, 0);
+  }
+
+  static void Link(fuse_req_t req, fuse_ino_t, fuse_ino_t, const char*) {
+    fuse_reply_err(req, EPERM);  // one object per file: no hard links
+  }
+
+  static void Open(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
+    Impl& m = Of(req);
+    const bool write = (fi->flags & O_ACCMODE) != O_RDONLY;
+    auto h = m.gw.OpenFile(ino, write);
+    if (!h.ok()) return Fail(req, "open", h.status());
+    if (write && (fi->flags & O_TRUNC)) {
+      auto cut = m.gw.SetAttributesOf(ino, {.size = 0});
+      if (!cut.ok()) {
+        m.gw.Release(*h);
+        return Fail(req, "open", cut.status());
+      }
+    }
+    fi->fh = *h;
+    fi->keep_cache = 0;
+    fuse_reply_open(req, fi);
+  }
+
+  static void Create(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode,
+                     fuse_file_info* fi) {
+    Impl& m = Of(req);
+    const fuse_ctx* ctx = fuse_req_ctx(req);
+    auto a = m.gw.CreateFile(parent, name, mode, ctx->uid, ctx->gid);
+    if (!a.ok()) return Fail(req, "create", a.status());
+    auto h = m.gw.OpenFile(a->ino, true);
+    if (!h.ok()) return Fail(req, "create", h.status());
+    fi->fh = *h;
+    fuse_entry_param e = m.EntryOf(*a);
+    fuse_reply_create(req, &e, fi);
+  }
+
+  static void Read(fuse_req_t req, fuse_ino_t, size_t size, off_t off, fuse_file_info* fi) {
+    std::vector<char> buf(size);
+    auto n = Of(req).gw.Read(fi->fh, static_cast<uint64_t>(off), std::span<char>(buf));
+    if (!n.ok()) return Fail(req, "read", n.status());
+    fuse_reply_buf(req, buf.data(), *n);
+  }
+
+  static void Write(fuse_req_t req, fuse_ino_t, const char* data, size_t size, off_t off,
+                    fuse_file_info* fi) {
+    auto n =
+        Of(req).gw.Write(fi->fh, static_cast<uint64_t>(off), std::span<const char>(data, size));
+    if (!n.ok()) return Fail(req, "write", n.status());
+    fuse_reply_write(req, *n);
+  }
+
+  static void Flush(fuse_req_t req, fuse_ino_t, fuse_file_info* fi) {
+    Status st = Of(req).gw.Flush(fi->fh);
+    if (!st.ok()) return Fail(req, "flush", st);
+    fuse_reply_err(req, 0);
+  }
+
+  static void Release(fuse_req_t req, fuse_ino_t, fuse_file_info* fi) {
+    Of(req).gw.Release(fi->fh);
+    fuse_reply_err(req, 0);
+  }
+
+  static void Fsync(fuse_req_t req, fuse_ino_t, int, fuse_file_info* fi) {
+    Status st = Of(req).gw.Fsync(fi->fh);
+    if (!st.ok()) return Fail(req, "fsync", st);
+    fuse_reply_err(req, 0);
+  }
+
+  static void OpenDir(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
+    auto entries = Of(req).gw.ReadDirectory(ino);
+    if (!entries.ok()) return Fail(req, "opendir", entries.status());
+    auto dir = std::make_unique<OpenDirectory>();
+    dir->entries = std::move(entries).value();
+    fi->fh = reinterpret_cast<uint64_t>(dir.release());
+    fuse_reply_open(req, fi);
+  }
+
+  static void ReadDir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, fuse_file_info* fi) {
+    auto* dir = reinterpret_cast<OpenDirectory*>(fi->fh);
+    std::vector<char> buf(size);
+    size_t used = 0;
+    // Offsets: 1 after ".", 2 after "..", 3 + i after entry i. Entries carry their real inode
+    // numbers: an NFS server reconnecting a handle finds a name by its number here.
+    for (off_t i = off; i < static_cast<off_t>(dir->entries.size()) + 2; ++i) {
+      struct stat st;
+      std::memset(&st, 0, sizeof st);
+      std::string name;
+      if (i < 2) {
+        name = i == 0 ? "." : "..";
+        st.st_ino = ino;
+        st.st_mode = S_IFDIR;
+      } else {
+        const auto& e = dir->entries[static_cast<size_t>(i - 2)];
+        name = e.name;
+        st.st_ino = e.attributes.ino;
+        st.st_mode = e.attributes.mode;
+      }
+      const size_t need = fuse_add_direntry(req, nullptr, 0, name.c_str(), nullptr, 0);
+      if (need > size - used) break;
+      used += fuse_add_direntry(req, buf.data() + used, size - used, name.c_str(), &st, i + 1);
+    }
+    fuse_reply_buf(req, buf.data(), used);
+  }
+
+  static void ReleaseDir(fuse_req_t req, fuse_ino_t, fuse_file_info* fi) {
+    delete reinterpret_cast<OpenDirectory*>(fi->fh);
+    fuse_reply_err(req, 0);
+  }
+
+  static void FsyncDir(fuse_req_t req, fuse_ino_t, int, fuse_file_info*) {
+    Status st = Of(req).gw.SyncAll();
+    if (!st.ok()) return Fail(req, "fsyncdir", st);
+    fuse_reply_err(req, 0);
+  }
+
+  static void StatFs(fuse_req_t req, fuse_ino_t) {
+    struct statvfs st;
+    std::memset(&st, 0, sizeof st);
+    st.f_bsize = st.f_frsize = 4096;
+    st.f_blocks = st.f_bfree = st.f_bavail = uint64_t{1} << 40;
+    st.f_files = st.f_ffree = uint64_t{1} << 32;
+    st.f_namemax = 255;
+    fuse_reply_statfs(req, &st);
+  }
+
+  // No extended attributes: ENOSYS makes the kernel stop asking (a GETXATTR of
+  // security.capability otherwise precedes every write).
+  static void GetXattr(fuse_req_t req, fuse_ino_t, const char*, size_t) {
+    fuse_reply_err(req, ENOSYS);
+  }
+  static void SetXattr(fuse_req_t req, fuse_ino_t, const char*, const char*, size_t, int) {
+    fuse_reply_err(req, ENOSYS);
+  }
+  static void ListXattr(fuse_req_t req, fuse_ino_t, size_t) { fuse_reply_err(req, ENOSYS); }
+  static void RemoveXattr(fuse_req_t req, fuse_ino_t, const char*) { fuse_reply_err(req, ENOSYS); }
+};
+
+GatewayMount::GatewayMount(gateway::Gateway& gateway, GatewayMountOptions options)
+    : impl_(new Impl{gateway, std::move(options)}) {}
+
+GatewayMount::~GatewayMount() {
+  if (impl_->session) {
+    if (impl_->mounted) fuse_session_unmount(impl_->session);
+    fuse_remove_signal_handlers(impl_->session);
+    fuse_session_destroy(impl_->session);
+  }
+}
+
+Status GatewayMount::Mount() {
+  static const fuse_lowlevel_ops ops = [] {
+    fuse_lowlevel_ops o;
+    std::memset(&o, 0, sizeof o);
+    o.init = Impl::Init;
+    o.lookup = Impl::Lookup;
+    o.forget = Impl::Forget;
+    o.forget_multi = Impl::ForgetMulti;
+    o.getattr = Impl::GetAttr;
+    o.setattr = Impl::SetAttr;
+    o.readlink = Impl::ReadLink;
+    o.mknod = Impl::MkNod;
+    o.mkdir = Impl::MkDir;
+    o.symlink = Impl::Symlink;
+    o.unlink = Impl::Unlink;
+    o.rmdir = Impl::RmDir;
+    o.rename = Impl::Rename;
+    o.link = Impl::Link;
+    o.open = Impl::Open;
+    o.create = Impl::Create;
+    o.read = Impl::Read;
+    o.write = Impl::Write;
+    o.flush = Impl::Flush;
+    o.release = Impl::Release;
+    o.fsync = Impl::Fsync;
+    o.opendir = Impl::OpenDir;
+    o.readdir = Impl::ReadDir;
+    o.releasedir = Impl::ReleaseDir;
+    o.fsyncdir = Impl::FsyncDir;
+    o.statfs = Impl::StatFs;
+    o.getxattr = Impl::GetXattr;
+    o.setxattr = Impl::SetXattr;
+    o.listxattr = Impl::ListXattr;
+    o.removexattr = Impl::RemoveXattr;
+    return o;
+  }();
+  std::string opts = "default_permissions,fsname=ferry-gateway,subtype=ferry";
+  if (impl_->options.allow_other) opts += ",allow_other";
+  std::vector<std::string> argv_storage = {"ferry", "-o", opts};
+  std::vector<char*> argv;
+  for (auto& a : argv_storage) argv.push_back(a.data());
+  fuse_args args = FUSE_ARGS_INIT(static_cast<int>(argv.size()), argv.data());
+  impl_->session = fuse_session_new(&args, &ops, sizeof ops, impl_.get());
+  if (!impl_->session) return Status::InvalidArgument("FUSE: cannot create a session");
+  if (fuse_set_signal_handlers(impl_->session) != 0) {
+    return Status::Internal("FUSE: cannot install signal handlers");
+  }
+  if (fuse_session_mount(impl_->session, impl_->options.mountpoint.c_str()) != 0) {
+    return Status::IOError("cannot mount on " + impl_->options.mountpoint +
+                           " (is /dev/fuse available and the directory empty?)");
+  }
+  impl_->mounted = true;
+  return Status::OK();
+}
+
+Status GatewayMount::Run() {
+  if (!impl_->mounted) return Status::Internal("FUSE: not mounted");
+  fuse_loop_config* config = fuse_loop_cfg_create();
+  fuse_loop_cfg_set_max_threads(config, impl_->options.max_threads);
+  int rc = fuse_session_loop_mt(impl_->session, config);
+  fuse_loop_cfg_destroy(config);
+  fuse_session_unmount(impl_->session);
+  impl_->mounted = false;
+  if (rc < 0) return Status::IOError(std::string("FUSE session: ") + std::strerror(-rc));
+  return Status::OK();
+}
+
+}  // namespace ferry::fuse

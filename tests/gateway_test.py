@@ -1,0 +1,295 @@
+#!/usr/bin/env python3
+"""`ferry gateway` (a writable share over a bucket prefix) against `ferry serve` and Ceph RGW:
+files, directories, symlinks, metadata, renames and deletes become objects; a change in the
+middle of a large file; kill -9 of the gateway at random points while a writer creates,
+fsyncs and renames files, then a restart: every closed or fsynced file is in the bucket
+byte-exact and no object is torn; bad arguments fail before mounting."""
+import hashlib
+import os
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "lib"))
+import unittest
+
+from ferrytest import FERRY_BIN, FerryServer, ServerFixture, client_env, main, random_bytes
+from peers import CephRgw
+
+
+def content(name, size):
+    """The bytes the crash test's writer puts in a file: a function of its name and size, so
+    that any object can be checked without knowing when it was written."""
+    seed = hashlib.sha256(name.encode()).digest()
+    out = bytearray()
+    while len(out) < size:
+        seed = hashlib.sha256(seed).digest()
+        out += seed
+    return bytes(out[:size])
+
+
+# Run as a separate process on the mount: writes files and records, after each operation
+# that returned, what the gateway has acknowledged.
+WRITER = textwrap.dedent("""
+    import hashlib, os, random, sys
+    sys.path.insert(0, sys.argv[4])
+    from gateway_test import content
+    mnt, manifest, seed = sys.argv[1], sys.argv[2], int(sys.argv[3])
+    rng = random.Random(seed)
+    log = open(manifest, "a", buffering=1)
+    try:
+        for i in range(10000):
+            name = "s%d-f%d" % (seed, i)
+            size = rng.choice([0, 100, 5000, 70000, 300000, 2500000])
+            how = rng.choice(["close", "fsync", "rename"])
+            path = os.path.join(mnt, "w", name + (".tmp" if how == "rename" else ""))
+            fd = os.open(path, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o644)
+            data = content(name, size)
+            for at in range(0, size, 65536):
+                os.write(fd, data[at:at + 65536])
+            if how == "fsync":
+                os.fsync(fd)
+                log.write("%s %d\\n" % (name, size))
+            os.close(fd)
+            if how == "close":
+                log.write("%s %d\\n" % (name, size))
+            if how == "rename":
+                os.rename(path, os.path.join(mnt, "w", name))
+                log.write("%s %d\\n" % (name, size))
+    except OSError:
+        pass  # the gateway was killed
+""")
+
+
+@unittest.skipUnless(os.path.exists("/dev/fuse") and shutil.which("fusermount3"),
+                     "FUSE is not available")
+class GatewayCase:
+    def env(self):
+        return client_env(self.endpoint, self.access_key, self.secret_key)
+
+    def ferry(self, *args, check=True, timeout=300):
+        p = subprocess.run([FERRY_BIN] + list(args), env=self.env(), capture_output=True,
+                           timeout=timeout)
+        if check and p.returncode != 0:
+            raise AssertionError("ferry %s: %s" % (" ".join(args), p.stderr.decode()))
+        return p
+
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp(prefix="ferry-gateway-")
+        self.mnt = os.path.join(self.tmp, "mnt")
+        self.cache = os.path.join(self.tmp, "cache")
+        os.makedirs(self.mnt)
+        self.bucket = ("gw-%s" % self._testMethodName.replace("_", "-")[5:40]).strip("-")
+        self.ferry("mb", "s3://" + self.bucket)
+        self.procs = []
+
+    def tearDown(self):
+        with open("/proc/mounts") as f:
+            left = [line.split()[1] for line in f if line.split()[1].startswith(self.tmp + "/")]
+        for mnt in left:
+            subprocess.run(["fusermount3", "-u", "-z", mnt], capture_output=True)
+        for p in self.procs:
+            if p.poll() is None:
+                try:
+                    p.wait(timeout=60)
+                except subprocess.TimeoutExpired:
+                    p.kill()
+                    p.wait()
+        self.ferry("rb", "--force", "s3://" + self.bucket, check=False)
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def start(self, *flags):
+        log = open(os.path.join(self.tmp, "gateway.log"), "ab")
+        p = subprocess.Popen([FERRY_BIN, "gateway", "s3://%s/share" % self.bucket, self.mnt,
+                              "--foreground", "--cache-dir", self.cache] + list(flags),
+                             env=self.env(), stdout=subprocess.DEVNULL, stderr=log)
+        log.close()
+        self.procs.append(p)
+        deadline = time.time() + 30
+        while not os.path.ismount(self.mnt):
+            if p.poll() is not None or time.time() > deadline:
+                raise AssertionError("the gateway did not come up: " + self.log())
+            time.sleep(0.05)
+        return p
+
+    def log(self):
+        with open(os.path.join(self.tmp, "gateway.log"), errors="replace") as f:
+            return f.read()
+
+    def stop(self, p):
+        """Unmounts; the gateway uploads what is pending, then exits."""
+        subprocess.run(["fusermount3", "-u", self.mnt], check=True)
+        self.assertEqual(p.wait(timeout=120), 0, self.log())
+
+    def objects(self, prefix="share/"):
+        out = self.ferry("ls", "-r", "s3://%s/%s" % (self.bucket, prefix)).stdout.decode()
+        keys = {}
+        for line in out.splitlines():
+            parts = line.split()
+            if len(parts) >= 4:
+                keys[parts[3]] = int(parts[2])
+        return keys
+
+    def cat(self, key):
+        return self.ferry("cat", "s3://%s/%s" % (self.bucket, key)).stdout
+
+    def wait_for(self, check, timeout=60):
+        deadline = time.time() + timeout
+        while True:
+            try:
+                if check():
+                    return
+            except AssertionError:
+                pass
+            if time.time() > deadline:
+                raise AssertionError("timed out waiting; gateway log: " + self.log())
+            time.sleep(0.2)
+
+    def test_writes_become_objects(self):
+        p = self.start("--settle", "0.2s")
+        m = self.mnt
+        os.makedirs(os.path.join(m, "runs/r1"))
+        with open(os.path.join(m, "runs/r1/metrics.json"), "w") as f:
+            f.write('{"loss": 0.1}')
+        big = random_bytes(40 << 20, seed=3)
+        with open(os.path.join(m, "big.bin"), "wb") as f:
+            f.write(big)
+        os.symlink("runs/r1/metrics.json", os.path.join(m, "latest"))
+        os.chmod(os.path.join(m, "runs/r1/metrics.json"), 0o600)
+        os.utime(os.path.join(m, "big.bin"), ns=(1_600_000_000_000_000_001,) * 2)
+        with open(os.path.join(m, "gone.txt"), "w") as f:
+            f.write("short-lived")
+        self.wait_for(lambda: "share/gone.txt" in self.objects()
+                      and "share/big.bin" in self.objects())
+        os.unlink(os.path.join(m, "gone.txt"))
+        os.rename(os.path.join(m, "runs"), os.path.join(m, "experiments"))
+        with open(os.path.join(m, "log.txt"), "a") as f:
+            f.write("line 1\n")
+        with open(os.path.join(m, "log.txt"), "a") as f:
+            f.write("line 2\n")
+        self.assertEqual(sorted(os.listdir(m)), ["big.bin", "experiments", "latest", "log.txt"])
+        self.stop(p)
+        keys = self.objects()
+        self.assertEqual(sorted(keys), ["share/big.bin", "share/experiments/",
+                                        "share/experiments/r1/",
+                                        "share/experiments/r1/metrics.json", "share/latest",
+                                        "share/log.txt"])
+        self.assertEqual(self.cat("share/big.bin"), big)
+        self.assertEqual(self.cat("share/log.txt"), b"line 1\nline 2\n")
+        self.assertEqual(self.cat("share/latest"), b"runs/r1/metrics.json")
+        stat_out = self.ferry("stat", "s3://%s/share/experiments/r1/metrics.json"
+                              % self.bucket).stdout.decode()
+        self.assertIn("0100600", stat_out)
+        self.assertIn("1600000000000000001ns",
+                      self.ferry("stat", "s3://%s/share/big.bin" % self.bucket).stdout.decode())
+        # A restart shows the same tree with the same inode numbers; a change in the middle of
+        # the large file is uploaded (its unchanged parts copied in the bucket).
+        p = self.start("--settle", "0.2s")
+        ino = os.stat(os.path.join(self.mnt, "big.bin")).st_ino
+        self.assertEqual(os.readlink(os.path.join(self.mnt, "latest")), "runs/r1/metrics.json")
+        with open(os.path.join(self.mnt, "big.bin"), "r+b") as f:
+            f.seek(20 << 20)
+            f.write(b"PATCHED")
+        self.stop(p)
+        want = big[:20 << 20] + b"PATCHED" + big[(20 << 20) + 7:]
+        self.assertEqual(self.cat("share/big.bin"), want)
+        p = self.start()
+        self.assertEqual(os.stat(os.path.join(self.mnt, "big.bin")).st_ino, ino)
+        with open(os.path.join(self.mnt, "big.bin"), "rb") as f:
+            self.assertEqual(hashlib.sha256(f.read()).digest(), hashlib.sha256(want).digest())
+        self.stop(p)
+
+    def test_objects_written_elsewhere_show_up_after_the_listing_ttl(self):
+        self.ferry("cp", "-", "s3://%s/share/outside.txt" % self.bucket, check=False)
+        src = os.path.join(self.tmp, "outside.txt")
+        with open(src, "wb") as f:
+            f.write(b"from the bucket")
+        self.ferry("cp", src, "s3://%s/share/outside.txt" % self.bucket)
+        p = self.start("--listing-ttl", "1s")
+        with open(os.path.join(self.mnt, "outside.txt"), "rb") as f:
+            self.assertEqual(f.read(), b"from the bucket")
+        self.ferry("cp", src, "s3://%s/share/later/new.txt" % self.bucket)
+        self.wait_for(lambda: os.path.exists(os.path.join(self.mnt, "later/new.txt")), 10)
+        self.stop(p)
+
+
+class AgainstFerryServe(GatewayCase, ServerFixture, unittest.TestCase):
+    server_class = FerryServer
+
+    def test_kill_9_at_random_points_loses_nothing_acknowledged(self):
+        rng = random.Random(20261207)
+        manifest = os.path.join(self.tmp, "manifest")
+        for round_ in range(6):
+            p = self.start("--settle", "0.1s")
+            os.makedirs(os.path.join(self.mnt, "w"), exist_ok=True)
+            writer = subprocess.Popen([sys.executable, "-c", WRITER, self.mnt, manifest,
+                                       str(round_), os.path.dirname(os.path.abspath(__file__))])
+            time.sleep(rng.uniform(0.3, 2.0))
+            p.send_signal(signal.SIGKILL)
+            p.wait()
+            writer.wait(timeout=60)
+            subprocess.run(["fusermount3", "-u", "-z", self.mnt], capture_output=True)
+        p = self.start("--settle", "0s")
+        self.stop(p)
+        acknowledged = {}
+        with open(manifest) as f:
+            for line in f:
+                name, size = line.split()
+                acknowledged[name] = int(size)
+        self.assertGreater(len(acknowledged), 10)
+        keys = self.objects("share/w/")
+        for name, size in acknowledged.items():
+            self.assertEqual(keys.get("share/w/" + name), size, name)
+        # No object is torn: each holds the whole of what its writer meant it to.
+        for key, size in keys.items():
+            name = key[len("share/w/"):]
+            if not name or name.endswith("/"):
+                continue
+            base = name[:-4] if name.endswith(".tmp") else name
+            body = self.cat(key)
+            self.assertEqual(body, content(base, len(body)), key)
+            if base in acknowledged:
+                self.assertEqual(len(body), acknowledged[base], key)
+        # A renamed file's temporary name is gone once the rename was acknowledged.
+        for name in acknowledged:
+            self.assertNotIn("share/w/%s.tmp" % name, keys)
+
+    def test_bad_arguments_fail_before_mounting(self):
+        def run(*args):
+            return subprocess.run([FERRY_BIN, "gateway"] + list(args), env=self.env(),
+                                  capture_output=True, text=True, timeout=60)
+        p = run("s3://no-such-bucket-here/x", self.mnt, "--cache-dir", self.cache)
+        self.assertEqual(p.returncode, 1)
+        self.assertIn("NoSuchBucket", p.stderr)
+        p = run("s3://%s" % self.bucket, self.mnt, "--cache-dir", "/proc/ferry-cache")
+        self.assertEqual(p.returncode, 1)
+        self.assertIn("/proc/ferry-cache", p.stderr)
+        p = run("s3://%s" % self.bucket, self.mnt, "--settle", "soon")
+        self.assertEqual(p.returncode, 2)
+        self.assertIn("not a duration", p.stderr)
+        with open(os.path.join(self.tmp, "file"), "w") as f:
+            f.write("x")
+        p = run("s3://%s" % self.bucket, os.path.join(self.tmp, "file"))
+        self.assertEqual(p.returncode, 2)
+        # One gateway per cache directory.
+        g = self.start()
+        other = os.path.join(self.tmp, "mnt2")
+        os.makedirs(other)
+        p = run("s3://%s/share" % self.bucket, other, "--cache-dir", self.cache)
+        self.assertEqual(p.returncode, 1, p.stderr)
+        self.assertIn("another gateway uses this cache directory", p.stderr)
+        self.stop(g)
+        self.assertFalse(os.path.ismount(self.mnt))
+
+
+class AgainstCephRgw(GatewayCase, ServerFixture, unittest.TestCase):
+    server_class = CephRgw
+
+
+if __name__ == "__main__":
+    main()
