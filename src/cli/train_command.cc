@@ -15,7 +15,7 @@
 #include "cli/commands.h"
 #include "cli/output.h"
 #include "cli/sync_flags.h"
-#include "train/child_process.h"
+#include "core/child_process.h"
 #include "train/shard.h"
 #include "train/training_job.h"
 #include "transfer/progress.h"
@@ -203,7 +203,7 @@ Result<train::TrainSpec> BuildSpec(const TrainFlags& f) {
     return Status::InvalidArgument("--distribution: fully-replicated or sharded-by-key");
   }
   FERRY_ASSIGN_OR_RETURN(auto rank, train::ResolveRank(SplitList(f.hosts), f.current_host,
-                                                       train::CurrentEnvironment()));
+                                                       CurrentEnvironment()));
   spec.rank = rank.rank;
   spec.world = rank.world;
   spec.hosts = SplitList(f.hosts);

@@ -1,4 +1,4 @@
-#include "train/child_process.h"
+#include "core/child_process.h"
 
 #include <fcntl.h>
 #include <gtest/gtest.h>

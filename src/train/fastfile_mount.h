@@ -7,7 +7,7 @@
 #include <memory>
 #include <string>
 
-#include "train/child_process.h"
+#include "core/child_process.h"
 #include "train/job_spec.h"
 
 namespace ferry::train {

@@ -10,7 +10,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "train/child_process.h"
+#include "core/child_process.h"
 
 namespace ferry::train {
 namespace {

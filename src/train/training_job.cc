@@ -11,7 +11,7 @@
 #include <thread>
 
 #include "sync/syncer.h"
-#include "train/child_process.h"
+#include "core/child_process.h"
 #include "train/container_config.h"
 #include "train/fastfile_mount.h"
 #include "train/pipe_channel.h"

@@ -1,4 +1,4 @@
-#include "train/child_process.h"
+#include "core/child_process.h"
 
 #include <fcntl.h>
 #include <signal.h>
@@ -13,7 +13,7 @@
 
 extern char** environ;
 
-namespace ferry::train {
+namespace ferry {
 
 std::map<std::string, std::string> CurrentEnvironment() {
   std::map<std::string, std::string> env;
@@ -179,4 +179,4 @@ int ExitCodeOf(int status) {
   return 1;
 }
 
-}  // namespace ferry::train
+}  // namespace ferry

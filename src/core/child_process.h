@@ -14,7 +14,7 @@
 
 #include "ferry/result.h"
 
-namespace ferry::train {
+namespace ferry {
 
 class ChildProcess {
  public:
@@ -58,4 +58,4 @@ std::string DescribeWaitStatus(int status);
 // The exit code a shell would give: the exit status, or 128 + the signal.
 int ExitCodeOf(int status);
 
-}  // namespace ferry::train
+}  // namespace ferry
