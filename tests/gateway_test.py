@@ -218,8 +218,74 @@ class GatewayCase:
         self.stop(p)
 
 
+def free_port():
+    import socket
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
 class AgainstFerryServe(GatewayCase, ServerFixture, unittest.TestCase):
     server_class = FerryServer
+
+    def stop_by_signal(self, p):
+        p.send_signal(signal.SIGTERM)
+        self.assertEqual(p.wait(timeout=120), 0, self.log())
+        self.assertFalse(os.path.ismount(self.mnt))
+
+    @unittest.skipUnless(shutil.which("smbd") or os.path.exists("/usr/sbin/smbd"),
+                         "samba is not installed")
+    def test_smb_share(self):
+        port = free_port()
+        p = self.start("--settle", "0.2s", "--smb", "team-data", "--smb-port", str(port))
+        local = os.path.join(self.tmp, "local.bin")
+        body = random_bytes(3 << 20, seed=21)
+        with open(local, "wb") as f:
+            f.write(body)
+
+        def smb(commands):
+            r = subprocess.run(["smbclient", "-p", str(port), "-N", "//127.0.0.1/team-data",
+                                "-c", commands], capture_output=True, text=True, timeout=60)
+            self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+            return r.stdout
+
+        smb("mkdir labels; put %s labels\\a.bin; put %s labels\\tmp.bin" % (local, local))
+        smb("rename labels\\a.bin labels\\b.bin; del labels\\tmp.bin; mkdir gone; rmdir gone")
+        self.assertIn("b.bin", smb("ls labels\\*"))
+        back = os.path.join(self.tmp, "back.bin")
+        smb("get labels\\b.bin %s" % back)
+        with open(back, "rb") as f:
+            self.assertEqual(f.read(), body)
+        self.stop_by_signal(p)
+        keys = self.objects()
+        self.assertEqual(sorted(keys), ["share/labels/", "share/labels/b.bin"])
+        self.assertEqual(self.cat("share/labels/b.bin"), body)
+
+    @unittest.skipUnless(os.path.exists("/usr/bin/ganesha.nfsd") and shutil.which("nfs-cp"),
+                         "nfs-ganesha or libnfs-utils is not installed")
+    def test_nfs_export(self):
+        port = free_port()
+        p = self.start("--settle", "0.2s", "--nfs", "127.0.0.1:%d" % port)
+        big = random_bytes(2 << 20, seed=22)
+        with open(os.path.join(self.mnt, "big.bin"), "wb") as f:
+            f.write(big)
+        url = "nfs://127.0.0.1/share/%s?version=4&nfsport=" + str(port)
+        listed = subprocess.run(["nfs-ls", url % ""], capture_output=True, text=True,
+                                timeout=60)
+        self.assertEqual(listed.returncode, 0, listed.stderr)
+        self.assertIn("big.bin", listed.stdout)
+        got = subprocess.run(["nfs-cat", url % "big.bin"], capture_output=True, timeout=60)
+        self.assertEqual(got.stdout, big)
+        # libnfs 4.0's NFSv4 writes fail past 3,944 bytes (its bug, not the server's).
+        small = os.path.join(self.tmp, "small.txt")
+        with open(small, "wb") as f:
+            f.write(b"written over NFS\n")
+        put = subprocess.run(["nfs-cp", small, url % "nfs.txt"], capture_output=True,
+                             text=True, timeout=60)
+        self.assertEqual(put.returncode, 0, put.stderr)
+        self.stop_by_signal(p)
+        self.assertEqual(self.cat("share/nfs.txt"), b"written over NFS\n")
+        self.assertEqual(self.cat("share/big.bin"), big)
 
     def test_kill_9_at_random_points_loses_nothing_acknowledged(self):
         rng = random.Random(20261207)
@@ -269,6 +335,9 @@ class AgainstFerryServe(GatewayCase, ServerFixture, unittest.TestCase):
         p = run("s3://%s" % self.bucket, self.mnt, "--cache-dir", "/proc/ferry-cache")
         self.assertEqual(p.returncode, 1)
         self.assertIn("/proc/ferry-cache", p.stderr)
+        p = run("s3://%s" % self.bucket, self.mnt, "--smb", "bad name;[x]")
+        self.assertEqual(p.returncode, 2)
+        self.assertIn("share name", p.stderr)
         p = run("s3://%s" % self.bucket, self.mnt, "--settle", "soon")
         self.assertEqual(p.returncode, 2)
         self.assertIn("not a duration", p.stderr)

@@ -13,7 +13,8 @@ namespace ferry::cli {
 
 int RunInBackground(const char* command, const std::function<Status(const ReadyReporter&)>& work) {
   int fds[2];
-  if (::pipe(fds) != 0) return Fail(command, Status::FromErrno("pipe", errno));
+  // Close-on-exec: the servers the work starts must not hold the report open.
+  if (::pipe2(fds, O_CLOEXEC) != 0) return Fail(command, Status::FromErrno("pipe", errno));
   pid_t pid = ::fork();
   if (pid < 0) return Fail(command, Status::FromErrno("fork", errno));
   if (pid > 0) {

@@ -1,15 +1,19 @@
 // `ferry gateway s3://bucket/prefix MOUNTPOINT`: a writable file system over the prefix whose
 // changes are cached locally, made durable on close and fsync, and uploaded once settled.
 #include <fcntl.h>
+#include <pwd.h>
+#include <signal.h>
 #include <spdlog/spdlog.h>
 #include <sys/file.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <charconv>
 #include <cstdio>
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <thread>
 
 #include "cache/block_cache.h"
 #include "cli/background.h"
@@ -19,6 +23,7 @@
 #include "cli/sync_flags.h"
 #include "fs/block_reader.h"
 #include "fuse/gateway_mount.h"
+#include "gateway/exports.h"
 #include "gateway/gateway.h"
 #include "transfer/location.h"
 
@@ -42,7 +47,28 @@ struct GatewayFlags {
   uint32_t gid = ::getgid();
   std::string file_mode = "0644";
   std::string dir_mode = "0755";
+  std::string smb_share;
+  int smb_port = 445;
+  std::string smb_host = "127.0.0.1";
+  std::string nfs;  // HOST:PORT
 };
+
+// "HOST:PORT" with an IPv4 host.
+Result<std::pair<std::string, int>> ParseHostPort(const std::string& text) {
+  const size_t colon = text.rfind(':');
+  int port = 0;
+  if (colon == std::string::npos || colon == 0 ||
+      std::from_chars(text.data() + colon + 1, text.data() + text.size(), port).ec != std::errc() ||
+      port <= 0 || port > 65535) {
+    return Status::InvalidArgument("'" + text + "' is not HOST:PORT (such as 127.0.0.1:2049)");
+  }
+  return std::make_pair(text.substr(0, colon), port);
+}
+
+std::string UserName() {
+  const passwd* pw = ::getpwuid(::geteuid());
+  return pw ? pw->pw_name : "root";
+}
 
 // "5s", "250ms", "2m", "1h" or a number of seconds.
 Result<int64_t> ParseDurationNs(const std::string& text) {
@@ -77,6 +103,12 @@ std::string DefaultGatewayDir(const std::string& bucket, const std::string& pref
 }
 
 Status RunGateway(const GatewayFlags& f, const ReadyReporter& ready) {
+  // SIGINT, SIGTERM and SIGHUP are waited for below (every thread started from here on
+  // leaves them), so that the mount keeps serving while the file servers stop.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  for (int sig : {SIGINT, SIGTERM, SIGHUP}) sigaddset(&stop_signals, sig);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
   FERRY_ASSIGN_OR_RETURN(auto loc, transfer::ParseLocation(f.source));
   if (!loc.is_s3) return Status::InvalidArgument(f.source + ": the source must be s3://");
   std::string prefix = loc.key;
@@ -147,17 +179,66 @@ Status RunGateway(const GatewayFlags& f, const ReadyReporter& ready) {
   fuse::GatewayMountOptions mount_options;
   mount_options.mountpoint = f.mountpoint;
   mount_options.allow_other = f.allow_other;
+  mount_options.stop_on_signals = false;
   fuse::GatewayMount mount(*gw, mount_options);
   FERRY_RETURN_IF_ERROR(mount.Mount());
-  ready(Status::OK());
-  Status served = mount.Run();
-  // Unmounted: what is still pending goes up now, for as long as the drain timeout allows;
-  // the rest stays journaled in the cache directory for the next start.
+  std::atomic<bool> served{false};
+  std::thread server([&mount, &served] {
+    Status st = mount.Run();
+    if (!st.ok()) spdlog::error("gateway: {}", st.ToString());
+    served = true;
+  });
+  // The file servers start once the mount answers: they open it at start.
+  std::vector<std::unique_ptr<gateway::ExportServer>> exports;
+  auto start_exports = [&]() -> Status {
+    if (!f.smb_share.empty()) {
+      gateway::SmbExportOptions smb;
+      smb.share = f.smb_share;
+      smb.host = f.smb_host;
+      smb.port = f.smb_port;
+      smb.path = f.mountpoint;
+      smb.state_dir = dir + "/smbd";
+      smb.user = UserName();
+      FERRY_ASSIGN_OR_RETURN(auto server, gateway::ExportServer::StartSmb(smb));
+      exports.push_back(std::move(server));
+    }
+    if (!f.nfs.empty()) {
+      FERRY_ASSIGN_OR_RETURN(auto where, ParseHostPort(f.nfs));
+      gateway::NfsExportOptions nfs;
+      nfs.host = where.first;
+      nfs.port = where.second;
+      nfs.path = f.mountpoint;
+      nfs.state_dir = dir + "/ganesha";
+      FERRY_ASSIGN_OR_RETURN(auto server, gateway::ExportServer::StartNfs(nfs));
+      exports.push_back(std::move(server));
+    }
+    return Status::OK();
+  };
+  Status exported = start_exports();
+  if (exported.ok()) {
+    ready(Status::OK());
+    // Until unmounted from outside (fusermount3 -u) or a stop signal.
+    const timespec tick{0, 200'000'000};
+    while (!served) {
+      const int sig = sigtimedwait(&stop_signals, nullptr, &tick);
+      if (sig > 0) {
+        spdlog::info("gateway: stopping on signal {}", sig);
+        break;
+      }
+    }
+  }
+  // The file servers close their files in the mount while it is still served; then it goes.
+  for (auto& e : exports) e->Stop(std::chrono::seconds(3));
+  exports.clear();
+  if (!served) mount.Unmount();
+  server.join();
+  // What is still pending goes up now, for as long as the drain timeout allows; the rest
+  // stays journaled in the cache directory for the next start.
   Status synced = gw->SyncAll();
   if (!synced.ok()) spdlog::error("gateway: {}", synced.ToString());
   Status drained = gw->Drain(drain_timeout);
   if (!drained.ok()) spdlog::warn("gateway: {}", drained.ToString());
-  return served;
+  return exported;
 }
 
 }  // namespace
@@ -190,6 +271,14 @@ CommandRunner AddGatewayCommand(CLI::App& app) {
       ->capture_default_str();
   cmd->add_option("--upload-threads", f->upload_threads, "Files uploaded at once")
       ->capture_default_str();
+  cmd->add_option("--smb", f->smb_share,
+                  "Export the mount over SMB with Samba's smbd, as this share name (guest access)");
+  cmd->add_option("--smb-port", f->smb_port, "Port of the SMB export")->capture_default_str();
+  cmd->add_option("--smb-host", f->smb_host, "Address the SMB export listens on")
+      ->capture_default_str();
+  cmd->add_option("--nfs", f->nfs,
+                  "Export the mount over NFSv4 with nfs-ganesha, listening on HOST:PORT (the "
+                  "path clients mount is /share)");
   cmd->add_flag("--allow-other", f->allow_other,
                 "Let other users (and file servers exporting the mount) see it");
   cmd->add_flag("--foreground,-f", f->foreground, "Stay in the foreground until unmounted");
@@ -208,6 +297,16 @@ CommandRunner AddGatewayCommand(CLI::App& app) {
       if (!path->empty()) *path = std::filesystem::absolute(*path).lexically_normal().string();
     }
     // Usage errors are found here, before the gateway leaves for the background.
+    if (!f->smb_share.empty()) {
+      if (Status st = gateway::CheckShareName(f->smb_share); !st.ok()) {
+        return Fail("gateway", st, true);
+      }
+    }
+    if (!f->nfs.empty()) {
+      if (auto where = ParseHostPort(f->nfs); !where.ok()) {
+        return Fail("gateway", where.status(), true);
+      }
+    }
     std::error_code ec;
     if (!std::filesystem::is_directory(f->mountpoint, ec)) {
       return Fail("gateway", Status::InvalidArgument(f->mountpoint + ": not a directory"), true);

@@ -6,9 +6,14 @@
 #include <spdlog/spdlog.h>
 #include <sys/stat.h>
 
+#include <sys/sysmacros.h>
+
+#include <atomic>
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <thread>
 #include <vector>
 
 #include "gateway/posix_error.h"
@@ -41,8 +46,12 @@ struct GatewayMount::Impl {
   GatewayMountOptions options;
   fuse_session* session = nullptr;
   bool mounted = false;
+  std::atomic<bool> ended{false};  // the kernel ended the session (DESTROY)
+  dev_t device = 0;                // of the mount, once it serves
 
   static Impl& Of(fuse_req_t req) { return *static_cast<Impl*>(fuse_req_userdata(req)); }
+
+  static void Destroy(void* userdata) { static_cast<Impl*>(userdata)->ended = true; }
 
   static void Init(void*, fuse_conn_info* conn) {
     // NFS servers (nfs-ganesha's FSAL_VFS) open files by handle: "." and ".." lookups.
@@ -315,7 +324,7 @@ GatewayMount::GatewayMount(gateway::Gateway& gateway, GatewayMountOptions option
 GatewayMount::~GatewayMount() {
   if (impl_->session) {
     if (impl_->mounted) fuse_session_unmount(impl_->session);
-    fuse_remove_signal_handlers(impl_->session);
+    if (impl_->options.stop_on_signals) fuse_remove_signal_handlers(impl_->session);
     fuse_session_destroy(impl_->session);
   }
 }
@@ -325,6 +334,7 @@ Status GatewayMount::Mount() {
     fuse_lowlevel_ops o;
     std::memset(&o, 0, sizeof o);
     o.init = Impl::Init;
+    o.destroy = Impl::Destroy;
     o.lookup = Impl::Lookup;
     o.forget = Impl::Forget;
     o.forget_multi = Impl::ForgetMulti;
@@ -364,7 +374,7 @@ Status GatewayMount::Mount() {
   fuse_args args = FUSE_ARGS_INIT(static_cast<int>(argv.size()), argv.data());
   impl_->session = fuse_session_new(&args, &ops, sizeof ops, impl_.get());
   if (!impl_->session) return Status::InvalidArgument("FUSE: cannot create a session");
-  if (fuse_set_signal_handlers(impl_->session) != 0) {
+  if (impl_->options.stop_on_signals && fuse_set_signal_handlers(impl_->session) != 0) {
     return Status::Internal("FUSE: cannot install signal handlers");
   }
   if (fuse_session_mount(impl_->session, impl_->options.mountpoint.c_str()) != 0) {
@@ -381,10 +391,37 @@ Status GatewayMount::Run() {
   fuse_loop_cfg_set_max_threads(config, impl_->options.max_threads);
   int rc = fuse_session_loop_mt(impl_->session, config);
   fuse_loop_cfg_destroy(config);
-  fuse_session_unmount(impl_->session);
-  impl_->mounted = false;
   if (rc < 0) return Status::IOError(std::string("FUSE session: ") + std::strerror(-rc));
   return Status::OK();
+}
+
+bool GatewayMount::unmounted() const {
+  return impl_->ended;
+}
+
+void GatewayMount::Unmount(std::chrono::milliseconds timeout) {
+  if (!impl_->mounted) return;
+  // The device is learnt while the session serves (a stat of the mount point asks it).
+  struct stat st;
+  if (impl_->device == 0 && ::stat(impl_->options.mountpoint.c_str(), &st) == 0) {
+    impl_->device = st.st_dev;
+  }
+  fuse_session_unmount(impl_->session);
+  impl_->mounted = false;
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (!impl_->ended && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  if (impl_->ended || impl_->device == 0) return;
+  // Something still holds a file in the detached mount: end the connection.
+  const std::string abort =
+      "/sys/fs/fuse/connections/" + std::to_string(minor(impl_->device)) + "/abort";
+  if (FILE* f = std::fopen(abort.c_str(), "w")) {
+    std::fputs("1", f);
+    std::fclose(f);
+  }
+  impl_->ended = true;
+  fuse_session_exit(impl_->session);
 }
 
 }  // namespace ferry::fuse
