@@ -5,6 +5,7 @@ middle of a large file; kill -9 of the gateway at random points while a writer c
 fsyncs and renames files, then a restart: every closed or fsynced file is in the bucket
 byte-exact and no object is torn; bad arguments fail before mounting."""
 import hashlib
+import json
 import os
 import random
 import shutil
@@ -210,11 +211,49 @@ class GatewayCase:
         with open(src, "wb") as f:
             f.write(b"from the bucket")
         self.ferry("cp", src, "s3://%s/share/outside.txt" % self.bucket)
-        p = self.start("--listing-ttl", "1s")
+        events = os.path.join(self.tmp, "events.jsonl")
+        p = self.start("--listing-ttl", "1s", "--events", events, "--settle", "1s")
         with open(os.path.join(self.mnt, "outside.txt"), "rb") as f:
             self.assertEqual(f.read(), b"from the bucket")
         self.ferry("cp", src, "s3://%s/share/later/new.txt" % self.bucket)
         self.wait_for(lambda: os.path.exists(os.path.join(self.mnt, "later/new.txt")), 10)
+        # RefreshCache: with a long TTL, a directory shows the bucket's changes on demand.
+        self.stop(p)
+        p = self.start("--listing-ttl", "1h", "--events", events, "--settle", "1s")
+        self.assertEqual(os.listdir(os.path.join(self.mnt, "later")), ["new.txt"])
+        self.ferry("cp", src, "s3://%s/share/later/newer.txt" % self.bucket)
+        time.sleep(1.5)
+        self.assertEqual(os.listdir(os.path.join(self.mnt, "later")), ["new.txt"])
+        out = self.ferry("gateway", "refresh", os.path.join(self.mnt, "later")).stdout.decode()
+        self.assertIn("1 names changed", out)
+        time.sleep(1.2)  # the kernel's entry cache
+        self.assertEqual(sorted(os.listdir(os.path.join(self.mnt, "later"))),
+                         ["new.txt", "newer.txt"])
+        # Status, the cache report and a working-set notification.
+        with open(os.path.join(self.mnt, "written.txt"), "w") as f:
+            f.write("w")
+        status = json.loads(self.ferry("gateway", "status", self.mnt, "--json").stdout)
+        self.assertEqual(status["dirty_files"], 1)
+        report = json.loads(self.ferry("gateway", "report", self.mnt, "--json").stdout)
+        self.assertEqual([f["path"] for f in report["files"]], ["written.txt"])
+        notification = self.ferry("gateway", "notify-when-uploaded",
+                                  self.mnt).stdout.decode().strip()
+
+        def notified():
+            with open(events) as f:
+                lines = [json.loads(line) for line in f]
+            done = [e for e in lines if e["detail"].get("notification-id") == notification
+                    and e["detail"]["event-type"] == "upload-complete"]
+            return done and lines
+        self.wait_for(notified, 30)
+        lines = notified()
+        kinds = [e["detail"]["event-type"] for e in lines]
+        self.assertIn("refresh-complete", kinds)
+        upload = [e for e in lines if e["detail"]["event-type"] == "object-upload-complete"]
+        self.assertEqual(upload[-1]["detail"]["object-key"], "share/written.txt")
+        self.assertEqual(upload[-1]["detail"]["bucket-name"], self.bucket)
+        self.assertEqual(upload[-1]["detail-type"], "Storage Gateway Object Upload Event")
+        self.assertLess(kinds.index("object-upload-complete"), kinds.index("upload-complete"))
         self.stop(p)
 
 

@@ -10,6 +10,7 @@
 
 #include "cli/client_flags.h"
 #include "cli/commands.h"
+#include "cli/mount_paths.h"
 #include "cli/output.h"
 #include "fs/cache_messages.h"
 #include "transfer/progress.h"
@@ -24,26 +25,6 @@ struct CacheFlags {
   bool recursive = false;
   bool json = false;
 };
-
-// The root of the mount holding path (where the device changes going up), and path relative
-// to it.
-Result<std::pair<std::string, std::string>> MountOf(const std::string& path) {
-  std::error_code ec;
-  auto p = std::filesystem::absolute(path, ec).lexically_normal();
-  struct stat st;
-  if (::stat(p.c_str(), &st) != 0) return Status::FromErrno(path, errno);
-  auto root = p;
-  while (root.has_parent_path() && root != root.root_path()) {
-    struct stat up;
-    if (::stat(root.parent_path().c_str(), &up) != 0 || up.st_dev != st.st_dev) break;
-    root = root.parent_path();
-  }
-  std::string relative = p.lexically_relative(root).generic_string();
-  if (relative == ".") relative.clear();
-  std::string root_text = root.string();
-  while (root_text.size() > 1 && root_text.ends_with('/')) root_text.pop_back();
-  return std::make_pair(root_text, relative);
-}
 
 // "7d", "12h", "30m", "90s" or seconds.
 Result<int64_t> ParseAge(const std::string& text) {

@@ -19,12 +19,16 @@
 #include "cli/background.h"
 #include "cli/client_flags.h"
 #include "cli/commands.h"
+#include "cli/mount_paths.h"
 #include "cli/output.h"
 #include "cli/sync_flags.h"
 #include "fs/block_reader.h"
+#include "fs/control_server.h"
 #include "fuse/gateway_mount.h"
+#include "gateway/event_log.h"
 #include "gateway/exports.h"
 #include "gateway/gateway.h"
+#include "gateway/gateway_control.h"
 #include "transfer/location.h"
 
 namespace ferry::cli {
@@ -51,6 +55,15 @@ struct GatewayFlags {
   int smb_port = 445;
   std::string smb_host = "127.0.0.1";
   std::string nfs;  // HOST:PORT
+  std::string events;
+};
+
+struct ControlFlags {
+  std::vector<std::string> paths;
+  bool recursive = false;
+  std::string state = "dirty";
+  bool json = false;
+  std::function<int()> run;  // the subcommand chosen
 };
 
 // "HOST:PORT" with an IPv4 host.
@@ -176,12 +189,24 @@ Status RunGateway(const GatewayFlags& f, const ReadyReporter& ready) {
   options.file_mode = static_cast<uint32_t>(std::stoul(f.file_mode, nullptr, 8)) & 07777;
   options.dir_mode = static_cast<uint32_t>(std::stoul(f.dir_mode, nullptr, 8)) & 07777;
   FERRY_ASSIGN_OR_RETURN(auto gw, gateway::Gateway::Open(*store, reader, options));
+  std::unique_ptr<gateway::EventLog> events;
+  if (!f.events.empty()) {
+    FERRY_ASSIGN_OR_RETURN(events, gateway::EventLog::Open(f.events, loc.bucket, prefix));
+    gw->SetEventListener([log = events.get()](const gateway::GatewayEvent& e) { log->Write(e); });
+  }
   fuse::GatewayMountOptions mount_options;
   mount_options.mountpoint = f.mountpoint;
   mount_options.allow_other = f.allow_other;
   mount_options.stop_on_signals = false;
   fuse::GatewayMount mount(*gw, mount_options);
   FERRY_RETURN_IF_ERROR(mount.Mount());
+  // `ferry gateway status|report|refresh|notify-when-uploaded` find it by its root.
+  auto control = fs::ControlServer::Start(
+      f.mountpoint, [gw = gw.get(), log = events.get()](const nlohmann::json& request,
+                                                        const fs::ControlServer::Progress&) {
+        return gateway::AnswerControlRequest(*gw, log, request);
+      });
+  if (!control.ok()) spdlog::warn("gateway: no control socket: {}", control.status().ToString());
   std::atomic<bool> served{false};
   std::thread server([&mount, &served] {
     Status st = mount.Run();
@@ -230,6 +255,7 @@ Status RunGateway(const GatewayFlags& f, const ReadyReporter& ready) {
   // The file servers close their files in the mount while it is still served; then it goes.
   for (auto& e : exports) e->Stop(std::chrono::seconds(3));
   exports.clear();
+  if (control.ok()) control->reset();
   if (!served) mount.Unmount();
   server.join();
   // What is still pending goes up now, for as long as the drain timeout allows; the rest
@@ -241,6 +267,113 @@ Status RunGateway(const GatewayFlags& f, const ReadyReporter& ready) {
   return exported;
 }
 
+// Asks the gateway mounted at (or above) path.
+int AskGateway(const char* what, const std::string& path, const nlohmann::json& request,
+               const std::function<void(const nlohmann::json&)>& print, bool json) {
+  auto mount = MountOf(path);
+  if (!mount.ok()) return Fail(what, mount.status(), true);
+  auto answer = fs::AskMount(mount->first, request);
+  if (!answer.ok()) {
+    return Fail(what, answer.status().Annotate(mount->first + " (is a gateway mounted there?)"));
+  }
+  if (answer->contains("error")) {
+    return Fail(what, Status::InvalidArgument((*answer)["error"].get<std::string>()));
+  }
+  if (json) {
+    std::printf("%s\n", answer->dump().c_str());
+  } else {
+    print(*answer);
+  }
+  return kExitOk;
+}
+
+std::shared_ptr<ControlFlags> AddControlCommands(CLI::App& cmd) {
+  auto c = std::make_shared<ControlFlags>();
+  auto* status = cmd.add_subcommand("status", "Dirty data, uploads and failures of a gateway");
+  status->add_option("MOUNTPOINT", c->paths, "The gateway's mount point")->required();
+  status->add_flag("--json", c->json, "Print the answer as JSON");
+  status->callback([c] {
+    c->run = [c]() -> int {
+      const int code = AskGateway(
+          "gateway status", c->paths[0], {{"op", "status"}},
+          [](const nlohmann::json& a) {
+            for (const auto& [name, value] : a.items()) {
+              std::printf("%-20s %s\n", name.c_str(), value.dump().c_str());
+            }
+          },
+          c->json);
+      return code;
+    };
+  });
+  auto* report = cmd.add_subcommand("report", "The files of a gateway's cache and their state");
+  report->add_option("MOUNTPOINT", c->paths, "The gateway's mount point")->required();
+  report->add_option("--state", c->state, "dirty, failed or all")->capture_default_str();
+  report->add_flag("--json", c->json, "Print the answer as JSON");
+  report->callback([c] {
+    c->run = [c]() -> int {
+      const int code = AskGateway(
+          "gateway report", c->paths[0], {{"op", "report"}, {"state", c->state}},
+          [](const nlohmann::json& a) {
+            for (const auto& file : a["files"]) {
+              std::printf("%-10s %12llu %s%s\n", file["state"].get<std::string>().c_str(),
+                          static_cast<unsigned long long>(file["size"].get<uint64_t>()),
+                          file["path"].get<std::string>().c_str(),
+                          file["error"].get<std::string>().empty()
+                              ? ""
+                              : ("  (" + file["error"].get<std::string>() + ")").c_str());
+            }
+          },
+          c->json);
+      return code;
+    };
+  });
+  auto* refresh = cmd.add_subcommand(
+      "refresh", "List directories of a gateway from the bucket again now (RefreshCache)");
+  refresh->add_option("PATH", c->paths, "Directories in the gateway's mount")->required();
+  refresh->add_flag("--recursive,-r", c->recursive, "Also the directories below them");
+  refresh->add_flag("--json", c->json, "Print the answer as JSON");
+  refresh->callback([c] {
+    c->run = [c]() -> int {
+      auto mount = MountOf(c->paths[0]);
+      if (!mount.ok()) return (Fail("gateway refresh", mount.status(), true));
+      nlohmann::json paths = nlohmann::json::array();
+      for (const std::string& p : c->paths) {
+        auto m = MountOf(p);
+        if (!m.ok()) return (Fail("gateway refresh", m.status(), true));
+        paths.push_back(m->second);
+      }
+      const int code = AskGateway(
+          "gateway refresh", c->paths[0],
+          {{"op", "refresh"}, {"paths", paths}, {"recursive", c->recursive}},
+          [](const nlohmann::json& a) {
+            std::printf("refreshed: %llu names changed (notification %s)\n",
+                        static_cast<unsigned long long>(a["changed"].get<uint64_t>()),
+                        a["notification_id"].get<std::string>().c_str());
+          },
+          c->json);
+      return code;
+    };
+  });
+  auto* notify = cmd.add_subcommand(
+      "notify-when-uploaded",
+      "An id now, and an upload-complete event with it once everything written before is in "
+      "the bucket");
+  notify->add_option("MOUNTPOINT", c->paths, "The gateway's mount point")->required();
+  notify->add_flag("--json", c->json, "Print the answer as JSON");
+  notify->callback([c] {
+    c->run = [c]() -> int {
+      const int code = AskGateway(
+          "gateway notify-when-uploaded", c->paths[0], {{"op", "notify-when-uploaded"}},
+          [](const nlohmann::json& a) {
+            std::printf("%s\n", a["notification_id"].get<std::string>().c_str());
+          },
+          c->json);
+      return code;
+    };
+  });
+  return c;
+}
+
 }  // namespace
 
 CommandRunner AddGatewayCommand(CLI::App& app) {
@@ -249,8 +382,13 @@ CommandRunner AddGatewayCommand(CLI::App& app) {
       "gateway",
       "Mount a bucket prefix as a writable file system: changes are cached locally, durable on "
       "close and fsync, and uploaded as objects once settled");
-  cmd->add_option("SOURCE", f->source, "s3://bucket[/prefix]")->required();
-  cmd->add_option("MOUNTPOINT", f->mountpoint, "An empty directory")->required();
+  cmd->add_option("SOURCE", f->source, "s3://bucket[/prefix]");
+  cmd->add_option("MOUNTPOINT", f->mountpoint, "An empty directory");
+  cmd->require_subcommand(0, 1);
+  auto control = AddControlCommands(*cmd);
+  cmd->add_option("--events", f->events,
+                  "Append the gateway's notifications (uploads, conflicts, failures, "
+                  "notify-when-uploaded, refreshes) to this file as JSON lines");
   cmd->add_option("--cache-dir", f->cache_dir,
                   "Where the gateway keeps its state, written data and read cache (default "
                   "~/.cache/ferry/gateway/BUCKET[-PREFIX])");
@@ -289,11 +427,15 @@ CommandRunner AddGatewayCommand(CLI::App& app) {
   cmd->add_option("--dir-mode", f->dir_mode, "Mode of directories without stored metadata")
       ->capture_default_str();
   AddClientFlags(*cmd, f->client);
-  return [f] {
+  return [f, control] {
+    if (control->run) return control->run();
+    if (f->source.empty() || f->mountpoint.empty()) {
+      return Fail("gateway", Status::InvalidArgument("SOURCE and MOUNTPOINT are required"), true);
+    }
     for (const std::string* text : {&f->settle, &f->listing_ttl, &f->drain_timeout}) {
       if (auto d = ParseDurationNs(*text); !d.ok()) return Fail("gateway", d.status(), true);
     }
-    for (std::string* path : {&f->cache_dir, &f->mountpoint, &f->client.ca_bundle}) {
+    for (std::string* path : {&f->cache_dir, &f->mountpoint, &f->events, &f->client.ca_bundle}) {
       if (!path->empty()) *path = std::filesystem::absolute(*path).lexically_normal().string();
     }
     // Usage errors are found here, before the gateway leaves for the background.

@@ -202,8 +202,8 @@ Result<train::TrainSpec> BuildSpec(const TrainFlags& f) {
   } else if (f.distribution != "fully-replicated") {
     return Status::InvalidArgument("--distribution: fully-replicated or sharded-by-key");
   }
-  FERRY_ASSIGN_OR_RETURN(auto rank, train::ResolveRank(SplitList(f.hosts), f.current_host,
-                                                       CurrentEnvironment()));
+  FERRY_ASSIGN_OR_RETURN(
+      auto rank, train::ResolveRank(SplitList(f.hosts), f.current_host, CurrentEnvironment()));
   spec.rank = rank.rank;
   spec.world = rank.world;
   spec.hosts = SplitList(f.hosts);

@@ -74,6 +74,7 @@ Result<std::unique_ptr<Gateway>> Gateway::Open(ObjectStore& store, fs::BlockRead
   for (auto& [ino, e] : g->nodes_) {
     e.changed_at_ns = e.node.dirty_since_ns ? e.node.dirty_since_ns : now;
     e.synced_seq = e.node.change_seq;  // what is on disk was made durable, or was lost
+    e.uploaded_seq = e.node.pending() ? 0 : e.node.change_seq;
     g->dirty_bytes_ += g->DirtyBytesOf(e.node);
   }
   FERRY_RETURN_IF_ERROR(g->db_->Commit(batch, /*durable=*/true));
@@ -96,7 +97,7 @@ Gateway::~Gateway() {
   }
 }
 
-void Gateway::SetEventListener(std::function<void(const UploadEvent&)> listener) {
+void Gateway::SetEventListener(std::function<void(const GatewayEvent&)> listener) {
   std::lock_guard lock(mu_);
   listener_ = std::move(listener);
 }

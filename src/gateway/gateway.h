@@ -80,14 +80,28 @@ struct SetAttributes {
   std::optional<int64_t> mtime_ns;
 };
 
-// What happened to a file in the bucket, for events and logs.
-struct UploadEvent {
-  enum class Kind { kUploaded, kConflict, kFailing } kind = Kind::kUploaded;
+// What the gateway tells the world (S3 File Gateway's notifications): a file uploaded, a
+// conflict kept aside, a file failing to upload, a working set uploaded (NotifyWhenUploaded).
+struct GatewayEvent {
+  enum class Kind { kUploaded, kConflict, kFailing, kWorkingSetUploaded } kind = Kind::kUploaded;
   std::string key;
   uint64_t size = 0;
   int64_t mtime_ns = 0;
-  std::string conflict_key;  // kConflict: where the local version went
-  std::string error;         // kFailing
+  std::string conflict_key;     // kConflict: where the local version went
+  std::string error;            // kFailing
+  std::string notification_id;  // kWorkingSetUploaded
+  int64_t requested_ns = 0;
+  int64_t completed_ns = 0;
+};
+
+// One file of the cache report.
+struct FileReport {
+  std::string path;  // relative to the prefix
+  uint64_t size = 0;
+  std::string state;  // "clean", "dirty", "uploading", "failing"
+  uint64_t dirty_bytes = 0;
+  int failures = 0;
+  std::string error;
 };
 
 struct GatewayStatus {
@@ -114,7 +128,7 @@ class Gateway {
   Gateway& operator=(const Gateway&) = delete;
 
   uint32_t generation() const { return generation_; }
-  void SetEventListener(std::function<void(const UploadEvent&)> listener);
+  void SetEventListener(std::function<void(const GatewayEvent&)> listener);
 
   // ---- names (NotFound: ENOENT; other POSIX errors carry their errno, posix_error.h)
   Result<Attributes> Lookup(uint64_t parent, std::string_view name);
@@ -155,6 +169,13 @@ class Gateway {
   // Uploads everything pending now, ignoring the settle time, until nothing is pending or
   // timeout_ns passes; DeadlineExceeded-like Unavailable then.
   Status Drain(int64_t timeout_ns);
+  // Everything written before now: a GatewayEvent of kind kWorkingSetUploaded with the
+  // returned id follows once all of it is in the bucket.
+  std::string NotifyWhenUploaded();
+  // The files (and directories) whose state matches: dirty (not yet in the bucket, uploading
+  // or failing), failing, or all.
+  enum class ReportFilter { kDirty, kFailing, kAll };
+  std::vector<FileReport> Report(ReportFilter filter) const;
   // The key of a node (directories end in '/').
   Result<std::string> KeyOf(uint64_t ino) const;
 
@@ -168,6 +189,7 @@ class Gateway {
     uint64_t synced_seq = 0;
     int64_t changed_at_ns = 0;
     int failures = 0;
+    uint64_t uploaded_seq = 0;  // the change_seq the bucket has
     int64_t next_try_ns = 0;
     std::string last_error;
   };
@@ -228,7 +250,7 @@ class Gateway {
   void UploadNode(Snapshot s);
   Status RunOp(const Op& op);
   // The local version goes up as NAME.conflict-TIME and the node shows the bucket's version.
-  Status ResolveConflict(const Snapshot& s, UploadEvent* event);
+  Status ResolveConflict(const Snapshot& s, GatewayEvent* event);
   void RebaseLocked(const std::string& src, const std::string& dst, const std::string& etag,
                     bool prefix, StateDb::Batch& batch);
 
@@ -254,7 +276,16 @@ class Gateway {
   bool draining_ = false;                                         // guarded by mu_
   bool stopping_ = false;                                         // guarded by mu_
   GatewayStatus counters_;                                        // guarded by mu_
-  std::function<void(const UploadEvent&)> listener_;              // guarded by mu_
+  std::function<void(const GatewayEvent&)> listener_;             // guarded by mu_
+  struct Watch {
+    std::string id;
+    int64_t requested_ns = 0;
+    std::vector<std::pair<uint64_t, uint64_t>> nodes;  // ino, change_seq to reach
+    int64_t last_op = 0;                               // ops up to this id must be done
+  };
+  std::vector<Watch> watches_;  // guarded by mu_
+  // Watches now complete, taken out of watches_ as events to emit.
+  std::vector<GatewayEvent> CompletedWatchesLocked();
   std::vector<std::thread> workers_;
 };
 

@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <ctime>
@@ -144,6 +145,18 @@ void Gateway::RunWorker() {
       }
       changed_.notify_all();
       continue;
+    }
+    if (!watches_.empty()) {
+      std::vector<GatewayEvent> done = CompletedWatchesLocked();
+      if (!done.empty()) {
+        auto listener = listener_;
+        lock.unlock();
+        for (const GatewayEvent& event : done) {
+          if (listener) listener(event);
+        }
+        lock.lock();
+        continue;
+      }
     }
     Entry* pick = nullptr;
     int64_t next_due = now + kSecond;
@@ -306,7 +319,7 @@ Status Gateway::UploadContent(const Snapshot& s, const std::string& key, bool co
   return Status::OK();
 }
 
-Status Gateway::ResolveConflict(const Snapshot& s, UploadEvent* event) {
+Status Gateway::ResolveConflict(const Snapshot& s, GatewayEvent* event) {
   const std::string conflict_name = s.name + ".conflict-" + UtcStamp(Now());
   const std::string conflict_key = s.dir_key + conflict_name;
   Snapshot local = s;
@@ -354,7 +367,7 @@ Status Gateway::ResolveConflict(const Snapshot& s, UploadEvent* event) {
   dirty_bytes_ -= std::min(dirty_bytes_, before);
   Save(*e, batch);
   counters_.conflicts++;
-  event->kind = UploadEvent::Kind::kConflict;
+  event->kind = GatewayEvent::Kind::kConflict;
   event->key = s.key;
   event->size = s.size;
   event->mtime_ns = s.mtime_ns;
@@ -365,7 +378,7 @@ Status Gateway::ResolveConflict(const Snapshot& s, UploadEvent* event) {
 void Gateway::UploadNode(Snapshot s) {
   ObjectMeta uploaded;
   Status st = Upload(s, &uploaded);
-  UploadEvent event;
+  GatewayEvent event;
   bool resolved = false;
   if (!st.ok() && IsConflict(st)) {
     auto current = store_.HeadObject(options_.bucket, s.key);
@@ -404,10 +417,23 @@ void Gateway::UploadNode(Snapshot s) {
       resolved = st.ok();
     }
   }
-  std::function<void(const UploadEvent&)> listener;
+  std::function<void(const GatewayEvent&)> listener;
   {
     std::lock_guard lock(mu_);
     listener = listener_;
+  }
+  if (st.ok() && !resolved && listener) {
+    // Told before the upload counts as done, so that a working set's event comes after the
+    // events of its files.
+    GatewayEvent uploaded_event;
+    uploaded_event.kind = GatewayEvent::Kind::kUploaded;
+    uploaded_event.key = s.key;
+    uploaded_event.size = s.size;
+    uploaded_event.mtime_ns = s.mtime_ns;
+    listener(uploaded_event);
+  }
+  {
+    std::lock_guard lock(mu_);
     Entry* e = Find(s.ino);
     if (!e) return;
     e->uploading = false;
@@ -415,6 +441,7 @@ void Gateway::UploadNode(Snapshot s) {
     StateDb::Batch batch;
     Node& n = e->node;
     if (resolved) {
+      e->uploaded_seq = std::max(e->uploaded_seq, s.seq);
       e->failures = 0;
       e->last_error.clear();
     } else if (st.ok()) {
@@ -422,6 +449,7 @@ void Gateway::UploadNode(Snapshot s) {
       n.etag = uploaded.etag;
       n.base_key = s.key;
       if (!n.is_dir()) n.base_size = n.base_valid = s.size;
+      e->uploaded_seq = std::max(e->uploaded_seq, s.seq);
       if (n.change_seq == s.seq) {
         n.data_dirty = n.meta_dirty = false;
         n.dirty.Clear();
@@ -432,25 +460,22 @@ void Gateway::UploadNode(Snapshot s) {
       e->last_error.clear();
       counters_.uploaded_files++;
       counters_.uploaded_bytes += s.size;
-      event.kind = UploadEvent::Kind::kUploaded;
-      event.key = s.key;
-      event.size = s.size;
-      event.mtime_ns = s.mtime_ns;
     } else {
       e->failures++;
       e->next_try_ns =
           Now() + std::min<int64_t>(60, int64_t{1} << std::min(e->failures, 6)) * kSecond / 2;
       e->last_error = st.ToString();
       spdlog::warn("gateway: uploading {} (try {}): {}", s.key, e->failures, e->last_error);
-      event.kind = UploadEvent::Kind::kFailing;
+      event.kind = GatewayEvent::Kind::kFailing;
       event.key = s.key;
       event.error = e->last_error;
+      if (e->failures > 1) event = GatewayEvent{};  // reported once, at the first failure
     }
     Save(*e, batch);
     Status saved = CommitLocked(batch, false);
     if (!saved.ok()) spdlog::warn("gateway: {}", saved.ToString());
   }
-  const bool report = event.kind != UploadEvent::Kind::kFailing || !event.error.empty();
+  const bool report = event.kind != GatewayEvent::Kind::kFailing || !event.error.empty();
   if (listener && report && !event.key.empty()) listener(event);
 }
 
@@ -509,6 +534,70 @@ Status Gateway::RunOp(const Op& op) {
   StateDb::Batch batch;
   RebaseLocked(op.src, op.dst, "", /*prefix=*/true, batch);
   return CommitLocked(batch, false);
+}
+
+std::string Gateway::NotifyWhenUploaded() {
+  std::lock_guard lock(mu_);
+  Watch w;
+  w.id = NewToken() + NewToken();
+  w.id = w.id.substr(0, 8) + "-" + w.id.substr(8, 4) + "-" + w.id.substr(12, 4) + "-" +
+         w.id.substr(16, 4) + "-" + w.id.substr(20, 12);
+  w.requested_ns = Now();
+  for (const auto& [ino, e] : nodes_) {
+    if (e.node.pending() || e.uploading) w.nodes.emplace_back(ino, e.node.change_seq);
+  }
+  w.last_op = ops_.empty() ? 0 : ops_.back().id;
+  watches_.push_back(std::move(w));
+  changed_.notify_all();
+  return watches_.back().id;
+}
+
+std::vector<GatewayEvent> Gateway::CompletedWatchesLocked() {
+  std::vector<GatewayEvent> out;
+  for (auto it = watches_.begin(); it != watches_.end();) {
+    bool done = ops_.empty() || ops_.front().id > it->last_op;
+    for (const auto& [ino, seq] : it->nodes) {
+      if (!done) break;
+      const Entry* e = Find(ino);
+      done = !e || e->uploaded_seq >= seq || (!e->node.pending() && !e->uploading);
+    }
+    if (!done) {
+      ++it;
+      continue;
+    }
+    GatewayEvent event;
+    event.kind = GatewayEvent::Kind::kWorkingSetUploaded;
+    event.notification_id = it->id;
+    event.requested_ns = it->requested_ns;
+    event.completed_ns = Now();
+    out.push_back(std::move(event));
+    it = watches_.erase(it);
+  }
+  return out;
+}
+
+std::vector<FileReport> Gateway::Report(ReportFilter filter) const {
+  std::lock_guard lock(mu_);
+  std::vector<FileReport> out;
+  for (const auto& [ino, e] : nodes_) {
+    if (ino == kRootIno) continue;
+    FileReport r;
+    r.state = e.uploading        ? "uploading"
+              : e.failures > 0   ? "failing"
+              : e.node.pending() ? "dirty"
+                                 : "clean";
+    if (filter == ReportFilter::kDirty && r.state == "clean") continue;
+    if (filter == ReportFilter::kFailing && r.state != "failing") continue;
+    r.path = PathOf(e.node);
+    r.size = e.node.size;
+    r.dirty_bytes = DirtyBytesOf(e.node);
+    r.failures = e.failures;
+    r.error = e.last_error;
+    out.push_back(std::move(r));
+  }
+  std::sort(out.begin(), out.end(),
+            [](const FileReport& a, const FileReport& b) { return a.path < b.path; });
+  return out;
 }
 
 GatewayStatus Gateway::Stats() const {
