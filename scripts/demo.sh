@@ -2,7 +2,8 @@
 # End-to-end demo on the embedded server: start `ferry serve` on a temporary root, create a
 # bucket, upload a small generated dataset with `ferry cp`, list it, pull it back as a notebook
 # would, check it byte for byte, sync a generated "on-prem" tree into the bucket with
-# `ferry sync` (then only its changes), mount it with `ferry mount` where FUSE is allowed, train
+# `ferry sync` (then only its changes), mount it with `ferry mount` where FUSE is allowed, write
+# files through an SMB share of `ferry gateway` and watch them become objects, train
 # a tiny PyTorch model on it with `ferry train` (Fast File mode where FUSE is allowed), and
 # stop. The AWS CLI reads the same bucket to show that the
 # data and its metadata are plain S3.
@@ -13,7 +14,9 @@ AWS=/usr/bin/aws  # Debian's AWS CLI v2 (a pip-installed v1 may come first on PA
 
 work=$(mktemp -d /tmp/ferry-demo.XXXXXX)
 server_pid=""
+gateway_pid=""
 cleanup() {
+  [ -n "$gateway_pid" ] && kill "$gateway_pid" 2>/dev/null && wait "$gateway_pid" 2>/dev/null
   mountpoint -q "$work/mnt" 2>/dev/null && fusermount3 -u "$work/mnt" 2>/dev/null
   [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null || true
   rm -rf "$work"
@@ -80,6 +83,31 @@ if [ -e /dev/fuse ] && command -v fusermount3 >/dev/null; then
   else
     echo "(this machine does not allow FUSE mounts; skipped)"
   fi
+fi
+
+if [ "$train_mode" = fastfile ] && [ -x /usr/sbin/smbd ] && command -v smbclient >/dev/null; then
+  echo "== ferry gateway: a writable SMB share whose files become objects"
+  mkdir -p "$work/share"
+  smb_port=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+  "$FERRY" gateway s3://datasets/labelled "$work/share" --foreground --cache-dir "$work/gateway" \
+    --settle 1s --smb labels --smb-port "$smb_port" --events "$work/events.jsonl" \
+    2>"$work/gateway.log" &
+  gateway_pid=$!
+  # smbd listens once the mount serves.
+  for _ in $(seq 300); do (exec 3<>/dev/tcp/127.0.0.1/$smb_port) 2>/dev/null && break; sleep 0.1; done
+  printf 'img_01,cat\nimg_02,dog\n' >"$work/labels.csv"
+  smbclient -p "$smb_port" -N //127.0.0.1/labels -c "mkdir batch1; put $work/labels.csv batch1\\labels.csv; put $work/dataset/weights.bin batch1\\weights.bin; rename batch1\\labels.csv batch1\\labels-v1.csv; ls batch1\\*" 2>/dev/null | grep -v "blocks of size"
+  id=$("$FERRY" gateway notify-when-uploaded "$work/share")
+  for _ in $(seq 300); do grep -q "$id" "$work/events.jsonl" 2>/dev/null && break; sleep 0.1; done
+  "$FERRY" ls --recursive s3://datasets/labelled/
+  echo "upload events:"
+  /usr/bin/python3 -c 'import json,sys
+for line in open(sys.argv[1]):
+    e = json.loads(line); d = e["detail"]
+    print("  %-40s %s" % (e["detail-type"], d.get("object-key", d.get("notification-id"))))' "$work/events.jsonl"
+  cmp <("$FERRY" cat s3://datasets/labelled/batch1/weights.bin) "$work/dataset/weights.bin" &&
+    echo "written through SMB, in the bucket byte for byte"
+  kill "$gateway_pid"; wait "$gateway_pid" || true; gateway_pid=""
 fi
 
 echo "== ferry train: a tiny PyTorch model on the synced dataset ($train_mode mode)"

@@ -179,7 +179,8 @@ class ReadmeExamples(unittest.TestCase):
         with open(README) as f:
             firsts = [c[0] for _, c in sh_blocks(f.read()) if c]
         expected = ["make demo", "ferry mb s3://datasets", "ferry sync /mnt/nfs/datasets",
-                    "ferry task create", "ferry mount", "ferry cache load", "ferry train",
+                    "ferry task create", "ferry mount", "ferry cache load", "ferry gateway",
+                    "ferry train",
                     "ferry serve"]
         self.assertEqual([next((e for e in expected if c.startswith(e)), c) for c in firsts],
                          expected, "an example was added or moved: teach this test to run it")
@@ -192,6 +193,7 @@ class ReadmeExamples(unittest.TestCase):
         if fuse_usable():
             self.mount_examples()
             self.cache_examples()
+            self.gateway_example()
             self.train_example()
         for p in self.servers:
             p.terminate()
@@ -288,6 +290,28 @@ class ReadmeExamples(unittest.TestCase):
                 self.run_line(line)
         finally:
             subprocess.run(["fusermount3", "-u", "/mnt/imagenet"], check=True)
+
+    def gateway_example(self):
+        os.makedirs("/srv/share")
+        for i in range(3):
+            self.write("run42/img%d.tif" % i, os.urandom(20000 + i))
+        self.write("notes.txt", b"calibrated\n")
+        self.ferry("mb", "s3://labs")
+        for line in self.block("ferry gateway"):
+            self.run_line(line)
+        deadline = time.time() + 120
+        while subprocess.run(["pgrep", "-f", "^ferry gateway s3://labs"],
+                             capture_output=True).returncode == 0:
+            self.assertLess(time.time(), deadline, "the gateway did not stop")
+            time.sleep(0.1)
+        self.assertFalse(os.path.ismount("/srv/share"))
+        out = subprocess.run(["ferry", "ls", "--recursive", "s3://labs/instruments/"],
+                             cwd=self.work, env=self.env, check=True, capture_output=True,
+                             text=True).stdout
+        for name in ("run42/img0.tif", "run42/img2.tif", "run42/notes.txt"):
+            self.assertIn("instruments/" + name, out)
+        with open("/var/log/ferry-gw.jsonl") as f:
+            self.assertIn("object-upload-complete", f.read())
 
     def train_example(self):
         self.write("/mnt/nfs/imagenet/val/v.bin", b"val")
