@@ -4,6 +4,8 @@ files, directories, symlinks, metadata, renames and deletes become objects; a ch
 middle of a large file; kill -9 of the gateway at random points while a writer creates,
 fsyncs and renames files, then a restart: every closed or fsynced file is in the bucket
 byte-exact and no object is torn; bad arguments fail before mounting."""
+import ctypes
+import errno
 import hashlib
 import json
 import os
@@ -21,6 +23,7 @@ import unittest
 
 from ferrytest import FERRY_BIN, FerryServer, ServerFixture, client_env, main, random_bytes
 from peers import CephRgw
+import nfs4  # noqa: E402
 
 
 def content(name, size):
@@ -117,6 +120,19 @@ class GatewayCase:
                 raise AssertionError("the gateway did not come up: " + self.log())
             time.sleep(0.05)
         return p
+
+    def wait_port(self, port, timeout=30):
+        """A file server the gateway starts listens a moment after the mount is up."""
+        import socket
+        deadline = time.time() + timeout
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=2).close()
+                return
+            except OSError:
+                if time.time() > deadline:
+                    raise AssertionError("nothing listens on %d: %s" % (port, self.log()))
+                time.sleep(0.05)
 
     def log(self):
         with open(os.path.join(self.tmp, "gateway.log"), errors="replace") as f:
@@ -219,7 +235,9 @@ class GatewayCase:
         self.wait_for(lambda: os.path.exists(os.path.join(self.mnt, "later/new.txt")), 10)
         # RefreshCache: with a long TTL, a directory shows the bucket's changes on demand.
         self.stop(p)
-        p = self.start("--listing-ttl", "1h", "--events", events, "--settle", "1s")
+        metrics_port = free_port()
+        p = self.start("--listing-ttl", "1h", "--events", events, "--settle", "1s",
+                       "--metrics", "127.0.0.1:%d" % metrics_port)
         self.assertEqual(os.listdir(os.path.join(self.mnt, "later")), ["new.txt"])
         self.ferry("cp", src, "s3://%s/share/later/newer.txt" % self.bucket)
         time.sleep(1.5)
@@ -254,11 +272,50 @@ class GatewayCase:
         self.assertEqual(upload[-1]["detail"]["bucket-name"], self.bucket)
         self.assertEqual(upload[-1]["detail-type"], "Storage Gateway Object Upload Event")
         self.assertLess(kinds.index("object-upload-complete"), kinds.index("upload-complete"))
+        import urllib.request
+        with urllib.request.urlopen("http://127.0.0.1:%d/metrics" % metrics_port) as r:
+            text = r.read().decode()
+        samples = dict(line.split() for line in text.splitlines() if not line.startswith("#"))
+        self.assertEqual(samples["ferry_gateway_cloud_bytes_uploaded_total"], "1")
+        self.assertEqual(samples["ferry_gateway_cache_percent_dirty"], "0")
+        self.assertEqual(samples["ferry_gateway_files_failing_upload"], "0")
+        self.assertIn("ferry_gateway_cache_hit_percent", samples)
+        self.assertEqual(samples["ferry_gateway_upload_seconds_count"], "1")
         self.stop(p)
 
 
+class FileHandle(ctypes.Structure):
+    _fields_ = [("handle_bytes", ctypes.c_uint), ("handle_type", ctypes.c_int),
+                ("f_handle", ctypes.c_ubyte * 128)]
+
+
+LIBC = ctypes.CDLL(None, use_errno=True)
+
+
+def name_to_handle(path):
+    """The kernel's file handle for path, as an NFS server (nfs-ganesha's FSAL_VFS) takes it."""
+    fh = FileHandle()
+    fh.handle_bytes = 128
+    mount_id = ctypes.c_int()
+    if LIBC.name_to_handle_at(-100, path.encode(), ctypes.byref(fh), ctypes.byref(mount_id),
+                              0) != 0:
+        raise OSError(ctypes.get_errno(), "name_to_handle_at " + path)
+    return fh
+
+
+def open_by_handle(mount_path, fh, flags=os.O_RDONLY):
+    mount_fd = os.open(mount_path, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        fd = LIBC.open_by_handle_at(mount_fd, ctypes.byref(fh), flags)
+        if fd < 0:
+            raise OSError(ctypes.get_errno(), "open_by_handle_at")
+        return fd
+    finally:
+        os.close(mount_fd)
+
+
 def free_port():
-    import socket
+    import socket  # noqa: E401
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
@@ -277,6 +334,7 @@ class AgainstFerryServe(GatewayCase, ServerFixture, unittest.TestCase):
     def test_smb_share(self):
         port = free_port()
         p = self.start("--settle", "0.2s", "--smb", "team-data", "--smb-port", str(port))
+        self.wait_port(port)
         local = os.path.join(self.tmp, "local.bin")
         body = random_bytes(3 << 20, seed=21)
         with open(local, "wb") as f:
@@ -305,6 +363,7 @@ class AgainstFerryServe(GatewayCase, ServerFixture, unittest.TestCase):
     def test_nfs_export(self):
         port = free_port()
         p = self.start("--settle", "0.2s", "--nfs", "127.0.0.1:%d" % port)
+        self.wait_port(port)
         big = random_bytes(2 << 20, seed=22)
         with open(os.path.join(self.mnt, "big.bin"), "wb") as f:
             f.write(big)
@@ -363,6 +422,59 @@ class AgainstFerryServe(GatewayCase, ServerFixture, unittest.TestCase):
         # A renamed file's temporary name is gone once the rename was acknowledged.
         for name in acknowledged:
             self.assertNotIn("share/w/%s.tmp" % name, keys)
+
+    @unittest.skipUnless(os.path.exists("/usr/bin/ganesha.nfsd"), "nfs-ganesha is not installed")
+    def test_an_nfs_file_handle_survives_a_restart(self):
+        port = free_port()
+        p = self.start("--nfs", "127.0.0.1:%d" % port)
+        self.wait_port(port)
+        body = random_bytes(300000, seed=23)
+        with open(os.path.join(self.mnt, "keep.bin"), "wb") as f:
+            f.write(body)
+        device = os.stat(self.mnt).st_dev
+        client = nfs4.Client("127.0.0.1", port)
+        handle = client.handle_of("/share/keep.bin")
+        self.assertEqual(client.read(handle, 0, 1 << 20), body)
+        client.close()
+        self.stop_by_signal(p)
+        p = self.start("--nfs", "127.0.0.1:%d" % port)
+        if os.stat(self.mnt).st_dev != device:
+            self.stop_by_signal(p)
+            self.skipTest("the kernel gave the new mount another device number, which "
+                          "nfs-ganesha puts in its handles (nfs-ganesha#1359)")
+        self.wait_port(port)
+        client = nfs4.Client("127.0.0.1", port)
+        try:
+            self.assertEqual(client.read(handle, 0, 1 << 20), body)
+        finally:
+            client.close()
+        self.stop_by_signal(p)
+
+    @unittest.skipUnless(os.geteuid() == 0, "open_by_handle_at needs CAP_DAC_READ_SEARCH")
+    def test_file_handles_survive_a_restart(self):
+        p = self.start()
+        os.makedirs(os.path.join(self.mnt, "d"))
+        for name, body in (("kept.txt", b"kept"), ("d/deep.txt", b"deep"), ("gone.txt", b"x")):
+            with open(os.path.join(self.mnt, name), "wb") as f:
+                f.write(body)
+        handles = {name: name_to_handle(os.path.join(self.mnt, name))
+                   for name in ("kept.txt", "d/deep.txt", "d", "gone.txt")}
+        os.unlink(os.path.join(self.mnt, "gone.txt"))
+        self.stop(p)
+        # A new process and a new mount: the kernel knows none of these inodes any more.
+        p = self.start()
+        for name, body in (("kept.txt", b"kept"), ("d/deep.txt", b"deep")):
+            fd = open_by_handle(self.mnt, handles[name])
+            try:
+                self.assertEqual(os.read(fd, 100), body, name)
+            finally:
+                os.close(fd)
+        fd = open_by_handle(self.mnt, handles["d"], os.O_RDONLY | os.O_DIRECTORY)
+        os.close(fd)
+        with self.assertRaises(OSError) as gone:
+            open_by_handle(self.mnt, handles["gone.txt"])
+        self.assertEqual(gone.exception.errno, errno.ESTALE)
+        self.stop(p)
 
     def test_bad_arguments_fail_before_mounting(self):
         def run(*args):

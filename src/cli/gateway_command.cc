@@ -29,6 +29,8 @@
 #include "gateway/exports.h"
 #include "gateway/gateway.h"
 #include "gateway/gateway_control.h"
+#include "gateway/gateway_metrics.h"
+#include "http/metrics_endpoint.h"
 #include "transfer/location.h"
 
 namespace ferry::cli {
@@ -56,6 +58,7 @@ struct GatewayFlags {
   std::string smb_host = "127.0.0.1";
   std::string nfs;  // HOST:PORT
   std::string events;
+  std::string metrics;  // HOST:PORT
 };
 
 struct ControlFlags {
@@ -193,6 +196,23 @@ Status RunGateway(const GatewayFlags& f, const ReadyReporter& ready) {
   if (!f.events.empty()) {
     FERRY_ASSIGN_OR_RETURN(events, gateway::EventLog::Open(f.events, loc.bucket, prefix));
     gw->SetEventListener([log = events.get()](const gateway::GatewayEvent& e) { log->Write(e); });
+  }
+  std::unique_ptr<http::MetricsEndpoint> metrics;
+  if (!f.metrics.empty()) {
+    auto where = ParseHostPort(f.metrics);
+    auto started = where.ok() ? http::MetricsEndpoint::Start(
+                                    where->first, static_cast<uint16_t>(where->second),
+                                    [gw = gw.get(), cache = cache.get(), &reader, cache_size] {
+                                      gateway::GatewayMeasures m;
+                                      m.gateway = gw->Stats();
+                                      m.cache = cache->stats();
+                                      m.reads = reader.stats();
+                                      m.cache_size = cache_size;
+                                      return gateway::RenderGatewayMetrics(m);
+                                    })
+                              : Result<std::unique_ptr<http::MetricsEndpoint>>(where.status());
+    if (!started.ok()) return started.status().Annotate("--metrics");
+    metrics = std::move(started).value();
   }
   fuse::GatewayMountOptions mount_options;
   mount_options.mountpoint = f.mountpoint;
@@ -417,6 +437,8 @@ CommandRunner AddGatewayCommand(CLI::App& app) {
   cmd->add_option("--nfs", f->nfs,
                   "Export the mount over NFSv4 with nfs-ganesha, listening on HOST:PORT (the "
                   "path clients mount is /share)");
+  cmd->add_option("--metrics", f->metrics,
+                  "Serve Prometheus metrics (File Gateway's measures) at http://HOST:PORT/metrics");
   cmd->add_flag("--allow-other", f->allow_other,
                 "Let other users (and file servers exporting the mount) see it");
   cmd->add_flag("--foreground,-f", f->foreground, "Stay in the foreground until unmounted");
@@ -442,6 +464,11 @@ CommandRunner AddGatewayCommand(CLI::App& app) {
     if (!f->smb_share.empty()) {
       if (Status st = gateway::CheckShareName(f->smb_share); !st.ok()) {
         return Fail("gateway", st, true);
+      }
+    }
+    if (!f->metrics.empty()) {
+      if (auto where = ParseHostPort(f->metrics); !where.ok()) {
+        return Fail("gateway", where.status(), true);
       }
     }
     if (!f->nfs.empty()) {

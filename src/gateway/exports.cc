@@ -15,14 +15,6 @@
 namespace ferry::gateway {
 namespace {
 
-// The first of paths that exists, else "".
-std::string Installed(std::initializer_list<const char*> paths) {
-  for (const char* p : paths) {
-    if (::access(p, X_OK) == 0 || ::access(p, R_OK) == 0) return p;
-  }
-  return "";
-}
-
 bool Accepts(const std::string& host, int port) {
   const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0) return false;
@@ -91,8 +83,8 @@ Status CheckShareName(const std::string& share) {
 
 Result<std::unique_ptr<ExportServer>> ExportServer::StartSmb(const SmbExportOptions& o) {
   FERRY_RETURN_IF_ERROR(CheckShareName(o.share));
-  const std::string smbd = Installed({"/usr/sbin/smbd"});
-  if (smbd.empty()) {
+  const std::string smbd = o.smbd;
+  if (::access(smbd.c_str(), X_OK) != 0) {
     return Status::NotFound(
         "smbd is not installed: the SMB export needs Debian's samba package "
         "(apt-get install samba)");
@@ -187,15 +179,17 @@ Result<std::unique_ptr<ExportServer>> ExportServer::StartSmb(const SmbExportOpti
 }
 
 Result<std::unique_ptr<ExportServer>> ExportServer::StartNfs(const NfsExportOptions& o) {
-  const std::string ganesha = Installed({"/usr/bin/ganesha.nfsd"});
-  if (ganesha.empty()) {
+  const std::string ganesha = o.ganesha;
+  if (::access(ganesha.c_str(), X_OK) != 0) {
     return Status::NotFound(
         "ganesha.nfsd is not installed: the NFS export needs Debian's "
         "nfs-ganesha and nfs-ganesha-vfs packages");
   }
-  if (Installed({"/usr/lib/x86_64-linux-gnu/ganesha/libfsalvfs.so",
-                 "/usr/lib/aarch64-linux-gnu/ganesha/libfsalvfs.so"})
-          .empty()) {
+  bool have_vfs = false;
+  for (const std::string& dir : o.fsal_dirs) {
+    have_vfs = have_vfs || ::access((dir + "/libfsalvfs.so").c_str(), R_OK) == 0;
+  }
+  if (!have_vfs) {
     return Status::NotFound(
         "nfs-ganesha's VFS backend is not installed: the NFS export needs "
         "Debian's nfs-ganesha-vfs package");

@@ -8,6 +8,7 @@
 #include <chrono>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "core/child_process.h"
 #include "ferry/result.h"
@@ -21,6 +22,7 @@ struct SmbExportOptions {
   std::string path;       // the mount point
   std::string state_dir;  // smb.conf, locks, logs
   std::string user;       // the account files are written as (guests map to it)
+  std::string smbd = "/usr/sbin/smbd";
 };
 
 struct NfsExportOptions {
@@ -29,6 +31,10 @@ struct NfsExportOptions {
   std::string path;               // the mount point
   std::string pseudo = "/share";  // the NFSv4 path clients mount
   std::string state_dir;
+  std::string ganesha = "/usr/bin/ganesha.nfsd";
+  // Where nfs-ganesha's VFS backend (libfsalvfs.so) is looked for.
+  std::vector<std::string> fsal_dirs = {"/usr/lib/x86_64-linux-gnu/ganesha",
+                                        "/usr/lib/aarch64-linux-gnu/ganesha"};
 };
 
 // A share name smbd takes as it is: InvalidArgument naming what is wrong otherwise.

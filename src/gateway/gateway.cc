@@ -75,6 +75,7 @@ Result<std::unique_ptr<Gateway>> Gateway::Open(ObjectStore& store, fs::BlockRead
     e.changed_at_ns = e.node.dirty_since_ns ? e.node.dirty_since_ns : now;
     e.synced_seq = e.node.change_seq;  // what is on disk was made durable, or was lost
     e.uploaded_seq = e.node.pending() ? 0 : e.node.change_seq;
+    if (e.node.pending()) g->pending_.insert(ino);
     g->dirty_bytes_ += g->DirtyBytesOf(e.node);
   }
   FERRY_RETURN_IF_ERROR(g->db_->Commit(batch, /*durable=*/true));
@@ -181,6 +182,7 @@ void Gateway::Erase(uint64_t ino, StateDb::Batch& batch) {
   if (!e) return;
   dirty_bytes_ -= std::min(dirty_bytes_, DirtyBytesOf(e->node));
   by_name_.erase({e->node.parent, e->node.name});
+  pending_.erase(ino);
   ::unlink(DataPath(ino).c_str());
   nodes_.erase(ino);
   batch.erase.push_back(ino);
@@ -209,7 +211,7 @@ void Gateway::MarkChanged(Entry& e, bool data, uint64_t before) {
   e.changed_at_ns = now;
   e.node.ctime_ns = now;
   dirty_bytes_ = dirty_bytes_ - std::min(dirty_bytes_, before) + DirtyBytesOf(e.node);
-  changed_.notify_all();
+  pending_.insert(e.node.ino);
 }
 
 std::string Gateway::DataPath(uint64_t ino) const {

@@ -32,6 +32,7 @@
 #include <string>
 #include <thread>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "core/clock.h"
@@ -113,6 +114,8 @@ struct GatewayStatus {
   uint64_t uploaded_files = 0;
   uint64_t uploaded_bytes = 0;
   uint64_t conflicts = 0;
+  uint64_t upload_ns_total = 0;  // time spent in finished uploads
+  uint64_t uploads_timed = 0;
 };
 
 class Gateway {
@@ -272,11 +275,14 @@ class Gateway {
   uint64_t next_ino_ = 2;                                         // guarded by mu_
   uint64_t dirty_bytes_ = 0;                                      // guarded by mu_
   std::unordered_map<uint64_t, Handle> handles_;                  // guarded by mu_
-  uint64_t next_handle_ = 1;                                      // guarded by mu_
-  bool draining_ = false;                                         // guarded by mu_
-  bool stopping_ = false;                                         // guarded by mu_
-  GatewayStatus counters_;                                        // guarded by mu_
-  std::function<void(const GatewayEvent&)> listener_;             // guarded by mu_
+  // The nodes with something for the bucket (pending(), or uploading): the workers look only
+  // at these.
+  std::unordered_set<uint64_t> pending_;               // guarded by mu_
+  uint64_t next_handle_ = 1;                           // guarded by mu_
+  bool draining_ = false;                              // guarded by mu_
+  bool stopping_ = false;                              // guarded by mu_
+  GatewayStatus counters_;                             // guarded by mu_
+  std::function<void(const GatewayEvent&)> listener_;  // guarded by mu_
   struct Watch {
     std::string id;
     int64_t requested_ns = 0;

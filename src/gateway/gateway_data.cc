@@ -187,7 +187,8 @@ Status Gateway::MakeDurable(uint64_t handle) {
   const int fd = hit->second.fd;
   const uint64_t seq = e->node.change_seq;
   const uint64_t ino = e->node.ino;
-  if (e->synced_seq == seq && seq != 0) return Status::OK();
+  // A file without changes (a reader's close) costs no commit.
+  if (!e->node.pending() || e->synced_seq >= seq) return Status::OK();
   lock.unlock();
   if (fd >= 0 && ::fdatasync(fd) != 0) return Status::FromErrno(DataPath(ino), errno);
   lock.lock();

@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <chrono>
 #include <memory>
@@ -47,8 +48,9 @@ class GatewayTest : public ::testing::Test {
     Start();
   }
 
-  void Start() {
+  void Start(uint64_t max_dirty = uint64_t{8} << 30) {
     GatewayOptions o;
+    o.max_dirty_bytes = max_dirty;
     o.bucket = "bkt";
     o.prefix = "share/";
     o.state_dir = dir_.path() + "/state";
@@ -340,6 +342,31 @@ TEST_F(GatewayTest, AWorkingSetIsReportedUploadedAfterItsFiles) {
   EXPECT_EQ(failing, 1u);
   EXPECT_TRUE(gw_->Report(Gateway::ReportFilter::kDirty).empty());
   EXPECT_EQ(gw_->Report(Gateway::ReportFilter::kAll).size(), 2u);
+}
+
+TEST_F(GatewayTest, WritersWaitForRoomWhenTheDirtyLimitIsReached) {
+  gw_.reset();
+  Start(/*max_dirty=*/64 << 10);
+  store_.Add({.call = StoreCall::kPut, .delay = std::chrono::milliseconds(100)});
+  std::atomic<bool> writing{true};
+  std::atomic<uint64_t> most_dirty{0};
+  std::thread watcher([&] {
+    while (writing) {
+      const uint64_t dirty = gw_->Stats().dirty_bytes;
+      uint64_t seen = most_dirty.load();
+      while (dirty > seen && !most_dirty.compare_exchange_weak(seen, dirty)) {
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
+  });
+  const std::string body = Pattern(32 << 10, 'w');
+  for (int i = 0; i < 10; ++i) WriteFile(Gateway::kRootIno, "f" + std::to_string(i), body);
+  writing = false;
+  watcher.join();
+  // A write waits while the limit is reached, so at most one write's bytes go past it.
+  EXPECT_LE(most_dirty.load(), uint64_t{(64 << 10) + (32 << 10)});
+  Drain();
+  for (int i = 0; i < 10; ++i) EXPECT_EQ(Object("share/f" + std::to_string(i)), body);
 }
 
 }  // namespace

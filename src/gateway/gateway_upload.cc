@@ -160,12 +160,14 @@ void Gateway::RunWorker() {
     }
     Entry* pick = nullptr;
     int64_t next_due = now + kSecond;
-    for (auto& [ino, e] : nodes_) {
-      if (Eligible(e, now)) {
-        if (!pick || e.changed_at_ns < pick->changed_at_ns) pick = &e;
-      } else if (e.node.pending() && !e.uploading) {
+    for (uint64_t ino : pending_) {
+      Entry* e = Find(ino);
+      if (!e) continue;
+      if (Eligible(*e, now)) {
+        if (!pick || e->changed_at_ns < pick->changed_at_ns) pick = e;
+      } else if (e->node.pending() && !e->uploading) {
         next_due =
-            std::min(next_due, std::max(e.changed_at_ns + options_.settle_ns, e.next_try_ns));
+            std::min(next_due, std::max(e->changed_at_ns + options_.settle_ns, e->next_try_ns));
       }
     }
     if (!pick) {
@@ -376,6 +378,7 @@ Status Gateway::ResolveConflict(const Snapshot& s, GatewayEvent* event) {
 }
 
 void Gateway::UploadNode(Snapshot s) {
+  const int64_t started = Now();
   ObjectMeta uploaded;
   Status st = Upload(s, &uploaded);
   GatewayEvent event;
@@ -434,6 +437,8 @@ void Gateway::UploadNode(Snapshot s) {
   }
   {
     std::lock_guard lock(mu_);
+    counters_.upload_ns_total += static_cast<uint64_t>(std::max<int64_t>(0, Now() - started));
+    counters_.uploads_timed++;
     Entry* e = Find(s.ino);
     if (!e) return;
     e->uploading = false;
@@ -471,6 +476,7 @@ void Gateway::UploadNode(Snapshot s) {
       event.error = e->last_error;
       if (e->failures > 1) event = GatewayEvent{};  // reported once, at the first failure
     }
+    if (!n.pending()) pending_.erase(s.ino);
     Save(*e, batch);
     Status saved = CommitLocked(batch, false);
     if (!saved.ok()) spdlog::warn("gateway: {}", saved.ToString());
@@ -543,8 +549,9 @@ std::string Gateway::NotifyWhenUploaded() {
   w.id = w.id.substr(0, 8) + "-" + w.id.substr(8, 4) + "-" + w.id.substr(12, 4) + "-" +
          w.id.substr(16, 4) + "-" + w.id.substr(20, 12);
   w.requested_ns = Now();
-  for (const auto& [ino, e] : nodes_) {
-    if (e.node.pending() || e.uploading) w.nodes.emplace_back(ino, e.node.change_seq);
+  for (uint64_t ino : pending_) {
+    const Entry* e = Find(ino);
+    if (e && (e->node.pending() || e->uploading)) w.nodes.emplace_back(ino, e->node.change_seq);
   }
   w.last_op = ops_.empty() ? 0 : ops_.back().id;
   watches_.push_back(std::move(w));
@@ -605,9 +612,10 @@ GatewayStatus Gateway::Stats() const {
   GatewayStatus out = counters_;
   out.dirty_files = 0;
   out.failing = 0;
-  for (const auto& [ino, e] : nodes_) {
-    if (e.node.pending()) out.dirty_files++;
-    if (e.failures > 0) out.failing++;
+  for (uint64_t ino : pending_) {
+    const Entry* e = Find(ino);
+    if (e && e->node.pending()) out.dirty_files++;
+    if (e && e->failures > 0) out.failing++;
   }
   out.dirty_bytes = dirty_bytes_;
   out.pending_operations = ops_.size();
@@ -620,8 +628,9 @@ Status Gateway::Drain(int64_t timeout_ns) {
   changed_.notify_all();
   const bool done = changed_.wait_for(lock, std::chrono::nanoseconds(timeout_ns), [&] {
     if (!ops_.empty()) return false;
-    for (const auto& [ino, e] : nodes_) {
-      if (e.node.pending() || e.uploading) return false;
+    for (uint64_t ino : pending_) {
+      const Entry* e = Find(ino);
+      if (e && (e->node.pending() || e->uploading)) return false;
     }
     return true;
   });
