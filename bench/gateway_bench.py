@@ -29,28 +29,19 @@ from server_bench import (free_port, log, machine_description, machine_line,  # 
                           source_description, start_ferry, write_section)
 from transfer_bench import (BUCKET, KIB, MIB, clean_env, client_credentials, human,  # noqa: E402
                             parse_size, rclone_version, write_rclone_config)
+from mount_bench import Mount  # noqa: E402
 
 SECTION_TITLE = "## Gateway: ferry gateway vs rclone mount vs s3fs (writes until in the bucket)"
 
 
-def wait_mounted(path, proc, what):
-    deadline = time.time() + 60
-    while not os.path.ismount(path):
-        if proc.poll() is not None or time.time() > deadline:
-            raise RuntimeError("%s did not mount %s" % (what, path))
-        time.sleep(0.05)
-
-
-class Writer:
-    """One writable mount of the bucket's prefix."""
+class Writer(Mount):
+    """One writable mount of the bucket's prefix; the gateway stops on SIGTERM (its exports
+    first), the others by unmounting."""
 
     def __init__(self, name, argv, env, mnt, log_path):
-        os.makedirs(mnt, exist_ok=True)
         self.name = name
         self.mnt = mnt
-        self.log = open(log_path, "a")
-        self.proc = subprocess.Popen(argv, env=env, stdout=self.log, stderr=subprocess.STDOUT)
-        wait_mounted(mnt, self.proc, name)
+        super().__init__(argv, env, mnt, log_path, name)
 
     def stop(self):
         if self.name == "ferry":

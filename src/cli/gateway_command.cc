@@ -31,7 +31,6 @@
 #include "gateway/gateway_control.h"
 #include "gateway/gateway_metrics.h"
 #include "http/metrics_endpoint.h"
-#include "transfer/location.h"
 
 namespace ferry::cli {
 namespace {
@@ -108,16 +107,6 @@ Result<int64_t> ParseDurationNs(const std::string& text) {
   return static_cast<int64_t>(value * scale);
 }
 
-std::string DefaultGatewayDir(const std::string& bucket, const std::string& prefix) {
-  std::string name = bucket;
-  if (!prefix.empty()) {
-    name += '-';
-    for (char c : prefix) name += (c == '/') ? '_' : c;
-    while (name.back() == '_') name.pop_back();
-  }
-  return DefaultStateDir() + "/gateway/" + name.substr(0, 200);
-}
-
 Status RunGateway(const GatewayFlags& f, const ReadyReporter& ready) {
   // SIGINT, SIGTERM and SIGHUP are waited for below (every thread started from here on
   // leaves them), so that the mount keeps serving while the file servers stop.
@@ -125,17 +114,9 @@ Status RunGateway(const GatewayFlags& f, const ReadyReporter& ready) {
   sigemptyset(&stop_signals);
   for (int sig : {SIGINT, SIGTERM, SIGHUP}) sigaddset(&stop_signals, sig);
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
-  FERRY_ASSIGN_OR_RETURN(auto loc, transfer::ParseLocation(f.source));
-  if (!loc.is_s3) return Status::InvalidArgument(f.source + ": the source must be s3://");
-  std::string prefix = loc.key;
-  if (!prefix.empty() && !prefix.ends_with('/')) prefix += '/';
+  FERRY_ASSIGN_OR_RETURN(MountTarget loc, CheckMountArguments(f.source, f.mountpoint));
+  const std::string& prefix = loc.prefix;
   std::error_code ec;
-  if (!std::filesystem::is_directory(f.mountpoint, ec)) {
-    return Status::InvalidArgument(f.mountpoint + ": not a directory");
-  }
-  if (!std::filesystem::is_empty(f.mountpoint, ec)) {
-    return Status::InvalidArgument(f.mountpoint + ": not empty");
-  }
   FERRY_ASSIGN_OR_RETURN(uint64_t cache_size, ParseSize(f.cache_size));
   uint64_t max_dirty = 0;
   if (f.max_dirty.ends_with('%')) {
@@ -151,7 +132,8 @@ Status RunGateway(const GatewayFlags& f, const ReadyReporter& ready) {
   FERRY_ASSIGN_OR_RETURN(int64_t listing_ttl, ParseDurationNs(f.listing_ttl));
   FERRY_ASSIGN_OR_RETURN(int64_t drain_timeout, ParseDurationNs(f.drain_timeout));
 
-  const std::string dir = f.cache_dir.empty() ? DefaultGatewayDir(loc.bucket, prefix) : f.cache_dir;
+  const std::string dir =
+      f.cache_dir.empty() ? DefaultDirFor("gateway", loc.bucket, prefix) : f.cache_dir;
   std::filesystem::create_directories(dir, ec);
   if (ec) return Status::FromErrno("cache directory " + dir, ec.value());
   // One gateway per cache directory: its state is not shared.

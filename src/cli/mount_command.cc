@@ -14,12 +14,12 @@
 #include "cli/background.h"
 #include "cli/client_flags.h"
 #include "cli/commands.h"
+#include "cli/mount_paths.h"
 #include "cli/output.h"
 #include "cli/sync_flags.h"
 #include "core/host_memory.h"
 #include "fs/mount_session.h"
 #include "fuse/fuse_mount.h"
-#include "transfer/location.h"
 
 namespace ferry::cli {
 namespace {
@@ -57,31 +57,10 @@ Result<std::shared_ptr<const std::unordered_set<std::string>>> ReadPathSet(
   return std::shared_ptr<const std::unordered_set<std::string>>(std::move(paths));
 }
 
-// A cache directory per mounted bucket and prefix: every mount of a prefix on this machine
-// shares it (and its size limit) by default.
-std::string DefaultCacheDir(const std::string& bucket, const std::string& prefix) {
-  std::string name = bucket;
-  if (!prefix.empty()) {
-    name += '-';
-    for (char c : prefix) name += (c == '/') ? '_' : c;
-    while (name.back() == '_') name.pop_back();
-  }
-  return DefaultStateDir() + "/cache/" + name.substr(0, 200);
-}
-
 // Everything that can be wrong before mounting, found before mounting.
 Status Mount(const MountFlags& f, const std::function<void(const Status&)>& mounted) {
-  FERRY_ASSIGN_OR_RETURN(auto loc, transfer::ParseLocation(f.source));
-  if (!loc.is_s3) return Status::InvalidArgument(f.source + ": the source must be s3://");
-  std::string prefix = loc.key;
-  if (!prefix.empty() && !prefix.ends_with('/')) prefix += '/';
-  std::error_code ec;
-  if (!std::filesystem::is_directory(f.mountpoint, ec)) {
-    return Status::InvalidArgument(f.mountpoint + ": not a directory");
-  }
-  if (!std::filesystem::is_empty(f.mountpoint, ec)) {
-    return Status::InvalidArgument(f.mountpoint + ": not empty");
-  }
+  FERRY_ASSIGN_OR_RETURN(MountTarget loc, CheckMountArguments(f.source, f.mountpoint));
+  const std::string& prefix = loc.prefix;
   FERRY_ASSIGN_OR_RETURN(uint64_t cache_size, ParseSize(f.cache_size));
   FERRY_ASSIGN_OR_RETURN(uint64_t block_size, ParseSize(f.block_size));
   FERRY_ASSIGN_OR_RETURN(uint64_t read_ahead, ParseSize(f.read_ahead));
@@ -111,7 +90,8 @@ Status Mount(const MountFlags& f, const std::function<void(const Status&)>& moun
   fs::MountSessionOptions options;
   options.bucket = loc.bucket;
   options.prefix = prefix;
-  options.cache.dir = f.cache_dir.empty() ? DefaultCacheDir(loc.bucket, prefix) : f.cache_dir;
+  options.cache.dir =
+      f.cache_dir.empty() ? DefaultDirFor("cache", loc.bucket, prefix) : f.cache_dir;
   options.cache.capacity_bytes = cache_size;
   options.block_size = block_size;
   options.read_ahead_bytes = read_ahead;

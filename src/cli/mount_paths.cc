@@ -1,5 +1,8 @@
 #include "cli/mount_paths.h"
 
+#include "cli/sync_flags.h"
+#include "transfer/location.h"
+
 #include <sys/stat.h>
 
 #include <cerrno>
@@ -23,6 +26,32 @@ Result<std::pair<std::string, std::string>> MountOf(const std::string& path) {
   std::string root_text = root.string();
   while (root_text.size() > 1 && root_text.ends_with('/')) root_text.pop_back();
   return std::make_pair(root_text, relative);
+}
+
+Result<MountTarget> CheckMountArguments(const std::string& source, const std::string& mountpoint) {
+  FERRY_ASSIGN_OR_RETURN(auto loc, transfer::ParseLocation(source));
+  if (!loc.is_s3) return Status::InvalidArgument(source + ": the source must be s3://");
+  MountTarget target{loc.bucket, loc.key};
+  if (!target.prefix.empty() && !target.prefix.ends_with('/')) target.prefix += '/';
+  std::error_code ec;
+  if (!std::filesystem::is_directory(mountpoint, ec)) {
+    return Status::InvalidArgument(mountpoint + ": not a directory");
+  }
+  if (!std::filesystem::is_empty(mountpoint, ec)) {
+    return Status::InvalidArgument(mountpoint + ": not empty");
+  }
+  return target;
+}
+
+std::string DefaultDirFor(const std::string& kind, const std::string& bucket,
+                          const std::string& prefix) {
+  std::string name = bucket;
+  if (!prefix.empty()) {
+    name += '-';
+    for (char c : prefix) name += (c == '/') ? '_' : c;
+    while (name.back() == '_') name.pop_back();
+  }
+  return DefaultStateDir() + "/" + kind + "/" + name.substr(0, 200);
 }
 
 }  // namespace ferry::cli

@@ -13,4 +13,17 @@ namespace ferry::cli {
 // to it.
 Result<std::pair<std::string, std::string>> MountOf(const std::string& path);
 
+// What `ferry mount` and `ferry gateway` mount: s3://bucket[/prefix] on an empty directory.
+struct MountTarget {
+  std::string bucket;
+  std::string prefix;  // "" or ending in '/'
+};
+// InvalidArgument naming what is wrong with the source or the mount point.
+Result<MountTarget> CheckMountArguments(const std::string& source, const std::string& mountpoint);
+
+// The directory under ~/.cache/ferry/KIND/ that a bucket and prefix get by default
+// ("BUCKET" or "BUCKET-PREFIX" with '/' as '_'), shared by every mount of that prefix.
+std::string DefaultDirFor(const std::string& kind, const std::string& bucket,
+                          const std::string& prefix);
+
 }  // namespace ferry::cli

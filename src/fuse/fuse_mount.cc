@@ -1,8 +1,6 @@
-#define FUSE_USE_VERSION FUSE_MAKE_VERSION(3, 12)
 #include "fuse/fuse_mount.h"
 
 #include <fcntl.h>
-#include <fuse_lowlevel.h>
 #include <spdlog/spdlog.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
@@ -18,6 +16,7 @@
 #include <vector>
 
 #include "fs/errno_of.h"
+#include "fuse/fuse_session.h"
 #include "fuse/kernel_read_ahead.h"
 
 namespace ferry::fuse {
@@ -350,22 +349,12 @@ Status FuseMount::Mount() {
   }();
   std::string opts = "ro,default_permissions,fsname=ferry,subtype=ferry";
   if (impl_->options.allow_other) opts += ",allow_other";
-  std::vector<std::string> argv_storage = {"ferry", "-o", opts};
-  std::vector<char*> argv;
-  for (auto& a : argv_storage) argv.push_back(a.data());
-  fuse_args args = FUSE_ARGS_INIT(static_cast<int>(argv.size()), argv.data());
-  impl_->session = fuse_session_new(&args, &ops, sizeof ops, impl_.get());
-  if (!impl_->session) return Status::InvalidArgument("FUSE: cannot create a session");
-  if (fuse_set_signal_handlers(impl_->session) != 0) {
-    return Status::Internal("FUSE: cannot install signal handlers");
-  }
   // Resolved before mounting: once mounted, a look at the path waits for the mount's answer.
   std::error_code ec;
   const std::string where = std::filesystem::canonical(impl_->options.mountpoint, ec).string();
-  if (fuse_session_mount(impl_->session, impl_->options.mountpoint.c_str()) != 0) {
-    return Status::IOError("cannot mount on " + impl_->options.mountpoint +
-                           " (is /dev/fuse available and the directory empty?)");
-  }
+  FERRY_ASSIGN_OR_RETURN(impl_->session,
+                         MountSession(ops, impl_.get(), opts, impl_->options.mountpoint,
+                                      /*stop_on_signals=*/true));
   impl_->mounted = true;
   if (impl_->options.kernel_read_ahead_bytes > 0 && !ec) {
     Status set = SetKernelReadAhead(where, impl_->options.kernel_read_ahead_bytes);
@@ -383,14 +372,10 @@ Status FuseMount::Mount() {
 
 Status FuseMount::Run() {
   if (!impl_->mounted) return Status::Internal("FUSE: not mounted");
-  fuse_loop_config* config = fuse_loop_cfg_create();
-  fuse_loop_cfg_set_max_threads(config, impl_->options.max_threads);
-  int rc = fuse_session_loop_mt(impl_->session, config);
-  fuse_loop_cfg_destroy(config);
+  Status served = ServeSession(impl_->session, impl_->options.max_threads);
   fuse_session_unmount(impl_->session);
   impl_->mounted = false;
-  if (rc < 0) return Status::IOError(std::string("FUSE session: ") + std::strerror(-rc));
-  return Status::OK();
+  return served;
 }
 
 }  // namespace ferry::fuse

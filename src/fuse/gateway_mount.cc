@@ -1,8 +1,6 @@
-#define FUSE_USE_VERSION FUSE_MAKE_VERSION(3, 12)
 #include "fuse/gateway_mount.h"
 
 #include <fcntl.h>
-#include <fuse_lowlevel.h>
 #include <spdlog/spdlog.h>
 #include <sys/stat.h>
 
@@ -16,6 +14,7 @@
 #include <thread>
 #include <vector>
 
+#include "fuse/fuse_session.h"
 #include "gateway/posix_error.h"
 
 namespace ferry::fuse {
@@ -368,31 +367,16 @@ Status GatewayMount::Mount() {
   }();
   std::string opts = "default_permissions,fsname=ferry-gateway,subtype=ferry";
   if (impl_->options.allow_other) opts += ",allow_other";
-  std::vector<std::string> argv_storage = {"ferry", "-o", opts};
-  std::vector<char*> argv;
-  for (auto& a : argv_storage) argv.push_back(a.data());
-  fuse_args args = FUSE_ARGS_INIT(static_cast<int>(argv.size()), argv.data());
-  impl_->session = fuse_session_new(&args, &ops, sizeof ops, impl_.get());
-  if (!impl_->session) return Status::InvalidArgument("FUSE: cannot create a session");
-  if (impl_->options.stop_on_signals && fuse_set_signal_handlers(impl_->session) != 0) {
-    return Status::Internal("FUSE: cannot install signal handlers");
-  }
-  if (fuse_session_mount(impl_->session, impl_->options.mountpoint.c_str()) != 0) {
-    return Status::IOError("cannot mount on " + impl_->options.mountpoint +
-                           " (is /dev/fuse available and the directory empty?)");
-  }
+  FERRY_ASSIGN_OR_RETURN(impl_->session,
+                         MountSession(ops, impl_.get(), opts, impl_->options.mountpoint,
+                                      impl_->options.stop_on_signals));
   impl_->mounted = true;
   return Status::OK();
 }
 
 Status GatewayMount::Run() {
   if (!impl_->mounted) return Status::Internal("FUSE: not mounted");
-  fuse_loop_config* config = fuse_loop_cfg_create();
-  fuse_loop_cfg_set_max_threads(config, impl_->options.max_threads);
-  int rc = fuse_session_loop_mt(impl_->session, config);
-  fuse_loop_cfg_destroy(config);
-  if (rc < 0) return Status::IOError(std::string("FUSE session: ") + std::strerror(-rc));
-  return Status::OK();
+  return ServeSession(impl_->session, impl_->options.max_threads);
 }
 
 bool GatewayMount::unmounted() const {

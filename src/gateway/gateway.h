@@ -225,6 +225,9 @@ class Gateway {
   uint64_t DirtyBytesOf(const Node& node) const;
   void WaitNotUploading(std::unique_lock<std::mutex>& lock, uint64_t ino);
   Status CheckName(std::string_view name) const;
+  // A new file, directory or symlink named name in parent (EEXIST when taken).
+  Result<Attributes> MakeChild(uint64_t parent, std::string_view name, NodeKind kind, uint32_t mode,
+                               uint32_t uid, uint32_t gid, std::string_view symlink_target);
 
   // ---- listing (gateway_listing.cc)
   // Lists the directory from the bucket when its listing is older than the TTL (or force).

@@ -11,84 +11,56 @@
 
 namespace ferry::gateway {
 
-Result<Attributes> Gateway::CreateFile(uint64_t parent, std::string_view name, uint32_t mode,
-                                       uint32_t uid, uint32_t gid) {
+Result<Attributes> Gateway::MakeChild(uint64_t parent, std::string_view name, NodeKind kind,
+                                      uint32_t mode, uint32_t uid, uint32_t gid,
+                                      std::string_view symlink_target) {
   FERRY_RETURN_IF_ERROR(CheckName(name));
   std::unique_lock lock(mu_);
   Entry* dir = Find(parent);
   if (!dir) return Status::NotFound("inode " + std::to_string(parent));
-  if (!dir->node.is_dir()) return PosixError(ENOTDIR, "create");
+  if (!dir->node.is_dir()) return PosixError(ENOTDIR, std::string(name));
   FERRY_RETURN_IF_ERROR(EnsureListed(lock, parent, false));
   if (Child(parent, name)) return PosixError(EEXIST, std::string(name));
   StateDb::Batch batch;
-  Node n = NewNode(parent, name, NodeKind::kFile, batch);
+  Node n = NewNode(parent, name, kind, batch);
   n.mode = mode & 07777;
   n.uid = uid;
   n.gid = gid;
   n.attrs_exact = true;
+  if (kind == NodeKind::kDirectory) n.listed_at_ns = Now();  // new here: nothing to list yet
+  if (kind == NodeKind::kSymlink) {
+    n.symlink_target = std::string(symlink_target);
+    n.size = symlink_target.size();
+  }
+  if (kind == NodeKind::kFile) {
+    // The data file exists from the start: an empty file is uploaded as one.
+    const int fd = ::open(DataPath(n.ino).c_str(), O_CREAT | O_TRUNC | O_WRONLY | O_CLOEXEC, 0600);
+    if (fd < 0) return Status::FromErrno(DataPath(n.ino), errno);
+    ::close(fd);
+  }
   const uint64_t ino = n.ino;
-  // The data file exists from the start: an empty file is uploaded as one.
-  const int fd = ::open(DataPath(ino).c_str(), O_CREAT | O_TRUNC | O_WRONLY | O_CLOEXEC, 0600);
-  if (fd < 0) return Status::FromErrno(DataPath(ino), errno);
-  ::close(fd);
   Insert(std::move(n));
   Entry& e = *Find(ino);
-  MarkChanged(e, true, 0);
+  MarkChanged(e, true, 0);  // a directory's change is its marker object
   Save(e, batch);
   FERRY_RETURN_IF_ERROR(CommitLocked(batch, false));
   return AttributesOf(e.node);
+}
+
+Result<Attributes> Gateway::CreateFile(uint64_t parent, std::string_view name, uint32_t mode,
+                                       uint32_t uid, uint32_t gid) {
+  return MakeChild(parent, name, NodeKind::kFile, mode, uid, gid, "");
 }
 
 Result<Attributes> Gateway::MakeDirectory(uint64_t parent, std::string_view name, uint32_t mode,
                                           uint32_t uid, uint32_t gid) {
-  FERRY_RETURN_IF_ERROR(CheckName(name));
-  std::unique_lock lock(mu_);
-  Entry* dir = Find(parent);
-  if (!dir) return Status::NotFound("inode " + std::to_string(parent));
-  if (!dir->node.is_dir()) return PosixError(ENOTDIR, "mkdir");
-  FERRY_RETURN_IF_ERROR(EnsureListed(lock, parent, false));
-  if (Child(parent, name)) return PosixError(EEXIST, std::string(name));
-  StateDb::Batch batch;
-  Node n = NewNode(parent, name, NodeKind::kDirectory, batch);
-  n.mode = mode & 07777;
-  n.uid = uid;
-  n.gid = gid;
-  n.attrs_exact = true;
-  n.listed_at_ns = Now();  // new here: nothing to list yet
-  const uint64_t ino = n.ino;
-  Insert(std::move(n));
-  Entry& e = *Find(ino);
-  MarkChanged(e, true, 0);  // the marker object
-  Save(e, batch);
-  FERRY_RETURN_IF_ERROR(CommitLocked(batch, false));
-  return AttributesOf(e.node);
+  return MakeChild(parent, name, NodeKind::kDirectory, mode, uid, gid, "");
 }
 
 Result<Attributes> Gateway::MakeSymlink(uint64_t parent, std::string_view name,
                                         std::string_view target, uint32_t uid, uint32_t gid) {
-  FERRY_RETURN_IF_ERROR(CheckName(name));
   if (target.empty() || target.size() > 4096) return PosixError(EINVAL, "symlink target");
-  std::unique_lock lock(mu_);
-  Entry* dir = Find(parent);
-  if (!dir) return Status::NotFound("inode " + std::to_string(parent));
-  if (!dir->node.is_dir()) return PosixError(ENOTDIR, "symlink");
-  FERRY_RETURN_IF_ERROR(EnsureListed(lock, parent, false));
-  if (Child(parent, name)) return PosixError(EEXIST, std::string(name));
-  StateDb::Batch batch;
-  Node n = NewNode(parent, name, NodeKind::kSymlink, batch);
-  n.mode = 0777;
-  n.uid = uid;
-  n.gid = gid;
-  n.symlink_target = std::string(target);
-  n.size = target.size();
-  n.attrs_exact = true;
-  const uint64_t ino = n.ino;
-  Insert(std::move(n));
-  Entry& e = *Find(ino);
-  MarkChanged(e, true, 0);
-  Save(e, batch);
-  FERRY_RETURN_IF_ERROR(CommitLocked(batch, false));
-  return AttributesOf(e.node);
+  return MakeChild(parent, name, NodeKind::kSymlink, 0777, uid, gid, target);
 }
 
 Status Gateway::Unlink(uint64_t parent, std::string_view name) {
