@@ -427,14 +427,25 @@ CommandRunner AddGatewayCommand(CLI::App& app) {
   cmd->add_option("--uid", f->uid, "Owner of files without stored metadata");
   cmd->add_option("--gid", f->gid, "Group of files without stored metadata");
   cmd->add_option("--file-mode", f->file_mode, "Mode of files without stored metadata")
+      ->check(OctalMode())
       ->capture_default_str();
   cmd->add_option("--dir-mode", f->dir_mode, "Mode of directories without stored metadata")
+      ->check(OctalMode())
       ->capture_default_str();
   AddClientFlags(*cmd, f->client);
   return [f, control] {
     if (control->run) return control->run();
     if (f->source.empty() || f->mountpoint.empty()) {
       return Fail("gateway", Status::InvalidArgument("SOURCE and MOUNTPOINT are required"), true);
+    }
+    if (f->source.find("://") == std::string::npos && f->source.find('/') == std::string::npos) {
+      // A word, not a source: most likely a mistyped command.
+      return Fail("gateway",
+                  Status::InvalidArgument("unknown command \"" + f->source +
+                                          "\"; commands: status, report, refresh, "
+                                          "notify-when-uploaded (or mount SOURCE as "
+                                          "s3://bucket[/prefix] on MOUNTPOINT)"),
+                  true);
     }
     for (const std::string* text : {&f->settle, &f->listing_ttl, &f->drain_timeout}) {
       if (auto d = ParseDurationNs(*text); !d.ok()) return Fail("gateway", d.status(), true);

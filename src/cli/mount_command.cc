@@ -167,19 +167,11 @@ CommandRunner AddMountCommand(CLI::App& app) {
   cmd->add_flag("--foreground,-f", f->foreground, "Stay in the foreground until unmounted");
   cmd->add_option("--uid", f->uid, "Owner of files without stored metadata");
   cmd->add_option("--gid", f->gid, "Group of files without stored metadata");
-  // Checked as the flags are read: a mode that is not octal is a usage error (exit 2).
-  const CLI::Validator octal_mode(
-      [](std::string& text) -> std::string {
-        const bool octal = !text.empty() && text.size() <= 5 &&
-                           text.find_first_not_of("01234567") == std::string::npos;
-        return octal ? "" : "'" + text + "' is not an octal mode (such as 0644)";
-      },
-      "MODE");
   cmd->add_option("--file-mode", f->file_mode, "Mode of files without stored metadata")
-      ->check(octal_mode)
+      ->check(OctalMode())
       ->capture_default_str();
   cmd->add_option("--dir-mode", f->dir_mode, "Mode of directories")
-      ->check(octal_mode)
+      ->check(OctalMode())
       ->capture_default_str();
   AddClientFlags(*cmd, f->client);
   AddVersionAtFlag(*cmd, f->client);

@@ -54,4 +54,14 @@ std::string DefaultDirFor(const std::string& kind, const std::string& bucket,
   return DefaultStateDir() + "/" + kind + "/" + name.substr(0, 200);
 }
 
+CLI::Validator OctalMode() {
+  return CLI::Validator(
+      [](std::string& text) -> std::string {
+        const bool octal = !text.empty() && text.size() <= 5 &&
+                           text.find_first_not_of("01234567") == std::string::npos;
+        return octal ? "" : "'" + text + "' is not an octal mode (such as 0644)";
+      },
+      "MODE");
+}
+
 }  // namespace ferry::cli

@@ -2,6 +2,7 @@
 // through its control socket.
 #pragma once
 
+#include <CLI/CLI.hpp>
 #include <string>
 #include <utility>
 
@@ -25,5 +26,9 @@ Result<MountTarget> CheckMountArguments(const std::string& source, const std::st
 // ("BUCKET" or "BUCKET-PREFIX" with '/' as '_'), shared by every mount of that prefix.
 std::string DefaultDirFor(const std::string& kind, const std::string& bucket,
                           const std::string& prefix);
+
+// Checks a --file-mode or --dir-mode as the flags are read: a mode that is not octal is a
+// usage error (exit 2).
+CLI::Validator OctalMode();
 
 }  // namespace ferry::cli

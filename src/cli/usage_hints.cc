@@ -102,6 +102,15 @@ std::optional<std::string> UnknownArgumentMessage(const CLI::App& app,
     if (expect_subcommand &&
         current->get_subcommands([](const CLI::App*) { return true; }).size() > 0) {
       const CLI::App* sub = FindSubcommand(*current, arg);
+      // A command that takes arguments of its own besides its subcommands (`ferry gateway
+      // SOURCE MOUNTPOINT` and `ferry gateway status`): an unknown word is an argument.
+      const bool takes_arguments =
+          !current->get_options([](const CLI::Option* o) { return o->get_positional(); })
+               .empty();
+      if (sub == nullptr && takes_arguments) {
+        expect_subcommand = false;
+        continue;
+      }
       if (sub == nullptr) {
         std::string names;
         for (const auto& n : SubcommandNames(*current)) names += (names.empty() ? "" : ", ") + n;
