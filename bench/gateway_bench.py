@@ -252,8 +252,10 @@ def main():
                       (results[("c", "rclone")] / results[("c", "ferry")]))
     text = "\n".join(lines) + "\n\n" + "\n".join("- " + r for r in ratios)
     print(text)
-    section = (SECTION_TITLE + "\n\n" + machine_line(machine_description()) + "\n" +
-               source_description(args.ferry) + "; rclone " + rclone_version() + "\n\n" +
+    machine = machine_description()
+    machine["source"] = source_description(args.ferry)
+    section = (SECTION_TITLE + "\n\n" + machine_line(machine) + " rclone " + rclone_version() +
+               ", s3fs 1.90, Samba 4.17.\n\n" +
                "`/usr/bin/python3 bench/gateway_bench.py build/ferry` (" + __doc__.strip().split(
                    "\n")[0] + ")\n\n" + text + "\n")
     write_section(args.results, SECTION_TITLE, section)

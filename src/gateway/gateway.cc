@@ -79,6 +79,7 @@ Result<std::unique_ptr<Gateway>> Gateway::Open(ObjectStore& store, fs::BlockRead
     g->dirty_bytes_ += g->DirtyBytesOf(e.node);
   }
   FERRY_RETURN_IF_ERROR(g->db_->Commit(batch, /*durable=*/true));
+  g->part_pool_ = std::make_unique<ThreadPool>(std::max(1u, g->options_.part_threads));
   for (unsigned i = 0; i < std::max(1u, g->options_.upload_threads); ++i) {
     g->workers_.emplace_back([gw = g.get()] { gw->RunWorker(); });
   }

@@ -36,6 +36,7 @@
 #include <vector>
 
 #include "core/clock.h"
+#include "core/thread_pool.h"
 #include "ferry/object_store.h"
 #include "fs/block_reader.h"
 #include "gateway/node.h"
@@ -53,6 +54,7 @@ struct GatewayOptions {
   uint64_t part_size = uint64_t{16} << 20;       // multipart parts (at least 5 MiB)
   uint64_t multipart_threshold = uint64_t{32} << 20;
   unsigned upload_threads = 4;
+  unsigned part_threads = 8;  // parts of multipart uploads sent at once, over all uploads
   uint32_t uid = 0;
   uint32_t gid = 0;
   uint32_t file_mode = 0644;
@@ -296,6 +298,9 @@ class Gateway {
   // Watches now complete, taken out of watches_ as events to emit.
   std::vector<GatewayEvent> CompletedWatchesLocked();
   std::vector<std::thread> workers_;
+  // Sends the parts of multipart uploads, a few at a time per upload; last: its tasks end
+  // before what they use goes.
+  std::unique_ptr<ThreadPool> part_pool_;
 };
 
 }  // namespace ferry::gateway

@@ -8,7 +8,9 @@
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
+#include <condition_variable>
 #include <ctime>
+#include <mutex>
 #include <random>
 
 #include "gateway/gateway.h"
@@ -266,39 +268,62 @@ Status Gateway::UploadContent(const Snapshot& s, const std::string& key, bool co
       (void)CommitLocked(batch, false);
     }
   }
+  // One part: copied from the base version in the bucket when untouched, else sent.
+  auto send_part = [&](int number, uint64_t begin, uint64_t end) -> Result<std::string> {
+    const bool copyable =
+        conditional && !s.etag.empty() && end <= s.base_valid && !s.dirty.Overlaps(begin, end);
+    if (copyable) {
+      UploadPartCopyRequest copy;
+      copy.bucket = options_.bucket;
+      copy.key = key;
+      copy.upload_id = upload.upload_id;
+      copy.part_number = number;
+      copy.src_bucket = options_.bucket;
+      copy.src_key = s.base_key;
+      copy.src_etag = s.etag;
+      copy.first = begin;
+      copy.last = end - 1;
+      FERRY_ASSIGN_OR_RETURN(PartInfo info, store_.UploadPartCopy(copy));
+      return info.etag;
+    }
+    FERRY_RETURN_IF_ERROR(FillFromBase(s.ino, fd, begin, end));
+    UploadPartRequest req;
+    req.bucket = options_.bucket;
+    req.key = key;
+    req.upload_id = upload.upload_id;
+    req.part_number = number;
+    req.size = end - begin;
+    FERRY_ASSIGN_OR_RETURN(auto writer, store_.UploadPart(req));
+    FERRY_RETURN_IF_ERROR(writer->AppendFile(fd, begin, end - begin));
+    FERRY_ASSIGN_OR_RETURN(ObjectMeta done, writer->Commit());
+    return done.etag;
+  };
   auto run = [&]() -> Result<ObjectMeta> {
+    // Parts go in parallel (the store is thread-safe); every task ends before this returns.
+    const size_t count = static_cast<size_t>((s.size + part - 1) / part);
+    std::vector<Result<std::string>> etags(count, Status::Cancelled("not sent"));
+    std::mutex done_mu;
+    std::condition_variable done_cv;
+    size_t done = 0;
+    for (size_t i = 0; i < count; ++i) {
+      part_pool_->Submit([&, i] {
+        const uint64_t begin = i * part;
+        Result<std::string> etag =
+            send_part(static_cast<int>(i + 1), begin, std::min(s.size, begin + part));
+        std::lock_guard lock(done_mu);
+        etags[i] = std::move(etag);
+        ++done;
+        done_cv.notify_all();
+      });
+    }
+    {
+      std::unique_lock lock(done_mu);
+      done_cv.wait(lock, [&] { return done == count; });
+    }
     std::vector<CompletedPart> parts;
-    int number = 1;
-    for (uint64_t begin = 0; begin < s.size; begin += part, ++number) {
-      const uint64_t end = std::min(s.size, begin + part);
-      const bool copyable =
-          conditional && !s.etag.empty() && end <= s.base_valid && !s.dirty.Overlaps(begin, end);
-      if (copyable) {
-        UploadPartCopyRequest copy;
-        copy.bucket = options_.bucket;
-        copy.key = key;
-        copy.upload_id = upload.upload_id;
-        copy.part_number = number;
-        copy.src_bucket = options_.bucket;
-        copy.src_key = s.base_key;
-        copy.src_etag = s.etag;
-        copy.first = begin;
-        copy.last = end - 1;
-        FERRY_ASSIGN_OR_RETURN(PartInfo info, store_.UploadPartCopy(copy));
-        parts.push_back({number, info.etag, ""});
-        continue;
-      }
-      FERRY_RETURN_IF_ERROR(FillFromBase(s.ino, fd, begin, end));
-      UploadPartRequest req;
-      req.bucket = options_.bucket;
-      req.key = key;
-      req.upload_id = upload.upload_id;
-      req.part_number = number;
-      req.size = end - begin;
-      FERRY_ASSIGN_OR_RETURN(auto writer, store_.UploadPart(req));
-      FERRY_RETURN_IF_ERROR(writer->AppendFile(fd, begin, end - begin));
-      FERRY_ASSIGN_OR_RETURN(ObjectMeta done, writer->Commit());
-      parts.push_back({number, done.etag, ""});
+    for (size_t i = 0; i < count; ++i) {
+      FERRY_RETURN_IF_ERROR(etags[i].status());
+      parts.push_back({static_cast<int>(i + 1), *etags[i], ""});
     }
     CompleteMultipartRequest complete;
     complete.bucket = options_.bucket;
