@@ -312,7 +312,10 @@ TEST_F(GatewayTest, AWorkingSetIsReportedUploadedAfterItsFiles) {
     std::lock_guard lock(mu);
     events.push_back(e);
   });
-  store_.Add({.call = StoreCall::kPut, .error = s3err::InternalError("slow start"), .times = 1});
+  store_.Add({.call = StoreCall::kPut,
+              .key_prefix = "share/one",
+              .error = s3err::InternalError("slow start"),
+              .times = 1});
   WriteFile(Gateway::kRootIno, "one", "1");
   WriteFile(Gateway::kRootIno, "two", "22");
   const std::string id = gw_->NotifyWhenUploaded();
