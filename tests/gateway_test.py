@@ -507,6 +507,7 @@ class AgainstFerryServe(GatewayCase, ServerFixture, unittest.TestCase):
         self.assertFalse(os.path.ismount(self.mnt))
 
 
+@unittest.skipUnless(CephRgw.available(), "Ceph RGW is not installed")
 class AgainstCephRgw(GatewayCase, ServerFixture, unittest.TestCase):
     server_class = CephRgw
 
