@@ -1,7 +1,9 @@
 #include "gateway/event_log.h"
 
 #include <cerrno>
+#include <cstdio>
 #include <ctime>
+#include <random>
 
 namespace ferry::gateway {
 
@@ -11,6 +13,14 @@ std::string Iso8601(int64_t ns) {
   gmtime_r(&t, &tm);
   char buf[32];
   std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+std::string NewNotificationId() {
+  std::random_device random;
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "%08x-%04x-%04x-%04x-%08x%04x", random(), random() & 0xffff,
+                random() & 0xffff, random() & 0xffff, random(), random() & 0xffff);
   return buf;
 }
 

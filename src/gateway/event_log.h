@@ -40,6 +40,9 @@ class EventLog {
   const std::string prefix_;
 };
 
+// A notification id as File Gateway gives them (a random UUID).
+std::string NewNotificationId();
+
 // "2026-12-07T01:02:03Z".
 std::string Iso8601(int64_t ns);
 

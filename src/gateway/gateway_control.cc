@@ -1,7 +1,5 @@
 #include "gateway/gateway_control.h"
 
-#include <random>
-
 namespace ferry::gateway {
 namespace {
 
@@ -9,14 +7,6 @@ int64_t NowNs() {
   struct timespec ts;
   clock_gettime(CLOCK_REALTIME, &ts);
   return int64_t{ts.tv_sec} * 1'000'000'000 + ts.tv_nsec;
-}
-
-std::string NewId() {
-  std::random_device random;
-  char buf[40];
-  std::snprintf(buf, sizeof buf, "%08x-%04x-%04x-%04x-%08x%04x", random(), random() & 0xffff,
-                random() & 0xffff, random() & 0xffff, random(), random() & 0xffff);
-  return buf;
 }
 
 nlohmann::json Failure(const std::string& message) {
@@ -74,7 +64,7 @@ nlohmann::json AnswerControlRequest(Gateway& gateway, EventLog* events,
       }
     }
     const bool recursive = request.value("recursive", false);
-    const std::string id = NewId();
+    const std::string id = NewNotificationId();
     const int64_t started = NowNs();
     uint64_t changed = 0;
     std::vector<std::string> folders;
