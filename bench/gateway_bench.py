@@ -8,9 +8,10 @@ until the writer returns: that is when a file share's job is done.
   (c) patch    change 1 MiB in the middle of a --patch-size file that is already in the bucket
   (d) smb      (a) through the gateway's SMB export (smbclient -Tx), ferry only
 
-ferry runs with --settle 1s, rclone with --vfs-write-back 1s (its default is 5s), s3fs uploads
-on close. Targets: (a) ≥ 3× rclone; (b) ≥ 0.8× ferry cp; (c) ≥ 10× rclone. Prints the table
-and the ratios; writes its section of RESULTS.md.
+All three upload a file as soon as it is closed: ferry with --settle 0s, rclone with
+--vfs-write-back 0s (the defaults, 5s each, only add the same wait to both), s3fs always does.
+Targets: (a) ≥ 3× rclone; (b) ≥ 0.8× ferry cp; (c) ≥ 10× rclone. Prints the table and the
+ratios; writes its section of RESULTS.md.
 """
 import argparse
 import io
@@ -78,14 +79,14 @@ class Bench:
         mnt, cache = base + "-mnt", base + "-cache"
         if name == "ferry":
             argv = [self.ferry, "gateway", "s3://%s/%s" % (BUCKET, prefix), mnt, "--foreground",
-                    "--cache-dir", cache, "--cache-size", "8G", "--settle", "1s",
+                    "--cache-dir", cache, "--cache-size", "8G", "--settle", "0s",
                     "--max-dirty", "6G"]
             if smb_port:
                 argv += ["--smb", "bench", "--smb-port", str(smb_port)]
         elif name == "rclone":
             argv = ["rclone", "mount", "--config", self.rclone_config,
                     "ferry:%s/%s" % (BUCKET, prefix), mnt, "--vfs-cache-mode", "writes",
-                    "--vfs-write-back", "1s", "--cache-dir", cache, "--transfers", "8"]
+                    "--vfs-write-back", "0s", "--cache-dir", cache, "--transfers", "8"]
         elif name == "s3fs":
             argv = ["s3fs", "%s:/%s" % (BUCKET, prefix.rstrip("/")), mnt, "-f", "-o",
                     "url=%s,use_path_request_style,passwd_file=%s,endpoint=us-east-1,"
@@ -155,6 +156,7 @@ def main():
     ap.add_argument("--seq-size", default="2G")
     ap.add_argument("--patch-size", default="1G")
     ap.add_argument("--tools", default="ferry,rclone,s3fs")
+    ap.add_argument("--cases", default="abcd", help="which cases to run (default: abcd)")
     ap.add_argument("--results", default=os.path.join(HERE, "RESULTS.md"))
     args = ap.parse_args()
     tools = args.tools.split(",")
@@ -177,6 +179,8 @@ def main():
         log("tarball: %d files, %s; sequential file %s" % (args.files, human(tar_bytes),
                                                             human(seq_size)))
         for tool in tools:
+            if "a" not in args.cases:
+                break
             # (a) the tarball
             prefix = "a-%s/" % tool
             w = bench.writer(tool, prefix)
@@ -185,6 +189,9 @@ def main():
             results[("a", tool)] = bench.wait_listed(prefix, args.files, tar_bytes, start)
             w.stop()
             log("(a) %s: %.1f s" % (tool, results[("a", tool)]))
+        for tool in tools:
+            if "b" not in args.cases:
+                break
             # (b) sequential
             prefix = "b-%s/" % tool
             w = bench.writer(tool, prefix)
@@ -195,11 +202,14 @@ def main():
             w.stop()
             log("(b) %s: %.1f s" % (tool, results[("b", tool)]))
         start = time.time()
-        subprocess.run([args.ferry, "cp", big, "s3://%s/b-cp/seq.bin" % BUCKET], env=bench.env,
-                       check=True, capture_output=True)
-        results[("b", "ferry cp")] = time.time() - start
+        if "b" in args.cases:
+            subprocess.run([args.ferry, "cp", big, "s3://%s/b-cp/seq.bin" % BUCKET], env=bench.env,
+                           check=True, capture_output=True)
+            results[("b", "ferry cp")] = time.time() - start
         # (c) a 1 MiB change in the middle of a large object
         for tool in tools:
+            if "c" not in args.cases:
+                break
             prefix = "c-%s/" % tool
             subprocess.run([args.ferry, "cp", patch_src,
                             "s3://%s/%spatched.bin" % (BUCKET, prefix)], env=bench.env,
@@ -215,7 +225,7 @@ def main():
             w.stop()
             log("(c) %s: %.1f s" % (tool, results[("c", tool)]))
         # (d) the tarball through SMB
-        if "ferry" in tools and shutil.which("smbclient"):
+        if "d" in args.cases and "ferry" in tools and shutil.which("smbclient"):
             port = free_port()
             w = bench.writer("ferry", "d-ferry/", smb_port=port)
             start = time.time()
@@ -245,8 +255,9 @@ def main():
                       (results[("a", "rclone")] / results[("a", "ferry")]))
     if ("a", "s3fs") in results:
         ratios.append("(a) ferry vs s3fs: %.1f×" % (results[("a", "s3fs")] / results[("a", "ferry")]))
-    ratios.append("(b) ferry gateway vs ferry cp: %.2f× of cp's rate (target ≥ 0.8×)" %
-                  (results[("b", "ferry cp")] / results[("b", "ferry")]))
+    if ("b", "ferry cp") in results and ("b", "ferry") in results:
+        ratios.append("(b) ferry gateway vs ferry cp: %.2f× of cp's rate (target ≥ 0.8×)" %
+                      (results[("b", "ferry cp")] / results[("b", "ferry")]))
     if ("c", "rclone") in results:
         ratios.append("(c) ferry vs rclone: %.1f× (target ≥ 10×)" %
                       (results[("c", "rclone")] / results[("c", "ferry")]))

@@ -92,6 +92,7 @@ Gateway::~Gateway() {
     stopping_ = true;
   }
   changed_.notify_all();
+  work_.notify_all();
   for (auto& t : workers_) t.join();
   std::lock_guard lock(mu_);
   for (auto& [id, h] : handles_) {
@@ -212,7 +213,7 @@ void Gateway::MarkChanged(Entry& e, bool data, uint64_t before) {
   e.changed_at_ns = now;
   e.node.ctime_ns = now;
   dirty_bytes_ = dirty_bytes_ - std::min(dirty_bytes_, before) + DirtyBytesOf(e.node);
-  pending_.insert(e.node.ino);
+  if (pending_.insert(e.node.ino).second) work_.notify_all();
 }
 
 std::string Gateway::DataPath(uint64_t ino) const {

@@ -270,7 +270,11 @@ class Gateway {
   uint32_t generation_ = 1;
 
   mutable std::mutex mu_;
-  std::condition_variable changed_;  // uploads ended, writers left, space freed, work came
+  std::condition_variable changed_;  // uploads ended, writers left, space freed
+  // The upload workers wait here, apart from changed_: a write must not wake them all, only a
+  // file that may have become ready (closed, fsynced, newly changed), an owed operation, a
+  // watch, a writer waiting for room, a drain or the stop.
+  std::condition_variable work_;
   std::unordered_map<uint64_t, Entry> nodes_;                     // guarded by mu_
   std::map<std::pair<uint64_t, std::string>, uint64_t> by_name_;  // guarded by mu_
   std::vector<Op> ops_;                                           // guarded by mu_; in order

@@ -117,6 +117,7 @@ Result<size_t> Gateway::Write(uint64_t handle, uint64_t offset, std::span<const 
   const uint64_t ino = hit->second.ino;
   // Back-pressure: past the dirty limit a writer waits for uploads to make room (its own file
   // may then go up unclosed: the upload workers see the pressure).
+  if (dirty_bytes_ >= options_.max_dirty_bytes) work_.notify_all();
   changed_.wait(lock, [&] {
     const Entry* e = Find(ino);
     return stopping_ || !e || (!e->uploading && dirty_bytes_ < options_.max_dirty_bytes);
@@ -166,6 +167,7 @@ Status Gateway::Truncate(std::unique_lock<std::mutex>& lock, uint64_t ino, uint6
   if (!e) return Status::NotFound("inode " + std::to_string(ino));
   e->writers--;
   changed_.notify_all();
+  work_.notify_all();
   FERRY_RETURN_IF_ERROR(cut);
   Node& n = e->node;
   const uint64_t before = DirtyBytesOf(n);
@@ -199,6 +201,7 @@ Status Gateway::MakeDurable(uint64_t handle) {
   FERRY_RETURN_IF_ERROR(CommitLocked(batch, true));
   e->synced_seq = std::max(e->synced_seq, seq);
   changed_.notify_all();
+  work_.notify_all();
   return Status::OK();
 }
 
@@ -218,6 +221,7 @@ void Gateway::Release(uint64_t handle) {
   if (Entry* e = Find(hit->second.ino); e && hit->second.write) e->open_writers--;
   handles_.erase(hit);
   changed_.notify_all();
+  work_.notify_all();
 }
 
 Status Gateway::SyncAll() {

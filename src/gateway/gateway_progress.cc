@@ -19,7 +19,7 @@ std::string Gateway::NotifyWhenUploaded() {
   }
   w.last_op = ops_.empty() ? 0 : ops_.back().id;
   watches_.push_back(std::move(w));
-  changed_.notify_all();
+  work_.notify_all();
   return watches_.back().id;
 }
 
@@ -89,7 +89,7 @@ GatewayStatus Gateway::Stats() const {
 Status Gateway::Drain(int64_t timeout_ns) {
   std::unique_lock lock(mu_);
   draining_ = true;
-  changed_.notify_all();
+  work_.notify_all();
   const bool done = changed_.wait_for(lock, std::chrono::nanoseconds(timeout_ns), [&] {
     if (!ops_.empty()) return false;
     for (uint64_t ino : pending_) {

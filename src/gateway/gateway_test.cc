@@ -206,6 +206,42 @@ TEST_F(GatewayTest, AChangeInTheMiddleOfALargeFileCopiesTheUnchangedParts) {
   EXPECT_EQ(ReadFile(big->ino), want);
 }
 
+TEST_F(GatewayTest, TheUploadOfAChangedMultipartObjectFollowsItsParts) {
+  // The base was uploaded in 6 MiB parts (not the gateway's 5): the unchanged parts are
+  // copied whole, which a server can do without moving their bytes.
+  const std::string body = Pattern(17 * MiB, 'm');
+  auto up = memory_.CreateMultipartUpload({"bkt", "share/parts"});
+  ASSERT_TRUE(up.ok());
+  std::vector<CompletedPart> parts;
+  for (int i = 0; i < 3; ++i) {
+    const std::string piece = body.substr(static_cast<size_t>(i) * 6 * MiB, 6 * MiB);
+    UploadPartRequest part{"bkt", "share/parts", up->upload_id, i + 1};
+    auto w = memory_.UploadPart(part);
+    ASSERT_TRUE(w.ok());
+    ASSERT_TRUE((*w)->Append(std::span<const char>(piece.data(), piece.size())).ok());
+    auto done = (*w)->Commit();
+    ASSERT_TRUE(done.ok());
+    parts.push_back({i + 1, done->etag, ""});
+  }
+  ASSERT_TRUE(memory_.CompleteMultipartUpload({"bkt", "share/parts", up->upload_id, parts}).ok());
+  auto file = gw_->Lookup(Gateway::kRootIno, "parts");
+  ASSERT_TRUE(file.ok());
+  auto h = gw_->OpenFile(file->ino, true);
+  ASSERT_TRUE(h.ok());
+  ASSERT_TRUE(gw_->Write(*h, 7 * MiB, std::span<const char>("XY", 2)).ok());
+  ASSERT_TRUE(gw_->Flush(*h).ok());
+  gw_->Release(*h);
+  Drain();
+  std::string want = body;
+  want.replace(7 * MiB, 2, "XY");
+  EXPECT_EQ(Object("share/parts"), want);
+  auto head = memory_.HeadObject("bkt", "share/parts");
+  ASSERT_TRUE(head.ok());
+  EXPECT_EQ(head->part_sizes, (std::vector<uint64_t>{6 * MiB, 6 * MiB, 5 * MiB}));
+  EXPECT_EQ(store_.calls(StoreCall::kUploadPartCopy), 2);
+  EXPECT_EQ(store_.calls(StoreCall::kUploadPart), 1);
+}
+
 TEST_F(GatewayTest, AnObjectChangedInTheBucketMeanwhileIsNeverOverwritten) {
   PutObject("share/c.txt", "original");
   auto c = gw_->Lookup(Gateway::kRootIno, "c.txt");

@@ -80,6 +80,7 @@ Status Gateway::Unlink(uint64_t parent, std::string_view name) {
   FERRY_RETURN_IF_ERROR(CommitLocked(batch, false));
   for (const Op& op : batch.add_ops) ops_.push_back(op);
   changed_.notify_all();
+  work_.notify_all();
   return Status::OK();
 }
 
@@ -104,6 +105,7 @@ Status Gateway::RemoveDirectory(uint64_t parent, std::string_view name) {
   FERRY_RETURN_IF_ERROR(CommitLocked(batch, false));
   for (const Op& op : batch.add_ops) ops_.push_back(op);
   changed_.notify_all();
+  work_.notify_all();
   return Status::OK();
 }
 
@@ -198,6 +200,7 @@ Status Gateway::Rename(uint64_t parent, std::string_view name, uint64_t new_pare
   FERRY_RETURN_IF_ERROR(CommitLocked(batch, false));
   for (const Op& op : batch.add_ops) ops_.push_back(op);
   changed_.notify_all();
+  work_.notify_all();
   return Status::OK();
 }
 

@@ -42,6 +42,25 @@ std::string NewToken() {
   return buf;
 }
 
+// The part size of an upload based on a multipart object: the base's own, taken as the
+// smallest whole number of MiB that cuts base_size into as many parts as its ETag counts. The
+// untouched parts are then whole parts of the base, which a server can copy without moving
+// their bytes. 0 when the base is not multipart or no such size fits.
+uint64_t BasePartSize(const std::string& etag, uint64_t base_size, uint64_t size) {
+  constexpr uint64_t kMiB = 1 << 20;
+  const size_t dash = etag.rfind('-');
+  if (dash == std::string::npos || base_size == 0) return 0;
+  uint64_t parts = 0;
+  for (size_t i = dash + 1; i < etag.size(); ++i) {
+    if (etag[i] < '0' || etag[i] > '9' || parts > 10000) return 0;
+    parts = parts * 10 + static_cast<uint64_t>(etag[i] - '0');
+  }
+  if (parts < 2 || parts > 10000) return 0;
+  const uint64_t part = ((base_size + parts - 1) / parts + kMiB - 1) / kMiB * kMiB;
+  if ((base_size + part - 1) / part != parts || part < 5 * kMiB || size / part >= 10000) return 0;
+  return part;
+}
+
 }  // namespace
 
 struct Gateway::Snapshot {
@@ -55,6 +74,7 @@ struct Gateway::Snapshot {
   std::string base_key;
   std::string etag;
   uint64_t size = 0;
+  uint64_t base_size = 0;
   uint64_t base_valid = 0;
   RangeSet dirty;
   bool data_dirty = false;
@@ -80,6 +100,7 @@ Gateway::Snapshot Gateway::TakeSnapshot(Entry& e) {
   s.base_key = n.base_key;
   s.etag = n.etag;
   s.size = n.size;
+  s.base_size = n.base_size;
   s.base_valid = n.base_valid;
   s.dirty = n.dirty;
   s.data_dirty = n.data_dirty;
@@ -121,7 +142,7 @@ void Gateway::RunWorker() {
     if (!ops_.empty()) {
       // Operations owed run one at a time, in order, before any upload.
       if (op_running_ || now < op_next_try_ns_) {
-        changed_.wait_for(lock, std::chrono::milliseconds(50));
+        work_.wait_for(lock, std::chrono::milliseconds(50));
         continue;
       }
       const Op op = ops_.front();
@@ -146,6 +167,7 @@ void Gateway::RunWorker() {
                      st.ToString());
       }
       changed_.notify_all();
+      work_.notify_all();
       continue;
     }
     if (!watches_.empty()) {
@@ -167,14 +189,18 @@ void Gateway::RunWorker() {
       if (!e) continue;
       if (Eligible(*e, now)) {
         if (!pick || e->changed_at_ns < pick->changed_at_ns) pick = e;
-      } else if (e->node.pending() && !e->uploading) {
+      } else if (e->node.pending() && !e->uploading && e->writers == 0 &&
+                 (e->open_writers == 0 || e->synced_seq >= e->node.change_seq ||
+                  dirty_bytes_ >= options_.max_dirty_bytes)) {
+        // Waits only for its settle time or its retry; a file still open for writing is
+        // announced on work_ when it is closed or fsynced instead of being polled.
         next_due =
             std::min(next_due, std::max(e->changed_at_ns + options_.settle_ns, e->next_try_ns));
       }
     }
     if (!pick) {
-      changed_.wait_for(lock,
-                        std::chrono::nanoseconds(std::max<int64_t>(next_due - now, kSecond / 100)));
+      work_.wait_for(lock,
+                     std::chrono::nanoseconds(std::max<int64_t>(next_due - now, kSecond / 100)));
       continue;
     }
     pick->uploading = true;
@@ -252,8 +278,11 @@ Status Gateway::UploadContent(const Snapshot& s, const std::string& key, bool co
     return Status::OK();
   }
   // Multipart: parts untouched since the base version are copied from it in the bucket.
-  uint64_t part = options_.part_size;
-  while (s.size / part >= 10000) part *= 2;
+  uint64_t part = conditional ? BasePartSize(s.etag, s.base_size, s.size) : 0;
+  if (part == 0) {
+    part = options_.part_size;
+    while (s.size / part >= 10000) part *= 2;
+  }
   CreateMultipartRequest create;
   create.bucket = options_.bucket;
   create.key = key;
@@ -468,6 +497,7 @@ void Gateway::UploadNode(Snapshot s) {
     if (!e) return;
     e->uploading = false;
     changed_.notify_all();
+    work_.notify_all();
     StateDb::Batch batch;
     Node& n = e->node;
     if (resolved) {

@@ -50,6 +50,22 @@ Status BlobStore::Sync(const BlobId& id, int fd) {
   return FsyncDir(dir_.get(), path.substr(0, 2));
 }
 
+Result<BlobId> BlobStore::Link(const BlobId& existing) {
+  BlobId id = BlobId::Random();
+  const std::string from = existing.RelativePath(), to = id.RelativePath();
+  if (::linkat(dir_.get(), from.c_str(), dir_.get(), to.c_str(), 0) != 0) {
+    return IoError("link blob " + from, errno);
+  }
+  if (fsync_) {
+    Status s = FsyncDir(dir_.get(), to.substr(0, 2));
+    if (!s.ok()) {
+      (void)Remove(id);
+      return s;
+    }
+  }
+  return id;
+}
+
 Result<UniqueFd> BlobStore::OpenForRead(const BlobId& id) const {
   std::string path = id.RelativePath();
   int fd = ::openat(dir_.get(), path.c_str(), O_RDONLY | O_CLOEXEC);

@@ -33,6 +33,9 @@ class BlobStore {
   // fsync of the blob and of its directory (no-op when fsync is off).
   Status Sync(const BlobId& id, int fd);
   Result<UniqueFd> OpenForRead(const BlobId& id) const;
+  // A new blob with the bytes of an existing one, as a hard link (blobs never change), made
+  // durable like Sync. Lets a part copied whole from an object's blob skip the data.
+  Result<BlobId> Link(const BlobId& existing);
   // Unlinks a blob; a missing blob is not an error.
   Status Remove(const BlobId& id);
   // Calls fn(fanout_dir, file_name) for every file under blobs/.

@@ -102,6 +102,13 @@ size_t LocalReader::PieceAt(uint64_t offset) const {
   return static_cast<size_t>(it - pieces_.begin()) - 1;
 }
 
+std::optional<Segment> LocalReader::SegmentAt(uint64_t offset, uint64_t length) const {
+  if (pieces_.empty() || offset >= meta_.size) return std::nullopt;
+  const Piece& p = pieces_[PieceAt(offset)];
+  if (p.start != offset || p.segment.size != length) return std::nullopt;
+  return p.segment;
+}
+
 Result<LocalReader::SharedFd> LocalReader::Fd(size_t i, bool exported) {
   // An fd handed out raw (Extents) must stay open for the reader's life: marked exported,
   // the trimming of cached fds passes it by. REQUIRES: mu_ held, fds_[i] set.

@@ -43,6 +43,8 @@ class LocalReader final : public ObjectReader {
   const ObjectMeta& meta() const override { return meta_; }
   Result<size_t> ReadAt(uint64_t offset, std::span<char> out) override;
   std::vector<Extent> Extents(uint64_t offset, uint64_t length) override;
+  // The segment whose bytes are exactly [offset, offset + length) of a blob-backed body.
+  std::optional<Segment> SegmentAt(uint64_t offset, uint64_t length) const;
 
  private:
   struct Piece {

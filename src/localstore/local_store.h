@@ -60,6 +60,9 @@ class LocalStore final : public ObjectStore {
 
   Result<MultipartUploadInfo> CreateMultipartUpload(const CreateMultipartRequest& req) override;
   Result<std::unique_ptr<ObjectWriter>> UploadPart(const UploadPartRequest& req) override;
+  // A part that is exactly one blob of the source (a part of it, or the whole of a
+  // single-part object) becomes a hard link with the source's MD5; other ranges are copied.
+  Result<PartInfo> UploadPartCopy(const UploadPartCopyRequest& req) override;
   Result<ObjectMeta> CompleteMultipartUpload(const CompleteMultipartRequest& req) override;
   Status AbortMultipartUpload(std::string_view bucket, std::string_view key,
                               std::string_view upload_id) override;

@@ -122,7 +122,7 @@ Result<ObjectMeta> LocalWriter::CommitObject(ObjectMeta meta) {
   std::string_view inline_bytes;
   int sync_fd = -1;
   if (stager_.in_blob()) {
-    row.segments.push_back({stager_.sink().id(), stager_.size()});
+    row.segments.push_back({stager_.sink().id(), stager_.size(), std::string(stager_.md5())});
   } else if (const PackStore::Slot* slot = stager_.pack_slot()) {
     row.packed = PackRange{slot->pack().id(), slot->offset(), stager_.size()};
     sync_fd = slot->pack().fd();

@@ -5,6 +5,7 @@
 
 #include "core/checksum.h"
 #include "localstore/local_store.h"
+#include "localstore/object_row.h"
 #include "testing/store_test_util.h"
 
 namespace ferry {
@@ -255,6 +256,99 @@ TEST(Multipart, ListUploads) {
   auto after = s.ListMultipartUploads({"bkt", "", "", "a/2"});
   ASSERT_TRUE(after.ok());
   EXPECT_EQ(after->uploads.front().key, "b");
+}
+
+TEST(Multipart, PartCopiedWholeFromABlobIsALinkWithTheSourcesMd5) {
+  StoreFixture f(Options());
+  auto& s = *f.store;
+  // The source: two parts, so its blobs carry the parts' MD5s.
+  auto src_up = s.CreateMultipartUpload({"bkt", "src"});
+  ASSERT_TRUE(src_up.ok());
+  std::string p1 = Bytes(kMinPart, 11), p2 = Bytes(kMinPart + 3, 12);
+  auto m1 = UploadPart(s, "src", src_up->upload_id, 1, p1);
+  auto m2 = UploadPart(s, "src", src_up->upload_id, 2, p2);
+  ASSERT_TRUE(m1.ok() && m2.ok());
+  auto src =
+      s.CompleteMultipartUpload({"bkt", "src", src_up->upload_id, {{1, m1->etag}, {2, m2->etag}}});
+  ASSERT_TRUE(src.ok());
+  const std::string whole = Bytes(200 * 1024, 13);  // above the pack threshold: a blob
+  ASSERT_TRUE(testing::Put(s, "bkt", "single", whole).ok());
+  const std::string bucket_dir = f.dir.path() + "/root/bkt";
+  const size_t blobs_before = CountBlobFiles(bucket_dir);
+
+  auto up = s.CreateMultipartUpload({"bkt", "dst"});
+  ASSERT_TRUE(up.ok());
+  auto copy = [&](int number, const std::string& key, uint64_t first, uint64_t last,
+                  std::string etag) {
+    UploadPartCopyRequest req;
+    req.bucket = req.src_bucket = "bkt";
+    req.key = "dst";
+    req.upload_id = up->upload_id;
+    req.part_number = number;
+    req.src_key = key;
+    req.src_etag = std::move(etag);
+    req.first = first;
+    req.last = last;
+    return s.UploadPartCopy(req);
+  };
+  // Exactly the source's second part: linked, with that part's ETag.
+  auto c1 = copy(1, "src", p1.size(), p1.size() + p2.size() - 1, src->etag);
+  ASSERT_TRUE(c1.ok()) << c1.status().ToString();
+  EXPECT_EQ(c1->etag, m2->etag);
+  EXPECT_EQ(c1->size, p2.size());
+  // The whole of a single-part object: linked, with the object's ETag.
+  auto single = s.HeadObject("bkt", "single");
+  ASSERT_TRUE(single.ok());
+  auto c2 = copy(2, "single", 0, whole.size() - 1, single->etag);
+  ASSERT_TRUE(c2.ok()) << c2.status().ToString();
+  EXPECT_EQ(c2->etag, testing::Md5Hex(whole));
+  // A range across the parts' boundary is copied byte by byte.
+  auto c3 = copy(3, "src", 10, p1.size() + 9, src->etag);
+  ASSERT_TRUE(c3.ok()) << c3.status().ToString();
+  const std::string straddle = (p1 + p2).substr(10, p1.size());
+  EXPECT_EQ(c3->etag, testing::Md5Hex(straddle));
+  // The source must still be the version named.
+  EXPECT_EQ(copy(4, "src", 0, p1.size() - 1, m1->etag).status().s3_code(), "PreconditionFailed");
+  EXPECT_EQ(CountBlobFiles(bucket_dir), blobs_before + 3);
+
+  auto done = s.CompleteMultipartUpload(
+      {"bkt", "dst", up->upload_id, {{1, c1->etag}, {2, c2->etag}, {3, c3->etag}}});
+  ASSERT_TRUE(done.ok()) << done.status().ToString();
+  // The copy outlives its sources: their blobs go, the links stay.
+  ASSERT_TRUE(s.DeleteObject("bkt", "src").ok());
+  ASSERT_TRUE(s.DeleteObject("bkt", "single").ok());
+  auto body = ReadAll(s, "bkt", "dst");
+  ASSERT_TRUE(body.ok());
+  EXPECT_TRUE(*body == p2 + whole + straddle);
+  // A part copied whole from the copy (into a new upload of it) is linked again, same MD5.
+  auto again = s.CreateMultipartUpload({"bkt", "dst"});
+  ASSERT_TRUE(again.ok());
+  up = again;
+  auto c4 = copy(1, "dst", 0, p2.size() - 1, done->etag);
+  ASSERT_TRUE(c4.ok()) << c4.status().ToString();
+  EXPECT_EQ(c4->etag, m2->etag);
+}
+
+TEST(Multipart, SegmentListsWithAndWithoutMd5sDecode) {
+  const local::BlobId a = local::BlobId::Random(), b = local::BlobId::Random();
+  const std::string md5 = Digest(DigestKind::kMd5, "x");
+  // Written before segments kept MD5s: 24-byte records.
+  const std::string old = local::EncodeSegments({{a, 5, ""}, {b, 70000, ""}});
+  ASSERT_EQ(old.size(), 48u);
+  auto decoded = local::DecodeSegments(old);
+  ASSERT_TRUE(decoded.ok());
+  ASSERT_EQ(decoded->size(), 2u);
+  EXPECT_EQ((*decoded)[1].size, 70000u);
+  EXPECT_TRUE((*decoded)[1].md5.empty());
+  // One known MD5 switches to the marked 40-byte records; unknown ones stay empty.
+  decoded = local::DecodeSegments(local::EncodeSegments({{a, 5, ""}, {b, 70000, md5}}));
+  ASSERT_TRUE(decoded.ok());
+  ASSERT_EQ(decoded->size(), 2u);
+  EXPECT_TRUE((*decoded)[0].md5.empty());
+  EXPECT_EQ((*decoded)[1].md5, md5);
+  EXPECT_EQ((*decoded)[1].blob.Raw(), b.Raw());
+  EXPECT_FALSE(local::DecodeSegments(std::string(41, '\2')).ok());
+  EXPECT_FALSE(local::DecodeSegments(std::string(25, '\0')).ok());
 }
 
 }  // namespace

@@ -1,5 +1,7 @@
 #include "localstore/object_row.h"
 
+#include <algorithm>
+
 #include <nlohmann/json.hpp>
 
 #include "core/checksum.h"
@@ -122,25 +124,47 @@ Result<std::optional<ObjectChecksum>> DecodeChecksumJson(std::string_view text) 
   }
 }
 
+// Two encodings: records of blob id (16 bytes) and little-endian size (8), or, when some
+// segment has an MD5, a marker byte then records with the 16-byte MD5 (zeros: unknown) after
+// the size. The marker keeps the lengths apart: 1 + 40n is odd, 24n even.
+constexpr char kSegmentsWithMd5 = 1;
+
 std::string EncodeSegments(const std::vector<Segment>& segments) {
+  const bool with_md5 = std::any_of(segments.begin(), segments.end(),
+                                    [](const Segment& s) { return s.md5.size() == 16; });
   std::string out;
-  out.reserve(segments.size() * 24);
+  out.reserve(1 + segments.size() * 40);
+  if (with_md5) out.push_back(kSegmentsWithMd5);
   for (const auto& s : segments) {
     out += s.blob.Raw();
     for (int i = 0; i < 8; ++i) out.push_back(static_cast<char>((s.size >> (8 * i)) & 0xff));
+    if (with_md5) out += s.md5.size() == 16 ? s.md5 : std::string(16, '\0');
   }
   return out;
 }
 
 Result<std::vector<Segment>> DecodeSegments(std::string_view raw) {
-  if (raw.size() % 24 != 0) return Corrupt("segment list", "length not a multiple of 24");
-  std::vector<Segment> out(raw.size() / 24);
+  size_t record = 24;
+  if (raw.size() % 2 == 1) {
+    if (raw[0] != kSegmentsWithMd5 || (raw.size() - 1) % 40 != 0) {
+      return Corrupt("segment list", "unknown encoding");
+    }
+    raw.remove_prefix(1);
+    record = 40;
+  } else if (raw.size() % 24 != 0) {
+    return Corrupt("segment list", "length not a multiple of 24");
+  }
+  std::vector<Segment> out(raw.size() / record);
   for (size_t i = 0; i < out.size(); ++i) {
-    std::string_view rec = raw.substr(i * 24, 24);
+    std::string_view rec = raw.substr(i * record, record);
     out[i].blob = *BlobId::FromRaw(rec.substr(0, 16));
     uint64_t size = 0;
     for (int b = 7; b >= 0; --b) size = (size << 8) | static_cast<unsigned char>(rec[16 + b]);
     out[i].size = size;
+    const std::string_view md5 = rec.substr(24);
+    if (record == 40 && md5.find_first_not_of('\0') != std::string_view::npos) {
+      out[i].md5.assign(md5);
+    }
   }
   return out;
 }

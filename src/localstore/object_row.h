@@ -13,10 +13,12 @@
 
 namespace ferry::local {
 
-// One piece of an object's body: the whole of one blob file.
+// One piece of an object's body: the whole of one blob file. md5 (16 raw bytes, or empty when
+// not recorded) is the MD5 of the blob's bytes: a part copied whole from it needs no hashing.
 struct Segment {
   BlobId blob;
   uint64_t size = 0;
+  std::string md5;
 };
 
 // A body stored in a pack file shared with other small bodies (see pack_store.h).

@@ -343,6 +343,23 @@ Status UploadPartCopy(OpContext& op) {
     start = range.start;
     length = range.length;
   }
+  PartInfo info;
+  if (src.version_id.empty() && length > 0) {
+    // The store copies the version whose conditions held (pinned by its ETag), server-side
+    // where it can (LocalStore links whole blobs instead of copying them).
+    UploadPartCopyRequest copy;
+    copy.bucket = req.bucket;
+    copy.key = req.key;
+    copy.upload_id = req.Param("uploadId");
+    copy.part_number = part;
+    copy.src_bucket = src.bucket;
+    copy.src_key = src.key;
+    copy.src_etag = src_meta.etag;
+    copy.first = start;
+    copy.last = start + length - 1;
+    FERRY_ASSIGN_OR_RETURN(info, op.store.UploadPartCopy(copy));
+    return SendXml(req, s3::CopyPartResultXml(info), op.out);
+  }
   UploadPartRequest upload;
   upload.bucket = req.bucket;
   upload.key = req.key;
@@ -352,7 +369,6 @@ Status UploadPartCopy(OpContext& op) {
   FERRY_ASSIGN_OR_RETURN(auto writer, op.store.UploadPart(upload));
   FERRY_RETURN_IF_ERROR(CopyRange(*reader, start, length, *writer));
   FERRY_ASSIGN_OR_RETURN(ObjectMeta part_meta, writer->Commit());
-  PartInfo info;
   info.part_number = part;
   info.etag = part_meta.etag;
   info.size = part_meta.size;
