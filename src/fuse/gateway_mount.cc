@@ -1,5 +1,7 @@
 #include "fuse/gateway_mount.h"
 
+#include <sys/mount.h>
+
 #include <fcntl.h>
 #include <spdlog/spdlog.h>
 #include <sys/stat.h>
@@ -14,6 +16,7 @@
 #include <thread>
 #include <vector>
 
+#include "core/child_process.h"
 #include "fuse/fuse_session.h"
 #include "gateway/posix_error.h"
 
@@ -390,8 +393,15 @@ void GatewayMount::Unmount(std::chrono::milliseconds timeout) {
   if (impl_->device == 0 && ::stat(impl_->options.mountpoint.c_str(), &st) == 0) {
     impl_->device = st.st_dev;
   }
-  fuse_session_unmount(impl_->session);
-  impl_->mounted = false;
+  // Detach the mount, but leave the session's descriptor open: closing it under the threads
+  // that read it would fail their reads (EBADF) or, worse, hand them a reused descriptor. The
+  // kernel ends the connection once nothing uses the mount any more, and the loop returns;
+  // the destructor then closes the descriptor.
+  if (::umount2(impl_->options.mountpoint.c_str(), MNT_DETACH) != 0) {
+    auto p = ChildProcess::Spawn({"fusermount3", "-u", "-q", "-z", impl_->options.mountpoint},
+                                 {CurrentEnvironment()});
+    if (p.ok()) p->Wait(std::chrono::seconds(10));
+  }
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   while (!impl_->ended && std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
