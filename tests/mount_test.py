@@ -10,6 +10,7 @@ import json
 import mmap
 import os
 import random
+import re
 import shutil
 import stat
 import subprocess
@@ -19,10 +20,11 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "lib"))
 import unittest
+import urllib.request
 
 from faultproxy import PROXY_BIN, FaultProxy
 from ferrytest import AWS_BIN, FERRY_BIN, FerryServer, ServerFixture, client_env, main, random_bytes
-from peers import CephRgw
+from peers import CephRgw, free_port
 
 
 def page_cache_residency(path, offset, length):
@@ -501,6 +503,30 @@ class MountCase:
             self.assertEqual(self.read("small/f%02d.bin" % i), random_bytes(93_000, seed=i))
         self.unmount(p)
 
+    def test_metrics_show_what_came_from_the_bucket_and_the_cache(self):
+        body = random_bytes(3 << 20, seed=4)
+        self.write("m.bin", body)
+        self.ferry("sync", self.src, "s3://%s/data" % self.bucket)
+        port = free_port()
+        p = self.mount("--metrics", "127.0.0.1:%d" % port)
+        with open(os.path.join(self.mnt, "m.bin"), "rb") as f:
+            self.assertEqual(f.read(), body)
+        with urllib.request.urlopen("http://127.0.0.1:%d/metrics" % port) as r:
+            text = r.read().decode()
+
+        def sample(name):
+            m = re.search("^" + re.escape(name) + r" (\S+)$", text, re.M)
+            self.assertIsNotNone(m, name + " in:\n" + text)
+            return float(m.group(1))
+
+        self.assertGreaterEqual(sample("ferry_mount_cloud_bytes_downloaded_total"), len(body))
+        self.assertGreaterEqual(sample("ferry_mount_block_fetches_total"), 1)
+        self.assertGreater(sample("ferry_mount_cache_bytes_used"), 0)
+        self.assertGreaterEqual(sample('ferry_mount_reads_total{from="bucket"}'), 1)
+        hit = sample("ferry_mount_cache_hit_percent")
+        self.assertTrue(0 <= hit <= 100, hit)
+        self.unmount(p)
+
     def test_bad_arguments_fail_before_mounting(self):
         os.makedirs(os.path.join(self.tmp, "full"))
         open(os.path.join(self.tmp, "full", "x"), "w").close()
@@ -528,6 +554,11 @@ class MountCase:
                            check=False)
             self.assertEqual(p.returncode, 2, p.stderr)
             self.assertIn("not an octal mode", p.stderr)
+        p = self.ferry("mount", "s3://%s/data" % self.bucket, self.mnt, "--metrics", "9100",
+                       check=False)
+        self.assertEqual(p.returncode, 2, p.stderr)
+        self.assertIn("HOST:PORT", p.stderr)
+        self.assertFalse(os.path.ismount(self.mnt))
 
 
 class AgainstFerryServe(MountCase, ServerFixture, unittest.TestCase):

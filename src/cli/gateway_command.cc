@@ -19,6 +19,7 @@
 #include "cli/background.h"
 #include "cli/client_flags.h"
 #include "cli/commands.h"
+#include "cli/metrics_flag.h"
 #include "cli/mount_paths.h"
 #include "cli/output.h"
 #include "cli/sync_flags.h"
@@ -30,7 +31,6 @@
 #include "gateway/gateway.h"
 #include "gateway/gateway_control.h"
 #include "gateway/gateway_metrics.h"
-#include "http/metrics_endpoint.h"
 
 namespace ferry::cli {
 namespace {
@@ -67,18 +67,6 @@ struct ControlFlags {
   bool json = false;
   std::function<int()> run;  // the subcommand chosen
 };
-
-// "HOST:PORT" with an IPv4 host.
-Result<std::pair<std::string, int>> ParseHostPort(const std::string& text) {
-  const size_t colon = text.rfind(':');
-  int port = 0;
-  if (colon == std::string::npos || colon == 0 ||
-      std::from_chars(text.data() + colon + 1, text.data() + text.size(), port).ec != std::errc() ||
-      port <= 0 || port > 65535) {
-    return Status::InvalidArgument("'" + text + "' is not HOST:PORT (such as 127.0.0.1:2049)");
-  }
-  return std::make_pair(text.substr(0, colon), port);
-}
 
 std::string UserName() {
   const passwd* pw = ::getpwuid(::geteuid());
@@ -179,23 +167,15 @@ Status RunGateway(const GatewayFlags& f, const ReadyReporter& ready) {
     FERRY_ASSIGN_OR_RETURN(events, gateway::EventLog::Open(f.events, loc.bucket, prefix));
     gw->SetEventListener([log = events.get()](const gateway::GatewayEvent& e) { log->Write(e); });
   }
-  std::unique_ptr<http::MetricsEndpoint> metrics;
-  if (!f.metrics.empty()) {
-    auto where = ParseHostPort(f.metrics);
-    auto started = where.ok() ? http::MetricsEndpoint::Start(
-                                    where->first, static_cast<uint16_t>(where->second),
-                                    [gw = gw.get(), cache = cache.get(), &reader, cache_size] {
-                                      gateway::GatewayMeasures m;
-                                      m.gateway = gw->Stats();
-                                      m.cache = cache->stats();
-                                      m.reads = reader.stats();
-                                      m.cache_size = cache_size;
-                                      return gateway::RenderGatewayMetrics(m);
-                                    })
-                              : Result<std::unique_ptr<http::MetricsEndpoint>>(where.status());
-    if (!started.ok()) return started.status().Annotate("--metrics");
-    metrics = std::move(started).value();
-  }
+  FERRY_ASSIGN_OR_RETURN(auto metrics, StartMetrics(f.metrics, [gw = gw.get(), cache = cache.get(),
+                                                                &reader, cache_size] {
+                           gateway::GatewayMeasures m;
+                           m.gateway = gw->Stats();
+                           m.cache = cache->stats();
+                           m.reads = reader.stats();
+                           m.cache_size = cache_size;
+                           return gateway::RenderGatewayMetrics(m);
+                         }));
   fuse::GatewayMountOptions mount_options;
   mount_options.mountpoint = f.mountpoint;
   mount_options.allow_other = f.allow_other;

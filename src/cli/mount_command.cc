@@ -14,10 +14,12 @@
 #include "cli/background.h"
 #include "cli/client_flags.h"
 #include "cli/commands.h"
+#include "cli/metrics_flag.h"
 #include "cli/mount_paths.h"
 #include "cli/output.h"
 #include "cli/sync_flags.h"
 #include "core/host_memory.h"
+#include "fs/mount_metrics.h"
 #include "fs/mount_session.h"
 #include "fuse/fuse_mount.h"
 
@@ -43,6 +45,7 @@ struct MountFlags {
   std::string drop_behind = "auto";
   std::string import = "new,changed,deleted";
   std::string only_paths_file;
+  std::string metrics;  // HOST:PORT
 };
 
 // The paths of a file with one per line.
@@ -110,6 +113,9 @@ Status Mount(const MountFlags& f, const std::function<void(const Status&)>& moun
     std::fprintf(stderr, "ferry mount: warning: %s\n",
                  session->cache().shared_limit_note().c_str());
   }
+  FERRY_ASSIGN_OR_RETURN(auto metrics, StartMetrics(f.metrics, [s = session.get()] {
+                           return fs::RenderMountMetrics(s->reader().stats(), s->cache().stats());
+                         }));
   fuse::MountOptions mount_options;
   mount_options.mountpoint = f.mountpoint;
   mount_options.allow_other = f.allow_other;
@@ -173,9 +179,17 @@ CommandRunner AddMountCommand(CLI::App& app) {
   cmd->add_option("--dir-mode", f->dir_mode, "Mode of directories")
       ->check(OctalMode())
       ->capture_default_str();
+  cmd->add_option(
+      "--metrics", f->metrics,
+      "Serve Prometheus metrics (cache hits, bytes fetched) at http://HOST:PORT/metrics");
   AddClientFlags(*cmd, f->client);
   AddVersionAtFlag(*cmd, f->client);
   return [f] {
+    if (!f->metrics.empty()) {
+      if (auto where = ParseHostPort(f->metrics); !where.ok()) {
+        return Fail("mount", where.status(), true);
+      }
+    }
     if (auto import = fs::ImportPolicy::Parse(f->import); !import.ok()) {
       return Fail("mount", import.status(), true);
     }

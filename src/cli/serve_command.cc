@@ -9,6 +9,7 @@
 #include <memory>
 
 #include "cli/commands.h"
+#include "cli/metrics_flag.h"
 #include "cli/output.h"
 #include "localstore/local_store.h"
 #include "server/credentials.h"
@@ -31,6 +32,7 @@ struct ServeOptions {
   std::string port_file;
   int idle_timeout = 60;
   size_t max_connections = 2048;
+  std::string metrics;  // HOST:PORT
 };
 
 const char* EnvOr(const char* name, const char* fallback) {
@@ -111,6 +113,8 @@ int Serve(const ServeOptions& o) {
   if (!server.ok()) {
     return Fail("serve", server.status());
   }
+  auto metrics = StartMetrics(o.metrics, [s = server->get()] { return s->MetricsText(); });
+  if (!metrics.ok()) return Fail("serve", metrics.status());
   uint16_t port = (*server)->port();
   std::string scheme = o.tls_cert.empty() ? "http" : "https";
   std::string host = options.http.host.find(':') != std::string::npos
@@ -139,6 +143,7 @@ int Serve(const ServeOptions& o) {
   int sig = 0;
   sigwait(&signals, &sig);
   spdlog::info("signal {}: stopping", sig);
+  metrics->reset();
   (*server)->Stop();
   return 0;
 }
@@ -176,7 +181,15 @@ CommandRunner AddServeCommand(CLI::App& app, const GlobalOptions& global) {
                   "Connections served at once; more are answered 503 SlowDown")
       ->check(CLI::Range(1, 65536))
       ->capture_default_str();
+  cmd->add_option("--metrics", o->metrics,
+                  "Serve Prometheus metrics (requests, errors, bytes, latency) at "
+                  "http://HOST:PORT/metrics");
   return [o] {
+    if (!o->metrics.empty()) {
+      if (auto where = ParseHostPort(o->metrics); !where.ok()) {
+        return Fail("serve", where.status(), /*usage=*/true);
+      }
+    }
     if (o->tls_cert.empty() != o->tls_key.empty()) {
       return Fail("serve", Status::InvalidArgument("--tls-cert and --tls-key go together"),
                   /*usage=*/true);

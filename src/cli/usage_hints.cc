@@ -105,8 +105,7 @@ std::optional<std::string> UnknownArgumentMessage(const CLI::App& app,
       // A command that takes arguments of its own besides its subcommands (`ferry gateway
       // SOURCE MOUNTPOINT` and `ferry gateway status`): an unknown word is an argument.
       const bool takes_arguments =
-          !current->get_options([](const CLI::Option* o) { return o->get_positional(); })
-               .empty();
+          !current->get_options([](const CLI::Option* o) { return o->get_positional(); }).empty();
       if (sub == nullptr && takes_arguments) {
         expect_subcommand = false;
         continue;

@@ -2,12 +2,11 @@
 
 #include <algorithm>
 
-#include "http/metrics_endpoint.h"
+#include "core/prometheus_text.h"
 
 namespace ferry::gateway {
 
 std::string RenderGatewayMetrics(const GatewayMeasures& m) {
-  using http::PrometheusSample;
   const double size = static_cast<double>(std::max<uint64_t>(m.cache_size, 1));
   const double dirty = static_cast<double>(m.gateway.dirty_bytes);
   const double used = static_cast<double>(m.cache.bytes_used) + dirty;
@@ -45,12 +44,9 @@ std::string RenderGatewayMetrics(const GatewayMeasures& m) {
   out += PrometheusSample("ferry_gateway_pending_operations", "gauge",
                           "Renames and deletes the bucket still owes",
                           static_cast<double>(m.gateway.pending_operations));
-  out +=
-      "# HELP ferry_gateway_upload_seconds Time from an upload's start to its end\n"
-      "# TYPE ferry_gateway_upload_seconds summary\n";
-  out += "ferry_gateway_upload_seconds_sum " +
-         std::to_string(static_cast<double>(m.gateway.upload_ns_total) / 1e9) + "\n";
-  out += "ferry_gateway_upload_seconds_count " + std::to_string(m.gateway.uploads_timed) + "\n";
+  out += PrometheusSummary("ferry_gateway_upload_seconds", "Time from an upload's start to its end",
+                           static_cast<double>(m.gateway.upload_ns_total) / 1e9,
+                           m.gateway.uploads_timed);
   return out;
 }
 

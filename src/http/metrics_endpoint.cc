@@ -1,8 +1,5 @@
 #include "http/metrics_endpoint.h"
 
-#include <cmath>
-#include <cstdio>
-
 namespace ferry::http {
 
 Result<std::unique_ptr<MetricsEndpoint>> MetricsEndpoint::Start(const std::string& host,
@@ -33,18 +30,6 @@ Result<std::unique_ptr<MetricsEndpoint>> MetricsEndpoint::Start(const std::strin
 
 MetricsEndpoint::~MetricsEndpoint() {
   server_->Stop();
-}
-
-std::string PrometheusSample(const std::string& name, const std::string& type,
-                             const std::string& help, double value) {
-  char number[64];
-  if (std::isfinite(value) && value == std::floor(value) && std::fabs(value) < 1e15) {
-    std::snprintf(number, sizeof number, "%.0f", value);
-  } else {
-    std::snprintf(number, sizeof number, "%.6g", value);
-  }
-  return "# HELP " + name + " " + help + "\n# TYPE " + name + " " + type + "\n" + name + " " +
-         number + "\n";
 }
 
 }  // namespace ferry::http

@@ -1,6 +1,6 @@
 // A Prometheus scrape endpoint: GET /metrics answers the text the renderer returns (text
-// exposition format 0.0.4); anything else is 404. For `ferry gateway`, `ferry serve` and
-// `ferry mount --metrics HOST:PORT`. Stops with its owner.
+// exposition format 0.0.4, core/prometheus_text.h); anything else is 404. For `ferry gateway`,
+// `ferry serve` and `ferry mount --metrics HOST:PORT`. Stops with its owner.
 #pragma once
 
 #include <functional>
@@ -24,9 +24,5 @@ class MetricsEndpoint {
   explicit MetricsEndpoint(std::unique_ptr<Server> server) : server_(std::move(server)) {}
   std::unique_ptr<Server> server_;
 };
-
-// Lines of the text format for one gauge or counter: "# HELP", "# TYPE" and the sample.
-std::string PrometheusSample(const std::string& name, const std::string& type,
-                             const std::string& help, double value);
 
 }  // namespace ferry::http

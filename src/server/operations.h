@@ -1,8 +1,8 @@
 // The S3 operations `ferry serve` answers, one function each, grouped by file:
 // bucket_ops.cc (the service, buckets and listings), object_ops.cc (single objects),
-// object_config_ops.cc (tags, retention, legal hold), multipart_ops.cc (multipart uploads). Each reads its request, calls the ObjectStore and
-// writes the response; a returned error is answered by the caller unless a response head was
-// already sent.
+// object_config_ops.cc (tags, retention, legal hold), multipart_ops.cc (multipart uploads). Each
+// reads its request, calls the ObjectStore and writes the response; a returned error is answered by
+// the caller unless a response head was already sent.
 #pragma once
 
 #include <optional>

@@ -88,6 +88,7 @@ Status S3Handler::Authenticate(S3Request& req) const {
 void S3Handler::Handle(const http::Request& http, http::BodyReader& body,
                        http::ResponseWriter& out) {
   auto started = std::chrono::steady_clock::now();
+  measures_.Started();
   S3Request req;
   req.http = &http;
   req.request_id = NextRequestId();
@@ -110,6 +111,10 @@ void S3Handler::Handle(const http::Request& http, http::BodyReader& body,
     }
     SendError(req, st, out, op.error);
   }
+  measures_.Finished(http.method, st.ok() ? 200 : s3err::ToS3(st).http_status(), body.bytes_read(),
+                     std::chrono::duration_cast<std::chrono::nanoseconds>(
+                         std::chrono::steady_clock::now() - started)
+                         .count());
   if (spdlog::should_log(spdlog::level::debug) || (!st.ok() && st.http_status() >= 500)) {
     auto us = std::chrono::duration_cast<std::chrono::microseconds>(
                   std::chrono::steady_clock::now() - started)
@@ -122,6 +127,7 @@ void S3Handler::Handle(const http::Request& http, http::BodyReader& body,
 }
 
 void S3Handler::Reject(int status, std::string_view reason, http::ResponseWriter& out) {
+  measures_.Rejected();
   http::Request http;
   http.method = "GET";
   S3Request req;

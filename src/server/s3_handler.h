@@ -11,6 +11,7 @@
 #include "s3/xml.h"
 #include "server/operations.h"
 #include "server/s3_server.h"
+#include "server/server_metrics.h"
 
 namespace ferry::server {
 
@@ -21,6 +22,7 @@ class S3Handler {
   void Handle(const http::Request& http, http::BodyReader& body, http::ResponseWriter& out);
   // Answers requests the HTTP layer refused before parsing finished.
   void Reject(int status, std::string_view reason, http::ResponseWriter& out);
+  const ServerMeasures& measures() const { return measures_; }
 
  private:
   // Fills bucket and key from the Host header and the path.
@@ -37,6 +39,7 @@ class S3Handler {
   s3::Owner owner_;
   std::atomic<uint64_t> next_request_ = 0;
   uint64_t request_id_base_;
+  ServerMeasures measures_;
 };
 
 }  // namespace ferry::server

@@ -25,6 +25,7 @@ class S3ServerImpl final : public S3Server {
   }
 
   uint16_t port() const override { return http_->port(); }
+  std::string MetricsText() const override { return handler_.measures().Render(); }
   void Stop() override {
     if (http_) http_->Stop();
   }

@@ -34,6 +34,8 @@ class S3Server {
   virtual ~S3Server() = default;
   virtual uint16_t port() const = 0;
   virtual void Stop() = 0;
+  // The server's measures in Prometheus' text format (server_metrics.h).
+  virtual std::string MetricsText() const = 0;
 };
 
 }  // namespace ferry::server
