@@ -329,6 +329,54 @@ class AgainstFerryServe(GatewayCase, ServerFixture, unittest.TestCase):
         self.assertEqual(p.wait(timeout=120), 0, self.log())
         self.assertFalse(os.path.ismount(self.mnt))
 
+    def test_events_are_posted_to_a_webhook_until_it_takes_them(self):
+        import http.server
+        import threading
+        received, refused = [], []
+
+        class Receiver(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                if not refused:  # the first delivery fails: it must be retried, not lost
+                    refused.append(body)
+                    self.send_response(503)
+                else:
+                    received.append((self.headers["Content-Type"], json.loads(body)))
+                    self.send_response(204)
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Receiver)
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        try:
+            p = self.start("--settle", "0s", "--webhook",
+                           "http://127.0.0.1:%d/hook" % server.server_address[1])
+            for name in ("one.txt", "two.txt"):
+                with open(os.path.join(self.mnt, name), "w") as f:
+                    f.write(name)
+
+            def both():
+                keys = sorted(e["detail"].get("object-key", "") for _, e in received)
+                return keys == ["share/one.txt", "share/two.txt"]
+            self.wait_for(both, 30)
+            self.assertEqual(len(refused), 1)
+            content_type, event = received[0]
+            self.assertEqual(content_type, "application/json")
+            self.assertEqual(event["detail-type"], "Storage Gateway Object Upload Event")
+            self.assertEqual(event["detail"]["bucket-name"], self.bucket)
+            self.stop_by_signal(p)
+        finally:
+            server.shutdown()
+            server.server_close()
+        p = subprocess.run([FERRY_BIN, "gateway", "s3://%s/share" % self.bucket, self.mnt,
+                            "--webhook", "ftp://example"], env=self.env(), capture_output=True,
+                           text=True, timeout=60)
+        self.assertEqual(p.returncode, 2, p.stderr)
+        self.assertIn("http:// or https://", p.stderr)
+
     @unittest.skipUnless(shutil.which("smbd") or os.path.exists("/usr/sbin/smbd"),
                          "samba is not installed")
     def test_smb_share(self):

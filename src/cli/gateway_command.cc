@@ -57,6 +57,7 @@ struct GatewayFlags {
   std::string smb_host = "127.0.0.1";
   std::string nfs;  // HOST:PORT
   std::string events;
+  std::string webhook;  // URL
   std::string metrics;  // HOST:PORT
 };
 
@@ -163,8 +164,9 @@ Status RunGateway(const GatewayFlags& f, const ReadyReporter& ready) {
   options.dir_mode = static_cast<uint32_t>(std::stoul(f.dir_mode, nullptr, 8)) & 07777;
   FERRY_ASSIGN_OR_RETURN(auto gw, gateway::Gateway::Open(*store, reader, options));
   std::unique_ptr<gateway::EventLog> events;
-  if (!f.events.empty()) {
-    FERRY_ASSIGN_OR_RETURN(events, gateway::EventLog::Open(f.events, loc.bucket, prefix));
+  if (!f.events.empty() || !f.webhook.empty()) {
+    FERRY_ASSIGN_OR_RETURN(events,
+                           gateway::EventLog::Open(f.events, f.webhook, loc.bucket, prefix));
     gw->SetEventListener([log = events.get()](const gateway::GatewayEvent& e) { log->Write(e); });
   }
   FERRY_ASSIGN_OR_RETURN(auto metrics, StartMetrics(f.metrics, [gw = gw.get(), cache = cache.get(),
@@ -371,6 +373,9 @@ CommandRunner AddGatewayCommand(CLI::App& app) {
   cmd->add_option("--events", f->events,
                   "Append the gateway's notifications (uploads, conflicts, failures, "
                   "notify-when-uploaded, refreshes) to this file as JSON lines");
+  cmd->add_option("--webhook", f->webhook,
+                  "Also POST each notification, as JSON, to this http:// or https:// URL "
+                  "(retried until it answers 2xx)");
   cmd->add_option("--cache-dir", f->cache_dir,
                   "Where the gateway keeps its state, written data and read cache (default "
                   "~/.cache/ferry/gateway/BUCKET[-PREFIX])");
@@ -434,6 +439,13 @@ CommandRunner AddGatewayCommand(CLI::App& app) {
       if (!path->empty()) *path = std::filesystem::absolute(*path).lexically_normal().string();
     }
     // Usage errors are found here, before the gateway leaves for the background.
+    if (!f->webhook.empty() && !f->webhook.starts_with("http://") &&
+        !f->webhook.starts_with("https://")) {
+      return Fail("gateway",
+                  Status::InvalidArgument("--webhook wants an http:// or https:// URL, got '" +
+                                          f->webhook + "'"),
+                  true);
+    }
     if (!f->smb_share.empty()) {
       if (Status st = gateway::CheckShareName(f->smb_share); !st.ok()) {
         return Fail("gateway", st, true);

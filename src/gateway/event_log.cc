@@ -32,15 +32,24 @@ int64_t NowNs() {
 }
 }  // namespace
 
-Result<std::unique_ptr<EventLog>> EventLog::Open(const std::string& path, std::string bucket,
+Result<std::unique_ptr<EventLog>> EventLog::Open(const std::string& path,
+                                                 const std::string& webhook_url, std::string bucket,
                                                  std::string prefix) {
-  FILE* f = std::fopen(path.c_str(), "ae");
-  if (!f) return Status::FromErrno("events file " + path, errno);
-  return std::unique_ptr<EventLog>(new EventLog(f, std::move(bucket), std::move(prefix)));
+  std::unique_ptr<Webhook> webhook;
+  if (!webhook_url.empty()) {
+    FERRY_ASSIGN_OR_RETURN(webhook, Webhook::Start(webhook_url));
+  }
+  FILE* f = nullptr;
+  if (!path.empty()) {
+    f = std::fopen(path.c_str(), "ae");
+    if (!f) return Status::FromErrno("events file " + path, errno);
+  }
+  return std::unique_ptr<EventLog>(
+      new EventLog(f, std::move(webhook), std::move(bucket), std::move(prefix)));
 }
 
 EventLog::~EventLog() {
-  std::fclose(file_);
+  if (file_) std::fclose(file_);
 }
 
 nlohmann::json EventLog::Format(const GatewayEvent& e) const {
@@ -95,7 +104,10 @@ void EventLog::WriteRefresh(const std::string& notification_id, int64_t started_
 }
 
 void EventLog::Append(const nlohmann::json& line) {
-  const std::string text = line.dump() + "\n";
+  std::string text = line.dump();
+  if (webhook_) webhook_->Post(text);
+  if (!file_) return;
+  text += "\n";
   std::lock_guard lock(mu_);
   std::fwrite(text.data(), 1, text.size(), file_);
   std::fflush(file_);

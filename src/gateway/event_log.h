@@ -1,8 +1,8 @@
-// The gateway's notifications as JSON lines in a file, shaped as S3 File Gateway's
-// EventBridge events ("detail-type", "time", "detail" with its field names): Object Upload
-// Events per file, File Upload Events for NotifyWhenUploaded, Refresh Cache Events, and
-// ferry's own conflict and upload-failure events. Appended and flushed one line at a time.
-// Thread-safe.
+// The gateway's notifications, shaped as S3 File Gateway's EventBridge events ("detail-type",
+// "time", "detail" with its field names): Object Upload Events per file, File Upload Events
+// for NotifyWhenUploaded, Refresh Cache Events, and ferry's own conflict and upload-failure
+// events. As JSON lines appended and flushed to a file (`--events`), and posted one by one to
+// a webhook (`--webhook`, webhook.h). Thread-safe.
 #pragma once
 
 #include <cstdio>
@@ -13,12 +13,15 @@
 
 #include "ferry/result.h"
 #include "gateway/gateway.h"
+#include "gateway/webhook.h"
 
 namespace ferry::gateway {
 
 class EventLog {
  public:
-  static Result<std::unique_ptr<EventLog>> Open(const std::string& path, std::string bucket,
+  // Either path or webhook_url may be empty (not both).
+  static Result<std::unique_ptr<EventLog>> Open(const std::string& path,
+                                                const std::string& webhook_url, std::string bucket,
                                                 std::string prefix);
   ~EventLog();
 
@@ -30,12 +33,16 @@ class EventLog {
   nlohmann::json Format(const GatewayEvent& event) const;
 
  private:
-  EventLog(FILE* file, std::string bucket, std::string prefix)
-      : file_(file), bucket_(std::move(bucket)), prefix_(std::move(prefix)) {}
+  EventLog(FILE* file, std::unique_ptr<Webhook> webhook, std::string bucket, std::string prefix)
+      : file_(file),
+        webhook_(std::move(webhook)),
+        bucket_(std::move(bucket)),
+        prefix_(std::move(prefix)) {}
   void Append(const nlohmann::json& line);
 
   std::mutex mu_;
-  FILE* const file_;
+  FILE* const file_;  // null without --events
+  const std::unique_ptr<Webhook> webhook_;
   const std::string bucket_;
   const std::string prefix_;
 };
