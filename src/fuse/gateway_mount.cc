@@ -210,12 +210,10 @@ struct GatewayMount::Impl {
                      fuse_file_info* fi) {
     Impl& m = Of(req);
     const fuse_ctx* ctx = fuse_req_ctx(req);
-    auto a = m.gw.CreateFile(parent, name, mode, ctx->uid, ctx->gid);
-    if (!a.ok()) return Fail(req, "create", a.status());
-    auto h = m.gw.OpenFile(a->ino, true);
-    if (!h.ok()) return Fail(req, "create", h.status());
-    fi->fh = *h;
-    fuse_entry_param e = m.EntryOf(*a);
+    auto made = m.gw.CreateAndOpenFile(parent, name, mode, ctx->uid, ctx->gid);
+    if (!made.ok()) return Fail(req, "create", made.status());
+    fi->fh = made->second;
+    fuse_entry_param e = m.EntryOf(made->first);
     fuse_reply_create(req, &e, fi);
   }
 

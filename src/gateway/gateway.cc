@@ -37,9 +37,14 @@ Result<std::unique_ptr<Gateway>> Gateway::Open(ObjectStore& store, fs::BlockRead
   std::vector<std::string> abandoned;  // multipart uploads a crash left under way
   for (Node& node : loaded.nodes) {
     if (node.ino == kRootIno) have_root = true;
-    if (!node.upload_id.empty()) {
-      abandoned.push_back(node.upload_id);
+    if (!node.upload_id.empty() || !node.staging_key.empty()) {
+      if (!node.upload_id.empty()) abandoned.push_back(node.upload_id);
+      if (!node.staging_upload_id.empty()) abandoned.push_back(node.staging_upload_id);
+      // A staging object completed before the crash: the file goes up again from the cache.
+      if (!node.staging_key.empty()) (void)store.DeleteObject(g->options_.bucket, node.staging_key);
       node.upload_id.clear();
+      node.staging_key.clear();
+      node.staging_upload_id.clear();
       batch.save.push_back(node);
     }
     g->Insert(std::move(node));
@@ -185,6 +190,7 @@ void Gateway::Erase(uint64_t ino, StateDb::Batch& batch) {
   dirty_bytes_ -= std::min(dirty_bytes_, DirtyBytesOf(e->node));
   by_name_.erase({e->node.parent, e->node.name});
   pending_.erase(ino);
+  if (e->stream) DropStream(std::move(e->stream));
   ::unlink(DataPath(ino).c_str());
   nodes_.erase(ino);
   batch.erase.push_back(ino);
@@ -247,6 +253,7 @@ Status Gateway::CheckName(std::string_view name) const {
   if (name.empty() || name == "." || name == "..") return PosixError(EINVAL, "name");
   if (name.size() > 255) return PosixError(ENAMETOOLONG, std::string(name.substr(0, 32)));
   if (name.find('/') != std::string_view::npos) return PosixError(EINVAL, "name");
+  if (name == kStagingDir) return PosixError(EPERM, "the name is the gateway's own");
   return Status::OK();
 }
 

@@ -16,6 +16,11 @@
 //   are copied from the old version (UploadPartCopy). An upload replaces only the version the
 //   gateway last saw (If-Match, If-None-Match for new names); when someone else changed it,
 //   the local version goes up as NAME.conflict-TIME and the bucket's version is shown.
+// - Streaming (gateway_stream.cc): the full parts of a large file still being written are
+//   sent while it is written, as parts of a staging object under PREFIX.ferry-staging/;
+//   once the file is closed and settled the object is made from them (copied part by part,
+//   which a server does without moving bytes it already holds) with the file's final
+//   metadata, which the staging upload could not know when it began.
 // - Bucket operations a rename or delete owes are journaled with the local change and run in
 //   order before any upload (renames are copy + delete; a crash resumes them).
 // Thread-safe.
@@ -28,6 +33,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <span>
 #include <string>
 #include <thread>
@@ -147,6 +153,10 @@ class Gateway {
   Result<std::string> ReadLink(uint64_t ino);
   Result<Attributes> CreateFile(uint64_t parent, std::string_view name, uint32_t mode, uint32_t uid,
                                 uint32_t gid);
+  // creat(2): the new file and a handle open for writing.
+  Result<std::pair<Attributes, uint64_t>> CreateAndOpenFile(uint64_t parent, std::string_view name,
+                                                            uint32_t mode, uint32_t uid,
+                                                            uint32_t gid);
   Result<Attributes> MakeDirectory(uint64_t parent, std::string_view name, uint32_t mode,
                                    uint32_t uid, uint32_t gid);
   Result<Attributes> MakeSymlink(uint64_t parent, std::string_view name, std::string_view target,
@@ -185,6 +195,7 @@ class Gateway {
   Result<std::string> KeyOf(uint64_t ino) const;
 
  private:
+  struct Stream;
   struct Entry {
     Node node;
     // Not kept on disk:
@@ -197,6 +208,22 @@ class Gateway {
     uint64_t uploaded_seq = 0;  // the change_seq the bucket has
     int64_t next_try_ns = 0;
     std::string last_error;
+    std::shared_ptr<Stream> stream;  // parts sent while the file is written, if any
+  };
+  // The parts of a file sent early, to a multipart upload of its staging key.
+  struct Stream {
+    uint64_t ino = 0;
+    std::string staging_key;
+    uint64_t part_size = 0;
+    std::mutex create_mu;   // the first sender creates the upload
+    std::string upload_id;  // guarded by create_mu
+    bool staged = false;    // guarded by create_mu: the staging object exists
+    bool dropped = false;   // guarded by create_mu: no new upload may begin
+    // Guarded by mu_:
+    std::map<int, CompletedPart> sent;  // by part number, for parts unchanged since
+    std::set<int> sending;
+    std::set<int> stale;  // changed while being sent
+    bool dead = false;    // no use any more (too many parts, abandoned)
   };
   struct Handle {
     uint64_t ino = 0;
@@ -228,8 +255,11 @@ class Gateway {
   void WaitNotUploading(std::unique_lock<std::mutex>& lock, uint64_t ino);
   Status CheckName(std::string_view name) const;
   // A new file, directory or symlink named name in parent (EEXIST when taken).
+  // With open_handle, the new file is also opened for writing under the same lock: nothing
+  // uploads it empty between its creation and its opening.
   Result<Attributes> MakeChild(uint64_t parent, std::string_view name, NodeKind kind, uint32_t mode,
-                               uint32_t uid, uint32_t gid, std::string_view symlink_target);
+                               uint32_t uid, uint32_t gid, std::string_view symlink_target,
+                               uint64_t* open_handle = nullptr);
 
   // ---- listing (gateway_listing.cc)
   // Lists the directory from the bucket when its listing is older than the TTL (or force).
@@ -248,7 +278,29 @@ class Gateway {
   // ---- uploads (gateway_upload.cc)
   void RunWorker();
   bool Eligible(const Entry& e, int64_t now) const;
-  struct Snapshot;
+  // A node as it is to be uploaded, taken under mu_ when its upload begins.
+  struct Snapshot {
+    uint64_t ino = 0;
+    uint64_t seq = 0;
+    NodeKind kind = NodeKind::kFile;
+    std::string key;
+    std::string dir_key;
+    std::string name;
+    uint64_t parent = 0;
+    std::string base_key;
+    std::string etag;
+    uint64_t size = 0;
+    uint64_t base_size = 0;
+    uint64_t base_valid = 0;
+    RangeSet dirty;
+    bool data_dirty = false;
+    bool meta_dirty = false;
+    ObjectHeaders headers;
+    std::string symlink_target;
+    std::string token_base;
+    std::string token;
+    int64_t mtime_ns = 0;
+  };
   Snapshot TakeSnapshot(Entry& e);
   // Uploads the node as the snapshot shows it; false in *conflict when the bucket's object is
   // no longer the version the node is based on.
@@ -261,6 +313,27 @@ class Gateway {
   Status ResolveConflict(const Snapshot& s, GatewayEvent* event);
   void RebaseLocked(const std::string& src, const std::string& dst, const std::string& etag,
                     bool prefix, StateDb::Batch& batch);
+  // Runs send(i) for parts 0..count-1 on the part pool; their ETags in order.
+  Result<std::vector<std::string>> SendParts(
+      size_t count, const std::function<Result<std::string>(size_t)>& send);
+
+  // ---- streaming (gateway_stream.cc)
+  static constexpr const char* kStagingDir = ".ferry-staging";
+  // After a write or truncation of [begin, end): parts it changed are no longer sent ones,
+  // and parts it completed go out. REQUIRES: mu_ held.
+  void StreamChanged(Entry& e, uint64_t begin, uint64_t end);
+  Result<CompletedPart> SendStagingPart(const Stream& stream, const std::string& upload_id, int fd,
+                                        int number, uint64_t begin, uint64_t end);
+  void SendStreamPart(uint64_t ino, const std::shared_ptr<Stream>& stream, int number,
+                      uint64_t begin, uint64_t end);
+  // The staging upload, created on first use (and recorded in the node for a restart).
+  Result<std::string> StreamUploadId(uint64_t ino, Stream& stream);
+  // Makes the object at key from the file's stream when it holds the file: true then. False
+  // when the file has no usable stream (it is dropped); the caller uploads as usual.
+  Result<bool> FinishStream(const Snapshot& s, const std::string& key, bool conditional,
+                            uint64_t part_size, ObjectMeta* uploaded);
+  // Aborts the staging upload and removes the staging object (in the background).
+  void DropStream(std::shared_ptr<Stream> stream);
 
   ObjectStore& store_;
   fs::BlockReader& reader_;

@@ -145,6 +145,7 @@ Result<size_t> Gateway::Write(uint64_t handle, uint64_t offset, std::span<const 
   e->node.size = std::max(e->node.size, end);
   e->node.mtime_ns = Now();
   MarkChanged(*e, true, before);
+  StreamChanged(*e, offset, end);
   return data.size();
 }
 
@@ -177,6 +178,7 @@ Status Gateway::Truncate(std::unique_lock<std::mutex>& lock, uint64_t ino, uint6
   n.size = size;
   n.mtime_ns = Now();
   MarkChanged(*e, true, before);
+  StreamChanged(*e, size, UINT64_MAX);
   return Status::OK();
 }
 

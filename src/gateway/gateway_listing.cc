@@ -33,6 +33,7 @@ Status Gateway::EnsureListed(std::unique_lock<std::mutex>& lock, uint64_t dir, b
   uint64_t differing = 0;
   std::set<std::string> names;
   for (const fs::DirectoryEntry& entry : *listed) {
+    if (dir == kRootIno && entry.name == kStagingDir) continue;  // the gateway's own
     names.insert(entry.name);
     const std::string key = prefix + entry.name + (entry.is_directory ? "/" : "");
     Entry* child = Child(dir, entry.name);

@@ -1,12 +1,15 @@
 #include "gateway/gateway.h"
 
 #include <gtest/gtest.h>
+
 #include <sys/stat.h>
+#include <functional>
 
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -15,6 +18,7 @@
 #include "cache/block_cache.h"
 #include "gateway/posix_error.h"
 #include "s3/errors.h"
+#include "s3/posix_meta.h"
 #include "testing/faulty_store.h"
 #include "testing/memory_store.h"
 #include "testing/store_test_util.h"
@@ -79,15 +83,14 @@ class GatewayTest : public ::testing::Test {
 
   // Writes a whole file as a program would: create, write, close.
   uint64_t WriteFile(uint64_t dir, const std::string& name, const std::string& body) {
-    auto made = gw_->CreateFile(dir, name, 0640, 1000, 1000);
+    auto made = gw_->CreateAndOpenFile(dir, name, 0640, 1000, 1000);
     EXPECT_TRUE(made.ok()) << made.status().ToString();
     if (!made.ok()) return 0;
-    auto h = gw_->OpenFile(made->ino, true);
-    EXPECT_TRUE(h.ok());
-    EXPECT_TRUE(gw_->Write(*h, 0, std::span<const char>(body.data(), body.size())).ok());
-    EXPECT_TRUE(gw_->Flush(*h).ok());
-    gw_->Release(*h);
-    return made->ino;
+    const uint64_t h = made->second;
+    EXPECT_TRUE(gw_->Write(h, 0, std::span<const char>(body.data(), body.size())).ok());
+    EXPECT_TRUE(gw_->Flush(h).ok());
+    gw_->Release(h);
+    return made->first.ino;
   }
   std::string ReadFile(uint64_t ino) {
     auto a = gw_->GetAttributes(ino);
@@ -240,6 +243,105 @@ TEST_F(GatewayTest, TheUploadOfAChangedMultipartObjectFollowsItsParts) {
   EXPECT_EQ(head->part_sizes, (std::vector<uint64_t>{6 * MiB, 6 * MiB, 5 * MiB}));
   EXPECT_EQ(store_.calls(StoreCall::kUploadPartCopy), 2);
   EXPECT_EQ(store_.calls(StoreCall::kUploadPart), 1);
+}
+
+// Keys under share/, and multipart uploads under way there.
+std::vector<std::string> KeysUnder(ObjectStore& store, const std::string& prefix) {
+  ListObjectsRequest list;
+  list.bucket = "bkt";
+  list.prefix = prefix;
+  auto page = store.ListObjects(list);
+  std::vector<std::string> out;
+  if (page.ok()) {
+    for (const auto& o : page->objects) out.push_back(o.key);
+  }
+  return out;
+}
+size_t UploadsUnder(ObjectStore& store, const std::string& prefix) {
+  ListUploadsRequest list;
+  list.bucket = "bkt";
+  list.prefix = prefix;
+  auto page = store.ListMultipartUploads(list);
+  return page.ok() ? page->uploads.size() : 999;
+}
+bool Eventually(const std::function<bool()>& done) {
+  for (int i = 0; i < 500; ++i) {
+    if (done()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return done();
+}
+
+TEST_F(GatewayTest, ALargeFileWrittenInOrderGoesUpWhileItIsWritten) {
+  auto made = gw_->CreateAndOpenFile(Gateway::kRootIno, "stream.bin", 0640, 1000, 1000);
+  ASSERT_TRUE(made.ok());
+  const uint64_t* h = &made->second;
+  const std::string body = Pattern(23 * MiB, 's');
+  for (size_t off = 0; off < body.size(); off += MiB) {  // 1 MiB at a time, as dd writes
+    ASSERT_TRUE(gw_->Write(*h, off, std::span<const char>(body.data() + off, MiB)).ok());
+  }
+  // The full parts went while the file was open; nothing is at its key yet.
+  EXPECT_TRUE(Eventually([&] { return store_.calls(StoreCall::kUploadPart) >= 4; }));
+  EXPECT_FALSE(Exists("share/stream.bin"));
+  // A part changed after it went is sent again.
+  ASSERT_TRUE(gw_->Write(*h, 2 * MiB, std::span<const char>("Q", 1)).ok());
+  ASSERT_TRUE(gw_->Flush(*h).ok());
+  gw_->Release(*h);
+  Drain();
+  std::string want = body;
+  want[2 * MiB] = 'Q';
+  EXPECT_EQ(Object("share/stream.bin"), want);
+  EXPECT_EQ(store_.calls(StoreCall::kUploadPart), 6);      // 4 early, then part 1 and the last
+  EXPECT_EQ(store_.calls(StoreCall::kUploadPartCopy), 5);  // into the object, with its metadata
+  auto head = memory_.HeadObject("bkt", "share/stream.bin");
+  ASSERT_TRUE(head.ok());
+  EXPECT_EQ(head->headers.user_metadata.count("ferry-upload"), 1u);
+  EXPECT_EQ(s3::DecodePosixAttributes(head->headers.user_metadata).mode.value_or(0) & 07777, 0640u);
+  // The staging object goes, and no upload is left behind.
+  EXPECT_TRUE(Eventually([&] {
+    return KeysUnder(memory_, "share/") == std::vector<std::string>{"share/stream.bin"};
+  }));
+  EXPECT_EQ(UploadsUnder(memory_, "share/"), 0u);
+  // The staging directory is not shown, and its name cannot be taken.
+  auto listed = gw_->ReadDirectory(Gateway::kRootIno);
+  ASSERT_TRUE(listed.ok());
+  for (const auto& entry : *listed) EXPECT_NE(entry.name, ".ferry-staging");
+  EXPECT_FALSE(gw_->CreateFile(Gateway::kRootIno, ".ferry-staging", 0644, 0, 0).ok());
+}
+
+TEST_F(GatewayTest, AStreamOfAFileDeletedOrCutShortOrInterruptedLeavesNothing) {
+  auto write_parts = [&](const std::string& name) {
+    auto made = gw_->CreateAndOpenFile(Gateway::kRootIno, name, 0644, 1000, 1000);
+    EXPECT_TRUE(made.ok());
+    const uint64_t* h = &made->second;
+    const std::string body = Pattern(16 * MiB, 'd');
+    EXPECT_TRUE(gw_->Write(*h, 0, std::span<const char>(body.data(), body.size())).ok());
+    EXPECT_TRUE(Eventually([&] { return UploadsUnder(memory_, "share/.ferry-staging/") == 1; }));
+    return *h;
+  };
+  // Deleted while written: the staging upload is aborted.
+  uint64_t h = write_parts("deleted.bin");
+  ASSERT_TRUE(gw_->Unlink(Gateway::kRootIno, "deleted.bin").ok());
+  gw_->Release(h);
+  EXPECT_TRUE(Eventually([&] { return UploadsUnder(memory_, "share/") == 0; }));
+  // Cut below the multipart threshold: the object is one PUT, the stream goes.
+  h = write_parts("cut.bin");
+  ASSERT_TRUE(
+      gw_->SetAttributesOf(gw_->Lookup(Gateway::kRootIno, "cut.bin")->ino, {.size = 3 * MiB}).ok());
+  ASSERT_TRUE(gw_->Flush(h).ok());
+  gw_->Release(h);
+  Drain();
+  EXPECT_EQ(Object("share/cut.bin"), Pattern(16 * MiB, 'd').substr(0, 3 * MiB));
+  EXPECT_TRUE(Eventually([&] { return UploadsUnder(memory_, "share/") == 0; }));
+  // Stopped while written (as a crash would): the next start removes the staging upload.
+  h = write_parts("stopped.bin");
+  (void)h;
+  gw_.reset();
+  EXPECT_EQ(UploadsUnder(memory_, "share/.ferry-staging/"), 1u);
+  Start();
+  Drain();  // what the journal has of the file goes up as usual
+  EXPECT_EQ(UploadsUnder(memory_, "share/"), 0u);
+  EXPECT_EQ(KeysUnder(memory_, "share/.ferry-staging/"), std::vector<std::string>{});
 }
 
 TEST_F(GatewayTest, AnObjectChangedInTheBucketMeanwhileIsNeverOverwritten) {

@@ -13,7 +13,7 @@ namespace ferry::gateway {
 
 Result<Attributes> Gateway::MakeChild(uint64_t parent, std::string_view name, NodeKind kind,
                                       uint32_t mode, uint32_t uid, uint32_t gid,
-                                      std::string_view symlink_target) {
+                                      std::string_view symlink_target, uint64_t* open_handle) {
   FERRY_RETURN_IF_ERROR(CheckName(name));
   std::unique_lock lock(mu_);
   Entry* dir = Find(parent);
@@ -41,6 +41,11 @@ Result<Attributes> Gateway::MakeChild(uint64_t parent, std::string_view name, No
   const uint64_t ino = n.ino;
   Insert(std::move(n));
   Entry& e = *Find(ino);
+  if (open_handle) {
+    *open_handle = next_handle_++;
+    handles_[*open_handle] = Handle{ino, true, -1};
+    e.open_writers++;
+  }
   MarkChanged(e, true, 0);  // a directory's change is its marker object
   Save(e, batch);
   FERRY_RETURN_IF_ERROR(CommitLocked(batch, false));
@@ -50,6 +55,16 @@ Result<Attributes> Gateway::MakeChild(uint64_t parent, std::string_view name, No
 Result<Attributes> Gateway::CreateFile(uint64_t parent, std::string_view name, uint32_t mode,
                                        uint32_t uid, uint32_t gid) {
   return MakeChild(parent, name, NodeKind::kFile, mode, uid, gid, "");
+}
+
+Result<std::pair<Attributes, uint64_t>> Gateway::CreateAndOpenFile(uint64_t parent,
+                                                                   std::string_view name,
+                                                                   uint32_t mode, uint32_t uid,
+                                                                   uint32_t gid) {
+  uint64_t handle = 0;
+  FERRY_ASSIGN_OR_RETURN(Attributes a,
+                         MakeChild(parent, name, NodeKind::kFile, mode, uid, gid, "", &handle));
+  return std::make_pair(a, handle);
 }
 
 Result<Attributes> Gateway::MakeDirectory(uint64_t parent, std::string_view name, uint32_t mode,

@@ -63,29 +63,6 @@ uint64_t BasePartSize(const std::string& etag, uint64_t base_size, uint64_t size
 
 }  // namespace
 
-struct Gateway::Snapshot {
-  uint64_t ino = 0;
-  uint64_t seq = 0;
-  NodeKind kind = NodeKind::kFile;
-  std::string key;
-  std::string dir_key;
-  std::string name;
-  uint64_t parent = 0;
-  std::string base_key;
-  std::string etag;
-  uint64_t size = 0;
-  uint64_t base_size = 0;
-  uint64_t base_valid = 0;
-  RangeSet dirty;
-  bool data_dirty = false;
-  bool meta_dirty = false;
-  ObjectHeaders headers;
-  std::string symlink_target;
-  std::string token_base;
-  std::string token;
-  int64_t mtime_ns = 0;
-};
-
 Gateway::Snapshot Gateway::TakeSnapshot(Entry& e) {
   const Node& n = e.node;
   Snapshot s;
@@ -264,6 +241,17 @@ Status Gateway::UploadContent(const Snapshot& s, const std::string& key, bool co
   const std::string if_match = conditional ? s.etag : "";
   const bool if_none_match = conditional && s.etag.empty();
   if (s.size < options_.multipart_threshold) {
+    {
+      std::unique_lock lock(mu_);
+      Entry* e = Find(s.ino);
+      if (e && e->stream) {  // it shrank below the threshold after parts went
+        e->stream->dead = true;
+        auto stream = std::move(e->stream);
+        changed_.wait(lock, [&] { return stream->sending.empty(); });
+        lock.unlock();
+        DropStream(std::move(stream));
+      }
+    }
     FERRY_RETURN_IF_ERROR(FillFromBase(s.ino, fd, 0, s.size));
     PutObjectRequest put;
     put.bucket = options_.bucket;
@@ -272,6 +260,8 @@ Status Gateway::UploadContent(const Snapshot& s, const std::string& key, bool co
     put.size = s.size;
     put.if_match_etag = if_match;
     put.if_none_match_star = if_none_match;
+    // CRC32C, as `ferry cp` sends: the upload is checked without hashing it with MD5.
+    put.checksum = ObjectChecksum{ChecksumAlgorithm::kCrc32c, ""};
     FERRY_ASSIGN_OR_RETURN(auto writer, store_.PutObject(put));
     FERRY_RETURN_IF_ERROR(writer->AppendFile(fd, 0, s.size));
     FERRY_ASSIGN_OR_RETURN(*uploaded, writer->Commit());
@@ -283,6 +273,8 @@ Status Gateway::UploadContent(const Snapshot& s, const std::string& key, bool co
     part = options_.part_size;
     while (s.size / part >= 10000) part *= 2;
   }
+  FERRY_ASSIGN_OR_RETURN(bool streamed, FinishStream(s, key, conditional, part, uploaded));
+  if (streamed) return Status::OK();
   CreateMultipartRequest create;
   create.bucket = options_.bucket;
   create.key = key;
@@ -328,32 +320,14 @@ Status Gateway::UploadContent(const Snapshot& s, const std::string& key, bool co
     return done.etag;
   };
   auto run = [&]() -> Result<ObjectMeta> {
-    // Parts go in parallel (the store is thread-safe); every task ends before this returns.
     const size_t count = static_cast<size_t>((s.size + part - 1) / part);
-    std::vector<Result<std::string>> etags(count, Status::Cancelled("not sent"));
-    std::mutex done_mu;
-    std::condition_variable done_cv;
-    size_t done = 0;
-    for (size_t i = 0; i < count; ++i) {
-      part_pool_->Submit([&, i] {
-        const uint64_t begin = i * part;
-        Result<std::string> etag =
-            send_part(static_cast<int>(i + 1), begin, std::min(s.size, begin + part));
-        std::lock_guard lock(done_mu);
-        etags[i] = std::move(etag);
-        ++done;
-        done_cv.notify_all();
-      });
-    }
-    {
-      std::unique_lock lock(done_mu);
-      done_cv.wait(lock, [&] { return done == count; });
-    }
+    FERRY_ASSIGN_OR_RETURN(auto etags, SendParts(count, [&](size_t i) {
+                             const uint64_t begin = i * part;
+                             return send_part(static_cast<int>(i + 1), begin,
+                                              std::min(s.size, begin + part));
+                           }));
     std::vector<CompletedPart> parts;
-    for (size_t i = 0; i < count; ++i) {
-      FERRY_RETURN_IF_ERROR(etags[i].status());
-      parts.push_back({static_cast<int>(i + 1), *etags[i], ""});
-    }
+    for (size_t i = 0; i < count; ++i) parts.push_back({static_cast<int>(i + 1), etags[i], ""});
     CompleteMultipartRequest complete;
     complete.bucket = options_.bucket;
     complete.key = key;
@@ -373,6 +347,35 @@ Status Gateway::UploadContent(const Snapshot& s, const std::string& key, bool co
   *uploaded = std::move(done).value();
   uploaded->size = s.size;
   return Status::OK();
+}
+
+Result<std::vector<std::string>> Gateway::SendParts(
+    size_t count, const std::function<Result<std::string>(size_t)>& send) {
+  // Parts go in parallel (the store is thread-safe); every task ends before this returns.
+  std::vector<Result<std::string>> etags(count, Status::Cancelled("not sent"));
+  std::mutex done_mu;
+  std::condition_variable done_cv;
+  size_t done = 0;
+  for (size_t i = 0; i < count; ++i) {
+    part_pool_->Submit([&, i] {
+      Result<std::string> etag = send(i);
+      std::lock_guard lock(done_mu);
+      etags[i] = std::move(etag);
+      ++done;
+      done_cv.notify_all();
+    });
+  }
+  {
+    std::unique_lock lock(done_mu);
+    done_cv.wait(lock, [&] { return done == count; });
+  }
+  std::vector<std::string> out;
+  out.reserve(count);
+  for (auto& etag : etags) {
+    FERRY_RETURN_IF_ERROR(etag.status());
+    out.push_back(std::move(etag).value());
+  }
+  return out;
 }
 
 Status Gateway::ResolveConflict(const Snapshot& s, GatewayEvent* event) {

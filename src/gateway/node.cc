@@ -29,7 +29,9 @@ std::string EncodeNode(const Node& n) {
                       {"symlink", n.symlink_target},
                       {"listed_at", n.listed_at_ns},
                       {"upload_id", n.upload_id},
-                      {"upload_token", n.upload_token}};
+                      {"upload_token", n.upload_token},
+                      {"staging_key", n.staging_key},
+                      {"staging_upload_id", n.staging_upload_id}};
   return j.dump();
 }
 
@@ -66,6 +68,8 @@ Result<Node> DecodeNode(uint64_t ino, std::string_view body) {
     n.listed_at_ns = j.at("listed_at").get<int64_t>();
     n.upload_id = j.at("upload_id").get<std::string>();
     n.upload_token = j.at("upload_token").get<std::string>();
+    n.staging_key = j.value("staging_key", "");  // absent in state written before streaming
+    n.staging_upload_id = j.value("staging_upload_id", "");
   } catch (const nlohmann::json::exception& e) {
     return Status::Corruption("inode " + std::to_string(ino) + ": " + e.what());
   }

@@ -45,6 +45,10 @@ struct Node {
   // its object carries, which tells our own completed upload from another writer's.
   std::string upload_id;
   std::string upload_token;
+  // A staging upload of parts sent while the file was written (gateway_stream.cc): aborted,
+  // and its object removed, after a crash.
+  std::string staging_key;
+  std::string staging_upload_id;
 
   bool is_dir() const { return kind == NodeKind::kDirectory; }
   // Something here the bucket does not have yet.
