@@ -96,8 +96,10 @@ Result<std::unique_ptr<ExportServer>> ExportServer::StartSmb(const SmbExportOpti
     if (ec) return Status::FromErrno(d + "/" + sub, ec.value());
   }
   // Guests are the gateway's user; extended attributes, DOS attributes and ACLs are not kept
-  // (the bucket has no place for them); an SMB flush and every write request become an fsync,
-  // which the gateway answers by making the data durable in its cache.
+  // (the bucket has no place for them). An SMB flush, a write-through write and a close become
+  // an fsync or a close, which the gateway answers by making the data durable in its cache;
+  // other writes are durable once the client flushes or closes, as on a local disk (fsyncing
+  // every write also made a file open in smbd ready for upload after its first write).
   const std::string conf =
       "[global]\n"
       "  server role = standalone server\n"
@@ -150,7 +152,7 @@ Result<std::unique_ptr<ExportServer>> ExportServer::StartSmb(const SmbExportOpti
       o.user +
       "\n"
       "  strict sync = yes\n"
-      "  sync always = yes\n"
+
       "  ea support = no\n"
       "  store dos attributes = no\n"
       "  map archive = no\n"

@@ -344,6 +344,38 @@ TEST_F(GatewayTest, AStreamOfAFileDeletedOrCutShortOrInterruptedLeavesNothing) {
   EXPECT_EQ(KeysUnder(memory_, "share/.ferry-staging/"), std::vector<std::string>{});
 }
 
+TEST_F(GatewayTest, AStreamedFileSurvivesFailedPartsAndAConflict) {
+  // The first early parts fail: they are sent again when the file is made.
+  store_.Add({.call = StoreCall::kUploadPart,
+              .key_prefix = "share/.ferry-staging/",
+              .error = s3err::InternalError("flaky"),
+              .times = 2});
+  auto made = gw_->CreateAndOpenFile(Gateway::kRootIno, "big.bin", 0644, 1000, 1000);
+  ASSERT_TRUE(made.ok());
+  const std::string body = Pattern(17 * MiB, 'f');
+  for (size_t off = 0; off < body.size(); off += MiB) {
+    const size_t n = std::min<size_t>(MiB, body.size() - off);
+    ASSERT_TRUE(gw_->Write(made->second, off, std::span<const char>(body.data() + off, n)).ok());
+  }
+  EXPECT_TRUE(Eventually([&] { return store_.calls(StoreCall::kUploadPart) >= 3; }));
+  // Meanwhile someone else takes the name in the bucket: nothing of theirs is overwritten.
+  PutObject("share/big.bin", "theirs");
+  ASSERT_TRUE(gw_->Flush(made->second).ok());
+  gw_->Release(made->second);
+  Drain();
+  EXPECT_EQ(Object("share/big.bin"), "theirs");
+  auto names = gw_->ReadDirectory(Gateway::kRootIno);
+  ASSERT_TRUE(names.ok());
+  std::string conflict;
+  for (const auto& e : *names) {
+    if (e.name.starts_with("big.bin.conflict-")) conflict = e.name;
+  }
+  ASSERT_FALSE(conflict.empty());
+  EXPECT_EQ(Object("share/" + conflict), body);
+  EXPECT_TRUE(Eventually([&] { return KeysUnder(memory_, "share/.ferry-staging/").empty(); }));
+  EXPECT_EQ(UploadsUnder(memory_, "share/"), 0u);
+}
+
 TEST_F(GatewayTest, AnObjectChangedInTheBucketMeanwhileIsNeverOverwritten) {
   PutObject("share/c.txt", "original");
   auto c = gw_->Lookup(Gateway::kRootIno, "c.txt");
