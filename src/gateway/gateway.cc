@@ -214,6 +214,7 @@ void Gateway::MarkChanged(Entry& e, bool data, uint64_t before) {
   else
     e.node.meta_dirty = true;
   e.node.change_seq++;
+  if (data) e.data_seq = e.node.change_seq;
   const int64_t now = Now();
   if (e.node.dirty_since_ns == 0) e.node.dirty_since_ns = now;
   e.changed_at_ns = now;
@@ -327,7 +328,10 @@ Result<Attributes> Gateway::SetAttributesOf(uint64_t ino, const SetAttributes& c
   std::unique_lock lock(mu_);
   if (!Find(ino)) return Status::NotFound("inode " + std::to_string(ino));
   FERRY_RETURN_IF_ERROR(EnsureExact(lock, ino));
-  WaitNotUploading(lock, ino);
+  // Only a truncation waits for an upload under way: the data file must hold still while it is
+  // read. Other attributes change the node alone, and go up after it (tar sets a file's times
+  // right after closing it; it need not wait for the upload that the close started).
+  if (c.size) WaitNotUploading(lock, ino);
   if (c.size) {
     Entry* e = Find(ino);
     if (!e) return Status::NotFound("inode " + std::to_string(ino));
@@ -344,8 +348,12 @@ Result<Attributes> Gateway::SetAttributesOf(uint64_t ino, const SetAttributes& c
     if (c.gid) n.gid = *c.gid;
     if (c.atime_ns) n.atime_ns = *c.atime_ns;
     if (c.mtime_ns) n.mtime_ns = *c.mtime_ns;
-    // A directory's attributes travel with its marker, written again as a whole.
-    MarkChanged(*e, /*data=*/n.is_dir() || n.kind == NodeKind::kSymlink || n.etag.empty(), before);
+    // A directory's attributes travel with its marker, written again as a whole; a file not in
+    // the bucket yet (nor on its way) goes up whole with them.
+    MarkChanged(*e,
+                /*data=*/n.is_dir() || n.kind == NodeKind::kSymlink ||
+                    (n.etag.empty() && !e->uploading),
+                before);
   }
   StateDb::Batch batch;
   Save(*e, batch);

@@ -206,6 +206,7 @@ class Gateway {
     int64_t changed_at_ns = 0;
     int failures = 0;
     uint64_t uploaded_seq = 0;  // the change_seq the bucket has
+    uint64_t data_seq = 0;      // the change_seq of the last change of content
     int64_t next_try_ns = 0;
     std::string last_error;
     std::shared_ptr<Stream> stream;  // parts sent while the file is written, if any

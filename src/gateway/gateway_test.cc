@@ -376,6 +376,31 @@ TEST_F(GatewayTest, AStreamedFileSurvivesFailedPartsAndAConflict) {
   EXPECT_EQ(UploadsUnder(memory_, "share/"), 0u);
 }
 
+TEST_F(GatewayTest, TimesSetRightAfterCloseDoNotWaitForTheUpload) {
+  // The upload the close starts is slow; tar sets the times right after closing.
+  store_.Add({.call = StoreCall::kPut,
+              .key_prefix = "share/t.txt",
+              .error = Status::OK(),
+              .times = 1,
+              .delay = std::chrono::milliseconds(600)});
+  const uint64_t ino = WriteFile(Gateway::kRootIno, "t.txt", "tar");
+  EXPECT_TRUE(Eventually([&] { return gw_->Stats().uploading == 1; }));
+  const auto started = std::chrono::steady_clock::now();
+  ASSERT_TRUE(
+      gw_->SetAttributesOf(ino, {.mode = 0600, .mtime_ns = int64_t{1234567890} * 1000000000}).ok());
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::milliseconds(300));
+  Drain();
+  EXPECT_EQ(Object("share/t.txt"), "tar");
+  auto head = memory_.HeadObject("bkt", "share/t.txt");
+  ASSERT_TRUE(head.ok());
+  const auto posix = s3::DecodePosixAttributes(head->headers.user_metadata);
+  EXPECT_EQ(posix.mode.value_or(0) & 07777, 0600u);
+  EXPECT_EQ(posix.mtime_ns.value_or(0), int64_t{1234567890} * 1000000000);
+  // The data went once; the new times followed as metadata.
+  EXPECT_EQ(store_.calls(StoreCall::kPut), 1);
+  EXPECT_EQ(store_.calls(StoreCall::kCopyObject), 1);
+}
+
 TEST_F(GatewayTest, AnObjectChangedInTheBucketMeanwhileIsNeverOverwritten) {
   PutObject("share/c.txt", "original");
   auto c = gw_->Lookup(Gateway::kRootIno, "c.txt");

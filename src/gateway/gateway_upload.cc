@@ -517,6 +517,11 @@ void Gateway::UploadNode(Snapshot s) {
         n.data_dirty = n.meta_dirty = false;
         n.dirty.Clear();
         n.dirty_since_ns = 0;
+      } else if (e->data_seq <= s.seq) {
+        // Only attributes changed meanwhile: they follow with a metadata copy.
+        n.data_dirty = false;
+        n.dirty.Clear();
+        n.meta_dirty = true;
       }
       dirty_bytes_ = dirty_bytes_ - std::min(dirty_bytes_, before) + DirtyBytesOf(n);
       e->failures = 0;
