@@ -309,6 +309,40 @@ TEST_F(GatewayTest, ALargeFileWrittenInOrderGoesUpWhileItIsWritten) {
   EXPECT_FALSE(gw_->CreateFile(Gateway::kRootIno, ".ferry-staging", 0644, 0, 0).ok());
 }
 
+TEST_F(GatewayTest, AMultipartObjectRewrittenWholeIsStreamedInTheGatewaysParts) {
+  const std::string old_body = Pattern(12 * MiB, 'o');
+  auto up = memory_.CreateMultipartUpload({"bkt", "share/re.bin"});
+  ASSERT_TRUE(up.ok());
+  std::vector<CompletedPart> parts;
+  for (int i = 0; i < 2; ++i) {
+    auto w = memory_.UploadPart({"bkt", "share/re.bin", up->upload_id, i + 1});
+    ASSERT_TRUE(w.ok());
+    ASSERT_TRUE((*w)->Append(std::span<const char>(old_body.data() + i * 6 * MiB, 6 * MiB)).ok());
+    auto done = (*w)->Commit();
+    ASSERT_TRUE(done.ok());
+    parts.push_back({i + 1, done->etag, ""});
+  }
+  ASSERT_TRUE(memory_.CompleteMultipartUpload({"bkt", "share/re.bin", up->upload_id, parts}).ok());
+  auto file = gw_->Lookup(Gateway::kRootIno, "re.bin");
+  ASSERT_TRUE(file.ok());
+  auto h = gw_->OpenFile(file->ino, true);
+  ASSERT_TRUE(h.ok());
+  ASSERT_TRUE(gw_->SetAttributesOf(file->ino, {.size = 0}).ok());  // O_TRUNC
+  const std::string body = Pattern(17 * MiB, 'n');
+  for (size_t off = 0; off < body.size(); off += MiB) {
+    ASSERT_TRUE(gw_->Write(*h, off, std::span<const char>(body.data() + off, MiB)).ok());
+  }
+  ASSERT_TRUE(gw_->Flush(*h).ok());
+  gw_->Release(*h);
+  Drain();
+  EXPECT_EQ(Object("share/re.bin"), body);
+  auto head = memory_.HeadObject("bkt", "share/re.bin");
+  ASSERT_TRUE(head.ok());
+  // The stream's parts (5 MiB here), not the old version's 6 MiB: nothing of it is copied.
+  EXPECT_EQ(head->part_sizes, (std::vector<uint64_t>{5 * MiB, 5 * MiB, 5 * MiB, 2 * MiB}));
+  EXPECT_TRUE(Eventually([&] { return KeysUnder(memory_, "share/.ferry-staging/").empty(); }));
+}
+
 TEST_F(GatewayTest, AStreamOfAFileDeletedOrCutShortOrInterruptedLeavesNothing) {
   auto write_parts = [&](const std::string& name) {
     auto made = gw_->CreateAndOpenFile(Gateway::kRootIno, name, 0644, 1000, 1000);

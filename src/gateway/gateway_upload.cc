@@ -268,7 +268,10 @@ Status Gateway::UploadContent(const Snapshot& s, const std::string& key, bool co
     return Status::OK();
   }
   // Multipart: parts untouched since the base version are copied from it in the bucket.
-  uint64_t part = conditional ? BasePartSize(s.etag, s.base_size, s.size) : 0;
+  // Cut along the base's parts when some of them may be copied (a file rewritten whole keeps
+  // the size its stream used).
+  uint64_t part =
+      conditional && !s.dirty.Contains(0, s.size) ? BasePartSize(s.etag, s.base_size, s.size) : 0;
   if (part == 0) {
     part = options_.part_size;
     while (s.size / part >= 10000) part *= 2;
