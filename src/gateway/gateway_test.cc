@@ -75,6 +75,23 @@ class GatewayTest : public ::testing::Test {
   void PutObject(const std::string& key, const std::string& body) {
     ASSERT_TRUE(testing::Put(memory_, "bkt", key, body).ok());
   }
+  // An object uploaded in parts of part_size, as another client would.
+  void PutMultipartObject(const std::string& key, const std::string& body, uint64_t part_size) {
+    auto up = memory_.CreateMultipartUpload({"bkt", key});
+    ASSERT_TRUE(up.ok());
+    std::vector<CompletedPart> parts;
+    for (uint64_t off = 0; off < body.size(); off += part_size) {
+      const int number = static_cast<int>(off / part_size) + 1;
+      auto w = memory_.UploadPart({"bkt", key, up->upload_id, number});
+      ASSERT_TRUE(w.ok());
+      const size_t n = static_cast<size_t>(std::min<uint64_t>(part_size, body.size() - off));
+      ASSERT_TRUE((*w)->Append(std::span<const char>(body.data() + off, n)).ok());
+      auto done = (*w)->Commit();
+      ASSERT_TRUE(done.ok());
+      parts.push_back({number, done->etag, ""});
+    }
+    ASSERT_TRUE(memory_.CompleteMultipartUpload({"bkt", key, up->upload_id, parts}).ok());
+  }
   std::string Object(const std::string& key) {
     auto body = testing::ReadAll(memory_, "bkt", key);
     return body.ok() ? *body : "<" + body.status().ToString() + ">";
@@ -213,20 +230,7 @@ TEST_F(GatewayTest, TheUploadOfAChangedMultipartObjectFollowsItsParts) {
   // The base was uploaded in 6 MiB parts (not the gateway's 5): the unchanged parts are
   // copied whole, which a server can do without moving their bytes.
   const std::string body = Pattern(17 * MiB, 'm');
-  auto up = memory_.CreateMultipartUpload({"bkt", "share/parts"});
-  ASSERT_TRUE(up.ok());
-  std::vector<CompletedPart> parts;
-  for (int i = 0; i < 3; ++i) {
-    const std::string piece = body.substr(static_cast<size_t>(i) * 6 * MiB, 6 * MiB);
-    UploadPartRequest part{"bkt", "share/parts", up->upload_id, i + 1};
-    auto w = memory_.UploadPart(part);
-    ASSERT_TRUE(w.ok());
-    ASSERT_TRUE((*w)->Append(std::span<const char>(piece.data(), piece.size())).ok());
-    auto done = (*w)->Commit();
-    ASSERT_TRUE(done.ok());
-    parts.push_back({i + 1, done->etag, ""});
-  }
-  ASSERT_TRUE(memory_.CompleteMultipartUpload({"bkt", "share/parts", up->upload_id, parts}).ok());
+  PutMultipartObject("share/parts", body, 6 * MiB);
   auto file = gw_->Lookup(Gateway::kRootIno, "parts");
   ASSERT_TRUE(file.ok());
   auto h = gw_->OpenFile(file->ino, true);
@@ -311,18 +315,7 @@ TEST_F(GatewayTest, ALargeFileWrittenInOrderGoesUpWhileItIsWritten) {
 
 TEST_F(GatewayTest, AMultipartObjectRewrittenWholeIsStreamedInTheGatewaysParts) {
   const std::string old_body = Pattern(12 * MiB, 'o');
-  auto up = memory_.CreateMultipartUpload({"bkt", "share/re.bin"});
-  ASSERT_TRUE(up.ok());
-  std::vector<CompletedPart> parts;
-  for (int i = 0; i < 2; ++i) {
-    auto w = memory_.UploadPart({"bkt", "share/re.bin", up->upload_id, i + 1});
-    ASSERT_TRUE(w.ok());
-    ASSERT_TRUE((*w)->Append(std::span<const char>(old_body.data() + i * 6 * MiB, 6 * MiB)).ok());
-    auto done = (*w)->Commit();
-    ASSERT_TRUE(done.ok());
-    parts.push_back({i + 1, done->etag, ""});
-  }
-  ASSERT_TRUE(memory_.CompleteMultipartUpload({"bkt", "share/re.bin", up->upload_id, parts}).ok());
+  PutMultipartObject("share/re.bin", old_body, 6 * MiB);
   auto file = gw_->Lookup(Gateway::kRootIno, "re.bin");
   ASSERT_TRUE(file.ok());
   auto h = gw_->OpenFile(file->ino, true);
