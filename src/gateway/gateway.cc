@@ -350,10 +350,10 @@ Result<Attributes> Gateway::SetAttributesOf(uint64_t ino, const SetAttributes& c
     if (c.mtime_ns) n.mtime_ns = *c.mtime_ns;
     // A directory's attributes travel with its marker, written again as a whole; a file not in
     // the bucket yet (nor on its way) goes up whole with them.
-    MarkChanged(*e,
-                /*data=*/n.is_dir() || n.kind == NodeKind::kSymlink ||
-                    (n.etag.empty() && !e->uploading),
-                before);
+    MarkChanged(
+        *e,
+        /*data=*/n.is_dir() || n.kind == NodeKind::kSymlink || (n.etag.empty() && !e->uploading),
+        before);
   }
   StateDb::Batch batch;
   Save(*e, batch);

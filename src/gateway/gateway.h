@@ -279,6 +279,8 @@ class Gateway {
   // ---- uploads (gateway_upload.cc)
   void RunWorker();
   bool Eligible(const Entry& e, int64_t now) const;
+  // Closed, fsynced, or wanted for room: it may go up once settled (and past its retry time).
+  bool MayGoUp(const Entry& e) const;
   // A node as it is to be uploaded, taken under mu_ when its upload begins.
   struct Snapshot {
     uint64_t ino = 0;
@@ -314,6 +316,10 @@ class Gateway {
   Status ResolveConflict(const Snapshot& s, GatewayEvent* event);
   void RebaseLocked(const std::string& src, const std::string& dst, const std::string& etag,
                     bool prefix, StateDb::Batch& batch);
+  // Sends [begin, end) of the data file fd as part number of upload_id at key; with crc32c the
+  // part carries that checksum (an upload declared with it needs it).
+  Result<CompletedPart> SendFilePart(const std::string& key, const std::string& upload_id, int fd,
+                                     int number, uint64_t begin, uint64_t end, bool crc32c);
   // Runs send(i) for parts 0..count-1 on the part pool; their ETags in order.
   Result<std::vector<std::string>> SendParts(
       size_t count, const std::function<Result<std::string>(size_t)>& send);
@@ -323,8 +329,6 @@ class Gateway {
   // After a write or truncation of [begin, end): parts it changed are no longer sent ones,
   // and parts it completed go out. REQUIRES: mu_ held.
   void StreamChanged(Entry& e, uint64_t begin, uint64_t end);
-  Result<CompletedPart> SendStagingPart(const Stream& stream, const std::string& upload_id, int fd,
-                                        int number, uint64_t begin, uint64_t end);
   void SendStreamPart(uint64_t ino, const std::shared_ptr<Stream>& stream, int number,
                       uint64_t begin, uint64_t end);
   // The staging upload, created on first use (and recorded in the node for a restart).
@@ -333,6 +337,8 @@ class Gateway {
   // when the file has no usable stream (it is dropped); the caller uploads as usual.
   Result<bool> FinishStream(const Snapshot& s, const std::string& key, bool conditional,
                             uint64_t part_size, ObjectMeta* uploaded);
+  // The node's stream, taken from it once no part of it is being sent; null without one.
+  std::shared_ptr<Stream> TakeStream(std::unique_lock<std::mutex>& lock, uint64_t ino);
   // Aborts the staging upload and removes the staging object (in the background).
   void DropStream(std::shared_ptr<Stream> stream);
 

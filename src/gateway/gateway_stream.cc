@@ -88,22 +88,6 @@ Result<std::string> Gateway::StreamUploadId(uint64_t ino, Stream& stream) {
   return stream.upload_id;
 }
 
-// Sends [begin, end) of the data file as part number of the staging upload.
-Result<CompletedPart> Gateway::SendStagingPart(const Stream& stream, const std::string& upload_id,
-                                               int fd, int number, uint64_t begin, uint64_t end) {
-  UploadPartRequest req;
-  req.bucket = options_.bucket;
-  req.key = stream.staging_key;
-  req.upload_id = upload_id;
-  req.part_number = number;
-  req.size = end - begin;
-  req.checksum = ObjectChecksum{ChecksumAlgorithm::kCrc32c, ""};
-  FERRY_ASSIGN_OR_RETURN(auto writer, store_.UploadPart(req));
-  FERRY_RETURN_IF_ERROR(writer->AppendFile(fd, begin, end - begin));
-  FERRY_ASSIGN_OR_RETURN(ObjectMeta done, writer->Commit());
-  return CompletedPart{number, done.etag, done.checksum ? done.checksum->value : ""};
-}
-
 void Gateway::SendStreamPart(uint64_t ino, const std::shared_ptr<Stream>& stream, int number,
                              uint64_t begin, uint64_t end) {
   auto send = [&]() -> Result<CompletedPart> {
@@ -119,7 +103,8 @@ void Gateway::SendStreamPart(uint64_t ino, const std::shared_ptr<Stream>& stream
     // left to write.
     (void)::sync_file_range(fd, static_cast<off_t>(begin), static_cast<off_t>(end - begin),
                             SYNC_FILE_RANGE_WRITE);
-    auto sent = SendStagingPart(*stream, upload_id, fd, number, begin, end);
+    auto sent = SendFilePart(stream->staging_key, upload_id, fd, number, begin, end,
+                             /*crc32c=*/true);
     ::close(fd);
     return sent;
   };
@@ -141,10 +126,8 @@ Result<bool> Gateway::FinishStream(const Snapshot& s, const std::string& key, bo
   std::map<int, CompletedPart> sent;
   {
     std::unique_lock lock(mu_);
-    Entry* e = Find(s.ino);
-    if (!e || !e->stream) return false;
-    st = std::move(e->stream);
-    changed_.wait(lock, [&] { return st->sending.empty(); });
+    st = TakeStream(lock, s.ino);
+    if (!st) return false;
     // Only a file whose every byte is new is made from its stream alone.
     if (st->dead || st->part_size != part_size || st->sent.empty() ||
         !s.dirty.Contains(0, s.size)) {
@@ -177,7 +160,8 @@ Result<bool> Gateway::FinishStream(const Snapshot& s, const std::string& key, bo
       const size_t i = missing[m];
       const uint64_t begin = i * part_size, end = std::min(s.size, begin + part_size);
       FERRY_ASSIGN_OR_RETURN(
-          staged[i], SendStagingPart(*st, staging_id, fd, static_cast<int>(i + 1), begin, end));
+          staged[i], SendFilePart(st->staging_key, staging_id, fd, static_cast<int>(i + 1), begin,
+                                  end, /*crc32c=*/true));
       return staged[i].etag;
     });
     ::close(fd);
@@ -236,6 +220,15 @@ Result<bool> Gateway::FinishStream(const Snapshot& s, const std::string& key, bo
   *uploaded = std::move(made).value();
   uploaded->size = s.size;
   return true;
+}
+
+std::shared_ptr<Gateway::Stream> Gateway::TakeStream(std::unique_lock<std::mutex>& lock,
+                                                     uint64_t ino) {
+  Entry* e = Find(ino);
+  if (!e || !e->stream) return nullptr;
+  std::shared_ptr<Stream> st = std::move(e->stream);
+  changed_.wait(lock, [&] { return st->sending.empty(); });
+  return st;
 }
 
 void Gateway::DropStream(std::shared_ptr<Stream> stream) {

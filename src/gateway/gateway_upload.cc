@@ -8,7 +8,6 @@
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
-#include <condition_variable>
 #include <ctime>
 #include <mutex>
 #include <random>
@@ -106,10 +105,14 @@ bool Gateway::Eligible(const Entry& e, int64_t now) const {
   if (!n.pending() || e.uploading || e.writers > 0 || now < e.next_try_ns) return false;
   if (draining_) return true;
   if (now - e.changed_at_ns < options_.settle_ns) return false;
+  return MayGoUp(e);
+}
+
+bool Gateway::MayGoUp(const Entry& e) const {
   // An open file goes up once fsynced (an NFS server never closes its files), or when
   // writers wait for room.
   const bool pressure = dirty_bytes_ >= options_.max_dirty_bytes;
-  return e.open_writers == 0 || e.synced_seq >= n.change_seq || pressure;
+  return e.open_writers == 0 || e.synced_seq >= e.node.change_seq || pressure;
 }
 
 void Gateway::RunWorker() {
@@ -166,9 +169,7 @@ void Gateway::RunWorker() {
       if (!e) continue;
       if (Eligible(*e, now)) {
         if (!pick || e->changed_at_ns < pick->changed_at_ns) pick = e;
-      } else if (e->node.pending() && !e->uploading && e->writers == 0 &&
-                 (e->open_writers == 0 || e->synced_seq >= e->node.change_seq ||
-                  dirty_bytes_ >= options_.max_dirty_bytes)) {
+      } else if (e->node.pending() && !e->uploading && e->writers == 0 && MayGoUp(*e)) {
         // Waits only for its settle time or its retry; a file still open for writing is
         // announced on work_ when it is closed or fsynced instead of being polled.
         next_due =
@@ -243,14 +244,9 @@ Status Gateway::UploadContent(const Snapshot& s, const std::string& key, bool co
   if (s.size < options_.multipart_threshold) {
     {
       std::unique_lock lock(mu_);
-      Entry* e = Find(s.ino);
-      if (e && e->stream) {  // it shrank below the threshold after parts went
-        e->stream->dead = true;
-        auto stream = std::move(e->stream);
-        changed_.wait(lock, [&] { return stream->sending.empty(); });
-        lock.unlock();
-        DropStream(std::move(stream));
-      }
+      auto stream = TakeStream(lock, s.ino);  // it shrank below the threshold after parts went
+      lock.unlock();
+      if (stream) DropStream(std::move(stream));
     }
     FERRY_RETURN_IF_ERROR(FillFromBase(s.ino, fd, 0, s.size));
     PutObjectRequest put;
@@ -311,16 +307,9 @@ Status Gateway::UploadContent(const Snapshot& s, const std::string& key, bool co
       return info.etag;
     }
     FERRY_RETURN_IF_ERROR(FillFromBase(s.ino, fd, begin, end));
-    UploadPartRequest req;
-    req.bucket = options_.bucket;
-    req.key = key;
-    req.upload_id = upload.upload_id;
-    req.part_number = number;
-    req.size = end - begin;
-    FERRY_ASSIGN_OR_RETURN(auto writer, store_.UploadPart(req));
-    FERRY_RETURN_IF_ERROR(writer->AppendFile(fd, begin, end - begin));
-    FERRY_ASSIGN_OR_RETURN(ObjectMeta done, writer->Commit());
-    return done.etag;
+    FERRY_ASSIGN_OR_RETURN(CompletedPart sent, SendFilePart(key, upload.upload_id, fd, number,
+                                                            begin, end, /*crc32c=*/false));
+    return sent.etag;
   };
   auto run = [&]() -> Result<ObjectMeta> {
     const size_t count = static_cast<size_t>((s.size + part - 1) / part);
@@ -350,35 +339,6 @@ Status Gateway::UploadContent(const Snapshot& s, const std::string& key, bool co
   *uploaded = std::move(done).value();
   uploaded->size = s.size;
   return Status::OK();
-}
-
-Result<std::vector<std::string>> Gateway::SendParts(
-    size_t count, const std::function<Result<std::string>(size_t)>& send) {
-  // Parts go in parallel (the store is thread-safe); every task ends before this returns.
-  std::vector<Result<std::string>> etags(count, Status::Cancelled("not sent"));
-  std::mutex done_mu;
-  std::condition_variable done_cv;
-  size_t done = 0;
-  for (size_t i = 0; i < count; ++i) {
-    part_pool_->Submit([&, i] {
-      Result<std::string> etag = send(i);
-      std::lock_guard lock(done_mu);
-      etags[i] = std::move(etag);
-      ++done;
-      done_cv.notify_all();
-    });
-  }
-  {
-    std::unique_lock lock(done_mu);
-    done_cv.wait(lock, [&] { return done == count; });
-  }
-  std::vector<std::string> out;
-  out.reserve(count);
-  for (auto& etag : etags) {
-    FERRY_RETURN_IF_ERROR(etag.status());
-    out.push_back(std::move(etag).value());
-  }
-  return out;
 }
 
 Status Gateway::ResolveConflict(const Snapshot& s, GatewayEvent* event) {
