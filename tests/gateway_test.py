@@ -231,6 +231,17 @@ class GatewayCase:
         p = self.start("--listing-ttl", "1s", "--events", events, "--settle", "1s")
         with open(os.path.join(self.mnt, "outside.txt"), "rb") as f:
             self.assertEqual(f.read(), b"from the bucket")
+        # Replaced in the bucket by a longer version: the kernel, which keeps its own size of
+        # a file it caches writes for, must take it for another file.
+        longer = os.path.join(self.tmp, "longer.txt")
+        with open(longer, "wb") as f:
+            f.write(b"from the bucket, and longer now")
+        self.ferry("cp", longer, "s3://%s/share/outside.txt" % self.bucket)
+
+        def replaced():
+            with open(os.path.join(self.mnt, "outside.txt"), "rb") as f:
+                return f.read() == b"from the bucket, and longer now"
+        self.wait_for(replaced, 10)
         self.ferry("cp", src, "s3://%s/share/later/new.txt" % self.bucket)
         self.wait_for(lambda: os.path.exists(os.path.join(self.mnt, "later/new.txt")), 10)
         # RefreshCache: with a long TTL, a directory shows the bucket's changes on demand.

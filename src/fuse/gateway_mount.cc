@@ -59,6 +59,12 @@ struct GatewayMount::Impl {
     // NFS servers (nfs-ganesha's FSAL_VFS) open files by handle: "." and ".." lookups.
     conn->want |= FUSE_CAP_EXPORT_SUPPORT;
     conn->want &= ~FUSE_CAP_AUTO_INVAL_DATA;
+    // Writes gather in the page cache and come as one request per MiB instead of one per
+    // write() (tar writes 10 KiB at a time); close and fsync still send them first, so what
+    // they acknowledge is here. The kernel then keeps a file's size itself: a file the bucket
+    // replaced comes with another generation (Attributes::generation).
+    if (conn->capable & FUSE_CAP_WRITEBACK_CACHE) conn->want |= FUSE_CAP_WRITEBACK_CACHE;
+    conn->max_write = 1 << 20;
   }
 
   struct stat StatOf(const gateway::Attributes& a) const {
@@ -82,7 +88,7 @@ struct GatewayMount::Impl {
     fuse_entry_param e;
     std::memset(&e, 0, sizeof e);
     e.ino = a.ino;
-    e.generation = a.ino == gateway::Gateway::kRootIno ? 0 : gw.generation();
+    e.generation = a.generation;
     e.attr = StatOf(a);
     e.attr_timeout = e.entry_timeout = options.attr_timeout_s;
     return e;

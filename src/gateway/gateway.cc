@@ -159,6 +159,8 @@ Attributes Gateway::AttributesOf(const Node& n) const {
   a.atime_ns = n.atime_ns;
   a.ctime_ns = n.ctime_ns ? n.ctime_ns : n.mtime_ns;
   a.nlink = n.is_dir() ? 2 : 1;
+  a.generation = n.ino == kRootIno ? 0 : generation_ + n.replaced;
+  if (a.generation == 0 && n.ino != kRootIno) a.generation = 1;  // 0 is the root's
   return a;
 }
 

@@ -2,10 +2,12 @@
 // changes are made in a local cache first and uploaded later, one object per file with its
 // POSIX metadata (what S3 File Gateway does).
 //
-// - Names: every node has an inode number that is never reused and one generation per cache
-//   directory, kept in the state database (state_db.h) with the node, so that a file handle
-//   given to an NFS server stays valid across restarts; "." and ".." are looked up for any
-//   node. Directories are listed from the bucket when first used and again after the listing
+// - Names: every node has an inode number that is never reused and a generation (the cache
+//   directory's, plus how often the bucket replaced the file's content), kept in the state
+//   database (state_db.h) with the node, so that a file handle given to an NFS server stays
+//   valid across restarts, and the kernel, which trusts its own size of a file it caches
+//   writes for, takes a file replaced in the bucket for a new one; "." and ".." are looked up
+//   for any node. Directories are listed from the bucket when first used and again after the listing
 //   TTL or a Refresh; local changes not yet uploaded win over the listing.
 // - Data: a file's changed bytes go to its data file in the cache (sparse: only what was
 //   written or fetched is there); unchanged bytes are read from the bucket's version through
@@ -78,6 +80,7 @@ struct Attributes {
   int64_t atime_ns = 0;
   int64_t ctime_ns = 0;
   uint32_t nlink = 1;
+  uint32_t generation = 0;  // with ino, names this version of the file to the kernel
 };
 
 struct SetAttributes {

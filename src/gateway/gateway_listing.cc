@@ -52,6 +52,7 @@ Status Gateway::EnsureListed(std::unique_lock<std::mutex>& lock, uint64_t dir, b
         n.attrs_exact = false;
         n.symlink_target.clear();
         n.present.Clear();
+        n.replaced++;  // a new file to the kernel, which would keep the old one's size
         Save(*child, batch);
         ++differing;
         continue;

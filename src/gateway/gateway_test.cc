@@ -158,6 +158,16 @@ TEST_F(GatewayTest, FilesInTheBucketAreListedAndRead) {
   EXPECT_EQ(x->size, 3 * MiB);
   EXPECT_EQ(ReadFile(x->ino), Pattern(3 * MiB, 'a'));
   EXPECT_EQ(gw_->Lookup(data->ino, "missing").status().code(), Status::Code::kNotFound);
+  // Replaced in the bucket: the same number, another generation, so that the kernel drops
+  // the size it kept of the old file.
+  PutObject("share/data/x.bin", Pattern(MiB, 'b'));
+  ASSERT_TRUE(gw_->Refresh("data", false).ok());
+  auto replaced = gw_->Lookup(data->ino, "x.bin");
+  ASSERT_TRUE(replaced.ok());
+  EXPECT_EQ(replaced->ino, x->ino);
+  EXPECT_NE(replaced->generation, x->generation);
+  EXPECT_EQ(replaced->size, MiB);
+  EXPECT_EQ(ReadFile(x->ino), Pattern(MiB, 'b'));
 }
 
 TEST_F(GatewayTest, InodesAndHandlesSurviveARestart) {
@@ -166,12 +176,15 @@ TEST_F(GatewayTest, InodesAndHandlesSurviveARestart) {
   const uint64_t file = WriteFile(dir->ino, "f", "kept");
   const uint32_t generation = gw_->generation();
   EXPECT_NE(generation, 0u);
+  const uint32_t file_generation = gw_->GetAttributes(file)->generation;
+  EXPECT_NE(file_generation, 0u);
   Restart();
   EXPECT_EQ(gw_->generation(), generation);
   // What an NFS server asks for a handle it kept: the node itself, and its parent.
   auto self = gw_->Lookup(file, ".");
   ASSERT_TRUE(self.ok()) << self.status().ToString();
   EXPECT_EQ(self->ino, file);
+  EXPECT_EQ(self->generation, file_generation);
   auto parent = gw_->Lookup(file, "..");
   ASSERT_TRUE(parent.ok());
   EXPECT_EQ(parent->ino, dir->ino);
@@ -450,7 +463,10 @@ TEST_F(GatewayTest, AnObjectChangedInTheBucketMeanwhileIsNeverOverwritten) {
   }
   ASSERT_FALSE(conflict.empty());
   EXPECT_EQ(Object("share/" + conflict), "mine");
-  EXPECT_EQ(ReadFile(gw_->Lookup(Gateway::kRootIno, "c.txt")->ino), "theirs");
+  auto shown = gw_->Lookup(Gateway::kRootIno, "c.txt");
+  ASSERT_TRUE(shown.ok());
+  EXPECT_EQ(ReadFile(shown->ino), "theirs");
+  EXPECT_NE(shown->generation, c->generation);  // the kernel keeps no size of "mine"
   EXPECT_EQ(gw_->Stats().conflicts, 1u);
 }
 

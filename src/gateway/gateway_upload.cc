@@ -377,6 +377,7 @@ Status Gateway::ResolveConflict(const Snapshot& s, GatewayEvent* event) {
   n.data_dirty = n.meta_dirty = false;
   n.dirty_since_ns = 0;
   n.attrs_exact = false;
+  n.replaced++;
   if (current.ok()) {
     n.base_key = s.key;
     n.etag = current->etag;

@@ -28,6 +28,7 @@ std::string EncodeNode(const Node& n) {
                       {"dirty_since", n.dirty_since_ns},
                       {"symlink", n.symlink_target},
                       {"listed_at", n.listed_at_ns},
+                      {"replaced", n.replaced},
                       {"upload_id", n.upload_id},
                       {"upload_token", n.upload_token},
                       {"staging_key", n.staging_key},
@@ -66,6 +67,7 @@ Result<Node> DecodeNode(uint64_t ino, std::string_view body) {
     n.dirty_since_ns = j.at("dirty_since").get<int64_t>();
     n.symlink_target = j.at("symlink").get<std::string>();
     n.listed_at_ns = j.at("listed_at").get<int64_t>();
+    n.replaced = j.value("replaced", 0u);
     n.upload_id = j.at("upload_id").get<std::string>();
     n.upload_token = j.at("upload_token").get<std::string>();
     n.staging_key = j.value("staging_key", "");  // absent in state written before streaming

@@ -41,6 +41,7 @@ struct Node {
   int64_t dirty_since_ns = 0;
   std::string symlink_target;
   int64_t listed_at_ns = 0;  // directories: when the bucket was last listed for them
+  uint32_t replaced = 0;     // times the bucket's version replaced what was shown of the file
   // An upload that was under way: a multipart upload to abort after a crash, and the token
   // its object carries, which tells our own completed upload from another writer's.
   std::string upload_id;
