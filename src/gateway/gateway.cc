@@ -84,6 +84,9 @@ Result<std::unique_ptr<Gateway>> Gateway::Open(ObjectStore& store, fs::BlockRead
     g->dirty_bytes_ += g->DirtyBytesOf(e.node);
   }
   FERRY_RETURN_IF_ERROR(g->db_->Commit(batch, /*durable=*/true));
+  g->files_ahead_ =
+      std::make_unique<FilesAhead>([gw = g.get()](uint64_t ino) { return gw->DataPath(ino); }, 64);
+  g->files_ahead_->Advance(g->next_ino_);
   g->part_pool_ = std::make_unique<ThreadPool>(std::max(1u, g->options_.part_threads));
   for (unsigned i = 0; i < std::max(1u, g->options_.upload_threads); ++i) {
     g->workers_.emplace_back([gw = g.get()] { gw->RunWorker(); });
@@ -99,6 +102,7 @@ Gateway::~Gateway() {
   changed_.notify_all();
   work_.notify_all();
   for (auto& t : workers_) t.join();
+  files_ahead_.reset();
   std::lock_guard lock(mu_);
   for (auto& [id, h] : handles_) {
     if (h.fd >= 0) ::close(h.fd);
@@ -169,6 +173,7 @@ Node Gateway::NewNode(uint64_t parent, std::string_view name, NodeKind kind,
   Node n;
   n.ino = next_ino_++;
   batch.next_ino = next_ino_;
+  if (files_ahead_) files_ahead_->Advance(next_ino_);
   n.parent = parent;
   n.name = std::string(name);
   n.kind = kind;
@@ -343,7 +348,10 @@ Result<Attributes> Gateway::SetAttributesOf(uint64_t ino, const SetAttributes& c
   Entry* e = Find(ino);
   if (!e) return Status::NotFound("inode " + std::to_string(ino));
   Node& n = e->node;
-  if (c.mode || c.uid || c.gid || c.atime_ns || c.mtime_ns) {
+  const bool changes = (c.mode && (*c.mode & 07777) != n.mode) || (c.uid && *c.uid != n.uid) ||
+                       (c.gid && *c.gid != n.gid) || (c.atime_ns && *c.atime_ns != n.atime_ns) ||
+                       (c.mtime_ns && *c.mtime_ns != n.mtime_ns);
+  if (changes) {
     const uint64_t before = DirtyBytesOf(n);
     if (c.mode) n.mode = *c.mode & 07777;
     if (c.uid) n.uid = *c.uid;
@@ -357,9 +365,13 @@ Result<Attributes> Gateway::SetAttributesOf(uint64_t ino, const SetAttributes& c
         /*data=*/n.is_dir() || n.kind == NodeKind::kSymlink || (n.etag.empty() && !e->uploading),
         before);
   }
-  StateDb::Batch batch;
-  Save(*e, batch);
-  FERRY_RETURN_IF_ERROR(CommitLocked(batch, false));
+  // A file open for writing is saved by its close, durably; until then its attributes, like
+  // its bytes, are not promised (tar sets owner, mode and times just before closing).
+  if (c.size || (changes && e->open_writers == 0)) {
+    StateDb::Batch batch;
+    Save(*e, batch);
+    FERRY_RETURN_IF_ERROR(CommitLocked(batch, false));
+  }
   return AttributesOf(n);
 }
 

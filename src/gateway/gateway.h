@@ -7,8 +7,8 @@
 //   database (state_db.h) with the node, so that a file handle given to an NFS server stays
 //   valid across restarts, and the kernel, which trusts its own size of a file it caches
 //   writes for, takes a file replaced in the bucket for a new one; "." and ".." are looked up
-//   for any node. Directories are listed from the bucket when first used and again after the listing
-//   TTL or a Refresh; local changes not yet uploaded win over the listing.
+//   for any node. Directories are listed from the bucket when first used and again after the
+//   listing TTL or a Refresh; local changes not yet uploaded win over the listing.
 // - Data: a file's changed bytes go to its data file in the cache (sparse: only what was
 //   written or fetched is there); unchanged bytes are read from the bucket's version through
 //   the block cache. Close and fsync make the data and the node durable (fdatasync, then a
@@ -47,6 +47,7 @@
 #include "core/thread_pool.h"
 #include "ferry/object_store.h"
 #include "fs/block_reader.h"
+#include "gateway/files_ahead.h"
 #include "gateway/node.h"
 #include "gateway/state_db.h"
 
@@ -385,6 +386,7 @@ class Gateway {
   // Watches now complete, taken out of watches_ as events to emit.
   std::vector<GatewayEvent> CompletedWatchesLocked();
   std::vector<std::thread> workers_;
+  std::unique_ptr<FilesAhead> files_ahead_;  // data files of the next inode numbers
   // Sends the parts of multipart uploads, a few at a time per upload; last: its tasks end
   // before what they use goes.
   std::unique_ptr<ThreadPool> part_pool_;

@@ -33,9 +33,13 @@ Result<Attributes> Gateway::MakeChild(uint64_t parent, std::string_view name, No
     n.size = symlink_target.size();
   }
   if (kind == NodeKind::kFile) {
-    // The data file exists from the start: an empty file is uploaded as one.
-    const int fd = ::open(DataPath(n.ino).c_str(), O_CREAT | O_TRUNC | O_WRONLY | O_CLOEXEC, 0600);
-    if (fd < 0) return Status::FromErrno(DataPath(n.ino), errno);
+    // The data file exists from the start: an empty file is uploaded as one. It was
+    // usually made ahead (files_ahead.h); what a crash left in it is cut.
+    const std::string path = DataPath(n.ino);
+    int fd = ::open(path.c_str(), O_TRUNC | O_WRONLY | O_CLOEXEC);
+    if (fd < 0 && errno == ENOENT)
+      fd = ::open(path.c_str(), O_CREAT | O_TRUNC | O_WRONLY | O_CLOEXEC, 0600);
+    if (fd < 0) return Status::FromErrno(path, errno);
     ::close(fd);
   }
   const uint64_t ino = n.ino;
