@@ -184,6 +184,7 @@ def main():
             # (a) the tarball
             prefix = "a-%s/" % tool
             w = bench.writer(tool, prefix)
+            os.sync()  # what earlier cases left to write back is not this one's cost
             start = time.time()
             subprocess.run(["tar", "-xf", tarball, "-C", w.mnt], check=True)
             results[("a", tool)] = bench.wait_listed(prefix, args.files, tar_bytes, start)
@@ -195,12 +196,14 @@ def main():
             # (b) sequential
             prefix = "b-%s/" % tool
             w = bench.writer(tool, prefix)
+            os.sync()  # what earlier cases left to write back is not this one's cost
             start = time.time()
             subprocess.run(["dd", "if=" + big, "of=" + os.path.join(w.mnt, "seq.bin"), "bs=1M",
                             "status=none"], check=True)
             results[("b", tool)] = bench.wait_listed(prefix, 1, seq_size, start)
             w.stop()
             log("(b) %s: %.1f s" % (tool, results[("b", tool)]))
+        os.sync()
         start = time.time()
         if "b" in args.cases:
             subprocess.run([args.ferry, "cp", big, "s3://%s/b-cp/seq.bin" % BUCKET], env=bench.env,
@@ -217,6 +220,7 @@ def main():
             key = prefix + "patched.bin"
             old = bench.s3.head_object(Bucket=BUCKET, Key=key)["ETag"]
             w = bench.writer(tool, prefix)
+            os.sync()  # what earlier cases left to write back is not this one's cost
             start = time.time()
             with open(os.path.join(w.mnt, "patched.bin"), "r+b") as f:
                 f.seek(patch_size // 2)
@@ -228,6 +232,7 @@ def main():
         if "d" in args.cases and "ferry" in tools and shutil.which("smbclient"):
             port = free_port()
             w = bench.writer("ferry", "d-ferry/", smb_port=port)
+            os.sync()  # what earlier cases left to write back is not this one's cost
             start = time.time()
             subprocess.run(["smbclient", "-p", str(port), "-N", "//127.0.0.1/bench", "-Tx",
                             tarball], check=True, capture_output=True)
