@@ -55,6 +55,12 @@ Status GetObjectAttributes(OpContext& op);
 // sub-resource (tagging, retention, legal hold); both say it is a marker.
 Status DeleteMarkerError(OpContext& op, const ObjectMeta& marker, bool named);
 
+// A bucket's lifecycle configuration (lifecycle_ops.cc), kept under this name.
+inline constexpr std::string_view kLifecycleConfig = "lifecycle";
+Status PutBucketLifecycleConfiguration(OpContext& op);
+Status GetBucketLifecycleConfiguration(OpContext& op);
+Status DeleteBucketLifecycleConfiguration(OpContext& op);
+
 // Tags and Object Lock (object_config_ops.cc).
 Status PutObjectTagging(OpContext& op);
 Status GetObjectTagging(OpContext& op);

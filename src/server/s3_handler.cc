@@ -161,11 +161,12 @@ Status S3Handler::Dispatch(OpContext& op) const {
 Status S3Handler::DispatchBucket(OpContext& op) const {
   const S3Request& req = op.req;
   const std::string& method = req.http->method;
-  static constexpr std::string_view kUnconfigured[] = {"policy",  "cors",       "lifecycle",
-                                                       "website", "encryption", "replication"};
+  static constexpr std::string_view kUnconfigured[] = {"policy", "cors", "website", "encryption",
+                                                       "replication"};
   if (method == "GET") {
     if (req.HasParam("location")) return GetBucketLocation(op);
     if (req.HasParam("tagging")) return GetBucketTagging(op);
+    if (req.HasParam("lifecycle")) return GetBucketLifecycleConfiguration(op);
     if (req.HasParam("object-lock")) return GetObjectLockConfiguration(op);
     if (req.HasParam("versioning")) return GetBucketVersioning(op);
     if (req.HasParam("acl")) return GetAcl(op);
@@ -181,6 +182,7 @@ Status S3Handler::DispatchBucket(OpContext& op) const {
     if (req.HasParam("acl")) return SendEmpty(req, 200, op.out, BaseHeaders(req));
     if (req.HasParam("versioning")) return PutBucketVersioning(op);
     if (req.HasParam("tagging")) return PutBucketTagging(op);
+    if (req.HasParam("lifecycle")) return PutBucketLifecycleConfiguration(op);
     if (req.HasParam("object-lock")) return PutObjectLockConfiguration(op);
     if (!req.query.empty()) {
       return s3err::NotImplemented("This bucket configuration is not supported");
@@ -190,6 +192,7 @@ Status S3Handler::DispatchBucket(OpContext& op) const {
   if (method == "HEAD") return HeadBucket(op);
   if (method == "DELETE") {
     if (req.HasParam("tagging")) return DeleteBucketTagging(op);
+    if (req.HasParam("lifecycle")) return DeleteBucketLifecycleConfiguration(op);
     for (auto sub : kUnconfigured) {
       if (req.HasParam(sub)) return SendEmpty(req, 204, op.out, BaseHeaders(req));
     }

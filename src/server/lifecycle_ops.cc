@@ -1,0 +1,40 @@
+// A bucket's lifecycle configuration, stored as the XML this server answers with (validated
+// and normalised by s3/lifecycle.h). The worker that applies it reads it back from the store.
+#include "s3/lifecycle.h"
+#include "server/operations.h"
+#include "server/request_body.h"
+#include "server/response.h"
+
+namespace ferry::server {
+namespace {
+
+// 1,000 rules with long prefixes and several tags each.
+constexpr size_t kMaxLifecycleBodyBytes = size_t{1} << 20;
+
+}  // namespace
+
+Status PutBucketLifecycleConfiguration(OpContext& op) {
+  RequestBody body(op.req, op.body);
+  FERRY_RETURN_IF_ERROR(body.Init());
+  FERRY_ASSIGN_OR_RETURN(std::string xml, body.ReadAll(kMaxLifecycleBodyBytes));
+  FERRY_ASSIGN_OR_RETURN(s3::LifecycleConfiguration config, s3::ParseLifecycleConfiguration(xml));
+  FERRY_RETURN_IF_ERROR(op.store.SetBucketConfig(op.req.bucket, kLifecycleConfig,
+                                                 s3::LifecycleConfigurationXml(config)));
+  return SendEmpty(op.req, 200, op.out, BaseHeaders(op.req));
+}
+
+Status GetBucketLifecycleConfiguration(OpContext& op) {
+  FERRY_ASSIGN_OR_RETURN(auto doc, op.store.GetBucketConfig(op.req.bucket, kLifecycleConfig));
+  if (!doc) {
+    return Status(Status::Code::kNotFound, "The lifecycle configuration does not exist")
+        .WithS3Code("NoSuchLifecycleConfiguration", 404);
+  }
+  return SendXml(op.req, *doc, op.out);
+}
+
+Status DeleteBucketLifecycleConfiguration(OpContext& op) {
+  FERRY_RETURN_IF_ERROR(op.store.SetBucketConfig(op.req.bucket, kLifecycleConfig, std::nullopt));
+  return SendEmpty(op.req, 204, op.out, BaseHeaders(op.req));
+}
+
+}  // namespace ferry::server
