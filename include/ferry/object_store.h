@@ -55,6 +55,11 @@ struct ObjectHeaders {
   std::string lock_mode;
   int64_t lock_until_ns = 0;
   std::optional<bool> legal_hold;
+  // An archived version's restore (GLACIER, DEEP_ARCHIVE): requested when restore_ready_ns
+  // is set; the restored copy is readable from then until restore_expiry_ns.
+  int64_t restore_ready_ns = 0;
+  int64_t restore_expiry_ns = 0;
+  std::string restore_tier;  // Expedited, Standard or Bulk
 };
 
 struct ObjectMeta {

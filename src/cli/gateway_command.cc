@@ -23,6 +23,7 @@
 #include "cli/mount_paths.h"
 #include "cli/output.h"
 #include "cli/sync_flags.h"
+#include "core/duration.h"
 #include "fs/block_reader.h"
 #include "fs/control_server.h"
 #include "fuse/gateway_mount.h"
@@ -72,28 +73,6 @@ struct ControlFlags {
 std::string UserName() {
   const passwd* pw = ::getpwuid(::geteuid());
   return pw ? pw->pw_name : "root";
-}
-
-// "5s", "250ms", "2m", "1h" or a number of seconds.
-Result<int64_t> ParseDurationNs(const std::string& text) {
-  double value = 0;
-  const char* end = text.data() + text.size();
-  auto [rest, ec] = std::from_chars(text.data(), end, value);
-  if (ec != std::errc() || value < 0) {
-    return Status::InvalidArgument("'" + text + "' is not a duration (such as 5s or 250ms)");
-  }
-  const std::string unit(rest, end);
-  double scale = 1e9;
-  if (unit == "ms")
-    scale = 1e6;
-  else if (unit == "m")
-    scale = 60e9;
-  else if (unit == "h")
-    scale = 3600e9;
-  else if (!unit.empty() && unit != "s") {
-    return Status::InvalidArgument("'" + text + "' is not a duration (such as 5s or 250ms)");
-  }
-  return static_cast<int64_t>(value * scale);
 }
 
 Status RunGateway(const GatewayFlags& f, const ReadyReporter& ready) {

@@ -11,6 +11,7 @@
 #include "cli/commands.h"
 #include "cli/metrics_flag.h"
 #include "cli/output.h"
+#include "core/duration.h"
 #include "localstore/local_store.h"
 #include "server/credentials.h"
 #include "server/s3_server.h"
@@ -32,7 +33,9 @@ struct ServeOptions {
   std::string port_file;
   int idle_timeout = 60;
   size_t max_connections = 2048;
-  std::string metrics;  // HOST:PORT
+  std::string metrics;               // HOST:PORT
+  std::string restore_time;          // TIER=DURATION,...
+  std::string lifecycle_day = "1d";  // the length of a day for Days in restores and rules
 };
 
 const char* EnvOr(const char* name, const char* fallback) {
@@ -78,6 +81,19 @@ int Serve(const ServeOptions& o) {
   options.region = o.region;
   options.allow_anonymous = o.allow_anonymous;
   options.domains = o.domains;
+  {
+    auto times = s3::ParseRestoreTimes(o.restore_time);
+    if (!times.ok()) return Fail("serve", times.status().Annotate("--restore-time"), true);
+    options.restore_times = *times;
+    auto day = ParseDurationNs(o.lifecycle_day);
+    if (!day.ok() || *day <= 0) {
+      return Fail("serve",
+                  Status::InvalidArgument("--lifecycle-day: a duration above 0, such as "
+                                          "1d or 10s"),
+                  true);
+    }
+    options.day_ns = *day;
+  }
 
   std::error_code ec;
   if (std::filesystem::create_directories(o.root, ec)) {
@@ -180,6 +196,13 @@ CommandRunner AddServeCommand(CLI::App& app, const GlobalOptions& global) {
   cmd->add_option("--max-connections", o->max_connections,
                   "Connections served at once; more are answered 503 SlowDown")
       ->check(CLI::Range(1, 65536))
+      ->capture_default_str();
+  cmd->add_option("--restore-time", o->restore_time,
+                  "How long restores of archived objects take, as TIER=DURATION,... (tiers "
+                  "expedited, standard, bulk, or glacier.TIER / deep_archive.TIER); default: "
+                  "AWS's published times (Standard 5h for GLACIER, 12h for DEEP_ARCHIVE)");
+  cmd->add_option("--lifecycle-day", o->lifecycle_day,
+                  "The length of a day for the Days of restores (shorter in tests and demos)")
       ->capture_default_str();
   cmd->add_option("--metrics", o->metrics,
                   "Serve Prometheus metrics (requests, errors, bytes, latency) at "

@@ -93,7 +93,10 @@ Result<ObjectMeta> LocalStore::CopyObject(const CopyObjectRequest& req) {
   spec.headers.lock_mode = req.headers.lock_mode;
   spec.headers.lock_until_ns = req.headers.lock_until_ns;
   spec.headers.legal_hold = req.headers.legal_hold;
-  if (!req.headers.storage_class.empty()) spec.headers.storage_class = req.headers.storage_class;
+  // A copy is a new object: a restore of its source is not its own.
+  spec.headers.restore_ready_ns = spec.headers.restore_expiry_ns = 0;
+  spec.headers.restore_tier.clear();
+  spec.headers.storage_class = req.headers.storage_class;  // S3: STANDARD unless told
   bool same =
       req.src_bucket == req.dst_bucket && req.src_key == req.dst_key && req.src_version_id.empty();
   if (same && !req.replace_metadata && spec.headers.storage_class == src.headers.storage_class &&

@@ -73,6 +73,11 @@ std::string EncodeMetaJson(const ObjectHeaders& headers,
     j["lock_until_ns"] = headers.lock_until_ns;
   }
   if (headers.legal_hold) j["legal_hold"] = *headers.legal_hold;
+  if (headers.restore_ready_ns != 0) {
+    j["restore"] = {{"ready_ns", headers.restore_ready_ns},
+                    {"expiry_ns", headers.restore_expiry_ns},
+                    {"tier", headers.restore_tier}};
+  }
   if (checksum && checksum->algorithm != ChecksumAlgorithm::kNone) {
     j["checksum"] = ChecksumToJson(*checksum);
   }
@@ -100,6 +105,13 @@ Status DecodeMetaJson(std::string_view text, ObjectHeaders* headers,
     headers->lock_until_ns = j.value("lock_until_ns", int64_t{0});
     headers->legal_hold.reset();
     if (auto it = j.find("legal_hold"); it != j.end()) headers->legal_hold = it->get<bool>();
+    headers->restore_ready_ns = headers->restore_expiry_ns = 0;
+    headers->restore_tier.clear();
+    if (auto it = j.find("restore"); it != j.end()) {
+      headers->restore_ready_ns = it->at("ready_ns").get<int64_t>();
+      headers->restore_expiry_ns = it->at("expiry_ns").get<int64_t>();
+      headers->restore_tier = it->at("tier").get<std::string>();
+    }
     checksum->reset();
     if (auto it = j.find("checksum"); it != j.end()) *checksum = ChecksumFromJson(*it);
   } catch (const json::exception& e) {

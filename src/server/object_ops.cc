@@ -186,6 +186,7 @@ Status GetObject(OpContext& op) {
   }
   std::optional<s3::ByteRange> range;
   http::Headers h = BaseHeaders(req);
+  FERRY_RETURN_IF_ERROR(CheckArchivedRead(op, meta, h, head));
   if (req.HasParam("partNumber")) {
     FERRY_ASSIGN_OR_RETURN(int part, PartNumberParam(req, op.error));
     if (meta.parts_count == 0) {
@@ -229,6 +230,7 @@ Status GetObject(OpContext& op) {
 Status CopyObject(OpContext& op) {
   const S3Request& req = op.req;
   FERRY_ASSIGN_OR_RETURN(CopySource src, ParseCopySource(req.HeaderOr("x-amz-copy-source")));
+  FERRY_RETURN_IF_ERROR(CheckCopySourceReadable(op, src.bucket, src.key, src.version_id));
   CopyObjectRequest copy;
   copy.src_bucket = src.bucket;
   copy.src_key = src.key;
@@ -324,6 +326,7 @@ Status GetObjectAttributes(OpContext& op) {
 Status UploadPartCopy(OpContext& op) {
   const S3Request& req = op.req;
   FERRY_ASSIGN_OR_RETURN(CopySource src, ParseCopySource(req.HeaderOr("x-amz-copy-source")));
+  FERRY_RETURN_IF_ERROR(CheckCopySourceReadable(op, src.bucket, src.key, src.version_id));
   FERRY_ASSIGN_OR_RETURN(int part, PartNumberParam(req, op.error));
   auto opened = op.store.OpenObjectVersion(src.bucket, src.key, src.version_id);
   if (!opened.ok()) return CopySourceError(opened.status());

@@ -14,6 +14,7 @@
 #include "s3/xml.h"
 #include "server/response.h"
 #include "server/s3_request.h"
+#include "server/s3_server.h"
 
 namespace ferry::server {
 
@@ -24,8 +25,17 @@ struct OpContext {
   http::ResponseWriter& out;
   const s3::Owner& owner;
   const std::string& region;
-  ErrorExtras error;  // sent with a failed operation's error answer
+  const S3ServerOptions& options;  // the clock, the archive's restore times and day length
+  ErrorExtras error;               // sent with a failed operation's error answer
 };
+
+// The archive tier (archive_ops.cc): RestoreObject, and what GET and HEAD say of an archived
+// version (x-amz-restore; GET refused with InvalidObjectState until it is restored).
+Status RestoreObject(OpContext& op);
+Status CheckArchivedRead(OpContext& op, const ObjectMeta& meta, http::Headers& h, bool head);
+// A copy reads its source: an archived one must be restored first (InvalidObjectState).
+Status CheckCopySourceReadable(OpContext& op, const std::string& bucket, const std::string& key,
+                               const std::string& version_id);
 
 // Service and buckets.
 Status ListBuckets(OpContext& op);

@@ -92,7 +92,7 @@ void S3Handler::Handle(const http::Request& http, http::BodyReader& body,
   S3Request req;
   req.http = &http;
   req.request_id = NextRequestId();
-  OpContext op{store_, req, body, out, owner_, options_.region};
+  OpContext op{store_, req, body, out, owner_, options_.region, options_};
   Status st;
   auto query = s3::ParseQuery(http.query);
   if (!query.ok()) {
@@ -235,7 +235,7 @@ Status S3Handler::DispatchObject(OpContext& op) const {
   if (method == "POST") {
     if (req.HasParam("uploads")) return CreateMultipartUpload(op);
     if (has_upload) return CompleteMultipartUpload(op);
-    if (req.HasParam("restore")) return s3err::NotImplemented("Restore is not supported yet");
+    if (req.HasParam("restore")) return RestoreObject(op);
   }
   return s3err::MethodNotAllowed("The specified method is not allowed against this resource.");
 }

@@ -11,6 +11,7 @@
 #include "core/clock.h"
 #include "ferry/object_store.h"
 #include "http/server.h"
+#include "s3/restore.h"
 #include "s3/sigv4.h"
 
 namespace ferry::server {
@@ -25,6 +26,10 @@ struct S3ServerOptions {
   // Host names under which "BUCKET.<domain>" selects a bucket (virtual-hosted style).
   std::vector<std::string> domains = {"localhost"};
   const Clock* clock = &SystemClock();
+  // The archive tier: how long restores take, and the length of a day (Days of a restore;
+  // shorter in tests and demos).
+  s3::RestoreTimes restore_times;
+  int64_t day_ns = int64_t{86400} * 1'000'000'000;
 };
 
 class S3Server {

@@ -318,7 +318,9 @@ Result<ObjectMeta> MemoryStore::CopyObject(const CopyObjectRequest& req) {
   meta.etag = HexEncode(Digest(DigestKind::kMd5, object->data));
   meta.last_modified_ns = Now();
   meta.headers = req.replace_metadata ? req.headers : from.headers;
-  if (!req.headers.storage_class.empty()) meta.headers.storage_class = req.headers.storage_class;
+  meta.headers.storage_class = req.headers.storage_class;  // S3: STANDARD unless told
+  meta.headers.restore_ready_ns = meta.headers.restore_expiry_ns = 0;
+  meta.headers.restore_tier.clear();
   meta.headers.tags = req.replace_tags ? req.headers.tags : from.headers.tags;
   if (req.checksum_algorithm) {
     if (auto kind = DigestKindFor(*req.checksum_algorithm)) {

@@ -1,0 +1,151 @@
+#include "s3/restore.h"
+
+#include <algorithm>
+#include <charconv>
+
+#include "core/duration.h"
+#include "s3/http_date.h"
+#include "s3/lifecycle.h"
+#include "s3/xml_dom.h"
+
+namespace ferry::s3 {
+namespace {
+
+// Faster tiers first: a restore under way is overtaken only by a faster one.
+int Speed(std::string_view tier) {
+  if (tier == "Expedited") return 3;
+  if (tier == "Standard") return 2;
+  if (tier == "Bulk") return 1;
+  return 0;
+}
+
+int64_t TierTime(const RestoreTimes& t, std::string_view storage_class, std::string_view tier) {
+  const bool deep = storage_class == "DEEP_ARCHIVE";
+  if (tier == "Expedited") return t.glacier_expedited_ns;
+  if (tier == "Bulk") return deep ? t.deep_bulk_ns : t.glacier_bulk_ns;
+  return deep ? t.deep_standard_ns : t.glacier_standard_ns;
+}
+
+}  // namespace
+
+bool IsArchivedStorageClass(std::string_view storage_class) {
+  return storage_class == "GLACIER" || storage_class == "DEEP_ARCHIVE";
+}
+
+Result<RestoreRequestDoc> ParseRestoreRequest(std::string_view body) {
+  pugi::xml_document doc;
+  FERRY_ASSIGN_OR_RETURN(pugi::xml_node root, xml::LoadRequest(doc, body, "RestoreRequest"));
+  RestoreRequestDoc req;
+  pugi::xml_node days = xml::Child(root, "Days");
+  if (!days) return xml::Malformed();
+  const std::string text = xml::Text(days);
+  const std::string_view s = xml::TrimWs(text);
+  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), req.days);
+  if (s.empty() || ec != std::errc() || end != s.data() + s.size()) return xml::Malformed();
+  if (req.days < 1) {
+    return Status::InvalidArgument("Days must be a positive integer")
+        .WithS3Code("InvalidArgument", 400);
+  }
+  if (pugi::xml_node tier = xml::Child(xml::Child(root, "GlacierJobParameters"), "Tier")) {
+    req.tier = std::string(xml::TrimWs(xml::Text(tier)));
+    if (Speed(req.tier) == 0) return xml::Malformed();
+  }
+  return req;
+}
+
+Result<RestoreTimes> ParseRestoreTimes(std::string_view spec) {
+  RestoreTimes t;
+  while (!spec.empty()) {
+    const size_t comma = spec.find(',');
+    const std::string_view item = spec.substr(0, comma);
+    spec = comma == std::string_view::npos ? std::string_view() : spec.substr(comma + 1);
+    const size_t eq = item.find('=');
+    if (eq == std::string_view::npos) {
+      return Status::InvalidArgument("'" + std::string(item) + "': expected TIER=DURATION");
+    }
+    const std::string_view name = item.substr(0, eq);
+    FERRY_ASSIGN_OR_RETURN(int64_t ns, ParseDurationNs(item.substr(eq + 1)));
+    std::string_view cls, tier = name;
+    if (const size_t dot = name.find('.'); dot != std::string_view::npos) {
+      cls = name.substr(0, dot);
+      tier = name.substr(dot + 1);
+    }
+    const bool glacier = cls.empty() || cls == "glacier";
+    const bool deep = cls.empty() || cls == "deep_archive";
+    if (!glacier && !deep) {
+      return Status::InvalidArgument("'" + std::string(cls) +
+                                     "': the archived classes are glacier and deep_archive");
+    }
+    if (tier == "expedited" && glacier && cls != "deep_archive") {
+      t.glacier_expedited_ns = ns;
+    } else if (tier == "standard") {
+      if (glacier) t.glacier_standard_ns = ns;
+      if (deep) t.deep_standard_ns = ns;
+    } else if (tier == "bulk") {
+      if (glacier) t.glacier_bulk_ns = ns;
+      if (deep) t.deep_bulk_ns = ns;
+    } else {
+      return Status::InvalidArgument("'" + std::string(name) +
+                                     "': the tiers are expedited, standard and bulk");
+    }
+  }
+  return t;
+}
+
+Result<RestoreOutcome> DecideRestore(const ObjectHeaders& headers, const RestoreRequestDoc& req,
+                                     int64_t now_ns, const RestoreTimes& times, int64_t day_ns) {
+  const std::string& cls = headers.storage_class;
+  if (!IsArchivedStorageClass(cls)) {
+    return Status::PreconditionFailed(
+               "Restore is not allowed for the object's current storage class")
+        .WithS3Code("InvalidObjectState", 403);
+  }
+  if (cls == "DEEP_ARCHIVE" && req.tier == "Expedited") {
+    return Status::InvalidArgument(
+               "Expedited retrieval is not available for the DEEP_ARCHIVE "
+               "storage class")
+        .WithS3Code("InvalidArgument", 400);
+  }
+  RestoreOutcome out{202, headers};
+  ObjectHeaders& h = out.headers;
+  const bool requested = h.restore_ready_ns > 0;
+  const bool ongoing = requested && now_ns < h.restore_ready_ns;
+  const bool restored = requested && !ongoing && now_ns < h.restore_expiry_ns;
+  if (ongoing) {
+    const int64_t ready = now_ns + TierTime(times, cls, req.tier);
+    // Only a faster tier that would finish sooner overtakes the retrieval under way.
+    if (Speed(req.tier) <= Speed(h.restore_tier) || ready >= h.restore_ready_ns) {
+      return Status::AlreadyExists("Object restore is already in progress")
+          .WithS3Code("RestoreAlreadyInProgress", 409);
+    }
+    h.restore_ready_ns = ready;
+    h.restore_tier = req.tier;
+    h.restore_expiry_ns = LifecycleDueAt(ready, req.days, day_ns);
+    return out;
+  }
+  if (restored) {
+    // A new Days sets how long the copy stays, counted from now.
+    h.restore_expiry_ns = LifecycleDueAt(now_ns, req.days, day_ns);
+    out.http_status = 200;
+    return out;
+  }
+  h.restore_ready_ns = std::max<int64_t>(now_ns + TierTime(times, cls, req.tier), 1);
+  h.restore_tier = req.tier;
+  h.restore_expiry_ns = LifecycleDueAt(h.restore_ready_ns, req.days, day_ns);
+  return out;
+}
+
+std::string RestoreHeaderValue(const ObjectHeaders& h, int64_t now_ns) {
+  if (!IsArchivedStorageClass(h.storage_class) || h.restore_ready_ns == 0) return "";
+  if (now_ns < h.restore_ready_ns) return "ongoing-request=\"true\"";
+  if (now_ns >= h.restore_expiry_ns) return "";
+  return "ongoing-request=\"false\", expiry-date=\"" +
+         FormatHttpDate(NanosToSeconds(h.restore_expiry_ns)) + "\"";
+}
+
+bool ReadableNow(const ObjectHeaders& h, int64_t now_ns) {
+  if (!IsArchivedStorageClass(h.storage_class)) return true;
+  return h.restore_ready_ns > 0 && now_ns >= h.restore_ready_ns && now_ns < h.restore_expiry_ns;
+}
+
+}  // namespace ferry::s3

@@ -1,0 +1,61 @@
+// Restores of archived objects as S3 Glacier answers them: the <RestoreRequest> document,
+// how long each retrieval tier takes, the state machine of RestoreObject (202 for a new
+// restore, 200 when already restored, 409 while one is under way unless a faster tier
+// overtakes it, 403 for an object that is not archived), the x-amz-restore header, and whether
+// an object's bytes may be read now. Pure functions; thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "ferry/object_store.h"
+#include "ferry/result.h"
+
+namespace ferry::s3 {
+
+// GLACIER and DEEP_ARCHIVE: read only through a restored copy. (GLACIER_IR is readable at
+// once; the rest are not archived.)
+bool IsArchivedStorageClass(std::string_view storage_class);
+
+struct RestoreRequestDoc {
+  int days = 0;                   // how long the restored copy stays
+  std::string tier = "Standard";  // Expedited, Standard or Bulk
+};
+// <RestoreRequest><Days/><GlacierJobParameters><Tier/></GlacierJobParameters></RestoreRequest>.
+// MalformedXML without Days or with an unknown tier, InvalidArgument for Days below 1.
+Result<RestoreRequestDoc> ParseRestoreRequest(std::string_view body);
+
+// How long a retrieval takes, per archived class and tier. By default the longest of AWS's
+// published times: GLACIER Expedited 5 min, Standard 5 h, Bulk 12 h; DEEP_ARCHIVE Standard
+// 12 h, Bulk 48 h (it offers no Expedited).
+struct RestoreTimes {
+  int64_t glacier_expedited_ns = int64_t{5} * 60 * 1'000'000'000;
+  int64_t glacier_standard_ns = int64_t{5} * 3600 * 1'000'000'000;
+  int64_t glacier_bulk_ns = int64_t{12} * 3600 * 1'000'000'000;
+  int64_t deep_standard_ns = int64_t{12} * 3600 * 1'000'000'000;
+  int64_t deep_bulk_ns = int64_t{48} * 3600 * 1'000'000'000;
+};
+// "TIER=DURATION,..." where TIER is expedited, standard or bulk (both classes) or
+// glacier.TIER / deep_archive.TIER, and DURATION as core's ParseDurationNs reads it.
+Result<RestoreTimes> ParseRestoreTimes(std::string_view spec);
+
+// What RestoreObject does to a version's headers at now_ns: the HTTP status to answer (202 or
+// 200) with the restore fields updated, or the error. A restored copy expires `days` after
+// the request, rounded up to the next day (day_ns long).
+struct RestoreOutcome {
+  int http_status = 202;
+  ObjectHeaders headers;
+};
+Result<RestoreOutcome> DecideRestore(const ObjectHeaders& headers, const RestoreRequestDoc& req,
+                                     int64_t now_ns, const RestoreTimes& times, int64_t day_ns);
+
+// x-amz-restore's value at now_ns ("" when there is nothing to say): ongoing-request="true"
+// while the retrieval runs, then ongoing-request="false", expiry-date="<HTTP date>".
+std::string RestoreHeaderValue(const ObjectHeaders& headers, int64_t now_ns);
+
+// Whether the version's bytes can be read at now_ns: not archived, or restored and not
+// expired.
+bool ReadableNow(const ObjectHeaders& headers, int64_t now_ns);
+
+}  // namespace ferry::s3

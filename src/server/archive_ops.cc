@@ -1,0 +1,58 @@
+// The archive tier's API: RestoreObject, and what reads of an archived version see. The rules
+// (tiers, their times, the state machine) are s3/restore.h's; the restore state is kept with
+// the version's headers.
+#include "s3/restore.h"
+#include "server/operations.h"
+#include "server/request_body.h"
+#include "server/request_headers.h"
+
+namespace ferry::server {
+
+Status RestoreObject(OpContext& op) {
+  RequestBody body(op.req, op.body);
+  FERRY_RETURN_IF_ERROR(body.Init());
+  FERRY_ASSIGN_OR_RETURN(std::string xml, body.ReadAll(64 << 10));
+  FERRY_ASSIGN_OR_RETURN(s3::RestoreRequestDoc request, s3::ParseRestoreRequest(xml));
+  FERRY_ASSIGN_OR_RETURN(std::string version_id, VersionIdParam(op.req));
+  const int64_t now = op.options.clock->NowNanos();
+  int http_status = 202;
+  auto edited = op.store.EditObjectVersion(
+      op.req.bucket, op.req.key, version_id, [&](ObjectHeaders& h) -> Status {
+        FERRY_ASSIGN_OR_RETURN(
+            s3::RestoreOutcome outcome,
+            s3::DecideRestore(h, request, now, op.options.restore_times, op.options.day_ns));
+        http_status = outcome.http_status;
+        h = std::move(outcome.headers);
+        return Status::OK();
+      });
+  FERRY_RETURN_IF_ERROR(edited.status());
+  http::Headers h = BaseHeaders(op.req);
+  if (!edited->version_id.empty()) h.Add("x-amz-version-id", edited->version_id);
+  return SendEmpty(op.req, http_status, op.out, std::move(h));
+}
+
+Status CheckArchivedRead(OpContext& op, const ObjectMeta& meta, http::Headers& h, bool head) {
+  const int64_t now = op.options.clock->NowNanos();
+  if (std::string restore = s3::RestoreHeaderValue(meta.headers, now); !restore.empty()) {
+    h.Add("x-amz-restore", restore);
+  }
+  if (!head && !s3::ReadableNow(meta.headers, now)) {
+    op.error.elements.push_back({"StorageClass", meta.headers.storage_class});
+    return Status::PermissionDenied("The operation is not valid for the object's storage class")
+        .WithS3Code("InvalidObjectState", 403);
+  }
+  return Status::OK();
+}
+
+Status CheckCopySourceReadable(OpContext& op, const std::string& bucket, const std::string& key,
+                               const std::string& version_id) {
+  auto meta = op.store.HeadObjectVersion(bucket, key, version_id);
+  if (!meta.ok() || meta->delete_marker) return Status::OK();  // the copy says what is wrong
+  if (s3::ReadableNow(meta->headers, op.options.clock->NowNanos())) return Status::OK();
+  return Status::PermissionDenied(
+             "The source object of the COPY action is not in the active tier "
+             "and is only stored in Amazon Glacier.")
+      .WithS3Code("InvalidObjectState", 403);
+}
+
+}  // namespace ferry::server

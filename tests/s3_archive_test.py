@@ -1,0 +1,145 @@
+#!/usr/bin/env python3
+"""The archive tier's API through boto3 at its default settings and the AWS CLI: objects
+stored as GLACIER or DEEP_ARCHIVE cannot be read until restored, RestoreObject's state
+machine (202, 409, a faster tier overtaking, 200 extending, 403 for what is not archived),
+x-amz-restore on HEAD and GET, and bad requests. Restores are timed by --restore-time and
+Days by --lifecycle-day, so that hours take seconds here."""
+import json
+import os
+import sys
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "lib"))
+import unittest
+
+import botocore.exceptions
+
+import s3raw
+from ferrytest import FerryServer, main
+
+SRV = None
+
+
+def setUpModule():
+    global SRV
+    SRV = FerryServer(extra_args=["--restore-time", "expedited=1s,standard=3s,bulk=30s",
+                                  "--lifecycle-day", "4s"]).start()
+
+
+def tearDownModule():
+    if SRV:
+        SRV.cleanup()
+
+
+class Restore(unittest.TestCase):
+    def setUp(self):
+        self.s3 = SRV.default_boto3_client()
+        self.bucket = ("ar-" + self._testMethodName[5:].replace("_", "-")[:40]).rstrip("-")
+        self.s3.create_bucket(Bucket=self.bucket)
+
+    def error(self, fn, **kwargs):
+        with self.assertRaises(botocore.exceptions.ClientError) as cm:
+            fn(**kwargs)
+        r = cm.exception.response
+        return r["Error"]["Code"], r["ResponseMetadata"]["HTTPStatusCode"]
+
+    def restore(self, key, days=1, tier="Standard"):
+        return self.s3.restore_object(
+            Bucket=self.bucket, Key=key,
+            RestoreRequest={"Days": days, "GlacierJobParameters": {"Tier": tier}})
+
+    def test_an_archived_object_is_read_once_restored_until_it_expires(self):
+        self.s3.put_object(Bucket=self.bucket, Key="ckpt", Body=b"weights",
+                           StorageClass="GLACIER")
+        head = self.s3.head_object(Bucket=self.bucket, Key="ckpt")
+        self.assertEqual(head["StorageClass"], "GLACIER")
+        self.assertNotIn("Restore", head)
+        self.assertEqual(self.error(self.s3.get_object, Bucket=self.bucket, Key="ckpt"),
+                         ("InvalidObjectState", 403))
+        listed = self.s3.list_objects_v2(Bucket=self.bucket)["Contents"]
+        self.assertEqual(listed[0]["StorageClass"], "GLACIER")
+        # A new restore: 202, under way.
+        r = self.restore("ckpt", days=1, tier="Bulk")
+        self.assertEqual(r["ResponseMetadata"]["HTTPStatusCode"], 202)
+        head = self.s3.head_object(Bucket=self.bucket, Key="ckpt")
+        self.assertEqual(head["Restore"], 'ongoing-request="true"')
+        self.assertEqual(self.error(self.s3.get_object, Bucket=self.bucket, Key="ckpt"),
+                         ("InvalidObjectState", 403))
+        # The same or a slower tier again: 409; a faster one overtakes it.
+        self.assertEqual(self.error(self.restore, key="ckpt", tier="Bulk"),
+                         ("RestoreAlreadyInProgress", 409))
+        r = self.restore("ckpt", days=1, tier="Expedited")
+        self.assertEqual(r["ResponseMetadata"]["HTTPStatusCode"], 202)
+        time.sleep(1.2)
+        head = self.s3.head_object(Bucket=self.bucket, Key="ckpt")
+        self.assertTrue(head["Restore"].startswith('ongoing-request="false", expiry-date="'),
+                        head["Restore"])
+        got = self.s3.get_object(Bucket=self.bucket, Key="ckpt")
+        self.assertEqual(got["Body"].read(), b"weights")
+        self.assertIn("ongoing-request=\"false\"", got["Restore"])
+        # Restored: asked again, 200, and the AWS CLI sees the same.
+        r = self.restore("ckpt", days=2)
+        self.assertEqual(r["ResponseMetadata"]["HTTPStatusCode"], 200)
+        out = json.loads(SRV.aws("s3api", "head-object", "--bucket", self.bucket, "--key",
+                                 "ckpt").stdout)
+        self.assertIn('ongoing-request="false"', out["Restore"])
+        # Days end at a day's boundary (4 s here): then it is archived again.
+        deadline = time.time() + 20
+        while "Restore" in self.s3.head_object(Bucket=self.bucket, Key="ckpt"):
+            self.assertLess(time.time(), deadline)
+            time.sleep(0.5)
+        self.assertEqual(self.error(self.s3.get_object, Bucket=self.bucket, Key="ckpt"),
+                         ("InvalidObjectState", 403))
+
+    def test_the_aws_cli_restores_and_waits(self):
+        self.s3.put_object(Bucket=self.bucket, Key="raw/a.bin", Body=b"a" * 1000,
+                           StorageClass="DEEP_ARCHIVE")
+        SRV.aws("s3api", "restore-object", "--bucket", self.bucket, "--key", "raw/a.bin",
+                "--restore-request", '{"Days":1,"GlacierJobParameters":{"Tier":"Standard"}}')
+        out = json.loads(SRV.aws("s3api", "head-object", "--bucket", self.bucket, "--key",
+                                 "raw/a.bin").stdout)
+        self.assertEqual(out["Restore"], 'ongoing-request="true"')
+        time.sleep(3.2)
+        dest = os.path.join(SRV.root, "a.bin")
+        SRV.aws("s3api", "get-object", "--bucket", self.bucket, "--key", "raw/a.bin", dest)
+        with open(dest, "rb") as f:
+            self.assertEqual(f.read(), b"a" * 1000)
+
+    def test_what_cannot_be_restored_and_bad_requests(self):
+        self.s3.put_object(Bucket=self.bucket, Key="hot", Body=b"x")
+        self.s3.put_object(Bucket=self.bucket, Key="instant", Body=b"x",
+                           StorageClass="GLACIER_IR")
+        self.s3.put_object(Bucket=self.bucket, Key="deep", Body=b"x",
+                           StorageClass="DEEP_ARCHIVE")
+        self.assertEqual(self.error(self.restore, key="hot"), ("InvalidObjectState", 403))
+        self.assertEqual(self.error(self.restore, key="instant"), ("InvalidObjectState", 403))
+        self.assertEqual(self.s3.get_object(Bucket=self.bucket, Key="instant")["Body"].read(),
+                         b"x")
+        self.assertEqual(self.error(self.restore, key="deep", tier="Expedited"),
+                         ("InvalidArgument", 400))
+        self.assertEqual(self.error(self.restore, key="missing"), ("NoSuchKey", 404))
+        for body, code in ((b"<RestoreRequest><Days>0</Days></RestoreRequest>", b"InvalidArgument"),
+                           (b"<RestoreRequest><Days>1</Days><GlacierJobParameters><Tier>Fast"
+                            b"</Tier></GlacierJobParameters></RestoreRequest>", b"MalformedXML"),
+                           (b"<RestoreRequest>", b"MalformedXML")):
+            status, _, answer = s3raw.signed_request(SRV, "POST", "/%s/deep" % self.bucket,
+                                                     query="restore=", body=body)
+            self.assertEqual(status, 400, answer)
+            self.assertIn(b"<Code>" + code + b"</Code>", answer)
+        # A copy reads its source: an archived one must be restored first.
+        self.assertEqual(self.error(self.s3.copy_object, Bucket=self.bucket, Key="thawed",
+                                    CopySource={"Bucket": self.bucket, "Key": "deep"}),
+                         ("InvalidObjectState", 403))
+        # A copy of a restored object is a new object: STANDARD unless told, readable.
+        self.restore("deep", tier="Standard")
+        time.sleep(3.2)
+        self.s3.copy_object(Bucket=self.bucket, Key="thawed", CopySource={
+            "Bucket": self.bucket, "Key": "deep"})
+        head = self.s3.head_object(Bucket=self.bucket, Key="thawed")
+        self.assertNotIn("Restore", head)
+        self.assertEqual(self.s3.get_object(Bucket=self.bucket, Key="thawed")["Body"].read(),
+                         b"x")
+
+
+if __name__ == "__main__":
+    main()
