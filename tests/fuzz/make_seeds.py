@@ -175,6 +175,18 @@ xml = [
 ]
 for i, body in enumerate(xml):
     write("xml_requests", "p%02d" % i, bytes([i]) + body.encode())
+# 21: lifecycle configurations, 22: restore requests (and --restore-time specs).
+write("xml_requests", "p21", bytes([21]) + (
+    "<LifecycleConfiguration><Rule><ID>a</ID><Filter><And><Prefix>p/</Prefix><Tag><Key>k</Key>"
+    "<Value>v</Value></Tag><ObjectSizeLessThan>9</ObjectSizeLessThan></And></Filter><Status>"
+    "Enabled</Status><Transition><Days>1</Days><StorageClass>GLACIER</StorageClass></Transition>"
+    "<Expiration><Days>2</Days></Expiration><NoncurrentVersionExpiration><NoncurrentDays>1"
+    "</NoncurrentDays></NoncurrentVersionExpiration></Rule><Rule><Prefix></Prefix><Status>"
+    "Disabled</Status><AbortIncompleteMultipartUpload><DaysAfterInitiation>1"
+    "</DaysAfterInitiation></AbortIncompleteMultipartUpload></Rule></LifecycleConfiguration>"
+).encode())
+write("xml_requests", "p22", bytes([22]) + b"<RestoreRequest><Days>2</Days><GlacierJobParameters>"
+      b"<Tier>Bulk</Tier></GlacierJobParameters></RestoreRequest>")
 write("xml_requests", "entity", bytes([0]) + b"<!DOCTYPE a [<!ENTITY b \"bbbbbbbb\">]>"
       b"<CompleteMultipartUpload><Part><PartNumber>&b;</PartNumber></Part>"
       b"</CompleteMultipartUpload>")

@@ -3,7 +3,9 @@
 #include <string_view>
 
 #include "fuzz_input.h"
+#include "s3/lifecycle.h"
 #include "s3/object_lock.h"
+#include "s3/restore.h"
 #include "s3/tagging.h"
 #include "s3/xml_parse.h"
 #include "s3/xml_response.h"
@@ -13,7 +15,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   ferry::fuzz::FuzzInput in(data, size);
   const uint8_t which = in.Byte();
   std::string_view body = in.Rest();
-  switch (which % 21) {
+  switch (which % 23) {
     case 0:
       (void)ParseCompleteMultipartUpload(body);
       break;
@@ -74,6 +76,20 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       break;
     case 19:
       (void)ParseDeleteResult(body);
+      break;
+    case 21: {
+      auto config = ParseLifecycleConfiguration(body);
+      // A configuration that parses writes back to XML that parses to the same document.
+      if (config.ok()) {
+        const std::string xml = LifecycleConfigurationXml(*config);
+        auto again = ParseLifecycleConfiguration(xml);
+        if (!again.ok() || LifecycleConfigurationXml(*again) != xml) __builtin_trap();
+      }
+      break;
+    }
+    case 22:
+      (void)ParseRestoreRequest(body);
+      (void)ParseRestoreTimes(body);
       break;
     default: {
       auto tags = ParseTaggingXml(body);
