@@ -43,6 +43,14 @@ class Restore(unittest.TestCase):
         r = cm.exception.response
         return r["Error"]["Code"], r["ResponseMetadata"]["HTTPStatusCode"]
 
+    def list_with_restore_status(self):
+        # (This botocore has no OptionalObjectAttributes parameter.)
+        status, _, body = s3raw.signed_request(
+            SRV, "GET", "/" + self.bucket, query="list-type=2",
+            headers={"x-amz-optional-object-attributes": "RestoreStatus"})
+        self.assertEqual(status, 200, body)
+        return body
+
     def restore(self, key, days=1, tier="Standard"):
         return self.s3.restore_object(
             Bucket=self.bucket, Key=key,
@@ -68,9 +76,15 @@ class Restore(unittest.TestCase):
         # The same or a slower tier again: 409; a faster one overtakes it.
         self.assertEqual(self.error(self.restore, key="ckpt", tier="Bulk"),
                          ("RestoreAlreadyInProgress", 409))
+        self.assertIn(b"<RestoreStatus><IsRestoreInProgress>true</IsRestoreInProgress>"
+                      b"</RestoreStatus>", self.list_with_restore_status())
         r = self.restore("ckpt", days=1, tier="Expedited")
         self.assertEqual(r["ResponseMetadata"]["HTTPStatusCode"], 202)
         time.sleep(1.2)
+        listed = self.list_with_restore_status()
+        self.assertIn(b"<IsRestoreInProgress>false</IsRestoreInProgress><RestoreExpiryDate>",
+                      listed)
+        self.assertNotIn("RestoreStatus", self.s3.list_objects_v2(Bucket=self.bucket)["Contents"][0])
         head = self.s3.head_object(Bucket=self.bucket, Key="ckpt")
         self.assertTrue(head["Restore"].startswith('ongoing-request="false", expiry-date="'),
                         head["Restore"])

@@ -219,7 +219,12 @@ Status ObjectCursor::Seek(std::string_view lower) {
   lower_.assign(lower);
   FERRY_ASSIGN_OR_RETURN(
       sqlite::Stmt stmt,
-      db_->Prepare("SELECT key, size, etag, mtime_ns, storage_class, parts_count "
+      db_->Prepare("SELECT key, size, etag, mtime_ns, storage_class, parts_count, "
+                   // An archived object's restore, for RestoreStatus; NULL for the rest.
+                   "CASE WHEN storage_class IN ('GLACIER', 'DEEP_ARCHIVE') THEN "
+                   "json_extract(meta, '$.restore.ready_ns') END, "
+                   "CASE WHEN storage_class IN ('GLACIER', 'DEEP_ARCHIVE') THEN "
+                   "json_extract(meta, '$.restore.expiry_ns') END "
                    "FROM objects WHERE key >= ?1 ORDER BY key"));
   stmt_.emplace(std::move(stmt));
   stmt_->BindBlob(1, lower_);
@@ -239,6 +244,8 @@ Status ObjectCursor::Load() {
   meta_.last_modified_ns = stmt_->Int(3);
   meta_.headers.storage_class.assign(stmt_->Text(4));
   meta_.parts_count = static_cast<int>(stmt_->Int(5));
+  meta_.headers.restore_ready_ns = stmt_->Int(6);  // 0 when NULL
+  meta_.headers.restore_expiry_ns = stmt_->Int(7);
   return Status::OK();
 }
 

@@ -69,7 +69,7 @@ void AddChecksum(pugi::xml_node parent, const std::optional<ObjectChecksum>& che
   if (with_type) Add(parent, "ChecksumType", checksum->composite ? "COMPOSITE" : "FULL_OBJECT");
 }
 
-void AddContents(pugi::xml_node root, const ObjectMeta& o, bool url, const Owner* owner) {
+pugi::xml_node AddContents(pugi::xml_node root, const ObjectMeta& o, bool url, const Owner* owner) {
   pugi::xml_node c = root.append_child("Contents");
   AddKey(c, "Key", o.key, url);
   Add(c, "LastModified", FormatIso8601(o.last_modified_ns));
@@ -80,6 +80,7 @@ void AddContents(pugi::xml_node root, const ObjectMeta& o, bool url, const Owner
   Add(c, "Size", static_cast<int64_t>(o.size));
   if (owner) AddOwner(c, "Owner", *owner);
   Add(c, "StorageClass", StorageClass(o.headers.storage_class));
+  return c;
 }
 
 void AddCommonPrefixes(pugi::xml_node root, const std::vector<std::string>& prefixes, bool url) {
@@ -133,7 +134,15 @@ std::string ListObjectsV2Xml(const ListObjectsV2Params& p, const ListObjectsPage
   }
   if (!p.start_after.empty()) AddKey(root, "StartAfter", p.start_after, url);
   for (const ObjectMeta& o : page.objects) {
-    AddContents(root, o, url, p.fetch_owner ? &owner : nullptr);
+    pugi::xml_node c = AddContents(root, o, url, p.fetch_owner ? &owner : nullptr);
+    const ObjectHeaders& h = o.headers;
+    if (p.restore_status_at_ns && h.restore_ready_ns > 0 &&
+        *p.restore_status_at_ns < h.restore_expiry_ns) {
+      pugi::xml_node r = c.append_child("RestoreStatus");
+      const bool ongoing = *p.restore_status_at_ns < h.restore_ready_ns;
+      AddBool(r, "IsRestoreInProgress", ongoing);
+      if (!ongoing) Add(r, "RestoreExpiryDate", FormatIso8601(h.restore_expiry_ns));
+    }
   }
   AddCommonPrefixes(root, page.common_prefixes, url);
   return doc.Save();

@@ -12,6 +12,7 @@
 // with milliseconds. Pure functions; thread-safe.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -52,6 +53,9 @@ struct ListObjectsV2Params {
   int max_keys = 1000;
   bool url_encoding = false;  // encoding-type=url
   bool fetch_owner = false;
+  // x-amz-optional-object-attributes: RestoreStatus: each restored or restoring archived
+  // object's state as of this time.
+  std::optional<int64_t> restore_status_at_ns;
 };
 std::string ListObjectsV2Xml(const ListObjectsV2Params& params, const ListObjectsPage& page,
                              const Owner& owner);

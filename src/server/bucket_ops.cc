@@ -204,6 +204,12 @@ Status ListObjectsV2(OpContext& op) {
   params.url_encoding = req.Param("encoding-type") == "url";
   params.fetch_owner = req.Param("fetch-owner") == "true";
   FERRY_ASSIGN_OR_RETURN(params.max_keys, IntQueryParam(req, "max-keys", 1000, 0, 1000));
+  if (auto wanted = req.Header("x-amz-optional-object-attributes")) {
+    if (*wanted != "RestoreStatus") {
+      return s3err::InvalidArgument("Invalid attribute name specified.");
+    }
+    params.restore_status_at_ns = op.options.clock->NowNanos();
+  }
   ListObjectsRequest list;
   list.bucket = req.bucket;
   list.prefix = params.prefix;
