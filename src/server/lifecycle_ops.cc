@@ -24,17 +24,14 @@ Status PutBucketLifecycleConfiguration(OpContext& op) {
 }
 
 Status GetBucketLifecycleConfiguration(OpContext& op) {
-  FERRY_ASSIGN_OR_RETURN(auto doc, op.store.GetBucketConfig(op.req.bucket, kLifecycleConfig));
-  if (!doc) {
-    return Status(Status::Code::kNotFound, "The lifecycle configuration does not exist")
-        .WithS3Code("NoSuchLifecycleConfiguration", 404);
-  }
-  return SendXml(op.req, *doc, op.out);
+  return SendBucketDocument(
+      op, kLifecycleConfig,
+      Status(Status::Code::kNotFound, "The lifecycle configuration does not exist")
+          .WithS3Code("NoSuchLifecycleConfiguration", 404));
 }
 
 Status DeleteBucketLifecycleConfiguration(OpContext& op) {
-  FERRY_RETURN_IF_ERROR(op.store.SetBucketConfig(op.req.bucket, kLifecycleConfig, std::nullopt));
-  return SendEmpty(op.req, 204, op.out, BaseHeaders(op.req));
+  return DeleteBucketDocument(op, kLifecycleConfig);
 }
 
 }  // namespace ferry::server

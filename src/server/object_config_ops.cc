@@ -138,16 +138,23 @@ Status PutBucketTagging(OpContext& op) {
 }
 
 Status GetBucketTagging(OpContext& op) {
-  FERRY_ASSIGN_OR_RETURN(auto doc, op.store.GetBucketConfig(op.req.bucket, kTaggingConfig));
-  if (!doc) {
-    return Status(Status::Code::kNotFound, "The TagSet does not exist")
-        .WithS3Code("NoSuchTagSet", 404);
-  }
-  return SendXml(op.req, *doc, op.out);
+  return SendBucketDocument(
+      op, kTaggingConfig,
+      Status(Status::Code::kNotFound, "The TagSet does not exist").WithS3Code("NoSuchTagSet", 404));
 }
 
 Status DeleteBucketTagging(OpContext& op) {
-  FERRY_RETURN_IF_ERROR(op.store.SetBucketConfig(op.req.bucket, kTaggingConfig, std::nullopt));
+  return DeleteBucketDocument(op, kTaggingConfig);
+}
+
+Status SendBucketDocument(OpContext& op, std::string_view name, const Status& missing) {
+  FERRY_ASSIGN_OR_RETURN(auto doc, op.store.GetBucketConfig(op.req.bucket, name));
+  if (!doc) return missing;
+  return SendXml(op.req, *doc, op.out);
+}
+
+Status DeleteBucketDocument(OpContext& op, std::string_view name) {
+  FERRY_RETURN_IF_ERROR(op.store.SetBucketConfig(op.req.bucket, name, std::nullopt));
   return SendEmpty(op.req, 204, op.out, BaseHeaders(op.req));
 }
 

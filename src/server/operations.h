@@ -65,6 +65,11 @@ Status GetObjectAttributes(OpContext& op);
 // sub-resource (tagging, retention, legal hold); both say it is a marker.
 Status DeleteMarkerError(OpContext& op, const ObjectMeta& marker, bool named);
 
+// A bucket document kept under `name` (SetBucketConfig): answered as stored, or `missing`;
+// removed with 204 (object_config_ops.cc).
+Status SendBucketDocument(OpContext& op, std::string_view name, const Status& missing);
+Status DeleteBucketDocument(OpContext& op, std::string_view name);
+
 // A bucket's lifecycle configuration (lifecycle_ops.cc), kept under this name.
 inline constexpr std::string_view kLifecycleConfig = "lifecycle";
 Status PutBucketLifecycleConfiguration(OpContext& op);
