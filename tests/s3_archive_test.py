@@ -8,6 +8,7 @@ Restores are timed by --restore-time and Days by --lifecycle-day, so that hours 
 import datetime
 import json
 import os
+import subprocess
 import sys
 import tempfile
 import time
@@ -18,7 +19,7 @@ import unittest
 import botocore.exceptions
 
 import s3raw
-from ferrytest import FerryServer, main
+from ferrytest import FERRY_BIN, FerryServer, main
 
 SRV = None
 
@@ -161,6 +162,11 @@ class Restore(Case):
         # A new restore: 202, under way.
         r = self.restore("ckpt", days=1, tier="Bulk")
         self.assertEqual(r["ResponseMetadata"]["HTTPStatusCode"], 202)
+        stat = json.loads(subprocess.run(
+            [FERRY_BIN, "stat", "--json", "s3://%s/ckpt" % self.bucket], env=SRV.client_env(),
+            capture_output=True, text=True, check=True).stdout)
+        self.assertEqual(stat["storage_class"], "GLACIER")
+        self.assertEqual(stat["restore"], {"ongoing": True})
         head = self.s3.head_object(Bucket=self.bucket, Key="ckpt")
         self.assertEqual(head["Restore"], 'ongoing-request="true"')
         self.assertEqual(self.error(self.s3.get_object, Bucket=self.bucket, Key="ckpt"),

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <charconv>
+#include <limits>
+#include <optional>
 
 #include "core/duration.h"
 #include "s3/http_date.h"
@@ -141,6 +143,31 @@ std::string RestoreHeaderValue(const ObjectHeaders& h, int64_t now_ns) {
   if (now_ns >= h.restore_expiry_ns) return "";
   return "ongoing-request=\"false\", expiry-date=\"" +
          FormatHttpDate(NanosToSeconds(h.restore_expiry_ns)) + "\"";
+}
+
+bool ParseRestoreHeader(std::string_view value, ObjectHeaders& h) {
+  auto quoted = [&](std::string_view name) -> std::optional<std::string_view> {
+    const size_t at = value.find(name);
+    if (at == std::string_view::npos) return std::nullopt;
+    std::string_view rest = value.substr(at + name.size());
+    if (!rest.starts_with("=\"")) return std::nullopt;
+    rest.remove_prefix(2);
+    const size_t end = rest.find('"');
+    if (end == std::string_view::npos) return std::nullopt;
+    return rest.substr(0, end);
+  };
+  const auto ongoing = quoted("ongoing-request");
+  if (ongoing == "true") {
+    h.restore_ready_ns = h.restore_expiry_ns = std::numeric_limits<int64_t>::max();
+    return true;
+  }
+  if (ongoing != "false") return false;
+  const auto expiry = quoted("expiry-date");
+  const auto seconds = expiry ? ParseHttpDate(*expiry) : std::nullopt;
+  if (!seconds) return false;
+  h.restore_ready_ns = 1;
+  h.restore_expiry_ns = *seconds * kNanosPerSecond;
+  return true;
 }
 
 bool ReadableNow(const ObjectHeaders& h, int64_t now_ns) {

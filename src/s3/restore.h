@@ -54,6 +54,11 @@ Result<RestoreOutcome> DecideRestore(const ObjectHeaders& headers, const Restore
 // while the retrieval runs, then ongoing-request="false", expiry-date="<HTTP date>".
 std::string RestoreHeaderValue(const ObjectHeaders& headers, int64_t now_ns);
 
+// A client's reading of x-amz-restore into the restore fields: under way (ready and expiry
+// unknown: the far future), or restored until expiry-date (ready in the past). False when the
+// value is neither.
+bool ParseRestoreHeader(std::string_view value, ObjectHeaders& headers);
+
 // Whether the version's bytes can be read at now_ns: not archived, or restored and not
 // expired.
 bool ReadableNow(const ObjectHeaders& headers, int64_t now_ns);

@@ -95,6 +95,26 @@ TEST(RestoreTest, TheStateMachineOfRestoreObject) {
   EXPECT_EQ(again->headers.restore_ready_ns, 1'003 * kDay + 1000 * kSecond);
 }
 
+TEST(RestoreTest, AClientReadsTheHeaderBack) {
+  ObjectHeaders h;
+  h.storage_class = "GLACIER";
+  ASSERT_TRUE(ParseRestoreHeader("ongoing-request=\"true\"", h));
+  EXPECT_FALSE(ReadableNow(h, 5 * kDay));
+  EXPECT_EQ(RestoreHeaderValue(h, 5 * kDay), "ongoing-request=\"true\"");
+  const std::string restored =
+      "ongoing-request=\"false\", expiry-date=\"" + FormatHttpDate(NanosToSeconds(7 * kDay)) + "\"";
+  ASSERT_TRUE(ParseRestoreHeader(restored, h));
+  EXPECT_TRUE(ReadableNow(h, 5 * kDay));
+  EXPECT_FALSE(ReadableNow(h, 7 * kDay));
+  EXPECT_EQ(RestoreHeaderValue(h, 5 * kDay), restored);
+  for (const char* bad :
+       {"", "ongoing-request=true", "ongoing-request=\"maybe\"", "ongoing-request=\"false\"",
+        "ongoing-request=\"false\", expiry-date=\"soon\""}) {
+    ObjectHeaders other;
+    EXPECT_FALSE(ParseRestoreHeader(bad, other)) << bad;
+  }
+}
+
 TEST(RestoreTest, OnlyArchivedObjectsAreRestoredAndDeepArchiveHasNoExpedited) {
   RestoreTimes times;
   ObjectHeaders standard;

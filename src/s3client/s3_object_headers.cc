@@ -5,6 +5,7 @@
 #include "core/checksum.h"
 #include "s3/http_date.h"
 #include "s3/http_semantics.h"
+#include "s3/restore.h"
 #include "s3/xml_response.h"
 
 namespace ferry {
@@ -97,6 +98,7 @@ ObjectMeta ObjectMetaFromHeaders(std::string_view key, const http::Headers& h) {
   }
   oh.storage_class = h.GetOr("x-amz-storage-class", "");
   if (oh.storage_class == "STANDARD") oh.storage_class.clear();
+  if (auto restore = h.Get("x-amz-restore")) (void)s3::ParseRestoreHeader(*restore, oh);
   m.checksum = ChecksumFromHeaders(h);
   uint64_t parts = 0;
   if (ParseU64(h.GetOr("x-amz-mp-parts-count", ""), &parts)) {
