@@ -242,6 +242,11 @@ class Restore(Case):
         self.assertEqual(self.error(self.s3.copy_object, Bucket=self.bucket, Key="thawed",
                                     CopySource={"Bucket": self.bucket, "Key": "deep"}),
                          ("InvalidObjectState", 403))
+        upload = self.s3.create_multipart_upload(Bucket=self.bucket, Key="parted")["UploadId"]
+        self.assertEqual(self.error(self.s3.upload_part_copy, Bucket=self.bucket, Key="parted",
+                                    UploadId=upload, PartNumber=1,
+                                    CopySource={"Bucket": self.bucket, "Key": "deep"}),
+                         ("InvalidObjectState", 403))
         # A copy of a restored object is a new object: STANDARD unless told, readable.
         self.restore("deep", tier="Standard")
         time.sleep(3.2)

@@ -105,9 +105,10 @@ Result<LifecycleFilter> FilterOf(pugi::xml_node rule) {
   return f;
 }
 
+// what: the field's name, its closing quote and where it is ("Days' for Expiration action").
 Status CheckDays(const std::optional<int>& days, const char* what, int min) {
   if (days && *days < min) {
-    return InvalidArgument(std::string("'") + what + "' must be " +
+    return InvalidArgument(std::string("'") + what + " must be " +
                            (min > 0 ? "a positive integer" : "a non-negative integer"));
   }
   return Status::OK();

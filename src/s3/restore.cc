@@ -78,7 +78,7 @@ Result<RestoreTimes> ParseRestoreTimes(std::string_view spec) {
       return Status::InvalidArgument("'" + std::string(cls) +
                                      "': the archived classes are glacier and deep_archive");
     }
-    if (tier == "expedited" && glacier && cls != "deep_archive") {
+    if (tier == "expedited" && glacier) {
       t.glacier_expedited_ns = ns;
     } else if (tier == "standard") {
       if (glacier) t.glacier_standard_ns = ns;

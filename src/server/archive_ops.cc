@@ -44,11 +44,8 @@ Status CheckArchivedRead(OpContext& op, const ObjectMeta& meta, http::Headers& h
   return Status::OK();
 }
 
-Status CheckCopySourceReadable(OpContext& op, const std::string& bucket, const std::string& key,
-                               const std::string& version_id) {
-  auto meta = op.store.HeadObjectVersion(bucket, key, version_id);
-  if (!meta.ok() || meta->delete_marker) return Status::OK();  // the copy says what is wrong
-  if (s3::ReadableNow(meta->headers, op.options.clock->NowNanos())) return Status::OK();
+Status CheckCopySourceReadable(OpContext& op, const ObjectMeta& source) {
+  if (s3::ReadableNow(source.headers, op.options.clock->NowNanos())) return Status::OK();
   return Status::PermissionDenied(
              "The source object of the COPY action is not in the active tier "
              "and is only stored in Amazon Glacier.")

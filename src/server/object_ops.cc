@@ -230,7 +230,10 @@ Status GetObject(OpContext& op) {
 Status CopyObject(OpContext& op) {
   const S3Request& req = op.req;
   FERRY_ASSIGN_OR_RETURN(CopySource src, ParseCopySource(req.HeaderOr("x-amz-copy-source")));
-  FERRY_RETURN_IF_ERROR(CheckCopySourceReadable(op, src.bucket, src.key, src.version_id));
+  if (auto src_meta = op.store.HeadObjectVersion(src.bucket, src.key, src.version_id);
+      src_meta.ok() && !src_meta->delete_marker) {  // otherwise the copy says what is wrong
+    FERRY_RETURN_IF_ERROR(CheckCopySourceReadable(op, *src_meta));
+  }
   CopyObjectRequest copy;
   copy.src_bucket = src.bucket;
   copy.src_key = src.key;
@@ -326,12 +329,12 @@ Status GetObjectAttributes(OpContext& op) {
 Status UploadPartCopy(OpContext& op) {
   const S3Request& req = op.req;
   FERRY_ASSIGN_OR_RETURN(CopySource src, ParseCopySource(req.HeaderOr("x-amz-copy-source")));
-  FERRY_RETURN_IF_ERROR(CheckCopySourceReadable(op, src.bucket, src.key, src.version_id));
   FERRY_ASSIGN_OR_RETURN(int part, PartNumberParam(req, op.error));
   auto opened = op.store.OpenObjectVersion(src.bucket, src.key, src.version_id);
   if (!opened.ok()) return CopySourceError(opened.status());
   std::unique_ptr<ObjectReader> reader = std::move(opened).value();
   const ObjectMeta& src_meta = reader->meta();
+  FERRY_RETURN_IF_ERROR(CheckCopySourceReadable(op, src_meta));
   s3::GetConditions cond;
   cond.if_match = req.HeaderOr("x-amz-copy-source-if-match");
   cond.if_none_match = req.HeaderOr("x-amz-copy-source-if-none-match");

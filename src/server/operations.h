@@ -34,8 +34,7 @@ struct OpContext {
 Status RestoreObject(OpContext& op);
 Status CheckArchivedRead(OpContext& op, const ObjectMeta& meta, http::Headers& h, bool head);
 // A copy reads its source: an archived one must be restored first (InvalidObjectState).
-Status CheckCopySourceReadable(OpContext& op, const std::string& bucket, const std::string& key,
-                               const std::string& version_id);
+Status CheckCopySourceReadable(OpContext& op, const ObjectMeta& source);
 
 // Service and buckets.
 Status ListBuckets(OpContext& op);
