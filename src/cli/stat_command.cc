@@ -34,11 +34,12 @@ nlohmann::json ToJson(const std::string& bucket, const ObjectMeta& m) {
       {"storage_class", h.storage_class.empty() ? "STANDARD" : h.storage_class},
       {"metadata", h.user_metadata}};
   if (m.parts_count > 0) j["parts"] = m.parts_count;
-  if (h.restore_ready_ns != 0) {
-    const bool ongoing = SystemClock().NowNanos() < h.restore_ready_ns;
-    j["restore"] = ongoing ? nlohmann::json{{"ongoing", true}}
-                           : nlohmann::json{{"ongoing", false},
-                                            {"expiry", s3::FormatIso8601(h.restore_expiry_ns)}};
+  if (const auto phase = s3::RestorePhaseAt(h, SystemClock().NowNanos());
+      phase != s3::RestorePhase::kNone) {
+    j["restore"] = phase == s3::RestorePhase::kOngoing
+                       ? nlohmann::json{{"ongoing", true}}
+                       : nlohmann::json{{"ongoing", false},
+                                        {"expiry", s3::FormatIso8601(h.restore_expiry_ns)}};
   }
   for (auto [name, value] : {std::pair{"content_encoding", &h.content_encoding},
                              {"content_disposition", &h.content_disposition},

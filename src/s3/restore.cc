@@ -110,10 +110,8 @@ Result<RestoreOutcome> DecideRestore(const ObjectHeaders& headers, const Restore
   }
   RestoreOutcome out{202, headers};
   ObjectHeaders& h = out.headers;
-  const bool requested = h.restore_ready_ns > 0;
-  const bool ongoing = requested && now_ns < h.restore_ready_ns;
-  const bool restored = requested && !ongoing && now_ns < h.restore_expiry_ns;
-  if (ongoing) {
+  const RestorePhase phase = RestorePhaseAt(h, now_ns);
+  if (phase == RestorePhase::kOngoing) {
     const int64_t ready = now_ns + TierTime(times, cls, req.tier);
     // Only a faster tier that would finish sooner overtakes the retrieval under way.
     if (Speed(req.tier) <= Speed(h.restore_tier) || ready >= h.restore_ready_ns) {
@@ -125,7 +123,7 @@ Result<RestoreOutcome> DecideRestore(const ObjectHeaders& headers, const Restore
     h.restore_expiry_ns = LifecycleDueAt(ready, req.days, day_ns);
     return out;
   }
-  if (restored) {
+  if (phase == RestorePhase::kRestored) {
     // A new Days sets how long the copy stays, counted from now.
     h.restore_expiry_ns = LifecycleDueAt(now_ns, req.days, day_ns);
     out.http_status = 200;
@@ -137,10 +135,21 @@ Result<RestoreOutcome> DecideRestore(const ObjectHeaders& headers, const Restore
   return out;
 }
 
+RestorePhase RestorePhaseAt(const ObjectHeaders& h, int64_t now_ns) {
+  if (h.restore_ready_ns == 0 || now_ns >= h.restore_expiry_ns) return RestorePhase::kNone;
+  return now_ns < h.restore_ready_ns ? RestorePhase::kOngoing : RestorePhase::kRestored;
+}
+
 std::string RestoreHeaderValue(const ObjectHeaders& h, int64_t now_ns) {
-  if (!IsArchivedStorageClass(h.storage_class) || h.restore_ready_ns == 0) return "";
-  if (now_ns < h.restore_ready_ns) return "ongoing-request=\"true\"";
-  if (now_ns >= h.restore_expiry_ns) return "";
+  if (!IsArchivedStorageClass(h.storage_class)) return "";
+  switch (RestorePhaseAt(h, now_ns)) {
+    case RestorePhase::kNone:
+      return "";
+    case RestorePhase::kOngoing:
+      return "ongoing-request=\"true\"";
+    case RestorePhase::kRestored:
+      break;
+  }
   return "ongoing-request=\"false\", expiry-date=\"" +
          FormatHttpDate(NanosToSeconds(h.restore_expiry_ns)) + "\"";
 }
@@ -172,7 +181,7 @@ bool ParseRestoreHeader(std::string_view value, ObjectHeaders& h) {
 
 bool ReadableNow(const ObjectHeaders& h, int64_t now_ns) {
   if (!IsArchivedStorageClass(h.storage_class)) return true;
-  return h.restore_ready_ns > 0 && now_ns >= h.restore_ready_ns && now_ns < h.restore_expiry_ns;
+  return RestorePhaseAt(h, now_ns) == RestorePhase::kRestored;
 }
 
 }  // namespace ferry::s3

@@ -50,6 +50,11 @@ struct RestoreOutcome {
 Result<RestoreOutcome> DecideRestore(const ObjectHeaders& headers, const RestoreRequestDoc& req,
                                      int64_t now_ns, const RestoreTimes& times, int64_t day_ns);
 
+// Where a version's restore stands at now_ns: none (never asked for, or its copy expired),
+// under way, or restored.
+enum class RestorePhase { kNone, kOngoing, kRestored };
+RestorePhase RestorePhaseAt(const ObjectHeaders& headers, int64_t now_ns);
+
 // x-amz-restore's value at now_ns ("" when there is nothing to say): ongoing-request="true"
 // while the retrieval runs, then ongoing-request="false", expiry-date="<HTTP date>".
 std::string RestoreHeaderValue(const ObjectHeaders& headers, int64_t now_ns);

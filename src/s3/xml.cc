@@ -6,6 +6,7 @@
 #include "s3/errors.h"
 #include "s3/http_date.h"
 #include "s3/http_semantics.h"
+#include "s3/restore.h"
 #include "s3/uri.h"
 #include "s3/xml_dom.h"
 
@@ -135,13 +136,15 @@ std::string ListObjectsV2Xml(const ListObjectsV2Params& p, const ListObjectsPage
   if (!p.start_after.empty()) AddKey(root, "StartAfter", p.start_after, url);
   for (const ObjectMeta& o : page.objects) {
     pugi::xml_node c = AddContents(root, o, url, p.fetch_owner ? &owner : nullptr);
-    const ObjectHeaders& h = o.headers;
-    if (p.restore_status_at_ns && h.restore_ready_ns > 0 &&
-        *p.restore_status_at_ns < h.restore_expiry_ns) {
+    const RestorePhase phase = p.restore_status_at_ns
+                                   ? RestorePhaseAt(o.headers, *p.restore_status_at_ns)
+                                   : RestorePhase::kNone;
+    if (phase != RestorePhase::kNone) {
       pugi::xml_node r = c.append_child("RestoreStatus");
-      const bool ongoing = *p.restore_status_at_ns < h.restore_ready_ns;
-      AddBool(r, "IsRestoreInProgress", ongoing);
-      if (!ongoing) Add(r, "RestoreExpiryDate", FormatIso8601(h.restore_expiry_ns));
+      AddBool(r, "IsRestoreInProgress", phase == RestorePhase::kOngoing);
+      if (phase == RestorePhase::kRestored) {
+        Add(r, "RestoreExpiryDate", FormatIso8601(o.headers.restore_expiry_ns));
+      }
     }
   }
   AddCommonPrefixes(root, page.common_prefixes, url);
