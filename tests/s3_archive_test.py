@@ -24,10 +24,19 @@ from ferrytest import FERRY_BIN, FerryServer, main
 SRV = None
 
 
+EVENTS = None
+
+
 def setUpModule():
-    global SRV
+    global SRV, EVENTS
+    EVENTS = tempfile.NamedTemporaryFile(suffix=".jsonl")
     SRV = FerryServer(extra_args=["--restore-time", "expedited=1s,standard=3s,bulk=30s",
-                                  "--lifecycle-day", "4s"]).start()
+                                  "--lifecycle-day", "4s", "--events", EVENTS.name]).start()
+
+
+def events(bucket):
+    with open(EVENTS.name) as f:
+        return [e for e in map(json.loads, f) if e["bucket"] == bucket]
 
 
 def tearDownModule():
@@ -256,6 +265,105 @@ class Restore(Case):
         self.assertNotIn("Restore", head)
         self.assertEqual(self.s3.get_object(Bucket=self.bucket, Key="thawed")["Body"].read(),
                          b"x")
+
+
+class LifecycleApplied(Case):
+    """Rules applied by the server's worker, a day being 4 s: due times round up to the next
+    day boundary, so an action of Days=1 falls due 4 to 8 s after the object was written."""
+
+    def put(self, rules):
+        self.s3.put_bucket_lifecycle_configuration(
+            Bucket=self.bucket, LifecycleConfiguration={"Rules": rules})
+
+    def wait_for(self, condition, seconds=20):
+        deadline = time.time() + seconds
+        while not condition():
+            self.assertLess(time.time(), deadline, "not applied in time")
+            time.sleep(0.25)
+
+    def head_class(self, key):
+        return self.s3.head_object(Bucket=self.bucket, Key=key).get("StorageClass", "STANDARD")
+
+    def test_transitions_archive_what_the_filter_selects_and_log_it(self):
+        for key, size in (("ckpt/1", 100), ("ckpt/2", 300 << 10), ("logs/1", 100)):
+            self.s3.put_object(Bucket=self.bucket, Key=key, Body=b"c" * size)
+        self.put([{"ID": "small-ckpts", "Status": "Enabled",
+                   "Filter": {"And": {"Prefix": "ckpt/", "ObjectSizeLessThan": 1024}},
+                   "Transitions": [{"Days": 1, "StorageClass": "GLACIER"}]},
+                  {"ID": "all-ckpts", "Status": "Enabled", "Filter": {"Prefix": "ckpt/"},
+                   "Transitions": [{"Days": 1, "StorageClass": "DEEP_ARCHIVE"}]}])
+        # ckpt/1 is small: only the rule that bounds sizes moves it.
+        self.wait_for(lambda: self.head_class("ckpt/2") == "DEEP_ARCHIVE")
+        self.wait_for(lambda: self.head_class("ckpt/1") == "GLACIER")
+        self.assertEqual(self.head_class("logs/1"), "STANDARD")
+        self.assertEqual(self.error(self.s3.get_object, Bucket=self.bucket, Key="ckpt/2"),
+                         ("InvalidObjectState", 403))
+        listed = {o["Key"]: o["StorageClass"]
+                  for o in self.s3.list_objects_v2(Bucket=self.bucket)["Contents"]}
+        self.assertEqual(listed, {"ckpt/1": "GLACIER", "ckpt/2": "DEEP_ARCHIVE",
+                                  "logs/1": "STANDARD"})
+        moved = {e["key"]: (e["storageClass"], e["rule"]) for e in events(self.bucket)
+                 if e["eventName"] == "LifecycleTransition"}
+        self.assertEqual(moved, {"ckpt/1": ("GLACIER", "small-ckpts"),
+                                 "ckpt/2": ("DEEP_ARCHIVE", "all-ckpts")})
+        # A restored object is read as usual; the rule does not move it again.
+        self.s3.restore_object(Bucket=self.bucket, Key="ckpt/2", RestoreRequest={
+            "Days": 2, "GlacierJobParameters": {"Tier": "Standard"}})
+        self.wait_for(lambda: 'ongoing-request="false"' in self.s3.head_object(
+            Bucket=self.bucket, Key="ckpt/2").get("Restore", ""))
+        self.assertEqual(len(self.s3.get_object(Bucket=self.bucket, Key="ckpt/2")["Body"].read()),
+                         300 << 10)
+        self.assertIn("ObjectRestore:Post",
+                      [e["eventName"] for e in events(self.bucket) if e["key"] == "ckpt/2"])
+
+    def test_objects_under_128_kib_stay_unless_the_filter_bounds_sizes(self):
+        self.s3.put_object(Bucket=self.bucket, Key="small", Body=b"s")
+        self.s3.put_object(Bucket=self.bucket, Key="large", Body=b"l" * (128 << 10))
+        self.put([{"ID": "r", "Status": "Enabled", "Filter": {},
+                   "Transitions": [{"Days": 1, "StorageClass": "GLACIER"}]}])
+        self.wait_for(lambda: self.head_class("large") == "GLACIER")
+        time.sleep(1)
+        self.assertEqual(self.head_class("small"), "STANDARD")
+
+    def test_expiration_in_a_versioned_bucket_then_noncurrent_versions_then_the_marker(self):
+        self.s3.put_bucket_versioning(Bucket=self.bucket,
+                                      VersioningConfiguration={"Status": "Enabled"})
+        self.s3.put_object(Bucket=self.bucket, Key="run/out", Body=b"v1")
+        self.s3.put_object(Bucket=self.bucket, Key="run/out", Body=b"v2")
+        self.s3.put_object(Bucket=self.bucket, Key="keep/out", Body=b"k")
+        self.put([{"ID": "expire", "Status": "Enabled", "Filter": {"Prefix": "run/"},
+                   "Expiration": {"Days": 1},
+                   "NoncurrentVersionExpiration": {"NoncurrentDays": 1}},
+                  {"ID": "markers", "Status": "Enabled", "Filter": {"Prefix": "run/"},
+                   "Expiration": {"ExpiredObjectDeleteMarker": True}}])
+
+        def versions(key):
+            r = self.s3.list_object_versions(Bucket=self.bucket, Prefix=key)
+            return len(r.get("Versions", [])), len(r.get("DeleteMarkers", []))
+
+        # First a delete marker hides the object; its versions go a day after they stopped
+        # being current; then the marker, alone, goes too.
+        self.wait_for(lambda: versions("run/out")[1] == 1 or versions("run/out") == (0, 0))
+        self.assertEqual(self.error(self.s3.get_object, Bucket=self.bucket, Key="run/out"),
+                         ("NoSuchKey", 404))
+        self.wait_for(lambda: versions("run/out") == (0, 0), seconds=30)
+        self.assertEqual(versions("keep/out"), (1, 0))
+        names = [e["eventName"] for e in events(self.bucket)]
+        self.assertIn("LifecycleExpiration:DeleteMarkerCreated", names)
+        self.assertEqual(names.count("LifecycleExpiration:Delete"), 3)
+
+    def test_incomplete_uploads_are_aborted(self):
+        old = self.s3.create_multipart_upload(Bucket=self.bucket, Key="tmp/part")["UploadId"]
+        self.s3.create_multipart_upload(Bucket=self.bucket, Key="keep/part")
+        self.put([{"ID": "mpu", "Status": "Enabled", "Filter": {"Prefix": "tmp/"},
+                   "AbortIncompleteMultipartUpload": {"DaysAfterInitiation": 1}}])
+
+        def uploads():
+            return [u["Key"] for u in
+                    self.s3.list_multipart_uploads(Bucket=self.bucket).get("Uploads", [])]
+        self.wait_for(lambda: uploads() == ["keep/part"])
+        self.assertEqual(self.error(self.s3.list_parts, Bucket=self.bucket, Key="tmp/part",
+                                    UploadId=old), ("NoSuchUpload", 404))
 
 
 if __name__ == "__main__":

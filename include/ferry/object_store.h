@@ -106,10 +106,22 @@ struct ListVersionsPage {
   std::string next_version_id_marker;  // when truncated on a version
 };
 
+// A restore of an archived version (S3 RestoreObject).
+struct RestoreObjectRequest {
+  std::string bucket;
+  std::string key;
+  std::string version_id;         // empty: the latest
+  int days = 1;                   // how long the restored copy stays
+  std::string tier = "Standard";  // Expedited, Standard or Bulk
+};
+
 // Options of a delete.
 struct DeleteOptions {
   // x-amz-bypass-governance-retention: a version under GOVERNANCE retention may go.
   bool bypass_governance = false;
+  // Deletes only while the version (with no version id, the latest) has this ETag, else
+  // PreconditionFailed: a background rule deletes what it examined, never a newer write.
+  std::string if_match_etag;
 };
 
 // What deleting did: the version removed or the delete marker made (its id and whether it is
@@ -130,6 +142,9 @@ struct ListObjectsRequest {
   std::string delimiter;    // empty: no grouping
   std::string start_after;  // exclusive; keys and common prefixes <= this are skipped
   int max_keys = 1000;      // keys + common prefixes returned at most
+  // Ask for the restore state of archived objects too (x-amz-optional-object-attributes:
+  // RestoreStatus), filling their restore fields; servers without it ignore the ask.
+  bool restore_status = false;
 };
 
 struct ListObjectsPage {
@@ -405,11 +420,18 @@ class ObjectStore {
 
   // Changes what is kept with one version (tags, retention, legal hold) without writing its
   // data or making a new version: edit runs on the stored headers, atomically with the update,
-  // and may refuse it. MethodNotAllowed for a delete marker. Returns the updated metadata.
+  // and may refuse it. MethodNotAllowed for a delete marker; PreconditionFailed when
+  // if_match_etag is given and the version has another ETag. Returns the updated metadata.
   using HeadersEdit = std::function<Status(ObjectHeaders&)>;
   virtual Result<ObjectMeta> EditObjectVersion(std::string_view bucket, std::string_view key,
-                                               std::string_view version_id,
-                                               const HeadersEdit& edit);
+                                               std::string_view version_id, const HeadersEdit& edit,
+                                               std::string_view if_match_etag = {});
+
+  // Asks for a restore of an archived version. Returns S3's answer: 202 when a restore
+  // started, 200 when the version is restored already (its Days were renewed); errors
+  // RestoreAlreadyInProgress (409) and InvalidObjectState (403, not archived). Default: a
+  // store without an archive tier (NotImplemented).
+  virtual Result<int> RestoreObject(const RestoreObjectRequest& req);
 
   // Bucket configurations the server keeps (tagging, object lock, ...) as documents the store
   // does not read; nullopt removes one. Defaults: a store that keeps none.

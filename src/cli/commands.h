@@ -20,6 +20,7 @@ CommandRunner AddServeCommand(CLI::App& app, const GlobalOptions& global);
 CommandRunner AddLsCommand(CLI::App& app);
 CommandRunner AddCpCommand(CLI::App& app);
 CommandRunner AddRmCommand(CLI::App& app);
+CommandRunner AddRestoreCommand(CLI::App& app);
 CommandRunner AddStatCommand(CLI::App& app);
 CommandRunner AddMbCommand(CLI::App& app);
 CommandRunner AddRbCommand(CLI::App& app);

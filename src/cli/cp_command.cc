@@ -8,6 +8,7 @@
 #include "cli/commands.h"
 #include "cli/filter_flags.h"
 #include "cli/output.h"
+#include "cli/restore_flags.h"
 #include "cli/run_transfer.h"
 #include "transfer/copy_plan.h"
 
@@ -23,6 +24,7 @@ struct CpOptions {
   bool dry_run = false;
   bool no_preserve = false;
   std::vector<transfer::FilterFlag> filters;  // --include/--exclude in the order given
+  RestoreFlags restore;
 };
 
 }  // namespace
@@ -36,6 +38,7 @@ CommandRunner AddCpCommand(CLI::App& app) {
   cmd->add_flag("--recursive,-r", o->recursive, "Copy every file or object under SRC");
   cmd->add_flag("--dryrun,--dry-run", o->dry_run, "Show what would be copied, copy nothing");
   AddFilterFlags(*cmd, o->filters);
+  AddRestoreFlags(*cmd, o->restore);
   cmd->add_flag("--no-preserve", o->no_preserve,
                 "Neither store nor restore POSIX mode, owner and times");
   AddClientFlags(*cmd, o->client);
@@ -61,6 +64,12 @@ CommandRunner AddCpCommand(CLI::App& app) {
     auto selects = CopySelection(o->filters);
     if (!selects.ok()) return Fail("cp", selects.status(), true);
     plan.selects = std::move(selects).value();
+    auto restore = RestoreSettingsOf(o->restore);
+    if (!restore.ok()) return Fail("cp", restore.status(), true);
+    plan.restore = *restore;
+    plan.restore_progress = [](const std::string& line) {
+      std::fprintf(stderr, "ferry cp: %s\n", line.c_str());
+    };
     if (o->dry_run) {
       plan.dry_run = [](const std::string& line) { std::printf("(dryrun) %s\n", line.c_str()); };
     }

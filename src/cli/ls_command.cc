@@ -1,6 +1,7 @@
 // `ferry ls [s3://bucket[/prefix]]`: buckets, or the objects and "directories" under a prefix.
 #include <cstdio>
 #include <ctime>
+#include <limits>
 #include <memory>
 #include <nlohmann/json.hpp>
 
@@ -30,6 +31,21 @@ std::string LocalTime(int64_t ns) {
   char buf[32];
   std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S", &tm);
   return buf;
+}
+
+// What the listing knows of an archived object's restore: "restoring", "restored until ...",
+// or "" (none asked for, or the server does not say).
+std::string RestoreState(const ObjectHeaders& h) {
+  if (h.restore_ready_ns == 0) return "";
+  if (h.restore_ready_ns == std::numeric_limits<int64_t>::max()) return "restoring";
+  return "restored until " + LocalTime(h.restore_expiry_ns);
+}
+
+// " [GLACIER, restoring]" after the name of an object in another class than STANDARD.
+std::string ClassNote(const ObjectHeaders& h) {
+  if (h.storage_class.empty() || h.storage_class == "STANDARD") return "";
+  std::string restore = RestoreState(h);
+  return "  [" + h.storage_class + (restore.empty() ? "" : ", " + restore) + "]";
 }
 
 int ListBuckets(ObjectStore& store, const LsOptions& o) {
@@ -71,6 +87,7 @@ CommandRunner AddLsCommand(CLI::App& app) {
     req.bucket = loc->bucket;
     req.prefix = loc->key;
     if (!o->recursive) req.delimiter = "/";
+    req.restore_status = true;
     uint64_t count = 0, total = 0, prefixes = 0;
     for (;;) {
       auto page = (*store)->ListObjects(req);
@@ -87,22 +104,26 @@ CommandRunner AddLsCommand(CLI::App& app) {
         ++count;
         total += obj.size;
         if (o->json) {
-          std::printf("%s\n",
-                      nlohmann::json{{"key", obj.key},
-                                     {"size", obj.size},
-                                     {"etag", obj.etag},
-                                     {"last_modified", s3::FormatIso8601(obj.last_modified_ns)},
-                                     {"storage_class", obj.headers.storage_class.empty()
-                                                           ? "STANDARD"
-                                                           : obj.headers.storage_class}}
-                          .dump()
-                          .c_str());
+          nlohmann::json line = {
+              {"key", obj.key},
+              {"size", obj.size},
+              {"etag", obj.etag},
+              {"last_modified", s3::FormatIso8601(obj.last_modified_ns)},
+              {"storage_class",
+               obj.headers.storage_class.empty() ? "STANDARD" : obj.headers.storage_class}};
+          if (obj.headers.restore_ready_ns == std::numeric_limits<int64_t>::max()) {
+            line["restore"] = {{"ongoing", true}};
+          } else if (obj.headers.restore_ready_ns != 0) {
+            line["restore"] = {{"ongoing", false},
+                               {"expiry", s3::FormatIso8601(obj.headers.restore_expiry_ns)}};
+          }
+          std::printf("%s\n", line.dump().c_str());
           continue;
         }
         std::string size = o->human ? transfer::FormatBytes(obj.size) : std::to_string(obj.size);
         std::string name = o->recursive ? obj.key : obj.key.substr(req.prefix.rfind('/') + 1);
-        std::printf("%s %10s %s\n", LocalTime(obj.last_modified_ns).c_str(), size.c_str(),
-                    name.c_str());
+        std::printf("%s %10s %s%s\n", LocalTime(obj.last_modified_ns).c_str(), size.c_str(),
+                    name.c_str(), ClassNote(obj.headers).c_str());
       }
       if (!page->truncated || page->last.empty()) break;
       req.start_after = page->last;

@@ -65,6 +65,7 @@ int main(int argc, char** argv) {
   add(ferry::cli::AddCpCommand(app));
   add(ferry::cli::AddRmCommand(app));
   add(ferry::cli::AddStatCommand(app));
+  add(ferry::cli::AddRestoreCommand(app));
   add(ferry::cli::AddCatCommand(app));
   add(ferry::cli::AddSyncCommand(app));
   add(ferry::cli::AddTaskCommand(app));

@@ -14,6 +14,8 @@
 #include "core/duration.h"
 #include "localstore/local_store.h"
 #include "server/credentials.h"
+#include "server/event_log.h"
+#include "server/lifecycle_worker.h"
 #include "server/s3_server.h"
 
 namespace ferry::cli {
@@ -36,6 +38,7 @@ struct ServeOptions {
   std::string metrics;               // HOST:PORT
   std::string restore_time;          // TIER=DURATION,...
   std::string lifecycle_day = "1d";  // the length of a day for Days in restores and rules
+  std::string events;                // JSON lines of restores and lifecycle actions
 };
 
 const char* EnvOr(const char* name, const char* fallback) {
@@ -125,10 +128,16 @@ int Serve(const ServeOptions& o) {
   if (!store.ok()) {
     return Fail("serve", store.status());
   }
+  auto events = server::EventLog::Open(o.events);
+  if (!events.ok()) return Fail("serve", events.status().Annotate("--events"));
+  options.events = events->get();
   auto server = server::S3Server::Start(options, **store);
   if (!server.ok()) {
     return Fail("serve", server.status());
   }
+  server::LifecycleWorker lifecycle(
+      **store, {.clock = options.clock, .day_ns = options.day_ns, .events = events->get()});
+  lifecycle.Start();
   auto metrics = StartMetrics(o.metrics, [s = server->get()] { return s->MetricsText(); });
   if (!metrics.ok()) return Fail("serve", metrics.status());
   uint16_t port = (*server)->port();
@@ -160,6 +169,7 @@ int Serve(const ServeOptions& o) {
   sigwait(&signals, &sig);
   spdlog::info("signal {}: stopping", sig);
   metrics->reset();
+  lifecycle.Stop();
   (*server)->Stop();
   return 0;
 }
@@ -202,8 +212,12 @@ CommandRunner AddServeCommand(CLI::App& app, const GlobalOptions& global) {
                   "expedited, standard, bulk, or glacier.TIER / deep_archive.TIER); default: "
                   "AWS's published times (Standard 5h for GLACIER, 12h for DEEP_ARCHIVE)");
   cmd->add_option("--lifecycle-day", o->lifecycle_day,
-                  "The length of a day for the Days of restores (shorter in tests and demos)")
+                  "The length of a day for the Days of restores and lifecycle rules (shorter in "
+                  "tests and demos)")
       ->capture_default_str();
+  cmd->add_option("--events", o->events,
+                  "Append restores and lifecycle actions to this file as JSON lines (they also "
+                  "go to the log)");
   cmd->add_option("--metrics", o->metrics,
                   "Serve Prometheus metrics (requests, errors, bytes, latency) at "
                   "http://HOST:PORT/metrics");

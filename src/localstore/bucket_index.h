@@ -74,10 +74,12 @@ Result<std::optional<ObjectRow>> GetVersion(sqlite::Db& db, std::string_view key
 Result<DeleteOutcome> DeleteVersion(sqlite::Db& db, std::string_view key, const VersionRef& ref,
                                     int64_t now_ns, bool bypass_governance, Garbage* garbage);
 // Applies edit to the stored headers of the version ref names and writes them back; returns
-// the row after. NoSuchKey / NoSuchVersion when missing, MethodNotAllowed for a delete marker.
+// the row after. NoSuchKey / NoSuchVersion when missing, MethodNotAllowed for a delete marker,
+// PreconditionFailed when if_match_etag is given and differs.
 Result<ObjectRow> EditVersion(sqlite::Db& db, std::string_view bucket, std::string_view key,
                               const VersionRef& ref,
-                              const std::function<Status(ObjectHeaders&)>& edit);
+                              const std::function<Status(ObjectHeaders&)>& edit,
+                              std::string_view if_match_etag);
 
 // Documents kept for the server in the bucket table; nullopt when absent.
 Status SetConfig(sqlite::Db& db, std::string_view name, const std::optional<std::string>& document);

@@ -83,7 +83,8 @@ class LocalStore final : public ObjectStore {
                                             const DeleteOptions& options = {}) override;
   Result<ObjectMeta> EditObjectVersion(std::string_view bucket, std::string_view key,
                                        std::string_view version_id,
-                                       const HeadersEdit& edit) override;
+                                       const HeadersEdit& edit,
+                                       std::string_view if_match_etag = {}) override;
   Status SetBucketConfig(std::string_view bucket, std::string_view name,
                          const std::optional<std::string>& document) override;
   Result<std::optional<std::string>> GetBucketConfig(std::string_view bucket,

@@ -82,6 +82,13 @@ Result<DeleteOutcome> LocalStore::DeleteObjectVersion(std::string_view bucket_na
   DeleteOutcome outcome;
   FERRY_RETURN_IF_ERROR(bucket->Mutate([&](sqlite::Db& db) -> Status {
     garbage.clear();
+    if (!options.if_match_etag.empty()) {
+      FERRY_ASSIGN_OR_RETURN(auto row, local::index::GetVersion(db, key, ref, nullptr));
+      if (!row || row->meta.delete_marker || row->meta.etag != options.if_match_etag) {
+        return s3err::PreconditionFailed(
+            "At least one of the pre-conditions you specified did not hold");
+      }
+    }
     if (ref.kind == VersionRef::Kind::kLatest) {
       FERRY_ASSIGN_OR_RETURN(
           outcome, local::index::DeleteObject(db, key, bucket->clock().NowNanos(), &garbage));
@@ -99,13 +106,15 @@ Result<DeleteOutcome> LocalStore::DeleteObjectVersion(std::string_view bucket_na
 
 Result<ObjectMeta> LocalStore::EditObjectVersion(std::string_view bucket_name, std::string_view key,
                                                  std::string_view version_id,
-                                                 const HeadersEdit& edit) {
+                                                 const HeadersEdit& edit,
+                                                 std::string_view if_match_etag) {
   FERRY_ASSIGN_OR_RETURN(auto bucket, GetBucket(bucket_name));
   FERRY_RETURN_IF_ERROR(s3::ValidateObjectKey(key));
   FERRY_ASSIGN_OR_RETURN(VersionRef ref, VersionOf(*bucket, version_id));
   local::ObjectRow row;
   FERRY_RETURN_IF_ERROR(bucket->Mutate([&](sqlite::Db& db) -> Status {
-    FERRY_ASSIGN_OR_RETURN(row, local::index::EditVersion(db, bucket_name, key, ref, edit));
+    FERRY_ASSIGN_OR_RETURN(
+        row, local::index::EditVersion(db, bucket_name, key, ref, edit, if_match_etag));
     return Status::OK();
   }));
   if (!bucket->versioned()) row.meta.version_id.clear();

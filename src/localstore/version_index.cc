@@ -160,7 +160,8 @@ Status CheckNotLocked(const ObjectHeaders& h, int64_t now_ns, bool bypass_govern
 
 Result<ObjectRow> EditVersion(sqlite::Db& db, std::string_view bucket, std::string_view key,
                               const VersionRef& ref,
-                              const std::function<Status(ObjectHeaders&)>& edit) {
+                              const std::function<Status(ObjectHeaders&)>& edit,
+                              std::string_view if_match_etag) {
   FERRY_ASSIGN_OR_RETURN(auto current, GetObject(db, key, nullptr));
   std::optional<ObjectRow> row;
   bool is_current = current && (ref.kind == VersionRef::Kind::kLatest || Names(*current, ref));
@@ -176,13 +177,19 @@ Result<ObjectRow> EditVersion(sqlite::Db& db, std::string_view bucket, std::stri
   if (row->meta.delete_marker) {
     return s3err::MethodNotAllowed("The specified method is not allowed against this resource.");
   }
+  if (!if_match_etag.empty() && row->meta.etag != if_match_etag) {
+    return s3err::PreconditionFailed(
+        "At least one of the pre-conditions you specified did not hold");
+  }
   FERRY_RETURN_IF_ERROR(edit(row->meta.headers));
   std::string meta = EncodeMetaJson(row->meta.headers, row->meta.checksum);
-  FERRY_ASSIGN_OR_RETURN(sqlite::Stmt update,
-                         db.Prepare(is_current ? "UPDATE objects SET meta = ?1 WHERE key = ?2"
-                                               : "UPDATE versions SET meta = ?1 WHERE key = ?2 AND "
-                                                 "vseq = ?3"));
-  update.BindText(1, meta).BindBlob(2, key);
+  FERRY_ASSIGN_OR_RETURN(
+      sqlite::Stmt update,
+      db.Prepare(is_current ? "UPDATE objects SET meta = ?1, storage_class = ?4 "
+                              "WHERE key = ?2"
+                            : "UPDATE versions SET meta = ?1, storage_class = ?4 "
+                              "WHERE key = ?2 AND vseq = ?3"));
+  update.BindText(1, meta).BindBlob(2, key).BindText(4, row->meta.headers.storage_class);
   if (!is_current) update.Bind(3, static_cast<int64_t>(row->version_seq));
   FERRY_RETURN_IF_ERROR(update.Run());
   return std::move(*row);

@@ -1,7 +1,9 @@
 #include "s3/restore.h"
 
 #include <algorithm>
+#include <cctype>
 #include <charconv>
+#include <cstring>
 #include <limits>
 #include <optional>
 
@@ -53,6 +55,23 @@ Result<RestoreRequestDoc> ParseRestoreRequest(std::string_view body) {
     if (Speed(req.tier) == 0) return xml::Malformed();
   }
   return req;
+}
+
+std::string RestoreTierName(std::string_view word) {
+  for (const char* tier : {"Expedited", "Standard", "Bulk"}) {
+    if (std::equal(word.begin(), word.end(), tier, tier + std::strlen(tier),
+                   [](char a, char b) { return std::tolower(a) == std::tolower(b); })) {
+      return tier;
+    }
+  }
+  return "";
+}
+
+std::string RestoreRequestXml(const RestoreRequestDoc& doc) {
+  // The tier is one of three words, checked by the server: nothing here needs escaping.
+  return "<RestoreRequest xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"><Days>" +
+         std::to_string(doc.days) + "</Days><GlacierJobParameters><Tier>" + doc.tier +
+         "</Tier></GlacierJobParameters></RestoreRequest>";
 }
 
 Result<RestoreTimes> ParseRestoreTimes(std::string_view spec) {

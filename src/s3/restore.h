@@ -25,6 +25,10 @@ struct RestoreRequestDoc {
 // <RestoreRequest><Days/><GlacierJobParameters><Tier/></GlacierJobParameters></RestoreRequest>.
 // MalformedXML without Days or with an unknown tier, InvalidArgument for Days below 1.
 Result<RestoreRequestDoc> ParseRestoreRequest(std::string_view body);
+std::string RestoreRequestXml(const RestoreRequestDoc& doc);
+// "Expedited", "Standard" or "Bulk" for those words in any case (as a command line gives
+// them); "" for anything else.
+std::string RestoreTierName(std::string_view word);
 
 // How long a retrieval takes, per archived class and tier. By default the longest of AWS's
 // published times: GLACIER Expedited 5 min, Standard 5 h, Bulk 12 h; DEEP_ARCHIVE Standard

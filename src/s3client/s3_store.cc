@@ -6,6 +6,7 @@
 #include <mutex>
 
 #include "core/checksum.h"
+#include "s3/restore.h"
 #include "s3/xml_request.h"
 #include "s3/xml_response.h"
 #include "s3client/s3_object_headers.h"
@@ -130,6 +131,9 @@ Result<ListObjectsPage> S3Store::ListObjects(const ListObjectsRequest& req) {
   call.spec.query.emplace_back("max-keys", std::to_string(std::clamp(req.max_keys, 0, 1000)));
   if (!req.prefix.empty()) call.spec.query.emplace_back("prefix", req.prefix);
   if (!req.delimiter.empty()) call.spec.query.emplace_back("delimiter", req.delimiter);
+  if (req.restore_status) {
+    call.spec.headers.emplace_back("x-amz-optional-object-attributes", "RestoreStatus");
+  }
   std::optional<std::string> token;
   if (!v1 && !req.start_after.empty()) token = list_tokens_.Get(TokenKey(req, req.start_after));
   std::string start_after = req.start_after;
@@ -302,6 +306,22 @@ Result<std::vector<Status>> S3Store::DeleteBatch(std::string_view bucket,
     if (it != failed.end()) out[listed_index[j]] = it->second;
   }
   return out;
+}
+
+Result<int> S3Store::RestoreObject(const RestoreObjectRequest& req) {
+  if (req.tier != s3::RestoreTierName(req.tier)) {
+    return Status::InvalidArgument("unknown restore tier '" + req.tier +
+                                   "' (Expedited, Standard or Bulk)");
+  }
+  const std::string body = s3::RestoreRequestXml({.days = req.days, .tier = req.tier});
+  S3Call call = Call("RestoreObject", "POST", req.bucket, req.key);
+  call.spec.query = {{"restore", ""}};
+  if (!req.version_id.empty()) call.spec.query.emplace_back("versionId", req.version_id);
+  call.spec.payload_hash = HexEncode(Digest(DigestKind::kSha256, body));
+  call.spec.headers = {{"Content-Type", "application/xml"}};
+  call.body = body;
+  FERRY_ASSIGN_OR_RETURN(http::ClientResponse response, transport_->Send(call));
+  return response.status;
 }
 
 StoreInfo S3Store::Info() const {

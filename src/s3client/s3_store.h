@@ -77,6 +77,7 @@ class S3Store final : public ObjectStore {
                                                           std::string_view key,
                                                           std::string_view version_id,
                                                           const OpenHints& hints = {}) override;
+  Result<int> RestoreObject(const RestoreObjectRequest& req) override;
 
   // Requests, retries and body bytes so far.
   S3Stats stats() const { return transport_->stats(); }

@@ -26,6 +26,15 @@ Status RestoreObject(OpContext& op) {
         return Status::OK();
       });
   FERRY_RETURN_IF_ERROR(edited.status());
+  if (http_status == 202 && op.options.events) {
+    op.options.events->Record({.name = "ObjectRestore:Post",
+                               .bucket = op.req.bucket,
+                               .key = op.req.key,
+                               .version_id = edited->version_id,
+                               .storage_class = edited->headers.storage_class,
+                               .tier = request.tier,
+                               .time_ns = now});
+  }
   http::Headers h = BaseHeaders(op.req);
   if (!edited->version_id.empty()) h.Add("x-amz-version-id", edited->version_id);
   return SendEmpty(op.req, http_status, op.out, std::move(h));

@@ -13,6 +13,7 @@
 #include "http/server.h"
 #include "s3/restore.h"
 #include "s3/sigv4.h"
+#include "server/event_log.h"
 
 namespace ferry::server {
 
@@ -30,6 +31,7 @@ struct S3ServerOptions {
   // shorter in tests and demos).
   s3::RestoreTimes restore_times;
   int64_t day_ns = int64_t{86400} * 1'000'000'000;
+  EventLog* events = nullptr;  // restores asked for; may be null
 };
 
 class S3Server {

@@ -143,12 +143,19 @@ Result<DeleteOutcome> ObjectStore::DeleteObjectVersion(std::string_view bucket,
 
 Result<ObjectMeta> ObjectStore::EditObjectVersion(std::string_view bucket, std::string_view key,
                                                   std::string_view version_id,
-                                                  const HeadersEdit& edit) {
+                                                  const HeadersEdit& edit,
+                                                  std::string_view if_match_etag) {
+  (void)if_match_etag;
   (void)bucket;
   (void)key;
   (void)version_id;
   (void)edit;
   return s3err::NotImplemented("This store cannot change an object's tags or lock in place");
+}
+
+Result<int> ObjectStore::RestoreObject(const RestoreObjectRequest& req) {
+  (void)req;
+  return s3err::NotImplemented("This store has no archive tier to restore from");
 }
 
 Status ObjectStore::SetBucketConfig(std::string_view bucket, std::string_view name,

@@ -125,8 +125,9 @@ class FaultyStore final : public ObjectStore {
                                             const DeleteOptions& options = {}) override;
   Result<ObjectMeta> EditObjectVersion(std::string_view bucket, std::string_view key,
                                        std::string_view version_id,
-                                       const HeadersEdit& edit) override {
-    return inner_.EditObjectVersion(bucket, key, version_id, edit);
+                                       const HeadersEdit& edit,
+                                       std::string_view if_match_etag = {}) override {
+    return inner_.EditObjectVersion(bucket, key, version_id, edit, if_match_etag);
   }
   Status SetBucketConfig(std::string_view bucket, std::string_view name,
                          const std::optional<std::string>& document) override {

@@ -5,6 +5,7 @@
 #include <cerrno>
 #include <filesystem>
 
+#include "transfer/archived_sources.h"
 #include "transfer/walk.h"
 
 namespace ferry::transfer {
@@ -12,6 +13,12 @@ namespace {
 
 bool Selected(const CopyPlan& plan, std::string_view relative) {
   return !plan.selects || plan.selects(relative);
+}
+
+ArchivedSources::Options ArchivedOptions(const CopyPlan& plan, TransferEngine& engine) {
+  return {.restore = plan.restore, .progress = plan.restore_progress, .interrupted = [&engine] {
+            return engine.Interrupted();
+          }};
 }
 
 namespace fs = std::filesystem;
@@ -88,17 +95,25 @@ Status Download(const CopyPlan& plan, ObjectStore& store, TransferEngine& engine
     progress.Plan(1, size);
     engine.Download({src.bucket, key, path, size});
   };
+  ArchivedSources archived(ArchivedOptions(plan, engine));
   if (!plan.recursive) {
     if (src.key.empty() || src.key.ends_with('/')) {
       return Status::InvalidArgument(src.ToString() + ": names a prefix (use --recursive)");
     }
     auto meta = store.HeadObject(src.bucket, src.key);
     if (!meta.ok()) return meta.status();
-    submit(src.key, LocalTarget(plan.dst, src.key), meta->size);
-    return Status::OK();
+    auto copy = [=, target = LocalTarget(plan.dst, src.key)] {
+      submit(src.key, target, meta->size);
+    };
+    if (!plan.dry_run && !ReadableNow(*meta)) {
+      archived.Add(src.key, copy);
+    } else {
+      copy();
+    }
+    return archived.Resolve(store, src.bucket, src.key);
   }
   std::string prefix = DirectoryPrefix(src.key);
-  return WalkBucket(store, src.bucket, prefix, [&](const ObjectMeta& object) {
+  FERRY_RETURN_IF_ERROR(WalkBucket(store, src.bucket, prefix, [&](const ObjectMeta& object) {
     if (engine.Interrupted()) return Status::Cancelled("interrupted");
     std::string relative = object.key.substr(prefix.size());
     if (relative.empty() || !Selected(plan, relative)) return Status::OK();
@@ -107,9 +122,17 @@ Status Download(const CopyPlan& plan, ObjectStore& store, TransferEngine& engine
                          Status::InvalidArgument("key would be written outside " + plan.dst.path));
       return Status::OK();
     }
-    submit(object.key, (fs::path(plan.dst.path) / relative).string(), object.size);
+    auto copy = [=, target = (fs::path(plan.dst.path) / relative).string()] {
+      submit(object.key, target, object.size);
+    };
+    if (!plan.dry_run && MayNeedRestore(object)) {
+      archived.Add(object.key, copy);
+    } else {
+      copy();
+    }
     return Status::OK();
-  });
+  }));
+  return archived.Resolve(store, src.bucket, prefix);
 }
 
 Status ServerSideCopy(const CopyPlan& plan, ObjectStore& store, TransferEngine& engine,
@@ -124,20 +147,36 @@ Status ServerSideCopy(const CopyPlan& plan, ObjectStore& store, TransferEngine& 
     progress.Plan(1, size);
     engine.Copy({src.bucket, key, plan.dst.bucket, dst_key});
   };
+  ArchivedSources archived(ArchivedOptions(plan, engine));
   if (!plan.recursive) {
     auto meta = store.HeadObject(src.bucket, src.key);
     if (!meta.ok()) return meta.status();
-    submit(src.key, KeyTarget(plan.dst, BaseName(src.key)), meta->size);
-    return Status::OK();
+    auto copy = [=, target = KeyTarget(plan.dst, BaseName(src.key))] {
+      submit(src.key, target, meta->size);
+    };
+    if (!plan.dry_run && !ReadableNow(*meta)) {
+      archived.Add(src.key, copy);
+    } else {
+      copy();
+    }
+    return archived.Resolve(store, src.bucket, src.key);
   }
   std::string prefix = DirectoryPrefix(src.key);
-  return WalkBucket(store, src.bucket, prefix, [&](const ObjectMeta& object) {
+  FERRY_RETURN_IF_ERROR(WalkBucket(store, src.bucket, prefix, [&](const ObjectMeta& object) {
     if (engine.Interrupted()) return Status::Cancelled("interrupted");
     std::string relative = object.key.substr(prefix.size());
     if (relative.empty() || !Selected(plan, relative)) return Status::OK();
-    submit(object.key, JoinKey(plan.dst.key, relative), object.size);
+    auto copy = [=, target = JoinKey(plan.dst.key, relative)] {
+      submit(object.key, target, object.size);
+    };
+    if (!plan.dry_run && MayNeedRestore(object)) {
+      archived.Add(object.key, copy);
+    } else {
+      copy();
+    }
     return Status::OK();
-  });
+  }));
+  return archived.Resolve(store, src.bucket, prefix);
 }
 
 }  // namespace

@@ -4,11 +4,13 @@
 #pragma once
 
 #include <functional>
+#include <optional>
 #include <string_view>
 
 #include "ferry/object_store.h"
 #include "transfer/engine.h"
 #include "transfer/location.h"
+#include "transfer/restore.h"
 
 namespace ferry::transfer {
 
@@ -20,6 +22,12 @@ struct CopyPlan {
   std::function<bool(std::string_view relative)> selects;
   // Called instead of submitting when set (--dry-run): "upload: a to s3://b/a".
   std::function<void(const std::string& line)> dry_run;
+  // Archived sources (GLACIER, DEEP_ARCHIVE) not restored: without restore none of them is
+  // copied and SubmitCopy fails naming them in one error (the rest are copied); with it their
+  // restores are requested and awaited (restore_progress hears each step), then they are
+  // copied.
+  std::optional<RestoreSettings> restore;
+  std::function<void(const std::string& line)> restore_progress;
 };
 
 // Walks the source and submits one job per object to the engine. Returns a planning error

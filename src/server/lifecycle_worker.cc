@@ -1,0 +1,272 @@
+#include "server/lifecycle_worker.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <optional>
+
+#include "core/thread_pool.h"
+#include "s3/lifecycle_actions.h"
+
+namespace ferry::server {
+namespace {
+
+using s3::LifecycleActionKind;
+
+struct AtomicStats {
+  std::atomic<uint64_t> versions{0}, transitioned{0}, expired{0}, removed{0}, aborted{0}, failed{0};
+  LifecyclePassStats Snapshot() const {
+    return {versions.load(), transitioned.load(), expired.load(),
+            removed.load(),  aborted.load(),      failed.load()};
+  }
+};
+
+// One bucket's pass: examines every version, key by key (newest first, as listed), and hands
+// due actions to the pool.
+class BucketPass {
+ public:
+  BucketPass(ObjectStore& store, const LifecycleWorkerOptions& options, std::string bucket,
+             s3::LifecycleConfiguration config, ThreadPool& pool, AtomicStats& stats)
+      : store_(store),
+        options_(options),
+        bucket_(std::move(bucket)),
+        config_(std::move(config)),
+        needs_tags_(s3::FiltersOnTags(config_)),
+        pool_(pool),
+        stats_(stats),
+        now_(options.clock->NowNanos()) {}
+
+  Status Run() {
+    ListVersionsRequest req;
+    req.bucket = bucket_;
+    std::vector<ObjectVersion> key_versions;
+    for (;;) {
+      FERRY_ASSIGN_OR_RETURN(ListVersionsPage page, store_.ListObjectVersions(req));
+      for (auto& v : page.versions) {
+        if (!key_versions.empty() && key_versions.front().meta.key != v.meta.key) {
+          ExamineKey(key_versions);
+          key_versions.clear();
+        }
+        key_versions.push_back(std::move(v));
+      }
+      if (!page.truncated) break;
+      req.key_marker = page.next_key_marker;
+      req.version_id_marker = page.next_version_id_marker;
+    }
+    if (!key_versions.empty()) ExamineKey(key_versions);
+    return AbortStaleUploads();
+  }
+
+ private:
+  void ExamineKey(const std::vector<ObjectVersion>& versions) {
+    for (size_t i = 0; i < versions.size(); ++i) {
+      const ObjectMeta& m = versions[i].meta;
+      stats_.versions++;
+      s3::LifecycleSubject s;
+      s.key = m.key;
+      s.size = m.size;
+      s.storage_class = m.headers.storage_class;
+      s.created_ns = m.last_modified_ns;
+      s.is_latest = versions[i].is_latest;
+      s.delete_marker = m.delete_marker;
+      s.only_version = versions.size() == 1;
+      if (i > 0) {
+        s.noncurrent_since_ns = versions[i - 1].meta.last_modified_ns;
+        s.newer_noncurrent_versions = static_cast<int>(i) - 1;
+      }
+      s3::Tags tags;
+      if (needs_tags_ && !m.delete_marker) {
+        auto head = store_.HeadObjectVersion(bucket_, m.key, m.version_id);
+        if (!head.ok()) continue;
+        tags = head->headers.tags;
+        s.tags = &tags;
+      }
+      s3::LifecycleAction action = s3::DueAction(config_, s, now_, options_.day_ns);
+      if (action.kind == LifecycleActionKind::kNone) continue;
+      pool_.WaitForRoom(options_.parallel_actions * 4);
+      pool_.Submit([this, m, action = std::move(action)] { Apply(m, action); });
+    }
+  }
+
+  void Apply(const ObjectMeta& m, const s3::LifecycleAction& action) {
+    ArchiveEvent event{.bucket = bucket_,
+                       .key = m.key,
+                       .version_id = m.version_id,
+                       .rule_id = action.rule_id,
+                       .time_ns = options_.clock->NowNanos()};
+    Status s;
+    switch (action.kind) {
+      case LifecycleActionKind::kTransition: {
+        auto edited = store_.EditObjectVersion(
+            bucket_, m.key, m.version_id,
+            [&](ObjectHeaders& h) -> Status {
+              if (s3::StorageClassColdness(h.storage_class) >=
+                  s3::StorageClassColdness(action.storage_class)) {
+                return Status::PreconditionFailed("already as cold");
+              }
+              h.storage_class = action.storage_class;
+              h.restore_ready_ns = h.restore_expiry_ns = 0;
+              h.restore_tier.clear();
+              return Status::OK();
+            },
+            m.etag);
+        s = edited.status();
+        if (s.ok()) {
+          stats_.transitioned++;
+          event.name = "LifecycleTransition";
+          event.storage_class = action.storage_class;
+        }
+        break;
+      }
+      case LifecycleActionKind::kExpire: {
+        DeleteOptions options;
+        options.if_match_etag = m.etag;
+        auto deleted = store_.DeleteObjectVersion(bucket_, m.key, "", options);
+        s = deleted.status();
+        if (s.ok()) {
+          stats_.expired++;
+          event.name = deleted->delete_marker ? "LifecycleExpiration:DeleteMarkerCreated"
+                                              : "LifecycleExpiration:Delete";
+          if (deleted->delete_marker) event.version_id = deleted->version_id;
+        }
+        break;
+      }
+      case LifecycleActionKind::kDeleteVersion: {
+        auto deleted = store_.DeleteObjectVersion(bucket_, m.key, m.version_id);
+        s = deleted.status();
+        if (s.ok()) {
+          stats_.removed++;
+          event.name = "LifecycleExpiration:Delete";
+        }
+        break;
+      }
+      case LifecycleActionKind::kNone:
+        return;
+    }
+    if (!s.ok()) {
+      stats_.failed++;
+      spdlog::debug("lifecycle {}/{}: {}", bucket_, m.key, s.ToString());
+      return;
+    }
+    if (options_.events) options_.events->Record(event);
+  }
+
+  Status AbortStaleUploads() {
+    bool any = std::any_of(config_.rules.begin(), config_.rules.end(), [](const auto& r) {
+      return r.enabled && r.abort_incomplete_upload_days;
+    });
+    if (!any) return Status::OK();
+    ListUploadsRequest req;
+    req.bucket = bucket_;
+    for (;;) {
+      FERRY_ASSIGN_OR_RETURN(ListUploadsResult page, store_.ListMultipartUploads(req));
+      for (const auto& u : page.uploads) {
+        std::string rule =
+            s3::AbortUploadRule(config_, u.key, u.initiated_ns, now_, options_.day_ns);
+        if (rule.empty()) continue;
+        if (Status s = store_.AbortMultipartUpload(bucket_, u.key, u.upload_id); !s.ok()) {
+          stats_.failed++;
+          continue;
+        }
+        stats_.aborted++;
+        if (options_.events) {
+          options_.events->Record({.name = "LifecycleExpiration:AbortIncompleteMultipartUpload",
+                                   .bucket = bucket_,
+                                   .key = u.key,
+                                   .rule_id = rule,
+                                   .time_ns = options_.clock->NowNanos()});
+        }
+      }
+      if (!page.truncated) break;
+      req.key_marker = page.next_key_marker;
+      req.upload_id_marker = page.next_upload_id_marker;
+    }
+    return Status::OK();
+  }
+
+  ObjectStore& store_;
+  const LifecycleWorkerOptions& options_;
+  const std::string bucket_;
+  const s3::LifecycleConfiguration config_;
+  const bool needs_tags_;
+  ThreadPool& pool_;
+  AtomicStats& stats_;
+  const int64_t now_;
+};
+
+int64_t PassInterval(const LifecycleWorkerOptions& o) {
+  if (o.interval_ns > 0) return o.interval_ns;
+  return std::clamp<int64_t>(o.day_ns / 24, 100'000'000, int64_t{3600} * 1'000'000'000);
+}
+
+}  // namespace
+
+LifecycleWorker::LifecycleWorker(ObjectStore& store, LifecycleWorkerOptions options)
+    : store_(store), options_(std::move(options)) {}
+
+LifecycleWorker::~LifecycleWorker() {
+  Stop();
+}
+
+void LifecycleWorker::Start() {
+  std::lock_guard lock(mu_);
+  if (thread_.joinable()) return;
+  stop_ = false;
+  thread_ = std::thread([this] { Loop(); });
+}
+
+void LifecycleWorker::Stop() {
+  {
+    std::lock_guard lock(mu_);
+    stop_ = true;
+  }
+  cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+void LifecycleWorker::Loop() {
+  const auto interval = std::chrono::nanoseconds(PassInterval(options_));
+  std::unique_lock lock(mu_);
+  while (!stop_) {
+    lock.unlock();
+    auto stats = RunPass();
+    if (!stats.ok()) {
+      spdlog::warn("lifecycle pass: {}", stats.status().ToString());
+    } else if (stats->transitioned + stats->expired + stats->removed + stats->aborted > 0) {
+      spdlog::info(
+          "lifecycle pass: {} versions examined, {} transitioned, {} expired, "
+          "{} removed, {} uploads aborted, {} refused",
+          stats->versions, stats->transitioned, stats->expired, stats->removed, stats->aborted,
+          stats->failed);
+    }
+    lock.lock();
+    cv_.wait_for(lock, interval, [this] { return stop_; });
+  }
+}
+
+Result<LifecyclePassStats> LifecycleWorker::RunPass() {
+  FERRY_ASSIGN_OR_RETURN(std::vector<BucketInfo> buckets, store_.ListBuckets());
+  AtomicStats stats;
+  Status first_error;
+  {
+    std::optional<ThreadPool> pool;  // made for the first bucket with rules
+    for (const auto& b : buckets) {
+      auto doc = store_.GetBucketConfig(b.name, "lifecycle");
+      if (!doc.ok() || !*doc) continue;  // a bucket deleted meanwhile, or without rules
+      auto config = s3::ParseLifecycleConfiguration(**doc);
+      if (!config.ok()) {
+        spdlog::warn("lifecycle of bucket {}: {}", b.name, config.status().ToString());
+        continue;
+      }
+      if (!pool) pool.emplace(options_.parallel_actions);
+      BucketPass pass(store_, options_, b.name, std::move(*config), *pool, stats);
+      Status s = pass.Run();
+      pool->WaitIdle();  // the pass's tasks refer to it
+      if (!s.ok() && first_error.ok() && s.s3_code() != "NoSuchBucket") first_error = s;
+    }
+  }
+  if (!first_error.ok()) return first_error;
+  return stats.Snapshot();
+}
+
+}  // namespace ferry::server
