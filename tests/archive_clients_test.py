@@ -1,0 +1,153 @@
+#!/usr/bin/env python3
+"""The clients meet the archive tier: `ferry restore` of 10,000 objects a lifecycle rule
+archived (parallel, idempotent, --wait), `ls` showing classes and restores, and `cp` holding
+archived sources back (one error naming them, nothing of them copied) or restoring them first
+with --restore. Against `ferry serve`, whose restores and days are scaled to seconds."""
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "lib"))
+import unittest
+
+from ferrytest import FERRY_BIN, FerryServer, main
+
+SRV = None
+
+
+def setUpModule():
+    global SRV
+    SRV = FerryServer(extra_args=["--restore-time", "expedited=1s,standard=2s,bulk=30s",
+                                  "--lifecycle-day", "2s"]).start()
+
+
+def tearDownModule():
+    if SRV:
+        SRV.cleanup()
+
+
+def ferry(*args, check=True):
+    r = subprocess.run([FERRY_BIN, *args], env=SRV.client_env(), capture_output=True, text=True,
+                       timeout=600)
+    if check and r.returncode != 0:
+        raise AssertionError("ferry %s: %d\n%s%s" % (" ".join(args), r.returncode, r.stdout,
+                                                     r.stderr))
+    return r
+
+
+class Clients(unittest.TestCase):
+    def setUp(self):
+        self.s3 = SRV.default_boto3_client()
+        self.bucket = ("ac-" + self._testMethodName[5:].replace("_", "-")[:40]).rstrip("-")
+        self.s3.create_bucket(Bucket=self.bucket)
+        self.tmp = tempfile.mkdtemp(dir=SRV.root)
+
+    def archive_all(self, prefix, expected):
+        """A rule moves everything under prefix to GLACIER; waits until all of it moved."""
+        self.s3.put_bucket_lifecycle_configuration(
+            Bucket=self.bucket, LifecycleConfiguration={"Rules": [
+                {"ID": "archive", "Status": "Enabled",
+                 "Filter": {"And": {"Prefix": prefix, "ObjectSizeGreaterThan": 0}},
+                 "Transitions": [{"Days": 1, "StorageClass": "GLACIER"}]}]})
+        deadline = time.time() + 120
+        while True:
+            lines = ferry("ls", "--recursive", "--json", "s3://%s/%s" % (self.bucket, prefix))
+            classes = [json.loads(l)["storage_class"] for l in lines.stdout.splitlines()]
+            if classes.count("GLACIER") == expected:
+                break
+            self.assertLess(time.time(), deadline, "%d of %d archived" %
+                            (classes.count("GLACIER"), expected))
+            time.sleep(0.5)
+        self.s3.delete_bucket_lifecycle(Bucket=self.bucket)
+
+    def test_restore_ten_thousand_objects_idempotently_and_wait(self):
+        src = os.path.join(self.tmp, "src")
+        os.makedirs(src)
+        for i in range(10000):
+            with open(os.path.join(src, "%05d" % i), "w") as f:
+                f.write("shard %d\n" % i)
+        ferry("cp", "--recursive", "--quiet", src, "s3://%s/shards/" % self.bucket)
+        self.s3.put_object(Bucket=self.bucket, Key="shards-readme", Body=b"hot")
+        self.archive_all("shards/", 10000)
+        started = time.time()
+        # (A day is 2 s here: the copies are kept 30 of them, through the test.)
+        r = ferry("restore", "s3://%s/shards/" % self.bucket, "--tier", "expedited", "--days",
+                  "30", "--json")
+        summary = json.loads(r.stdout)
+        self.assertEqual((summary["archived"], summary["requested"], summary["failed"]),
+                         (10000, 10000, 0), summary)
+        # Again while under way, and again once restored: counted, not failed.
+        again = json.loads(ferry("restore", "s3://%s/shards" % self.bucket, "--tier",
+                                 "Expedited", "--days", "30", "--json", "--wait").stdout)
+        self.assertEqual(again["failed"], 0, again)
+        self.assertEqual(again["requested"] + again["in_progress"] + again["already_restored"],
+                         10000, again)
+        self.assertTrue(again["readable"], again)
+        third = json.loads(ferry("restore", "s3://%s/shards/" % self.bucket, "--days", "30",
+                                 "--json").stdout)
+        self.assertEqual(third["already_restored"], 10000, third)
+        print("restore of 10,000 objects: %.1f s" % (time.time() - started), file=sys.stderr)
+        listing = ferry("ls", "s3://%s/shards/00042" % self.bucket).stdout
+        self.assertIn("[GLACIER, restored until ", listing)
+        got = os.path.join(self.tmp, "got")
+        ferry("cp", "--recursive", "--quiet", "s3://%s/shards/" % self.bucket, got)
+        self.assertEqual(len(os.listdir(got)), 10000)
+        with open(os.path.join(got, "09999")) as f:
+            self.assertEqual(f.read(), "shard 9999\n")
+
+    def test_cp_names_archived_sources_in_one_error_or_restores_them(self):
+        for i in range(3):
+            self.s3.put_object(Bucket=self.bucket, Key="run/ckpt-%d" % i, Body=b"w%d" % i)
+        self.s3.put_object(Bucket=self.bucket, Key="run/log", Body=b"log")
+        self.s3.put_object(Bucket=self.bucket, Key="run/cold", Body=b"c",
+                           StorageClass="DEEP_ARCHIVE")
+        self.archive_all("run/ckpt-", 3)
+        listing = ferry("ls", "s3://%s/run/" % self.bucket).stdout
+        self.assertIn("ckpt-0  [GLACIER]", listing)
+        self.assertIn("cold  [DEEP_ARCHIVE]", listing)
+        dst = os.path.join(self.tmp, "dst")
+        r = ferry("cp", "--recursive", "s3://%s/run/" % self.bucket, dst, check=False)
+        self.assertEqual(r.returncode, 1, r.stderr)
+        self.assertEqual(r.stderr.count("archived (GLACIER or DEEP_ARCHIVE) and not restored"), 1,
+                         r.stderr)
+        self.assertIn("4 objects are archived", r.stderr)
+        self.assertIn("--restore", r.stderr)
+        self.assertEqual(sorted(os.listdir(dst)), ["log"])
+        r = ferry("cp", "s3://%s/run/cold" % self.bucket, dst + "/", check=False)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("1 object is archived", r.stderr)
+        self.assertIn("bad", ferry("cp", "--restore", "--tier", "bad", "s3://%s/run/" %
+                                   self.bucket, dst, check=False).stderr)
+        # With --restore: requested, awaited, copied.
+        r = ferry("cp", "--recursive", "--restore", "--tier", "standard",
+                  "s3://%s/run/" % self.bucket, dst)
+        self.assertIn("restoring 4 archived objects (Standard tier)", r.stderr)
+        self.assertEqual(sorted(os.listdir(dst)), ["ckpt-0", "ckpt-1", "ckpt-2", "cold", "log"])
+        with open(os.path.join(dst, "ckpt-2"), "rb") as f:
+            self.assertEqual(f.read(), b"w2")
+        # A bucket-to-bucket copy reads its source the same way: restored now, so it copies.
+        ferry("cp", "--recursive", "s3://%s/run/" % self.bucket, "s3://%s/copy/" % self.bucket)
+        head = self.s3.head_object(Bucket=self.bucket, Key="copy/ckpt-0")
+        self.assertNotIn("StorageClass", head)
+
+    def test_restore_of_what_is_not_there_or_not_archived(self):
+        self.s3.put_object(Bucket=self.bucket, Key="hot", Body=b"h")
+        r = ferry("restore", "s3://%s/hot" % self.bucket, "--json")
+        self.assertEqual(json.loads(r.stdout)["not_archived"], 1)
+        r = ferry("restore", "s3://%s/nothing/" % self.bucket, "--json")
+        self.assertEqual(json.loads(r.stdout)["archived"], 0)
+        r = ferry("restore", "s3://no-such-bucket-here/x", check=False)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("NoSuchBucket", r.stderr)
+        r = ferry("restore", "s3://%s/" % self.bucket, "--tier", "fast", check=False)
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("expedited, standard or bulk", r.stderr)
+        r = ferry("restore", "/local/path", check=False)
+        self.assertEqual(r.returncode, 2)
+
+
+if __name__ == "__main__":
+    main()
