@@ -133,6 +133,34 @@ class Clients(unittest.TestCase):
         head = self.s3.head_object(Bucket=self.bucket, Key="copy/ckpt-0")
         self.assertNotIn("StorageClass", head)
 
+    def test_sync_and_train_meet_archived_sources(self):
+        for i in range(4):
+            self.s3.put_object(Bucket=self.bucket, Key="data/s%d" % i, Body=b"sample %d" % i)
+        self.s3.put_object(Bucket=self.bucket, Key="data/cold", Body=b"cold",
+                           StorageClass="GLACIER")
+        dst = os.path.join(self.tmp, "synced")
+        r = ferry("sync", "s3://%s/data/" % self.bucket, dst, check=False)
+        self.assertEqual(r.returncode, 1, r.stderr)
+        self.assertIn("1 object is archived", r.stdout + r.stderr)
+        self.assertEqual(sorted(os.listdir(dst)), ["s0", "s1", "s2", "s3"])
+        ml = os.path.join(self.tmp, "ml")
+        train = ["train", "--job-name", "archived", "--ml-root", ml, "--channel",
+                 "training=s3://%s/data/" % self.bucket]
+        command = ["--", "/bin/sh", "-c", "ls /dev/null"]
+        r = ferry(*train, *command, check=False)
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn('channel "training"', r.stderr)
+        self.assertIn("s3://%s/data/cold" % self.bucket, r.stderr)
+        self.assertFalse(os.path.exists(os.path.join(ml, "input")))
+        # With --restore both wait for the restore, then copy everything.
+        r = ferry("sync", "--restore", "--tier", "expedited", "s3://%s/data/" % self.bucket, dst)
+        with open(os.path.join(dst, "cold"), "rb") as f:
+            self.assertEqual(f.read(), b"cold")
+        r = ferry(*train, "--restore", "--tier", "expedited", "--", "/bin/sh", "-c",
+                  "cat /opt/ml/input/data/training/cold 2>/dev/null || "
+                  "cat \"$SM_CHANNEL_TRAINING/cold\"")
+        self.assertIn("cold", r.stdout + r.stderr)
+
     def test_restore_of_what_is_not_there_or_not_archived(self):
         self.s3.put_object(Bucket=self.bucket, Key="hot", Body=b"h")
         r = ferry("restore", "s3://%s/hot" % self.bucket, "--json")

@@ -43,6 +43,7 @@ Result<sync::SyncLocation> ToSyncLocation(const std::string& text) {
 
 Result<sync::SyncOptions> BuildOptions(const SyncFlags& f) {
   sync::SyncOptions o;
+  FERRY_ASSIGN_OR_RETURN(o.restore, RestoreSettingsOf(f.restore));
   if (f.compare == "changed") {
     o.compare.mode = sync::CompareMode::kChanged;
   } else if (f.compare == "checksum") {
@@ -180,6 +181,7 @@ void AddSyncOptions(CLI::App& app, SyncFlags& flags) {
   cmd->add_flag("--no-overwrite", f->no_overwrite, "Never replace what exists at the destination");
   cmd->add_flag("--dry-run,--dryrun", f->dry_run, "Show the plan, change nothing");
   AddFilterFlags(*cmd, f->filters);
+  AddRestoreFlags(*cmd, f->restore);
   cmd->add_option("--exclude-from", f->exclude_files, "Skip the patterns in this file");
   cmd->add_option("--manifest", f->manifest, "Only the paths listed in this file");
   cmd->add_option("--no-preserve", f->no_preserve,

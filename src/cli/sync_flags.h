@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "cli/client_flags.h"
+#include "cli/restore_flags.h"
 #include "sync/syncer.h"
 
 namespace ferry::cli {
@@ -19,6 +20,7 @@ struct SyncFlags {
   ClientFlags source_client;
   bool has_source_client = false;
   TransferFlags transfer;
+  RestoreFlags restore;
   std::string src;
   std::string dst;
   std::string compare = "changed";

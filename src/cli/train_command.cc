@@ -14,6 +14,7 @@
 #include "cli/client_flags.h"
 #include "cli/commands.h"
 #include "cli/output.h"
+#include "cli/restore_flags.h"
 #include "cli/sync_flags.h"
 #include "core/child_process.h"
 #include "train/shard.h"
@@ -25,6 +26,7 @@ namespace {
 
 struct TrainFlags {
   ClientFlags client;
+  RestoreFlags restore;
   std::string job_name;
   std::vector<std::string> channels;         // NAME=URI
   std::vector<std::string> channel_modes;    // NAME=MODE
@@ -197,6 +199,7 @@ Result<train::TrainSpec> BuildSpec(const TrainFlags& f) {
     spec.checkpoint = at;
   }
   spec.checkpoint_interval_s = f.checkpoint_interval;
+  FERRY_ASSIGN_OR_RETURN(spec.restore, RestoreSettingsOf(f.restore));
   if (f.distribution == "sharded-by-key") {
     spec.distribution = train::Distribution::kShardedByKey;
   } else if (f.distribution != "fully-replicated") {
@@ -348,6 +351,7 @@ CommandRunner AddTrainCommand(CLI::App& app, const std::vector<std::string>* aft
   cmd->add_flag("--json", f->json,
                 "Print the job record as JSON on stdout (the command's stdout goes to stderr)");
   cmd->add_option("COMMAND", f->command, "The training command, after --");
+  AddRestoreFlags(*cmd, f->restore);
   AddClientFlags(*cmd, f->client);
   return [f, after_dashes] {
     // Everything after "--" is the command's, its own flags included.

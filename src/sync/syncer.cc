@@ -12,6 +12,7 @@
 
 #include "core/checksum.h"
 #include "core/thread_pool.h"
+#include "s3/restore.h"
 #include "sync/bucket_tree.h"
 #include "sync/content_checksum.h"
 #include "sync/entry_stream.h"
@@ -185,6 +186,15 @@ void Syncer::Act(const PathPair& pair, const Decision& d) {
 }
 
 void Syncer::Copy(const PathPair& pair, const std::string& reason) {
+  if (src_.is_s3 && s3::IsArchivedStorageClass(pair.src->storage_class) && !options_.dry_run) {
+    std::lock_guard lock(mu_);
+    archived_.Add(src_.prefix + pair.src->name, [this, pair, reason] { StartCopy(pair, reason); });
+    return;
+  }
+  StartCopy(pair, reason);
+}
+
+void Syncer::StartCopy(const PathPair& pair, const std::string& reason) {
   const Entry& s = *pair.src;
   progress_.Plan(1, s.size);
   auto done = [this, pair, reason](const transfer::JobOutcome& out) {
@@ -354,6 +364,13 @@ Result<SyncResult> Syncer::Run() {
     }
   }
   workers_.WaitIdle();  // every decision made
+  if (Status held = archived_.Resolve(src_store_, src_.bucket, src_.prefix); !held.ok()) {
+    std::lock_guard lock(mu_);
+    result_.failed += std::max<size_t>(1, archived_.unresolved());
+    if (result_.errors.size() < SyncResult::kMaxErrors) {
+      result_.errors.push_back({src_.Describe(), held});
+    }
+  }
   progress_.PlanningDone();
   progress_.SetPhase("transferring");
   result_.phases.preparing = SecondsSince(start);

@@ -17,6 +17,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -29,6 +30,7 @@
 #include "sync/pattern.h"
 #include "transfer/engine.h"
 #include "transfer/progress.h"
+#include "transfer/restore.h"
 
 namespace ferry::sync {
 
@@ -54,6 +56,9 @@ struct SyncOptions {
   std::function<void(std::string_view action, std::string_view path)> on_planned;
   VerifyMode verify = VerifyMode::kNone;
   transfer::TransferOptions transfer;
+  // Archived sources (GLACIER, DEEP_ARCHIVE): unset, none is copied and one error names them;
+  // set, they are restored first, then copied.
+  std::optional<transfer::RestoreSettings> restore;
   std::string state_dir;           // empty: no state kept
   std::string endpoint_id;         // names the endpoint in the state ("http://127.0.0.1:9000")
   std::string source_endpoint_id;  // the source's, when it has its own store; else endpoint_id

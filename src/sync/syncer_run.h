@@ -4,6 +4,7 @@
 #pragma once
 
 #include <atomic>
+#include <cstdio>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -16,6 +17,7 @@
 #include "sync/report.h"
 #include "sync/state_db.h"
 #include "sync/syncer.h"
+#include "transfer/archived_sources.h"
 
 namespace ferry::sync {
 
@@ -47,6 +49,12 @@ class Syncer {
         journal_(state_ ? std::make_unique<StateUploadJournal>(*state_, options.endpoint_id)
                         : nullptr),
         report_(options.report_path),
+        archived_({.restore = options.restore,
+                   .progress =
+                       [](const std::string& line) {
+                         std::fprintf(stderr, "ferry sync: %s\n", line.c_str());
+                       },
+                   .interrupted = [this] { return Interrupted(); }}),
         workers_(std::max<size_t>(options.transfer.transfers, 1)),
         engine_(dst.is_s3 ? dst_store : src_store, WithJournal(options.transfer, journal_.get()),
                 progress) {}
@@ -82,6 +90,7 @@ class Syncer {
   void Act(const PathPair& pair, const Decision& d);
   void Copy(const PathPair& pair, const std::string& reason);
   void UpdateMetadata(const PathPair& pair, const std::string& reason);
+  void StartCopy(const PathPair& pair, const std::string& reason);
   void OnCopied(const PathPair& pair, const std::string& reason, const transfer::JobOutcome& out);
   void Fail(const std::string& name, const std::string& what, const Status& st);
   void DeleteExtras();
@@ -103,6 +112,7 @@ class Syncer {
   std::vector<std::string> deletions_;  // guarded by mu_: names, in key order
   std::vector<Entry> to_verify_;        // guarded by mu_: source entries copied
   std::atomic<uint64_t> walk_errors_{0};
+  transfer::ArchivedSources archived_;  // guarded by mu_ until the decisions are made
 
   ThreadPool workers_;               // HEADs, checksums, metadata updates, verification
   transfer::TransferEngine engine_;  // last: waits for its jobs before the rest goes

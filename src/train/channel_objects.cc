@@ -1,5 +1,7 @@
 #include "train/channel_objects.h"
 
+#include "transfer/restore.h"
+
 #include <algorithm>
 #include <cstdio>
 #include <nlohmann/json.hpp>
@@ -101,7 +103,11 @@ Result<ChannelObjects> ListChannel(ObjectStore& store, const TrainSpec& spec,
       FERRY_ASSIGN_OR_RETURN(auto page, store.ListObjects(req));
       for (auto& o : page.objects) {
         if (o.key.ends_with('/')) continue;  // a directory marker
-        all.push_back({o.key, o.key.substr(out.prefix.size()), o.size, o.etag});
+        all.push_back({.key = o.key,
+                       .relative = o.key.substr(out.prefix.size()),
+                       .size = o.size,
+                       .etag = o.etag,
+                       .maybe_archived = transfer::MayNeedRestore(o)});
       }
       if (!page.truncated || page.last.empty()) break;
       req.start_after = page.last;

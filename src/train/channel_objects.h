@@ -24,6 +24,7 @@ struct ChannelObject {
   std::string relative;  // the key below the channel's prefix: its path in the channel dir
   uint64_t size = 0;
   std::string etag;
+  bool maybe_archived = false;  // listed in an archived class (GLACIER, DEEP_ARCHIVE)
   // An augmented manifest's line: its attributes in --attribute-names order, each sent as
   // one RecordIO record (key is then the line's number, zero-padded).
   std::vector<RecordSource> records;

@@ -11,6 +11,7 @@
 
 #include "ferry/status.h"
 #include "transfer/location.h"
+#include "transfer/restore.h"
 
 namespace ferry::train {
 
@@ -39,7 +40,10 @@ struct TrainSpec {
   std::optional<transfer::Location> output;            // s3://bucket/prefix
   std::optional<transfer::Location> checkpoint;        // s3://bucket/prefix
   uint64_t checkpoint_interval_s = 60;                 // uploads of checkpoints while training
-  std::string ml_root;                                 // the /opt/ml tree of the job
+  // Archived objects in File and Pipe channels: unset, the job does not start and one error
+  // names them; set, they are restored first (the job waits).
+  std::optional<transfer::RestoreSettings> restore;
+  std::string ml_root;  // the /opt/ml tree of the job
   // The hosts of a distributed job and which one this is (algo-1, algo-2, ...), and the
   // rank and count that shard the data.
   std::vector<std::string> hosts;

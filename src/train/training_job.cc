@@ -10,13 +10,14 @@
 #include <memory>
 #include <thread>
 
-#include "sync/syncer.h"
 #include "core/child_process.h"
+#include "sync/syncer.h"
 #include "train/container_config.h"
 #include "train/fastfile_mount.h"
 #include "train/pipe_channel.h"
 #include "train/stderr_tail.h"
 #include "train/tarball.h"
+#include "transfer/archived_sources.h"
 #include "transfer/bulk_delete.h"
 #include "transfer/engine.h"
 #include "transfer/walk.h"
@@ -83,6 +84,17 @@ TrainingJob::TrainingJob(ObjectStore& store, TrainSpec spec,
                          std::function<void(const std::string&)> status_line)
     : store_(store), spec_(std::move(spec)), status_line_(std::move(status_line)) {}
 
+Status TrainingJob::ReadyArchived(const ChannelSpec& channel, const ChannelObjects& objects) {
+  transfer::ArchivedSources archived(
+      {.restore = spec_.restore, .progress = status_line_, .interrupted = nullptr});
+  for (const auto& o : objects.objects) {
+    if (o.maybe_archived) archived.Add(o.key, [] {});
+  }
+  Status st = archived.Resolve(store_, objects.bucket, objects.prefix);
+  if (!st.ok()) return st.Annotate("channel \"" + channel.name + "\"");
+  return Status::OK();
+}
+
 Status TrainingJob::Prepare() {
   FERRY_RETURN_IF_ERROR(Validate(spec_));
   channel_objects_.clear();
@@ -112,6 +124,7 @@ Status TrainingJob::Prepare() {
       continue;
     }
     FERRY_ASSIGN_OR_RETURN(auto objects, ListChannel(store_, spec_, c));
+    FERRY_RETURN_IF_ERROR(ReadyArchived(c, objects));
     channel_objects_.emplace_back(std::move(objects));
   }
   if (spec_.output && !spec_.overwrite) {

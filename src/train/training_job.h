@@ -49,6 +49,8 @@ class TrainingJob {
   JobOutcome Run();
 
  private:
+  // Archived objects of a File or Pipe channel: restored first (spec's restore), or one error.
+  Status ReadyArchived(const ChannelSpec& channel, const ChannelObjects& objects);
   struct Phases;
   Status Download(const ChannelObjects& objects, const std::string& dir);
   // Whether an earlier job of this name left this host's record or outputs in the bucket,

@@ -46,6 +46,7 @@ Status ArchivedSources::Resolve(ObjectStore& store, const std::string& bucket,
   }
   if (unreadable.empty()) return Status::OK();
   if (!options_.restore) {
+    unresolved_ = unreadable.size();
     return Status::PreconditionFailed(NotRestoredMessage(bucket, source, unreadable))
         .WithS3Code("InvalidObjectState", 403);
   }
@@ -59,6 +60,7 @@ Status ArchivedSources::Resolve(ObjectStore& store, const std::string& bucket,
           say("restore of s3://" + bucket + "/" + key + " failed: " + status.ToString());
       });
   if (tally.failed > 0) {
+    unresolved_ = unreadable.size();
     return Status::IOError(std::to_string(tally.failed) + " of " +
                            std::to_string(unreadable.size()) +
                            " restores could not be requested; nothing of them was copied");
@@ -67,6 +69,7 @@ Status ArchivedSources::Resolve(ObjectStore& store, const std::string& bucket,
       " tier): " + std::to_string(tally.requested) + " requested, " +
       std::to_string(tally.in_progress) + " already under way");
   size_t last_ready = SIZE_MAX;
+  unresolved_ = unreadable.size();  // until they are readable
   FERRY_RETURN_IF_ERROR(WaitReadable(
       store, bucket, unreadable, settings, /*timeout_ns=*/0,
       [&](size_t ready, size_t total) {
@@ -75,6 +78,7 @@ Status ArchivedSources::Resolve(ObjectStore& store, const std::string& bucket,
         say("restored " + std::to_string(ready) + "/" + std::to_string(total));
       },
       options_.interrupted));
+  unresolved_ = 0;
   for (const auto& [key, copy] : held_) {
     if (waiting.contains(key)) copy();
   }

@@ -32,8 +32,12 @@ class ArchivedSources {
   // source names what was copied, for the message's `ferry restore` hint.
   Status Resolve(ObjectStore& store, const std::string& bucket, const std::string& source);
 
+  // How many held copies Resolve could not run (archived, not restored, no restore asked).
+  size_t unresolved() const { return unresolved_; }
+
  private:
   Options options_;
+  size_t unresolved_ = 0;
   std::vector<std::pair<std::string, std::function<void()>>> held_;
 };
 
