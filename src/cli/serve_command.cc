@@ -2,21 +2,27 @@
 #include <signal.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <memory>
+#include <optional>
 
+#include "cli/client_flags.h"
 #include "cli/commands.h"
 #include "cli/metrics_flag.h"
 #include "cli/output.h"
 #include "core/duration.h"
+#include "localstore/archive_mover.h"
+#include "localstore/archive_tier.h"
 #include "localstore/local_store.h"
 #include "server/credentials.h"
 #include "server/event_log.h"
 #include "server/lifecycle_worker.h"
 #include "server/s3_server.h"
+#include "transfer/location.h"
 
 namespace ferry::cli {
 namespace {
@@ -39,7 +45,38 @@ struct ServeOptions {
   std::string restore_time;          // TIER=DURATION,...
   std::string lifecycle_day = "1d";  // the length of a day for Days in restores and rules
   std::string events;                // JSON lines of restores and lifecycle actions
+  std::string archive;               // DIR or s3://bucket/prefix
+  ClientFlags archive_client;        // the archive endpoint's, for s3://
 };
+
+// The tier --archive names, and the store behind it when it is a bucket. A directory must
+// exist: an unmounted archive disk must not turn into a directory on the server's own disk.
+struct ArchiveSetup {
+  std::unique_ptr<ObjectStore> remote;
+  std::unique_ptr<local::ArchiveTier> tier;
+};
+Result<ArchiveSetup> OpenArchive(const ServeOptions& o) {
+  ArchiveSetup setup;
+  if (o.archive.empty()) return setup;
+  if (o.archive.starts_with("s3://")) {
+    FERRY_ASSIGN_OR_RETURN(auto loc, transfer::ParseLocation(o.archive));
+    if (loc.bucket.empty()) return Status::InvalidArgument("--archive s3://BUCKET/PREFIX");
+    FERRY_ASSIGN_OR_RETURN(setup.remote, OpenStore(o.archive_client));
+    FERRY_RETURN_IF_ERROR(setup.remote->HeadBucket(loc.bucket).status().Annotate("--archive"));
+    std::string prefix = loc.key;
+    if (!prefix.empty() && !prefix.ends_with('/')) prefix += '/';
+    setup.tier = local::NewStoreArchive(*setup.remote, loc.bucket, prefix);
+    return setup;
+  }
+  std::error_code ec;
+  const std::string dir = std::filesystem::absolute(o.archive, ec).string();
+  if (!std::filesystem::is_directory(dir, ec)) {
+    return Status::InvalidArgument("--archive " + o.archive +
+                                   ": no such directory (mount the archive disk, or create it)");
+  }
+  setup.tier = local::NewDirectoryArchive(dir, !o.no_fsync);
+  return setup;
+}
 
 const char* EnvOr(const char* name, const char* fallback) {
   const char* v = std::getenv(name);
@@ -122,8 +159,11 @@ int Serve(const ServeOptions& o) {
   }
   options.credentials.push_back(*creds);
 
+  auto archive = OpenArchive(o);
+  if (!archive.ok()) return Fail("serve", archive.status(), true);
   LocalStoreOptions store_options;
   store_options.fsync = !o.no_fsync;
+  store_options.archive = archive->tier.get();
   auto store = LocalStore::Open(o.root, SystemClock(), store_options);
   if (!store.ok()) {
     return Fail("serve", store.status());
@@ -138,6 +178,13 @@ int Serve(const ServeOptions& o) {
   server::LifecycleWorker lifecycle(
       **store, {.clock = options.clock, .day_ns = options.day_ns, .events = events->get()});
   lifecycle.Start();
+  std::optional<local::ArchiveMover> mover;
+  if (archive->tier) {
+    mover.emplace(**store, std::clamp<int64_t>(options.day_ns / 24, 100'000'000,
+                                               int64_t{10} * 1'000'000'000));
+    mover->Start();
+    spdlog::info("archive tier: {}", archive->tier->Describe());
+  }
   auto metrics = StartMetrics(o.metrics, [s = server->get()] { return s->MetricsText(); });
   if (!metrics.ok()) return Fail("serve", metrics.status());
   uint16_t port = (*server)->port();
@@ -170,6 +217,7 @@ int Serve(const ServeOptions& o) {
   spdlog::info("signal {}: stopping", sig);
   metrics->reset();
   lifecycle.Stop();
+  if (mover) mover->Stop();
   (*server)->Stop();
   return 0;
 }
@@ -215,6 +263,14 @@ CommandRunner AddServeCommand(CLI::App& app, const GlobalOptions& global) {
                   "The length of a day for the Days of restores and lifecycle rules (shorter in "
                   "tests and demos)")
       ->capture_default_str();
+  cmd->add_option("--archive", o->archive,
+                  "Where archived (GLACIER, DEEP_ARCHIVE) bytes go: a directory on another disk, "
+                  "or s3://bucket/prefix on another endpoint (--archive-endpoint-url)");
+  cmd->add_option("--archive-endpoint-url", o->archive_client.endpoint_url,
+                  "Endpoint of an s3:// --archive (credentials from the AWS environment or "
+                  "--archive-profile)");
+  cmd->add_option("--archive-profile", o->archive_client.profile,
+                  "AWS profile for an s3:// --archive");
   cmd->add_option("--events", o->events,
                   "Append restores and lifecycle actions to this file as JSON lines (they also "
                   "go to the log)");

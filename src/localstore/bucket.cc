@@ -2,6 +2,9 @@
 
 #include <fcntl.h>
 
+#include <spdlog/spdlog.h>
+
+#include "localstore/archive_tier.h"
 #include "localstore/bucket_index.h"
 #include "localstore/pack_maintenance.h"
 #include "s3/errors.h"
@@ -75,6 +78,14 @@ Result<DbPool::Lease> Bucket::Reader() {
 
 void Bucket::Collect(std::string_view key, const Garbage& garbage) {
   pins_.Release(key, garbage.blobs);
+  for (const auto& name : garbage.archived) {
+    // After the commit that dropped the last reference; one that fails leaves an unreferenced
+    // copy behind (space, never data).
+    if (!env_.options.archive) break;
+    if (Status st = env_.options.archive->Remove(name); !st.ok()) {
+      spdlog::warn("archive: could not remove {}: {}", name, st.ToString());
+    }
+  }
   uint64_t dropped = pack_bytes_dropped_ += garbage.pack_bytes;
   // Compaction only pays once a good part of a pack is dead.
   if (!garbage.emptied_packs.empty() || dropped >= env_.options.pack_size / 4) {

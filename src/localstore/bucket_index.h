@@ -81,6 +81,20 @@ Result<ObjectRow> EditVersion(sqlite::Db& db, std::string_view bucket, std::stri
                               const std::function<Status(ObjectHeaders&)>& edit,
                               std::string_view if_match_etag);
 
+// The archive tier. DetachBody: the version ref names, if it still has etag, an archived
+// class and its bytes here, now has them in the archive tier under archived_as: its local body
+// is released to garbage. False (nothing changed) when the version is not that any more.
+Result<bool> DetachBody(sqlite::Db& db, std::string_view key, const VersionRef& ref,
+                        std::string_view etag, std::string_view archived_as, Garbage* garbage);
+// Versions of an archived class whose bytes are still here, in key order after `after`:
+// (key, version id or "" for the current one, etag), at most limit.
+struct PendingMove {
+  std::string key;
+  std::string version_id;
+  std::string etag;
+};
+Result<std::vector<PendingMove>> PendingMoves(sqlite::Db& db, std::string_view after, size_t limit);
+
 // Documents kept for the server in the bucket table; nullopt when absent.
 Status SetConfig(sqlite::Db& db, std::string_view name, const std::optional<std::string>& document);
 Result<std::optional<std::string>> GetConfig(sqlite::Db& db, std::string_view name);

@@ -25,7 +25,8 @@ Status ReadRow(sqlite::Db& db, const sqlite::Stmt& stmt, int first, std::string_
   m.etag.assign(stmt.Text(first + 1));
   m.last_modified_ns = stmt.Int(first + 2);
   m.parts_count = static_cast<int>(stmt.Int(first + 4));
-  FERRY_RETURN_IF_ERROR(DecodeMetaJson(stmt.Text(first + 5), &m.headers, &m.checksum));
+  FERRY_RETURN_IF_ERROR(
+      DecodeMetaJson(stmt.Text(first + 5), &m.headers, &m.checksum, &row->archived_as));
   m.headers.storage_class.assign(stmt.Text(first + 3));
   if (!stmt.IsNull(first + 6)) row->inline_id = stmt.Int(first + 6);
   if (!stmt.IsNull(first + 7)) {
@@ -55,6 +56,7 @@ Status ReleaseBody(sqlite::Db& db, const ObjectRow& row, Garbage* garbage) {
         AddPackBytes(db, row.packed->pack, -static_cast<int64_t>(row.packed->size), garbage));
   }
   for (const auto& s : row.segments) garbage->blobs.push_back(s.blob);
+  if (!row.archived_as.empty()) garbage->archived.push_back(row.archived_as);
   return Status::OK();
 }
 

@@ -1,5 +1,7 @@
 #include "localstore/local_reader.h"
 
+#include "localstore/archive_tier.h"
+
 #include <algorithm>
 
 #include "localstore/bucket_index.h"
@@ -50,6 +52,20 @@ Result<std::unique_ptr<ObjectReader>> OpenLocalReader(std::shared_ptr<Bucket> bu
       return s3err::MethodNotAllowed("The specified method is not allowed against this resource.");
     }
     if (!bucket->versioned()) row->meta.version_id.clear();
+    if (!row->archived_as.empty()) {
+      bucket->pins().UnpinKey(key);
+      ArchiveTier* archive = bucket->options().archive;
+      if (!archive) {
+        return Status::Unavailable("the bytes of " + std::string(key) +
+                                   " are in an archive tier this server was not started with "
+                                   "(--archive)")
+            .WithS3Code("ServiceUnavailable", 503);
+      }
+      auto reader = archive->Open(row->archived_as, std::move(row->meta));
+      // Removed by a commit since the lookup: look again.
+      if (reader.ok() || !reader.status().IsNotFound() || attempt >= 100) return reader;
+      continue;
+    }
     if (!row->segments.empty()) {
       bucket->pins().PinBlobsAndUnpinKey(key, BlobsOf(row->segments));
       return std::unique_ptr<ObjectReader>(

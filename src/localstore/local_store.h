@@ -23,6 +23,7 @@
 #include "core/clock.h"
 #include "core/md5_batcher.h"
 #include "ferry/object_store.h"
+#include "localstore/bucket_index.h"
 #include "localstore/fs_util.h"
 #include "localstore/local_store_options.h"
 
@@ -82,13 +83,23 @@ class LocalStore final : public ObjectStore {
                                             std::string_view version_id,
                                             const DeleteOptions& options = {}) override;
   Result<ObjectMeta> EditObjectVersion(std::string_view bucket, std::string_view key,
-                                       std::string_view version_id,
-                                       const HeadersEdit& edit,
+                                       std::string_view version_id, const HeadersEdit& edit,
                                        std::string_view if_match_etag = {}) override;
   Status SetBucketConfig(std::string_view bucket, std::string_view name,
                          const std::optional<std::string>& document) override;
   Result<std::optional<std::string>> GetBucketConfig(std::string_view bucket,
                                                      std::string_view name) override;
+
+  // ---- The archive tier (options.archive; archive_moves.cc).
+  // Versions of an archived class (GLACIER, DEEP_ARCHIVE) whose bytes are still on this disk.
+  Result<std::vector<local::index::PendingMove>> PendingArchiveMoves(std::string_view bucket,
+                                                                     std::string_view after,
+                                                                     size_t limit);
+  // Moves a version's bytes to the archive tier: stored and durable there first, then one
+  // index commit names them and drops the local copy. False when the version changed
+  // meanwhile (its copy in the tier is removed again); an error (the tier unavailable) leaves
+  // the version as it was.
+  Result<bool> MoveToArchive(std::string_view bucket, const local::index::PendingMove& version);
 
   struct Stats {
     bool recovered_unclean = false;  // Open found the unclean-shutdown marker

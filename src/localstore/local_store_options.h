@@ -6,6 +6,10 @@
 
 namespace ferry {
 
+namespace local {
+class ArchiveTier;
+}  // namespace local
+
 struct LocalStoreOptions {
   // Bodies of PutObject/CopyObject up to this many bytes are stored inside the bucket index
   // row itself. Default: 4 KiB.
@@ -36,6 +40,10 @@ struct LocalStoreOptions {
 
   // Idle read-only SQLite connections kept per bucket. Default: 16.
   size_t max_idle_readers = 16;
+
+  // Where the bytes of archived versions go (archive_tier.h); null keeps them on this disk.
+  // Must outlive the store.
+  local::ArchiveTier* archive = nullptr;
 };
 
 }  // namespace ferry

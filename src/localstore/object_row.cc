@@ -60,7 +60,8 @@ Status Corrupt(std::string_view what, std::string_view detail) {
 }  // namespace
 
 std::string EncodeMetaJson(const ObjectHeaders& headers,
-                           const std::optional<ObjectChecksum>& checksum) {
+                           const std::optional<ObjectChecksum>& checksum,
+                           std::string_view archived_as) {
   json j = json::object();
   for (const auto& f : kHeaderFields) {
     const std::string& v = headers.*f.field;
@@ -81,11 +82,12 @@ std::string EncodeMetaJson(const ObjectHeaders& headers,
   if (checksum && checksum->algorithm != ChecksumAlgorithm::kNone) {
     j["checksum"] = ChecksumToJson(*checksum);
   }
+  if (!archived_as.empty()) j["archived_as"] = archived_as;
   return Dump(j);
 }
 
 Status DecodeMetaJson(std::string_view text, ObjectHeaders* headers,
-                      std::optional<ObjectChecksum>* checksum) {
+                      std::optional<ObjectChecksum>* checksum, std::string* archived_as) {
   json j = json::parse(text, nullptr, /*allow_exceptions=*/false);
   if (!j.is_object()) return Corrupt("metadata", text.substr(0, 64));
   try {
@@ -114,6 +116,7 @@ Status DecodeMetaJson(std::string_view text, ObjectHeaders* headers,
     }
     checksum->reset();
     if (auto it = j.find("checksum"); it != j.end()) *checksum = ChecksumFromJson(*it);
+    if (archived_as) *archived_as = j.value("archived_as", std::string());
   } catch (const json::exception& e) {
     return Corrupt("metadata", e.what());
   }

@@ -37,6 +37,9 @@ struct ObjectRow {
   std::optional<int64_t> inline_id;  // row in inline_data, when the body is inline
   std::optional<PackRange> packed;   // range of a pack file, when the body is packed
   std::vector<Segment> segments;     // otherwise the body, in order
+  // Or, for an archived version whose bytes moved to the archive tier, their name there
+  // (archive_tier.h); inline_id, packed and segments are then empty.
+  std::string archived_as;
 };
 
 // What dropping object rows released: blobs to unlink after the commit, and packed bytes
@@ -45,7 +48,9 @@ struct Garbage {
   std::vector<BlobId> blobs;
   std::vector<BlobId> emptied_packs;
   uint64_t pack_bytes = 0;
+  std::vector<std::string> archived;  // names in the archive tier to remove
   void clear() {
+    archived.clear();
     blobs.clear();
     emptied_packs.clear();
     pack_bytes = 0;
@@ -54,11 +59,14 @@ struct Garbage {
 
 // JSON of headers (without storage_class, which has its own column) and checksum. Values
 // that are not valid UTF-8 are stored with U+FFFD replacements.
+// archived_as, when set, is kept with them (ObjectRow::archived_as).
 std::string EncodeMetaJson(const ObjectHeaders& headers,
-                           const std::optional<ObjectChecksum>& checksum);
-// Fills headers (except storage_class) and checksum; Corruption when json is malformed.
+                           const std::optional<ObjectChecksum>& checksum,
+                           std::string_view archived_as = {});
+// Fills headers (except storage_class), checksum and, when given, archived_as; Corruption when
+// json is malformed.
 Status DecodeMetaJson(std::string_view json, ObjectHeaders* headers,
-                      std::optional<ObjectChecksum>* checksum);
+                      std::optional<ObjectChecksum>* checksum, std::string* archived_as = nullptr);
 
 // Checksum alone, for part rows; empty string when there is none.
 std::string EncodeChecksumJson(const std::optional<ObjectChecksum>& checksum);

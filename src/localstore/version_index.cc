@@ -10,7 +10,9 @@
 #include <charconv>
 
 #include "localstore/bucket_index.h"
+#include "localstore/index_rows.h"
 #include "s3/errors.h"
+#include "s3/restore.h"
 
 namespace ferry::local::index {
 namespace {
@@ -182,7 +184,7 @@ Result<ObjectRow> EditVersion(sqlite::Db& db, std::string_view bucket, std::stri
         "At least one of the pre-conditions you specified did not hold");
   }
   FERRY_RETURN_IF_ERROR(edit(row->meta.headers));
-  std::string meta = EncodeMetaJson(row->meta.headers, row->meta.checksum);
+  std::string meta = EncodeMetaJson(row->meta.headers, row->meta.checksum, row->archived_as);
   FERRY_ASSIGN_OR_RETURN(
       sqlite::Stmt update,
       db.Prepare(is_current ? "UPDATE objects SET meta = ?1, storage_class = ?4 "
@@ -193,6 +195,58 @@ Result<ObjectRow> EditVersion(sqlite::Db& db, std::string_view bucket, std::stri
   if (!is_current) update.Bind(3, static_cast<int64_t>(row->version_seq));
   FERRY_RETURN_IF_ERROR(update.Run());
   return std::move(*row);
+}
+
+Result<bool> DetachBody(sqlite::Db& db, std::string_view key, const VersionRef& ref,
+                        std::string_view etag, std::string_view archived_as, Garbage* garbage) {
+  FERRY_ASSIGN_OR_RETURN(auto current, GetObject(db, key, nullptr));
+  std::optional<ObjectRow> row;
+  const bool is_current =
+      current && (ref.kind == VersionRef::Kind::kLatest || Names(*current, ref));
+  if (is_current) {
+    row = std::move(current);
+  } else if (ref.kind != VersionRef::Kind::kLatest) {
+    FERRY_ASSIGN_OR_RETURN(row, GetOlder(db, key, ref, nullptr));
+  }
+  if (!row || row->meta.delete_marker || row->meta.etag != etag || !row->archived_as.empty() ||
+      !s3::IsArchivedStorageClass(row->meta.headers.storage_class)) {
+    return false;
+  }
+  FERRY_RETURN_IF_ERROR(ReleaseBody(db, *row, garbage));
+  const std::string meta = EncodeMetaJson(row->meta.headers, row->meta.checksum, archived_as);
+  FERRY_ASSIGN_OR_RETURN(
+      sqlite::Stmt update,
+      db.Prepare(is_current ? "UPDATE objects SET meta = ?1, inline_id = NULL, pack = NULL, "
+                              "pack_offset = NULL, segments = NULL WHERE key = ?2"
+                            : "UPDATE versions SET meta = ?1, inline_id = NULL, pack = NULL, "
+                              "pack_offset = NULL, segments = NULL WHERE key = ?2 AND vseq = ?3"));
+  update.BindText(1, meta).BindBlob(2, key);
+  if (!is_current) update.Bind(3, static_cast<int64_t>(row->version_seq));
+  FERRY_RETURN_IF_ERROR(update.Run());
+  return true;
+}
+
+Result<std::vector<PendingMove>> PendingMoves(sqlite::Db& db, std::string_view after,
+                                              size_t limit) {
+  FERRY_ASSIGN_OR_RETURN(
+      sqlite::Stmt stmt,
+      db.Prepare("SELECT key, -1, etag FROM objects WHERE key > ?1 AND storage_class IN "
+                 "('GLACIER', 'DEEP_ARCHIVE') AND json_extract(meta, '$.archived_as') IS NULL "
+                 "UNION ALL SELECT key, vseq, etag FROM versions WHERE key > ?1 AND "
+                 "delete_marker = 0 AND vnull = 0 AND storage_class IN ('GLACIER', "
+                 "'DEEP_ARCHIVE') AND json_extract(meta, '$.archived_as') IS NULL "
+                 "ORDER BY 1 LIMIT ?2"));
+  stmt.BindBlob(1, after).Bind(2, static_cast<int64_t>(limit));
+  std::vector<PendingMove> out;
+  for (;;) {
+    FERRY_ASSIGN_OR_RETURN(bool row, stmt.Step());
+    if (!row) break;
+    const int64_t seq = stmt.Int(1);
+    out.push_back({std::string(stmt.Blob(0)),
+                   seq < 0 ? std::string() : FormatVersionId(static_cast<uint64_t>(seq)),
+                   std::string(stmt.Text(2))});
+  }
+  return out;
 }
 
 Status SetConfig(sqlite::Db& db, std::string_view name,

@@ -19,8 +19,9 @@ AWS_BIN = "/usr/bin/aws"  # Debian's AWS CLI v2; a pip-installed v1 may shadow i
 class FerryServer:
     """A `ferry serve` process on its own temporary root. Use as a context manager."""
 
-    def __init__(self, root=None, extra_args=(), env=None):
+    def __init__(self, root=None, extra_args=(), env=None, listen="127.0.0.1:0"):
         self._own_root = root is None
+        self.listen = listen
         self.root = root or tempfile.mkdtemp(prefix="ferry-test-")
         self.extra_args = list(extra_args)
         self.env = env
@@ -36,7 +37,7 @@ class FerryServer:
         self._stderr = open(os.path.join(self.root, ".stderr"), "a+")
         self.proc = subprocess.Popen(
             [FERRY_BIN, "serve", "--root", os.path.join(self.root, "data"), "--listen",
-             "127.0.0.1:0", "--port-file", port_file] + self.extra_args,
+             self.listen, "--port-file", port_file] + self.extra_args,
             stdout=self._stdout, stderr=self._stderr, env=self.env)
         deadline = time.time() + 30
         while not os.path.exists(port_file):
