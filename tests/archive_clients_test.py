@@ -3,8 +3,10 @@
 archived (parallel, idempotent, --wait), `ls` showing classes and restores, and `cp` holding
 archived sources back (one error naming them, nothing of them copied) or restoring them first
 with --restore. Against `ferry serve`, whose restores and days are scaled to seconds."""
+import errno
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -175,6 +177,77 @@ class Clients(unittest.TestCase):
         self.assertIn("expedited, standard or bulk", r.stderr)
         r = ferry("restore", "/local/path", check=False)
         self.assertEqual(r.returncode, 2)
+
+
+@unittest.skipUnless(os.path.exists("/dev/fuse") and shutil.which("fusermount3"),
+                     "FUSE is not available")
+class Mount(unittest.TestCase):
+    """Reading an archived file through `ferry mount` starts its restore; the read then fails
+    with EAGAIN (--on-archived error) or waits for the restore (--on-archived wait)."""
+
+    def setUp(self):
+        self.s3 = SRV.default_boto3_client()
+        self.bucket = "ac-mount-" + self._testMethodName[5:25].replace("_", "-").strip("-")
+        self.s3.create_bucket(Bucket=self.bucket)
+        self.tmp = tempfile.mkdtemp(dir=SRV.root)
+        self.mounts = []
+
+    def tearDown(self):
+        for mnt, p in self.mounts:
+            subprocess.run(["fusermount3", "-u", "-z", mnt], capture_output=True)
+            try:
+                p.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                p.kill()
+                p.wait()
+
+    def mount(self, name, *flags):
+        mnt = os.path.join(self.tmp, name)
+        os.makedirs(mnt)
+        log = open(os.path.join(self.tmp, name + ".log"), "w+")
+        p = subprocess.Popen([FERRY_BIN, "mount", "s3://%s/data" % self.bucket, mnt,
+                              "--foreground", "--cache-dir", mnt + "-cache", *flags],
+                             env=SRV.client_env(), stdout=subprocess.DEVNULL, stderr=log)
+        self.mounts.append((mnt, p))
+        deadline = time.time() + 30
+        while not os.path.ismount(mnt):
+            if p.poll() is not None:
+                log.seek(0)
+                self.skipTest("cannot mount here: " + log.read())
+            self.assertLess(time.time(), deadline)
+            time.sleep(0.05)
+        return mnt, log
+
+    def test_archived_files_fail_with_eagain_or_wait_for_their_restore(self):
+        body = os.urandom(3 << 20)
+        self.s3.put_object(Bucket=self.bucket, Key="data/ckpt.pt", Body=body,
+                           StorageClass="GLACIER")
+        self.s3.put_object(Bucket=self.bucket, Key="data/small.json", Body=b"{}",
+                           StorageClass="DEEP_ARCHIVE")
+        mnt, log = self.mount("err")
+        self.assertEqual(os.stat(os.path.join(mnt, "ckpt.pt")).st_size, len(body))
+        with self.assertRaises(OSError) as cm:
+            open(os.path.join(mnt, "ckpt.pt"), "rb")
+        self.assertEqual(cm.exception.errno, errno.EAGAIN)
+        self.assertEqual(os.stat(os.path.join(mnt, "small.json")).st_size, 2)
+        log.seek(0)
+        self.assertIn("is archived: restore requested (Standard tier)", log.read())
+        head = self.s3.head_object(Bucket=self.bucket, Key="data/ckpt.pt")
+        self.assertIn("ongoing-request", head["Restore"])
+        # Once restored, the same mount reads it.
+        deadline = time.time() + 20
+        while 'ongoing-request="false"' not in self.s3.head_object(
+                Bucket=self.bucket, Key="data/ckpt.pt").get("Restore", ""):
+            self.assertLess(time.time(), deadline)
+            time.sleep(0.2)
+        with open(os.path.join(mnt, "ckpt.pt"), "rb") as f:
+            self.assertEqual(f.read(), body)
+        # --on-archived wait: the read blocks until the restore is done.
+        wmnt, _ = self.mount("wait", "--on-archived", "wait", "--restore-tier", "standard")
+        started = time.time()
+        with open(os.path.join(wmnt, "small.json"), "rb") as f:
+            self.assertEqual(f.read(), b"{}")
+        self.assertGreater(time.time() - started, 1.0)
 
 
 if __name__ == "__main__":

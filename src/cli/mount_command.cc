@@ -17,7 +17,9 @@
 #include "cli/metrics_flag.h"
 #include "cli/mount_paths.h"
 #include "cli/output.h"
+#include "cli/restore_flags.h"
 #include "cli/sync_flags.h"
+#include "core/duration.h"
 #include "core/host_memory.h"
 #include "fs/mount_metrics.h"
 #include "fs/mount_session.h"
@@ -46,6 +48,10 @@ struct MountFlags {
   std::string import = "new,changed,deleted";
   std::string only_paths_file;
   std::string metrics;  // HOST:PORT
+  std::string on_archived = "error";
+  std::string restore_wait = "12h";
+  std::string restore_tier = "standard";
+  int restore_days = 1;
 };
 
 // The paths of a file with one per line.
@@ -105,6 +111,10 @@ Status Mount(const MountFlags& f, const std::function<void(const Status&)>& moun
   options.file_mode = static_cast<uint32_t>(std::stoul(f.file_mode, nullptr, 8)) & 07777;
   options.dir_mode = static_cast<uint32_t>(std::stoul(f.dir_mode, nullptr, 8)) & 07777;
   options.import = import;
+  options.archived.wait = f.on_archived == "wait";
+  FERRY_ASSIGN_OR_RETURN(options.archived.wait_ns, ParseDurationNs(f.restore_wait));
+  FERRY_ASSIGN_OR_RETURN(options.archived.tier, RestoreTier(f.restore_tier));
+  options.archived.days = f.restore_days;
   if (!f.only_paths_file.empty()) {
     FERRY_ASSIGN_OR_RETURN(options.only_paths, ReadPathSet(f.only_paths_file));
   }
@@ -165,6 +175,20 @@ CommandRunner AddMountCommand(CLI::App& app) {
   cmd->add_option("--import", f->import,
                   "Bucket changes taken in when a directory is listed again: any of "
                   "new,changed,deleted, or none (then only `ferry cache refresh`)")
+      ->capture_default_str();
+  cmd->add_option("--on-archived", f->on_archived,
+                  "Reading an archived (GLACIER, DEEP_ARCHIVE) file starts its restore; then "
+                  "error: the read fails with EAGAIN; wait: it waits until restored")
+      ->check(CLI::IsMember({"error", "wait"}))
+      ->capture_default_str();
+  cmd->add_option("--restore-wait", f->restore_wait,
+                  "With --on-archived wait: longest wait for a restore (then EAGAIN)")
+      ->capture_default_str();
+  cmd->add_option("--restore-tier", f->restore_tier,
+                  "Tier of the restores reads start: expedited, standard, bulk")
+      ->capture_default_str();
+  cmd->add_option("--restore-days", f->restore_days, "Days the restored copies stay")
+      ->check(CLI::Range(1, 36500))
       ->capture_default_str();
   cmd->add_option("--only-paths", f->only_paths_file,
                   "A file of paths (one per line, relative to the prefix): show only these "

@@ -38,6 +38,15 @@ uint64_t BlockReader::BlockLength(const ObjectVersion& object, uint64_t index) c
 Result<std::vector<BlockReader::Block>> BlockReader::FetchFromStore(const ObjectVersion& object,
                                                                     uint64_t first,
                                                                     uint64_t count) {
+  auto fetched = FetchFromStoreOnce(object, first, count);
+  if (fetched.ok() || !archived_ || !IsArchivedRefusal(fetched.status())) return fetched;
+  FERRY_RETURN_IF_ERROR(archived_->Handle(object.bucket, object.key));
+  return FetchFromStoreOnce(object, first, count);
+}
+
+Result<std::vector<BlockReader::Block>> BlockReader::FetchFromStoreOnce(const ObjectVersion& object,
+                                                                        uint64_t first,
+                                                                        uint64_t count) {
   const uint64_t start = first * block_size_;
   uint64_t length = 0;
   for (uint64_t i = first; i < first + count; ++i) length += BlockLength(object, i);
@@ -299,6 +308,13 @@ bool BlockReader::Cached(const ObjectVersion& object, uint64_t index) {
 }
 
 Result<ObjectMeta> BlockReader::ReadSmallObject(const ObjectVersion& object) {
+  auto read = ReadSmallObjectOnce(object);
+  if (read.ok() || !archived_ || !IsArchivedRefusal(read.status())) return read;
+  FERRY_RETURN_IF_ERROR(archived_->Handle(object.bucket, object.key));
+  return ReadSmallObjectOnce(object);
+}
+
+Result<ObjectMeta> BlockReader::ReadSmallObjectOnce(const ObjectVersion& object) {
   OpenHints hints;
   hints.size = object.size;  // no ETag: the current version, with its metadata
   FERRY_ASSIGN_OR_RETURN(auto reader, store_.OpenObject(object.bucket, object.key, hints));

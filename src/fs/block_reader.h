@@ -20,6 +20,7 @@
 #include "cache/block_cache.h"
 #include "core/buffer_pool.h"
 #include "ferry/object_store.h"
+#include "fs/archived_reads.h"
 
 namespace ferry::fs {
 
@@ -29,6 +30,7 @@ struct ObjectVersion {
   std::string key;
   std::string etag;
   uint64_t size = 0;
+  bool archived = false;  // listed in an archived class (GLACIER, DEEP_ARCHIVE)
 };
 
 struct BlockReaderStats {
@@ -87,6 +89,10 @@ class BlockReader {
   std::optional<Slices> TakeUnread(const ObjectVersion& object);
   bool Cached(const ObjectVersion& object, uint64_t index);
 
+  // Reads of archived objects go through archived (may be null: they fail as the store
+  // answers). Set before the first read; it must outlive the reader.
+  void SetArchivedReads(ArchivedReads* archived) { archived_ = archived; }
+
   uint64_t block_size() const { return block_size_; }
   BlockReaderStats stats();
 
@@ -123,6 +129,10 @@ class BlockReader {
   // Marks a recent block read, taking it out of the unread bytes.
   void MarkReadLocked(RecentBlock& recent);
   // Blocks [first, first + count) with one GET.
+  // Once more after an archived object's restore (archived_).
+  Result<std::vector<Block>> FetchFromStoreOnce(const ObjectVersion& object, uint64_t first,
+                                                uint64_t count);
+  Result<ObjectMeta> ReadSmallObjectOnce(const ObjectVersion& object);
   Result<std::vector<Block>> FetchFromStore(const ObjectVersion& object, uint64_t first,
                                             uint64_t count);
   // Puts fetched blocks (first, first + 1, ...) into the cache, after their waiters had them.
@@ -132,6 +142,7 @@ class BlockReader {
                 const Result<Block>& got, bool fetched);
 
   ObjectStore& store_;
+  ArchivedReads* archived_ = nullptr;
   cache::BlockCache& cache_;
   const uint64_t block_size_;
   const uint64_t recent_capacity_;

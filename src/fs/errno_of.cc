@@ -5,6 +5,8 @@
 namespace ferry::fs {
 
 int ErrnoOf(const Status& status) {
+  // An archived object not restored yet (archived_reads.h): try again later.
+  if (status.s3_code() == "InvalidObjectState") return EAGAIN;
   switch (status.code()) {
     case Status::Code::kOk:
       return 0;

@@ -13,6 +13,8 @@ Result<std::unique_ptr<MountSession>> MountSession::Open(ObjectStore& store,
   // Blocks just fetched stay in memory for twice the read-ahead: a stream reads them there.
   s->reader_ = std::make_unique<BlockReader>(store, *s->cache_, o.block_size,
                                              std::max<uint64_t>(2 * o.read_ahead_bytes, 16 << 20));
+  s->archived_ = std::make_unique<ArchivedReads>(store, o.archived);
+  s->reader_->SetArchivedReads(s->archived_.get());
   s->attribute_cache_ = std::make_unique<AttributeCache>(*s->cache_);
   NamespaceOptions names;
   names.bucket = o.bucket;

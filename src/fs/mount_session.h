@@ -14,6 +14,7 @@
 #include "cache/block_cache.h"
 #include "core/thread_pool.h"
 #include "ferry/object_store.h"
+#include "fs/archived_reads.h"
 #include "fs/attribute_cache.h"
 #include "fs/block_reader.h"
 #include "fs/cache_control.h"
@@ -37,6 +38,7 @@ struct MountSessionOptions {
   uint32_t file_mode = 0644, dir_mode = 0755;
   ImportPolicy import = ImportPolicy::All();
   std::shared_ptr<const std::unordered_set<std::string>> only_paths;
+  ArchivedReadPolicy archived;  // reads of archived objects (archived_reads.h)
 };
 
 class MountSession {
@@ -54,6 +56,7 @@ class MountSession {
   Namespace& names() { return *names_; }
   ShownFiles& files() { return *files_; }
   BlockReader& reader() { return *reader_; }
+  ArchivedReads& archived() { return *archived_; }
   cache::BlockCache& cache() { return *cache_; }
   CacheControl& control() { return *control_; }  // what `ferry cache` reaches through the socket
   const MountSessionOptions& options() const { return options_; }
@@ -64,6 +67,7 @@ class MountSession {
   MountSessionOptions options_;
   // In the order they are built; destroyed in reverse (users before what they use).
   std::unique_ptr<cache::BlockCache> cache_;
+  std::unique_ptr<ArchivedReads> archived_;
   std::unique_ptr<BlockReader> reader_;
   std::unique_ptr<AttributeCache> attribute_cache_;
   std::unique_ptr<Namespace> names_;

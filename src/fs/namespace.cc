@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "s3/posix_meta.h"
+#include "s3/restore.h"
 
 namespace ferry::fs {
 
@@ -110,7 +111,8 @@ NodeAttributes Namespace::DefaultAttributes(uint64_t ino, const Node& node) cons
   a.mode = S_IFREG | options_.file_mode;
   a.size = node.listed.size;
   a.mtime_ns = a.atime_ns = node.listed.last_modified_ns;
-  a.object = {options_.bucket, options_.prefix + node.path, node.listed.etag, node.listed.size};
+  a.object = {options_.bucket, options_.prefix + node.path, node.listed.etag, node.listed.size,
+              s3::IsArchivedStorageClass(node.listed.storage_class)};
   return a;
 }
 
@@ -314,7 +316,8 @@ Result<ObjectMeta> Namespace::MetadataOf(const ObjectVersion& object,
     if (auto meta = saved->Load(object, listed.last_modified_ns)) return *std::move(meta);
   }
   BlockReader* small = options_.small_file_reader;
-  const bool read_whole = small && object.size <= small->block_size() &&
+  // (An archived object's bytes cannot be read before it is restored: a HEAD asks.)
+  const bool read_whole = small && !object.archived && object.size <= small->block_size() &&
                           !small->Cached(object, 0) && small->MayReadWhole(object.size);
   FERRY_ASSIGN_OR_RETURN(ObjectMeta meta, read_whole
                                               ? small->ReadSmallObject(object)

@@ -37,6 +37,8 @@ struct FuseMount::Impl {
   fs::BlockReader& reader;
   fs::ShownFiles& files;
   MountOptions options;
+  // Opens are answered (and archived files checked) with --on-archived error only.
+  fs::ArchivedReads* archived_opens = nullptr;
   fuse_session* session = nullptr;
   bool mounted = false;
 
@@ -167,10 +169,23 @@ struct FuseMount::Impl {
     fuse_reply_readlink(req, target.c_str());
   }
 
-  // Not implemented, on purpose: the kernel then opens files without asking (and without a
-  // RELEASE when they close) and keeps their pages across opens, which spares two round trips
-  // per file read whole. The mount is read-only, so the kernel refuses writers itself.
-  static void Open(fuse_req_t req, fuse_ino_t, fuse_file_info*) { fuse_reply_err(req, ENOSYS); }
+  // Not implemented, on purpose, unless archived files must fail their opens (--on-archived
+  // error): the kernel then opens files without asking (and without a RELEASE when they close)
+  // and keeps their pages across opens, which spares two round trips per file read whole. The
+  // mount is read-only, so the kernel refuses writers itself.
+  static void Open(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
+    Impl& m = Of(req);
+    if (!m.archived_opens) return (void)fuse_reply_err(req, ENOSYS);
+    auto a = m.names.GetAttributes(ino);
+    if (a.ok() && a->object.archived) {
+      // EAGAIN once its restore is asked for: a read failing instead would look like the end
+      // of the file to buffered readers (EAGAIN means "no data yet" to them).
+      Status st = m.archived_opens->CheckOpen(a->object.bucket, a->object.key);
+      if (!st.ok()) return m.Fail(req, ("open " + a->object.key).c_str(), st);
+    }
+    fi->keep_cache = 1;
+    fuse_reply_open(req, fi);
+  }
 
   static void Read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, fuse_file_info*) {
     Impl& m = Of(req);
@@ -304,6 +319,7 @@ struct FuseMount::Impl {
 
 FuseMount::FuseMount(fs::MountSession& session, MountOptions options)
     : impl_(new Impl{session.names(), session.reader(), session.files(), std::move(options)}) {
+  if (!session.options().archived.wait) impl_->archived_opens = &session.archived();
   session.files().SetInvalidator([impl = impl_.get()](uint64_t ino, fs::ByteRange range) {
     impl->Invalidate({ino, range});
   });
