@@ -15,7 +15,8 @@ import time
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "lib"))
 import unittest
 
-from ferrytest import FERRY_BIN, FerryServer, main
+from ferrytest import FERRY_BIN, FerryServer, client_env, main
+from peers import CephRgw
 
 SRV = None
 
@@ -248,6 +249,33 @@ class Mount(unittest.TestCase):
         with open(os.path.join(wmnt, "small.json"), "rb") as f:
             self.assertEqual(f.read(), b"{}")
         self.assertGreater(time.time() - started, 1.0)
+
+
+@unittest.skipUnless(CephRgw.available(), "Ceph RGW is not installed")
+class AgainstCephRgw(unittest.TestCase):
+    """A server without the archive tier: the clients' archive steps cost nothing there and
+    fail nothing (listings asked for RestoreStatus, restores of a prefix, cp with --restore)."""
+
+    def test_clients_work_where_nothing_is_archived(self):
+        with CephRgw() as rgw:
+            env = client_env(rgw.endpoint, rgw.access_key, rgw.secret_key)
+
+            def run(*args):
+                r = subprocess.run([FERRY_BIN, *args], env=env, capture_output=True, text=True,
+                                   timeout=120)
+                self.assertEqual(r.returncode, 0, r.stderr)
+                return r
+            tmp = tempfile.mkdtemp(dir=SRV.root)
+            with open(os.path.join(tmp, "a"), "w") as f:
+                f.write("a")
+            run("mb", "s3://plain")
+            run("cp", tmp + "/a", "s3://plain/d/a")
+            self.assertIn(" a\n", run("ls", "s3://plain/d/").stdout)
+            summary = json.loads(run("restore", "s3://plain/d/", "--json").stdout)
+            self.assertEqual((summary["archived"], summary["not_archived"]), (0, 1))
+            run("cp", "--recursive", "--restore", "s3://plain/d/", tmp + "/back")
+            with open(os.path.join(tmp, "back", "a")) as f:
+                self.assertEqual(f.read(), "a")
 
 
 if __name__ == "__main__":
