@@ -14,3 +14,4 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 /usr/bin/python3 "$HERE/mount_bench.py" "$FERRY"
 /usr/bin/python3 "$HERE/train_bench.py" "$FERRY"
 /usr/bin/python3 "$HERE/gateway_bench.py" "$FERRY"
+/usr/bin/python3 "$HERE/archive_bench.py" "$FERRY"

@@ -4,8 +4,9 @@
 # would, check it byte for byte, sync a generated "on-prem" tree into the bucket with
 # `ferry sync` (then only its changes), mount it with `ferry mount` where FUSE is allowed, write
 # files through an SMB share of `ferry gateway` and watch them become objects, train
-# a tiny PyTorch model on it with `ferry train` (Fast File mode where FUSE is allowed), and
-# stop. The AWS CLI reads the same bucket to show that the
+# a tiny PyTorch model on it with `ferry train` (Fast File mode where FUSE is allowed), archive
+# the finished job's checkpoints with a lifecycle rule (a day lasts 2 s here) and restore one,
+# and stop. The AWS CLI reads the same bucket to show that the
 # data and its metadata are plain S3.
 set -euo pipefail
 FERRY=${1:-build/ferry}
@@ -24,8 +25,10 @@ cleanup() {
 trap cleanup EXIT
 
 echo "== starting ferry serve on $work/root"
+mkdir -p "$work/cold"  # the archive tier: a directory that would be on another disk
 "$FERRY" serve --root "$work/root" --listen 127.0.0.1:0 --port-file "$work/port" \
-  >"$work/serve.out" 2>"$work/serve.log" &
+  --archive "$work/cold" --lifecycle-day 2s --restore-time expedited=1s,standard=3s \
+  --events "$work/archive-events.jsonl" >"$work/serve.out" 2>"$work/serve.log" &
 server_pid=$!
 for _ in $(seq 100); do [ -s "$work/port" ] && break; sleep 0.05; done
 [ -s "$work/port" ] || { cat "$work/serve.log"; exit 1; }
@@ -113,8 +116,30 @@ fi
 echo "== ferry train: a tiny PyTorch model on the synced dataset ($train_mode mode)"
 "$FERRY" train --job-name demo-train --ml-root "$work/ml" --cache-dir "$work/cache" \
   --input-mode "$train_mode" --channel training=s3://datasets/onprem/projects --hp epochs=2 \
-  --output s3://datasets/models -- /usr/bin/python3 "$(dirname "$(realpath "$0")")/demo_train.py"
+  --output s3://datasets/models --checkpoint s3://datasets/checkpoints/demo-train \
+  -- /usr/bin/python3 "$(dirname "$(realpath "$0")")/demo_train.py"
 echo "model: $("$FERRY" ls s3://datasets/models/demo-train/output/ | grep model.tar.gz)"
+
+echo "== archiving the finished job's checkpoints with a lifecycle rule, then restoring one"
+aws s3api put-bucket-lifecycle-configuration --bucket datasets --lifecycle-configuration '{
+  "Rules": [{"ID": "archive-checkpoints", "Status": "Enabled",
+             "Filter": {"And": {"Prefix": "checkpoints/", "ObjectSizeGreaterThan": 0}},
+             "Transitions": [{"Days": 1, "StorageClass": "GLACIER"}]}]}'
+for _ in $(seq 100); do
+  "$FERRY" ls --recursive s3://datasets/checkpoints/ | grep -q 'pt$' || break
+  sleep 0.2
+done
+"$FERRY" ls --recursive s3://datasets/checkpoints/
+for _ in $(seq 100); do [ -n "$(ls -A "$work/cold")" ] && break; sleep 0.2; done
+echo "archive directory: $(find "$work/cold" -type f | wc -l) files"
+if "$FERRY" cp s3://datasets/checkpoints/demo-train/epoch-1.pt "$work/epoch-1.pt" 2>"$work/cp.err"; then
+  echo "unexpected: an archived checkpoint was copied before its restore"; exit 1
+fi
+echo "cp before the restore: $(head -c 160 "$work/cp.err")..."
+"$FERRY" restore s3://datasets/checkpoints/demo-train/epoch-1.pt --tier expedited --days 3 --wait
+"$FERRY" cp s3://datasets/checkpoints/demo-train/epoch-1.pt "$work/epoch-1.pt"
+"$FERRY" stat s3://datasets/checkpoints/demo-train/epoch-1.pt | grep -i "class\|restore"
+echo "events: $(grep -c LifecycleTransition "$work/archive-events.jsonl") transitions, $(grep -c ObjectRestore "$work/archive-events.jsonl") restore"
 
 echo "== the AWS CLI sees the same objects"
 aws s3 ls s3://datasets/demo/train/ >"$work/aws-ls.txt" && head -3 "$work/aws-ls.txt"

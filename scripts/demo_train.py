@@ -48,6 +48,10 @@ def main():
             opt.step()
             total += float(loss) * len(x)
         print("epoch %d: %d files, loss %.4f" % (epoch, len(data), total / len(data)), flush=True)
+        if os.environ.get("SM_CHECKPOINT_DIR"):
+            # Kept in the bucket by --checkpoint (and archived there later by a lifecycle rule).
+            torch.save(model.state_dict(),
+                       os.path.join(os.environ["SM_CHECKPOINT_DIR"], "epoch-%d.pt" % epoch))
     torch.save(model.state_dict(), os.path.join(os.environ["SM_MODEL_DIR"], "model.pt"))
 
 

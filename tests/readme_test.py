@@ -180,12 +180,14 @@ class ReadmeExamples(unittest.TestCase):
             firsts = [c[0] for _, c in sh_blocks(f.read()) if c]
         expected = ["make demo", "ferry mb s3://datasets", "ferry sync /mnt/nfs/datasets",
                     "ferry task create", "ferry mount", "ferry cache load", "ferry gateway",
-                    "ferry train",
+                    "ferry train", "ferry ls s3://datasets/checkpoints/",
                     "ferry serve"]
         self.assertEqual([next((e for e in expected if c.startswith(e)), c) for c in firsts],
                          expected, "an example was added or moved: teach this test to run it")
         # "in another terminal: ferry serve --root /srv/ferry, then paste the export lines"
-        _, printed = self.start_server(["ferry", "serve", "--root", "/srv/ferry"])
+        # (Restores take seconds here, not AWS's hours.)
+        _, printed = self.start_server(["ferry", "serve", "--root", "/srv/ferry",
+                                        "--restore-time", "expedited=1s,standard=1s,bulk=2s"])
         self.env.update(printed)
         self.client_commands()
         self.sync_examples()
@@ -195,6 +197,7 @@ class ReadmeExamples(unittest.TestCase):
             self.cache_examples()
             self.gateway_example()
             self.train_example()
+        self.archive_example()
         for p in self.servers:
             p.terminate()
             p.wait(timeout=30)
@@ -319,6 +322,23 @@ class ReadmeExamples(unittest.TestCase):
         for line in self.block("ferry train"):
             out = self.run_line(line)
             self.assertIn("read %d bytes in 10 epochs at lr 0.1" % (10 * 3 * 3000), out.stdout)
+
+    def archive_example(self):
+        import boto3
+        s3 = boto3.client("s3", endpoint_url=self.env["AWS_ENDPOINT_URL"],
+                          aws_access_key_id=self.env["AWS_ACCESS_KEY_ID"],
+                          aws_secret_access_key=self.env["AWS_SECRET_ACCESS_KEY"],
+                          region_name="us-east-1")
+        for run in ("run-6", "run-7"):
+            for epoch in range(4):
+                s3.put_object(Bucket="datasets", Key="checkpoints/%s/epoch-%d.pt" % (run, epoch),
+                              Body=os.urandom(1000), StorageClass="GLACIER")
+        for line in self.block("ferry ls s3://datasets/checkpoints/"):
+            out = self.run_line(line)
+            if line.startswith("ferry ls"):
+                self.assertIn("epoch-3.pt  [GLACIER]", out.stdout)
+        for run in ("run-6", "run-7"):
+            self.assertEqual(len(os.listdir(os.path.join(self.work, run))), 4)
 
     def serve_example(self):
         out = self.run_long_running(self.block("ferry serve")[0])
