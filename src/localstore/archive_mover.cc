@@ -12,39 +12,17 @@ namespace ferry::local {
 ArchiveMover::ArchiveMover(LocalStore& store, int64_t interval_ns, size_t parallel)
     : store_(store), interval_ns_(interval_ns), parallel_(std::max<size_t>(parallel, 1)) {}
 
-ArchiveMover::~ArchiveMover() {
-  Stop();
-}
-
 void ArchiveMover::Start() {
-  std::lock_guard lock(mu_);
-  if (thread_.joinable()) return;
-  stop_ = false;
-  thread_ = std::thread([this] { Loop(); });
+  thread_.Start(std::chrono::nanoseconds(interval_ns_), [this] { Pass(); });
 }
 
-void ArchiveMover::Stop() {
-  {
-    std::lock_guard lock(mu_);
-    stop_ = true;
-  }
-  cv_.notify_all();
-  if (thread_.joinable()) thread_.join();
-}
-
-void ArchiveMover::Loop() {
-  std::unique_lock lock(mu_);
-  while (!stop_) {
-    lock.unlock();
-    auto stats = RunPass();
-    if (!stats.ok()) {
-      spdlog::warn("archive: {} (the versions stay on this disk; retried in {} ms)",
-                   stats.status().ToString(), interval_ns_ / 1'000'000);
-    } else if (stats->moved > 0) {
-      spdlog::info("archive: moved the bytes of {} versions to the archive tier", stats->moved);
-    }
-    lock.lock();
-    cv_.wait_for(lock, std::chrono::nanoseconds(interval_ns_), [this] { return stop_; });
+void ArchiveMover::Pass() {
+  auto stats = RunPass();
+  if (!stats.ok()) {
+    spdlog::warn("archive: {} (the versions stay on this disk; retried in {} ms)",
+                 stats.status().ToString(), interval_ns_ / 1'000'000);
+  } else if (stats->moved > 0) {
+    spdlog::info("archive: moved the bytes of {} versions to the archive tier", stats->moved);
   }
 }
 
@@ -57,10 +35,7 @@ Result<ArchiveMoverStats> ArchiveMover::RunPass() {
   for (const auto& b : buckets) {
     std::string after;
     for (;;) {
-      {
-        std::lock_guard lock(mu_);
-        if (stop_) break;
-      }
+      if (thread_.stopping()) break;
       auto batch = store_.PendingArchiveMoves(b.name, after, 256);
       if (!batch.ok() || batch->empty()) break;
       after = batch->back().key;

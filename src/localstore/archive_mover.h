@@ -4,11 +4,9 @@
 // pass; the versions stay readable (when restored) from this disk meanwhile. Owns its thread.
 #pragma once
 
-#include <condition_variable>
 #include <cstdint>
-#include <mutex>
-#include <thread>
 
+#include "core/periodic_thread.h"
 #include "localstore/local_store.h"
 
 namespace ferry::local {
@@ -21,25 +19,21 @@ struct ArchiveMoverStats {
 class ArchiveMover {
  public:
   ArchiveMover(LocalStore& store, int64_t interval_ns, size_t parallel = 8);
-  ~ArchiveMover();
   ArchiveMover(const ArchiveMover&) = delete;
   ArchiveMover& operator=(const ArchiveMover&) = delete;
 
   void Start();
-  void Stop();
+  void Stop() { thread_.Stop(); }
   // One pass over every bucket now; the first failure, after trying everything.
   Result<ArchiveMoverStats> RunPass();
 
  private:
-  void Loop();
+  void Pass();
 
   LocalStore& store_;
   const int64_t interval_ns_;
   const size_t parallel_;
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool stop_ = false;  // guarded by mu_
-  std::thread thread_;
+  PeriodicThread thread_;  // last: stopped before the rest goes
 };
 
 }  // namespace ferry::local

@@ -2,6 +2,8 @@
 // upload_index.cc.
 #include "localstore/bucket_index.h"
 
+#include <charconv>
+
 namespace ferry::local::index {
 namespace {
 
@@ -220,11 +222,12 @@ Status ObjectCursor::Seek(std::string_view lower) {
   FERRY_ASSIGN_OR_RETURN(
       sqlite::Stmt stmt,
       db_->Prepare("SELECT key, size, etag, mtime_ns, storage_class, parts_count, "
-                   // An archived object's restore, for RestoreStatus; NULL for the rest.
-                   "CASE WHEN storage_class IN ('GLACIER', 'DEEP_ARCHIVE') THEN "
-                   "json_extract(meta, '$.restore.ready_ns') END, "
-                   "CASE WHEN storage_class IN ('GLACIER', 'DEEP_ARCHIVE') THEN "
-                   "json_extract(meta, '$.restore.expiry_ns') END "
+                   // An archived object's restore, for RestoreStatus: "[ready,expiry]", or
+                   // NULL. Most archived objects were never restored: the JSON is parsed
+                   // only for those whose document names a restore.
+                   "CASE WHEN storage_class IN ('GLACIER', 'DEEP_ARCHIVE') AND "
+                   "instr(meta, '\"restore\":') > 0 THEN json_extract(meta, "
+                   "'$.restore.ready_ns', '$.restore.expiry_ns') END "
                    "FROM objects WHERE key >= ?1 ORDER BY key"));
   stmt_.emplace(std::move(stmt));
   stmt_->BindBlob(1, lower_);
@@ -244,8 +247,17 @@ Status ObjectCursor::Load() {
   meta_.last_modified_ns = stmt_->Int(3);
   meta_.headers.storage_class.assign(stmt_->Text(4));
   meta_.parts_count = static_cast<int>(stmt_->Int(5));
-  meta_.headers.restore_ready_ns = stmt_->Int(6);  // 0 when NULL
-  meta_.headers.restore_expiry_ns = stmt_->Int(7);
+  meta_.headers.restore_ready_ns = meta_.headers.restore_expiry_ns = 0;
+  if (!stmt_->IsNull(6)) {
+    // "[ready,expiry]", as json_extract gives two paths.
+    const std::string_view pair = stmt_->Text(6);
+    const size_t comma = pair.find(',');
+    if (pair.size() > 2 && comma != std::string_view::npos) {
+      std::from_chars(pair.data() + 1, pair.data() + comma, meta_.headers.restore_ready_ns);
+      std::from_chars(pair.data() + comma + 1, pair.data() + pair.size() - 1,
+                      meta_.headers.restore_expiry_ns);
+    }
+  }
   return Status::OK();
 }
 

@@ -204,43 +204,20 @@ int64_t PassInterval(const LifecycleWorkerOptions& o) {
 LifecycleWorker::LifecycleWorker(ObjectStore& store, LifecycleWorkerOptions options)
     : store_(store), options_(std::move(options)) {}
 
-LifecycleWorker::~LifecycleWorker() {
-  Stop();
-}
-
 void LifecycleWorker::Start() {
-  std::lock_guard lock(mu_);
-  if (thread_.joinable()) return;
-  stop_ = false;
-  thread_ = std::thread([this] { Loop(); });
+  thread_.Start(std::chrono::nanoseconds(PassInterval(options_)), [this] { Pass(); });
 }
 
-void LifecycleWorker::Stop() {
-  {
-    std::lock_guard lock(mu_);
-    stop_ = true;
-  }
-  cv_.notify_all();
-  if (thread_.joinable()) thread_.join();
-}
-
-void LifecycleWorker::Loop() {
-  const auto interval = std::chrono::nanoseconds(PassInterval(options_));
-  std::unique_lock lock(mu_);
-  while (!stop_) {
-    lock.unlock();
-    auto stats = RunPass();
-    if (!stats.ok()) {
-      spdlog::warn("lifecycle pass: {}", stats.status().ToString());
-    } else if (stats->transitioned + stats->expired + stats->removed + stats->aborted > 0) {
-      spdlog::info(
-          "lifecycle pass: {} versions examined, {} transitioned, {} expired, "
-          "{} removed, {} uploads aborted, {} refused",
-          stats->versions, stats->transitioned, stats->expired, stats->removed, stats->aborted,
-          stats->failed);
-    }
-    lock.lock();
-    cv_.wait_for(lock, interval, [this] { return stop_; });
+void LifecycleWorker::Pass() {
+  auto stats = RunPass();
+  if (!stats.ok()) {
+    spdlog::warn("lifecycle pass: {}", stats.status().ToString());
+  } else if (stats->transitioned + stats->expired + stats->removed + stats->aborted > 0) {
+    spdlog::info(
+        "lifecycle pass: {} versions examined, {} transitioned, {} expired, "
+        "{} removed, {} uploads aborted, {} refused",
+        stats->versions, stats->transitioned, stats->expired, stats->removed, stats->aborted,
+        stats->failed);
   }
 }
 

@@ -6,13 +6,10 @@
 // thread-safe.
 #pragma once
 
-#include <atomic>
-#include <condition_variable>
 #include <cstdint>
-#include <mutex>
-#include <thread>
 
 #include "core/clock.h"
+#include "core/periodic_thread.h"
 #include "ferry/object_store.h"
 #include "server/event_log.h"
 
@@ -39,25 +36,21 @@ struct LifecyclePassStats {
 class LifecycleWorker {
  public:
   LifecycleWorker(ObjectStore& store, LifecycleWorkerOptions options);
-  ~LifecycleWorker();  // stops the thread
   LifecycleWorker(const LifecycleWorker&) = delete;
   LifecycleWorker& operator=(const LifecycleWorker&) = delete;
 
   void Start();
-  void Stop();
+  void Stop() { thread_.Stop(); }
 
   // One pass over every bucket now (what the thread runs); also for tests.
   Result<LifecyclePassStats> RunPass();
 
  private:
-  void Loop();
+  void Pass();
 
   ObjectStore& store_;
   LifecycleWorkerOptions options_;
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool stop_ = false;  // guarded by mu_
-  std::thread thread_;
+  PeriodicThread thread_;  // last: stopped before the rest goes
 };
 
 }  // namespace ferry::server

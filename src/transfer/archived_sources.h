@@ -26,6 +26,10 @@ class ArchivedSources {
 
   // Holds back the copy of key.
   void Add(std::string key, std::function<void()> copy);
+  // Holds it back when hold is set, else runs it now.
+  void RunOrHold(bool hold, std::string key, std::function<void()> copy) {
+    hold ? Add(std::move(key), std::move(copy)) : copy();
+  }
 
   // Runs the held copies of keys readable by now (restored earlier); for the others returns
   // the one error naming them, or restores them (requests, waits) and runs their copies.

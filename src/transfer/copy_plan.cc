@@ -105,11 +105,7 @@ Status Download(const CopyPlan& plan, ObjectStore& store, TransferEngine& engine
     auto copy = [=, target = LocalTarget(plan.dst, src.key)] {
       submit(src.key, target, meta->size);
     };
-    if (!plan.dry_run && !ReadableNow(*meta)) {
-      archived.Add(src.key, copy);
-    } else {
-      copy();
-    }
+    archived.RunOrHold(!plan.dry_run && !ReadableNow(*meta), src.key, copy);
     return archived.Resolve(store, src.bucket, src.key);
   }
   std::string prefix = DirectoryPrefix(src.key);
@@ -125,11 +121,7 @@ Status Download(const CopyPlan& plan, ObjectStore& store, TransferEngine& engine
     auto copy = [=, target = (fs::path(plan.dst.path) / relative).string()] {
       submit(object.key, target, object.size);
     };
-    if (!plan.dry_run && MayNeedRestore(object)) {
-      archived.Add(object.key, copy);
-    } else {
-      copy();
-    }
+    archived.RunOrHold(!plan.dry_run && MayNeedRestore(object), object.key, copy);
     return Status::OK();
   }));
   return archived.Resolve(store, src.bucket, prefix);
@@ -154,11 +146,7 @@ Status ServerSideCopy(const CopyPlan& plan, ObjectStore& store, TransferEngine& 
     auto copy = [=, target = KeyTarget(plan.dst, BaseName(src.key))] {
       submit(src.key, target, meta->size);
     };
-    if (!plan.dry_run && !ReadableNow(*meta)) {
-      archived.Add(src.key, copy);
-    } else {
-      copy();
-    }
+    archived.RunOrHold(!plan.dry_run && !ReadableNow(*meta), src.key, copy);
     return archived.Resolve(store, src.bucket, src.key);
   }
   std::string prefix = DirectoryPrefix(src.key);
@@ -169,11 +157,7 @@ Status ServerSideCopy(const CopyPlan& plan, ObjectStore& store, TransferEngine& 
     auto copy = [=, target = JoinKey(plan.dst.key, relative)] {
       submit(object.key, target, object.size);
     };
-    if (!plan.dry_run && MayNeedRestore(object)) {
-      archived.Add(object.key, copy);
-    } else {
-      copy();
-    }
+    archived.RunOrHold(!plan.dry_run && MayNeedRestore(object), object.key, copy);
     return Status::OK();
   }));
   return archived.Resolve(store, src.bucket, prefix);
