@@ -138,7 +138,7 @@ fi
 echo "cp before the restore: $(head -c 160 "$work/cp.err")..."
 "$FERRY" restore s3://datasets/checkpoints/demo-train/epoch-1.pt --tier expedited --days 3 --wait
 "$FERRY" cp s3://datasets/checkpoints/demo-train/epoch-1.pt "$work/epoch-1.pt"
-"$FERRY" stat s3://datasets/checkpoints/demo-train/epoch-1.pt | grep -i "class\|restore"
+"$FERRY" stat s3://datasets/checkpoints/demo-train/epoch-1.pt | grep -A2 -i "class\|restore"
 echo "events: $(grep -c LifecycleTransition "$work/archive-events.jsonl") transitions, $(grep -c ObjectRestore "$work/archive-events.jsonl") restore"
 
 echo "== the AWS CLI sees the same objects"
