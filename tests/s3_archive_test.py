@@ -239,6 +239,9 @@ class Restore(Case):
         self.assertEqual(self.error(self.restore, key="deep", tier="Expedited"),
                          ("InvalidArgument", 400))
         self.assertEqual(self.error(self.restore, key="missing"), ("NoSuchKey", 404))
+        self.assertEqual(self.error(self.s3.put_object, Bucket=self.bucket, Key="frozen",
+                                    Body=b"x", StorageClass="FROZEN"),
+                         ("InvalidStorageClass", 400))
         for body, code in ((b"<RestoreRequest><Days>0</Days></RestoreRequest>", b"InvalidArgument"),
                            (b"<RestoreRequest><Days>1</Days><GlacierJobParameters><Tier>Fast"
                             b"</Tier></GlacierJobParameters></RestoreRequest>", b"MalformedXML"),
