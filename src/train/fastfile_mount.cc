@@ -53,6 +53,11 @@ Result<std::unique_ptr<FastFileMount>> FastFileMount::Start(const TrainSpec& spe
     argv.push_back("--only-paths");
     argv.push_back(only_paths_file);
   }
+  if (spec.restore) {
+    // --restore: an archived file's first read waits for its restore instead of failing.
+    argv.insert(argv.end(), {"--on-archived", "wait", "--restore-tier", spec.restore->tier,
+                             "--restore-days", std::to_string(spec.restore->days)});
+  }
   argv.insert(argv.end(), spec.client_args.begin(), spec.client_args.end());
   // Its own process group: a Ctrl-C stops the job, and the job unmounts when it is done.
   ChildProcess::Options options{CurrentEnvironment(), /*own_process_group=*/true};

@@ -41,7 +41,8 @@ struct TrainSpec {
   std::optional<transfer::Location> checkpoint;        // s3://bucket/prefix
   uint64_t checkpoint_interval_s = 60;                 // uploads of checkpoints while training
   // Archived objects in File and Pipe channels: unset, the job does not start and one error
-  // names them; set, they are restored first (the job waits).
+  // names them; set, they are restored first (the job waits). In Fast File channels: unset,
+  // opening one fails with EAGAIN (its restore started); set, its first read waits for it.
   std::optional<transfer::RestoreSettings> restore;
   std::string ml_root;  // the /opt/ml tree of the job
   // The hosts of a distributed job and which one this is (algo-1, algo-2, ...), and the
