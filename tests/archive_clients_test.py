@@ -250,6 +250,26 @@ class Mount(unittest.TestCase):
             self.assertEqual(f.read(), b"{}")
         self.assertGreater(time.time() - started, 1.0)
 
+    def test_a_fast_file_job_with_restore_waits_for_its_archived_files(self):
+        self.s3.put_object(Bucket=self.bucket, Key="data/cold.txt", Body=b"frozen bytes",
+                           StorageClass="GLACIER")
+        train = [FERRY_BIN, "train", "--ml-root", os.path.join(self.tmp, "ml"),
+                 "--input-mode", "fastfile", "--channel",
+                 "training=s3://%s/data/" % self.bucket, "--cache-dir",
+                 os.path.join(self.tmp, "cache")]
+        read = ["--", "/bin/sh", "-c", 'cat "$SM_CHANNEL_TRAINING/cold.txt"']
+        r = subprocess.run(train + ["--job-name", "without"] + read, env=SRV.client_env(),
+                           capture_output=True, text=True, timeout=120)
+        if "cannot mount" in r.stderr:
+            self.skipTest("cannot mount here")
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn("Resource temporarily unavailable", r.stderr)
+        r = subprocess.run(train + ["--job-name", "with", "--restore", "--tier", "expedited",
+                                    "--overwrite"] + read,
+                           env=SRV.client_env(), capture_output=True, text=True, timeout=120)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("frozen bytes", r.stdout)
+
 
 @unittest.skipUnless(CephRgw.available(), "Ceph RGW is not installed")
 class AgainstCephRgw(unittest.TestCase):
