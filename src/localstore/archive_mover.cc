@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <optional>
 
 #include "core/thread_pool.h"
 
@@ -31,7 +32,7 @@ Result<ArchiveMoverStats> ArchiveMover::RunPass() {
   std::atomic<uint64_t> moved{0}, failed{0};
   std::mutex error_mu;
   Status first_error;
-  ThreadPool pool(parallel_);
+  std::optional<ThreadPool> pool;  // made when there is something to move
   for (const auto& b : buckets) {
     std::string after;
     for (;;) {
@@ -40,7 +41,8 @@ Result<ArchiveMoverStats> ArchiveMover::RunPass() {
       if (!batch.ok() || batch->empty()) break;
       after = batch->back().key;
       for (auto& version : *batch) {
-        pool.Submit([&, bucket = b.name, version = std::move(version)] {
+        if (!pool) pool.emplace(parallel_);
+        pool->Submit([&, bucket = b.name, version = std::move(version)] {
           auto done = store_.MoveToArchive(bucket, version);
           if (done.ok()) {
             if (*done) ++moved;
@@ -51,12 +53,12 @@ Result<ArchiveMoverStats> ArchiveMover::RunPass() {
           if (first_error.ok()) first_error = done.status();
         });
       }
-      pool.WaitIdle();
+      pool->WaitIdle();
       std::lock_guard lock(error_mu);
       if (!first_error.ok()) break;  // the tier is down: try again next pass
     }
   }
-  pool.WaitIdle();
+  pool.reset();
   if (!first_error.ok()) return first_error;
   return ArchiveMoverStats{moved.load(), failed.load()};
 }
