@@ -72,6 +72,16 @@ class DirectoryTier(unittest.TestCase):
             self.assertEqual(hashlib.md5(got).hexdigest(), hashlib.md5(body).hexdigest(), key)
         ranged = self.s3.get_object(Bucket="data", Key="large", Range="bytes=100-199")
         self.assertEqual(ranged["Body"].read(), bodies["large"][100:200])
+        # A part copied from a restored object reads the tier's copy.
+        upload = self.s3.create_multipart_upload(Bucket="data", Key="assembled")["UploadId"]
+        part = self.s3.upload_part_copy(Bucket="data", Key="assembled", UploadId=upload,
+                                        PartNumber=1,
+                                        CopySource={"Bucket": "data", "Key": "large"})
+        self.s3.complete_multipart_upload(
+            Bucket="data", Key="assembled", UploadId=upload, MultipartUpload={"Parts": [
+                {"PartNumber": 1, "ETag": part["CopyPartResult"]["ETag"]}]})
+        self.assertEqual(self.s3.get_object(Bucket="data", Key="assembled")["Body"].read(),
+                         bodies["large"])
         # Copied back to STANDARD in place (how S3 makes a restore permanent): local again.
         self.s3.copy_object(Bucket="data", Key="large", StorageClass="STANDARD",
                             CopySource={"Bucket": "data", "Key": "large"})

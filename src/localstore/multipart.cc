@@ -226,7 +226,10 @@ Result<PartInfo> LocalStore::UploadPartCopy(const UploadPartCopyRequest& req) {
   // The open reader pins the source's blobs until the link exists.
   FERRY_ASSIGN_OR_RETURN(std::unique_ptr<ObjectReader> opened,
                          local::OpenLocalReader(bucket, req.src_key));
-  const auto& reader = static_cast<const local::LocalReader&>(*opened);
+  // A version whose bytes moved to the archive tier is read from there: no blob to link.
+  const auto* local_reader = dynamic_cast<const local::LocalReader*>(opened.get());
+  if (!local_reader) return ObjectStore::UploadPartCopy(req);
+  const auto& reader = *local_reader;
   const ObjectMeta& src = reader.meta();
   if (!req.src_etag.empty() && src.etag != req.src_etag) {
     return s3err::PreconditionFailed("x-amz-copy-source-if-match");
