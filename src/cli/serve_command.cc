@@ -180,8 +180,9 @@ int Serve(const ServeOptions& o) {
   lifecycle.Start();
   std::optional<local::ArchiveMover> mover;
   if (archive->tier) {
+    // Each pass scans the buckets' indexes for versions still to move: at most once a minute.
     mover.emplace(**store, std::clamp<int64_t>(options.day_ns / 24, 100'000'000,
-                                               int64_t{10} * 1'000'000'000));
+                                               int64_t{60} * 1'000'000'000));
     mover->Start();
     spdlog::info("archive tier: {}", archive->tier->Describe());
   }

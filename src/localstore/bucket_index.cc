@@ -74,18 +74,6 @@ CREATE INDEX versions_by_pack ON versions(pack) WHERE pack IS NOT NULL;
 PRAGMA user_version=2;
 )sql";
 
-// Version 3: the archive tier. The versions of an archived class whose bytes have not moved to
-// the tier yet, indexed alone, so that the mover's regular look costs what is pending, not the
-// size of the bucket.
-constexpr const char* kSchemaTo3 = R"sql(
-CREATE INDEX IF NOT EXISTS objects_to_archive ON objects(key) WHERE storage_class IN ('GLACIER',
-  'DEEP_ARCHIVE') AND json_extract(meta, '$.archived_as') IS NULL;
-CREATE INDEX IF NOT EXISTS versions_to_archive ON versions(key, vseq) WHERE delete_marker = 0 AND vnull = 0
-  AND storage_class IN ('GLACIER', 'DEEP_ARCHIVE') AND json_extract(meta, '$.archived_as')
-  IS NULL;
-PRAGMA user_version=3;
-)sql";
-
 }  // namespace
 
 Status Configure(sqlite::Db& db, bool writer, bool fsync) {
@@ -106,7 +94,6 @@ Status CreateSchema(sqlite::Db& db, int64_t created_ns) {
   FERRY_RETURN_IF_ERROR(db.Exec("BEGIN"));
   Status s = db.Exec(kSchema);
   if (s.ok()) s = db.Exec(kSchemaTo2);
-  if (s.ok()) s = db.Exec(kSchemaTo3);
   if (s.ok()) {
     auto stmt = db.Prepare("INSERT INTO bucket(name, value) VALUES('created_ns', ?1)");
     s = stmt.ok() ? stmt->Bind(1, created_ns).Run() : stmt.status();
@@ -127,16 +114,6 @@ Result<int64_t> ReadSchema(sqlite::Db& db) {
       return s;
     }
     version = 2;
-  }
-  if (version == 2) {
-    FERRY_RETURN_IF_ERROR(db.Exec("BEGIN IMMEDIATE"));
-    Status s = db.Exec(kSchemaTo3);
-    if (s.ok()) s = db.Exec("COMMIT");
-    if (!s.ok()) {
-      (void)db.Exec("ROLLBACK");
-      return s;
-    }
-    version = 3;
   }
   if (version != kSchemaVersion) {
     return Status::NotImplemented(db.path() + ": index format version " + std::to_string(version) +

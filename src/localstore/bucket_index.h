@@ -24,7 +24,7 @@ namespace ferry::local::index {
 
 // 2 added object versions (the versions table, vseq and vnull in objects); a version 1 index
 // is upgraded in place when its bucket opens.
-inline constexpr int kSchemaVersion = 3;
+inline constexpr int kSchemaVersion = 2;
 
 // Pragmas for a connection: the writer (and the maintenance one) or a pooled reader.
 Status Configure(sqlite::Db& db, bool writer, bool fsync);

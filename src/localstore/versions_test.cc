@@ -246,8 +246,7 @@ TEST(Versions, AnIndexFromBeforeVersionsIsUpgradedInPlace) {
   sqlite3* db = nullptr;
   ASSERT_EQ(sqlite3_open((f.dir.path() + "/root/bkt/index.db").c_str(), &db), SQLITE_OK);
   ASSERT_EQ(sqlite3_exec(db,
-                         "DROP INDEX versions_by_pack; DROP INDEX objects_to_archive; "
-                         "DROP TABLE versions; "
+                         "DROP INDEX versions_by_pack; DROP TABLE versions; "
                          "ALTER TABLE objects DROP COLUMN vseq; "
                          "ALTER TABLE objects DROP COLUMN vnull; PRAGMA user_version=1;",
                          nullptr, nullptr, nullptr),
