@@ -1,14 +1,15 @@
 // `ferry ls [s3://bucket[/prefix]]`: buckets, or the objects and "directories" under a prefix.
 #include <cstdio>
 #include <ctime>
-#include <limits>
 #include <memory>
 #include <nlohmann/json.hpp>
 
 #include "cli/client_flags.h"
 #include "cli/commands.h"
 #include "cli/output.h"
+#include "core/clock.h"
 #include "s3/http_date.h"
+#include "s3/restore.h"
 #include "transfer/location.h"
 #include "transfer/progress.h"
 
@@ -34,11 +35,17 @@ std::string LocalTime(int64_t ns) {
 }
 
 // What the listing knows of an archived object's restore: "restoring", "restored until ...",
-// or "" (none asked for, or the server does not say).
+// or "" (none asked for, the server does not say, or its copy expired).
 std::string RestoreState(const ObjectHeaders& h) {
-  if (h.restore_ready_ns == 0) return "";
-  if (h.restore_ready_ns == std::numeric_limits<int64_t>::max()) return "restoring";
-  return "restored until " + LocalTime(h.restore_expiry_ns);
+  switch (s3::RestorePhaseAt(h, SystemClock().NowNanos())) {
+    case s3::RestorePhase::kNone:
+      return "";
+    case s3::RestorePhase::kOngoing:
+      return "restoring";
+    case s3::RestorePhase::kRestored:
+      return "restored until " + LocalTime(h.restore_expiry_ns);
+  }
+  return "";
 }
 
 // " [GLACIER, restoring]" after the name of an object in another class than STANDARD.
@@ -111,11 +118,8 @@ CommandRunner AddLsCommand(CLI::App& app) {
               {"last_modified", s3::FormatIso8601(obj.last_modified_ns)},
               {"storage_class",
                obj.headers.storage_class.empty() ? "STANDARD" : obj.headers.storage_class}};
-          if (obj.headers.restore_ready_ns == std::numeric_limits<int64_t>::max()) {
-            line["restore"] = {{"ongoing", true}};
-          } else if (obj.headers.restore_ready_ns != 0) {
-            line["restore"] = {{"ongoing", false},
-                               {"expiry", s3::FormatIso8601(obj.headers.restore_expiry_ns)}};
+          if (nlohmann::json restore = RestoreJson(obj.headers); !restore.is_null()) {
+            line["restore"] = restore;
           }
           std::printf("%s\n", line.dump().c_str());
           continue;

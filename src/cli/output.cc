@@ -5,6 +5,9 @@
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
+#include "core/clock.h"
+#include "s3/http_date.h"
+#include "s3/restore.h"
 #include "transfer/progress.h"
 
 namespace ferry::cli {
@@ -70,6 +73,18 @@ int ReportTransfer(std::string_view command, const transfer::TransferSummary& s,
         s.interrupted > 0 ? (", " + std::to_string(s.interrupted) + " not done").c_str() : "");
   }
   return s.failed == 0 ? kExitOk : kExitFailed;
+}
+
+nlohmann::json RestoreJson(const ObjectHeaders& h) {
+  switch (s3::RestorePhaseAt(h, SystemClock().NowNanos())) {
+    case s3::RestorePhase::kNone:
+      return nullptr;
+    case s3::RestorePhase::kOngoing:
+      return {{"ongoing", true}};
+    case s3::RestorePhase::kRestored:
+      return {{"ongoing", false}, {"expiry", s3::FormatIso8601(h.restore_expiry_ns)}};
+  }
+  return nullptr;
 }
 
 }  // namespace ferry::cli

@@ -2,8 +2,10 @@
 // the exit codes (0 success, 1 the operation failed, 2 usage error), and the transfer summary.
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <string>
 
+#include "ferry/object_store.h"
 #include "ferry/status.h"
 #include "transfer/engine.h"
 
@@ -28,6 +30,10 @@ std::string Describe(const Status& status);
 // then the caller's.
 int ReportTransfer(std::string_view command, const transfer::TransferSummary& summary,
                    uint64_t retries, bool json, bool quiet, bool interrupted = false);
+
+// An archived object's restore as `stat --json` and `ls --json` show it: {"ongoing": true},
+// {"ongoing": false, "expiry": ISO 8601}, or null (none known, or its copy expired).
+nlohmann::json RestoreJson(const ObjectHeaders& headers);
 
 // Whether stderr is a terminal (progress lines are drawn only there unless forced).
 bool StderrIsTerminal();

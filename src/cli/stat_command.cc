@@ -7,10 +7,8 @@
 #include "cli/commands.h"
 #include "cli/output.h"
 #include "core/checksum.h"
-#include "core/clock.h"
 #include "s3/http_date.h"
 #include "s3/posix_meta.h"
-#include "s3/restore.h"
 #include "transfer/location.h"
 
 namespace ferry::cli {
@@ -34,13 +32,7 @@ nlohmann::json ToJson(const std::string& bucket, const ObjectMeta& m) {
       {"storage_class", h.storage_class.empty() ? "STANDARD" : h.storage_class},
       {"metadata", h.user_metadata}};
   if (m.parts_count > 0) j["parts"] = m.parts_count;
-  if (const auto phase = s3::RestorePhaseAt(h, SystemClock().NowNanos());
-      phase != s3::RestorePhase::kNone) {
-    j["restore"] = phase == s3::RestorePhase::kOngoing
-                       ? nlohmann::json{{"ongoing", true}}
-                       : nlohmann::json{{"ongoing", false},
-                                        {"expiry", s3::FormatIso8601(h.restore_expiry_ns)}};
-  }
+  if (nlohmann::json restore = RestoreJson(h); !restore.is_null()) j["restore"] = restore;
   for (auto [name, value] : {std::pair{"content_encoding", &h.content_encoding},
                              {"content_disposition", &h.content_disposition},
                              {"content_language", &h.content_language},

@@ -186,16 +186,24 @@ bool ParseRestoreHeader(std::string_view value, ObjectHeaders& h) {
   };
   const auto ongoing = quoted("ongoing-request");
   if (ongoing == "true") {
-    h.restore_ready_ns = h.restore_expiry_ns = std::numeric_limits<int64_t>::max();
+    SetToldRestore(h, true, 0);
     return true;
   }
   if (ongoing != "false") return false;
   const auto expiry = quoted("expiry-date");
   const auto seconds = expiry ? ParseHttpDate(*expiry) : std::nullopt;
   if (!seconds) return false;
-  h.restore_ready_ns = 1;
-  h.restore_expiry_ns = *seconds * kNanosPerSecond;
+  SetToldRestore(h, false, *seconds * kNanosPerSecond);
   return true;
+}
+
+void SetToldRestore(ObjectHeaders& h, bool ongoing, int64_t expiry_ns) {
+  if (ongoing) {
+    h.restore_ready_ns = h.restore_expiry_ns = std::numeric_limits<int64_t>::max();
+  } else {
+    h.restore_ready_ns = 1;
+    h.restore_expiry_ns = expiry_ns;
+  }
 }
 
 bool ReadableNow(const ObjectHeaders& h, int64_t now_ns) {

@@ -67,6 +67,9 @@ std::string RestoreHeaderValue(const ObjectHeaders& headers, int64_t now_ns);
 // unknown: the far future), or restored until expiry-date (ready in the past). False when the
 // value is neither.
 bool ParseRestoreHeader(std::string_view value, ObjectHeaders& headers);
+// The same fields from what a client was told otherwise (a listing's RestoreStatus): a
+// restore under way, or one done and readable until expiry_ns.
+void SetToldRestore(ObjectHeaders& headers, bool ongoing, int64_t expiry_ns);
 
 // Whether the version's bytes can be read at now_ns: not archived, or restored and not
 // expired.

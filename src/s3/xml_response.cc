@@ -3,13 +3,13 @@
 #include "s3/xml_dom.h"
 
 #include <charconv>
-#include <limits>
 
 #include <pugixml.hpp>
 
 #include "core/checksum.h"
 #include "s3/http_date.h"
 #include "s3/http_semantics.h"
+#include "s3/restore.h"
 
 namespace ferry::s3 {
 namespace {
@@ -216,13 +216,10 @@ Result<ListObjectsV2Result> ParseListObjectsV2Result(std::string_view body) {
     std::string storage_class = ChildTrimmed(node, "StorageClass");
     if (storage_class != "STANDARD") o.headers.storage_class = storage_class;
     if (pugi::xml_node restore = xml::Child(node, "RestoreStatus")) {
-      // As x-amz-restore says it: under way (times unknown), or restored until the expiry.
       if (ChildBool(restore, "IsRestoreInProgress")) {
-        o.headers.restore_ready_ns = o.headers.restore_expiry_ns =
-            std::numeric_limits<int64_t>::max();
+        SetToldRestore(o.headers, true, 0);
       } else if (int64_t expiry = ChildTime(restore, "RestoreExpiryDate"); expiry > 0) {
-        o.headers.restore_ready_ns = 1;
-        o.headers.restore_expiry_ns = expiry;
+        SetToldRestore(o.headers, false, expiry);
       }
     }
     if (auto algorithm = ParseChecksumAlgorithm(ChildTrimmed(node, "ChecksumAlgorithm"))) {
