@@ -41,10 +41,14 @@ Status ArchivedReads::RequestOnce(const std::string& bucket, const std::string& 
   return Status::OK();
 }
 
+Result<bool> ArchivedReads::ReadableNow(const std::string& bucket, const std::string& key) {
+  FERRY_ASSIGN_OR_RETURN(ObjectMeta head, store_.HeadObject(bucket, key));
+  return s3::ReadableNow(head.headers, SystemClock().NowNanos());
+}
+
 Status ArchivedReads::CheckOpen(const std::string& bucket, const std::string& key) {
-  auto head = store_.HeadObject(bucket, key);
-  if (!head.ok()) return head.status();
-  if (s3::ReadableNow(head->headers, SystemClock().NowNanos())) return Status::OK();
+  FERRY_ASSIGN_OR_RETURN(bool readable, ReadableNow(bucket, key));
+  if (readable) return Status::OK();
   FERRY_RETURN_IF_ERROR(RequestOnce(bucket, key));
   return StillArchived(bucket, key, "a restore is under way");
 }
@@ -60,9 +64,8 @@ Status ArchivedReads::Handle(const std::string& bucket, const std::string& key) 
   const auto deadline =
       std::chrono::steady_clock::now() + std::chrono::nanoseconds(policy_.wait_ns);
   for (;;) {
-    auto head = store_.HeadObject(bucket, key);
-    if (!head.ok()) return head.status();
-    if (s3::ReadableNow(head->headers, SystemClock().NowNanos())) return Status::OK();
+    FERRY_ASSIGN_OR_RETURN(bool readable, ReadableNow(bucket, key));
+    if (readable) return Status::OK();
     if (std::chrono::steady_clock::now() >= deadline) {
       return Status::Unavailable("s3://" + bucket + "/" + key +
                                  " is archived; --restore-wait passed before its restore");

@@ -37,6 +37,8 @@ class ArchivedReads {
 
  private:
   Status RequestOnce(const std::string& bucket, const std::string& key);
+  // Whether its bytes can be read now (a HEAD's x-amz-restore).
+  Result<bool> ReadableNow(const std::string& bucket, const std::string& key);
 
   ObjectStore& store_;
   const ArchivedReadPolicy policy_;

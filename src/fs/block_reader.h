@@ -128,13 +128,13 @@ class BlockReader {
   Result<Block> Fetch(const ObjectVersion& object, uint64_t index, bool for_reader = false);
   // Marks a recent block read, taking it out of the unread bytes.
   void MarkReadLocked(RecentBlock& recent);
-  // Blocks [first, first + count) with one GET.
-  // Once more after an archived object's restore (archived_).
+  // Blocks [first, first + count) with one GET; once more after an archived object's
+  // restore (archived_).
+  Result<std::vector<Block>> FetchFromStore(const ObjectVersion& object, uint64_t first,
+                                            uint64_t count);
   Result<std::vector<Block>> FetchFromStoreOnce(const ObjectVersion& object, uint64_t first,
                                                 uint64_t count);
   Result<ObjectMeta> ReadSmallObjectOnce(const ObjectVersion& object);
-  Result<std::vector<Block>> FetchFromStore(const ObjectVersion& object, uint64_t first,
-                                            uint64_t count);
   // Puts fetched blocks (first, first + 1, ...) into the cache, after their waiters had them.
   void Keep(const ObjectVersion& object, uint64_t first, const std::vector<Block>& blocks);
   // Ends the flight of a block: its waiters get got.
