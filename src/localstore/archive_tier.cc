@@ -9,22 +9,23 @@
 #include <vector>
 
 #include "localstore/fs_util.h"
+#include "store/read_full.h"
 
 namespace ferry::local {
 namespace {
 
 constexpr size_t kChunk = 4 << 20;
 
-// Streams every byte of source into sink, checking the length the source announced.
-Status CopyAll(ObjectReader& source, const std::function<Status(std::span<const char>)>& sink) {
+// Streams every byte of source (an object of bucket) into sink, a chunk at a time.
+Status CopyAll(std::string_view bucket, ObjectReader& source,
+               const std::function<Status(std::span<const char>)>& sink) {
   const uint64_t size = source.meta().size;
-  std::vector<char> buffer(
-      static_cast<size_t>(std::min<uint64_t>(std::max<uint64_t>(size, 1), kChunk)));
+  std::vector<char> buffer(static_cast<size_t>(std::min<uint64_t>(size, kChunk)));
   for (uint64_t done = 0; done < size;) {
-    FERRY_ASSIGN_OR_RETURN(size_t n, source.ReadAt(done, buffer));
-    if (n == 0) return Status::Corruption("archive: the source ended early");
-    FERRY_RETURN_IF_ERROR(sink(std::span<const char>(buffer.data(), n)));
-    done += n;
+    const std::span<char> chunk(buffer.data(), std::min<uint64_t>(size - done, buffer.size()));
+    FERRY_RETURN_IF_ERROR(ReadFull(source, done, chunk, bucket));
+    FERRY_RETURN_IF_ERROR(sink(chunk));
+    done += chunk.size();
   }
   return Status::OK();
 }
@@ -72,7 +73,7 @@ class DirectoryArchive final : public ArchiveTier {
     if (!fd.valid()) {
       return Status::Unavailable("archive " + root_ + ": " + IoError(tmp, errno).message());
     }
-    Status st = CopyAll(source, [&](std::span<const char> data) {
+    Status st = CopyAll(bucket, source, [&](std::span<const char> data) {
       return WriteAll(fd.get(), data, "write archive copy");
     });
     if (st.ok()) st = Fsync(fd.get(), tmp, fsync_);
@@ -145,7 +146,7 @@ class StoreArchive final : public ArchiveTier {
     req.size = source.meta().size;
     FERRY_ASSIGN_OR_RETURN(auto writer, store_.PutObject(req));
     FERRY_RETURN_IF_ERROR(
-        CopyAll(source, [&](std::span<const char> data) { return writer->Append(data); }));
+        CopyAll(bucket, source, [&](std::span<const char> data) { return writer->Append(data); }));
     FERRY_ASSIGN_OR_RETURN(ObjectMeta stored, writer->Commit());
     if (stored.size != source.meta().size) {
       return Status::Corruption("archive: " + Describe() + " kept " + std::to_string(stored.size) +
