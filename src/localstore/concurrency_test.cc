@@ -47,13 +47,19 @@ TEST(Concurrency, ReadersAlwaysSeeAWholeVersion) {
       while (!done) {
         auto r = s.OpenObject("bkt", "hot");
         if (!r.ok()) {
-          if (r.status().s3_code() != "NoSuchKey") failures++;
+          if (r.status().s3_code() != "NoSuchKey") {
+            failures++;
+            ADD_FAILURE() << "open: " << r.status().ToString();
+          }
           continue;
         }
         std::string body;
         if (t % 2 == 0) {
           auto all = testing::ReadAllFrom(**r, 4096 + t);
-          if (!all.ok()) failures++;
+          if (!all.ok()) {
+            failures++;
+            ADD_FAILURE() << "read " << (*r)->meta().etag << ": " << all.status().ToString();
+          }
           body = all.ok() ? *all : "";
         } else {
           for (const auto& e : (*r)->Extents(0, (*r)->meta().size)) {

@@ -40,14 +40,25 @@ Result<std::unique_ptr<PackStore::Slot>> PackStore::Reserve(uint64_t length) {
     if (auto slot = TryReserveLocked(length)) return slot;
   }
   FERRY_ASSIGN_OR_RETURN(BlobStore::NewBlob blob, blobs_->Create());
-  Status s = blobs_->Sync(blob.id, blob.fd.get());
-  if (s.ok()) s = hooks_.register_pack(blob.id);
+  auto pack = std::shared_ptr<Pack>(new Pack(blob.id, std::move(blob.fd)));
+  {
+    // Known (and busy) before the index has it: registered with no live bytes, a pack the
+    // store did not know would look retired and empty to the maintainer, which would drop
+    // it while bodies are written to it.
+    std::lock_guard l(mu_);
+    pack->inflight_++;
+    open_[pack->id()] = pack;
+  }
+  Status s = blobs_->Sync(pack->id(), pack->fd());
+  if (s.ok()) s = hooks_.register_pack(pack->id());
   if (!s.ok()) {
-    (void)blobs_->Remove(blob.id);
+    {
+      std::lock_guard l(mu_);
+      open_.erase(pack->id());
+    }
+    (void)blobs_->Remove(pack->id());
     return s;
   }
-  auto pack = std::shared_ptr<Pack>(new Pack(blob.id, std::move(blob.fd)));
-  pack->active_ = true;
   bool wake = false;
   std::unique_ptr<Slot> slot;
   {
@@ -56,8 +67,9 @@ Result<std::unique_ptr<PackStore::Slot>> PackStore::Reserve(uint64_t length) {
       active_->active_ = false;
       wake = active_->inflight_ == 0;
     }
+    pack->active_ = true;
+    pack->inflight_--;
     active_ = pack;
-    open_[pack->id()] = pack;
     slot = TryReserveLocked(length);
   }
   if (wake) hooks_.wake_maintenance();
