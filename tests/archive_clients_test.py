@@ -114,7 +114,7 @@ class Clients(unittest.TestCase):
         dst = os.path.join(self.tmp, "dst")
         r = ferry("cp", "--recursive", "s3://%s/run/" % self.bucket, dst, check=False)
         self.assertEqual(r.returncode, 1, r.stderr)
-        self.assertEqual(r.stderr.count("archived (GLACIER or DEEP_ARCHIVE) and not restored"), 1,
+        self.assertEqual(r.stderr.count("and not restored, so none of them was copied"), 1,
                          r.stderr)
         self.assertIn("4 objects are archived", r.stderr)
         self.assertIn("--restore", r.stderr)

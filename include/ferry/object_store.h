@@ -60,6 +60,11 @@ struct ObjectHeaders {
   int64_t restore_ready_ns = 0;
   int64_t restore_expiry_ns = 0;
   std::string restore_tier;  // Expedited, Standard or Bulk
+  // An INTELLIGENT_TIERING version's archive access tier (ARCHIVE_ACCESS or
+  // DEEP_ARCHIVE_ACCESS; empty while it is in a tier read at once), and when it was last read
+  // (0: not since it was written), which decides when it goes there.
+  std::string archive_access_tier;
+  int64_t last_access_ns = 0;
 };
 
 struct ObjectMeta {

@@ -38,15 +38,15 @@ struct RestoreOptions {
 
 // The archived objects the URL names: the object itself when it is one, else every one under
 // the prefix ("dir" meaning "dir/") that the filters select. not_archived counts the others.
-Result<std::vector<std::string>> ArchivedUnder(ObjectStore& store, const transfer::Location& loc,
-                                               const std::function<bool(std::string_view)>& selects,
-                                               uint64_t* not_archived) {
-  std::vector<std::string> keys;
+Result<std::vector<transfer::RestoreTarget>> ArchivedUnder(
+    ObjectStore& store, const transfer::Location& loc,
+    const std::function<bool(std::string_view)>& selects, uint64_t* not_archived) {
+  std::vector<transfer::RestoreTarget> keys;
   if (!loc.key.empty() && !loc.key.ends_with('/')) {
     auto head = store.HeadObject(loc.bucket, loc.key);
     if (head.ok()) {
       if (transfer::MayNeedRestore(*head)) {
-        keys.push_back(loc.key);
+        keys.push_back(transfer::TargetOf(*head));
       } else {
         ++*not_archived;
       }
@@ -60,7 +60,7 @@ Result<std::vector<std::string>> ArchivedUnder(ObjectStore& store, const transfe
   FERRY_RETURN_IF_ERROR(transfer::WalkBucket(store, loc.bucket, prefix, [&](const ObjectMeta& o) {
     if (selects && !selects(std::string_view(o.key).substr(prefix.size()))) return Status::OK();
     if (transfer::MayNeedRestore(o)) {
-      keys.push_back(o.key);
+      keys.push_back(transfer::TargetOf(o));
     } else {
       ++*not_archived;
     }
@@ -104,8 +104,8 @@ int RunRestore(const RestoreOptions& o) {
   std::vector<std::pair<std::string, Status>> failures;
   transfer::RestoreTally tally;
   if (o.dry_run) {
-    for (const auto& k : *keys)
-      std::printf("(dryrun) restore: s3://%s/%s\n", loc->bucket.c_str(), k.c_str());
+    for (const auto& t : *keys)
+      std::printf("(dryrun) restore: s3://%s/%s\n", loc->bucket.c_str(), t.key.c_str());
   } else {
     tally = transfer::RequestRestores(
         **store, loc->bucket, *keys, settings,
@@ -126,8 +126,10 @@ int RunRestore(const RestoreOptions& o) {
   Status waited;
   bool all_readable = false;
   if (o.wait && !o.dry_run && failures.empty() && !interruption.requested()) {
+    std::vector<std::string> names;
+    for (const auto& t : *keys) names.push_back(t.key);
     waited = transfer::WaitReadable(
-        **store, loc->bucket, *keys, settings, timeout_ns,
+        **store, loc->bucket, names, settings, timeout_ns,
         [&](size_t ready, size_t total) {
           if (draw) std::fprintf(stderr, "\rrestore: %zu/%zu readable", ready, total);
         },

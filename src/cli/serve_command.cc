@@ -171,12 +171,16 @@ int Serve(const ServeOptions& o) {
   auto events = server::EventLog::Open(o.events);
   if (!events.ok()) return Fail("serve", events.status().Annotate("--events"));
   options.events = events->get();
+  server::AccessRecorder accesses(**store, {.clock = options.clock, .day_ns = options.day_ns});
+  options.accesses = &accesses;
   auto server = server::S3Server::Start(options, **store);
   if (!server.ok()) {
     return Fail("serve", server.status());
   }
-  server::LifecycleWorker lifecycle(
-      **store, {.clock = options.clock, .day_ns = options.day_ns, .events = events->get()});
+  server::LifecycleWorker lifecycle(**store, {.clock = options.clock,
+                                              .day_ns = options.day_ns,
+                                              .events = events->get(),
+                                              .accesses = &accesses});
   lifecycle.Start();
   std::optional<local::ArchiveMover> mover;
   if (archive->tier) {
@@ -220,6 +224,7 @@ int Serve(const ServeOptions& o) {
   lifecycle.Stop();
   if (mover) mover->Stop();
   (*server)->Stop();
+  accesses.Flush();  // the reads since the last pass
   return 0;
 }
 

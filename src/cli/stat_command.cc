@@ -33,6 +33,7 @@ nlohmann::json ToJson(const std::string& bucket, const ObjectMeta& m) {
       {"metadata", h.user_metadata}};
   if (m.parts_count > 0) j["parts"] = m.parts_count;
   if (nlohmann::json restore = RestoreJson(h); !restore.is_null()) j["restore"] = restore;
+  if (!h.archive_access_tier.empty()) j["archive_status"] = h.archive_access_tier;
   for (auto [name, value] : {std::pair{"content_encoding", &h.content_encoding},
                              {"content_disposition", &h.content_disposition},
                              {"content_language", &h.content_language},

@@ -1,4 +1,5 @@
-// What the mount does with an archived object (GLACIER, DEEP_ARCHIVE, not restored): it asks
+// What the mount does with an archived object (GLACIER, DEEP_ARCHIVE, or INTELLIGENT_TIERING in
+// an archive access tier; not restored): it asks
 // for a restore (once per object; one already under way is fine) and logs it; then, with
 // --on-archived error, the open fails with EAGAIN (errno_of.h), distinct from a missing or
 // forbidden file (the mount then answers opens, a round trip each); with --on-archived wait,
@@ -8,6 +9,7 @@
 
 #include <cstdint>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 
@@ -36,9 +38,11 @@ class ArchivedReads {
   Status CheckOpen(const std::string& bucket, const std::string& key);
 
  private:
-  Status RequestOnce(const std::string& bucket, const std::string& key);
-  // Whether its bytes can be read now (a HEAD's x-amz-restore).
-  Result<bool> ReadableNow(const std::string& bucket, const std::string& key);
+  // head: the object's HEAD, which says whether its restore takes Days.
+  Status RequestOnce(const std::string& bucket, const ObjectMeta& head);
+  // Its HEAD when its bytes cannot be read now (x-amz-restore, x-amz-archive-status), else
+  // nullopt.
+  Result<std::optional<ObjectMeta>> Unreadable(const std::string& bucket, const std::string& key);
 
   ObjectStore& store_;
   const ArchivedReadPolicy policy_;

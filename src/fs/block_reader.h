@@ -30,7 +30,8 @@ struct ObjectVersion {
   std::string key;
   std::string etag;
   uint64_t size = 0;
-  bool archived = false;  // listed in an archived class (GLACIER, DEEP_ARCHIVE)
+  // Listed in a class whose bytes may be archived (GLACIER, DEEP_ARCHIVE, INTELLIGENT_TIERING).
+  bool archived = false;
 };
 
 struct BlockReaderStats {

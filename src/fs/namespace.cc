@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "s3/intelligent_tiering.h"
 #include "s3/posix_meta.h"
 #include "s3/restore.h"
 
@@ -112,7 +113,8 @@ NodeAttributes Namespace::DefaultAttributes(uint64_t ino, const Node& node) cons
   a.size = node.listed.size;
   a.mtime_ns = a.atime_ns = node.listed.last_modified_ns;
   a.object = {options_.bucket, options_.prefix + node.path, node.listed.etag, node.listed.size,
-              s3::IsArchivedStorageClass(node.listed.storage_class)};
+              s3::IsArchivedStorageClass(node.listed.storage_class) ||
+                  node.listed.storage_class == s3::kIntelligentTiering};
   return a;
 }
 

@@ -96,6 +96,8 @@ Result<ObjectMeta> LocalStore::CopyObject(const CopyObjectRequest& req) {
   // A copy is a new object: a restore of its source is not its own.
   spec.headers.restore_ready_ns = spec.headers.restore_expiry_ns = 0;
   spec.headers.restore_tier.clear();
+  spec.headers.archive_access_tier.clear();
+  spec.headers.last_access_ns = 0;
   spec.headers.storage_class = req.headers.storage_class;  // S3: STANDARD unless told
   bool same =
       req.src_bucket == req.dst_bucket && req.src_key == req.dst_key && req.src_version_id.empty();

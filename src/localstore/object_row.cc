@@ -79,6 +79,8 @@ std::string EncodeMetaJson(const ObjectHeaders& headers,
                     {"expiry_ns", headers.restore_expiry_ns},
                     {"tier", headers.restore_tier}};
   }
+  if (!headers.archive_access_tier.empty()) j["archive_access"] = headers.archive_access_tier;
+  if (headers.last_access_ns != 0) j["accessed_ns"] = headers.last_access_ns;
   if (checksum && checksum->algorithm != ChecksumAlgorithm::kNone) {
     j["checksum"] = ChecksumToJson(*checksum);
   }
@@ -114,6 +116,8 @@ Status DecodeMetaJson(std::string_view text, ObjectHeaders* headers,
       headers->restore_expiry_ns = it->at("expiry_ns").get<int64_t>();
       headers->restore_tier = it->at("tier").get<std::string>();
     }
+    headers->archive_access_tier = j.value("archive_access", std::string());
+    headers->last_access_ns = j.value("accessed_ns", int64_t{0});
     checksum->reset();
     if (auto it = j.find("checksum"); it != j.end()) *checksum = ChecksumFromJson(*it);
     if (archived_as) *archived_as = j.value("archived_as", std::string());

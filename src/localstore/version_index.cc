@@ -226,16 +226,22 @@ Result<bool> DetachBody(sqlite::Db& db, std::string_view key, const VersionRef& 
   return true;
 }
 
+// Rows whose bytes belong in the archive tier but are still here: an archived class, or an
+// INTELLIGENT_TIERING version in an archive access tier.
+constexpr std::string_view kArchivedBytes =
+    "(storage_class IN ('GLACIER', 'DEEP_ARCHIVE') OR (storage_class = 'INTELLIGENT_TIERING' "
+    "AND json_extract(meta, '$.archive_access') IS NOT NULL)) AND "
+    "json_extract(meta, '$.archived_as') IS NULL";
+
 Result<std::vector<PendingMove>> PendingMoves(sqlite::Db& db, std::string_view after,
                                               size_t limit) {
   FERRY_ASSIGN_OR_RETURN(
       sqlite::Stmt stmt,
-      db.Prepare("SELECT key, -1, etag FROM objects WHERE key > ?1 AND storage_class IN "
-                 "('GLACIER', 'DEEP_ARCHIVE') AND json_extract(meta, '$.archived_as') IS NULL "
-                 "UNION ALL SELECT key, vseq, etag FROM versions WHERE key > ?1 AND "
-                 "delete_marker = 0 AND vnull = 0 AND storage_class IN ('GLACIER', "
-                 "'DEEP_ARCHIVE') AND json_extract(meta, '$.archived_as') IS NULL "
-                 "ORDER BY 1 LIMIT ?2"));
+      db.Prepare("SELECT key, -1, etag FROM objects WHERE key > ?1 AND " +
+                 std::string(kArchivedBytes) +
+                 " UNION ALL SELECT key, vseq, etag FROM versions WHERE key > ?1 AND "
+                 "delete_marker = 0 AND vnull = 0 AND " +
+                 std::string(kArchivedBytes) + " ORDER BY 1 LIMIT ?2"));
   stmt.BindBlob(1, after).Bind(2, static_cast<int64_t>(limit));
   std::vector<PendingMove> out;
   for (;;) {

@@ -5,6 +5,7 @@
 #include <charconv>
 #include <set>
 
+#include "s3/filter_xml.h"
 #include "s3/http_date.h"
 #include "s3/xml_dom.h"
 
@@ -73,17 +74,10 @@ Status ReadSizes(pugi::xml_node parent, LifecycleFilter& f) {
   return Status::OK();
 }
 
-Result<LifecycleFilter> FilterOf(pugi::xml_node rule) {
+}  // namespace
+
+Result<LifecycleFilter> ReadFilterElement(pugi::xml_node filter) {
   LifecycleFilter f;
-  pugi::xml_node legacy = xml::Child(rule, "Prefix");
-  pugi::xml_node filter = xml::Child(rule, "Filter");
-  if (legacy && filter) return xml::Malformed();
-  if (legacy) {
-    f.prefix = xml::Text(legacy);
-    f.legacy_prefix = true;
-    return f;
-  }
-  if (!filter) return xml::Malformed();
   // At most one condition, or an <And> of several.
   int conditions = 0;
   for (pugi::xml_node c = filter.first_child(); c; c = c.next_sibling()) {
@@ -103,6 +97,22 @@ Result<LifecycleFilter> FilterOf(pugi::xml_node rule) {
     if (!keys.insert(k).second) return InvalidRequest("Duplicate Tag Keys are not allowed.");
   }
   return f;
+}
+
+namespace {
+
+Result<LifecycleFilter> FilterOf(pugi::xml_node rule) {
+  pugi::xml_node legacy = xml::Child(rule, "Prefix");
+  pugi::xml_node filter = xml::Child(rule, "Filter");
+  if (legacy && filter) return xml::Malformed();
+  if (legacy) {
+    LifecycleFilter f;
+    f.prefix = xml::Text(legacy);
+    f.legacy_prefix = true;
+    return f;
+  }
+  if (!filter) return xml::Malformed();
+  return ReadFilterElement(filter);
 }
 
 // what: the field's name, its closing quote and where it is ("Days' for Expiration action").
@@ -225,7 +235,18 @@ void WriteFilter(pugi::xml_node rule, const LifecycleFilter& f) {
     rule.append_child("Prefix").text().set(f.prefix.c_str());
     return;
   }
-  pugi::xml_node filter = rule.append_child("Filter");
+  WriteFilterElement(rule.append_child("Filter"), f);
+}
+
+void WriteWhen(pugi::xml_node node, const std::optional<int>& days,
+               const std::optional<int64_t>& date_ns) {
+  if (days) node.append_child("Days").text().set(*days);
+  if (date_ns) node.append_child("Date").text().set(FormatIso8601(*date_ns).c_str());
+}
+
+}  // namespace
+
+void WriteFilterElement(pugi::xml_node filter, const LifecycleFilter& f) {
   const int conditions = (f.prefix.empty() ? 0 : 1) + static_cast<int>(f.tags.size()) +
                          (f.size_greater_than ? 1 : 0) + (f.size_less_than ? 1 : 0);
   pugi::xml_node into = conditions > 1 ? filter.append_child("And") : filter;
@@ -241,14 +262,6 @@ void WriteFilter(pugi::xml_node rule, const LifecycleFilter& f) {
     into.append_child("ObjectSizeLessThan").text().set(std::to_string(*f.size_less_than).c_str());
   }
 }
-
-void WriteWhen(pugi::xml_node node, const std::optional<int>& days,
-               const std::optional<int64_t>& date_ns) {
-  if (days) node.append_child("Days").text().set(*days);
-  if (date_ns) node.append_child("Date").text().set(FormatIso8601(*date_ns).c_str());
-}
-
-}  // namespace
 
 bool IsTransitionStorageClass(std::string_view storage_class) {
   return std::find(kTransitionClasses.begin(), kTransitionClasses.end(), storage_class) !=

@@ -9,6 +9,7 @@
 
 #include "core/duration.h"
 #include "s3/http_date.h"
+#include "s3/intelligent_tiering.h"
 #include "s3/lifecycle.h"
 #include "s3/xml_dom.h"
 
@@ -21,6 +22,13 @@ int Speed(std::string_view tier) {
   if (tier == "Standard") return 2;
   if (tier == "Bulk") return 1;
   return 0;
+}
+
+// The class whose retrieval times apply: an Intelligent-Tiering archive access tier restores as
+// GLACIER does, its deep archive access tier as DEEP_ARCHIVE.
+std::string_view TimedAs(const ObjectHeaders& h) {
+  if (h.archive_access_tier.empty()) return h.storage_class;
+  return h.archive_access_tier == kDeepArchiveAccess ? "DEEP_ARCHIVE" : "GLACIER";
 }
 
 int64_t TierTime(const RestoreTimes& t, std::string_view storage_class, std::string_view tier) {
@@ -36,19 +44,23 @@ bool IsArchivedStorageClass(std::string_view storage_class) {
   return storage_class == "GLACIER" || storage_class == "DEEP_ARCHIVE";
 }
 
+bool IsArchived(const ObjectHeaders& h) {
+  return IsArchivedStorageClass(h.storage_class) || !h.archive_access_tier.empty();
+}
+
 Result<RestoreRequestDoc> ParseRestoreRequest(std::string_view body) {
   pugi::xml_document doc;
   FERRY_ASSIGN_OR_RETURN(pugi::xml_node root, xml::LoadRequest(doc, body, "RestoreRequest"));
   RestoreRequestDoc req;
-  pugi::xml_node days = xml::Child(root, "Days");
-  if (!days) return xml::Malformed();
-  const std::string text = xml::Text(days);
-  const std::string_view s = xml::TrimWs(text);
-  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), req.days);
-  if (s.empty() || ec != std::errc() || end != s.data() + s.size()) return xml::Malformed();
-  if (req.days < 1) {
-    return Status::InvalidArgument("Days must be a positive integer")
-        .WithS3Code("InvalidArgument", 400);
+  if (pugi::xml_node days = xml::Child(root, "Days")) {
+    const std::string text = xml::Text(days);
+    const std::string_view s = xml::TrimWs(text);
+    auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), req.days);
+    if (s.empty() || ec != std::errc() || end != s.data() + s.size()) return xml::Malformed();
+    if (req.days < 1) {
+      return Status::InvalidArgument("Days must be a positive integer")
+          .WithS3Code("InvalidArgument", 400);
+    }
   }
   if (pugi::xml_node tier = xml::Child(xml::Child(root, "GlacierJobParameters"), "Tier")) {
     req.tier = std::string(xml::TrimWs(xml::Text(tier)));
@@ -69,8 +81,10 @@ std::string RestoreTierName(std::string_view word) {
 
 std::string RestoreRequestXml(const RestoreRequestDoc& doc) {
   // The tier is one of three words, checked by the server: nothing here needs escaping.
-  return "<RestoreRequest xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"><Days>" +
-         std::to_string(doc.days) + "</Days><GlacierJobParameters><Tier>" + doc.tier +
+  const std::string days =
+      doc.days > 0 ? "<Days>" + std::to_string(doc.days) + "</Days>" : std::string();
+  return "<RestoreRequest xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">" + days +
+         "<GlacierJobParameters><Tier>" + doc.tier +
          "</Tier></GlacierJobParameters></RestoreRequest>";
 }
 
@@ -115,18 +129,31 @@ Result<RestoreTimes> ParseRestoreTimes(std::string_view spec) {
 
 Result<RestoreOutcome> DecideRestore(const ObjectHeaders& headers, const RestoreRequestDoc& req,
                                      int64_t now_ns, const RestoreTimes& times, int64_t day_ns) {
-  const std::string& cls = headers.storage_class;
-  if (!IsArchivedStorageClass(cls)) {
+  const bool tiering = !headers.archive_access_tier.empty();
+  // An Intelligent-Tiering restore, once done, leaves the version readable: not archived.
+  if (!IsArchived(headers) || (tiering && ReadableNow(headers, now_ns))) {
     return Status::PreconditionFailed(
                "Restore is not allowed for the object's current storage class")
         .WithS3Code("InvalidObjectState", 403);
   }
+  const std::string_view cls = TimedAs(headers);
   if (cls == "DEEP_ARCHIVE" && req.tier == "Expedited") {
-    return Status::InvalidArgument(
-               "Expedited retrieval is not available for the DEEP_ARCHIVE "
-               "storage class")
+    return Status::InvalidArgument("Expedited retrieval is not available for the " +
+                                   std::string(tiering ? kDeepArchiveAccess : "DEEP_ARCHIVE") +
+                                   (tiering ? " tier" : " storage class"))
         .WithS3Code("InvalidArgument", 400);
   }
+  if (tiering && req.days != 0) {
+    return Status::InvalidArgument(
+               "Days must not be given to restore an object from an Intelligent-Tiering "
+               "archive access tier: it moves back to the Frequent Access tier")
+        .WithS3Code("InvalidArgument", 400);
+  }
+  if (!tiering && req.days == 0) return xml::Malformed();
+  // When the restored copy goes: never for an Intelligent-Tiering version.
+  auto expiry = [&](int64_t from) {
+    return tiering ? std::numeric_limits<int64_t>::max() : LifecycleDueAt(from, req.days, day_ns);
+  };
   RestoreOutcome out{202, headers};
   ObjectHeaders& h = out.headers;
   const RestorePhase phase = RestorePhaseAt(h, now_ns);
@@ -139,18 +166,18 @@ Result<RestoreOutcome> DecideRestore(const ObjectHeaders& headers, const Restore
     }
     h.restore_ready_ns = ready;
     h.restore_tier = req.tier;
-    h.restore_expiry_ns = LifecycleDueAt(ready, req.days, day_ns);
+    h.restore_expiry_ns = expiry(ready);
     return out;
   }
   if (phase == RestorePhase::kRestored) {
     // A new Days sets how long the copy stays, counted from now.
-    h.restore_expiry_ns = LifecycleDueAt(now_ns, req.days, day_ns);
+    h.restore_expiry_ns = expiry(now_ns);
     out.http_status = 200;
     return out;
   }
   h.restore_ready_ns = std::max<int64_t>(now_ns + TierTime(times, cls, req.tier), 1);
   h.restore_tier = req.tier;
-  h.restore_expiry_ns = LifecycleDueAt(h.restore_ready_ns, req.days, day_ns);
+  h.restore_expiry_ns = expiry(h.restore_ready_ns);
   return out;
 }
 
@@ -160,13 +187,14 @@ RestorePhase RestorePhaseAt(const ObjectHeaders& h, int64_t now_ns) {
 }
 
 std::string RestoreHeaderValue(const ObjectHeaders& h, int64_t now_ns) {
-  if (!IsArchivedStorageClass(h.storage_class)) return "";
+  if (!IsArchived(h)) return "";
   switch (RestorePhaseAt(h, now_ns)) {
     case RestorePhase::kNone:
       return "";
     case RestorePhase::kOngoing:
       return "ongoing-request=\"true\"";
     case RestorePhase::kRestored:
+      if (!h.archive_access_tier.empty()) return "";
       break;
   }
   return "ongoing-request=\"false\", expiry-date=\"" +
@@ -207,8 +235,13 @@ void SetToldRestore(ObjectHeaders& h, bool ongoing, int64_t expiry_ns) {
 }
 
 bool ReadableNow(const ObjectHeaders& h, int64_t now_ns) {
-  if (!IsArchivedStorageClass(h.storage_class)) return true;
+  if (!IsArchived(h)) return true;
   return RestorePhaseAt(h, now_ns) == RestorePhase::kRestored;
+}
+
+std::string_view ArchiveStatusAt(const ObjectHeaders& h, int64_t now_ns) {
+  if (h.archive_access_tier.empty() || ReadableNow(h, now_ns)) return "";
+  return h.archive_access_tier;
 }
 
 }  // namespace ferry::s3

@@ -17,13 +17,17 @@ namespace ferry::s3 {
 // GLACIER and DEEP_ARCHIVE: read only through a restored copy. (GLACIER_IR is readable at
 // once; the rest are not archived.)
 bool IsArchivedStorageClass(std::string_view storage_class);
+// Whether a version's bytes are archived: an archived class, or an INTELLIGENT_TIERING
+// version in an archive access tier (restored, it moves back to a tier read at once).
+bool IsArchived(const ObjectHeaders& headers);
 
 struct RestoreRequestDoc {
-  int days = 0;                   // how long the restored copy stays
+  int days = 0;  // how long the restored copy stays; 0: not given (Intelligent-Tiering)
   std::string tier = "Standard";  // Expedited, Standard or Bulk
 };
 // <RestoreRequest><Days/><GlacierJobParameters><Tier/></GlacierJobParameters></RestoreRequest>.
-// MalformedXML without Days or with an unknown tier, InvalidArgument for Days below 1.
+// MalformedXML with an unknown tier, InvalidArgument for Days below 1. Days may be left out
+// (restores of Intelligent-Tiering objects take none; DecideRestore checks).
 Result<RestoreRequestDoc> ParseRestoreRequest(std::string_view body);
 std::string RestoreRequestXml(const RestoreRequestDoc& doc);
 // "Expedited", "Standard" or "Bulk" for those words in any case (as a command line gives
@@ -46,7 +50,10 @@ Result<RestoreTimes> ParseRestoreTimes(std::string_view spec);
 
 // What RestoreObject does to a version's headers at now_ns: the HTTP status to answer (202 or
 // 200) with the restore fields updated, or the error. A restored copy expires `days` after
-// the request, rounded up to the next day (day_ns long).
+// the request, rounded up to the next day (day_ns long). An INTELLIGENT_TIERING version in
+// an archive access tier takes no Days: restored, it is read at once for good (until it idles
+// into the tier again); the tier's times are those of GLACIER (Archive Access) and
+// DEEP_ARCHIVE (Deep Archive Access).
 struct RestoreOutcome {
   int http_status = 202;
   ObjectHeaders headers;
@@ -60,8 +67,12 @@ enum class RestorePhase { kNone, kOngoing, kRestored };
 RestorePhase RestorePhaseAt(const ObjectHeaders& headers, int64_t now_ns);
 
 // x-amz-restore's value at now_ns ("" when there is nothing to say): ongoing-request="true"
-// while the retrieval runs, then ongoing-request="false", expiry-date="<HTTP date>".
+// while the retrieval runs, then ongoing-request="false", expiry-date="<HTTP date>" (nothing
+// for an Intelligent-Tiering version, which is then simply readable).
 std::string RestoreHeaderValue(const ObjectHeaders& headers, int64_t now_ns);
+// x-amz-archive-status's value at now_ns: the archive access tier of an INTELLIGENT_TIERING
+// version whose bytes are not readable now, else "".
+std::string_view ArchiveStatusAt(const ObjectHeaders& headers, int64_t now_ns);
 
 // A client's reading of x-amz-restore into the restore fields: under way (ready and expiry
 // unknown: the far future), or restored until expiry-date (ready in the past). False when the
@@ -72,7 +83,7 @@ bool ParseRestoreHeader(std::string_view value, ObjectHeaders& headers);
 void SetToldRestore(ObjectHeaders& headers, bool ongoing, int64_t expiry_ns);
 
 // Whether the version's bytes can be read at now_ns: not archived, or restored and not
-// expired.
+// expired (an Intelligent-Tiering restore does not expire).
 bool ReadableNow(const ObjectHeaders& headers, int64_t now_ns);
 
 }  // namespace ferry::s3

@@ -32,7 +32,7 @@ TEST(RestoreTest, RequestsAreReadAndBadOnesRefused) {
   EXPECT_EQ(CodeOf(ParseRestoreRequest(RestoreBody("0")).status()), "InvalidArgument");
   EXPECT_EQ(CodeOf(ParseRestoreRequest(RestoreBody("two")).status()), "MalformedXML");
   EXPECT_EQ(CodeOf(ParseRestoreRequest(RestoreBody("1", "Fastest")).status()), "MalformedXML");
-  EXPECT_EQ(CodeOf(ParseRestoreRequest("<RestoreRequest/>").status()), "MalformedXML");
+  EXPECT_EQ(ParseRestoreRequest("<RestoreRequest/>")->days, 0);  // Intelligent-Tiering's form
   EXPECT_EQ(CodeOf(ParseRestoreRequest("not xml").status()), "MalformedXML");
 }
 
@@ -133,6 +133,56 @@ TEST(RestoreTest, OnlyArchivedObjectsAreRestoredAndDeepArchiveHasNoExpedited) {
   auto bulk = DecideRestore(deep, {1, "Bulk"}, 0, times, kDay);
   ASSERT_TRUE(bulk.ok());
   EXPECT_EQ(bulk->headers.restore_ready_ns, times.deep_bulk_ns);
+}
+
+TEST(RestoreTest, AGlacierRestoreNeedsDays) {
+  ObjectHeaders h;
+  h.storage_class = "GLACIER";
+  EXPECT_EQ(CodeOf(DecideRestore(h, {0, "Standard"}, 0, RestoreTimes{}, kDay).status()),
+            "MalformedXML");
+}
+
+TEST(RestoreTest, AnIntelligentTieringObjectIsRestoredForGoodWithoutDays) {
+  RestoreTimes times = *ParseRestoreTimes("expedited=10s,standard=100s,bulk=1000s");
+  ObjectHeaders h;
+  h.storage_class = "INTELLIGENT_TIERING";
+  EXPECT_TRUE(ReadableNow(h, 0));  // in the frequent or infrequent access tier
+  EXPECT_EQ(ArchiveStatusAt(h, 0), "");
+  EXPECT_EQ(CodeOf(DecideRestore(h, {0, "Standard"}, 0, times, kDay).status()),
+            "InvalidObjectState");
+
+  h.archive_access_tier = "ARCHIVE_ACCESS";
+  const int64_t t0 = 1'000 * kDay;
+  EXPECT_FALSE(ReadableNow(h, t0));
+  EXPECT_EQ(ArchiveStatusAt(h, t0), "ARCHIVE_ACCESS");
+  EXPECT_EQ(CodeOf(DecideRestore(h, {7, "Standard"}, t0, times, kDay).status()),
+            "InvalidArgument");  // no Days for this tier
+  auto started = DecideRestore(h, {0, "Bulk"}, t0, times, kDay);
+  ASSERT_TRUE(started.ok()) << started.status().ToString();
+  EXPECT_EQ(started->http_status, 202);
+  h = started->headers;
+  EXPECT_EQ(RestoreHeaderValue(h, t0 + 1), "ongoing-request=\"true\"");
+  EXPECT_EQ(ArchiveStatusAt(h, t0 + 1), "ARCHIVE_ACCESS");
+  // A faster tier overtakes it, as for GLACIER.
+  auto faster = DecideRestore(h, {0, "Expedited"}, t0 + kSecond, times, kDay);
+  ASSERT_TRUE(faster.ok()) << faster.status().ToString();
+  h = faster->headers;
+  const int64_t done = t0 + 11 * kSecond;
+  EXPECT_TRUE(ReadableNow(h, done));
+  EXPECT_TRUE(ReadableNow(h, done + 10'000 * kDay));  // never expires
+  EXPECT_EQ(ArchiveStatusAt(h, done), "");
+  EXPECT_EQ(RestoreHeaderValue(h, done), "");
+  EXPECT_EQ(CodeOf(DecideRestore(h, {0, "Standard"}, done, times, kDay).status()),
+            "InvalidObjectState");  // moved back: nothing to restore
+
+  ObjectHeaders deep;
+  deep.storage_class = "INTELLIGENT_TIERING";
+  deep.archive_access_tier = "DEEP_ARCHIVE_ACCESS";
+  EXPECT_EQ(CodeOf(DecideRestore(deep, {0, "Expedited"}, 0, times, kDay).status()),
+            "InvalidArgument");
+  auto standard = DecideRestore(deep, {0, "Standard"}, 0, times, kDay);
+  ASSERT_TRUE(standard.ok());
+  EXPECT_EQ(standard->headers.restore_ready_ns, times.deep_standard_ns);
 }
 
 }  // namespace

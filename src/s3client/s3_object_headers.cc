@@ -99,6 +99,8 @@ ObjectMeta ObjectMetaFromHeaders(std::string_view key, const http::Headers& h) {
   oh.storage_class = h.GetOr("x-amz-storage-class", "");
   if (oh.storage_class == "STANDARD") oh.storage_class.clear();
   if (auto restore = h.Get("x-amz-restore")) (void)s3::ParseRestoreHeader(*restore, oh);
+  // Sent only while an INTELLIGENT_TIERING object cannot be read.
+  if (auto tier = h.Get("x-amz-archive-status")) oh.archive_access_tier = std::string(*tier);
   m.checksum = ChecksumFromHeaders(h);
   uint64_t parts = 0;
   if (ParseU64(h.GetOr("x-amz-mp-parts-count", ""), &parts)) {

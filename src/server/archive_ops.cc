@@ -1,7 +1,9 @@
-// The archive tier's API: RestoreObject, and what reads of an archived version see. The rules
+// The archive tier's API: RestoreObject, and what reads of an archived version see (and, for
+// Intelligent-Tiering, the note that it was read). The rules
 // (tiers, their times, the state machine) are s3/restore.h's; the restore state is kept with
 // the version's headers.
 #include "s3/restore.h"
+#include "server/access_recorder.h"
 #include "server/operations.h"
 #include "server/request_body.h"
 #include "server/request_headers.h"
@@ -45,11 +47,16 @@ Status CheckArchivedRead(OpContext& op, const ObjectMeta& meta, http::Headers& h
   if (std::string restore = s3::RestoreHeaderValue(meta.headers, now); !restore.empty()) {
     h.Add("x-amz-restore", restore);
   }
-  if (!head && !s3::ReadableNow(meta.headers, now)) {
+  const std::string_view tier = s3::ArchiveStatusAt(meta.headers, now);
+  if (!tier.empty()) h.Add("x-amz-archive-status", std::string(tier));
+  if (head) return Status::OK();
+  if (!s3::ReadableNow(meta.headers, now)) {
     op.error.elements.push_back({"StorageClass", meta.headers.storage_class});
+    if (!tier.empty()) op.error.elements.push_back({"AccessTier", std::string(tier)});
     return Status::PermissionDenied("The operation is not valid for the object's storage class")
         .WithS3Code("InvalidObjectState", 403);
   }
+  if (op.options.accesses) op.options.accesses->Record(op.req.bucket, meta);
   return Status::OK();
 }
 

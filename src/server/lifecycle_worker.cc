@@ -7,6 +7,7 @@
 
 #include "core/thread_pool.h"
 #include "s3/lifecycle_actions.h"
+#include "s3/restore.h"
 
 namespace ferry::server {
 namespace {
@@ -14,23 +15,35 @@ namespace {
 using s3::LifecycleActionKind;
 
 struct AtomicStats {
-  std::atomic<uint64_t> versions{0}, transitioned{0}, expired{0}, removed{0}, aborted{0}, failed{0};
+  std::atomic<uint64_t> versions{0}, transitioned{0}, expired{0}, removed{0}, aborted{0}, tiered{0},
+      returned{0}, failed{0};
   LifecyclePassStats Snapshot() const {
-    return {versions.load(), transitioned.load(), expired.load(),
-            removed.load(),  aborted.load(),      failed.load()};
+    return {.versions = versions.load(),
+            .transitioned = transitioned.load(),
+            .expired = expired.load(),
+            .removed = removed.load(),
+            .aborted = aborted.load(),
+            .tiered = tiered.load(),
+            .returned = returned.load(),
+            .failed = failed.load()};
   }
 };
+
+using TieringConfigurations = std::vector<s3::IntelligentTieringConfiguration>;
 
 // One bucket's pass: examines every version, key by key (newest first, as listed), and hands
 // due actions to the pool.
 class BucketPass {
  public:
   BucketPass(ObjectStore& store, const LifecycleWorkerOptions& options, std::string bucket,
-             s3::LifecycleConfiguration config, ThreadPool& pool, AtomicStats& stats)
+             s3::LifecycleConfiguration config, TieringConfigurations tiering, ThreadPool& pool,
+             AtomicStats& stats)
       : store_(store),
         options_(options),
         bucket_(std::move(bucket)),
         config_(std::move(config)),
+        tiering_(std::move(tiering)),
+        tiering_min_days_(s3::MinArchiveDays(tiering_)),
         needs_tags_(s3::FiltersOnTags(config_)),
         pool_(pool),
         stats_(stats),
@@ -82,9 +95,72 @@ class BucketPass {
         s.tags = &tags;
       }
       s3::LifecycleAction action = s3::DueAction(config_, s, now_, options_.day_ns);
-      if (action.kind == LifecycleActionKind::kNone) continue;
+      if (action.kind == LifecycleActionKind::kNone) {
+        ExamineTiering(m);
+        continue;
+      }
       pool_.WaitForRoom(options_.parallel_actions * 4);
       pool_.Submit([this, m, action = std::move(action)] { Apply(m, action); });
+    }
+  }
+
+  // An INTELLIGENT_TIERING version idle long enough goes to the archive access tier due; a
+  // restored one comes back. The listing does not carry when a version was last read, so
+  // versions old enough to be due are looked at (HEAD) and the others passed by.
+  void ExamineTiering(const ObjectMeta& listed) {
+    if (tiering_min_days_ == 0 || listed.delete_marker ||
+        listed.headers.storage_class != s3::kIntelligentTiering ||
+        now_ < s3::LifecycleDueAt(listed.last_modified_ns, tiering_min_days_, options_.day_ns)) {
+      return;
+    }
+    auto head = store_.HeadObjectVersion(bucket_, listed.key, listed.version_id);
+    if (!head.ok()) return;
+    const ObjectHeaders& h = head->headers;
+    std::string tier;
+    if (!h.archive_access_tier.empty() &&
+        s3::RestorePhaseAt(h, now_) == s3::RestorePhase::kRestored) {
+      tier = "";  // restored: back to the frequent access tier
+    } else if (s3::RestorePhaseAt(h, now_) == s3::RestorePhase::kOngoing) {
+      return;  // a restore under way finishes first
+    } else {
+      const int64_t idle_since = std::max(head->last_modified_ns, h.last_access_ns);
+      tier =
+          s3::DueArchiveAccessTier(tiering_, head->key, h.tags, idle_since, now_, options_.day_ns);
+      // Deeper only: a version leaves an archive access tier by a restore alone.
+      if (tier.empty() || tier == h.archive_access_tier ||
+          h.archive_access_tier == s3::kDeepArchiveAccess) {
+        return;
+      }
+    }
+    pool_.WaitForRoom(options_.parallel_actions * 4);
+    pool_.Submit([this, m = std::move(head).value(), tier] { MoveTier(m, tier); });
+  }
+
+  void MoveTier(const ObjectMeta& m, const std::string& tier) {
+    auto edited = store_.EditObjectVersion(
+        bucket_, m.key, m.version_id,
+        [&](ObjectHeaders& h) -> Status {
+          if (h.archive_access_tier == tier) return Status::PreconditionFailed("unchanged");
+          if (tier.empty()) h.last_access_ns = std::max(h.last_access_ns, h.restore_ready_ns);
+          h.archive_access_tier = tier;
+          h.restore_ready_ns = h.restore_expiry_ns = 0;
+          h.restore_tier.clear();
+          return Status::OK();
+        },
+        m.etag);
+    if (!edited.ok()) {
+      stats_.failed++;
+      spdlog::debug("intelligent tiering {}/{}: {}", bucket_, m.key, edited.status().ToString());
+      return;
+    }
+    (tier.empty() ? stats_.returned : stats_.tiered)++;
+    if (options_.events && !tier.empty()) {
+      options_.events->Record({.name = "IntelligentTiering",
+                               .bucket = bucket_,
+                               .key = m.key,
+                               .version_id = m.version_id,
+                               .storage_class = tier,
+                               .time_ns = options_.clock->NowNanos()});
     }
   }
 
@@ -188,6 +264,8 @@ class BucketPass {
   const LifecycleWorkerOptions& options_;
   const std::string bucket_;
   const s3::LifecycleConfiguration config_;
+  const TieringConfigurations tiering_;
+  const int tiering_min_days_;  // 0: no enabled configuration
   const bool needs_tags_;
   ThreadPool& pool_;
   AtomicStats& stats_;
@@ -212,31 +290,32 @@ void LifecycleWorker::Pass() {
   auto stats = RunPass();
   if (!stats.ok()) {
     spdlog::warn("lifecycle pass: {}", stats.status().ToString());
-  } else if (stats->transitioned + stats->expired + stats->removed + stats->aborted > 0) {
+  } else if (stats->transitioned + stats->expired + stats->removed + stats->aborted +
+                 stats->tiered + stats->returned >
+             0) {
     spdlog::info(
         "lifecycle pass: {} versions examined, {} transitioned, {} expired, "
-        "{} removed, {} uploads aborted, {} refused",
+        "{} removed, {} uploads aborted, {} to archive access tiers, {} back from them, "
+        "{} refused",
         stats->versions, stats->transitioned, stats->expired, stats->removed, stats->aborted,
-        stats->failed);
+        stats->tiered, stats->returned, stats->failed);
   }
 }
 
 Result<LifecyclePassStats> LifecycleWorker::RunPass() {
+  // Reads noted since the last pass count before anything is found idle.
+  if (options_.accesses) options_.accesses->Flush();
   FERRY_ASSIGN_OR_RETURN(std::vector<BucketInfo> buckets, store_.ListBuckets());
   AtomicStats stats;
   Status first_error;
   {
     std::optional<ThreadPool> pool;  // made for the first bucket with rules
     for (const auto& b : buckets) {
-      auto doc = store_.GetBucketConfig(b.name, "lifecycle");
-      if (!doc.ok() || !*doc) continue;  // a bucket deleted meanwhile, or without rules
-      auto config = s3::ParseLifecycleConfiguration(**doc);
-      if (!config.ok()) {
-        spdlog::warn("lifecycle of bucket {}: {}", b.name, config.status().ToString());
-        continue;
-      }
+      auto rules = BucketRules(b.name);
+      if (!rules) continue;
       if (!pool) pool.emplace(options_.parallel_actions);
-      BucketPass pass(store_, options_, b.name, std::move(*config), *pool, stats);
+      BucketPass pass(store_, options_, b.name, std::move(rules->first), std::move(rules->second),
+                      *pool, stats);
       Status s = pass.Run();
       pool->WaitIdle();  // the pass's tasks refer to it
       if (!s.ok() && first_error.ok() && s.s3_code() != "NoSuchBucket") first_error = s;
@@ -244,6 +323,31 @@ Result<LifecyclePassStats> LifecycleWorker::RunPass() {
   }
   if (!first_error.ok()) return first_error;
   return stats.Snapshot();
+}
+
+std::optional<std::pair<s3::LifecycleConfiguration, TieringConfigurations>>
+LifecycleWorker::BucketRules(const std::string& bucket) {
+  s3::LifecycleConfiguration lifecycle;
+  TieringConfigurations tiering;
+  // A bucket deleted meanwhile, or without a document, has nothing to apply.
+  if (auto doc = store_.GetBucketConfig(bucket, "lifecycle"); doc.ok() && *doc) {
+    auto config = s3::ParseLifecycleConfiguration(**doc);
+    if (config.ok()) {
+      lifecycle = std::move(config).value();
+    } else {
+      spdlog::warn("lifecycle of bucket {}: {}", bucket, config.status().ToString());
+    }
+  }
+  if (auto doc = store_.GetBucketConfig(bucket, "intelligent-tiering"); doc.ok() && *doc) {
+    auto list = s3::ParseIntelligentTieringList(**doc);
+    if (list.ok()) {
+      tiering = std::move(list).value();
+    } else {
+      spdlog::warn("intelligent tiering of bucket {}: {}", bucket, list.status().ToString());
+    }
+  }
+  if (lifecycle.rules.empty() && s3::MinArchiveDays(tiering) == 0) return std::nullopt;
+  return std::make_pair(std::move(lifecycle), std::move(tiering));
 }
 
 }  // namespace ferry::server

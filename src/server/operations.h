@@ -5,6 +5,7 @@
 // the caller unless a response head was already sent.
 #pragma once
 
+#include <mutex>
 #include <optional>
 #include <string>
 
@@ -26,7 +27,10 @@ struct OpContext {
   const s3::Owner& owner;
   const std::string& region;
   const S3ServerOptions& options;  // the clock, the archive's restore times and day length
-  ErrorExtras error;               // sent with a failed operation's error answer
+  // Held while a bucket document is read, changed and written back (one of several
+  // Intelligent-Tiering configurations).
+  std::mutex& documents_mu;
+  ErrorExtras error;  // sent with a failed operation's error answer
 };
 
 // The archive tier (archive_ops.cc): RestoreObject, and what GET and HEAD say of an archived
@@ -74,6 +78,14 @@ inline constexpr std::string_view kLifecycleConfig = "lifecycle";
 Status PutBucketLifecycleConfiguration(OpContext& op);
 Status GetBucketLifecycleConfiguration(OpContext& op);
 Status DeleteBucketLifecycleConfiguration(OpContext& op);
+
+// A bucket's Intelligent-Tiering configurations (intelligent_tiering_ops.cc), kept together
+// as one document under this name.
+inline constexpr std::string_view kIntelligentTieringConfig = "intelligent-tiering";
+Status PutBucketIntelligentTieringConfiguration(OpContext& op);
+Status GetBucketIntelligentTieringConfiguration(OpContext& op);
+Status DeleteBucketIntelligentTieringConfiguration(OpContext& op);
+Status ListBucketIntelligentTieringConfigurations(OpContext& op);
 
 // Tags and Object Lock (object_config_ops.cc).
 Status PutObjectTagging(OpContext& op);

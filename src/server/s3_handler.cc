@@ -92,7 +92,7 @@ void S3Handler::Handle(const http::Request& http, http::BodyReader& body,
   S3Request req;
   req.http = &http;
   req.request_id = NextRequestId();
-  OpContext op{store_, req, body, out, owner_, options_.region, options_};
+  OpContext op{store_, req, body, out, owner_, options_.region, options_, documents_mu_};
   Status st;
   auto query = s3::ParseQuery(http.query);
   if (!query.ok()) {
@@ -167,6 +167,10 @@ Status S3Handler::DispatchBucket(OpContext& op) const {
     if (req.HasParam("location")) return GetBucketLocation(op);
     if (req.HasParam("tagging")) return GetBucketTagging(op);
     if (req.HasParam("lifecycle")) return GetBucketLifecycleConfiguration(op);
+    if (req.HasParam("intelligent-tiering")) {
+      if (req.HasParam("id")) return GetBucketIntelligentTieringConfiguration(op);
+      return ListBucketIntelligentTieringConfigurations(op);
+    }
     if (req.HasParam("object-lock")) return GetObjectLockConfiguration(op);
     if (req.HasParam("versioning")) return GetBucketVersioning(op);
     if (req.HasParam("acl")) return GetAcl(op);
@@ -183,6 +187,7 @@ Status S3Handler::DispatchBucket(OpContext& op) const {
     if (req.HasParam("versioning")) return PutBucketVersioning(op);
     if (req.HasParam("tagging")) return PutBucketTagging(op);
     if (req.HasParam("lifecycle")) return PutBucketLifecycleConfiguration(op);
+    if (req.HasParam("intelligent-tiering")) return PutBucketIntelligentTieringConfiguration(op);
     if (req.HasParam("object-lock")) return PutObjectLockConfiguration(op);
     if (!req.query.empty()) {
       return s3err::NotImplemented("This bucket configuration is not supported");
@@ -193,6 +198,9 @@ Status S3Handler::DispatchBucket(OpContext& op) const {
   if (method == "DELETE") {
     if (req.HasParam("tagging")) return DeleteBucketTagging(op);
     if (req.HasParam("lifecycle")) return DeleteBucketLifecycleConfiguration(op);
+    if (req.HasParam("intelligent-tiering")) {
+      return DeleteBucketIntelligentTieringConfiguration(op);
+    }
     for (auto sub : kUnconfigured) {
       if (req.HasParam(sub)) return SendEmpty(req, 204, op.out, BaseHeaders(req));
     }

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <atomic>
+#include <mutex>
 #include <string>
 
 #include "ferry/object_store.h"
@@ -40,6 +41,7 @@ class S3Handler {
   std::atomic<uint64_t> next_request_ = 0;
   uint64_t request_id_base_;
   ServerMeasures measures_;
+  std::mutex documents_mu_;  // OpContext::documents_mu
 };
 
 }  // namespace ferry::server

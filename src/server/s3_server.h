@@ -17,6 +17,8 @@
 
 namespace ferry::server {
 
+class AccessRecorder;
+
 struct S3ServerOptions {
   http::ServerOptions http;
   std::string region = "us-east-1";
@@ -32,6 +34,9 @@ struct S3ServerOptions {
   s3::RestoreTimes restore_times;
   int64_t day_ns = int64_t{86400} * 1'000'000'000;
   EventLog* events = nullptr;  // restores asked for; may be null
+  // Reads of INTELLIGENT_TIERING versions are noted here (their idle time decides when
+  // they are archived); may be null.
+  AccessRecorder* accesses = nullptr;
 };
 
 class S3Server {

@@ -11,8 +11,8 @@ std::string NotRestoredMessage(const std::string& bucket, const std::string& sou
                                const std::vector<std::string>& keys) {
   std::string msg = std::to_string(keys.size()) +
                     (keys.size() == 1 ? " object is" : " objects are") +
-                    " archived (GLACIER or DEEP_ARCHIVE) and not restored, so none of them was "
-                    "copied: ";
+                    " archived (GLACIER, DEEP_ARCHIVE or an Intelligent-Tiering archive tier) and "
+                    "not restored, so none of them was copied: ";
   for (size_t i = 0; i < keys.size() && i < kNamedInError; ++i) {
     if (i > 0) msg += ", ";
     msg += "s3://" + bucket + "/" + keys[i];
@@ -38,8 +38,10 @@ Status ArchivedSources::Resolve(ObjectStore& store, const std::string& bucket,
   std::vector<std::string> keys;
   keys.reserve(held_.size());
   for (const auto& [key, copy] : held_) keys.push_back(key);
-  FERRY_ASSIGN_OR_RETURN(std::vector<std::string> unreadable,
+  FERRY_ASSIGN_OR_RETURN(std::vector<RestoreTarget> targets,
                          Unreadable(store, bucket, keys, settings.parallel));
+  std::vector<std::string> unreadable;
+  for (const auto& t : targets) unreadable.push_back(t.key);
   const std::set<std::string> waiting(unreadable.begin(), unreadable.end());
   for (const auto& [key, copy] : held_) {
     if (!waiting.contains(key)) copy();
@@ -54,7 +56,7 @@ Status ArchivedSources::Resolve(ObjectStore& store, const std::string& bucket,
     if (options_.progress) options_.progress(line);
   };
   RestoreTally tally = RequestRestores(
-      store, bucket, unreadable, settings,
+      store, bucket, targets, settings,
       [&](const std::string& key, RestoreResult result, const Status& status) {
         if (result == RestoreResult::kFailed)
           say("restore of s3://" + bucket + "/" + key + " failed: " + status.ToString());

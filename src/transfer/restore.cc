@@ -7,6 +7,7 @@
 
 #include "core/clock.h"
 #include "core/thread_pool.h"
+#include "s3/intelligent_tiering.h"
 #include "s3/restore.h"
 
 namespace ferry::transfer {
@@ -42,8 +43,13 @@ void RestoreTally::Add(RestoreResult r) {
   }
 }
 
+RestoreTarget TargetOf(const ObjectMeta& meta) {
+  return {meta.key, meta.headers.storage_class == s3::kIntelligentTiering};
+}
+
 bool MayNeedRestore(const ObjectMeta& listed) {
-  return s3::IsArchivedStorageClass(listed.headers.storage_class);
+  return s3::IsArchivedStorageClass(listed.headers.storage_class) ||
+         listed.headers.storage_class == s3::kIntelligentTiering;
 }
 
 bool ReadableNow(const ObjectMeta& head) {
@@ -51,13 +57,15 @@ bool ReadableNow(const ObjectMeta& head) {
 }
 
 RestoreTally RequestRestores(ObjectStore& store, const std::string& bucket,
-                             const std::vector<std::string>& keys, const RestoreSettings& settings,
-                             const RestoreObserver& on_each) {
+                             const std::vector<RestoreTarget>& targets,
+                             const RestoreSettings& settings, const RestoreObserver& on_each) {
   RestoreTally tally;
   std::mutex mu;
-  ForEachParallel(keys.size(), settings.parallel, [&](size_t i) {
-    RestoreObjectRequest req{
-        .bucket = bucket, .key = keys[i], .days = settings.days, .tier = settings.tier};
+  ForEachParallel(targets.size(), settings.parallel, [&](size_t i) {
+    RestoreObjectRequest req{.bucket = bucket,
+                             .key = targets[i].key,
+                             .days = targets[i].intelligent_tiering ? 0 : settings.days,
+                             .tier = settings.tier};
     Result<int> answer = store.RestoreObject(req);
     RestoreResult result = RestoreResult::kFailed;
     Status status = answer.status();
@@ -72,29 +80,32 @@ RestoreTally RequestRestores(ObjectStore& store, const std::string& bucket,
     }
     std::lock_guard lock(mu);
     tally.Add(result);
-    if (on_each) on_each(keys[i], result, status);
+    if (on_each) on_each(targets[i].key, result, status);
   });
   return tally;
 }
 
-Result<std::vector<std::string>> Unreadable(ObjectStore& store, const std::string& bucket,
-                                            const std::vector<std::string>& keys, size_t parallel) {
+Result<std::vector<RestoreTarget>> Unreadable(ObjectStore& store, const std::string& bucket,
+                                              const std::vector<std::string>& keys,
+                                              size_t parallel) {
   std::vector<char> ready(keys.size(), 0);
+  std::vector<char> tiering(keys.size(), 0);
   std::mutex mu;
   Status first_error;
   ForEachParallel(keys.size(), parallel, [&](size_t i) {
     auto head = store.HeadObject(bucket, keys[i]);
     if (head.ok()) {
       ready[i] = ReadableNow(*head);
+      tiering[i] = TargetOf(*head).intelligent_tiering;
       return;
     }
     std::lock_guard lock(mu);
     if (first_error.ok()) first_error = head.status();
   });
   if (!first_error.ok()) return first_error;
-  std::vector<std::string> out;
+  std::vector<RestoreTarget> out;
   for (size_t i = 0; i < keys.size(); ++i) {
-    if (!ready[i]) out.push_back(keys[i]);
+    if (!ready[i]) out.push_back({keys[i], tiering[i] != 0});
   }
   return out;
 }
@@ -106,7 +117,10 @@ Status WaitReadable(ObjectStore& store, const std::string& bucket,
   const auto start = std::chrono::steady_clock::now();
   std::vector<std::string> waiting = keys;
   for (;;) {
-    FERRY_ASSIGN_OR_RETURN(waiting, Unreadable(store, bucket, waiting, settings.parallel));
+    FERRY_ASSIGN_OR_RETURN(std::vector<RestoreTarget> unreadable,
+                           Unreadable(store, bucket, waiting, settings.parallel));
+    waiting.clear();
+    for (auto& t : unreadable) waiting.push_back(std::move(t.key));
     if (interrupted && interrupted()) return Status::Cancelled("interrupted");
     if (progress) progress(keys.size() - waiting.size(), keys.size());
     if (waiting.empty()) return Status::OK();

@@ -1,4 +1,5 @@
-// Bringing archived objects (GLACIER, DEEP_ARCHIVE) back to where they can be read: requesting
+// Bringing archived objects (GLACIER, DEEP_ARCHIVE, INTELLIGENT_TIERING's archive access
+// tiers) back to where they can be read: requesting
 // restores of many objects in parallel, counting what was already restored or under way
 // instead of failing on it (so running it twice is harmless), and waiting until all of them
 // are readable. Used by `ferry restore` and by cp, sync and train with --restore.
@@ -38,8 +39,16 @@ struct RestoreTally {
   void Add(RestoreResult r);
 };
 
-// Whether a listed object's bytes may be unreadable until restored (its class is archived and
-// the listing cannot say whether a restored copy exists).
+// An object to restore. A restore of an INTELLIGENT_TIERING object carries no Days: it moves
+// back to the frequent access tier for good.
+struct RestoreTarget {
+  std::string key;
+  bool intelligent_tiering = false;
+};
+RestoreTarget TargetOf(const ObjectMeta& meta);
+
+// Whether a listed object's bytes may be unreadable until restored (its class is archived, or
+// INTELLIGENT_TIERING, and the listing cannot say whether it may be read now).
 bool MayNeedRestore(const ObjectMeta& listed);
 // Whether an object's bytes can be read now, from a HEAD's metadata (its x-amz-restore).
 bool ReadableNow(const ObjectMeta& head);
@@ -47,15 +56,16 @@ bool ReadableNow(const ObjectMeta& head);
 using RestoreObserver =
     std::function<void(const std::string& key, RestoreResult result, const Status& status)>;
 
-// Requests a restore of every key, `parallel` at a time; on_each (called from several threads,
-// one call at a time) hears each outcome.
+// Requests a restore of every target, `parallel` at a time; on_each (called from several
+// threads, one call at a time) hears each outcome.
 RestoreTally RequestRestores(ObjectStore& store, const std::string& bucket,
-                             const std::vector<std::string>& keys, const RestoreSettings& settings,
-                             const RestoreObserver& on_each);
+                             const std::vector<RestoreTarget>& targets,
+                             const RestoreSettings& settings, const RestoreObserver& on_each);
 
-// The keys whose bytes cannot be read now (HEAD, `parallel` at a time).
-Result<std::vector<std::string>> Unreadable(ObjectStore& store, const std::string& bucket,
-                                            const std::vector<std::string>& keys, size_t parallel);
+// The objects whose bytes cannot be read now (HEAD, `parallel` at a time).
+Result<std::vector<RestoreTarget>> Unreadable(ObjectStore& store, const std::string& bucket,
+                                              const std::vector<std::string>& keys,
+                                              size_t parallel);
 
 // Polls (HEAD, in parallel) until every key is readable. progress(ready, total) after each
 // round; Cancelled as soon as interrupted() says so, DeadlineExceeded-like Unavailable after
