@@ -172,7 +172,6 @@ Status AnswerUnconfigured(OpContext& op, std::string_view subresource) {
   };
   static constexpr Answer kAnswers[] = {
       {"policy", "NoSuchBucketPolicy", "The bucket policy does not exist"},
-      {"cors", "NoSuchCORSConfiguration", "The CORS configuration does not exist"},
       {"tagging", "NoSuchTagSet", "The TagSet does not exist"},
       {"website", "NoSuchWebsiteConfiguration",
        "The specified bucket does not have a website "

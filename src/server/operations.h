@@ -87,6 +87,16 @@ Status GetBucketIntelligentTieringConfiguration(OpContext& op);
 Status DeleteBucketIntelligentTieringConfiguration(OpContext& op);
 Status ListBucketIntelligentTieringConfigurations(OpContext& op);
 
+// CORS (cors_ops.cc): a bucket's rules, kept under this name; the browser's preflight
+// (OPTIONS, unauthenticated); and the Access-Control-* headers a request's Origin earns,
+// put in req.cors for every answer to it (errors included).
+inline constexpr std::string_view kCorsConfig = "cors";
+Status PutBucketCors(OpContext& op);
+Status GetBucketCors(OpContext& op);
+Status DeleteBucketCors(OpContext& op);
+Status AnswerPreflight(OpContext& op);
+void AddCorsHeaders(ObjectStore& store, S3Request& req);
+
 // Tags and Object Lock (object_config_ops.cc).
 Status PutObjectTagging(OpContext& op);
 Status GetObjectTagging(OpContext& op);

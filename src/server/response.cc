@@ -12,6 +12,7 @@ http::Headers BaseHeaders(const S3Request& req) {
   http::Headers h;
   h.Add("x-amz-request-id", req.request_id);
   h.Add("x-amz-id-2", req.request_id);
+  for (const auto& f : req.cors.fields()) h.Add(f.name, f.value);
   return h;
 }
 

@@ -100,8 +100,13 @@ void S3Handler::Handle(const http::Request& http, http::BodyReader& body,
   } else {
     req.query = std::move(query).value();
     st = Route(http, req);
-    if (st.ok()) st = Authenticate(req);
-    if (st.ok()) st = Dispatch(op);
+    if (st.ok() && http.method == "OPTIONS") {
+      st = AnswerPreflight(op);  // a browser's, never signed
+    } else {
+      if (st.ok()) AddCorsHeaders(store_, req);
+      if (st.ok()) st = Authenticate(req);
+      if (st.ok()) st = Dispatch(op);
+    }
   }
   if (!st.ok()) {
     if (st.s3_code() == "AuthorizationHeaderMalformed" ||
@@ -161,12 +166,13 @@ Status S3Handler::Dispatch(OpContext& op) const {
 Status S3Handler::DispatchBucket(OpContext& op) const {
   const S3Request& req = op.req;
   const std::string& method = req.http->method;
-  static constexpr std::string_view kUnconfigured[] = {"policy", "cors", "website", "encryption",
+  static constexpr std::string_view kUnconfigured[] = {"policy", "website", "encryption",
                                                        "replication"};
   if (method == "GET") {
     if (req.HasParam("location")) return GetBucketLocation(op);
     if (req.HasParam("tagging")) return GetBucketTagging(op);
     if (req.HasParam("lifecycle")) return GetBucketLifecycleConfiguration(op);
+    if (req.HasParam("cors")) return GetBucketCors(op);
     if (req.HasParam("intelligent-tiering")) {
       if (req.HasParam("id")) return GetBucketIntelligentTieringConfiguration(op);
       return ListBucketIntelligentTieringConfigurations(op);
@@ -187,6 +193,7 @@ Status S3Handler::DispatchBucket(OpContext& op) const {
     if (req.HasParam("versioning")) return PutBucketVersioning(op);
     if (req.HasParam("tagging")) return PutBucketTagging(op);
     if (req.HasParam("lifecycle")) return PutBucketLifecycleConfiguration(op);
+    if (req.HasParam("cors")) return PutBucketCors(op);
     if (req.HasParam("intelligent-tiering")) return PutBucketIntelligentTieringConfiguration(op);
     if (req.HasParam("object-lock")) return PutObjectLockConfiguration(op);
     if (!req.query.empty()) {
@@ -198,6 +205,7 @@ Status S3Handler::DispatchBucket(OpContext& op) const {
   if (method == "DELETE") {
     if (req.HasParam("tagging")) return DeleteBucketTagging(op);
     if (req.HasParam("lifecycle")) return DeleteBucketLifecycleConfiguration(op);
+    if (req.HasParam("cors")) return DeleteBucketCors(op);
     if (req.HasParam("intelligent-tiering")) {
       return DeleteBucketIntelligentTieringConfiguration(op);
     }

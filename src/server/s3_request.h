@@ -18,6 +18,7 @@ struct S3Request {
   std::string key;     // decoded; empty: bucket-level request
   std::string request_id;
   std::optional<s3::AuthContext> auth;  // absent for anonymous requests
+  http::Headers cors;  // Access-Control-* headers the request's Origin earned (BaseHeaders)
 
   bool HasParam(std::string_view name) const { return s3::FindQueryParam(query, name).has_value(); }
   std::string Param(std::string_view name) const {
