@@ -81,23 +81,6 @@ Status MalformedQuery(std::string_view why) {
   return s3err::AuthorizationQueryParametersError(why);
 }
 
-// Splits "AKID/20130524/us-east-1/s3/aws4_request" into its parts (the key may contain '/').
-bool ParseCredential(std::string_view credential, ReceivedSignature* out) {
-  std::vector<std::string> parts = Split(credential, '/');
-  if (parts.size() < 5 || parts.back() != "aws4_request") return false;
-  size_t n = parts.size();
-  out->service = parts[n - 2];
-  out->region = parts[n - 3];
-  out->date = parts[n - 4];
-  out->access_key = Join(std::vector<std::string>(parts.begin(), parts.end() - 4), '/');
-  if (out->access_key.empty() || out->date.size() != 8 || out->region.empty() ||
-      out->service.empty()) {
-    return false;
-  }
-  return std::all_of(out->date.begin(), out->date.end(),
-                     [](char c) { return c >= '0' && c <= '9'; });
-}
-
 std::string AuthorizationValue(std::string_view access_key, std::string_view scope,
                                const std::vector<std::string>& signed_headers,
                                std::string_view signature) {
@@ -114,6 +97,22 @@ std::string AuthorizationValue(std::string_view access_key, std::string_view sco
 }
 
 }  // namespace
+
+bool ParseCredential(std::string_view credential, ReceivedSignature* out) {
+  std::vector<std::string> parts = Split(credential, '/');
+  if (parts.size() < 5 || parts.back() != "aws4_request") return false;
+  size_t n = parts.size();
+  out->service = parts[n - 2];
+  out->region = parts[n - 3];
+  out->date = parts[n - 4];
+  out->access_key = Join(std::vector<std::string>(parts.begin(), parts.end() - 4), '/');
+  if (out->access_key.empty() || out->date.size() != 8 || out->region.empty() ||
+      out->service.empty()) {
+    return false;
+  }
+  return std::all_of(out->date.begin(), out->date.end(),
+                     [](char c) { return c >= '0' && c <= '9'; });
+}
 
 const std::string* FindHeader(const HeaderList& headers, std::string_view name) {
   for (const auto& [n, v] : headers) {

@@ -116,6 +116,10 @@ struct ReceivedSignature {
   std::string security_token;
 };
 
+// Splits "AKID/20130524/us-east-1/s3/aws4_request" into out's access key, date, region and
+// service (the key may contain '/'); false when it is not of that form.
+bool ParseCredential(std::string_view credential, ReceivedSignature* out);
+
 // "AWS4-HMAC-SHA256 Credential=AKID/20130524/us-east-1/s3/aws4_request,
 // SignedHeaders=host;x-amz-date, Signature=hex". InvalidRequest for a SigV2 ("AWS ") header,
 // AuthorizationHeaderMalformed when parts are missing or malformed.

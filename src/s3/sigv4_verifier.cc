@@ -145,6 +145,48 @@ Result<AuthContext> Verifier::Verify(const SignableRequest& req) const {
   return s3err::AccessDenied("Access Denied");
 }
 
+Result<AuthContext> Verifier::VerifyPostForm(std::string_view algorithm,
+                                             std::string_view credential, std::string_view amz_date,
+                                             std::string_view policy,
+                                             std::string_view signature) const {
+  auto invalid = [](const std::string& why) {
+    return Status::InvalidArgument(why).WithS3Code("InvalidArgument", 400);
+  };
+  if (algorithm != kSigV4Algorithm) {
+    return invalid("x-amz-algorithm only supports \"AWS4-HMAC-SHA256\"");
+  }
+  ReceivedSignature sig;
+  if (!ParseCredential(credential, &sig)) {
+    return invalid(
+        "the x-amz-credential field is mal-formed; expecting "
+        "\"<YOUR-AKID>/YYYYMMDD/REGION/SERVICE/aws4_request\".");
+  }
+  if (!ParseAmzDate(amz_date) || sig.date != amz_date.substr(0, 8)) {
+    return invalid("x-amz-date must be in the ISO8601 Long Format and on the credential's day");
+  }
+  if (sig.service != "s3" || (!options_.region.empty() && sig.region != options_.region)) {
+    return invalid("the credential's scope must be this server's region and s3");
+  }
+  Result<std::string> secret = options_.lookup(sig.access_key);
+  if (!secret.ok()) {
+    if (secret.status().IsNotFound()) return s3err::InvalidAccessKeyId(sig.access_key);
+    return s3err::ToS3(secret.status());
+  }
+  AuthContext ctx;
+  ctx.signing_key = CachedSigningKey(*secret, sig);
+  if (!SignaturesEqual(SignatureHex(ctx.signing_key, policy), ToLower(signature))) {
+    return s3err::SignatureDoesNotMatch(
+        "The request signature we calculated does not match the signature you provided. Check "
+        "your key and signing method.");
+  }
+  ctx.access_key = sig.access_key;
+  ctx.region = sig.region;
+  ctx.service = sig.service;
+  ctx.amz_date = std::string(amz_date);
+  ctx.scope = CredentialScope(sig.date, sig.region, sig.service);
+  return ctx;
+}
+
 Result<AuthContext> Verifier::Check(const SignableRequest& req, const ReceivedSignature& sig,
                                     std::string_view amz_date, std::string_view payload_hash,
                                     bool presigned) const {

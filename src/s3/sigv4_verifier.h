@@ -74,6 +74,9 @@ using SecretLookup = std::function<Result<std::string>(std::string_view access_k
 
 class Verifier {
  public:
+  // (Below: Verify.) A browser POST form signed with SigV4: x-amz-algorithm, x-amz-credential
+  // ("AKID/DATE/REGION/s3/aws4_request"), x-amz-date and x-amz-signature, the HMAC of the
+  // base64 policy as sent. The policy's own checks (expiration, conditions) are the caller's.
   struct Options {
     SecretLookup lookup;
     const Clock* clock = &SystemClock();
@@ -86,6 +89,9 @@ class Verifier {
   };
 
   explicit Verifier(Options options);
+  Result<AuthContext> VerifyPostForm(std::string_view algorithm, std::string_view credential,
+                                     std::string_view amz_date, std::string_view policy,
+                                     std::string_view signature) const;
 
   // req is the request as received; req.payload_hash is ignored (the hash comes from
   // x-amz-content-sha256, or X-Amz-Content-Sha256 / UNSIGNED-PAYLOAD for presigned URLs).

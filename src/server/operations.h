@@ -12,6 +12,7 @@
 #include "ferry/object_store.h"
 #include "http/server.h"
 #include "s3/object_lock.h"
+#include "s3/sigv4_verifier.h"
 #include "s3/xml.h"
 #include "server/response.h"
 #include "server/s3_request.h"
@@ -96,6 +97,11 @@ Status GetBucketCors(OpContext& op);
 Status DeleteBucketCors(OpContext& op);
 Status AnswerPreflight(OpContext& op);
 void AddCorsHeaders(ObjectStore& store, S3Request& req);
+
+// A browser's form upload (post_object_ops.cc): POST /bucket with multipart/form-data,
+// authorised by the form's SigV4-signed policy, not by the request's signature.
+bool IsPostObject(const S3Request& req);
+Status PostObject(OpContext& op, const s3::Verifier& verifier);
 
 // Tags and Object Lock (object_config_ops.cc).
 Status PutObjectTagging(OpContext& op);

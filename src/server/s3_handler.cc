@@ -102,6 +102,9 @@ void S3Handler::Handle(const http::Request& http, http::BodyReader& body,
     st = Route(http, req);
     if (st.ok() && http.method == "OPTIONS") {
       st = AnswerPreflight(op);  // a browser's, never signed
+    } else if (st.ok() && IsPostObject(req)) {
+      AddCorsHeaders(store_, req);
+      st = PostObject(op, verifier_);  // the form's policy is signed, not the request
     } else {
       if (st.ok()) AddCorsHeaders(store_, req);
       if (st.ok()) st = Authenticate(req);

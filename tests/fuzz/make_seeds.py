@@ -207,3 +207,13 @@ write("manifest", "plain", b"\x01" + b'[{"prefix": "s3://bucket/train/"}, "a.jpg
 write("manifest", "augmented", b"\x02" + b'{"source-ref": "s3://b/a.jpg", "label": 1}\n'
       b'{"source-ref": "s3://b/b.jpg", "label": {"x": [1, 2]}}\n')
 write("manifest", "augmented_bad", b"\x00" + b'{"source-ref": 3}\nnot json\n')
+
+# form_data: a read size byte, a multipart/form-data body (boundary "b"), NUL, a base64 policy.
+write("form_data", "upload", bytes([3]) + b"--b\r\nContent-Disposition: form-data; name=\"key\""
+      b"\r\n\r\nuploads/${filename}\r\n--b\r\nContent-Disposition: form-data; name=\"file\"; "
+      b"filename=\"a.png\"\r\nContent-Type: image/png\r\n\r\n\x89PNG\r\n--b--\r\n\0"
+      b"eyJleHBpcmF0aW9uIjogIjIwMzAtMDEtMDFUMDA6MDA6MDBaIiwgImNvbmRpdGlvbnMiOiBbWyJzdGFydHMtd2l0aCIs"
+      b"ICIka2V5IiwgInVwbG9hZHMvIl0sIFsiY29udGVudC1sZW5ndGgtcmFuZ2UiLCAxLCAxMF1dfQ==")
+write("form_data", "preamble", bytes([0]) + b"junk\r\n--b\r\nContent-Disposition: form-data; "
+      b"name=\"a\"\r\n\r\n\r\n--bb\r\n--b--")
+
