@@ -185,10 +185,18 @@ class PostObject(unittest.TestCase):
         r = requests.post(post["url"], data={"key": "uploads/x"}, files={"file": ("a", b"x")},
                           timeout=60)
         self.assertEqual((r.status_code, code_of(r)), (403, "AccessDenied"))
-        # A form signed with SigV2 (this boto3's default) is not accepted yet.
-        v2 = self.s3.generate_presigned_post(self.bucket, "uploads/v2")
+        # A form signed with SigV2 (this boto3's default) is checked the same way.
+        v2 = self.s3.generate_presigned_post(self.bucket, "uploads/v2",
+                                             Conditions=[["content-length-range", 1, 10]])
+        self.assertIn("signature", v2["fields"])
         r = requests.post(v2["url"], data=v2["fields"], files={"file": ("a", b"x")}, timeout=60)
-        self.assertEqual(r.status_code, 400, r.text)
+        self.assertEqual(r.status_code, 204, r.text)
+        r = requests.post(v2["url"], data=v2["fields"], files={"file": ("a", b"x" * 11)},
+                          timeout=60)
+        self.assertEqual((r.status_code, code_of(r)), (400, "EntityTooLarge"))
+        r = requests.post(v2["url"], data=dict(v2["fields"], signature="AAAA" + v2["fields"][
+            "signature"][4:]), files={"file": ("a", b"x")}, timeout=60)
+        self.assertEqual((r.status_code, code_of(r)), (403, "SignatureDoesNotMatch"))
 
 
 if __name__ == "__main__":

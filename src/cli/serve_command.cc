@@ -37,6 +37,7 @@ struct ServeOptions {
   std::string region = "us-east-1";
   std::vector<std::string> domains = {"localhost"};
   bool allow_anonymous = false;
+  bool no_sigv2 = false;
   bool no_fsync = false;
   std::string port_file;
   int idle_timeout = 60;
@@ -120,6 +121,7 @@ int Serve(const ServeOptions& o) {
   options.http.max_connections = o.max_connections;
   options.region = o.region;
   options.allow_anonymous = o.allow_anonymous;
+  options.allow_sigv2 = !o.no_sigv2;
   options.domains = o.domains;
   {
     auto times = s3::ParseRestoreTimes(o.restore_time);
@@ -251,6 +253,9 @@ CommandRunner AddServeCommand(CLI::App& app, const GlobalOptions& global) {
   cmd->add_flag("--allow-anonymous", o->allow_anonymous,
                 "Serve unsigned requests too: anyone who reaches the port may then read, "
                 "write and delete every bucket");
+  cmd->add_flag("--no-sigv2", o->no_sigv2,
+                "Refuse requests, presigned URLs and POST forms signed with Signature Version 2 "
+                "(older clients' default); accept only SigV4");
   cmd->add_flag("--no-fsync", o->no_fsync,
                 "Do not fsync acknowledged writes (throwaway data only)");
   cmd->add_option("--port-file", o->port_file, "Write the listening port to this file");

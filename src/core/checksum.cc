@@ -254,13 +254,17 @@ std::optional<std::string> Base64Decode(std::string_view text) {
   return out;
 }
 
-std::string HmacSha256(std::string_view key, std::string_view data) {
+namespace {
+
+std::string HmacOf(DigestKind kind, const char* digest_name, std::string_view key,
+                   std::string_view data) {
   unsigned char out[EVP_MAX_MD_SIZE];
   size_t len = 0;
   EVP_MAC_CTX* ctx = Hmac() != nullptr ? EVP_MAC_CTX_new(Hmac()) : nullptr;
-  char digest[] = "SHA256";
-  const OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0),
-                               OSSL_PARAM_construct_end()};
+  std::string digest(digest_name);
+  const OSSL_PARAM params[] = {
+      OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest.data(), 0),
+      OSSL_PARAM_construct_end()};
   const bool done =
       ctx != nullptr &&
       EVP_MAC_init(ctx, reinterpret_cast<const unsigned char*>(key.data()), key.size(), params) ==
@@ -270,11 +274,21 @@ std::string HmacSha256(std::string_view key, std::string_view data) {
   EVP_MAC_CTX_free(ctx);
   if (!done) {
     unsigned int n = 0;
-    HMAC(EvpMdOf(DigestKind::kSha256), key.data(), static_cast<int>(key.size()),
+    HMAC(EvpMdOf(kind), key.data(), static_cast<int>(key.size()),
          reinterpret_cast<const unsigned char*>(data.data()), data.size(), out, &n);
     len = n;
   }
   return std::string(reinterpret_cast<char*>(out), len);
+}
+
+}  // namespace
+
+std::string HmacSha256(std::string_view key, std::string_view data) {
+  return HmacOf(DigestKind::kSha256, "SHA256", key, data);
+}
+
+std::string HmacSha1(std::string_view key, std::string_view data) {
+  return HmacOf(DigestKind::kSha1, "SHA1", key, data);
 }
 
 std::string_view ChecksumAlgorithmName(ChecksumAlgorithm algorithm) {

@@ -43,6 +43,8 @@ std::optional<std::string> HexDecode(std::string_view text);
 
 // HMAC-SHA256(key, data), raw bytes.
 std::string HmacSha256(std::string_view key, std::string_view data);
+// HMAC-SHA1(key, data), raw bytes: what SigV2 signs with.
+std::string HmacSha1(std::string_view key, std::string_view data);
 
 // S3 names: "CRC32", "CRC32C", "CRC64NVME", "SHA1", "SHA256" (case-insensitive parse).
 std::string_view ChecksumAlgorithmName(ChecksumAlgorithm algorithm);

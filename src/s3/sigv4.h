@@ -53,6 +53,10 @@ struct SignableRequest {
   HeaderList headers;
   // Hex SHA-256 of the body, or kUnsignedPayload, or one of the STREAMING-* values.
   std::string payload_hash;
+  // For SigV2, which signs them as sent: the raw query, and the bucket a virtual-hosted
+  // request named in its Host header (empty for path-style requests).
+  std::string raw_query;
+  std::string virtual_host_bucket;
 };
 
 // The value of the first header named `name` (case-insensitive), or nullptr.

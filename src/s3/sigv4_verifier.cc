@@ -1,5 +1,8 @@
 #include "s3/sigv4_verifier.h"
 
+#include "s3/sigv2.h"
+
+#include <charconv>
 #include <cstdlib>
 
 #include "s3/errors.h"
@@ -95,7 +98,113 @@ AuthKind DetectAuthKind(const SignableRequest& req) {
 
 Verifier::Verifier(Options options) : options_(std::move(options)) {}
 
-Result<AuthContext> Verifier::Verify(const SignableRequest& req) const {
+Result<std::string> Verifier::SecretOf(std::string_view access_key) const {
+  Result<std::string> secret = options_.lookup(access_key);
+  if (!secret.ok()) {
+    if (secret.status().IsNotFound()) return s3err::InvalidAccessKeyId(std::string(access_key));
+    return s3err::ToS3(secret.status());
+  }
+  return secret;
+}
+
+Result<AuthContext> Verifier::VerifyV2(const SignableRequest& req, std::string_view header,
+                                       std::string* string_to_sign) const {
+  if (!options_.allow_sigv2) return UseSigV4();
+  const int64_t now_s = NanosToSeconds(options_.clock->NowNanos());
+  std::string access_key, signature;
+  // The date lines to sign with: a header signature has one, or two when a client sent both
+  // x-amz-date (which empties the line, as AWS says) and Date (which some clients sign). Each
+  // variant is a full HMAC compared in constant time; none is skipped on a mismatch.
+  std::vector<std::string> date_lines;
+  AuthContext ctx;
+  if (!header.empty()) {
+    std::string_view rest = Trim(header.substr(4));
+    const size_t colon = rest.rfind(':');
+    if (colon == std::string_view::npos || colon == 0 || colon + 1 == rest.size()) {
+      return s3err::AuthorizationHeaderMalformed(
+          "The authorization header is malformed; expecting \"AWS AccessKeyId:Signature\"");
+    }
+    access_key = std::string(rest.substr(0, colon));
+    signature = std::string(rest.substr(colon + 1));
+    const std::string* amz_date = FindHeader(req.headers, "x-amz-date");
+    const std::string* date = FindHeader(req.headers, "date");
+    std::optional<int64_t> t;
+    // An RFC 1123 date; clients of SigV2 (s3cmd, AWS's own examples) write "+0000" for GMT.
+    auto parse = [](std::string_view text) {
+      text = Trim(text);
+      std::string gmt(text);
+      if (text.ends_with(" +0000")) gmt = std::string(text.substr(0, text.size() - 5)) + "GMT";
+      auto t = ParseHttpDate(gmt);
+      return t ? t : ParseAmzDate(text);
+    };
+    if (amz_date) {
+      t = parse(*amz_date);
+      date_lines.push_back("");
+      if (date) date_lines.push_back(std::string(Trim(*date)));
+    } else if (date) {
+      t = parse(*date);
+      date_lines.push_back(std::string(Trim(*date)));
+    }
+    if (!t) {
+      return s3err::AccessDenied("AWS authentication requires a valid Date or x-amz-date header");
+    }
+    if (std::llabs(now_s - *t) > options_.max_skew_s) {
+      return s3err::RequestTimeTooSkewed(
+          "The difference between the request time and the current time is too large.");
+    }
+  } else {
+    access_key = std::string(*FindQueryParam(req.query, "AWSAccessKeyId"));
+    signature = std::string(*FindQueryParam(req.query, "Signature"));
+    auto expires = FindQueryParam(req.query, "Expires");
+    int64_t at = 0;
+    if (!expires ||
+        std::from_chars(expires->data(), expires->data() + expires->size(), at).ec != std::errc()) {
+      return s3err::AccessDenied(
+          "Query-string authentication requires the Signature, Expires and AWSAccessKeyId "
+          "parameters");
+    }
+    if (now_s > at) return s3err::AccessDenied("Request has expired");
+    date_lines.push_back(std::string(*expires));
+    ctx.presigned = true;
+  }
+  FERRY_ASSIGN_OR_RETURN(std::string secret, SecretOf(access_key));
+  const std::vector<std::string> resources =
+      V2SignedResources(req.virtual_host_bucket, req.path, req.raw_query);
+  bool matched = false;
+  for (const std::string& resource : resources) {
+    for (const std::string& line : date_lines) {
+      const std::string text = V2StringToSign(req.method, req.headers, line, resource);
+      if (SignaturesEqual(V2Signature(secret, text), signature)) matched = true;
+      if (string_to_sign && string_to_sign->empty()) *string_to_sign = text;
+    }
+  }
+  if (!matched) {
+    return s3err::SignatureDoesNotMatch(
+        "The request signature we calculated does not match the signature you provided. Check "
+        "your key and signing method.");
+  }
+  if (string_to_sign) string_to_sign->clear();
+  ctx.access_key = access_key;
+  ctx.payload_mode = PayloadMode::kUnsigned;
+  return ctx;
+}
+
+Result<AuthContext> Verifier::VerifyPostFormV2(std::string_view access_key, std::string_view policy,
+                                               std::string_view signature) const {
+  if (!options_.allow_sigv2) return UseSigV4();
+  FERRY_ASSIGN_OR_RETURN(std::string secret, SecretOf(access_key));
+  if (!SignaturesEqual(V2Signature(secret, policy), signature)) {
+    return s3err::SignatureDoesNotMatch(
+        "The request signature we calculated does not match the signature you provided. Check "
+        "your key and signing method.");
+  }
+  AuthContext ctx;
+  ctx.access_key = std::string(access_key);
+  return ctx;
+}
+
+Result<AuthContext> Verifier::Verify(const SignableRequest& req,
+                                     std::string* string_to_sign) const {
   const std::string* auth = FindHeader(req.headers, "authorization");
   const bool v4_query = HasV4Query(req.query);
   const bool v2_query = HasV2Query(req.query);
@@ -106,6 +215,7 @@ Result<AuthContext> Verifier::Verify(const SignableRequest& req) const {
   }
   const int64_t now_s = NanosToSeconds(options_.clock->NowNanos());
 
+  if (auth && Trim(*auth).starts_with("AWS ")) return VerifyV2(req, Trim(*auth), string_to_sign);
   if (auth) {
     FERRY_ASSIGN_OR_RETURN(ReceivedSignature sig, ParseAuthorizationHeader(*auth));
     std::string amz_date;
@@ -141,7 +251,7 @@ Result<AuthContext> Verifier::Verify(const SignableRequest& req) const {
     return Check(req, sig, sig.amz_date, content_sha ? *content_sha : kUnsignedPayload,
                  /*presigned=*/true);
   }
-  if (v2_query) return UseSigV4();
+  if (v2_query) return VerifyV2(req, "", string_to_sign);
   return s3err::AccessDenied("Access Denied");
 }
 

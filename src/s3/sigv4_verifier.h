@@ -3,8 +3,11 @@
 // signing key and seed signature for aws-chunked bodies).
 //
 // Accepted: the Authorization header ("AWS4-HMAC-SHA256 ...") and presigned query strings
-// (X-Amz-Algorithm=AWS4-HMAC-SHA256&...). Refused with the errors S3 answers with:
-//   SigV2 ("AWS " header, Signature/AWSAccessKeyId query)  InvalidRequest 400
+// (X-Amz-Algorithm=AWS4-HMAC-SHA256&...); and, unless Options::allow_sigv2 is off, SigV2
+// (s3/sigv2.h): the "AWS AKID:signature" header and AWSAccessKeyId/Expires/Signature query
+// strings. Refused with the errors S3 answers with:
+//   SigV2 when it is not allowed                           InvalidRequest 400
+//   SigV2 presigned past Expires                           AccessDenied 403
 //   both header and query auth                            InvalidArgument 400
 //   no authentication at all                              AccessDenied 403
 //   malformed header / query                              AuthorizationHeaderMalformed /
@@ -86,22 +89,35 @@ class Verifier {
     int64_t max_skew_s = 15 * 60;
     // Refuse requests carrying x-amz-* headers that are not signed, as S3 does.
     bool require_signed_amz_headers = true;
+    // Accept Signature Version 2 (`ferry serve --no-sigv2` turns it off).
+    bool allow_sigv2 = true;
   };
 
   explicit Verifier(Options options);
+  // A POST form signed with SigV2: AWSAccessKeyId, and signature, the base64 HMAC-SHA1 of
+  // the base64 policy.
+  Result<AuthContext> VerifyPostFormV2(std::string_view access_key, std::string_view policy,
+                                       std::string_view signature) const;
   Result<AuthContext> VerifyPostForm(std::string_view algorithm, std::string_view credential,
                                      std::string_view amz_date, std::string_view policy,
                                      std::string_view signature) const;
 
   // req is the request as received; req.payload_hash is ignored (the hash comes from
   // x-amz-content-sha256, or X-Amz-Content-Sha256 / UNSIGNED-PAYLOAD for presigned URLs).
-  Result<AuthContext> Verify(const SignableRequest& req) const;
+  // When a SigV2 signature does not match, *string_to_sign (if given) is what the server
+  // signed, for the error S3 answers with.
+  Result<AuthContext> Verify(const SignableRequest& req,
+                             std::string* string_to_sign = nullptr) const;
 
  private:
   Result<AuthContext> Check(const SignableRequest& req, const ReceivedSignature& sig,
                             std::string_view amz_date, std::string_view payload_hash,
                             bool presigned) const;
   std::string CachedSigningKey(std::string_view secret, const ReceivedSignature& sig) const;
+
+  Result<AuthContext> VerifyV2(const SignableRequest& req, std::string_view header,
+                               std::string* string_to_sign) const;
+  Result<std::string> SecretOf(std::string_view access_key) const;
 
   Options options_;
   mutable std::mutex mu_;

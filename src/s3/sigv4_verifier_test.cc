@@ -1,5 +1,7 @@
 #include "s3/sigv4_verifier.h"
 
+#include "s3/sigv2.h"
+
 #include <gtest/gtest.h>
 
 #include "core/checksum.h"
@@ -393,18 +395,68 @@ TEST_F(VerifierTest, AuthenticationKinds) {
   SignableRequest v2 = anonymous;
   v2.headers.emplace_back("Authorization", "AWS AKIAIOSFODNN7EXAMPLE:c2lnbmF0dXJl");
   EXPECT_EQ(DetectAuthKind(v2), AuthKind::kSigV2);
-  EXPECT_EQ(Code(MakeVerifier().Verify(v2)), "InvalidRequest");
+  EXPECT_EQ(Code(MakeVerifier().Verify(v2)), "AccessDenied");  // no date
 
   SignableRequest v2_query = anonymous;
   v2_query.query = {{"AWSAccessKeyId", "AKIAIOSFODNN7EXAMPLE"},
                     {"Expires", "1141889120"},
                     {"Signature", "vjbyPxybdZaNmGa+yT272YEAiv4="}};
   EXPECT_EQ(DetectAuthKind(v2_query), AuthKind::kSigV2);
-  EXPECT_EQ(Code(MakeVerifier().Verify(v2_query)), "InvalidRequest");
+  EXPECT_EQ(Code(MakeVerifier().Verify(v2_query)), "AccessDenied");  // expired in 2006
+  Verifier::Options v4_only;
+  v4_only.lookup = [](std::string_view) -> Result<std::string> { return std::string("s"); };
+  v4_only.allow_sigv2 = false;
+  EXPECT_EQ(Code(Verifier(v4_only).Verify(v2)), "InvalidRequest");
+  EXPECT_EQ(Code(Verifier(v4_only).Verify(v2_query)), "InvalidRequest");
 
   SignableRequest both = DocPresignedGet();
   both.headers.emplace_back("Authorization", *FindHeader(DocGetObject().headers, "Authorization"));
   EXPECT_EQ(Code(MakeVerifier().Verify(both)), "InvalidArgument");
+}
+
+// SigV2: the example of AWS's "Signing and authenticating REST requests" (virtual-hosted),
+// the same as a presigned URL, and what goes wrong.
+TEST_F(VerifierTest, SigV2HeaderAndQuery) {
+  const std::string secret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
+  secret_ = secret;
+  At(1175024202);  // Tue, 27 Mar 2007 19:36:42 GMT
+  SignableRequest req;
+  req.method = "GET";
+  req.path = "/photos/puppy.jpg";
+  req.virtual_host_bucket = "awsexamplebucket1";
+  req.headers = {{"Host", "awsexamplebucket1.us-west-1.s3.amazonaws.com"},
+                 {"Date", "Tue, 27 Mar 2007 19:36:42 +0000"},
+                 {"Authorization",
+                  std::string("AWS ") + std::string(kAccessKey) + ":qgk2+6Sv9/oM7G3qLEjTH1a1l1g="}};
+  auto ok = MakeVerifier().Verify(req);
+  ASSERT_TRUE(ok.ok()) << ok.status().ToString();
+  EXPECT_EQ(ok->access_key, kAccessKey);
+  EXPECT_EQ(ok->payload_mode, PayloadMode::kUnsigned);
+
+  SignableRequest tampered = req;
+  tampered.path = "/photos/kitten.jpg";
+  std::string signed_text;
+  EXPECT_EQ(Code(MakeVerifier().Verify(tampered, &signed_text)), "SignatureDoesNotMatch");
+  EXPECT_EQ(signed_text,
+            "GET\n\n\nTue, 27 Mar 2007 19:36:42 +0000\n/awsexamplebucket1/photos/kitten.jpg");
+  At(1175024202 + 3600);
+  EXPECT_EQ(Code(MakeVerifier().Verify(req)), "RequestTimeTooSkewed");
+
+  SignableRequest query;
+  query.method = "GET";
+  query.path = "/awsexamplebucket1/photos/puppy.jpg";
+  query.raw_query = "AWSAccessKeyId=x&Expires=1175139620&Signature=y";
+  const std::string signature =
+      V2Signature(secret, "GET\n\n\n1175139620\n/awsexamplebucket1/photos/puppy.jpg");
+  query.query = {{"AWSAccessKeyId", std::string(kAccessKey)},
+                 {"Expires", "1175139620"},
+                 {"Signature", signature}};
+  EXPECT_EQ(Code(MakeVerifier().Verify(query)), "OK");
+  At(1175139621);
+  EXPECT_EQ(Code(MakeVerifier().Verify(query)), "AccessDenied");  // expired
+  At(1175024202);
+  query.query[0].second = "UNKNOWNKEY";
+  EXPECT_EQ(Code(MakeVerifier().Verify(query)), "InvalidAccessKeyId");
 }
 
 TEST_F(VerifierTest, SignatureHexCaseIsIgnored) {

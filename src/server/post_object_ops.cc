@@ -1,5 +1,6 @@
 // POST Object: a browser's HTML form upload to a bucket (multipart/form-data), authorised by
-// the form's signed policy (s3/post_policy.h) instead of a signed request. The fields before
+// the form's signed policy (s3/post_policy.h; SigV4, or SigV2 as older boto3 signs it by
+// default) instead of a signed request. The fields before
 // the file are read (at most 20 KiB, as S3); the file itself streams into the store, its size
 // checked against content-length-range as it comes.
 #include <algorithm>
@@ -132,19 +133,22 @@ Status PostObject(OpContext& op, const s3::Verifier& verifier) {
   // Who signed the form, and what it allows.
   std::optional<s3::PostPolicy> policy;
   if (fields.contains("policy")) {
-    if (!fields.contains("x-amz-signature")) {
-      if (fields.contains("signature")) {
-        return Status::InvalidArgument("Please use AWS4-HMAC-SHA256.")
-            .WithS3Code("InvalidRequest", 400);
-      }
+    if (fields.contains("x-amz-signature")) {
+      FERRY_RETURN_IF_ERROR(
+          verifier
+              .VerifyPostForm(Field(fields, "x-amz-algorithm"), Field(fields, "x-amz-credential"),
+                              Field(fields, "x-amz-date"), Field(fields, "policy"),
+                              Field(fields, "x-amz-signature"))
+              .status());
+    } else if (fields.contains("signature") && fields.contains("awsaccesskeyid")) {
+      FERRY_RETURN_IF_ERROR(verifier
+                                .VerifyPostFormV2(Field(fields, "awsaccesskeyid"),
+                                                  Field(fields, "policy"),
+                                                  Field(fields, "signature"))
+                                .status());
+    } else {
       return InvalidArgument("Bucket POST must contain a field named 'x-amz-signature'.");
     }
-    FERRY_ASSIGN_OR_RETURN(
-        s3::AuthContext auth,
-        verifier.VerifyPostForm(Field(fields, "x-amz-algorithm"), Field(fields, "x-amz-credential"),
-                                Field(fields, "x-amz-date"), Field(fields, "policy"),
-                                Field(fields, "x-amz-signature")));
-    (void)auth;
     FERRY_ASSIGN_OR_RETURN(policy, s3::ParsePostPolicy(Field(fields, "policy")));
     std::map<std::string, std::string> checked = fields;
     checked["bucket"] = req.bucket;

@@ -29,6 +29,7 @@ s3::Verifier::Options VerifierOptions(const S3ServerOptions& options) {
   };
   v.clock = options.clock;
   v.region = options.region;
+  v.allow_sigv2 = options.allow_sigv2;
   return v;
 }
 
@@ -63,6 +64,7 @@ Status S3Handler::Route(const http::Request& http, S3Request& req) const {
         host[host.size() - domain.size() - 1] == '.') {
       req.bucket = std::string(host.substr(0, host.size() - domain.size() - 1));
       req.key = std::string(rest);
+      req.virtual_hosted = true;
       return Status::OK();
     }
   }
@@ -72,16 +74,25 @@ Status S3Handler::Route(const http::Request& http, S3Request& req) const {
   return Status::OK();
 }
 
-Status S3Handler::Authenticate(S3Request& req) const {
+Status S3Handler::Authenticate(S3Request& req, ErrorExtras& error) const {
   s3::SignableRequest signable;
   signable.method = req.http->method;
   signable.path = req.http->path;
   signable.query = req.query;
+  signable.raw_query = req.http->query;
+  if (req.virtual_hosted) signable.virtual_host_bucket = req.bucket;
   for (const auto& f : req.http->headers.fields()) signable.headers.emplace_back(f.name, f.value);
   if (options_.allow_anonymous && s3::DetectAuthKind(signable) == s3::AuthKind::kAnonymous) {
     return Status::OK();
   }
-  FERRY_ASSIGN_OR_RETURN(req.auth, verifier_.Verify(signable));
+  std::string string_to_sign;
+  auto auth = verifier_.Verify(signable, &string_to_sign);
+  if (!auth.ok()) {
+    // A SigV2 client is told what the server signed, as S3 does.
+    if (!string_to_sign.empty()) error.elements.push_back({"StringToSign", string_to_sign});
+    return auth.status();
+  }
+  req.auth = std::move(auth).value();
   return Status::OK();
 }
 
@@ -107,7 +118,7 @@ void S3Handler::Handle(const http::Request& http, http::BodyReader& body,
       st = PostObject(op, verifier_);  // the form's policy is signed, not the request
     } else {
       if (st.ok()) AddCorsHeaders(store_, req);
-      if (st.ok()) st = Authenticate(req);
+      if (st.ok()) st = Authenticate(req, op.error);
       if (st.ok()) st = Dispatch(op);
     }
   }

@@ -28,7 +28,7 @@ class S3Handler {
  private:
   // Fills bucket and key from the Host header and the path.
   Status Route(const http::Request& http, S3Request& req) const;
-  Status Authenticate(S3Request& req) const;
+  Status Authenticate(S3Request& req, ErrorExtras& error) const;
   Status Dispatch(OpContext& op) const;
   Status DispatchBucket(OpContext& op) const;
   Status DispatchObject(OpContext& op) const;

@@ -14,8 +14,9 @@ namespace ferry::server {
 struct S3Request {
   const http::Request* http = nullptr;
   s3::QueryParams query;
-  std::string bucket;  // empty: service-level request (ListBuckets)
-  std::string key;     // decoded; empty: bucket-level request
+  std::string bucket;           // empty: service-level request (ListBuckets)
+  std::string key;              // decoded; empty: bucket-level request
+  bool virtual_hosted = false;  // the bucket came from the Host header
   std::string request_id;
   std::optional<s3::AuthContext> auth;  // absent for anonymous requests
   http::Headers cors;  // Access-Control-* headers the request's Origin earned (BaseHeaders)

@@ -26,6 +26,8 @@ struct S3ServerOptions {
   std::vector<s3::Credentials> credentials;
   // Serve unsigned requests too (full access). Default: off.
   bool allow_anonymous = false;
+  // Accept Signature Version 2 (headers, presigned URLs, POST forms). Default: on.
+  bool allow_sigv2 = true;
   // Host names under which "BUCKET.<domain>" selects a bucket (virtual-hosted style).
   std::vector<std::string> domains = {"localhost"};
   const Clock* clock = &SystemClock();
