@@ -130,6 +130,28 @@ class SigV2(unittest.TestCase):
         self.assertEqual(v2.list_objects_v2(Bucket=b)["KeyCount"], 0)
         self.assertIn(b, [x["Name"] for x in v2.list_buckets()["Buckets"]])
 
+    def test_a_virtual_hosted_request_signs_its_bucket(self):
+        import base64
+        import email.utils
+        import hashlib
+        import hmac
+        self.s3.put_object(Bucket=self.bucket, Key="vh/k", Body=b"virtual")
+        date = email.utils.formatdate(usegmt=True)
+        # The resource names the bucket the Host header carries, then the path and ?acl.
+        for path, query, resource in (("/vh/k", "", "/%s/vh/k" % self.bucket),
+                                      ("/vh/k", "acl", "/%s/vh/k?acl" % self.bucket)):
+            text = "GET\n\n\n%s\n%s" % (date, resource)
+            sig = base64.b64encode(hmac.new(SRV.secret_key.encode(), text.encode(),
+                                            hashlib.sha1).digest()).decode()
+            r = requests.get("http://127.0.0.1:%d%s%s" % (SRV.port, path,
+                                                          "?" + query if query else ""),
+                             headers={"Host": "%s.localhost:%d" % (self.bucket, SRV.port),
+                                      "Date": date,
+                                      "Authorization": "AWS %s:%s" % (SRV.access_key, sig)},
+                             timeout=30)
+            self.assertEqual(r.status_code, 200, r.text)
+        self.assertEqual(r.status_code, 200)
+
     def test_s3cmd_with_signature_v2(self):
         tmp = tempfile.mkdtemp(prefix="ferry-s3cmd-")
         config = os.path.join(tmp, "s3cfg")
