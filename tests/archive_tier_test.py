@@ -17,7 +17,7 @@ import unittest
 
 import botocore.exceptions
 
-from ferrytest import FerryServer, main
+from ferrytest import FerryServer, main, wait_for
 
 TIMES = ["--restore-time", "expedited=1s,standard=2s,bulk=30s", "--lifecycle-day", "2s"]
 
@@ -27,14 +27,6 @@ def archived_files(directory):
     for base, _, files in os.walk(directory):
         out += [os.path.join(base, f) for f in files if not f.endswith(".tmp")]
     return out
-
-
-def wait_for(condition, seconds=30, what="condition"):
-    deadline = time.time() + seconds
-    while not condition():
-        if time.time() > deadline:
-            raise AssertionError("timed out waiting for " + what)
-        time.sleep(0.1)
 
 
 def restore_and_wait(s3, bucket, key, tier="Expedited"):

@@ -21,17 +21,9 @@ import unittest
 import botocore.exceptions
 
 import s3raw
-from ferrytest import FERRY_BIN, FerryServer, main
+from ferrytest import FERRY_BIN, FerryServer, main, wait_for
 
 DAY = 0.05
-
-
-def wait_for(condition, seconds=30, what="condition"):
-    deadline = time.time() + seconds
-    while not condition():
-        if time.time() > deadline:
-            raise AssertionError("timed out waiting for " + what)
-        time.sleep(0.1)
 
 
 class Case(unittest.TestCase):

@@ -1,4 +1,5 @@
 #include "s3/aws_chunked.h"
+#include "core/ascii.h"
 
 #include <algorithm>
 
@@ -14,14 +15,6 @@ std::string_view TrimWs(std::string_view s) {
   while (!s.empty() && ws(s.front())) s.remove_prefix(1);
   while (!s.empty() && ws(s.back())) s.remove_suffix(1);
   return s;
-}
-
-std::string ToLower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return out;
 }
 
 int HexDigit(char c) {
@@ -198,7 +191,7 @@ Status AwsChunkedDecoder::OnSizeLine(std::string_view line) {
     ext.remove_prefix(piece.size());
     size_t eq = piece.find('=');
     if (eq != std::string_view::npos && TrimWs(piece.substr(0, eq)) == "chunk-signature") {
-      chunk_signature_ = ToLower(TrimWs(piece.substr(eq + 1)));
+      chunk_signature_ = AsciiLower(TrimWs(piece.substr(eq + 1)));
     }
   }
   if (Signed() && chunk_signature_.empty()) return Malformed("chunk without chunk-signature");
@@ -239,10 +232,10 @@ Status AwsChunkedDecoder::OnTrailerLine(std::string_view line) {
   if (line.empty()) return OnTrailerEnd();
   size_t colon = line.find(':');
   if (colon == std::string_view::npos || colon == 0) return Malformed("bad trailer line");
-  std::string name = ToLower(TrimWs(line.substr(0, colon)));
+  std::string name = AsciiLower(TrimWs(line.substr(0, colon)));
   std::string value(TrimWs(line.substr(colon + 1)));
   if (name == "x-amz-trailer-signature") {
-    trailer_signature_ = ToLower(value);
+    trailer_signature_ = AsciiLower(value);
     return Status::OK();
   }
   trailer_canonical_ += name + ":" + value + "\n";

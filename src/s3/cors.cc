@@ -1,4 +1,5 @@
 #include "s3/cors.h"
+#include "core/ascii.h"
 
 #include <algorithm>
 #include <cctype>
@@ -21,12 +22,6 @@ std::vector<std::string> Texts(pugi::xml_node rule, std::string_view name) {
   for (pugi::xml_node n : xml::Children(rule, name)) {
     out.emplace_back(xml::TrimWs(xml::Text(n)));
   }
-  return out;
-}
-
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return out;
 }
 
@@ -134,7 +129,7 @@ std::vector<std::string> SplitHeaderList(std::string_view list) {
     list = comma == std::string_view::npos ? std::string_view() : list.substr(comma + 1);
     while (!item.empty() && (item.front() == ' ' || item.front() == '\t')) item.remove_prefix(1);
     while (!item.empty() && (item.back() == ' ' || item.back() == '\t')) item.remove_suffix(1);
-    if (!item.empty()) out.push_back(Lower(item));
+    if (!item.empty()) out.push_back(AsciiLower(item));
   }
   return out;
 }
@@ -154,7 +149,7 @@ const CorsRule* MatchCorsRule(const CorsConfiguration& config, std::string_view 
         !request_headers ||
         std::all_of(request_headers->begin(), request_headers->end(), [&](const auto& h) {
           return std::any_of(r.allowed_headers.begin(), r.allowed_headers.end(),
-                             [&](const auto& a) { return WildcardMatch(Lower(a), h); });
+                             [&](const auto& a) { return WildcardMatch(AsciiLower(a), h); });
         });
     if (headers_ok) return &r;
   }

@@ -1,4 +1,5 @@
 #include "s3/form_data.h"
+#include "core/ascii.h"
 
 #include <algorithm>
 #include <cctype>
@@ -9,28 +10,17 @@ namespace {
 constexpr size_t kReadSize = 64 << 10;
 constexpr size_t kMaxHeaderBytes = 8 << 10;  // one part's header section
 
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
-std::string_view Trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
-
 // The value of parameter `name` in "form-data; name="x"; filename="y"" (quotes removed,
 // backslash escapes undone).
 std::optional<std::string> Parameter(std::string_view header, std::string_view name) {
   size_t at = 0;
   while ((at = header.find(';', at)) != std::string_view::npos) {
-    std::string_view rest = Trim(header.substr(at + 1));
+    std::string_view rest = TrimSpaceTab(header.substr(at + 1));
     ++at;
     const size_t eq = rest.find('=');
-    if (eq == std::string_view::npos || Lower(Trim(rest.substr(0, eq))) != name) continue;
-    std::string_view v = Trim(rest.substr(eq + 1));
+    if (eq == std::string_view::npos || AsciiLower(TrimSpaceTab(rest.substr(0, eq))) != name)
+      continue;
+    std::string_view v = TrimSpaceTab(rest.substr(eq + 1));
     std::string out;
     if (!v.empty() && v.front() == '"') {
       for (size_t i = 1; i < v.size() && v[i] != '"'; ++i) {
@@ -49,7 +39,8 @@ std::optional<std::string> Parameter(std::string_view header, std::string_view n
 
 std::optional<std::string> FormDataBoundary(std::string_view content_type) {
   const size_t semi = content_type.find(';');
-  if (Lower(Trim(content_type.substr(0, semi))) != "multipart/form-data") return std::nullopt;
+  if (AsciiLower(TrimSpaceTab(content_type.substr(0, semi))) != "multipart/form-data")
+    return std::nullopt;
   auto boundary = Parameter(content_type, "boundary");
   if (!boundary || boundary->empty() || boundary->size() > 70) return std::nullopt;
   return boundary;
@@ -160,7 +151,7 @@ Result<std::optional<FormDataReader::Part>> FormDataReader::NextPart() {
   }
   // Transport padding (spaces) may follow the boundary.
   size_t line_end = after.find("\r\n");
-  if (line_end == std::string_view::npos || !Trim(after.substr(0, line_end)).empty()) {
+  if (line_end == std::string_view::npos || !TrimSpaceTab(after.substr(0, line_end)).empty()) {
     return Malformed();
   }
   pos_ += line_end + 2;
@@ -176,10 +167,11 @@ Result<std::optional<FormDataReader::Part>> FormDataReader::NextPart() {
     if (line.empty()) break;
     const size_t colon = line.find(':');
     if (colon == std::string_view::npos) return Malformed();
-    const std::string name = Lower(Trim(line.substr(0, colon)));
-    const std::string_view value = Trim(line.substr(colon + 1));
+    const std::string name = AsciiLower(TrimSpaceTab(line.substr(0, colon)));
+    const std::string_view value = TrimSpaceTab(line.substr(colon + 1));
     if (name == "content-disposition") {
-      if (Lower(Trim(value.substr(0, value.find(';')))) != "form-data") return Malformed();
+      if (AsciiLower(TrimSpaceTab(value.substr(0, value.find(';')))) != "form-data")
+        return Malformed();
       auto field = Parameter(value, "name");
       if (!field) return Malformed();
       part.name = *field;

@@ -1,4 +1,5 @@
 #include "s3/http_semantics.h"
+#include "core/ascii.h"
 
 #include <algorithm>
 #include <limits>
@@ -8,12 +9,6 @@
 
 namespace ferry::s3 {
 namespace {
-
-std::string_view Trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
 
 bool StartsWithNoCase(std::string_view s, std::string_view prefix) {
   if (s.size() < prefix.size()) return false;
@@ -46,14 +41,14 @@ Status Unsatisfiable() {
 
 Result<std::optional<ByteRange>> ParseRange(std::string_view header, uint64_t object_size) {
   const std::optional<ByteRange> kWhole;
-  header = Trim(header);
+  header = TrimSpaceTab(header);
   if (!StartsWithNoCase(header, "bytes=")) return kWhole;
-  std::string_view spec = Trim(header.substr(6));
+  std::string_view spec = TrimSpaceTab(header.substr(6));
   if (spec.find(',') != std::string_view::npos) return kWhole;  // several ranges: ignored
   size_t dash = spec.find('-');
   if (dash == std::string_view::npos) return kWhole;
-  std::string_view first_text = Trim(spec.substr(0, dash));
-  std::string_view last_text = Trim(spec.substr(dash + 1));
+  std::string_view first_text = TrimSpaceTab(spec.substr(0, dash));
+  std::string_view last_text = TrimSpaceTab(spec.substr(dash + 1));
 
   if (first_text.empty()) {  // "-N": the last N bytes
     auto suffix = ParseDigits(last_text);
@@ -76,7 +71,7 @@ Result<std::optional<ByteRange>> ParseRange(std::string_view header, uint64_t ob
 }
 
 Result<ByteRange> ParseCopySourceRange(std::string_view header, uint64_t object_size) {
-  std::string_view spec = Trim(header);
+  std::string_view spec = TrimSpaceTab(header);
   std::optional<uint64_t> first, last;
   if (spec.starts_with("bytes=")) {
     spec.remove_prefix(6);
@@ -108,7 +103,7 @@ std::string UnsatisfiedContentRangeHeader(uint64_t object_size) {
 }
 
 std::string_view UnquoteEtag(std::string_view etag) {
-  etag = Trim(etag);
+  etag = TrimSpaceTab(etag);
   if (etag.starts_with("W/")) etag.remove_prefix(2);
   if (etag.size() >= 2 && etag.front() == '"' && etag.back() == '"') {
     etag = etag.substr(1, etag.size() - 2);
@@ -134,11 +129,11 @@ bool IsMd5Etag(std::string_view etag) {
 
 bool EtagListMatches(std::string_view header, std::string_view etag) {
   std::string_view want = UnquoteEtag(etag);
-  header = Trim(header);
+  header = TrimSpaceTab(header);
   if (header == "*") return true;
   while (!header.empty()) {
     size_t comma = header.find(',');
-    std::string_view item = Trim(header.substr(0, comma));
+    std::string_view item = TrimSpaceTab(header.substr(0, comma));
     header = comma == std::string_view::npos ? std::string_view() : header.substr(comma + 1);
     if (item == "*") return true;
     if (!item.empty() && UnquoteEtag(item) == want) return true;
@@ -149,8 +144,8 @@ bool EtagListMatches(std::string_view header, std::string_view etag) {
 Status EvaluateGetConditions(const GetConditions& c, std::string_view etag,
                              int64_t last_modified_ns, ConditionTarget target) {
   const int64_t modified_s = NanosToSeconds(last_modified_ns);
-  const std::string_view if_match = Trim(c.if_match);
-  const std::string_view if_none_match = Trim(c.if_none_match);
+  const std::string_view if_match = TrimSpaceTab(c.if_match);
+  const std::string_view if_none_match = TrimSpaceTab(c.if_none_match);
 
   if (!if_match.empty()) {
     if (!EtagListMatches(if_match, etag)) {

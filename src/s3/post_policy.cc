@@ -1,4 +1,5 @@
 #include "s3/post_policy.h"
+#include "core/ascii.h"
 
 #include <algorithm>
 #include <cctype>
@@ -26,18 +27,12 @@ Status Denied(const std::string& why) {
       .WithS3Code("AccessDenied", 403);
 }
 
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
 Result<PostCondition> FieldCondition(PostCondition::Kind kind, const json& name, const json& value,
                                      std::string text) {
   if (!name.is_string() || !value.is_string()) return InvalidPolicy("Invalid Condition");
   std::string field = name.get<std::string>();
   if (field.starts_with('$')) field.erase(0, 1);
-  return PostCondition{kind, Lower(field), value.get<std::string>(), std::move(text)};
+  return PostCondition{kind, AsciiLower(field), value.get<std::string>(), std::move(text)};
 }
 
 Result<uint64_t> Length(const json& v) {
@@ -101,7 +96,7 @@ Result<PostPolicy> ParsePostPolicy(std::string_view base64) {
     if (!c.is_array() || c.empty() || !c[0].is_string()) {
       return InvalidPolicy("Invalid Condition: " + c.dump());
     }
-    const std::string op = Lower(c[0].get<std::string>());
+    const std::string op = AsciiLower(c[0].get<std::string>());
     if (op == "content-length-range") {
       if (c.size() != 3) return InvalidPolicy("Invalid content-length-range");
       FERRY_ASSIGN_OR_RETURN(p.min_length, Length(c[1]));

@@ -1,4 +1,5 @@
 #include "s3/sigv2.h"
+#include "core/ascii.h"
 
 #include <algorithm>
 #include <map>
@@ -49,21 +50,9 @@ const std::set<std::string, std::less<>> kSubresources = {"accelerate",
                                                           "versions",
                                                           "website"};
 
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
-std::string_view Trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
-
 std::string HeaderValue(const HeaderList& headers, std::string_view name) {
   const std::string* v = FindHeader(headers, name);
-  return v ? std::string(Trim(*v)) : std::string();
+  return v ? std::string(TrimSpaceTab(*v)) : std::string();
 }
 
 }  // namespace
@@ -119,10 +108,10 @@ std::vector<std::string> V2SignedResources(std::string_view virtual_host_bucket,
 std::string V2CanonicalAmzHeaders(const HeaderList& headers) {
   std::map<std::string, std::string> amz;
   for (const auto& [name, value] : headers) {
-    std::string lower = Lower(name);
+    std::string lower = AsciiLower(name);
     if (!lower.starts_with("x-amz-")) continue;
-    auto [it, inserted] = amz.emplace(std::move(lower), std::string(Trim(value)));
-    if (!inserted) it->second += "," + std::string(Trim(value));
+    auto [it, inserted] = amz.emplace(std::move(lower), std::string(TrimSpaceTab(value)));
+    if (!inserted) it->second += "," + std::string(TrimSpaceTab(value));
   }
   std::string out;
   for (const auto& [name, value] : amz) out += name + ":" + value + "\n";

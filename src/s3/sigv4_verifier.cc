@@ -1,4 +1,5 @@
 #include "s3/sigv4_verifier.h"
+#include "core/ascii.h"
 
 #include "s3/sigv2.h"
 
@@ -21,20 +22,6 @@ bool IsLowerHex64(std::string_view s) {
   return true;
 }
 
-std::string ToLower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return out;
-}
-
-std::string_view Trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
-
 bool HasV4Query(const QueryParams& q) {
   return FindQueryParam(q, "X-Amz-Algorithm") || FindQueryParam(q, "X-Amz-Credential") ||
          FindQueryParam(q, "X-Amz-Signature");
@@ -42,6 +29,12 @@ bool HasV4Query(const QueryParams& q) {
 
 bool HasV2Query(const QueryParams& q) {
   return FindQueryParam(q, "AWSAccessKeyId") && FindQueryParam(q, "Signature");
+}
+
+Status SignatureMismatch() {
+  return s3err::SignatureDoesNotMatch(
+      "The request signature we calculated does not match the signature you provided. Check "
+      "your key and signing method.");
 }
 
 Status UseSigV4() {
@@ -61,7 +54,7 @@ Status Malformed(bool presigned, const std::string& why) {
 std::string UnsignedHeader(const SignableRequest& req,
                            const std::vector<std::string>& signed_headers, bool presigned) {
   for (const auto& [name, value] : req.headers) {
-    std::string lower = ToLower(name);
+    std::string lower = AsciiLower(name);
     if (lower != "host" && !lower.starts_with("x-amz-")) continue;
     if (presigned && lower == "x-amz-content-sha256") continue;
     bool found = false;
@@ -78,7 +71,7 @@ std::optional<PayloadMode> ParsePayloadMode(std::string_view v) {
   if (v == kStreamingSignedPayload) return PayloadMode::kStreamingSigned;
   if (v == kStreamingSignedPayloadTrailer) return PayloadMode::kStreamingSignedTrailer;
   if (v == kStreamingUnsignedPayloadTrailer) return PayloadMode::kStreamingUnsignedTrailer;
-  if (IsLowerHex64(ToLower(v))) return PayloadMode::kSha256;
+  if (IsLowerHex64(AsciiLower(v))) return PayloadMode::kSha256;
   return std::nullopt;
 }
 
@@ -89,7 +82,7 @@ bool IsStreaming(PayloadMode mode) {
 
 AuthKind DetectAuthKind(const SignableRequest& req) {
   if (const std::string* auth = FindHeader(req.headers, "authorization")) {
-    return Trim(*auth).starts_with("AWS ") ? AuthKind::kSigV2 : AuthKind::kHeader;
+    return TrimSpaceTab(*auth).starts_with("AWS ") ? AuthKind::kSigV2 : AuthKind::kHeader;
   }
   if (HasV4Query(req.query)) return AuthKind::kPresigned;
   if (HasV2Query(req.query)) return AuthKind::kSigV2;
@@ -118,7 +111,7 @@ Result<AuthContext> Verifier::VerifyV2(const SignableRequest& req, std::string_v
   std::vector<std::string> date_lines;
   AuthContext ctx;
   if (!header.empty()) {
-    std::string_view rest = Trim(header.substr(4));
+    std::string_view rest = TrimSpaceTab(header.substr(4));
     const size_t colon = rest.rfind(':');
     if (colon == std::string_view::npos || colon == 0 || colon + 1 == rest.size()) {
       return s3err::AuthorizationHeaderMalformed(
@@ -131,7 +124,7 @@ Result<AuthContext> Verifier::VerifyV2(const SignableRequest& req, std::string_v
     std::optional<int64_t> t;
     // An RFC 1123 date; clients of SigV2 (s3cmd, AWS's own examples) write "+0000" for GMT.
     auto parse = [](std::string_view text) {
-      text = Trim(text);
+      text = TrimSpaceTab(text);
       std::string gmt(text);
       if (text.ends_with(" +0000")) gmt = std::string(text.substr(0, text.size() - 5)) + "GMT";
       auto t = ParseHttpDate(gmt);
@@ -140,10 +133,10 @@ Result<AuthContext> Verifier::VerifyV2(const SignableRequest& req, std::string_v
     if (amz_date) {
       t = parse(*amz_date);
       date_lines.push_back("");
-      if (date) date_lines.push_back(std::string(Trim(*date)));
+      if (date) date_lines.push_back(std::string(TrimSpaceTab(*date)));
     } else if (date) {
       t = parse(*date);
-      date_lines.push_back(std::string(Trim(*date)));
+      date_lines.push_back(std::string(TrimSpaceTab(*date)));
     }
     if (!t) {
       return s3err::AccessDenied("AWS authentication requires a valid Date or x-amz-date header");
@@ -179,9 +172,7 @@ Result<AuthContext> Verifier::VerifyV2(const SignableRequest& req, std::string_v
     }
   }
   if (!matched) {
-    return s3err::SignatureDoesNotMatch(
-        "The request signature we calculated does not match the signature you provided. Check "
-        "your key and signing method.");
+    return SignatureMismatch();
   }
   if (string_to_sign) string_to_sign->clear();
   ctx.access_key = access_key;
@@ -194,9 +185,7 @@ Result<AuthContext> Verifier::VerifyPostFormV2(std::string_view access_key, std:
   if (!options_.allow_sigv2) return UseSigV4();
   FERRY_ASSIGN_OR_RETURN(std::string secret, SecretOf(access_key));
   if (!SignaturesEqual(V2Signature(secret, policy), signature)) {
-    return s3err::SignatureDoesNotMatch(
-        "The request signature we calculated does not match the signature you provided. Check "
-        "your key and signing method.");
+    return SignatureMismatch();
   }
   AuthContext ctx;
   ctx.access_key = std::string(access_key);
@@ -215,13 +204,14 @@ Result<AuthContext> Verifier::Verify(const SignableRequest& req,
   }
   const int64_t now_s = NanosToSeconds(options_.clock->NowNanos());
 
-  if (auth && Trim(*auth).starts_with("AWS ")) return VerifyV2(req, Trim(*auth), string_to_sign);
+  if (auth && TrimSpaceTab(*auth).starts_with("AWS "))
+    return VerifyV2(req, TrimSpaceTab(*auth), string_to_sign);
   if (auth) {
     FERRY_ASSIGN_OR_RETURN(ReceivedSignature sig, ParseAuthorizationHeader(*auth));
     std::string amz_date;
     std::optional<int64_t> t;
     if (const std::string* h = FindHeader(req.headers, "x-amz-date")) {
-      amz_date = std::string(Trim(*h));
+      amz_date = std::string(TrimSpaceTab(*h));
       t = ParseAmzDate(amz_date);
     } else if (const std::string* d = FindHeader(req.headers, "date")) {
       t = ParseHttpDate(*d);
@@ -239,7 +229,7 @@ Result<AuthContext> Verifier::Verify(const SignableRequest& req,
       return s3err::InvalidRequest(
           "Missing required header for this request: x-amz-content-sha256");
     }
-    return Check(req, sig, amz_date, Trim(*content_sha), /*presigned=*/false);
+    return Check(req, sig, amz_date, TrimSpaceTab(*content_sha), /*presigned=*/false);
   }
 
   if (v4_query) {
@@ -277,17 +267,11 @@ Result<AuthContext> Verifier::VerifyPostForm(std::string_view algorithm,
   if (sig.service != "s3" || (!options_.region.empty() && sig.region != options_.region)) {
     return invalid("the credential's scope must be this server's region and s3");
   }
-  Result<std::string> secret = options_.lookup(sig.access_key);
-  if (!secret.ok()) {
-    if (secret.status().IsNotFound()) return s3err::InvalidAccessKeyId(sig.access_key);
-    return s3err::ToS3(secret.status());
-  }
+  FERRY_ASSIGN_OR_RETURN(std::string secret, SecretOf(sig.access_key));
   AuthContext ctx;
-  ctx.signing_key = CachedSigningKey(*secret, sig);
-  if (!SignaturesEqual(SignatureHex(ctx.signing_key, policy), ToLower(signature))) {
-    return s3err::SignatureDoesNotMatch(
-        "The request signature we calculated does not match the signature you provided. Check "
-        "your key and signing method.");
+  ctx.signing_key = CachedSigningKey(secret, sig);
+  if (!SignaturesEqual(SignatureHex(ctx.signing_key, policy), AsciiLower(signature))) {
+    return SignatureMismatch();
   }
   ctx.access_key = sig.access_key;
   ctx.region = sig.region;
@@ -312,7 +296,7 @@ Result<AuthContext> Verifier::Check(const SignableRequest& req, const ReceivedSi
         presigned, "the region '" + sig.region + "' is wrong; expecting '" + options_.region + "'");
   }
   for (const std::string& name : sig.signed_headers) {
-    if (name.empty() || name != ToLower(name)) {
+    if (name.empty() || name != AsciiLower(name)) {
       return Malformed(presigned, "SignedHeaders must be lower-case names separated by ';'");
     }
   }
@@ -344,13 +328,9 @@ Result<AuthContext> Verifier::Check(const SignableRequest& req, const ReceivedSi
     }
   }
 
-  Result<std::string> secret = options_.lookup(sig.access_key);
-  if (!secret.ok()) {
-    if (secret.status().IsNotFound()) return s3err::InvalidAccessKeyId(sig.access_key);
-    return s3err::ToS3(secret.status());
-  }
+  FERRY_ASSIGN_OR_RETURN(std::string secret, SecretOf(sig.access_key));
   AuthContext ctx;
-  ctx.signing_key = CachedSigningKey(*secret, sig);
+  ctx.signing_key = CachedSigningKey(secret, sig);
   ctx.scope = CredentialScope(sig.date, sig.region, sig.service);
 
   SignableRequest signable = req;
@@ -358,10 +338,8 @@ Result<AuthContext> Verifier::Check(const SignableRequest& req, const ReceivedSi
   const std::string expected = SignatureHex(
       ctx.signing_key,
       StringToSign(amz_date, ctx.scope, CanonicalRequest(signable, sig.signed_headers)));
-  if (!SignaturesEqual(expected, ToLower(sig.signature))) {
-    return s3err::SignatureDoesNotMatch(
-        "The request signature we calculated does not match the signature you provided. Check "
-        "your key and signing method.");
+  if (!SignaturesEqual(expected, AsciiLower(sig.signature))) {
+    return SignatureMismatch();
   }
 
   ctx.access_key = sig.access_key;
@@ -370,7 +348,7 @@ Result<AuthContext> Verifier::Check(const SignableRequest& req, const ReceivedSi
   ctx.amz_date = std::string(amz_date);
   ctx.seed_signature = expected;
   ctx.payload_mode = *mode;
-  if (*mode == PayloadMode::kSha256) ctx.payload_sha256 = ToLower(payload_hash);
+  if (*mode == PayloadMode::kSha256) ctx.payload_sha256 = AsciiLower(payload_hash);
   ctx.presigned = presigned;
   if (presigned) {
     ctx.security_token = sig.security_token;

@@ -7,6 +7,7 @@
 #include <cctype>
 #include <map>
 
+#include "core/ascii.h"
 #include "s3/errors.h"
 #include "s3/form_data.h"
 #include "s3/http_semantics.h"
@@ -27,12 +28,6 @@ constexpr size_t kChunk = 1 << 20;
 
 Status InvalidArgument(const std::string& message) {
   return Status::InvalidArgument(message).WithS3Code("InvalidArgument", 400);
-}
-
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
 }
 
 std::string Field(const std::map<std::string, std::string>& fields, const std::string& name) {
@@ -113,7 +108,7 @@ Status PostObject(OpContext& op, const s3::Verifier& verifier) {
   for (;;) {
     FERRY_ASSIGN_OR_RETURN(auto part, form.NextPart());
     if (!part) break;
-    const std::string name = Lower(part->name);
+    const std::string name = AsciiLower(part->name);
     if (name == "file") {
       file = std::move(part);
       break;  // S3 ignores what follows the file

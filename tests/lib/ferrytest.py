@@ -176,6 +176,15 @@ class ServerFixture:
             cls.server.stop()
 
 
+def wait_for(condition, seconds=30, what="condition"):
+    """Polls condition() every 0.1 s until it holds; AssertionError after `seconds`."""
+    deadline = time.time() + seconds
+    while not condition():
+        if time.time() > deadline:
+            raise AssertionError("timed out waiting for " + what)
+        time.sleep(0.1)
+
+
 def random_bytes(n, seed=0):
     """Deterministic pseudo-random bytes (generated, never downloaded)."""
     import random
