@@ -16,7 +16,7 @@ import unittest
 import requests
 from botocore.config import Config
 
-from ferrytest import FerryServer, main
+from ferrytest import FerryServer, error_code, main
 
 SRV = None
 APP = "https://labels.example.com"
@@ -33,10 +33,7 @@ def tearDownModule():
 
 
 def code_of(response):
-    try:
-        return ET.fromstring(response.content).findtext("Code")
-    except ET.ParseError:
-        return None
+    return error_code(response.content)
 
 
 class PostObject(unittest.TestCase):

@@ -19,7 +19,7 @@ import botocore.exceptions
 import requests
 from botocore.config import Config
 
-from ferrytest import FerryServer, main
+from ferrytest import FerryServer, error_code, main
 
 SRV = None
 
@@ -35,10 +35,7 @@ def tearDownModule():
 
 
 def code_of(response):
-    try:
-        return ET.fromstring(response.content).findtext("Code")
-    except ET.ParseError:
-        return None
+    return error_code(response.content)
 
 
 class SigV2(unittest.TestCase):

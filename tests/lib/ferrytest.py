@@ -185,6 +185,15 @@ def wait_for(condition, seconds=30, what="condition"):
         time.sleep(0.1)
 
 
+def error_code(body):
+    """The <Code> of an S3 XML error body (bytes), or None when it is not one."""
+    import xml.etree.ElementTree as ET
+    try:
+        return ET.fromstring(body).findtext("Code")
+    except ET.ParseError:
+        return None
+
+
 def random_bytes(n, seed=0):
     """Deterministic pseudo-random bytes (generated, never downloaded)."""
     import random
