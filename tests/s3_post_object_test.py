@@ -178,6 +178,13 @@ class PostObject(unittest.TestCase):
         fields = dict(post["fields"], policy="not base64!")
         r = requests.post(post["url"], data=fields, files={"file": ("a", b"x")}, timeout=60)
         self.assertEqual(r.status_code, 403, r.text)  # the signature covers the policy
+        # Fields before the file are bounded (20 KiB, names included), however many.
+        many = [("x-ignore-%06d" % i, (None, "")) for i in range(3000)]
+        r = requests.post(post["url"], timeout=60, files=many + [("file", ("a", b"x"))])
+        self.assertEqual((r.status_code, code_of(r)), (400, "MaxPostPreDataLengthExceeded"))
+        r = requests.post(post["url"], timeout=60, files=[("key", (None, "k" * 30000)),
+                                                          ("file", ("a", b"x"))])
+        self.assertEqual((r.status_code, code_of(r)), (400, "MaxPostPreDataLengthExceeded"))
         # Without a policy (and the server not open to anonymous writes): refused.
         r = requests.post(post["url"], data={"key": "uploads/x"}, files={"file": ("a", b"x")},
                           timeout=60)

@@ -113,6 +113,14 @@ Status PostObject(OpContext& op, const s3::Verifier& verifier) {
       file = std::move(part);
       break;  // S3 ignores what follows the file
     }
+    // Names count too: many empty fields must not grow the map without bound.
+    field_bytes += name.size();
+    if (field_bytes > kMaxFieldBytes) {
+      return Status::InvalidArgument(
+                 "Your POST request fields preceding the upload file were "
+                 "too large.")
+          .WithS3Code("MaxPostPreDataLengthExceeded", 400);
+    }
     FERRY_ASSIGN_OR_RETURN(std::string value, form.ReadAll(kMaxFieldBytes - field_bytes));
     field_bytes += value.size();
     if (!fields.emplace(name, std::move(value)).second) {
