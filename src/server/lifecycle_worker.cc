@@ -115,32 +115,41 @@ class BucketPass {
     }
     auto head = store_.HeadObjectVersion(bucket_, listed.key, listed.version_id);
     if (!head.ok()) return;
-    const ObjectHeaders& h = head->headers;
-    std::string tier;
-    if (!h.archive_access_tier.empty() &&
-        s3::RestorePhaseAt(h, now_) == s3::RestorePhase::kRestored) {
-      tier = "";  // restored: back to the frequent access tier
-    } else if (s3::RestorePhaseAt(h, now_) == s3::RestorePhase::kOngoing) {
-      return;  // a restore under way finishes first
-    } else {
-      const int64_t idle_since = std::max(head->last_modified_ns, h.last_access_ns);
-      tier =
-          s3::DueArchiveAccessTier(tiering_, head->key, h.tags, idle_since, now_, options_.day_ns);
-      // Deeper only: a version leaves an archive access tier by a restore alone.
-      if (tier.empty() || tier == h.archive_access_tier ||
-          h.archive_access_tier == s3::kDeepArchiveAccess) {
-        return;
-      }
-    }
+    auto tier = TierChange(head->key, head->last_modified_ns, head->headers);
+    if (!tier) return;
     pool_.WaitForRoom(options_.parallel_actions * 4);
-    pool_.Submit([this, m = std::move(head).value(), tier] { MoveTier(m, tier); });
+    pool_.Submit([this, m = std::move(head).value(), tier = *tier] { MoveTier(m, tier); });
+  }
+
+  // The archive access tier a version belongs in now, when that is a change: "" when its
+  // restore is done (back to the frequent access tier), a deeper tier when it idled long
+  // enough; nullopt to leave it (a restore under way finishes first; a version leaves an
+  // archive access tier by a restore alone).
+  std::optional<std::string> TierChange(const std::string& key, int64_t last_modified_ns,
+                                        const ObjectHeaders& h) const {
+    const s3::RestorePhase phase = s3::RestorePhaseAt(h, now_);
+    if (!h.archive_access_tier.empty() && phase == s3::RestorePhase::kRestored) {
+      return std::string();
+    }
+    if (phase == s3::RestorePhase::kOngoing || h.archive_access_tier == s3::kDeepArchiveAccess) {
+      return std::nullopt;
+    }
+    const int64_t idle_since = std::max(last_modified_ns, h.last_access_ns);
+    const std::string_view due =
+        s3::DueArchiveAccessTier(tiering_, key, h.tags, idle_since, now_, options_.day_ns);
+    if (due.empty() || due == h.archive_access_tier) return std::nullopt;
+    return std::string(due);
   }
 
   void MoveTier(const ObjectMeta& m, const std::string& tier) {
     auto edited = store_.EditObjectVersion(
         bucket_, m.key, m.version_id,
         [&](ObjectHeaders& h) -> Status {
-          if (h.archive_access_tier == tier) return Status::PreconditionFailed("unchanged");
+          // Decided again on the version as it is now: a read or a restore since the HEAD
+          // wins over the pass.
+          if (TierChange(m.key, m.last_modified_ns, h) != tier) {
+            return Status::PreconditionFailed("changed since it was examined");
+          }
           if (tier.empty()) h.last_access_ns = std::max(h.last_access_ns, h.restore_ready_ns);
           h.archive_access_tier = tier;
           h.restore_ready_ns = h.restore_expiry_ns = 0;
