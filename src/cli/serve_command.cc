@@ -22,6 +22,7 @@
 #include "server/event_log.h"
 #include "server/lifecycle_worker.h"
 #include "server/s3_server.h"
+#include "server/users.h"
 #include "transfer/location.h"
 
 namespace ferry::cli {
@@ -38,6 +39,7 @@ struct ServeOptions {
   std::vector<std::string> domains = {"localhost"};
   bool allow_anonymous = false;
   bool no_sigv2 = false;
+  std::string users;
   bool no_fsync = false;
   std::string port_file;
   int idle_timeout = 60;
@@ -160,6 +162,16 @@ int Serve(const ServeOptions& o) {
     return Fail("serve", creds.status());
   }
   options.credentials.push_back(*creds);
+  server::UserDirectory users({.id = std::string(server::kServerUserId),
+                               .display_name = std::string(server::kServerUserId),
+                               .access_key = creds->access_key_id,
+                               .secret_key = creds->secret_access_key},
+                              o.users);
+  if (Status loaded = users.Load(); !loaded.ok()) {
+    return Fail("serve", loaded.Annotate("--users"), true);
+  }
+  users.Watch(std::chrono::seconds(1));
+  if (!o.users.empty()) options.users = &users;
 
   auto archive = OpenArchive(o);
   if (!archive.ok()) return Fail("serve", archive.status(), true);
@@ -253,6 +265,9 @@ CommandRunner AddServeCommand(CLI::App& app, const GlobalOptions& global) {
   cmd->add_flag("--allow-anonymous", o->allow_anonymous,
                 "Serve unsigned requests too: anyone who reaches the port may then read, "
                 "write and delete every bucket");
+  cmd->add_option("--users", o->users,
+                  "A file of further users, one per line: ACCESS_KEY SECRET_KEY USER_ID "
+                  "[DISPLAY NAME]; each owns the buckets it creates. Read again when it changes");
   cmd->add_flag("--no-sigv2", o->no_sigv2,
                 "Refuse requests, presigned URLs and POST forms signed with Signature Version 2 "
                 "(older clients' default); accept only SigV4");

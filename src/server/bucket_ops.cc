@@ -10,6 +10,7 @@
 #include "server/request_body.h"
 #include "server/request_headers.h"
 #include "server/response.h"
+#include "server/users.h"
 
 namespace ferry::server {
 namespace {
@@ -49,8 +50,20 @@ Result<ListObjectsPage> ListPage(ObjectStore& store, const ListObjectsRequest& l
 
 }  // namespace
 
+std::string BucketOwner(OpContext& op, const std::string& bucket) {
+  auto owner = op.store.GetBucketConfig(bucket, kOwnerConfig);
+  if (!owner.ok())
+    return owner.status().s3_code() == "NotImplemented" ? std::string(kServerUserId) : "";
+  return owner->value_or(std::string(kServerUserId));
+}
+
 Status ListBuckets(OpContext& op) {
   FERRY_ASSIGN_OR_RETURN(auto buckets, op.store.ListBuckets());
+  if (op.req.auth) {
+    // A user sees the buckets they own.
+    std::erase_if(buckets,
+                  [&](const BucketInfo& b) { return BucketOwner(op, b.name) != op.req.user_id; });
+  }
   return SendXml(op.req, s3::ListBucketsXml(op.owner, buckets), op.out);
 }
 
@@ -63,7 +76,22 @@ Status CreateBucket(OpContext& op) {
     FERRY_ASSIGN_OR_RETURN(std::string location, s3::ParseCreateBucketConfiguration(xml));
     (void)location;
   }
-  FERRY_RETURN_IF_ERROR(op.store.CreateBucket(op.req.bucket));
+  if (Status created = op.store.CreateBucket(op.req.bucket); !created.ok()) {
+    // Someone else's: S3 says the name is taken.
+    if (created.s3_code() == "BucketAlreadyOwnedByYou" && op.req.auth &&
+        BucketOwner(op, op.req.bucket) != op.req.user_id) {
+      return Status(Status::Code::kAlreadyExists,
+                    "The requested bucket name is not available. The bucket namespace is shared "
+                    "by all users of the system. Please select a different name and try again.")
+          .WithS3Code("BucketAlreadyExists", 409);
+    }
+    return created;
+  }
+  if (op.req.auth) {
+    // (A store that keeps no bucket documents makes every bucket the server user's.)
+    Status owned = op.store.SetBucketConfig(op.req.bucket, kOwnerConfig, op.req.user_id);
+    if (!owned.ok() && owned.s3_code() != "NotImplemented") return owned;
+  }
   if (http::EqualsIgnoreCase(op.req.HeaderOr("x-amz-bucket-object-lock-enabled"), "true")) {
     FERRY_RETURN_IF_ERROR(EnableObjectLock(op));
   }

@@ -25,7 +25,8 @@ struct OpContext {
   const S3Request& req;
   http::BodyReader& body;
   http::ResponseWriter& out;
-  const s3::Owner& owner;
+  // The bucket's owner (for ListBuckets, the caller): shown in listings and ACLs.
+  s3::Owner owner;
   const std::string& region;
   const S3ServerOptions& options;  // the clock, the archive's restore times and day length
   // Held while a bucket document is read, changed and written back (one of several
@@ -40,6 +41,11 @@ Status RestoreObject(OpContext& op);
 Status CheckArchivedRead(OpContext& op, const ObjectMeta& meta, http::Headers& h, bool head);
 // A copy reads its source: an archived one must be restored first (InvalidObjectState).
 Status CheckCopySourceReadable(OpContext& op, const ObjectMeta& source);
+
+// Who owns a bucket (kept under this name; a bucket without one is the server user's).
+inline constexpr std::string_view kOwnerConfig = "owner";
+// The bucket's owner's user id; empty when it cannot be told (a bucket deleted meanwhile).
+std::string BucketOwner(OpContext& op, const std::string& bucket);
 
 // Service and buckets.
 Status ListBuckets(OpContext& op);

@@ -1,5 +1,7 @@
 #include "server/s3_handler.h"
 
+#include "server/users.h"
+
 #include <spdlog/spdlog.h>
 
 #include <chrono>
@@ -21,7 +23,12 @@ std::string_view HostWithoutPort(std::string_view host) {
 s3::Verifier::Options VerifierOptions(const S3ServerOptions& options) {
   s3::Verifier::Options v;
   std::vector<s3::Credentials> creds = options.credentials;
-  v.lookup = [creds](std::string_view access_key) -> Result<std::string> {
+  const UserDirectory* users = options.users;
+  v.lookup = [creds, users](std::string_view access_key) -> Result<std::string> {
+    if (users) {
+      if (auto u = users->ByAccessKey(access_key)) return u->secret_key;
+      return Status::NotFound("unknown access key");
+    }
     for (const auto& c : creds) {
       if (c.access_key_id == access_key) return c.secret_access_key;
     }
@@ -119,6 +126,7 @@ void S3Handler::Handle(const http::Request& http, http::BodyReader& body,
     } else {
       if (st.ok()) AddCorsHeaders(store_, req);
       if (st.ok()) st = Authenticate(req, op.error);
+      if (st.ok()) st = Authorize(req, op.owner);
       if (st.ok()) st = Dispatch(op);
     }
   }
@@ -164,6 +172,25 @@ void S3Handler::Reject(int status, std::string_view reason, http::ResponseWriter
   }
   out.CloseAfterResponse();
   SendError(req, st, out);
+}
+
+Status S3Handler::Authorize(S3Request& req, s3::Owner& owner) const {
+  if (req.auth) {
+    const auto user =
+        options_.users ? options_.users->ByAccessKey(req.auth->access_key) : std::optional<User>();
+    req.user_id = user ? user->id : std::string(kServerUserId);
+    owner = {req.user_id, user ? user->display_name : std::string(kServerUserId)};
+  }
+  const bool creating = req.http->method == "PUT" && req.key.empty() && req.query.empty();
+  if (req.bucket.empty() || creating) return Status::OK();
+  auto recorded = store_.GetBucketConfig(req.bucket, kOwnerConfig);
+  if (!recorded.ok()) return Status::OK();  // no such bucket: the operation says so
+  const std::string owner_id = recorded->value_or(std::string(kServerUserId));
+  const auto user = options_.users ? options_.users->ById(owner_id) : std::optional<User>();
+  owner = {owner_id, user ? user->display_name : owner_id};
+  // Anonymous requests reach here only with --allow-anonymous, which opens every bucket.
+  if (req.auth && req.user_id != owner_id) return s3err::AccessDenied("Access Denied");
+  return Status::OK();
 }
 
 Status S3Handler::Dispatch(OpContext& op) const {

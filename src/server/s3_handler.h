@@ -29,6 +29,9 @@ class S3Handler {
   // Fills bucket and key from the Host header and the path.
   Status Route(const http::Request& http, S3Request& req) const;
   Status Authenticate(S3Request& req, ErrorExtras& error) const;
+  // The caller must own the bucket the request names (a new bucket becomes theirs); sets
+  // owner to the bucket's owner.
+  Status Authorize(S3Request& req, s3::Owner& owner) const;
   Status Dispatch(OpContext& op) const;
   Status DispatchBucket(OpContext& op) const;
   Status DispatchObject(OpContext& op) const;

@@ -19,7 +19,8 @@ struct S3Request {
   bool virtual_hosted = false;  // the bucket came from the Host header
   std::string request_id;
   std::optional<s3::AuthContext> auth;  // absent for anonymous requests
-  http::Headers cors;  // Access-Control-* headers the request's Origin earned (BaseHeaders)
+  std::string user_id;  // who signed the request (server/users.h); empty when anonymous
+  http::Headers cors;   // Access-Control-* headers the request's Origin earned (BaseHeaders)
 
   bool HasParam(std::string_view name) const { return s3::FindQueryParam(query, name).has_value(); }
   std::string Param(std::string_view name) const {

@@ -18,12 +18,15 @@
 namespace ferry::server {
 
 class AccessRecorder;
+class UserDirectory;
 
 struct S3ServerOptions {
   http::ServerOptions http;
   std::string region = "us-east-1";
-  // Accepted access keys; requests must be signed by one of them.
+  // Accepted access keys; requests must be signed by one of them. With users set, the keys
+  // are the users' instead, and each bucket is its owner's alone.
   std::vector<s3::Credentials> credentials;
+  const UserDirectory* users = nullptr;
   // Serve unsigned requests too (full access). Default: off.
   bool allow_anonymous = false;
   // Accept Signature Version 2 (headers, presigned URLs, POST forms). Default: on.
