@@ -70,6 +70,17 @@ class Users(unittest.TestCase):
         self.denied(server.get_object, Bucket=b, Key="a.json")
         server.create_bucket(Bucket="operator")
         self.denied(self.labels.list_objects_v2, Bucket="operator")
+        # A browser form signed by another user cannot write into the bucket.
+        import requests
+        from botocore.config import Config
+        for key, secret, status in (("AKIAVISION", "vision-secret", 403),
+                                    ("AKIALABELS", "labels-secret", 204)):
+            signer = self.srv.boto3_client(access_key=key, secret_key=secret,
+                                           config=Config(signature_version="s3v4"))
+            form = signer.generate_presigned_post(b, "form.txt")
+            r = requests.post(form["url"], data=form["fields"], files={"file": ("f", b"x")},
+                              timeout=30)
+            self.assertEqual(r.status_code, status, (key, r.text))
         # An unknown key is refused as before.
         stranger = self.srv.boto3_client(access_key="AKIANOBODY", secret_key="x")
         self.denied(stranger.list_buckets, code="InvalidAccessKeyId")

@@ -5,6 +5,7 @@
 // the caller unless a response head was already sent.
 #pragma once
 
+#include <functional>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -106,8 +107,10 @@ void AddCorsHeaders(ObjectStore& store, S3Request& req);
 
 // A browser's form upload (post_object_ops.cc): POST /bucket with multipart/form-data,
 // authorised by the form's SigV4-signed policy, not by the request's signature.
+// authorize: whether the form's signer may write to the bucket.
 bool IsPostObject(const S3Request& req);
-Status PostObject(OpContext& op, const s3::Verifier& verifier);
+Status PostObject(OpContext& op, const s3::Verifier& verifier,
+                  const std::function<Status(const s3::AuthContext&)>& authorize);
 
 // Tags and Object Lock (object_config_ops.cc).
 Status PutObjectTagging(OpContext& op);

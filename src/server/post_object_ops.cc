@@ -98,7 +98,8 @@ bool IsPostObject(const S3Request& req) {
          !req.HasParam("delete") && s3::FormDataBoundary(req.HeaderOr("content-type")).has_value();
 }
 
-Status PostObject(OpContext& op, const s3::Verifier& verifier) {
+Status PostObject(OpContext& op, const s3::Verifier& verifier,
+                  const std::function<Status(const s3::AuthContext&)>& authorize) {
   const S3Request& req = op.req;
   const std::string boundary = *s3::FormDataBoundary(req.HeaderOr("content-type"));
   s3::FormDataReader form([&](std::span<char> out) { return op.body.Read(out); }, boundary);
@@ -136,22 +137,19 @@ Status PostObject(OpContext& op, const s3::Verifier& verifier) {
   // Who signed the form, and what it allows.
   std::optional<s3::PostPolicy> policy;
   if (fields.contains("policy")) {
+    Result<s3::AuthContext> signer = Status::Internal("unsigned");
     if (fields.contains("x-amz-signature")) {
-      FERRY_RETURN_IF_ERROR(
-          verifier
-              .VerifyPostForm(Field(fields, "x-amz-algorithm"), Field(fields, "x-amz-credential"),
-                              Field(fields, "x-amz-date"), Field(fields, "policy"),
-                              Field(fields, "x-amz-signature"))
-              .status());
+      signer = verifier.VerifyPostForm(
+          Field(fields, "x-amz-algorithm"), Field(fields, "x-amz-credential"),
+          Field(fields, "x-amz-date"), Field(fields, "policy"), Field(fields, "x-amz-signature"));
     } else if (fields.contains("signature") && fields.contains("awsaccesskeyid")) {
-      FERRY_RETURN_IF_ERROR(verifier
-                                .VerifyPostFormV2(Field(fields, "awsaccesskeyid"),
-                                                  Field(fields, "policy"),
-                                                  Field(fields, "signature"))
-                                .status());
+      signer = verifier.VerifyPostFormV2(Field(fields, "awsaccesskeyid"), Field(fields, "policy"),
+                                         Field(fields, "signature"));
     } else {
       return InvalidArgument("Bucket POST must contain a field named 'x-amz-signature'.");
     }
+    FERRY_RETURN_IF_ERROR(signer.status());
+    FERRY_RETURN_IF_ERROR(authorize(*signer));
     FERRY_ASSIGN_OR_RETURN(policy, s3::ParsePostPolicy(Field(fields, "policy")));
     std::map<std::string, std::string> checked = fields;
     checked["bucket"] = req.bucket;

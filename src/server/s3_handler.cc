@@ -122,7 +122,11 @@ void S3Handler::Handle(const http::Request& http, http::BodyReader& body,
       st = AnswerPreflight(op);  // a browser's, never signed
     } else if (st.ok() && IsPostObject(req)) {
       AddCorsHeaders(store_, req);
-      st = PostObject(op, verifier_);  // the form's policy is signed, not the request
+      // The form's policy is signed, not the request; its signer must own the bucket.
+      st = PostObject(op, verifier_, [&](const s3::AuthContext& signer) {
+        req.auth = signer;
+        return Authorize(req, op.owner);
+      });
     } else {
       if (st.ok()) AddCorsHeaders(store_, req);
       if (st.ok()) st = Authenticate(req, op.error);
@@ -184,8 +188,14 @@ Status S3Handler::Authorize(S3Request& req, s3::Owner& owner) const {
   const bool creating = req.http->method == "PUT" && req.key.empty() && req.query.empty();
   if (req.bucket.empty() || creating) return Status::OK();
   auto recorded = store_.GetBucketConfig(req.bucket, kOwnerConfig);
-  if (!recorded.ok()) return Status::OK();  // no such bucket: the operation says so
-  const std::string owner_id = recorded->value_or(std::string(kServerUserId));
+  std::string owner_id(kServerUserId);  // also for a store that keeps no bucket documents
+  if (recorded.ok()) {
+    owner_id = recorded->value_or(owner_id);
+  } else if (recorded.status().s3_code() == "NoSuchBucket") {
+    return Status::OK();  // the operation says so
+  } else if (recorded.status().s3_code() != "NotImplemented") {
+    return recorded.status();  // never allowed for want of knowing
+  }
   const auto user = options_.users ? options_.users->ById(owner_id) : std::optional<User>();
   owner = {owner_id, user ? user->display_name : owner_id};
   // Anonymous requests reach here only with --allow-anonymous, which opens every bucket.
