@@ -87,8 +87,9 @@ Status CreateBucket(OpContext& op) {
     }
     return created;
   }
-  if (op.req.auth) {
-    // (A store that keeps no bucket documents makes every bucket the server user's.)
+  if (op.req.auth && op.req.user_id != kServerUserId) {
+    // The server user's buckets need no record: a bucket without one is theirs. (A store that
+    // keeps no bucket documents makes every bucket the server user's.)
     Status owned = op.store.SetBucketConfig(op.req.bucket, kOwnerConfig, op.req.user_id);
     if (!owned.ok() && owned.s3_code() != "NotImplemented") return owned;
   }
