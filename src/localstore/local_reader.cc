@@ -1,9 +1,8 @@
 #include "localstore/local_reader.h"
 
-#include "localstore/archive_tier.h"
-
 #include <algorithm>
 
+#include "localstore/archive_tier.h"
 #include "localstore/bucket_index.h"
 #include "s3/errors.h"
 

@@ -1,8 +1,8 @@
 #include "s3/aws_chunked.h"
-#include "core/ascii.h"
 
 #include <algorithm>
 
+#include "core/ascii.h"
 #include "s3/errors.h"
 
 namespace ferry::s3 {

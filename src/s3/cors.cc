@@ -1,10 +1,9 @@
 #include "s3/cors.h"
-#include "core/ascii.h"
 
 #include <algorithm>
-#include <cctype>
 #include <charconv>
 
+#include "core/ascii.h"
 #include "s3/xml_dom.h"
 
 namespace ferry::s3 {

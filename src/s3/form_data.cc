@@ -1,8 +1,8 @@
 #include "s3/form_data.h"
-#include "core/ascii.h"
 
 #include <algorithm>
-#include <cctype>
+
+#include "core/ascii.h"
 
 namespace ferry::s3 {
 namespace {

@@ -1,9 +1,9 @@
 #include "s3/http_semantics.h"
-#include "core/ascii.h"
 
 #include <algorithm>
 #include <limits>
 
+#include "core/ascii.h"
 #include "s3/errors.h"
 #include "s3/http_date.h"
 

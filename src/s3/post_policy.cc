@@ -1,11 +1,11 @@
 #include "s3/post_policy.h"
-#include "core/ascii.h"
 
 #include <algorithm>
 #include <cctype>
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include "core/ascii.h"
 #include "core/checksum.h"
 #include "s3/http_date.h"
 

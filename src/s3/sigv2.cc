@@ -1,11 +1,11 @@
 #include "s3/sigv2.h"
-#include "core/ascii.h"
 
 #include <algorithm>
 #include <map>
 #include <set>
 #include <vector>
 
+#include "core/ascii.h"
 #include "core/checksum.h"
 #include "s3/uri.h"
 

@@ -1,13 +1,12 @@
 #include "s3/sigv4_verifier.h"
-#include "core/ascii.h"
-
-#include "s3/sigv2.h"
 
 #include <charconv>
 #include <cstdlib>
 
+#include "core/ascii.h"
 #include "s3/errors.h"
 #include "s3/http_date.h"
+#include "s3/sigv2.h"
 
 namespace ferry::s3 {
 namespace {

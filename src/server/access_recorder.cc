@@ -6,7 +6,6 @@
 #include <atomic>
 
 #include "core/thread_pool.h"
-
 #include "s3/intelligent_tiering.h"
 #include "s3/restore.h"
 

@@ -50,19 +50,15 @@ Result<ListObjectsPage> ListPage(ObjectStore& store, const ListObjectsRequest& l
 
 }  // namespace
 
-std::string BucketOwner(OpContext& op, const std::string& bucket) {
-  auto owner = op.store.GetBucketConfig(bucket, kOwnerConfig);
-  if (!owner.ok())
-    return owner.status().s3_code() == "NotImplemented" ? std::string(kServerUserId) : "";
-  return owner->value_or(std::string(kServerUserId));
-}
-
 Status ListBuckets(OpContext& op) {
   FERRY_ASSIGN_OR_RETURN(auto buckets, op.store.ListBuckets());
   if (op.req.auth) {
     // A user sees the buckets they own.
-    std::erase_if(buckets,
-                  [&](const BucketInfo& b) { return BucketOwner(op, b.name) != op.req.user_id; });
+    // (A bucket deleted meanwhile, whose owner cannot be read, is no one's.)
+    std::erase_if(buckets, [&](const BucketInfo& b) {
+      auto owner = RecordedOwner(op.store, b.name);
+      return !owner.ok() || *owner != op.req.user_id;
+    });
   }
   return SendXml(op.req, s3::ListBucketsXml(op.owner, buckets), op.out);
 }
@@ -77,13 +73,16 @@ Status CreateBucket(OpContext& op) {
     (void)location;
   }
   if (Status created = op.store.CreateBucket(op.req.bucket); !created.ok()) {
-    // Someone else's: S3 says the name is taken.
-    if (created.s3_code() == "BucketAlreadyOwnedByYou" && op.req.auth &&
-        BucketOwner(op, op.req.bucket) != op.req.user_id) {
-      return Status(Status::Code::kAlreadyExists,
-                    "The requested bucket name is not available. The bucket namespace is shared "
-                    "by all users of the system. Please select a different name and try again.")
-          .WithS3Code("BucketAlreadyExists", 409);
+    if (created.s3_code() == "BucketAlreadyOwnedByYou" && op.req.auth) {
+      auto owner = RecordedOwner(op.store, op.req.bucket);
+      if (!owner.ok() || *owner != op.req.user_id) {
+        // Someone else's: S3 says the name is taken.
+        return Status(Status::Code::kAlreadyExists,
+                      "The requested bucket name is not available. The bucket namespace is "
+                      "shared by all users of the system. Please select a different name and try "
+                      "again.")
+            .WithS3Code("BucketAlreadyExists", 409);
+      }
     }
     return created;
   }

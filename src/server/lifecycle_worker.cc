@@ -8,6 +8,7 @@
 #include "core/thread_pool.h"
 #include "s3/lifecycle_actions.h"
 #include "s3/restore.h"
+#include "server/bucket_documents.h"
 
 namespace ferry::server {
 namespace {
@@ -87,16 +88,16 @@ class BucketPass {
         s.noncurrent_since_ns = versions[i - 1].meta.last_modified_ns;
         s.newer_noncurrent_versions = static_cast<int>(i) - 1;
       }
-      s3::Tags tags;
+      std::optional<ObjectMeta> head;  // the version's stored headers, when needed
       if (needs_tags_ && !m.delete_marker) {
-        auto head = store_.HeadObjectVersion(bucket_, m.key, m.version_id);
-        if (!head.ok()) continue;
-        tags = head->headers.tags;
-        s.tags = &tags;
+        auto found = store_.HeadObjectVersion(bucket_, m.key, m.version_id);
+        if (!found.ok()) continue;
+        head = std::move(found).value();
+        s.tags = &head->headers.tags;
       }
       s3::LifecycleAction action = s3::DueAction(config_, s, now_, options_.day_ns);
       if (action.kind == LifecycleActionKind::kNone) {
-        ExamineTiering(m);
+        ExamineTiering(m, head);
         continue;
       }
       pool_.WaitForRoom(options_.parallel_actions * 4);
@@ -106,19 +107,23 @@ class BucketPass {
 
   // An INTELLIGENT_TIERING version idle long enough goes to the archive access tier due; a
   // restored one comes back. The listing does not carry when a version was last read, so
-  // versions old enough to be due are looked at (HEAD) and the others passed by.
-  void ExamineTiering(const ObjectMeta& listed) {
+  // versions old enough to be due are looked at (HEAD, unless the rules' tags made one) and
+  // the others passed by.
+  void ExamineTiering(const ObjectMeta& listed, std::optional<ObjectMeta>& head) {
     if (tiering_min_days_ == 0 || listed.delete_marker ||
         listed.headers.storage_class != s3::kIntelligentTiering ||
         now_ < s3::LifecycleDueAt(listed.last_modified_ns, tiering_min_days_, options_.day_ns)) {
       return;
     }
-    auto head = store_.HeadObjectVersion(bucket_, listed.key, listed.version_id);
-    if (!head.ok()) return;
+    if (!head) {
+      auto found = store_.HeadObjectVersion(bucket_, listed.key, listed.version_id);
+      if (!found.ok()) return;
+      head = std::move(found).value();
+    }
     auto tier = TierChange(head->key, head->last_modified_ns, head->headers);
     if (!tier) return;
     pool_.WaitForRoom(options_.parallel_actions * 4);
-    pool_.Submit([this, m = std::move(head).value(), tier = *tier] { MoveTier(m, tier); });
+    pool_.Submit([this, m = std::move(*head), tier = *tier] { MoveTier(m, tier); });
   }
 
   // The archive access tier a version belongs in now, when that is a change: "" when its
@@ -339,7 +344,7 @@ LifecycleWorker::BucketRules(const std::string& bucket) {
   s3::LifecycleConfiguration lifecycle;
   TieringConfigurations tiering;
   // A bucket deleted meanwhile, or without a document, has nothing to apply.
-  if (auto doc = store_.GetBucketConfig(bucket, "lifecycle"); doc.ok() && *doc) {
+  if (auto doc = store_.GetBucketConfig(bucket, kLifecycleConfig); doc.ok() && *doc) {
     auto config = s3::ParseLifecycleConfiguration(**doc);
     if (config.ok()) {
       lifecycle = std::move(config).value();
@@ -347,7 +352,7 @@ LifecycleWorker::BucketRules(const std::string& bucket) {
       spdlog::warn("lifecycle of bucket {}: {}", bucket, config.status().ToString());
     }
   }
-  if (auto doc = store_.GetBucketConfig(bucket, "intelligent-tiering"); doc.ok() && *doc) {
+  if (auto doc = store_.GetBucketConfig(bucket, kIntelligentTieringConfig); doc.ok() && *doc) {
     auto list = s3::ParseIntelligentTieringList(**doc);
     if (list.ok()) {
       tiering = std::move(list).value();

@@ -15,6 +15,7 @@
 #include "s3/object_lock.h"
 #include "s3/sigv4_verifier.h"
 #include "s3/xml.h"
+#include "server/bucket_documents.h"
 #include "server/response.h"
 #include "server/s3_request.h"
 #include "server/s3_server.h"
@@ -42,11 +43,6 @@ Status RestoreObject(OpContext& op);
 Status CheckArchivedRead(OpContext& op, const ObjectMeta& meta, http::Headers& h, bool head);
 // A copy reads its source: an archived one must be restored first (InvalidObjectState).
 Status CheckCopySourceReadable(OpContext& op, const ObjectMeta& source);
-
-// Who owns a bucket (kept under this name; a bucket without one is the server user's).
-inline constexpr std::string_view kOwnerConfig = "owner";
-// The bucket's owner's user id; empty when it cannot be told (a bucket deleted meanwhile).
-std::string BucketOwner(OpContext& op, const std::string& bucket);
 
 // Service and buckets.
 Status ListBuckets(OpContext& op);
@@ -81,24 +77,21 @@ Status DeleteMarkerError(OpContext& op, const ObjectMeta& marker, bool named);
 Status SendBucketDocument(OpContext& op, std::string_view name, const Status& missing);
 Status DeleteBucketDocument(OpContext& op, std::string_view name);
 
-// A bucket's lifecycle configuration (lifecycle_ops.cc), kept under this name.
-inline constexpr std::string_view kLifecycleConfig = "lifecycle";
+// A bucket's lifecycle configuration (lifecycle_ops.cc), kept as kLifecycleConfig.
 Status PutBucketLifecycleConfiguration(OpContext& op);
 Status GetBucketLifecycleConfiguration(OpContext& op);
 Status DeleteBucketLifecycleConfiguration(OpContext& op);
 
 // A bucket's Intelligent-Tiering configurations (intelligent_tiering_ops.cc), kept together
-// as one document under this name.
-inline constexpr std::string_view kIntelligentTieringConfig = "intelligent-tiering";
+// as one document (kIntelligentTieringConfig).
 Status PutBucketIntelligentTieringConfiguration(OpContext& op);
 Status GetBucketIntelligentTieringConfiguration(OpContext& op);
 Status DeleteBucketIntelligentTieringConfiguration(OpContext& op);
 Status ListBucketIntelligentTieringConfigurations(OpContext& op);
 
-// CORS (cors_ops.cc): a bucket's rules, kept under this name; the browser's preflight
-// (OPTIONS, unauthenticated); and the Access-Control-* headers a request's Origin earns,
-// put in req.cors for every answer to it (errors included).
-inline constexpr std::string_view kCorsConfig = "cors";
+// CORS (cors_ops.cc): a bucket's rules (kCorsConfig); the browser's preflight (OPTIONS,
+// unauthenticated); and the Access-Control-* headers a request's Origin earns, put in
+// req.cors for every answer to it (errors included).
 Status PutBucketCors(OpContext& op);
 Status GetBucketCors(OpContext& op);
 Status DeleteBucketCors(OpContext& op);

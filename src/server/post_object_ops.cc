@@ -4,7 +4,6 @@
 // the file are read (at most 20 KiB, as S3); the file itself streams into the store, its size
 // checked against content-length-range as it comes.
 #include <algorithm>
-#include <cctype>
 #include <map>
 
 #include "core/ascii.h"

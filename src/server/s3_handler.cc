@@ -1,7 +1,5 @@
 #include "server/s3_handler.h"
 
-#include "server/users.h"
-
 #include <spdlog/spdlog.h>
 
 #include <chrono>
@@ -10,6 +8,7 @@
 
 #include "s3/errors.h"
 #include "server/response.h"
+#include "server/users.h"
 
 namespace ferry::server {
 namespace {
@@ -120,18 +119,19 @@ void S3Handler::Handle(const http::Request& http, http::BodyReader& body,
     st = Route(http, req);
     if (st.ok() && http.method == "OPTIONS") {
       st = AnswerPreflight(op);  // a browser's, never signed
-    } else if (st.ok() && IsPostObject(req)) {
+    } else if (st.ok()) {
       AddCorsHeaders(store_, req);
-      // The form's policy is signed, not the request; its signer must own the bucket.
-      st = PostObject(op, verifier_, [&](const s3::AuthContext& signer) {
-        req.auth = signer;
-        return Authorize(req, op.owner);
-      });
-    } else {
-      if (st.ok()) AddCorsHeaders(store_, req);
-      if (st.ok()) st = Authenticate(req, op.error);
-      if (st.ok()) st = Authorize(req, op.owner);
-      if (st.ok()) st = Dispatch(op);
+      if (IsPostObject(req)) {
+        // The form's policy is signed, not the request; its signer must own the bucket.
+        st = PostObject(op, verifier_, [&](const s3::AuthContext& signer) {
+          req.auth = signer;
+          return Authorize(req, op.owner);
+        });
+      } else {
+        st = Authenticate(req, op.error);
+        if (st.ok()) st = Authorize(req, op.owner);
+        if (st.ok()) st = Dispatch(op);
+      }
     }
   }
   if (!st.ok()) {
@@ -187,15 +187,12 @@ Status S3Handler::Authorize(S3Request& req, s3::Owner& owner) const {
   }
   const bool creating = req.http->method == "PUT" && req.key.empty() && req.query.empty();
   if (req.bucket.empty() || creating) return Status::OK();
-  auto recorded = store_.GetBucketConfig(req.bucket, kOwnerConfig);
-  std::string owner_id(kServerUserId);  // also for a store that keeps no bucket documents
-  if (recorded.ok()) {
-    owner_id = recorded->value_or(owner_id);
-  } else if (recorded.status().s3_code() == "NoSuchBucket") {
-    return Status::OK();  // the operation says so
-  } else if (recorded.status().s3_code() != "NotImplemented") {
-    return recorded.status();  // never allowed for want of knowing
+  auto recorded = RecordedOwner(store_, req.bucket);
+  if (!recorded.ok()) {
+    // No such bucket: the operation says so. Anything else: never allowed for want of knowing.
+    return recorded.status().s3_code() == "NoSuchBucket" ? Status::OK() : recorded.status();
   }
+  const std::string& owner_id = *recorded;
   const auto user = options_.users ? options_.users->ById(owner_id) : std::optional<User>();
   owner = {owner_id, user ? user->display_name : owner_id};
   // Anonymous requests reach here only with --allow-anonymous, which opens every bucket.

@@ -105,20 +105,11 @@ void UserDirectory::ReloadIfChanged() {
   spdlog::info("users: {} read again ({} users)", file_, users_.size());
 }
 
-std::optional<User> UserDirectory::ByAccessKey(std::string_view access_key) const {
-  if (access_key == server_.access_key) return server_;
+std::optional<User> UserDirectory::Find(std::string User::*field, std::string_view value) const {
+  if (server_.*field == value) return server_;
   std::lock_guard lock(mu_);
   for (const User& u : users_) {
-    if (u.access_key == access_key) return u;
-  }
-  return std::nullopt;
-}
-
-std::optional<User> UserDirectory::ById(std::string_view id) const {
-  if (id == server_.id) return server_;
-  std::lock_guard lock(mu_);
-  for (const User& u : users_) {
-    if (u.id == id) return u;
+    if (u.*field == value) return u;
   }
   return std::nullopt;
 }

@@ -48,10 +48,14 @@ class UserDirectory {
   // Reads it again every interval when it changed (its size, time or inode).
   void Watch(std::chrono::nanoseconds interval);
 
-  std::optional<User> ByAccessKey(std::string_view access_key) const;
-  std::optional<User> ById(std::string_view id) const;
+  std::optional<User> ByAccessKey(std::string_view access_key) const {
+    return Find(&User::access_key, access_key);
+  }
+  std::optional<User> ById(std::string_view id) const { return Find(&User::id, id); }
 
  private:
+  // The server user, then the file's, whose field equals value.
+  std::optional<User> Find(std::string User::*field, std::string_view value) const;
   void ReloadIfChanged();
 
   const User server_;
