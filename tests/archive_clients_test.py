@@ -15,7 +15,7 @@ import time
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "lib"))
 import unittest
 
-from ferrytest import FERRY_BIN, FerryServer, client_env, main
+from ferrytest import FERRY_BIN, FerryServer, client_env, main, start_mount
 from peers import CephRgw
 
 SRV = None
@@ -191,32 +191,12 @@ class Mount(unittest.TestCase):
         self.bucket = "ac-mount-" + self._testMethodName[5:25].replace("_", "-").strip("-")
         self.s3.create_bucket(Bucket=self.bucket)
         self.tmp = tempfile.mkdtemp(dir=SRV.root)
-        self.mounts = []
-
-    def tearDown(self):
-        for mnt, p in self.mounts:
-            subprocess.run(["fusermount3", "-u", "-z", mnt], capture_output=True)
-            try:
-                p.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                p.kill()
-                p.wait()
 
     def mount(self, name, *flags):
         mnt = os.path.join(self.tmp, name)
-        os.makedirs(mnt)
-        log = open(os.path.join(self.tmp, name + ".log"), "w+")
-        p = subprocess.Popen([FERRY_BIN, "mount", "s3://%s/data" % self.bucket, mnt,
-                              "--foreground", "--cache-dir", mnt + "-cache", *flags],
-                             env=SRV.client_env(), stdout=subprocess.DEVNULL, stderr=log)
-        self.mounts.append((mnt, p))
-        deadline = time.time() + 30
-        while not os.path.ismount(mnt):
-            if p.poll() is not None:
-                log.seek(0)
-                self.skipTest("cannot mount here: " + log.read())
-            self.assertLess(time.time(), deadline)
-            time.sleep(0.05)
+        log = start_mount(self, [FERRY_BIN, "mount", "s3://%s/data" % self.bucket, mnt,
+                                 "--foreground", "--cache-dir", mnt + "-cache", *flags],
+                          SRV.client_env(), mnt, os.path.join(self.tmp, name + ".log"))
         return mnt, log
 
     def test_archived_files_fail_with_eagain_or_wait_for_their_restore(self):

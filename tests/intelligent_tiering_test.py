@@ -21,7 +21,7 @@ import unittest
 import botocore.exceptions
 
 import s3raw
-from ferrytest import FERRY_BIN, FerryServer, main, wait_for
+from ferrytest import FERRY_BIN, FerryServer, main, start_mount, wait_for
 
 DAY = 0.05
 
@@ -247,28 +247,10 @@ class Tiering(Case):
 class Mount(Case):
     def mount(self, name, *flags):
         mnt = os.path.join(self.cold + "-mnt", name)
-        os.makedirs(mnt)
         self.addCleanup(shutil.rmtree, self.cold + "-mnt", True)
-        log = open(mnt + ".log", "w+")
-        p = subprocess.Popen([FERRY_BIN, "mount", "s3://%s/data" % self.bucket, mnt,
-                              "--foreground", "--cache-dir", mnt + "-cache", *flags],
-                             env=self.srv.client_env(), stdout=subprocess.DEVNULL, stderr=log)
-
-        def unmount():
-            subprocess.run(["fusermount3", "-u", "-z", mnt], capture_output=True)
-            try:
-                p.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                p.kill()
-                p.wait()
-        self.addCleanup(unmount)
-        deadline = time.time() + 30
-        while not os.path.ismount(mnt):
-            if p.poll() is not None:
-                log.seek(0)
-                self.skipTest("cannot mount here: " + log.read())
-            self.assertLess(time.time(), deadline)
-            time.sleep(0.05)
+        log = start_mount(self, [FERRY_BIN, "mount", "s3://%s/data" % self.bucket, mnt,
+                                 "--foreground", "--cache-dir", mnt + "-cache", *flags],
+                          self.srv.client_env(), mnt, mnt + ".log")
         return mnt, log
 
     def test_an_archived_file_fails_its_open_then_reads_once_restored(self):

@@ -185,6 +185,33 @@ def wait_for(condition, seconds=30, what="condition"):
         time.sleep(0.1)
 
 
+def start_mount(case, argv, env, mnt, log_path):
+    """Runs a FUSE mount (argv, in the foreground) on mnt until the test case ends (unmounted,
+    then the process waited for or killed); returns its log, open. The case is skipped when
+    this machine cannot mount."""
+    os.makedirs(mnt, exist_ok=True)
+    log = open(log_path, "w+")
+    proc = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=log)
+
+    def unmount():
+        subprocess.run(["fusermount3", "-u", "-z", mnt], capture_output=True)
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        log.close()
+    case.addCleanup(unmount)
+    deadline = time.time() + 30
+    while not os.path.ismount(mnt):
+        if proc.poll() is not None:
+            log.seek(0)
+            case.skipTest("cannot mount here: " + log.read())
+        case.assertLess(time.time(), deadline)
+        time.sleep(0.05)
+    return log
+
+
 def error_code(body):
     """The <Code> of an S3 XML error body (bytes), or None when it is not one."""
     import xml.etree.ElementTree as ET
