@@ -457,6 +457,16 @@ TEST_F(VerifierTest, SigV2HeaderAndQuery) {
   At(1175024202);
   query.query[0].second = "UNKNOWNKEY";
   EXPECT_EQ(Code(MakeVerifier().Verify(query)), "InvalidAccessKeyId");
+
+  // Malformed: a header without "key:signature", an Expires that is not a number.
+  for (const char* header : {"AWS nocolon", "AWS :sig", "AWS key:"}) {
+    SignableRequest bad = req;
+    bad.headers.back().second = header;
+    EXPECT_EQ(Code(MakeVerifier().Verify(bad)), "AuthorizationHeaderMalformed") << header;
+  }
+  query.query[0].second = std::string(kAccessKey);
+  query.query[1].second = "soon";
+  EXPECT_EQ(Code(MakeVerifier().Verify(query)), "AccessDenied");
 }
 
 TEST_F(VerifierTest, SignatureHexCaseIsIgnored) {
