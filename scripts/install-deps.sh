@@ -12,7 +12,7 @@ BUILD=(build-essential cmake ninja-build ccache pkg-config clang-format clang li
 RUNTIME=(samba nfs-ganesha nfs-ganesha-vfs)
 # Real third-party S3 clients and peers used by the integration tests and benchmarks.
 TEST=(curl awscli python3-boto3 python3-torch s3cmd rclone s3fs nginx-light wrk hyperfine fio linux-perf
-  procps psmisc util-linux iproute2 xxd openssl faketime
+  procps psmisc util-linux iproute2 xxd openssl faketime chromium
   radosgw ceph-mon ceph-osd ceph-common uuid-runtime smbclient libnfs-utils)
 
 missing=()

@@ -341,19 +341,6 @@ std::string ListVersionsXml(const ListVersionsParams& p, const ListVersionsPage&
   return doc.Save();
 }
 
-std::string AccessControlPolicyXml(const Owner& owner) {
-  Doc doc("AccessControlPolicy");
-  AddOwner(doc.root(), "Owner", owner);
-  pugi::xml_node grant = doc.root().append_child("AccessControlList").append_child("Grant");
-  pugi::xml_node grantee = grant.append_child("Grantee");
-  grantee.append_attribute("xmlns:xsi") = "http://www.w3.org/2001/XMLSchema-instance";
-  grantee.append_attribute("xsi:type") = "CanonicalUser";
-  Add(grantee, "ID", owner.id);
-  Add(grantee, "DisplayName", owner.display_name);
-  Add(grant, "Permission", "FULL_CONTROL");
-  return doc.Save();
-}
-
 std::string GetObjectAttributesXml(const ObjectMeta& object, const ObjectAttributesSelection& sel) {
   Doc doc("GetObjectAttributesResponse");
   pugi::xml_node root = doc.root();

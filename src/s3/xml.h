@@ -112,8 +112,6 @@ struct ListVersionsParams {
 };
 std::string ListVersionsXml(const ListVersionsParams& params, const ListVersionsPage& page,
                             const Owner& owner);
-// The owner holds FULL_CONTROL; nobody else has a grant.
-std::string AccessControlPolicyXml(const Owner& owner);
 
 struct ObjectAttributesSelection {
   bool etag = false;

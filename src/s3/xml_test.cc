@@ -350,12 +350,6 @@ TEST(XmlBucketConfig, SmallDocuments) {
   EXPECT_EQ(VersioningConfigurationXml(VersioningStatus::kSuspended),
             std::string(kDecl) + "<VersioningConfiguration" + ns +
                 "><Status>Suspended</Status></VersioningConfiguration>");
-  Parsed acl(AccessControlPolicyXml(kOwner));
-  EXPECT_EQ(acl.Text("Owner/ID"), "ferry-owner-id");
-  auto grantee = acl.root.first_element_by_path("AccessControlList/Grant/Grantee");
-  EXPECT_STREQ(grantee.attribute("xsi:type").value(), "CanonicalUser");
-  EXPECT_STREQ(grantee.attribute("xmlns:xsi").value(), "http://www.w3.org/2001/XMLSchema-instance");
-  EXPECT_EQ(acl.Text("AccessControlList/Grant/Permission"), "FULL_CONTROL");
 }
 
 TEST(XmlObjectAttributes, SelectedAttributes) {
