@@ -65,6 +65,9 @@ struct ObjectHeaders {
   // (0: not since it was written), which decides when it goes there.
   std::string archive_access_tier;
   int64_t last_access_ns = 0;
+  // Who besides the bucket's owner may read the version or its ACL (s3/acl.h's stored form;
+  // empty: nobody). Never copied with the version's data: each write sets its own.
+  std::string acl;
 };
 
 struct ObjectMeta {

@@ -99,6 +99,7 @@ Result<ObjectMeta> LocalStore::CopyObject(const CopyObjectRequest& req) {
   spec.headers.archive_access_tier.clear();
   spec.headers.last_access_ns = 0;
   spec.headers.storage_class = req.headers.storage_class;  // S3: STANDARD unless told
+  spec.headers.acl = req.headers.acl;                      // S3: the copy's own ACL
   bool same =
       req.src_bucket == req.dst_bucket && req.src_key == req.dst_key && req.src_version_id.empty();
   if (same && !req.replace_metadata && spec.headers.storage_class == src.headers.storage_class &&

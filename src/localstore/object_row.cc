@@ -23,6 +23,7 @@ constexpr HeaderField kHeaderFields[] = {
     {"content_language", &ObjectHeaders::content_language},
     {"cache_control", &ObjectHeaders::cache_control},
     {"expires", &ObjectHeaders::expires},
+    {"acl", &ObjectHeaders::acl},
 };
 
 json ChecksumToJson(const ObjectChecksum& c) {

@@ -17,6 +17,10 @@ inline constexpr std::string_view kIntelligentTieringConfig = "intelligent-tieri
 inline constexpr std::string_view kCorsConfig = "cors";
 // The user id of the bucket's owner; a bucket without one is the server user's.
 inline constexpr std::string_view kOwnerConfig = "owner";
+// The bucket's ACL beyond its owner's FULL_CONTROL (s3/acl.h's stored form); none: private.
+inline constexpr std::string_view kAclConfig = "acl";
+// Its <PublicAccessBlockConfiguration>, as given.
+inline constexpr std::string_view kPublicAccessBlockConfig = "public-access-block";
 
 // The bucket's owner's user id: the recorded one, else the server user (also for a store
 // that keeps no bucket documents). NoSuchBucket for a bucket that does not exist; any other

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "core/checksum.h"
+#include "s3/acl.h"
 #include "s3/errors.h"
 #include "s3/xml.h"
 #include "s3/xml_parse.h"
@@ -72,6 +73,7 @@ Status CreateBucket(OpContext& op) {
     FERRY_ASSIGN_OR_RETURN(std::string location, s3::ParseCreateBucketConfiguration(xml));
     (void)location;
   }
+  FERRY_ASSIGN_OR_RETURN(std::optional<s3::Acl> acl, op.access.RequestedAcl(op.req));
   if (Status created = op.store.CreateBucket(op.req.bucket); !created.ok()) {
     if (created.s3_code() == "BucketAlreadyOwnedByYou" && op.req.auth) {
       auto owner = RecordedOwner(op.store, op.req.bucket);
@@ -91,6 +93,9 @@ Status CreateBucket(OpContext& op) {
     // keeps no bucket documents makes every bucket the server user's.)
     Status owned = op.store.SetBucketConfig(op.req.bucket, kOwnerConfig, op.req.user_id);
     if (!owned.ok() && owned.s3_code() != "NotImplemented") return owned;
+  }
+  if (acl && !acl->empty()) {
+    FERRY_RETURN_IF_ERROR(op.store.SetBucketConfig(op.req.bucket, kAclConfig, s3::EncodeAcl(*acl)));
   }
   if (http::EqualsIgnoreCase(op.req.HeaderOr("x-amz-bucket-object-lock-enabled"), "true")) {
     FERRY_RETURN_IF_ERROR(EnableObjectLock(op));
@@ -179,17 +184,6 @@ Status ListObjectVersions(OpContext& op) {
     FERRY_RETURN_IF_ERROR(op.store.HeadBucket(req.bucket).status());
   }
   return SendXml(req, s3::ListVersionsXml(params, page, op.owner), op.out);
-}
-
-Status GetAcl(OpContext& op) {
-  if (op.req.key.empty()) {
-    FERRY_ASSIGN_OR_RETURN(BucketInfo info, op.store.HeadBucket(op.req.bucket));
-    (void)info;
-  } else {
-    FERRY_ASSIGN_OR_RETURN(ObjectMeta meta, op.store.HeadObject(op.req.bucket, op.req.key));
-    (void)meta;
-  }
-  return SendXml(op.req, s3::AccessControlPolicyXml(op.owner), op.out);
 }
 
 Status AnswerUnconfigured(OpContext& op, std::string_view subresource) {

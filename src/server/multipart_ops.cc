@@ -23,6 +23,7 @@ Status CreateMultipartUpload(OpContext& op) {
   create.bucket = req.bucket;
   create.key = req.key;
   FERRY_ASSIGN_OR_RETURN(create.headers, ObjectHeadersFrom(req));
+  FERRY_RETURN_IF_ERROR(ApplyRequestedAcl(op, create.headers));
   FERRY_RETURN_IF_ERROR(ApplyObjectLock(op, create.headers));
   FERRY_ASSIGN_OR_RETURN(auto checksum, RequestedChecksum(req));
   if (checksum) create.checksum_algorithm = checksum->algorithm;

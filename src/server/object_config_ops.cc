@@ -31,9 +31,19 @@ void AddVersionHeader(const ObjectMeta& meta, http::Headers& h) {
   if (!meta.version_id.empty()) h.Add("x-amz-version-id", meta.version_id);
 }
 
-// Edits one version's stored headers and answers with http_status and the version's id; a
-// delete marker is 405 as S3 answers.
-Status EditAndAnswer(OpContext& op, int http_status, const ObjectStore::HeadersEdit& edit) {
+Status NoLockOnVersion() {
+  return Status(Status::Code::kNotFound,
+                "The specified object does not have a ObjectLock configuration")
+      .WithS3Code("NoSuchObjectLockConfiguration", 404);
+}
+
+Status MissingLockConfiguration() {
+  return s3err::InvalidRequest("Bucket is missing Object Lock Configuration");
+}
+
+}  // namespace
+
+Status EditVersionAndAnswer(OpContext& op, int http_status, const ObjectStore::HeadersEdit& edit) {
   FERRY_ASSIGN_OR_RETURN(std::string version_id, VersionIdParam(op.req));
   auto edited = op.store.EditObjectVersion(op.req.bucket, op.req.key, version_id, edit);
   if (!edited.ok()) {
@@ -48,7 +58,7 @@ Status EditAndAnswer(OpContext& op, int http_status, const ObjectStore::HeadersE
   return SendEmpty(op.req, http_status, op.out, std::move(h));
 }
 
-Result<ObjectMeta> HeadVersion(OpContext& op) {
+Result<ObjectMeta> HeadNamedVersion(OpContext& op) {
   FERRY_ASSIGN_OR_RETURN(std::string version_id, VersionIdParam(op.req));
   FERRY_ASSIGN_OR_RETURN(ObjectMeta meta,
                          op.store.HeadObjectVersion(op.req.bucket, op.req.key, version_id));
@@ -56,17 +66,6 @@ Result<ObjectMeta> HeadVersion(OpContext& op) {
   return meta;
 }
 
-Status NoLockOnVersion() {
-  return Status(Status::Code::kNotFound,
-                "The specified object does not have a ObjectLock configuration")
-      .WithS3Code("NoSuchObjectLockConfiguration", 404);
-}
-
-Status MissingLockConfiguration() {
-  return s3err::InvalidRequest("Bucket is missing Object Lock Configuration");
-}
-
-}  // namespace
 
 Result<std::optional<s3::ObjectLockConfiguration>> BucketObjectLock(OpContext& op) {
   FERRY_ASSIGN_OR_RETURN(auto doc, op.store.GetBucketConfig(op.req.bucket, kObjectLockConfig));
@@ -102,21 +101,21 @@ Status PutObjectTagging(OpContext& op) {
   FERRY_ASSIGN_OR_RETURN(std::string xml, ReadBody(op));
   FERRY_ASSIGN_OR_RETURN(s3::Tags tags, s3::ParseTaggingXml(xml));
   FERRY_RETURN_IF_ERROR(s3::ValidateTags(tags, s3::kMaxObjectTags));
-  return EditAndAnswer(op, 200, [&](ObjectHeaders& h) {
+  return EditVersionAndAnswer(op, 200, [&](ObjectHeaders& h) {
     h.tags = tags;
     return Status::OK();
   });
 }
 
 Status GetObjectTagging(OpContext& op) {
-  FERRY_ASSIGN_OR_RETURN(ObjectMeta meta, HeadVersion(op));
+  FERRY_ASSIGN_OR_RETURN(ObjectMeta meta, HeadNamedVersion(op));
   http::Headers h = BaseHeaders(op.req);
   AddVersionHeader(meta, h);
   return SendXml(op.req, 200, s3::TaggingXml(meta.headers.tags), op.out, std::move(h));
 }
 
 Status DeleteObjectTagging(OpContext& op) {
-  return EditAndAnswer(op, 204, [](ObjectHeaders& h) {
+  return EditVersionAndAnswer(op, 204, [](ObjectHeaders& h) {
     h.tags.clear();
     return Status::OK();
   });
@@ -197,7 +196,7 @@ Status PutObjectRetention(OpContext& op) {
   }
   const bool bypass =
       http::EqualsIgnoreCase(op.req.HeaderOr("x-amz-bypass-governance-retention"), "true");
-  return EditAndAnswer(op, 200, [&](ObjectHeaders& h) -> Status {
+  return EditVersionAndAnswer(op, 200, [&](ObjectHeaders& h) -> Status {
     bool active = !h.lock_mode.empty() && h.lock_until_ns > now;
     // An active retention may be made longer in its mode; anything else
     // needs GOVERNANCE with the bypass, and COMPLIANCE allows nothing else.
@@ -215,7 +214,7 @@ Status PutObjectRetention(OpContext& op) {
 Status GetObjectRetention(OpContext& op) {
   FERRY_ASSIGN_OR_RETURN(auto config, BucketObjectLock(op));
   if (!config) return MissingLockConfiguration();
-  FERRY_ASSIGN_OR_RETURN(ObjectMeta meta, HeadVersion(op));
+  FERRY_ASSIGN_OR_RETURN(ObjectMeta meta, HeadNamedVersion(op));
   if (meta.headers.lock_mode.empty()) return NoLockOnVersion();
   return SendXml(op.req, s3::RetentionXml({meta.headers.lock_mode, meta.headers.lock_until_ns}),
                  op.out);
@@ -226,7 +225,7 @@ Status PutObjectLegalHold(OpContext& op) {
   if (!config) return MissingLockConfiguration();
   FERRY_ASSIGN_OR_RETURN(std::string xml, ReadBody(op));
   FERRY_ASSIGN_OR_RETURN(bool on, s3::ParseLegalHold(xml));
-  return EditAndAnswer(op, 200, [&](ObjectHeaders& h) {
+  return EditVersionAndAnswer(op, 200, [&](ObjectHeaders& h) {
     h.legal_hold = on;
     return Status::OK();
   });
@@ -235,7 +234,7 @@ Status PutObjectLegalHold(OpContext& op) {
 Status GetObjectLegalHold(OpContext& op) {
   FERRY_ASSIGN_OR_RETURN(auto config, BucketObjectLock(op));
   if (!config) return MissingLockConfiguration();
-  FERRY_ASSIGN_OR_RETURN(ObjectMeta meta, HeadVersion(op));
+  FERRY_ASSIGN_OR_RETURN(ObjectMeta meta, HeadNamedVersion(op));
   if (!meta.headers.legal_hold) return NoLockOnVersion();
   return SendXml(op.req, s3::LegalHoldXml(*meta.headers.legal_hold), op.out);
 }

@@ -133,6 +133,7 @@ Status PutObject(OpContext& op) {
   put.bucket = req.bucket;
   put.key = req.key;
   FERRY_ASSIGN_OR_RETURN(put.headers, ObjectHeadersFrom(req));
+  FERRY_RETURN_IF_ERROR(ApplyRequestedAcl(op, put.headers));
   FERRY_ASSIGN_OR_RETURN(put.content_md5, ContentMd5(req));
   FERRY_ASSIGN_OR_RETURN(put.checksum, RequestedChecksum(req));
   put.size = body.declared_size();
@@ -246,6 +247,7 @@ Status CopyObject(OpContext& op) {
   }
   copy.replace_metadata = directive == "REPLACE";
   FERRY_ASSIGN_OR_RETURN(copy.headers, ObjectHeadersFrom(req));
+  FERRY_RETURN_IF_ERROR(ApplyRequestedAcl(op, copy.headers));
   std::string tagging = req.HeaderOr("x-amz-tagging-directive", "COPY");
   if (tagging != "COPY" && tagging != "REPLACE") {
     return s3err::InvalidArgument("Unknown tagging directive.");

@@ -15,6 +15,7 @@
 #include "s3/object_lock.h"
 #include "s3/sigv4_verifier.h"
 #include "s3/xml.h"
+#include "server/access_control.h"
 #include "server/bucket_documents.h"
 #include "server/response.h"
 #include "server/s3_request.h"
@@ -34,6 +35,7 @@ struct OpContext {
   // Held while a bucket document is read, changed and written back (one of several
   // Intelligent-Tiering configurations).
   std::mutex& documents_mu;
+  const AccessControl& access;  // who may do what; the ACL a write asks for
   ErrorExtras error;  // sent with a failed operation's error answer
 };
 
@@ -53,7 +55,6 @@ Status GetBucketLocation(OpContext& op);
 Status GetBucketVersioning(OpContext& op);
 Status PutBucketVersioning(OpContext& op);
 Status ListObjectVersions(OpContext& op);
-Status GetAcl(OpContext& op);
 Status ListObjectsV2(OpContext& op);
 Status ListObjectsV1(OpContext& op);
 Status DeleteObjects(OpContext& op);
@@ -100,10 +101,29 @@ void AddCorsHeaders(ObjectStore& store, S3Request& req);
 
 // A browser's form upload (post_object_ops.cc): POST /bucket with multipart/form-data,
 // authorised by the form's SigV4-signed policy, not by the request's signature.
-// authorize: whether the form's signer may write to the bucket.
+// authorize: whether the form's signer (nullopt: an unsigned form) may write to the bucket.
 bool IsPostObject(const S3Request& req);
 Status PostObject(OpContext& op, const s3::Verifier& verifier,
-                  const std::function<Status(const s3::AuthContext&)>& authorize);
+                  const std::function<Status(const std::optional<s3::AuthContext>&)>& authorize);
+
+// The version the request names (versionId, else the latest); a delete marker is answered as
+// S3 answers it (object_config_ops.cc).
+Result<ObjectMeta> HeadNamedVersion(OpContext& op);
+// Edits that version's stored headers and answers with http_status and the version's id; a
+// delete marker is 405 as S3 answers.
+Status EditVersionAndAnswer(OpContext& op, int http_status, const ObjectStore::HeadersEdit& edit);
+
+// Access control lists and public access (acl_ops.cc).
+Status GetBucketAcl(OpContext& op);
+Status PutBucketAcl(OpContext& op);
+Status GetObjectAcl(OpContext& op);
+Status PutObjectAcl(OpContext& op);
+Status PutPublicAccessBlock(OpContext& op);
+Status GetPublicAccessBlock(OpContext& op);
+Status DeletePublicAccessBlock(OpContext& op);
+Status GetBucketPolicyStatus(OpContext& op);
+// Puts the ACL a write asks for (x-amz-acl, x-amz-grant-*) into the headers it stores.
+Status ApplyRequestedAcl(OpContext& op, ObjectHeaders& headers);
 
 // Tags and Object Lock (object_config_ops.cc).
 Status PutObjectTagging(OpContext& op);

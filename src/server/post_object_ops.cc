@@ -7,6 +7,7 @@
 #include <map>
 
 #include "core/ascii.h"
+#include "s3/acl.h"
 #include "s3/errors.h"
 #include "s3/form_data.h"
 #include "s3/http_semantics.h"
@@ -98,7 +99,7 @@ bool IsPostObject(const S3Request& req) {
 }
 
 Status PostObject(OpContext& op, const s3::Verifier& verifier,
-                  const std::function<Status(const s3::AuthContext&)>& authorize) {
+                  const std::function<Status(const std::optional<s3::AuthContext>&)>& authorize) {
   const S3Request& req = op.req;
   const std::string boundary = *s3::FormDataBoundary(req.HeaderOr("content-type"));
   s3::FormDataReader form([&](std::span<char> out) { return op.body.Read(out); }, boundary);
@@ -153,8 +154,9 @@ Status PostObject(OpContext& op, const s3::Verifier& verifier,
     std::map<std::string, std::string> checked = fields;
     checked["bucket"] = req.bucket;
     FERRY_RETURN_IF_ERROR(s3::CheckPostFields(*policy, checked, op.options.clock->NowNanos()));
-  } else if (!op.options.allow_anonymous) {
-    return s3err::AccessDenied("Access Denied");
+  } else {
+    // An unsigned form may write only where AllUsers may.
+    FERRY_RETURN_IF_ERROR(authorize(std::nullopt));
   }
   std::string key = Field(fields, "key");
   if (size_t at = key.find("${filename}"); at != std::string::npos) {
@@ -166,6 +168,11 @@ Status PostObject(OpContext& op, const s3::Verifier& verifier,
   put.key = key;
   FERRY_ASSIGN_OR_RETURN(put.headers, HeadersOf(req, fields, file->content_type));
   FERRY_RETURN_IF_ERROR(ApplyObjectLock(op, put.headers));
+  if (fields.contains("acl")) {
+    FERRY_ASSIGN_OR_RETURN(s3::Acl acl, s3::CannedAcl(Field(fields, "acl")));
+    FERRY_RETURN_IF_ERROR(op.access.CheckSettable(req, acl));
+    put.headers.acl = s3::EncodeAcl(acl);
+  }
   FERRY_ASSIGN_OR_RETURN(auto writer, op.store.PutObject(put));
   std::vector<char> buf(kChunk);
   uint64_t size = 0;

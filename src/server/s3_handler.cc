@@ -42,7 +42,10 @@ s3::Verifier::Options VerifierOptions(const S3ServerOptions& options) {
 }  // namespace
 
 S3Handler::S3Handler(const S3ServerOptions& options, ObjectStore& store)
-    : options_(options), store_(store), verifier_(VerifierOptions(options)) {
+    : options_(options),
+      store_(store),
+      verifier_(VerifierOptions(options)),
+      access_(store, options_) {
   owner_.id = "ferry";
   owner_.display_name = "ferry";
   std::random_device rd;
@@ -88,9 +91,8 @@ Status S3Handler::Authenticate(S3Request& req, ErrorExtras& error) const {
   signable.raw_query = req.http->query;
   if (req.virtual_hosted) signable.virtual_host_bucket = req.bucket;
   for (const auto& f : req.http->headers.fields()) signable.headers.emplace_back(f.name, f.value);
-  if (options_.allow_anonymous && s3::DetectAuthKind(signable) == s3::AuthKind::kAnonymous) {
-    return Status::OK();
-  }
+  // An unsigned request goes on as nobody's: it may do what grants to AllUsers allow.
+  if (s3::DetectAuthKind(signable) == s3::AuthKind::kAnonymous) return Status::OK();
   std::string string_to_sign;
   auto auth = verifier_.Verify(signable, &string_to_sign);
   if (!auth.ok()) {
@@ -109,7 +111,8 @@ void S3Handler::Handle(const http::Request& http, http::BodyReader& body,
   S3Request req;
   req.http = &http;
   req.request_id = NextRequestId();
-  OpContext op{store_, req, body, out, owner_, options_.region, options_, documents_mu_};
+  OpContext op{store_,  req,          body,          out,    owner_,
+               options_.region, options_, documents_mu_, access_};
   Status st;
   auto query = s3::ParseQuery(http.query);
   if (!query.ok()) {
@@ -123,13 +126,13 @@ void S3Handler::Handle(const http::Request& http, http::BodyReader& body,
       AddCorsHeaders(store_, req);
       if (IsPostObject(req)) {
         // The form's policy is signed, not the request; its signer must own the bucket.
-        st = PostObject(op, verifier_, [&](const s3::AuthContext& signer) {
+        st = PostObject(op, verifier_, [&](const std::optional<s3::AuthContext>& signer) {
           req.auth = signer;
-          return Authorize(req, op.owner);
+          return access_.AuthorizeWrite(req, op.owner);
         });
       } else {
         st = Authenticate(req, op.error);
-        if (st.ok()) st = Authorize(req, op.owner);
+        if (st.ok()) st = access_.Authorize(req, op.owner);
         if (st.ok()) st = Dispatch(op);
       }
     }
@@ -178,28 +181,6 @@ void S3Handler::Reject(int status, std::string_view reason, http::ResponseWriter
   SendError(req, st, out);
 }
 
-Status S3Handler::Authorize(S3Request& req, s3::Owner& owner) const {
-  if (req.auth) {
-    const auto user =
-        options_.users ? options_.users->ByAccessKey(req.auth->access_key) : std::optional<User>();
-    req.user_id = user ? user->id : std::string(kServerUserId);
-    owner = {req.user_id, user ? user->display_name : std::string(kServerUserId)};
-  }
-  const bool creating = req.http->method == "PUT" && req.key.empty() && req.query.empty();
-  if (req.bucket.empty() || creating) return Status::OK();
-  auto recorded = RecordedOwner(store_, req.bucket);
-  if (!recorded.ok()) {
-    // No such bucket: the operation says so. Anything else: never allowed for want of knowing.
-    return recorded.status().s3_code() == "NoSuchBucket" ? Status::OK() : recorded.status();
-  }
-  const std::string& owner_id = *recorded;
-  const auto user = options_.users ? options_.users->ById(owner_id) : std::optional<User>();
-  owner = {owner_id, user ? user->display_name : owner_id};
-  // Anonymous requests reach here only with --allow-anonymous, which opens every bucket.
-  if (req.auth && req.user_id != owner_id) return s3err::AccessDenied("Access Denied");
-  return Status::OK();
-}
-
 Status S3Handler::Dispatch(OpContext& op) const {
   const S3Request& req = op.req;
   const std::string& method = req.http->method;
@@ -227,7 +208,9 @@ Status S3Handler::DispatchBucket(OpContext& op) const {
     }
     if (req.HasParam("object-lock")) return GetObjectLockConfiguration(op);
     if (req.HasParam("versioning")) return GetBucketVersioning(op);
-    if (req.HasParam("acl")) return GetAcl(op);
+    if (req.HasParam("acl")) return GetBucketAcl(op);
+    if (req.HasParam("publicAccessBlock")) return GetPublicAccessBlock(op);
+    if (req.HasParam("policyStatus")) return GetBucketPolicyStatus(op);
     if (req.HasParam("uploads")) return ListMultipartUploads(op);
     for (auto sub : kUnconfigured) {
       if (req.HasParam(sub)) return AnswerUnconfigured(op, sub);
@@ -237,7 +220,8 @@ Status S3Handler::DispatchBucket(OpContext& op) const {
     return ListObjectsV1(op);
   }
   if (method == "PUT") {
-    if (req.HasParam("acl")) return SendEmpty(req, 200, op.out, BaseHeaders(req));
+    if (req.HasParam("acl")) return PutBucketAcl(op);
+    if (req.HasParam("publicAccessBlock")) return PutPublicAccessBlock(op);
     if (req.HasParam("versioning")) return PutBucketVersioning(op);
     if (req.HasParam("tagging")) return PutBucketTagging(op);
     if (req.HasParam("lifecycle")) return PutBucketLifecycleConfiguration(op);
@@ -254,6 +238,7 @@ Status S3Handler::DispatchBucket(OpContext& op) const {
     if (req.HasParam("tagging")) return DeleteBucketTagging(op);
     if (req.HasParam("lifecycle")) return DeleteBucketLifecycleConfiguration(op);
     if (req.HasParam("cors")) return DeleteBucketCors(op);
+    if (req.HasParam("publicAccessBlock")) return DeletePublicAccessBlock(op);
     if (req.HasParam("intelligent-tiering")) {
       return DeleteBucketIntelligentTieringConfiguration(op);
     }
@@ -272,7 +257,7 @@ Status S3Handler::DispatchObject(OpContext& op) const {
   bool has_upload = req.HasParam("uploadId");
   if (method == "GET" || method == "HEAD") {
     if (has_upload && method == "GET") return ListParts(op);
-    if (req.HasParam("acl")) return GetAcl(op);
+    if (req.HasParam("acl")) return GetObjectAcl(op);
     if (req.HasParam("attributes")) return GetObjectAttributes(op);
     if (req.HasParam("tagging")) return GetObjectTagging(op);
     if (req.HasParam("retention")) return GetObjectRetention(op);
@@ -284,7 +269,7 @@ Status S3Handler::DispatchObject(OpContext& op) const {
       if (req.Header("x-amz-copy-source")) return UploadPartCopy(op);
       return UploadPart(op);
     }
-    if (req.HasParam("acl")) return SendEmpty(req, 200, op.out, BaseHeaders(req));
+    if (req.HasParam("acl")) return PutObjectAcl(op);
     if (req.HasParam("tagging")) return PutObjectTagging(op);
     if (req.HasParam("retention")) return PutObjectRetention(op);
     if (req.HasParam("legal-hold")) return PutObjectLegalHold(op);

@@ -10,6 +10,7 @@
 #include "http/server.h"
 #include "s3/sigv4_verifier.h"
 #include "s3/xml.h"
+#include "server/access_control.h"
 #include "server/operations.h"
 #include "server/s3_server.h"
 #include "server/server_metrics.h"
@@ -29,9 +30,6 @@ class S3Handler {
   // Fills bucket and key from the Host header and the path.
   Status Route(const http::Request& http, S3Request& req) const;
   Status Authenticate(S3Request& req, ErrorExtras& error) const;
-  // The caller must own the bucket the request names (a new bucket becomes theirs); sets
-  // owner to the bucket's owner.
-  Status Authorize(S3Request& req, s3::Owner& owner) const;
   Status Dispatch(OpContext& op) const;
   Status DispatchBucket(OpContext& op) const;
   Status DispatchObject(OpContext& op) const;
@@ -45,6 +43,7 @@ class S3Handler {
   uint64_t request_id_base_;
   ServerMeasures measures_;
   std::mutex documents_mu_;  // OpContext::documents_mu
+  AccessControl access_;     // reads options_: after it
 };
 
 }  // namespace ferry::server

@@ -206,15 +206,28 @@ TEST_F(S3HandlerTest, UnsignedTamperedAndMalformedRequestsAreRefused) {
   EXPECT_EQ(CodeOf(SendSigned("GET", "bkt/k")), "InvalidURI") << "no leading slash";
 }
 
-TEST_F(S3HandlerTest, AnonymousAccessIsOnlyWhereTheServerAllowsIt) {
-  options_.allow_anonymous = true;
-  S3Handler open(options_, memory_);
+TEST_F(S3HandlerTest, AnonymousRequestsMayOnlyReadAndOnlyWhereTheServerAllowsIt) {
   ASSERT_TRUE(memory_.CreateBucket("pub").ok());
-  Answer answer;
-  StringBody none("");
-  RecordingWriter writer(answer);
-  open.Handle(Make("GET", "/pub?list-type=2"), none, writer);
-  EXPECT_EQ(answer.status, 200) << answer.body;
+  const auto send = [&](S3Handler& handler, const std::string& method, const std::string& target,
+                        const std::string& payload = "") {
+    Answer answer;
+    StringBody body(payload);
+    RecordingWriter writer(answer);
+    http::Request req = Make(method, target);
+    if (!payload.empty()) req.headers.Set("Content-Length", std::to_string(payload.size()));
+    handler.Handle(req, body, writer);
+    return answer;
+  };
+  EXPECT_EQ(CodeOf(send(*handler_, "GET", "/pub?list-type=2")), "AccessDenied");
+  EXPECT_EQ(CodeOf(send(*handler_, "GET", "/")), "AccessDenied");
+
+  options_.allow_anonymous = true;  // AllUsers READ everywhere
+  S3Handler open(options_, memory_);
+  EXPECT_EQ(send(open, "GET", "/pub?list-type=2").status, 200);
+  EXPECT_EQ(CodeOf(send(open, "PUT", "/pub/k", "data")), "AccessDenied");
+  EXPECT_EQ(CodeOf(send(open, "DELETE", "/pub")), "AccessDenied");
+  EXPECT_EQ(CodeOf(send(open, "PUT", "/pub?acl", "")), "AccessDenied");
+  EXPECT_EQ(CodeOf(send(open, "PUT", "/mine")), "AccessDenied") << "no bucket for nobody";
 }
 
 TEST_F(S3HandlerTest, ErrorsAreS3XmlWithTheRequestIdAndNoBodyForHead) {

@@ -319,6 +319,7 @@ Result<ObjectMeta> MemoryStore::CopyObject(const CopyObjectRequest& req) {
   meta.last_modified_ns = Now();
   meta.headers = req.replace_metadata ? req.headers : from.headers;
   meta.headers.storage_class = req.headers.storage_class;  // S3: STANDARD unless told
+  meta.headers.acl = req.headers.acl;
   meta.headers.restore_ready_ns = meta.headers.restore_expiry_ns = 0;
   meta.headers.restore_tier.clear();
   meta.headers.tags = req.replace_tags ? req.headers.tags : from.headers.tags;
