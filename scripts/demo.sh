@@ -6,7 +6,7 @@
 # files through an SMB share of `ferry gateway` and watch them become objects, train
 # a tiny PyTorch model on it with `ferry train` (Fast File mode where FUSE is allowed), archive
 # the finished job's checkpoints with a lifecycle rule (a day lasts 2 s here) and restore one,
-# and stop. The AWS CLI reads the same bucket to show that the
+# publish a dataset that anyone reads without keys (a public-read ACL), and stop. The AWS CLI reads the same bucket to show that the
 # data and its metadata are plain S3.
 set -euo pipefail
 FERRY=${1:-build/ferry}
@@ -140,6 +140,18 @@ echo "cp before the restore: $(head -c 160 "$work/cp.err")..."
 "$FERRY" cp s3://datasets/checkpoints/demo-train/epoch-1.pt "$work/epoch-1.pt"
 "$FERRY" stat s3://datasets/checkpoints/demo-train/epoch-1.pt | grep -A2 -i "class\|restore"
 echo "events: $(grep -c LifecycleTransition "$work/archive-events.jsonl") transitions, $(grep -c ObjectRestore "$work/archive-events.jsonl") restore"
+
+echo "== a public dataset: anyone reads it without keys, only its owner writes it"
+aws s3api create-bucket --bucket public-data --acl public-read >/dev/null
+aws s3 cp --quiet --recursive --acl public-read "$work/dataset/val" s3://public-data/val/
+# No credentials at all: the bucket's ACL grants AllUsers READ.
+env -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY "$FERRY" ls --no-sign-request s3://public-data/val/ | head -2
+env -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY "$FERRY" cp --no-sign-request --recursive s3://public-data/val/ "$work/public-copy"
+diff -r "$work/dataset/val" "$work/public-copy" && echo "public dataset: read without keys, byte-exact"
+status=$(curl -s -o /dev/null -w '%{http_code}' -X PUT --data-binary x "$AWS_ENDPOINT_URL/public-data/val/vandalism.bin")
+echo "an unsigned write: HTTP $status"
+[ "$status" = 403 ]
+aws s3api get-bucket-acl --bucket public-data --query 'Grants[].[Permission,Grantee.URI||Grantee.ID]' --output text
 
 echo "== the AWS CLI sees the same objects"
 aws s3 ls s3://datasets/demo/train/ >"$work/aws-ls.txt" && head -3 "$work/aws-ls.txt"
