@@ -263,8 +263,8 @@ CommandRunner AddServeCommand(CLI::App& app, const GlobalOptions& global) {
                   "Domain for virtual-hosted-style requests (BUCKET.DOMAIN); repeatable")
       ->capture_default_str();
   cmd->add_flag("--allow-anonymous", o->allow_anonymous,
-                "Serve unsigned requests too: anyone who reaches the port may then read, "
-                "write and delete every bucket");
+                "Grant AllUsers READ on every bucket and object: anyone who reaches the port "
+                "may list and read (not write) every bucket that does not ignore public ACLs");
   cmd->add_option("--users", o->users,
                   "A file of further users, one per line: ACCESS_KEY SECRET_KEY USER_ID "
                   "[DISPLAY NAME]; each owns the buckets it creates. Read again when it changes");

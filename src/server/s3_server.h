@@ -23,11 +23,11 @@ class UserDirectory;
 struct S3ServerOptions {
   http::ServerOptions http;
   std::string region = "us-east-1";
-  // Accepted access keys; requests must be signed by one of them. With users set, the keys
-  // are the users' instead, and each bucket is its owner's alone.
+  // Accepted access keys. With users set, the keys are the users' instead, and each bucket is
+  // its owner's (access_control.h). Unsigned requests may do what AllUsers is granted.
   std::vector<s3::Credentials> credentials;
   const UserDirectory* users = nullptr;
-  // Serve unsigned requests too (full access). Default: off.
+  // Grant AllUsers READ on every bucket and object (access_control.h). Default: off.
   bool allow_anonymous = false;
   // Accept Signature Version 2 (headers, presigned URLs, POST forms). Default: on.
   bool allow_sigv2 = true;
