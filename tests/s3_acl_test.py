@@ -73,8 +73,8 @@ class Acls(unittest.TestCase):
 
         # WRITE and READ on the bucket: vision lists, writes and deletes objects.
         self.labels.put_bucket_acl(Bucket=b, GrantWrite='id="vision"', GrantRead='id="vision"')
-        self.assertEqual([o["Key"] for o in self.vision.list_objects_v2(Bucket=b)["Contents"]],
-                         ["p.txt"])
+        listed = self.vision.list_objects_v2(Bucket=b, FetchOwner=True)["Contents"]
+        self.assertEqual([(o["Key"], o["Owner"]["ID"]) for o in listed], [("p.txt", "labels")])
         self.vision.put_object(Bucket=b, Key="from-vision.txt", Body=b"v")
         # The bucket's owner owns what others write into it...
         self.assertEqual(self.labels.get_object(Bucket=b, Key="from-vision.txt")["Body"].read(),
