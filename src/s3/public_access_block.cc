@@ -27,7 +27,8 @@ Result<PublicAccessBlock> ParsePublicAccessBlock(std::string_view body) {
   for (const Field& f : kFields) {
     pugi::xml_node node = xml::Child(root, f.name);
     if (!node) continue;
-    const std::string_view text = xml::TrimWs(xml::Text(node));
+    const std::string raw = xml::Text(node);
+    const std::string_view text = xml::TrimWs(raw);
     if (text == "true" || text == "TRUE" || text == "True") {
       block.*f.value = true;
     } else if (text != "false" && text != "FALSE" && text != "False") {

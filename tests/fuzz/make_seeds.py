@@ -187,6 +187,24 @@ write("xml_requests", "p21", bytes([21]) + (
 ).encode())
 write("xml_requests", "p22", bytes([22]) + b"<RestoreRequest><Days>2</Days><GlacierJobParameters>"
       b"<Tier>Bulk</Tier></GlacierJobParameters></RestoreRequest>")
+# 23: ACL documents (and grant headers), 24: public access blocks, 25: CORS, 26: Intelligent-Tiering.
+write("xml_requests", "p23", bytes([23]) + (
+    "<AccessControlPolicy><Owner><ID>owner</ID></Owner><AccessControlList><Grant><Grantee "
+    "xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" xsi:type=\"CanonicalUser\"><ID>bob"
+    "</ID></Grantee><Permission>READ</Permission></Grant><Grant><Grantee "
+    "xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" xsi:type=\"Group\"><URI>"
+    "http://acs.amazonaws.com/groups/global/AllUsers</URI></Grantee><Permission>WRITE"
+    "</Permission></Grant></AccessControlList></AccessControlPolicy>").encode())
+write("xml_requests", "p23h", bytes([23]) + b'id="alice", uri="http://acs.amazonaws.com/groups/global/AllUsers"')
+write("xml_requests", "p24", bytes([24]) + b"<PublicAccessBlockConfiguration><BlockPublicAcls>true"
+      b"</BlockPublicAcls><IgnorePublicAcls>false</IgnorePublicAcls>"
+      b"</PublicAccessBlockConfiguration>")
+write("xml_requests", "p25", bytes([25]) + b"<CORSConfiguration><CORSRule><AllowedOrigin>https://*.a"
+      b"</AllowedOrigin><AllowedMethod>GET</AllowedMethod><AllowedHeader>*</AllowedHeader>"
+      b"<MaxAgeSeconds>5</MaxAgeSeconds></CORSRule></CORSConfiguration>")
+write("xml_requests", "p26", bytes([26]) + b"<IntelligentTieringConfiguration><Id>a</Id><Status>"
+      b"Enabled</Status><Tiering><Days>90</Days><AccessTier>ARCHIVE_ACCESS</AccessTier></Tiering>"
+      b"</IntelligentTieringConfiguration>")
 write("xml_requests", "entity", bytes([0]) + b"<!DOCTYPE a [<!ENTITY b \"bbbbbbbb\">]>"
       b"<CompleteMultipartUpload><Part><PartNumber>&b;</PartNumber></Part>"
       b"</CompleteMultipartUpload>")
