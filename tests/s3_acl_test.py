@@ -13,13 +13,12 @@ import tempfile
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "lib"))
 import unittest
 
-import botocore.exceptions
 import requests
 from botocore import UNSIGNED
 from botocore.config import Config
 
 import s3raw
-from ferrytest import AWS_BIN, FerryServer, client_env, error_code, main
+from ferrytest import AWS_BIN, FerryServer, assert_s3_error, client_env, error_code, main
 
 USERS = ("AKIALABELS labels-secret labels Labelling team\n"
          "AKIAVISION vision-secret vision Vision team\n")
@@ -41,9 +40,7 @@ class Acls(unittest.TestCase):
         self.srv.cleanup()
 
     def denied(self, fn, code="AccessDenied", **kwargs):
-        with self.assertRaises(botocore.exceptions.ClientError) as cm:
-            fn(**kwargs)
-        self.assertEqual(cm.exception.response["Error"]["Code"], code, (fn, kwargs))
+        assert_s3_error(self, fn, code, **kwargs)
 
     def url(self, bucket, key=""):
         return "%s/%s/%s" % (self.srv.endpoint, bucket, key)

@@ -15,7 +15,7 @@ import unittest
 
 import botocore.exceptions
 
-from ferrytest import FERRY_BIN, FerryServer, main, wait_for
+from ferrytest import FERRY_BIN, FerryServer, assert_s3_error, main, wait_for
 
 USERS = ("# access-key secret user-id display name\n"
          "AKIALABELS labels-secret labels Labelling team\n"
@@ -36,9 +36,7 @@ class Users(unittest.TestCase):
         self.srv.cleanup()
 
     def denied(self, fn, code="AccessDenied", **kwargs):
-        with self.assertRaises(botocore.exceptions.ClientError) as cm:
-            fn(**kwargs)
-        self.assertEqual(cm.exception.response["Error"]["Code"], code, (fn, kwargs))
+        assert_s3_error(self, fn, code, **kwargs)
 
     def test_a_users_buckets_are_its_own(self):
         self.labels.create_bucket(Bucket="labels-data")

@@ -23,8 +23,7 @@ constexpr PermissionSpelling kPermissions[] = {
     {Permission::kFullControl, "FULL_CONTROL", "x-amz-grant-full-control"},
 };
 
-constexpr std::string_view kKnownGroups[] = {kAllUsersUri, kAuthenticatedUsersUri,
-                                             kLogDeliveryUri};
+constexpr std::string_view kKnownGroups[] = {kAllUsersUri, kAuthenticatedUsersUri, kLogDeliveryUri};
 
 std::optional<Permission> ParsePermission(std::string_view name) {
   for (const auto& p : kPermissions) {
@@ -270,7 +269,9 @@ bool IsPublicGrant(const Grant& grant) {
   return grant.group_uri == kAllUsersUri || grant.group_uri == kAuthenticatedUsersUri;
 }
 
-bool IsPublic(const Acl& acl) { return std::any_of(acl.begin(), acl.end(), IsPublicGrant); }
+bool IsPublic(const Acl& acl) {
+  return std::any_of(acl.begin(), acl.end(), IsPublicGrant);
+}
 
 bool Grants(const Acl& acl, const Requester& who, Permission wanted, bool ignore_public) {
   for (const Grant& g : acl) {

@@ -65,8 +65,9 @@ Result<Acl> ParseAccessControlPolicy(std::string_view body, std::string_view own
 
 // The document GetBucketAcl and GetObjectAcl answer: the owner's FULL_CONTROL, then acl.
 // display_name gives a user's display name (empty: none shown).
-std::string AccessControlPolicyXml(const Owner& owner, const Acl& acl,
-                                   const std::function<std::string(std::string_view)>& display_name);
+std::string AccessControlPolicyXml(
+    const Owner& owner, const Acl& acl,
+    const std::function<std::string(std::string_view)>& display_name);
 
 // Drops the grants to owner_id, which holds FULL_CONTROL anyway.
 Acl WithoutOwner(Acl acl, std::string_view owner_id);

@@ -12,10 +12,12 @@
 namespace ferry::s3 {
 namespace {
 
-const Grant kAllRead{.user_id = {}, .group_uri = std::string(kAllUsersUri),
-                     .permission = Permission::kRead};
+const Grant kAllRead{
+    .user_id = {}, .group_uri = std::string(kAllUsersUri), .permission = Permission::kRead};
 
-std::string CodeOf(const Status& st) { return st.ok() ? "ok" : st.s3_code(); }
+std::string CodeOf(const Status& st) {
+  return st.ok() ? "ok" : st.s3_code();
+}
 
 Result<std::optional<Acl>> FromHeaders(const std::map<std::string, std::string>& headers) {
   return AclFromHeaders([&](std::string_view name) -> std::optional<std::string_view> {
@@ -60,15 +62,15 @@ TEST(AclTest, HeadersGiveACannedAclOrGrants) {
   auto canned = FromHeaders({{"x-amz-acl", "public-read"}});
   ASSERT_TRUE(canned.ok() && canned->has_value());
   EXPECT_EQ(**canned, Acl{kAllRead});
-  auto grants = FromHeaders(
-      {{"x-amz-grant-read", "id=\"alice\", uri=\"" + std::string(kAllUsersUri) + "\""},
-       {"x-amz-grant-write-acp", "ID=bob"}});
+  auto grants =
+      FromHeaders({{"x-amz-grant-read", "id=\"alice\", uri=\"" + std::string(kAllUsersUri) + "\""},
+                   {"x-amz-grant-write-acp", "ID=bob"}});
   ASSERT_TRUE(grants.ok()) << grants.status().ToString();
   ASSERT_EQ((*grants)->size(), 3u);
   EXPECT_EQ((*grants)->at(0).user_id, "alice");
   EXPECT_EQ((*grants)->at(1).group_uri, kAllUsersUri);
-  EXPECT_EQ((*grants)->at(2), (Grant{.user_id = "bob", .group_uri = {},
-                                     .permission = Permission::kWriteAcp}));
+  EXPECT_EQ((*grants)->at(2),
+            (Grant{.user_id = "bob", .group_uri = {}, .permission = Permission::kWriteAcp}));
   EXPECT_EQ(CodeOf(FromHeaders({{"x-amz-acl", "private"}, {"x-amz-grant-read", "id=a"}}).status()),
             "InvalidRequest");
   EXPECT_EQ(CodeOf(FromHeaders({{"x-amz-grant-read", "emailAddress=\"a@b.c\""}}).status()),
@@ -115,9 +117,9 @@ TEST(AclTest, BadPolicyDocumentsAreRefusedWithS3sCodes) {
   EXPECT_EQ(code(Policy("bob", "")), "AccessDenied") << "another owner";
   EXPECT_EQ(code(Policy("alice", UserGrant("bob", "READ_ALL"))), "MalformedACLError");
   EXPECT_EQ(code(Policy("alice", UserGrant("", "READ"))), "MalformedACLError");
-  EXPECT_EQ(code(Policy("alice", GroupGrant("http://acs.amazonaws.com/groups/global/Nobody",
-                                            "READ"))),
-            "InvalidArgument");
+  EXPECT_EQ(
+      code(Policy("alice", GroupGrant("http://acs.amazonaws.com/groups/global/Nobody", "READ"))),
+      "InvalidArgument");
   EXPECT_EQ(code(Policy("alice",
                         "<Grant><Grantee xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" "
                         "xsi:type=\"AmazonCustomerByEmail\"><EmailAddress>a@b.c</EmailAddress>"
@@ -142,7 +144,8 @@ TEST(AclTest, StoredFormRoundTripsAndRefusesGarbage) {
 TEST(AclTest, GrantsAllowWhomTheyName) {
   const Requester bob{"bob"}, carol{"carol"}, anonymous{};
   const Acl acl{{.user_id = "bob", .group_uri = {}, .permission = Permission::kFullControl},
-                {.user_id = {}, .group_uri = std::string(kAuthenticatedUsersUri),
+                {.user_id = {},
+                 .group_uri = std::string(kAuthenticatedUsersUri),
                  .permission = Permission::kRead}};
   EXPECT_TRUE(Grants(acl, bob, Permission::kWriteAcp, false)) << "through FULL_CONTROL";
   EXPECT_TRUE(Grants(acl, carol, Permission::kRead, false)) << "any signed request";

@@ -10,7 +10,9 @@
 namespace ferry::server {
 namespace {
 
-Status Denied() { return s3err::AccessDenied("Access Denied"); }
+Status Denied() {
+  return s3err::AccessDenied("Access Denied");
+}
 
 bool IsObjectLevel(Access need) {
   return need == Access::kObjectRead || need == Access::kObjectReadAcp ||
@@ -44,11 +46,27 @@ Access BucketAccess(const S3Request& req) {
   if (method == "GET") {
     if (req.HasParam("acl")) return Access::kBucketReadAcp;
     // Any other GET of a bucket is a listing (of objects, versions or uploads).
-    static constexpr std::string_view kConfigurations[] = {
-        "location", "tagging", "lifecycle", "cors", "intelligent-tiering", "object-lock",
-        "versioning", "policy", "policyStatus", "publicAccessBlock", "website", "encryption",
-        "replication", "logging", "notification", "accelerate", "requestPayment",
-        "ownershipControls", "analytics", "metrics", "inventory"};
+    static constexpr std::string_view kConfigurations[] = {"location",
+                                                           "tagging",
+                                                           "lifecycle",
+                                                           "cors",
+                                                           "intelligent-tiering",
+                                                           "object-lock",
+                                                           "versioning",
+                                                           "policy",
+                                                           "policyStatus",
+                                                           "publicAccessBlock",
+                                                           "website",
+                                                           "encryption",
+                                                           "replication",
+                                                           "logging",
+                                                           "notification",
+                                                           "accelerate",
+                                                           "requestPayment",
+                                                           "ownershipControls",
+                                                           "analytics",
+                                                           "metrics",
+                                                           "inventory"};
     for (std::string_view name : kConfigurations) {
       if (req.HasParam(name)) return Access::kOwner;
     }
@@ -88,6 +106,31 @@ Access ObjectAccess(const S3Request& req) {
   return Access::kOwner;
 }
 
+// A bucket document as T: T{} when the bucket has none (or its store keeps none); one that
+// does not parse is the server's fault, never the client's.
+template <typename T, typename Parse>
+Result<T> ReadDocument(ObjectStore& store, const std::string& bucket, std::string_view name,
+                       Parse parse) {
+  auto doc = store.GetBucketConfig(bucket, name);
+  if (!doc.ok()) {
+    if (doc.status().s3_code() == "NotImplemented") return T{};
+    return doc.status();
+  }
+  if (!*doc) return T{};
+  Result<T> parsed = parse(**doc);
+  if (!parsed.ok()) return s3err::InternalError(parsed.status().message());
+  return parsed;
+}
+
+// The user who signed the request: the server's own unless a user of --users.
+void IdentifyUser(const S3ServerOptions& options, S3Request& req, s3::Owner* as_owner) {
+  if (!req.auth) return;
+  const auto user =
+      options.users ? options.users->ByAccessKey(req.auth->access_key) : std::optional<User>();
+  req.user_id = user ? user->id : std::string(kServerUserId);
+  if (as_owner) *as_owner = {req.user_id, user ? user->display_name : std::string(kServerUserId)};
+}
+
 }  // namespace
 
 Access RequiredAccess(const S3Request& req) {
@@ -109,12 +152,7 @@ std::string AccessControl::DisplayName(std::string_view user_id) const {
 }
 
 Status AccessControl::Authorize(S3Request& req, s3::Owner& owner) const {
-  if (req.auth) {
-    const auto user =
-        options_.users ? options_.users->ByAccessKey(req.auth->access_key) : std::optional<User>();
-    req.user_id = user ? user->id : std::string(kServerUserId);
-    owner = {req.user_id, user ? user->display_name : std::string(kServerUserId)};
-  }
+  IdentifyUser(options_, req, &owner);
   const Access need = RequiredAccess(req);
   if (need == Access::kService) return req.auth ? Status::OK() : Denied();
   auto recorded = RecordedOwner(store_, req.bucket);
@@ -132,11 +170,7 @@ Status AccessControl::Authorize(S3Request& req, s3::Owner& owner) const {
 }
 
 Status AccessControl::AuthorizeWrite(S3Request& req, s3::Owner& owner) const {
-  if (req.auth) {
-    const auto user =
-        options_.users ? options_.users->ByAccessKey(req.auth->access_key) : std::optional<User>();
-    req.user_id = user ? user->id : std::string(kServerUserId);
-  }
+  IdentifyUser(options_, req, nullptr);
   FERRY_ASSIGN_OR_RETURN(std::string owner_id, RecordedOwner(store_, req.bucket));
   owner = {owner_id, DisplayName(owner_id)};
   if (req.auth && req.user_id == owner_id) return Status::OK();
@@ -183,33 +217,18 @@ Status AccessControl::CheckGrant(const std::string& bucket, const std::string& k
 }
 
 Result<s3::Acl> AccessControl::BucketAcl(const std::string& bucket) const {
-  auto doc = store_.GetBucketConfig(bucket, kAclConfig);
-  if (!doc.ok()) {
-    if (doc.status().s3_code() == "NotImplemented") return s3::Acl{};
-    return doc.status();
-  }
-  if (!*doc) return s3::Acl{};
-  auto acl = s3::DecodeAcl(**doc);
-  if (!acl.ok()) return s3err::InternalError(acl.status().message());
-  return acl;
+  return ReadDocument<s3::Acl>(store_, bucket, kAclConfig, s3::DecodeAcl);
 }
 
 Result<s3::PublicAccessBlock> AccessControl::PublicAccessBlockOf(const std::string& bucket) const {
-  auto doc = store_.GetBucketConfig(bucket, kPublicAccessBlockConfig);
-  if (!doc.ok()) {
-    if (doc.status().s3_code() == "NotImplemented") return s3::PublicAccessBlock{};
-    return doc.status();
-  }
-  if (!*doc) return s3::PublicAccessBlock{};
-  auto block = s3::ParsePublicAccessBlock(**doc);
-  if (!block.ok()) return s3err::InternalError(block.status().message());
-  return block;
+  return ReadDocument<s3::PublicAccessBlock>(store_, bucket, kPublicAccessBlockConfig,
+                                             s3::ParsePublicAccessBlock);
 }
 
 Result<std::optional<s3::Acl>> AccessControl::RequestedAcl(const S3Request& req) const {
-  FERRY_ASSIGN_OR_RETURN(
-      std::optional<s3::Acl> acl,
-      s3::AclFromHeaders([&](std::string_view name) { return req.Header(name); }));
+  FERRY_ASSIGN_OR_RETURN(std::optional<s3::Acl> acl, s3::AclFromHeaders([&](std::string_view name) {
+                           return req.Header(name);
+                         }));
   if (acl) FERRY_RETURN_IF_ERROR(CheckSettable(req, *acl));
   return acl;
 }

@@ -70,8 +70,7 @@ class AccessControl {
  private:
   std::optional<std::string> UserOf(const S3Request& req) const;
   Status CheckGrant(const std::string& bucket, const std::string& key,
-                    const std::string& version_id, Access need,
-                    const s3::Requester& who) const;
+                    const std::string& version_id, Access need, const s3::Requester& who) const;
   Status CheckCopySource(const S3Request& req) const;
 
   ObjectStore& store_;

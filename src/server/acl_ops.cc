@@ -41,8 +41,7 @@ Result<s3::Acl> AclToSet(OpContext& op) {
 Status SendAcl(OpContext& op, const s3::Acl& acl) {
   return SendXml(op.req,
                  s3::AccessControlPolicyXml(
-                     op.owner, acl,
-                     [&](std::string_view id) { return op.access.DisplayName(id); }),
+                     op.owner, acl, [&](std::string_view id) { return op.access.DisplayName(id); }),
                  op.out);
 }
 
@@ -96,10 +95,10 @@ Status PutPublicAccessBlock(OpContext& op) {
 }
 
 Status GetPublicAccessBlock(OpContext& op) {
-  return SendBucketDocument(op, kPublicAccessBlockConfig,
-                            Status(Status::Code::kNotFound,
-                                   "The public access block configuration was not found")
-                                .WithS3Code("NoSuchPublicAccessBlockConfiguration", 404));
+  return SendBucketDocument(
+      op, kPublicAccessBlockConfig,
+      Status(Status::Code::kNotFound, "The public access block configuration was not found")
+          .WithS3Code("NoSuchPublicAccessBlockConfiguration", 404));
 }
 
 Status DeletePublicAccessBlock(OpContext& op) {
@@ -112,8 +111,7 @@ Status GetBucketPolicyStatus(OpContext& op) {
   FERRY_ASSIGN_OR_RETURN(BucketInfo info, op.store.HeadBucket(op.req.bucket));
   (void)info;
   FERRY_ASSIGN_OR_RETURN(s3::Acl acl, op.access.BucketAcl(op.req.bucket));
-  FERRY_ASSIGN_OR_RETURN(s3::PublicAccessBlock block,
-                         op.access.PublicAccessBlockOf(op.req.bucket));
+  FERRY_ASSIGN_OR_RETURN(s3::PublicAccessBlock block, op.access.PublicAccessBlockOf(op.req.bucket));
   const bool is_public = s3::IsPublic(acl) && !block.ignore_public_acls;
   return SendXml(op.req, s3::PolicyStatusXml(is_public), op.out);
 }

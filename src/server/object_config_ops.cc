@@ -66,7 +66,6 @@ Result<ObjectMeta> HeadNamedVersion(OpContext& op) {
   return meta;
 }
 
-
 Result<std::optional<s3::ObjectLockConfiguration>> BucketObjectLock(OpContext& op) {
   FERRY_ASSIGN_OR_RETURN(auto doc, op.store.GetBucketConfig(op.req.bucket, kObjectLockConfig));
   if (!doc) return std::optional<s3::ObjectLockConfiguration>();

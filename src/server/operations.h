@@ -36,7 +36,7 @@ struct OpContext {
   // Intelligent-Tiering configurations).
   std::mutex& documents_mu;
   const AccessControl& access;  // who may do what; the ACL a write asks for
-  ErrorExtras error;  // sent with a failed operation's error answer
+  ErrorExtras error;            // sent with a failed operation's error answer
 };
 
 // The archive tier (archive_ops.cc): RestoreObject, and what GET and HEAD say of an archived

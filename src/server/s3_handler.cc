@@ -111,8 +111,7 @@ void S3Handler::Handle(const http::Request& http, http::BodyReader& body,
   S3Request req;
   req.http = &http;
   req.request_id = NextRequestId();
-  OpContext op{store_,  req,          body,          out,    owner_,
-               options_.region, options_, documents_mu_, access_};
+  OpContext op{store_, req, body, out, owner_, options_.region, options_, documents_mu_, access_};
   Status st;
   auto query = s3::ParseQuery(http.query);
   if (!query.ok()) {

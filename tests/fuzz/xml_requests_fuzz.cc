@@ -102,8 +102,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       auto acl = ParseAccessControlPolicy(body, "owner");
       if (acl.ok()) {
         const auto none = [](std::string_view) { return std::string(); };
-        auto again = ParseAccessControlPolicy(AccessControlPolicyXml({"owner", ""}, *acl, none),
-                                              "owner");
+        auto again =
+            ParseAccessControlPolicy(AccessControlPolicyXml({"owner", ""}, *acl, none), "owner");
         if (!again.ok() || *again != *acl) __builtin_trap();
         auto stored = DecodeAcl(EncodeAcl(*acl));
         if (!stored.ok() || *stored != *acl) __builtin_trap();

@@ -176,6 +176,14 @@ class ServerFixture:
             cls.server.stop()
 
 
+def assert_s3_error(case, fn, code="AccessDenied", **kwargs):
+    """fn(**kwargs), a boto3 call, fails with this S3 error code."""
+    import botocore.exceptions
+    with case.assertRaises(botocore.exceptions.ClientError) as cm:
+        fn(**kwargs)
+    case.assertEqual(cm.exception.response["Error"]["Code"], code, (fn, kwargs))
+
+
 def wait_for(condition, seconds=30, what="condition"):
     """Polls condition() every 0.1 s until it holds; AssertionError after `seconds`."""
     deadline = time.time() + seconds
