@@ -33,6 +33,27 @@ CREATE TABLE IF NOT EXISTS uploads(
   PRIMARY KEY(location, key)) WITHOUT ROWID;
 )sql";
 
+constexpr int64_t kOrderedReadRows = 1024;
+constexpr const char* kObjectColumns =
+    "key, etag, size, last_modified, mode, uid, gid, mtime, atime, checksum_algorithm, checksum";
+
+// A row selected with kObjectColumns.
+StoredObject ReadObject(const sqlite::Stmt& stmt) {
+  StoredObject o;
+  o.key = stmt.Text(0);
+  o.etag = stmt.Text(1);
+  o.size = static_cast<uint64_t>(stmt.Int(2));
+  if (!stmt.IsNull(3)) o.last_modified_ns = stmt.Int(3);
+  if (!stmt.IsNull(4)) o.attrs.mode = static_cast<uint32_t>(stmt.Int(4));
+  if (!stmt.IsNull(5)) o.attrs.uid = static_cast<uint32_t>(stmt.Int(5));
+  if (!stmt.IsNull(6)) o.attrs.gid = static_cast<uint32_t>(stmt.Int(6));
+  if (!stmt.IsNull(7)) o.attrs.mtime_ns = stmt.Int(7);
+  if (!stmt.IsNull(8)) o.attrs.atime_ns = stmt.Int(8);
+  o.checksum_algorithm = stmt.Text(9);
+  o.checksum = stmt.Text(10);
+  return o;
+}
+
 void BindOptional(sqlite::Stmt& s, int i, const std::optional<uint32_t>& v) {
   if (v) {
     s.Bind(i, *v);
@@ -94,37 +115,60 @@ Status StateDb::Flush() {
 
 bool StateDb::LookupObject(const std::string& location, const std::string& key, Entry& entry) {
   std::lock_guard lock(mu_);
-  auto stmt = db_->Prepare(
-      "SELECT etag, size, last_modified, mode, uid, gid, mtime, atime, checksum_algorithm, "
-      "checksum FROM objects WHERE location = ? AND key = ?");
+  auto stmt = db_->Prepare(std::string("SELECT ") + kObjectColumns +
+                           " FROM objects WHERE location = ? AND key = ?");
   if (!stmt.ok()) return false;
   stmt->BindText(1, location).BindText(2, key);
   auto row = stmt->Step();
   if (!row.ok() || !*row) return false;
-  if (stmt->Text(0) != entry.etag || static_cast<uint64_t>(stmt->Int(1)) != entry.size) {
-    return false;
+  StoredObject stored = ReadObject(*stmt);
+  stmt->Reset();
+  return Apply(location, stored, entry);
+}
+
+bool StateDb::OrderedLookup::Lookup(const std::string& key, Entry& entry) {
+  if (key < last_key_) return db_.LookupObject(location_, key, entry);
+  last_key_ = key;
+  std::lock_guard lock(db_.mu_);
+  while (next_ < rows_.size() && rows_[next_].key < key) ++next_;
+  if (next_ == rows_.size() && !read_all_) {
+    rows_.clear();
+    next_ = 0;
+    auto stmt = db_.db_->Prepare(std::string("SELECT ") + kObjectColumns +
+                                 " FROM objects WHERE location = ? AND key >= ? ORDER BY key"
+                                 " LIMIT ?");
+    if (!stmt.ok()) return false;
+    stmt->BindText(1, location_).BindText(2, key).Bind(3, kOrderedReadRows);
+    for (;;) {
+      auto row = stmt->Step();
+      if (!row.ok()) {
+        rows_.clear();
+        return false;
+      }
+      if (!*row) break;
+      rows_.push_back(ReadObject(*stmt));
+    }
+    stmt->Reset();
+    read_all_ = rows_.size() < kOrderedReadRows;
   }
-  bool fill_last_modified = stmt->IsNull(2);
-  if (!fill_last_modified && stmt->Int(2) != entry.last_modified_ns) return false;
-  s3::PosixAttributes a;
-  if (!stmt->IsNull(3)) a.mode = static_cast<uint32_t>(stmt->Int(3));
-  if (!stmt->IsNull(4)) a.uid = static_cast<uint32_t>(stmt->Int(4));
-  if (!stmt->IsNull(5)) a.gid = static_cast<uint32_t>(stmt->Int(5));
-  if (!stmt->IsNull(6)) a.mtime_ns = stmt->Int(6);
-  if (!stmt->IsNull(7)) a.atime_ns = stmt->Int(7);
-  std::string algorithm(stmt->Text(8));
-  std::string checksum(stmt->Text(9));
-  entry.attrs = a;
+  if (next_ == rows_.size() || rows_[next_].key != key) return false;
+  return db_.Apply(location_, rows_[next_], entry);
+}
+
+bool StateDb::Apply(const std::string& location, const StoredObject& row, Entry& entry) {
+  if (row.etag != entry.etag || row.size != entry.size) return false;
+  const bool fill_last_modified = !row.last_modified_ns;
+  if (!fill_last_modified && *row.last_modified_ns != entry.last_modified_ns) return false;
+  entry.attrs = row.attrs;
   entry.has_attrs = true;
-  if (!checksum.empty()) {
-    if (auto alg = ParseChecksumAlgorithm(algorithm)) {
-      entry.checksum = ObjectChecksum{*alg, checksum};
+  if (!row.checksum.empty()) {
+    if (auto alg = ParseChecksumAlgorithm(row.checksum_algorithm)) {
+      entry.checksum = ObjectChecksum{*alg, row.checksum};
     }
   }
   if (entry.attrs.mode && S_ISLNK(*entry.attrs.mode) && !entry.name.ends_with('/')) {
     entry.kind = EntryKind::kSymlink;
   }
-  stmt->Reset();
   if (fill_last_modified) {
     // The first listing after ferry wrote the object: from now on a metadata-only change
     // (which keeps the ETag but not Last-Modified) invalidates the record.
@@ -132,7 +176,7 @@ bool StateDb::LookupObject(const std::string& location, const std::string& key, 
         db_->Prepare("UPDATE objects SET last_modified = ? WHERE location = ? AND key = ?");
     if (update.ok() && Begin().ok()) {
       Status st =
-          update->Bind(1, entry.last_modified_ns).BindText(2, location).BindText(3, key).Run();
+          update->Bind(1, entry.last_modified_ns).BindText(2, location).BindText(3, row.key).Run();
       if (!st.ok() && write_error_.ok()) write_error_ = st;
       AfterWrite();
     }

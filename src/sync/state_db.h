@@ -16,6 +16,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "ferry/result.h"
 #include "sqlite/db.h"
@@ -23,6 +24,17 @@
 #include "transfer/upload_journal.h"
 
 namespace ferry::sync {
+
+// One row of the objects table.
+struct StoredObject {
+  std::string key;
+  std::string etag;
+  uint64_t size = 0;
+  std::optional<int64_t> last_modified_ns;  // none until a listing showed it
+  s3::PosixAttributes attrs;
+  std::string checksum_algorithm;
+  std::string checksum;
+};
 
 class StateDb {
  public:
@@ -33,6 +45,23 @@ class StateDb {
   // Fills attrs/checksum of a listed bucket entry when the record still describes the same
   // object version; true on a hit. location identifies endpoint and bucket.
   bool LookupObject(const std::string& location, const std::string& key, Entry& entry);
+
+  // LookupObject for the keys of one location in ascending order (a listing's): the records
+  // are read 1,024 at a time, one query for as many keys instead of one each. A key below the
+  // previous one is looked up alone. REQUIRES: the StateDb outlives it.
+  class OrderedLookup {
+   public:
+    OrderedLookup(StateDb& db, std::string location) : db_(db), location_(std::move(location)) {}
+    bool Lookup(const std::string& key, Entry& entry);
+
+   private:
+    StateDb& db_;
+    const std::string location_;
+    std::vector<StoredObject> rows_;  // keys from the last read on, ascending
+    size_t next_ = 0;                        // rows_[next_ - 1].key < the last key asked
+    bool read_all_ = false;                  // the last read found every remaining record
+    std::string last_key_;
+  };
   void RecordObject(const std::string& location, const std::string& key, const Entry& entry);
 
   // A local file's cached checksum (base64) for algorithm, when the file is unchanged.
@@ -52,6 +81,9 @@ class StateDb {
 
  private:
   explicit StateDb(std::unique_ptr<sqlite::Db> db) : db_(std::move(db)) {}
+  // Fills entry from a record read for location when it still describes the listed version
+  // (recording the listing's Last-Modified where the record had none). REQUIRES: mu_ held.
+  bool Apply(const std::string& location, const StoredObject& row, Entry& entry);
   void AfterWrite();  // REQUIRES: mu_ held
   Status Begin();     // REQUIRES: mu_ held
 

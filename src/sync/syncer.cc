@@ -77,6 +77,13 @@ void Syncer::FromState(const SyncLocation& l, Entry& e) {
     state_->LookupObject(StateLocation(l), l.prefix + e.name, e);
 }
 
+void Syncer::FromStateInOrder(const SyncLocation& l, std::optional<StateDb::OrderedLookup>& lookup,
+                              Entry& e) {
+  if (!state_ || !l.is_s3 || e.has_attrs) return;
+  if (!lookup) lookup.emplace(*state_, StateLocation(l));
+  lookup->Lookup(l.prefix + e.name, e);
+}
+
 Status Syncer::FillDetails(const SyncLocation& l, Entry& e, bool attrs, bool checksum,
                            const Entry* other) {
   if (l.is_s3) {
@@ -116,11 +123,11 @@ Result<std::string> Syncer::CachedFileDigest(const Entry& file, std::string_view
 
 void Syncer::Handle(PathPair pair) {
   if (pair.src) {
-    FromState(src_, *pair.src);
+    FromStateInOrder(src_, src_in_order_, *pair.src);
     std::lock_guard lock(mu_);
     ++result_.source_entries;
   }
-  if (pair.dst) FromState(dst_, *pair.dst);
+  if (pair.dst) FromStateInOrder(dst_, dst_in_order_, *pair.dst);
   Details need = NeedsDetails(pair.src ? &*pair.src : nullptr, pair.dst ? &*pair.dst : nullptr,
                               options_.compare);
   if (!need.any()) {

@@ -80,6 +80,9 @@ class Syncer {
              bool stop_when_interrupted = false);
   bool Interrupted() const { return engine_.Interrupted(); }
   void FromState(const SyncLocation& l, Entry& e);
+  // FromState for the entries of the merge, which come in key order (the merge's thread only).
+  void FromStateInOrder(const SyncLocation& l, std::optional<StateDb::OrderedLookup>& lookup,
+                        Entry& e);
   // other: the entry e will be compared with (its checksums decide which one a file needs).
   Status FillDetails(const SyncLocation& l, Entry& e, bool attrs, bool checksum,
                      const Entry* other);
@@ -105,6 +108,7 @@ class Syncer {
   transfer::Progress& progress_;
   std::unique_ptr<StateDb> state_;
   std::unique_ptr<StateUploadJournal> journal_;  // null without state
+  std::optional<StateDb::OrderedLookup> src_in_order_, dst_in_order_;  // the merge's
   TaskReport report_;
 
   std::mutex mu_;
