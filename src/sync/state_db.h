@@ -58,8 +58,8 @@ class StateDb {
     StateDb& db_;
     const std::string location_;
     std::vector<StoredObject> rows_;  // keys from the last read on, ascending
-    size_t next_ = 0;                        // rows_[next_ - 1].key < the last key asked
-    bool read_all_ = false;                  // the last read found every remaining record
+    size_t next_ = 0;                 // rows_[next_ - 1].key < the last key asked
+    bool read_all_ = false;           // the last read found every remaining record
     std::string last_key_;
   };
   void RecordObject(const std::string& location, const std::string& key, const Entry& entry);

@@ -107,7 +107,7 @@ class Syncer {
   const SyncOptions& options_;
   transfer::Progress& progress_;
   std::unique_ptr<StateDb> state_;
-  std::unique_ptr<StateUploadJournal> journal_;  // null without state
+  std::unique_ptr<StateUploadJournal> journal_;                        // null without state
   std::optional<StateDb::OrderedLookup> src_in_order_, dst_in_order_;  // the merge's
   TaskReport report_;
 
