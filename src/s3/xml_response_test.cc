@@ -178,6 +178,18 @@ TEST(XmlResponse, ListObjectsForeignNamespaceAndMalformed) {
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r->page.objects[0].etag, "abc");
   EXPECT_EQ(r->page.objects[0].size, 5u);
+  // Prefixed fields, fields S3 may add, a restore under way; the first of a repeated field.
+  auto fields = ParseListObjectsV2Result(
+      "<s3:ListBucketResult xmlns:s3=\"http://s3.amazonaws.com/doc/2006-03-01/\"><s3:Contents>"
+      "<s3:Key>k</s3:Key><Owner><ID>o</ID></Owner><s3:Size>7</s3:Size><Size>9</Size>"
+      "<RestoreStatus><IsRestoreInProgress>true</IsRestoreInProgress></RestoreStatus>"
+      "<ChecksumAlgorithm>SHA256</ChecksumAlgorithm></s3:Contents></s3:ListBucketResult>");
+  ASSERT_TRUE(fields.ok()) << fields.status().ToString();
+  EXPECT_EQ(fields->page.objects[0].key, "k");
+  EXPECT_EQ(fields->page.objects[0].size, 7u);
+  EXPECT_NE(fields->page.objects[0].headers.restore_ready_ns, 0);
+  ASSERT_TRUE(fields->page.objects[0].checksum);
+  EXPECT_EQ(fields->page.objects[0].checksum->algorithm, ChecksumAlgorithm::kSha256);
   auto bad = ParseListObjectsV2Result("<ListBucketResult><Contents>");
   EXPECT_EQ(bad.status().code(), Status::Code::kCorruption);
   auto wrong = ParseListObjectsV2Result("<Other/>");
