@@ -23,6 +23,7 @@
 #include <cstring>
 #include <ctime>
 #include <limits>
+#include <memory>
 #include <string>
 #include <type_traits>
 #include <vector>
@@ -226,10 +227,12 @@ class Exchange final : public BodyReader, public ResponseWriter {
   // its answer: a client sending a body slowly after a refusal must not hold the connection,
   // so the connection closes instead.
   void DrainBufferedBody() {
-    if (!broken_ && RestIsBuffered()) {
-      std::vector<char> sink(64 * 1024);
+    // Most requests read their whole body: no sink to allocate (and zero) for them.
+    if (!broken_ && !BodyDone() && RestIsBuffered()) {
+      constexpr size_t kSink = 64 * 1024;
+      std::unique_ptr<char[]> sink(new char[kSink]);
       while (!BodyDone()) {
-        auto n = Read(sink);
+        auto n = Read(std::span<char>(sink.get(), kSink));
         if (!n.ok() || *n == 0) return;
       }
     }
