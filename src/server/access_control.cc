@@ -138,11 +138,6 @@ Access RequiredAccess(const S3Request& req) {
   return req.key.empty() ? BucketAccess(req) : ObjectAccess(req);
 }
 
-std::optional<std::string> AccessControl::UserOf(const S3Request& req) const {
-  if (!req.auth) return std::nullopt;
-  return req.user_id;
-}
-
 std::string AccessControl::DisplayName(std::string_view user_id) const {
   if (options_.users) {
     if (auto u = options_.users->ById(user_id)) return u->display_name;
@@ -155,17 +150,10 @@ Status AccessControl::Authorize(S3Request& req, s3::Owner& owner) const {
   IdentifyUser(options_, req, &owner);
   const Access need = RequiredAccess(req);
   if (need == Access::kService) return req.auth ? Status::OK() : Denied();
-  auto recorded = RecordedOwner(store_, req.bucket);
-  if (!recorded.ok()) {
-    // No such bucket: the operation says so. Anything else: never allowed for want of knowing.
-    return recorded.status().s3_code() == "NoSuchBucket" ? Status::OK() : recorded.status();
-  }
-  owner = {*recorded, DisplayName(*recorded)};
-  if (!(req.auth && req.user_id == *recorded)) {
-    if (need == Access::kOwner) return Denied();
-    FERRY_RETURN_IF_ERROR(
-        CheckGrant(req.bucket, req.key, req.Param("versionId"), need, {UserOf(req)}));
-  }
+  FERRY_ASSIGN_OR_RETURN(std::optional<std::string> owner_id, ExistingOwner(req.bucket));
+  if (!owner_id) return Status::OK();  // no such bucket: the operation says so
+  owner = {*owner_id, DisplayName(*owner_id)};
+  FERRY_RETURN_IF_ERROR(Allow(req, *owner_id, req.bucket, req.key, req.Param("versionId"), need));
   return CheckCopySource(req);
 }
 
@@ -173,8 +161,25 @@ Status AccessControl::AuthorizeWrite(S3Request& req, s3::Owner& owner) const {
   IdentifyUser(options_, req, nullptr);
   FERRY_ASSIGN_OR_RETURN(std::string owner_id, RecordedOwner(store_, req.bucket));
   owner = {owner_id, DisplayName(owner_id)};
+  return Allow(req, owner_id, req.bucket, {}, {}, Access::kBucketWrite);
+}
+
+Result<std::optional<std::string>> AccessControl::ExistingOwner(const std::string& bucket) const {
+  auto recorded = RecordedOwner(store_, bucket);
+  if (recorded.ok()) return std::optional<std::string>(*std::move(recorded));
+  // Anything but a missing bucket is never allowed for want of knowing.
+  if (recorded.status().s3_code() == "NoSuchBucket") return std::optional<std::string>();
+  return recorded.status();
+}
+
+Status AccessControl::Allow(const S3Request& req, const std::string& owner_id,
+                            const std::string& bucket, const std::string& key,
+                            const std::string& version_id, Access need) const {
   if (req.auth && req.user_id == owner_id) return Status::OK();
-  return CheckGrant(req.bucket, {}, {}, Access::kBucketWrite, {UserOf(req)});
+  if (need == Access::kOwner) return Denied();
+  s3::Requester who;
+  if (req.auth) who.user_id = req.user_id;
+  return CheckGrant(bucket, key, version_id, need, who);
 }
 
 Status AccessControl::CheckCopySource(const S3Request& req) const {
@@ -182,13 +187,10 @@ Status AccessControl::CheckCopySource(const S3Request& req) const {
   if (!header) return Status::OK();
   auto source = ParseCopySource(*header);
   if (!source.ok()) return Status::OK();  // the operation answers a bad header
-  auto recorded = RecordedOwner(store_, source->bucket);
-  if (!recorded.ok()) {
-    return recorded.status().s3_code() == "NoSuchBucket" ? Status::OK() : recorded.status();
-  }
-  if (req.auth && req.user_id == *recorded) return Status::OK();
-  return CheckGrant(source->bucket, source->key, source->version_id, Access::kObjectRead,
-                    {UserOf(req)});
+  FERRY_ASSIGN_OR_RETURN(std::optional<std::string> owner_id, ExistingOwner(source->bucket));
+  if (!owner_id) return Status::OK();
+  return Allow(req, *owner_id, source->bucket, source->key, source->version_id,
+               Access::kObjectRead);
 }
 
 Status AccessControl::CheckGrant(const std::string& bucket, const std::string& key,

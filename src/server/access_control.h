@@ -68,7 +68,12 @@ class AccessControl {
   Result<s3::PublicAccessBlock> PublicAccessBlockOf(const std::string& bucket) const;
 
  private:
-  std::optional<std::string> UserOf(const S3Request& req) const;
+  // The bucket's owner; nullopt when the bucket does not exist.
+  Result<std::optional<std::string>> ExistingOwner(const std::string& bucket) const;
+  // Whether req's requester may do `need` in bucket (owned by owner_id): its owner anything,
+  // others what a grant allows.
+  Status Allow(const S3Request& req, const std::string& owner_id, const std::string& bucket,
+               const std::string& key, const std::string& version_id, Access need) const;
   Status CheckGrant(const std::string& bucket, const std::string& key,
                     const std::string& version_id, Access need, const s3::Requester& who) const;
   Status CheckCopySource(const S3Request& req) const;

@@ -46,8 +46,8 @@ S3Handler::S3Handler(const S3ServerOptions& options, ObjectStore& store)
       store_(store),
       verifier_(VerifierOptions(options)),
       access_(store, options_) {
-  owner_.id = "ferry";
-  owner_.display_name = "ferry";
+  owner_.id = std::string(kServerUserId);
+  owner_.display_name = std::string(kServerUserId);
   std::random_device rd;
   request_id_base_ = (uint64_t{rd()} << 32) ^ rd();
 }
@@ -124,7 +124,8 @@ void S3Handler::Handle(const http::Request& http, http::BodyReader& body,
     } else if (st.ok()) {
       AddCorsHeaders(store_, req);
       if (IsPostObject(req)) {
-        // The form's policy is signed, not the request; its signer must own the bucket.
+        // The form's policy is signed, not the request: its signer (or, for an unsigned form,
+        // AllUsers) must be allowed to write into the bucket.
         st = PostObject(op, verifier_, [&](const std::optional<s3::AuthContext>& signer) {
           req.auth = signer;
           return access_.AuthorizeWrite(req, op.owner);
