@@ -13,9 +13,7 @@ namespace {
 constexpr size_t kMaxAclBodyBytes = 64 << 10;
 
 Result<std::string> ReadBody(OpContext& op) {
-  RequestBody body(op.req, op.body);
-  FERRY_RETURN_IF_ERROR(body.Init());
-  return body.ReadAll(kMaxAclBodyBytes);
+  return ReadWholeBody(op.req, op.body, kMaxAclBodyBytes);
 }
 
 // The ACL a PutBucketAcl or PutObjectAcl sets: from its headers or its body, not both.

@@ -11,9 +11,7 @@
 namespace ferry::server {
 
 Status RestoreObject(OpContext& op) {
-  RequestBody body(op.req, op.body);
-  FERRY_RETURN_IF_ERROR(body.Init());
-  FERRY_ASSIGN_OR_RETURN(std::string xml, body.ReadAll(64 << 10));
+  FERRY_ASSIGN_OR_RETURN(std::string xml, ReadWholeBody(op.req, op.body, 64 << 10));
   FERRY_ASSIGN_OR_RETURN(s3::RestoreRequestDoc request, s3::ParseRestoreRequest(xml));
   FERRY_ASSIGN_OR_RETURN(std::string version_id, VersionIdParam(op.req));
   const int64_t now = op.options.clock->NowNanos();

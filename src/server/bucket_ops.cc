@@ -65,9 +65,8 @@ Status ListBuckets(OpContext& op) {
 }
 
 Status CreateBucket(OpContext& op) {
-  RequestBody body(op.req, op.body);
-  FERRY_RETURN_IF_ERROR(body.Init());
-  FERRY_ASSIGN_OR_RETURN(std::string xml, body.ReadAll(kMaxCreateBucketBodyBytes));
+  FERRY_ASSIGN_OR_RETURN(std::string xml,
+                         ReadWholeBody(op.req, op.body, kMaxCreateBucketBodyBytes));
   if (!xml.empty()) {
     // Any location is accepted: one server is one region.
     FERRY_ASSIGN_OR_RETURN(std::string location, s3::ParseCreateBucketConfiguration(xml));
@@ -132,9 +131,8 @@ Status GetBucketVersioning(OpContext& op) {
 }
 
 Status PutBucketVersioning(OpContext& op) {
-  RequestBody body(op.req, op.body);
-  FERRY_RETURN_IF_ERROR(body.Init());
-  FERRY_ASSIGN_OR_RETURN(std::string xml, body.ReadAll(kMaxCreateBucketBodyBytes));
+  FERRY_ASSIGN_OR_RETURN(std::string xml,
+                         ReadWholeBody(op.req, op.body, kMaxCreateBucketBodyBytes));
   FERRY_ASSIGN_OR_RETURN(VersioningStatus status, s3::ParseVersioningConfiguration(xml));
   if (status != VersioningStatus::kEnabled) {
     FERRY_ASSIGN_OR_RETURN(auto lock, BucketObjectLock(op));
@@ -267,9 +265,7 @@ Status ListObjectsV1(OpContext& op) {
 
 Status DeleteObjects(OpContext& op) {
   const S3Request& req = op.req;
-  RequestBody body(req, op.body);
-  FERRY_RETURN_IF_ERROR(body.Init());
-  FERRY_ASSIGN_OR_RETURN(std::string xml, body.ReadAll(kMaxDeleteBodyBytes));
+  FERRY_ASSIGN_OR_RETURN(std::string xml, ReadWholeBody(req, op.body, kMaxDeleteBodyBytes));
   FERRY_ASSIGN_OR_RETURN(std::string md5, ContentMd5(req));
   if (!md5.empty() && Base64Encode(Digest(DigestKind::kMd5, xml)) != md5) {
     return s3err::BadDigest("The Content-MD5 you specified did not match what we received.");

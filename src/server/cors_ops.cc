@@ -29,9 +29,7 @@ Result<std::optional<s3::CorsConfiguration>> Rules(ObjectStore& store, const std
 }  // namespace
 
 Status PutBucketCors(OpContext& op) {
-  RequestBody body(op.req, op.body);
-  FERRY_RETURN_IF_ERROR(body.Init());
-  FERRY_ASSIGN_OR_RETURN(std::string xml, body.ReadAll(kMaxCorsBodyBytes));
+  FERRY_ASSIGN_OR_RETURN(std::string xml, ReadWholeBody(op.req, op.body, kMaxCorsBodyBytes));
   FERRY_ASSIGN_OR_RETURN(s3::CorsConfiguration config, s3::ParseCorsConfiguration(xml));
   FERRY_RETURN_IF_ERROR(
       op.store.SetBucketConfig(op.req.bucket, kCorsConfig, s3::CorsConfigurationXml(config)));

@@ -49,9 +49,8 @@ Configurations::iterator Find(Configurations& list, std::string_view id) {
 
 Status PutBucketIntelligentTieringConfiguration(OpContext& op) {
   FERRY_ASSIGN_OR_RETURN(std::string id, IdParam(op));
-  RequestBody body(op.req, op.body);
-  FERRY_RETURN_IF_ERROR(body.Init());
-  FERRY_ASSIGN_OR_RETURN(std::string xml, body.ReadAll(kMaxConfigurationBodyBytes));
+  FERRY_ASSIGN_OR_RETURN(std::string xml,
+                         ReadWholeBody(op.req, op.body, kMaxConfigurationBodyBytes));
   FERRY_ASSIGN_OR_RETURN(s3::IntelligentTieringConfiguration config,
                          s3::ParseIntelligentTieringConfiguration(xml, id));
   {

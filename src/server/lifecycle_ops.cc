@@ -14,9 +14,7 @@ constexpr size_t kMaxLifecycleBodyBytes = size_t{1} << 20;
 }  // namespace
 
 Status PutBucketLifecycleConfiguration(OpContext& op) {
-  RequestBody body(op.req, op.body);
-  FERRY_RETURN_IF_ERROR(body.Init());
-  FERRY_ASSIGN_OR_RETURN(std::string xml, body.ReadAll(kMaxLifecycleBodyBytes));
+  FERRY_ASSIGN_OR_RETURN(std::string xml, ReadWholeBody(op.req, op.body, kMaxLifecycleBodyBytes));
   FERRY_ASSIGN_OR_RETURN(s3::LifecycleConfiguration config, s3::ParseLifecycleConfiguration(xml));
   FERRY_RETURN_IF_ERROR(op.store.SetBucketConfig(op.req.bucket, kLifecycleConfig,
                                                  s3::LifecycleConfigurationXml(config)));

@@ -64,9 +64,7 @@ Status UploadPart(OpContext& op) {
 
 Status CompleteMultipartUpload(OpContext& op) {
   const S3Request& req = op.req;
-  RequestBody body(req, op.body);
-  FERRY_RETURN_IF_ERROR(body.Init());
-  FERRY_ASSIGN_OR_RETURN(std::string xml, body.ReadAll(kMaxCompleteBodyBytes));
+  FERRY_ASSIGN_OR_RETURN(std::string xml, ReadWholeBody(req, op.body, kMaxCompleteBodyBytes));
   CompleteMultipartRequest complete;
   complete.bucket = req.bucket;
   complete.key = req.key;

@@ -16,9 +16,7 @@ constexpr std::string_view kTaggingConfig = "tagging";
 constexpr std::string_view kObjectLockConfig = "object-lock";
 
 Result<std::string> ReadBody(OpContext& op) {
-  RequestBody body(op.req, op.body);
-  FERRY_RETURN_IF_ERROR(body.Init());
-  return body.ReadAll(kMaxConfigBodyBytes);
+  return ReadWholeBody(op.req, op.body, kMaxConfigBodyBytes);
 }
 
 int64_t NowNanos() {

@@ -90,6 +90,12 @@ Status RequestBody::StreamTo(const std::function<Status(std::string_view)>& sink
   return Status::OK();
 }
 
+Result<std::string> ReadWholeBody(const S3Request& req, http::BodyReader& reader, size_t limit) {
+  RequestBody body(req, reader);
+  FERRY_RETURN_IF_ERROR(body.Init());
+  return body.ReadAll(limit);
+}
+
 Result<std::string> RequestBody::ReadAll(size_t limit) {
   if (declared_size_ && *declared_size_ > limit) {
     return s3err::InvalidRequest("request body too large");

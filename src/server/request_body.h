@@ -18,6 +18,9 @@
 
 namespace ferry::server {
 
+// A small body (an XML document) read whole, as RequestBody's Init then ReadAll do.
+Result<std::string> ReadWholeBody(const S3Request& req, http::BodyReader& reader, size_t limit);
+
 class RequestBody {
  public:
   RequestBody(const S3Request& req, http::BodyReader& reader);
