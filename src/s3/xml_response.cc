@@ -29,17 +29,28 @@ std::string ChildText(pugi::xml_node parent, std::string_view name) {
   return c ? Text(c) : std::string();
 }
 
-std::string ChildTrimmed(pugi::xml_node parent, std::string_view name) {
-  return std::string(TrimWs(ChildText(parent, name)));
+// An element's text without surrounding whitespace; empty for no element.
+std::string TrimmedText(pugi::xml_node node) {
+  return node ? std::string(TrimWs(Text(node))) : std::string();
 }
 
+std::string ChildTrimmed(pugi::xml_node parent, std::string_view name) {
+  return TrimmedText(Child(parent, name));
+}
+
+// An element's whole text as a number; fallback for no element or anything else.
 template <typename T>
-T ChildNumber(pugi::xml_node parent, std::string_view name, T fallback = 0) {
-  std::string text = ChildTrimmed(parent, name);
+T NumberOf(pugi::xml_node node, T fallback = 0) {
+  std::string text = TrimmedText(node);
   T v{};
   auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
   if (text.empty() || ec != std::errc() || p != text.data() + text.size()) return fallback;
   return v;
+}
+
+template <typename T>
+T ChildNumber(pugi::xml_node parent, std::string_view name, T fallback = 0) {
+  return NumberOf<T>(Child(parent, name), fallback);
 }
 
 bool ChildBool(pugi::xml_node parent, std::string_view name) {
@@ -47,12 +58,20 @@ bool ChildBool(pugi::xml_node parent, std::string_view name) {
   return v == "true" || v == "True" || v == "TRUE";
 }
 
+int64_t TimeOf(pugi::xml_node node) {
+  return ParseIso8601(TrimmedText(node)).value_or(0);
+}
+
 int64_t ChildTime(pugi::xml_node parent, std::string_view name) {
-  return ParseIso8601(ChildTrimmed(parent, name)).value_or(0);
+  return TimeOf(Child(parent, name));
+}
+
+std::string EtagOf(pugi::xml_node node) {
+  return std::string(UnquoteEtag(TrimmedText(node)));
 }
 
 std::string ChildEtag(pugi::xml_node parent) {
-  return std::string(UnquoteEtag(ChildTrimmed(parent, "ETag")));
+  return EtagOf(Child(parent, "ETag"));
 }
 
 // The first ChecksumCRC32C/... child, with ChecksumType when present.
@@ -134,23 +153,14 @@ Result<ObjectMeta> ListedObject(pugi::xml_node node, bool url) {
                                                          : nullptr;
     if (slot && !*slot) *slot = field;
   }
-  const auto trimmed = [](pugi::xml_node n) {
-    return n ? std::string(TrimWs(Text(n))) : std::string();
-  };
   if (key) {
     FERRY_ASSIGN_OR_RETURN(o.key, KeyField(Text(key), url));
   }
   if (o.key.empty()) return Malformed("<Contents> without <Key>");
-  const std::string size_text = trimmed(size);
-  uint64_t parsed_size = 0;
-  auto [end, ec] =
-      std::from_chars(size_text.data(), size_text.data() + size_text.size(), parsed_size);
-  if (!size_text.empty() && ec == std::errc() && end == size_text.data() + size_text.size()) {
-    o.size = parsed_size;
-  }
-  o.etag = std::string(UnquoteEtag(trimmed(etag)));
-  o.last_modified_ns = ParseIso8601(trimmed(last_modified)).value_or(0);
-  std::string storage = trimmed(storage_class);
+  o.size = NumberOf<uint64_t>(size);
+  o.etag = EtagOf(etag);
+  o.last_modified_ns = TimeOf(last_modified);
+  std::string storage = TrimmedText(storage_class);
   if (storage != "STANDARD") o.headers.storage_class = std::move(storage);
   if (restore) {
     if (ChildBool(restore, "IsRestoreInProgress")) {
@@ -159,7 +169,9 @@ Result<ObjectMeta> ListedObject(pugi::xml_node node, bool url) {
       SetToldRestore(o.headers, false, expiry);
     }
   }
-  if (auto alg = ParseChecksumAlgorithm(trimmed(algorithm))) o.checksum = ObjectChecksum{*alg, ""};
+  if (auto alg = ParseChecksumAlgorithm(TrimmedText(algorithm))) {
+    o.checksum = ObjectChecksum{*alg, ""};
+  }
   auto dash = o.etag.rfind('-');
   if (dash != std::string::npos) o.parts_count = std::atoi(o.etag.c_str() + dash + 1);
   return o;
