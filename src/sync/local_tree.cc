@@ -101,15 +101,17 @@ Status Walk(const std::string& root, int at_fd, const std::string& name, const s
     if (child.is_dir) base.pop_back();
     Entry entry;
     entry.name = key;
+    // Its path, for errors only: the walk itself never builds it.
+    const auto path = [&] { return root + "/" + prefix + base; };
     struct stat st;
     if (::fstatat(open->fd(), base.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
-      cb.error(key, Status::FromErrno(root + "/" + prefix + base, errno));
+      const int err = errno;  // before building the path allocates
+      cb.error(key, Status::FromErrno(path(), err));
       continue;
     }
     FillFromStat(st, entry);
     if ((entry.kind == EntryKind::kDirectory) != child.is_dir) {
-      cb.error(key,
-               Status::Unavailable(root + "/" + prefix + base + ": changed type during the scan"));
+      cb.error(key, Status::Unavailable(path() + ": changed type during the scan"));
       continue;
     }
     if (selector.Selects(key)) FERRY_RETURN_IF_ERROR(cb.entry(entry));

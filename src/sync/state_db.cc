@@ -115,8 +115,9 @@ Status StateDb::Flush() {
 
 bool StateDb::LookupObject(const std::string& location, const std::string& key, Entry& entry) {
   std::lock_guard lock(mu_);
-  auto stmt = db_->Prepare(std::string("SELECT ") + kObjectColumns +
-                           " FROM objects WHERE location = ? AND key = ?");
+  static const std::string kSql =
+      std::string("SELECT ") + kObjectColumns + " FROM objects WHERE location = ? AND key = ?";
+  auto stmt = db_->Prepare(kSql);
   if (!stmt.ok()) return false;
   stmt->BindText(1, location).BindText(2, key);
   auto row = stmt->Step();
@@ -134,9 +135,10 @@ bool StateDb::OrderedLookup::Lookup(const std::string& key, Entry& entry) {
   if (next_ == rows_.size() && !read_all_) {
     rows_.clear();
     next_ = 0;
-    auto stmt = db_.db_->Prepare(std::string("SELECT ") + kObjectColumns +
-                                 " FROM objects WHERE location = ? AND key >= ? ORDER BY key"
-                                 " LIMIT ?");
+    static const std::string kSql = std::string("SELECT ") + kObjectColumns +
+                                    " FROM objects WHERE location = ? AND key >= ? ORDER BY key"
+                                    " LIMIT ?";
+    auto stmt = db_.db_->Prepare(kSql);
     if (!stmt.ok()) return false;
     stmt->BindText(1, location_).BindText(2, key).Bind(3, kOrderedReadRows);
     for (;;) {
