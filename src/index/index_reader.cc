@@ -1,0 +1,292 @@
+#include "index/index_reader.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+
+#include "core/checksum.h"
+#include "store/read_full.h"
+
+namespace ferry::index {
+namespace {
+
+class BytesSource final : public IndexSource {
+ public:
+  BytesSource(std::string bytes, std::string name)
+      : bytes_(std::move(bytes)), name_(std::move(name)) {}
+  uint64_t size() const override { return bytes_.size(); }
+  Result<std::string> Read(uint64_t offset, uint64_t length) override {
+    if (offset > bytes_.size() || length > bytes_.size() - offset) {
+      return Status::Corruption(name_ + ": read past the end");
+    }
+    return bytes_.substr(offset, length);
+  }
+  const std::string& name() const override { return name_; }
+
+ private:
+  const std::string bytes_;
+  const std::string name_;
+};
+
+class FileSource final : public IndexSource {
+ public:
+  FileSource(int fd, uint64_t size, std::string name) : fd_(fd), size_(size), name_(std::move(name)) {}
+  ~FileSource() override { ::close(fd_); }
+  uint64_t size() const override { return size_; }
+  Result<std::string> Read(uint64_t offset, uint64_t length) override {
+    std::string out(length, '\0');
+    size_t done = 0;
+    while (done < length) {
+      ssize_t n = ::pread(fd_, out.data() + done, length - done, static_cast<off_t>(offset + done));
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) return Status::FromErrno(name_, errno);
+      if (n == 0) return Status::Corruption(name_ + ": the file ends early (truncated index?)");
+      done += static_cast<size_t>(n);
+    }
+    return out;
+  }
+  const std::string& name() const override { return name_; }
+
+ private:
+  const int fd_;
+  const uint64_t size_;
+  const std::string name_;
+};
+
+class ObjectSource final : public IndexSource {
+ public:
+  ObjectSource(std::unique_ptr<ObjectReader> reader, std::string bucket, std::string name)
+      : reader_(std::move(reader)), bucket_(std::move(bucket)), name_(std::move(name)) {}
+  uint64_t size() const override { return reader_->meta().size; }
+  Result<std::string> Read(uint64_t offset, uint64_t length) override {
+    std::string out(length, '\0');
+    FERRY_RETURN_IF_ERROR(ReadFull(*reader_, offset, out, bucket_));
+    return out;
+  }
+  const std::string& name() const override { return name_; }
+
+ private:
+  const std::unique_ptr<ObjectReader> reader_;
+  const std::string bucket_;
+  const std::string name_;
+};
+
+}  // namespace
+
+std::unique_ptr<IndexSource> SourceOfBytes(std::string bytes, std::string name) {
+  return std::make_unique<BytesSource>(std::move(bytes), std::move(name));
+}
+
+Result<std::unique_ptr<IndexSource>> SourceOfFile(const std::string& path) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return Status::FromErrno(path, errno);
+  struct stat st {};
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    int err = errno;
+    ::close(fd);
+    return err ? Status::FromErrno(path, err) : Status::InvalidArgument(path + ": not a file");
+  }
+  return std::unique_ptr<IndexSource>(
+      std::make_unique<FileSource>(fd, static_cast<uint64_t>(st.st_size), path));
+}
+
+Result<std::unique_ptr<IndexSource>> SourceOfObject(ObjectStore& store, const std::string& bucket,
+                                                    const std::string& key) {
+  std::string name = "s3://" + bucket + "/" + key;
+  auto reader = store.OpenObject(bucket, key);
+  if (!reader.ok()) return reader.status().Annotate(name);
+  return std::unique_ptr<IndexSource>(
+      std::make_unique<ObjectSource>(std::move(*reader), bucket, std::move(name)));
+}
+
+Result<std::unique_ptr<IndexReader>> IndexReader::Open(std::unique_ptr<IndexSource> source,
+                                                       size_t cached_blocks) {
+  const std::string& name = source->name();
+  const uint64_t size = source->size();
+  if (size < kHeaderSize + kTrailerSize) {
+    return Status::Corruption(name + ": not a ferry listing index, or a truncated one (" +
+                              std::to_string(size) + " bytes)");
+  }
+  auto header = source->Read(0, kHeaderSize);
+  if (!header.ok()) return header.status().Annotate(name);
+  if (Status s = CheckHeader(*header); !s.ok()) return s.Annotate(name);
+  auto trailer_bytes = source->Read(size - kTrailerSize, kTrailerSize);
+  if (!trailer_bytes.ok()) return trailer_bytes.status().Annotate(name);
+  auto trailer = DecodeTrailer(*trailer_bytes);
+  if (!trailer.ok()) return trailer.status().Annotate(name);
+  if (trailer->footer_offset < kHeaderSize ||
+      trailer->footer_offset + trailer->footer_length != size - kTrailerSize) {
+    return Status::Corruption(name + ": the index trailer does not match its size (truncated?)");
+  }
+  auto footer_bytes = source->Read(trailer->footer_offset, trailer->footer_length);
+  if (!footer_bytes.ok()) return footer_bytes.status().Annotate(name);
+  if (Crc32c(0, *footer_bytes) != trailer->footer_crc32c) {
+    return Status::Corruption(name + ": the index's footer is corrupted (checksum mismatch)");
+  }
+  auto footer = DecodeFooter(*footer_bytes);
+  if (!footer.ok()) return footer.status().Annotate(name);
+  uint64_t expected_offset = kHeaderSize;
+  for (const auto& b : footer->blocks) {
+    if (b.offset != expected_offset || b.first_key > b.last_key) {
+      return Status::Corruption(name + ": the index's block table is corrupted");
+    }
+    expected_offset += b.length;
+  }
+  if (expected_offset != trailer->footer_offset) {
+    return Status::Corruption(name + ": the index's block table is corrupted");
+  }
+  return std::unique_ptr<IndexReader>(
+      new IndexReader(std::move(source), std::move(*footer), std::max<size_t>(cached_blocks, 2)));
+}
+
+const std::string& IndexReader::last_key() const {
+  static const std::string kNone;
+  return footer_.blocks.empty() ? kNone : footer_.blocks.back().last_key;
+}
+
+Result<Block> IndexReader::ReadBlock(size_t i) {
+  {
+    std::lock_guard lock(mu_);
+    auto it = cache_.find(i);
+    if (it != cache_.end()) {
+      recent_.splice(recent_.begin(), recent_, it->second.second);
+      return it->second.first;
+    }
+  }
+  const BlockHandle& b = footer_.blocks.at(i);
+  auto compressed = source_->Read(b.offset, b.length);
+  if (!compressed.ok()) return compressed.status().Annotate(name());
+  const std::string which = name() + ": index block " + std::to_string(i) + " (from " + b.first_key + ")";
+  if (Crc32c(0, *compressed) != b.crc32c) {
+    return Status::Corruption(which + " is corrupted (checksum mismatch); build the index again");
+  }
+  auto raw = Uncompress(*compressed, b.raw_length);
+  if (!raw.ok()) return raw.status().Annotate(which);
+  auto entries = DecodeEntries(*raw, b.entries);
+  if (!entries.ok()) return entries.status().Annotate(which);
+  if (entries->empty() || entries->front().key != b.first_key ||
+      entries->back().key != b.last_key) {
+    return Status::Corruption(which + " does not hold the keys the block table names");
+  }
+  auto block = std::make_shared<const std::vector<IndexEntry>>(std::move(*entries));
+  std::lock_guard lock(mu_);
+  if (cache_.contains(i)) return cache_[i].first;
+  recent_.push_front(i);
+  cache_[i] = {block, recent_.begin()};
+  while (cache_.size() > cached_blocks_) {
+    cache_.erase(recent_.back());
+    recent_.pop_back();
+  }
+  return block;
+}
+
+Status IndexReader::Iterator::Load(size_t block) {
+  block_index_ = block;
+  at_ = 0;
+  if (block >= reader_.footer_.blocks.size()) {
+    block_.reset();
+    return Status::OK();
+  }
+  FERRY_ASSIGN_OR_RETURN(block_, reader_.ReadBlock(block));
+  return Status::OK();
+}
+
+Status IndexReader::Iterator::SeekToBlock(size_t block) { return Load(block); }
+
+Status IndexReader::Iterator::Seek(std::string_view target) {
+  const auto& blocks = reader_.footer_.blocks;
+  // The first block whose last key is >= target holds the first key >= target.
+  auto it = std::partition_point(blocks.begin(), blocks.end(),
+                                 [&](const BlockHandle& b) { return b.last_key < target; });
+  FERRY_RETURN_IF_ERROR(Load(static_cast<size_t>(it - blocks.begin())));
+  if (!block_) return Status::OK();
+  at_ = static_cast<size_t>(
+      std::partition_point(block_->begin(), block_->end(),
+                           [&](const IndexEntry& e) { return e.key < target; }) -
+      block_->begin());
+  return Status::OK();
+}
+
+Status IndexReader::Iterator::Next() {
+  if (!block_) return Status::OK();
+  if (++at_ < block_->size()) return Status::OK();
+  return Load(block_index_ + 1);
+}
+
+std::string PrefixSuccessor(std::string_view prefix) {
+  std::string out(prefix);
+  while (!out.empty() && static_cast<uint8_t>(out.back()) == 0xff) out.pop_back();
+  if (!out.empty()) out.back() = static_cast<char>(static_cast<uint8_t>(out.back()) + 1);
+  return out;
+}
+
+ObjectMeta MetaOf(const IndexEntry& e) {
+  ObjectMeta m;
+  m.key = e.key;
+  m.size = e.size;
+  m.etag = e.etag;
+  m.last_modified_ns = e.last_modified_ns;
+  m.headers.storage_class = e.storage_class;
+  if (e.metadata_known) s3::EncodePosixAttributes(e.posix, m.headers.user_metadata);
+  return m;
+}
+
+IndexEntry EntryOf(const ObjectMeta& meta, bool metadata_known) {
+  IndexEntry e;
+  e.key = meta.key;
+  e.size = meta.size;
+  e.etag = meta.etag;
+  e.last_modified_ns = meta.last_modified_ns;
+  e.storage_class = meta.headers.storage_class == "STANDARD" ? "" : meta.headers.storage_class;
+  e.metadata_known = metadata_known;
+  if (metadata_known) e.posix = s3::DecodePosixAttributes(meta.headers.user_metadata);
+  return e;
+}
+
+Result<ListObjectsPage> IndexReader::List(const ListObjectsRequest& req) {
+  ListObjectsPage page;
+  const int max_keys = req.max_keys > 0 ? req.max_keys : 1000;
+  Iterator it(*this);
+  FERRY_RETURN_IF_ERROR(it.Seek(std::max<std::string_view>(req.prefix, req.start_after)));
+  int count = 0;
+  while (it.Valid()) {
+    const IndexEntry& e = it.entry();
+    if (!e.key.starts_with(req.prefix)) break;
+    if (e.key <= req.start_after) {
+      FERRY_RETURN_IF_ERROR(it.Next());
+      continue;
+    }
+    size_t cut = req.delimiter.empty() ? std::string::npos
+                                       : e.key.find(req.delimiter, req.prefix.size());
+    if (cut != std::string::npos) {
+      std::string common = e.key.substr(0, cut + req.delimiter.size());
+      std::string next = PrefixSuccessor(common);
+      if (common > req.start_after) {
+        if (count == max_keys) {
+          page.truncated = true;
+          break;
+        }
+        page.common_prefixes.push_back(common);
+        page.last = std::move(common);
+        ++count;
+      }
+      if (next.empty()) break;
+      FERRY_RETURN_IF_ERROR(it.Seek(next));
+      continue;
+    }
+    if (count == max_keys) {
+      page.truncated = true;
+      break;
+    }
+    page.objects.push_back(MetaOf(e));
+    page.last = e.key;
+    ++count;
+    FERRY_RETURN_IF_ERROR(it.Next());
+  }
+  return page;
+}
+
+}  // namespace ferry::index
