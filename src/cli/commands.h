@@ -34,5 +34,6 @@ CommandRunner AddGatewayCommand(CLI::App& app);
 // ferry must not parse); owned by the caller, read when the command runs.
 CommandRunner AddTrainCommand(CLI::App& app, const std::vector<std::string>* after_dashes);
 CommandRunner AddCacheCommand(CLI::App& app);
+CommandRunner AddIndexCommand(CLI::App& app);
 
 }  // namespace ferry::cli

@@ -73,6 +73,7 @@ int main(int argc, char** argv) {
   add(ferry::cli::AddMountCommand(app));
   add(ferry::cli::AddGatewayCommand(app));
   add(ferry::cli::AddCacheCommand(app));
+  add(ferry::cli::AddIndexCommand(app));
   const int dashes = TrainCommandStart(argc, argv);
   const std::vector<std::string> after_dashes(argv + std::min(dashes + 1, argc), argv + argc);
   argc = dashes;

@@ -13,6 +13,7 @@
 
 #include "cli/background.h"
 #include "cli/client_flags.h"
+#include "cli/index_files.h"
 #include "cli/commands.h"
 #include "cli/metrics_flag.h"
 #include "cli/mount_paths.h"
@@ -47,6 +48,7 @@ struct MountFlags {
   std::string drop_behind = "auto";
   std::string import = "new,changed,deleted";
   std::string only_paths_file;
+  std::string index;  // a listing index to start from
   std::string metrics;  // HOST:PORT
   std::string on_archived = "error";
   std::string restore_wait = "12h";
@@ -117,6 +119,10 @@ Status Mount(const MountFlags& f, const std::function<void(const Status&)>& moun
   options.archived.days = f.restore_days;
   if (!f.only_paths_file.empty()) {
     FERRY_ASSIGN_OR_RETURN(options.only_paths, ReadPathSet(f.only_paths_file));
+  }
+  if (!f.index.empty()) {
+    FERRY_ASSIGN_OR_RETURN(options.index, OpenIndexAt(*store, f.index, /*whole=*/true));
+    FERRY_RETURN_IF_ERROR(index::CheckCovers(*options.index, loc.bucket, prefix));
   }
   FERRY_ASSIGN_OR_RETURN(auto session, fs::MountSession::Open(*store, std::move(options)));
   if (!session->cache().shared_limit_note().empty()) {
@@ -193,6 +199,9 @@ CommandRunner AddMountCommand(CLI::App& app) {
   cmd->add_option("--only-paths", f->only_paths_file,
                   "A file of paths (one per line, relative to the prefix): show only these "
                   "(a training host's shard)");
+  cmd->add_option("--index", f->index,
+                  "Start from this listing index (`ferry index build`): s3://bucket/key or a "
+                  "file; directories are listed from the bucket after --metadata-ttl");
   cmd->add_flag("--allow-other", f->allow_other, "Let other users see the mount");
   cmd->add_flag("--foreground,-f", f->foreground, "Stay in the foreground until unmounted");
   cmd->add_option("--uid", f->uid, "Owner of files without stored metadata");
@@ -218,8 +227,8 @@ CommandRunner AddMountCommand(CLI::App& app) {
       return Fail("mount", import.status(), true);
     }
     // Paths are resolved before the mount leaves for the background (and for "/").
-    for (std::string* path : {&f->cache_dir, &f->only_paths_file, &f->client.ca_bundle}) {
-      if (!path->empty()) *path = std::filesystem::absolute(*path).lexically_normal().string();
+    for (std::string* path : {&f->cache_dir, &f->only_paths_file, &f->client.ca_bundle, &f->index}) {
+      if (!path->empty() && !path->starts_with("s3://")) *path = std::filesystem::absolute(*path).lexically_normal().string();
     }
     if (!f->foreground) {
       return RunInBackground("mount", [f](const ReadyReporter& ready) { return Mount(*f, ready); });

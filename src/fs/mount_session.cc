@@ -28,6 +28,11 @@ Result<std::unique_ptr<MountSession>> MountSession::Open(ObjectStore& store,
   names.small_file_reader = s->reader_.get();
   names.attribute_cache = s->attribute_cache_.get();
   names.only_paths = o.only_paths;
+  if (o.index) {
+    FERRY_RETURN_IF_ERROR(index::CheckCovers(*o.index, o.bucket, o.prefix));
+    s->indexed_ = std::make_unique<index::IndexedStore>(o.index, store);
+    names.indexed = s->indexed_.get();
+  }
   s->names_ = std::make_unique<Namespace>(store, names);
   s->read_ahead_pool_ = std::make_unique<ThreadPool>(16);
   OrderedPrefetchOptions prefetch;

@@ -22,6 +22,7 @@
 #include "fs/namespace.h"
 #include "fs/ordered_prefetch.h"
 #include "fs/shown_files.h"
+#include "index/indexed_store.h"
 
 namespace ferry::fs {
 
@@ -39,6 +40,10 @@ struct MountSessionOptions {
   ImportPolicy import = ImportPolicy::All();
   std::shared_ptr<const std::unordered_set<std::string>> only_paths;
   ArchivedReadPolicy archived;  // reads of archived objects (archived_reads.h)
+  // When set, directories are first listed from this index (of the mount's prefix or one
+  // containing it) and file metadata comes from it: a mount of millions of objects starts
+  // without a LIST (NamespaceOptions::indexed).
+  std::shared_ptr<index::IndexReader> index;
 };
 
 class MountSession {
@@ -70,6 +75,7 @@ class MountSession {
   std::unique_ptr<ArchivedReads> archived_;
   std::unique_ptr<BlockReader> reader_;
   std::unique_ptr<AttributeCache> attribute_cache_;
+  std::unique_ptr<index::IndexedStore> indexed_;
   std::unique_ptr<Namespace> names_;
   std::unique_ptr<ThreadPool> read_ahead_pool_;
   std::unique_ptr<OrderedPrefetch> prefetch_;

@@ -41,9 +41,15 @@ Result<Namespace::Entries> Namespace::EntriesOf(const std::string& path, bool re
       return it->second.entries;
     }
   }
+  bool first = false;
+  if (options_.indexed && !refresh) {
+    std::lock_guard lock(mu_);
+    first = !listings_.contains(path);
+  }
   // Listed without the lock: a slow listing does not hold up other directories.
+  ObjectStore& lister = first ? *options_.indexed : store_;
   FERRY_ASSIGN_OR_RETURN(auto fresh,
-                         ListDirectory(store_, options_.bucket, options_.prefix + path));
+                         ListDirectory(lister, options_.bucket, options_.prefix + path));
   if (options_.only_paths) {
     std::erase_if(fresh, [&](const DirectoryEntry& e) {
       return e.is_directory ? !shown_directories_.contains(path + e.name + "/")
@@ -316,6 +322,12 @@ Result<ObjectMeta> Namespace::MetadataOf(const ObjectVersion& object,
   AttributeCache* saved = options_.attribute_cache;
   if (saved) {
     if (auto meta = saved->Load(object, listed.last_modified_ns)) return *std::move(meta);
+  }
+  if (options_.indexed) {
+    FERRY_ASSIGN_OR_RETURN(auto entry, options_.indexed->index().Find(object.key));
+    if (entry && entry->metadata_known && entry->etag == listed.etag) {
+      return index::MetaOf(*entry);
+    }
   }
   BlockReader* small = options_.small_file_reader;
   // (An archived object's bytes cannot be read before it is restored: a HEAD asks.)

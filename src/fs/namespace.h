@@ -27,6 +27,7 @@
 #include "fs/attribute_cache.h"
 #include "fs/block_reader.h"
 #include "fs/directory_listing.h"
+#include "index/indexed_store.h"
 
 namespace ferry::fs {
 
@@ -49,6 +50,10 @@ struct NamespaceOptions {
   // When set, only these paths (relative to the prefix) are shown, and the directories that
   // lead to them: one training host's shard of a channel.
   std::shared_ptr<const std::unordered_set<std::string>> only_paths;
+  // When set, a directory's first listing comes from this store's index (later ones, after
+  // the TTL or on refresh, from the bucket), and a file's metadata from its index entry when
+  // that is of the version listed.
+  index::IndexedStore* indexed = nullptr;
   const Clock* clock = nullptr;  // null: the system clock
 };
 

@@ -216,6 +216,13 @@ Status IndexReader::Iterator::Next() {
   return Load(block_index_ + 1);
 }
 
+Result<std::optional<IndexEntry>> IndexReader::Find(std::string_view key) {
+  Iterator it(*this);
+  FERRY_RETURN_IF_ERROR(it.Seek(key));
+  if (!it.Valid() || it.entry().key != key) return std::optional<IndexEntry>();
+  return std::optional<IndexEntry>(it.entry());
+}
+
 std::string PrefixSuccessor(std::string_view prefix) {
   std::string out(prefix);
   while (!out.empty() && static_cast<uint8_t>(out.back()) == 0xff) out.pop_back();

@@ -8,6 +8,7 @@
 #include <list>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -71,6 +72,9 @@ class IndexReader {
     Block block_;
     size_t at_ = 0;
   };
+
+  // The entry of key, if the index holds it.
+  Result<std::optional<IndexEntry>> Find(std::string_view key);
 
   // ListObjectsV2 over the entries: prefix, delimiter, start_after and max_keys as S3 means
   // them. Objects carry size, ETag, Last-Modified, storage class and, when the index read
