@@ -27,6 +27,7 @@ struct IndexFlags {
   std::string index;        // update: the index to update
   std::string from_report;  // update: a sync's task report instead of a listing
   bool no_metadata = false;
+  bool allow_empty = false;
   int transfers = 32;
   bool verify = false;
   bool json = false;
@@ -85,6 +86,11 @@ Result<int> Build(const IndexFlags& f) {
   auto started = std::chrono::steady_clock::now();
   FERRY_ASSIGN_OR_RETURN(auto result,
                          index::BuildIndex(*store, at.bucket, at.prefix, options, out->sink()));
+  if (result.info.entries == 0 && !f.allow_empty) {
+    return Status::NotFound("s3://" + at.bucket + "/" + at.prefix +
+                            ": no objects to index (a mistyped prefix?); --allow-empty writes "
+                            "an empty index");
+  }
   FERRY_RETURN_IF_ERROR(out->Commit());
   Print(f, "wrote", out_location, result,
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
@@ -177,6 +183,7 @@ CommandRunner AddIndexCommand(CLI::App& app) {
                 "(default: PREFIX.ferry-index beside the prefix)");
   b->add_flag("--no-metadata", build->no_metadata,
               "Leave out POSIX metadata (saves a HEAD per object)");
+  b->add_flag("--allow-empty", build->allow_empty, "Write an index of a prefix with no objects");
   b->add_option("--transfers", build->transfers, "HEAD requests in flight")->capture_default_str();
   b->add_flag("--json", build->json, "Print JSON");
   AddClientFlags(*b, build->client);

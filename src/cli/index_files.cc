@@ -12,8 +12,6 @@
 namespace ferry::cli {
 namespace {
 
-constexpr uint64_t kWholeIndexBytes = uint64_t{256} << 20;
-
 Status WriteAll(int fd, std::string_view bytes, const std::string& path) {
   while (!bytes.empty()) {
     ssize_t n = ::write(fd, bytes.data(), bytes.size());
@@ -36,21 +34,7 @@ std::string DefaultIndexKey(const std::string& prefix) {
 Result<std::shared_ptr<index::IndexReader>> OpenIndexAt(ObjectStore& store,
                                                         const std::string& location, bool whole) {
   FERRY_ASSIGN_OR_RETURN(auto loc, transfer::ParseLocation(location));
-  std::unique_ptr<index::IndexSource> source;
-  if (loc.is_s3) {
-    if (loc.key.empty() || loc.key.ends_with('/')) {
-      return Status::InvalidArgument(location + ": an index is an object, s3://BUCKET/KEY");
-    }
-    FERRY_ASSIGN_OR_RETURN(source, index::SourceOfObject(store, loc.bucket, loc.key));
-    if (whole && source->size() <= kWholeIndexBytes) {
-      FERRY_ASSIGN_OR_RETURN(std::string bytes, source->Read(0, source->size()));
-      source = index::SourceOfBytes(std::move(bytes), location);
-    }
-  } else {
-    FERRY_ASSIGN_OR_RETURN(source, index::SourceOfFile(loc.path));
-  }
-  FERRY_ASSIGN_OR_RETURN(auto reader, index::IndexReader::Open(std::move(source)));
-  return std::shared_ptr<index::IndexReader>(std::move(reader));
+  return index::OpenIndex(store, loc.is_s3, loc.is_s3 ? loc.bucket : loc.path, loc.key, whole);
 }
 
 Result<std::unique_ptr<IndexOutput>> IndexOutput::Create(ObjectStore& store, std::string location) {

@@ -16,8 +16,7 @@ namespace ferry::cli {
 // "data/train/", ".ferry-index" for the whole bucket.
 std::string DefaultIndexKey(const std::string& prefix);
 
-// Opens the index at location; whole: fetched in one request when not over 256 MiB (a mount
-// or a sync reads most of it), else block by block with ranged reads (a shard reads its part).
+// Opens the index at location (index::OpenIndex).
 Result<std::shared_ptr<index::IndexReader>> OpenIndexAt(ObjectStore& store,
                                                         const std::string& location, bool whole);
 

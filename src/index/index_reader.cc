@@ -102,6 +102,28 @@ Result<std::unique_ptr<IndexSource>> SourceOfObject(ObjectStore& store, const st
       std::make_unique<ObjectSource>(std::move(*reader), bucket, std::move(name)));
 }
 
+Result<std::shared_ptr<IndexReader>> OpenIndex(ObjectStore& store, bool is_s3,
+                                               const std::string& bucket_or_path,
+                                               const std::string& key, bool whole) {
+  constexpr uint64_t kWholeIndexBytes = uint64_t{256} << 20;
+  std::unique_ptr<IndexSource> source;
+  if (is_s3) {
+    const std::string name = "s3://" + bucket_or_path + "/" + key;
+    if (key.empty() || key.ends_with('/')) {
+      return Status::InvalidArgument(name + ": an index is an object, s3://BUCKET/KEY");
+    }
+    FERRY_ASSIGN_OR_RETURN(source, SourceOfObject(store, bucket_or_path, key));
+    if (whole && source->size() <= kWholeIndexBytes) {
+      FERRY_ASSIGN_OR_RETURN(std::string bytes, source->Read(0, source->size()));
+      source = SourceOfBytes(std::move(bytes), name);
+    }
+  } else {
+    FERRY_ASSIGN_OR_RETURN(source, SourceOfFile(bucket_or_path));
+  }
+  FERRY_ASSIGN_OR_RETURN(auto reader, IndexReader::Open(std::move(source)));
+  return std::shared_ptr<IndexReader>(std::move(reader));
+}
+
 Result<std::unique_ptr<IndexReader>> IndexReader::Open(std::unique_ptr<IndexSource> source,
                                                        size_t cached_blocks) {
   const std::string& name = source->name();

@@ -35,6 +35,14 @@ Result<std::unique_ptr<IndexSource>> SourceOfFile(const std::string& path);
 Result<std::unique_ptr<IndexSource>> SourceOfObject(ObjectStore& store, const std::string& bucket,
                                                     const std::string& key);
 
+// Opens the index in object s3://bucket/key (is_s3) or in the local file at path. whole: the
+// object is fetched in one request when not over 256 MiB (a mount or a sync reads most of
+// it), else block by block with ranged reads (a shard reads its part).
+class IndexReader;
+Result<std::shared_ptr<IndexReader>> OpenIndex(ObjectStore& store, bool is_s3,
+                                               const std::string& bucket_or_path,
+                                               const std::string& key, bool whole);
+
 using Block = std::shared_ptr<const std::vector<IndexEntry>>;
 
 class IndexReader {

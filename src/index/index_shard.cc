@@ -1,0 +1,50 @@
+#include "index/index_shard.h"
+
+#include <algorithm>
+
+namespace ferry::index {
+
+Status ReadShard(IndexReader& index, const std::string& prefix, uint64_t rank, uint64_t world,
+                 const std::function<void(const IndexEntry&)>& take, ShardReadStats* stats) {
+  if (world == 0 || rank >= world) {
+    return Status::InvalidArgument("rank " + std::to_string(rank) + " of " +
+                                   std::to_string(world) + " hosts");
+  }
+  const auto& blocks = index.blocks();
+  const std::string end = PrefixSuccessor(prefix);
+  // The blocks that may hold keys under prefix: [first, last).
+  size_t first = static_cast<size_t>(
+      std::partition_point(blocks.begin(), blocks.end(),
+                           [&](const BlockHandle& b) { return b.last_key < prefix; }) -
+      blocks.begin());
+  size_t last = end.empty() ? blocks.size()
+                            : static_cast<size_t>(std::partition_point(
+                                                      blocks.begin(), blocks.end(),
+                                                      [&](const BlockHandle& b) {
+                                                        return b.first_key < end;
+                                                      }) -
+                                                  blocks.begin());
+  last = std::max(first, last);
+  // Entries of those blocks are numbered in order; this rank takes numbers [lo, hi).
+  uint64_t total = 0;
+  for (size_t i = first; i < last; ++i) total += blocks[i].entries;
+  const uint64_t lo = total * rank / world;
+  const uint64_t hi = total * (rank + 1) / world;
+  uint64_t number = 0;
+  for (size_t i = first; i < last && number < hi; ++i) {
+    const uint64_t count = blocks[i].entries;
+    if (number + count <= lo) {
+      number += count;
+      continue;
+    }
+    FERRY_ASSIGN_OR_RETURN(Block block, index.ReadBlock(i));
+    if (stats) ++stats->blocks_read;
+    for (const IndexEntry& e : *block) {
+      if (number >= lo && number < hi && e.key.starts_with(prefix)) take(e);
+      ++number;
+    }
+  }
+  return Status::OK();
+}
+
+}  // namespace ferry::index
