@@ -8,6 +8,8 @@
 #include <optional>
 
 #include "cli/client_flags.h"
+#include "cli/index_files.h"
+#include "index/indexed_store.h"
 #include "cli/filter_flags.h"
 #include "cli/output.h"
 #include "cli/run_transfer.h"
@@ -189,6 +191,9 @@ void AddSyncOptions(CLI::App& app, SyncFlags& flags) {
   cmd->add_option("--verify", f->verify,
                   "none (default); transferred: check what was copied; all: check everything");
   cmd->add_option("--report", f->report, "Write a JSON task report to this file");
+  cmd->add_option("--source-index", f->source_index,
+                  "A listing index of the s3:// source (`ferry index build`): read instead of "
+                  "listing it; keys after its last key are still listed");
   cmd->add_option("--state-dir", f->state_dir,
                   "Where sync keeps its state (default ~/.cache/ferry; \"none\" for none)");
   AddClientFlags(*cmd, f->client);
@@ -270,6 +275,19 @@ SyncRun ExecuteSync(const SyncFlags& flags, const std::atomic<bool>* interrupt) 
     if (!opened.ok()) return usage(opened.status().Annotate("source"));
     source_store = std::move(opened).value();
     options->source_endpoint_id = EndpointIdOf(*source_store);
+  }
+  if (!f->source_index.empty()) {
+    if (!src->is_s3) {
+      return usage(Status::InvalidArgument("--source-index needs an s3:// source"));
+    }
+    ObjectStore& lister = source_store ? *source_store : **store;
+    auto index = OpenIndexAt(lister, f->source_index, /*whole=*/true);
+    if (!index.ok()) return failed(index.status());
+    if (Status covers = index::CheckCovers(**index, src->bucket, src->prefix); !covers.ok()) {
+      return usage(covers);
+    }
+    source_store = source_store ? std::make_unique<index::IndexedStore>(*index, std::move(source_store))
+                                : std::make_unique<index::IndexedStore>(*index, **store);
   }
   transfer::Progress progress;
   std::optional<Result<sync::SyncResult>> result;

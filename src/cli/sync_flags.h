@@ -36,6 +36,7 @@ struct SyncFlags {
   std::string verify = "none";
   std::string report;
   std::string state_dir;
+  std::string source_index;  // a listing index of the source, read instead of listing it
 };
 
 // SRC, DST and every sync flag.

@@ -31,6 +31,7 @@ struct TrainFlags {
   std::vector<std::string> channels;         // NAME=URI
   std::vector<std::string> channel_modes;    // NAME=MODE
   std::vector<std::string> manifests;        // NAME=s3://...
+  std::vector<std::string> indexes;          // NAME=s3://... or a file
   std::vector<std::string> attribute_names;  // NAME=attr1,attr2
   std::string input_mode = "file";
   std::string hyperparameters_file;
@@ -171,6 +172,13 @@ Result<train::TrainSpec> BuildSpec(const TrainFlags& f) {
     FERRY_ASSIGN_OR_RETURN(auto at, transfer::ParseLocation(kv.second));
     c->manifest = at;
   }
+  for (const auto& text : f.indexes) {
+    FERRY_ASSIGN_OR_RETURN(auto kv, SplitAssignment(text, "--index"));
+    FERRY_ASSIGN_OR_RETURN(auto* c, channel(kv.first, "--index"));
+    FERRY_ASSIGN_OR_RETURN(auto at, transfer::ParseLocation(kv.second));
+    if (!at.is_s3) at.path = std::filesystem::absolute(at.path).lexically_normal().string();
+    c->index = at;
+  }
   for (const auto& text : f.attribute_names) {
     FERRY_ASSIGN_OR_RETURN(auto kv, SplitAssignment(text, "--attribute-names"));
     FERRY_ASSIGN_OR_RETURN(auto* c, channel(kv.first, "--attribute-names"));
@@ -306,6 +314,10 @@ CommandRunner AddTrainCommand(CLI::App& app, const std::vector<std::string>* aft
   cmd->add_option("--channel-mode", f->channel_modes, "NAME=file|fastfile|pipe for one channel")
       ->allow_extra_args(false);
   cmd->add_option("--manifest", f->manifests, "NAME=s3://bucket/manifest.json (a manifest file)")
+      ->allow_extra_args(false);
+  cmd->add_option("--index", f->indexes,
+                  "NAME=s3://bucket/key or a file: the channel's listing index (`ferry index "
+                  "build`), read instead of listing the prefix")
       ->allow_extra_args(false);
   cmd->add_option("--attribute-names", f->attribute_names,
                   "NAME=attr1,attr2: the manifest is an augmented manifest (JSON Lines); Pipe "

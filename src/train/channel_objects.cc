@@ -6,6 +6,8 @@
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
+#include "index/index_shard.h"
+#include "index/indexed_store.h"
 #include "store/read_full.h"
 #include "train/shard.h"
 
@@ -71,6 +73,56 @@ Result<std::vector<ChannelObject>> ParseAugmentedManifest(
   return items;
 }
 
+namespace {
+
+ChannelObject ObjectOf(const ObjectMeta& o, const std::string& prefix) {
+  return {.key = o.key,
+          .relative = o.key.substr(prefix.size()),
+          .size = o.size,
+          .etag = o.etag,
+          .maybe_archived = transfer::MayNeedRestore(o)};
+}
+
+// Every object under prefix (directory markers left out), listed from store.
+Status ListPrefix(ObjectStore& store, const std::string& bucket, const std::string& prefix,
+                  const std::string& start_after, std::vector<ChannelObject>& all) {
+  ListObjectsRequest req;
+  req.bucket = bucket;
+  req.prefix = prefix;
+  req.start_after = start_after;
+  for (;;) {
+    FERRY_ASSIGN_OR_RETURN(auto page, store.ListObjects(req));
+    for (auto& o : page.objects) {
+      if (!o.key.ends_with('/')) all.push_back(ObjectOf(o, prefix));
+    }
+    if (!page.truncated || page.last.empty()) return Status::OK();
+    req.start_after = page.last;
+  }
+}
+
+// This host's objects from the channel's index: its run of the indexed keys, and its turn of
+// the keys after the index's last one (written since, listed from the store).
+Status ShardFromIndex(ObjectStore& store, index::IndexReader& index, const TrainSpec& spec,
+                      const std::string& bucket, const std::string& prefix,
+                      std::vector<ChannelObject>& mine) {
+  FERRY_RETURN_IF_ERROR(index::ReadShard(index, prefix, spec.rank, spec.world,
+                                         [&](const index::IndexEntry& e) {
+                                           if (!e.key.ends_with('/')) {
+                                             mine.push_back(ObjectOf(index::MetaOf(e), prefix));
+                                           }
+                                         }));
+  if (index.last_key().empty() || index::PrefixSuccessor(prefix) > index.last_key() ||
+      index::PrefixSuccessor(prefix).empty()) {
+    std::vector<ChannelObject> newer;
+    FERRY_RETURN_IF_ERROR(
+        ListPrefix(store, bucket, prefix, std::max(prefix, index.last_key()), newer));
+    for (size_t i = spec.rank; i < newer.size(); i += spec.world) mine.push_back(newer[i]);
+  }
+  return Status::OK();
+}
+
+}  // namespace
+
 Result<ChannelObjects> ListChannel(ObjectStore& store, const TrainSpec& spec,
                                    const ChannelSpec& channel) {
   ChannelObjects out;
@@ -96,21 +148,31 @@ Result<ChannelObjects> ListChannel(ObjectStore& store, const TrainSpec& spec,
     out.bucket = channel.source.bucket;
     out.prefix = channel.source.key;
     if (!out.prefix.empty() && !out.prefix.ends_with('/')) out.prefix += '/';
-    ListObjectsRequest req;
-    req.bucket = out.bucket;
-    req.prefix = out.prefix;
-    for (;;) {
-      FERRY_ASSIGN_OR_RETURN(auto page, store.ListObjects(req));
-      for (auto& o : page.objects) {
-        if (o.key.ends_with('/')) continue;  // a directory marker
-        all.push_back({.key = o.key,
-                       .relative = o.key.substr(out.prefix.size()),
-                       .size = o.size,
-                       .etag = o.etag,
-                       .maybe_archived = transfer::MayNeedRestore(o)});
+    if (channel.index) {
+      const bool sharded = spec.distribution == Distribution::kShardedByKey;
+      const auto& at = *channel.index;
+      auto opened = index::OpenIndex(store, at.is_s3, at.is_s3 ? at.bucket : at.path, at.key,
+                                     /*whole=*/!sharded);
+      if (!opened.ok()) return opened.status().Annotate("channel \"" + channel.name + "\"");
+      std::shared_ptr<index::IndexReader> index = *opened;
+      FERRY_RETURN_IF_ERROR(index::CheckCovers(*index, out.bucket, out.prefix)
+                                .Annotate("channel \"" + channel.name + "\""));
+      if (sharded) {
+        // Already this host's shard: a run of keys, not every world-th key.
+        FERRY_RETURN_IF_ERROR(ShardFromIndex(store, *index, spec, out.bucket, out.prefix, all));
+        if (all.empty()) {
+          return Status::NotFound("channel \"" + channel.name + "\": no objects for host " +
+                                  std::to_string(spec.rank) + " under s3://" + out.bucket + "/" +
+                                  out.prefix + " in " + index->name());
+        }
+        for (auto& o : all) out.bytes += o.size;
+        out.objects = std::move(all);
+        return out;
       }
-      if (!page.truncated || page.last.empty()) break;
-      req.start_after = page.last;
+      index::IndexedStore indexed(index, store);
+      FERRY_RETURN_IF_ERROR(ListPrefix(indexed, out.bucket, out.prefix, "", all));
+    } else {
+      FERRY_RETURN_IF_ERROR(ListPrefix(store, out.bucket, out.prefix, "", all));
     }
   }
   if (all.empty()) {

@@ -49,6 +49,10 @@ Result<std::unique_ptr<FastFileMount>> FastFileMount::Start(const TrainSpec& spe
     argv.push_back("--cache-dir");
     argv.push_back(spec.cache_dir + "/" + channel.name);
   }
+  if (channel.index) {
+    argv.push_back("--index");
+    argv.push_back(channel.index->ToString());
+  }
   if (!only_paths_file.empty()) {
     argv.push_back("--only-paths");
     argv.push_back(only_paths_file);

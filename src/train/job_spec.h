@@ -27,6 +27,9 @@ struct ChannelSpec {
   transfer::Location source;      // s3://bucket/prefix, or a local (NFS, FSx, EFS) directory
   std::optional<InputMode> mode;  // unset: the job's input mode
   std::optional<transfer::Location> manifest;  // an S3 manifest file (ManifestFile)
+  // A listing index of the prefix (or of one containing it) to start from instead of a LIST:
+  // a sharded host reads only its part of it (index/index_shard.h).
+  std::optional<transfer::Location> index;
   // Pipe mode with an augmented manifest (JSON Lines): the attributes sent, in order.
   std::vector<std::string> attribute_names;
 };

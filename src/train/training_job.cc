@@ -4,7 +4,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <memory>
@@ -172,7 +174,8 @@ Status TrainingJob::RemoveEarlierOutputs() {
   return Status::OK();
 }
 
-Status TrainingJob::Download(const ChannelObjects& objects, const std::string& dir) {
+Status TrainingJob::Download(const ChannelObjects& objects, const std::string& dir,
+                             bool from_index) {
   transfer::Progress progress;
   transfer::TransferOptions options;
   transfer::TransferEngine engine(store_, options, progress);
@@ -190,6 +193,18 @@ Status TrainingJob::Download(const ChannelObjects& objects, const std::string& d
     engine.Download(std::move(job));
   }
   auto summary = engine.Finish();
+  // An index lists objects deleted since it was built: those are left out, and said so.
+  if (from_index && summary.failed > 0 && summary.failed <= summary.errors.size() &&
+      std::all_of(summary.errors.begin(), summary.errors.end(),
+                  [](const transfer::TransferError& e) { return e.status.IsNotFound(); })) {
+    std::fprintf(stderr,
+                 "ferry train: warning: %llu objects of the index are gone from the bucket "
+                 "(first: %s); they are left out. `ferry index update` brings the index up "
+                 "to date\n",
+                 static_cast<unsigned long long>(summary.failed),
+                 summary.errors.front().what.c_str());
+    return Status::OK();
+  }
   if (summary.failed > 0) {
     const auto& e = summary.errors.front();
     return Status(e.status.code(), e.what + ": " + e.status.message() + " (" +
@@ -345,7 +360,7 @@ JobOutcome TrainingJob::Run() {
         const auto& objects = *channel_objects_[i];
         ch["objects"] = objects.objects.size();
         ch["bytes"] = objects.bytes;
-        st = Download(objects, dir);
+        st = Download(objects, dir, /*from_index=*/c.index.has_value());
       } else if (mode == InputMode::kFastFile) {
         // A sharded channel's mount shows only this host's objects.
         std::string shard_file;

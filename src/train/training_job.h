@@ -52,7 +52,8 @@ class TrainingJob {
   // Archived objects of a File or Pipe channel: restored first (spec's restore), or one error.
   Status ReadyArchived(const ChannelSpec& channel, const ChannelObjects& objects);
   struct Phases;
-  Status Download(const ChannelObjects& objects, const std::string& dir);
+  // from_index: objects gone since the channel's index was built are skipped with a warning.
+  Status Download(const ChannelObjects& objects, const std::string& dir, bool from_index);
   // Whether an earlier job of this name left this host's record or outputs in the bucket,
   // and their removal (--overwrite).
   Result<bool> HasEarlierOutputs(const OutputKeys& keys);
