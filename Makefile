@@ -47,9 +47,11 @@ demo: build
 bench: build
 	./bench/run.sh $(BUILD)/ferry
 
-# ferry sync of a million files: time and peak RSS (longer; not part of `make bench`).
+# ferry sync of a million files: time and peak RSS, and a mount of them from their listing
+# index (longer; not part of `make bench`).
 bench-scale: build
 	/usr/bin/python3 bench/sync_bench.py $(BUILD)/ferry --scale 1000000
+	/usr/bin/python3 bench/index_bench.py $(BUILD)/ferry --objects 1000000
 
 # The binary, its helpers, libferry.a with its headers, and man pages under PREFIX
 # (DESTDIR honoured), laid out as `ferry train` expects.
