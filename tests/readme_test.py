@@ -179,7 +179,8 @@ class ReadmeExamples(unittest.TestCase):
         with open(README) as f:
             firsts = [c[0] for _, c in sh_blocks(f.read()) if c]
         expected = ["make demo", "ferry mb s3://datasets", "ferry sync /mnt/nfs/datasets",
-                    "ferry task create", "ferry mount", "ferry cache load", "ferry gateway",
+                    "ferry task create", "ferry mount", "ferry cache load", "ferry index build",
+                    "ferry gateway",
                     "ferry train", "ferry ls s3://datasets/checkpoints/",
                     "ferry serve"]
         self.assertEqual([next((e for e in expected if c.startswith(e)), c) for c in firsts],
@@ -195,6 +196,7 @@ class ReadmeExamples(unittest.TestCase):
         if fuse_usable():
             self.mount_examples()
             self.cache_examples()
+            self.index_examples()
             self.gateway_example()
             self.train_example()
         self.archive_example()
@@ -293,6 +295,19 @@ class ReadmeExamples(unittest.TestCase):
                 self.run_line(line)
         finally:
             subprocess.run(["fusermount3", "-u", "/mnt/imagenet"], check=True)
+
+    def index_examples(self):
+        for i in range(2):
+            self.write("new-images/img%d.bin" % i, os.urandom(100))
+        for line in self.block("ferry index build"):
+            out = self.run_line(line)
+            if line.startswith("ls /mnt/imagenet"):
+                self.assertIn("img2.bin", out.stdout)
+            if "python3 train.py" in line:
+                self.assertIn("read %d bytes" % (3 * 3000 + len(LABELS)), out.stdout)
+            if line.startswith("ferry index show"):
+                self.assertIn("verified:  true", out.stdout)
+        self.assertTrue(os.path.exists(os.path.join(self.work, "imagenet/labels.csv")))
 
     def gateway_example(self):
         os.makedirs("/srv/share")

@@ -121,8 +121,8 @@ Result<int> Update(const IndexFlags& f) {
     if (!in) return Status::FromErrno(f.from_report, errno);
     std::stringstream text;
     text << in.rdbuf();
-    FERRY_ASSIGN_OR_RETURN(result, index::UpdateIndexFromReport(*store, *old, text.str(), options,
-                                                                out->sink()));
+    FERRY_ASSIGN_OR_RETURN(
+        result, index::UpdateIndexFromReport(*store, *old, text.str(), options, out->sink()));
   } else {
     FERRY_ASSIGN_OR_RETURN(result, index::UpdateIndex(*store, *old, options, out->sink()));
   }

@@ -34,7 +34,8 @@ class IndexOutput {
   std::string KeyIn(const std::string& bucket) const;
 
  private:
-  IndexOutput(ObjectStore& store, std::string location) : store_(store), location_(std::move(location)) {}
+  IndexOutput(ObjectStore& store, std::string location)
+      : store_(store), location_(std::move(location)) {}
   ObjectStore& store_;
   const std::string location_;
   std::string temp_path_;

@@ -13,8 +13,8 @@
 
 #include "cli/background.h"
 #include "cli/client_flags.h"
-#include "cli/index_files.h"
 #include "cli/commands.h"
+#include "cli/index_files.h"
 #include "cli/metrics_flag.h"
 #include "cli/mount_paths.h"
 #include "cli/output.h"
@@ -48,7 +48,7 @@ struct MountFlags {
   std::string drop_behind = "auto";
   std::string import = "new,changed,deleted";
   std::string only_paths_file;
-  std::string index;  // a listing index to start from
+  std::string index;    // a listing index to start from
   std::string metrics;  // HOST:PORT
   std::string on_archived = "error";
   std::string restore_wait = "12h";
@@ -227,8 +227,10 @@ CommandRunner AddMountCommand(CLI::App& app) {
       return Fail("mount", import.status(), true);
     }
     // Paths are resolved before the mount leaves for the background (and for "/").
-    for (std::string* path : {&f->cache_dir, &f->only_paths_file, &f->client.ca_bundle, &f->index}) {
-      if (!path->empty() && !path->starts_with("s3://")) *path = std::filesystem::absolute(*path).lexically_normal().string();
+    for (std::string* path :
+         {&f->cache_dir, &f->only_paths_file, &f->client.ca_bundle, &f->index}) {
+      if (!path->empty() && !path->starts_with("s3://"))
+        *path = std::filesystem::absolute(*path).lexically_normal().string();
     }
     if (!f->foreground) {
       return RunInBackground("mount", [f](const ReadyReporter& ready) { return Mount(*f, ready); });

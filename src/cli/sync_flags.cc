@@ -8,12 +8,12 @@
 #include <optional>
 
 #include "cli/client_flags.h"
-#include "cli/index_files.h"
-#include "index/indexed_store.h"
 #include "cli/filter_flags.h"
+#include "cli/index_files.h"
 #include "cli/output.h"
 #include "cli/run_transfer.h"
 #include "cli/sync_flags.h"
+#include "index/indexed_store.h"
 #include "sync/syncer.h"
 #include "transfer/location.h"
 
@@ -286,8 +286,9 @@ SyncRun ExecuteSync(const SyncFlags& flags, const std::atomic<bool>* interrupt) 
     if (Status covers = index::CheckCovers(**index, src->bucket, src->prefix); !covers.ok()) {
       return usage(covers);
     }
-    source_store = source_store ? std::make_unique<index::IndexedStore>(*index, std::move(source_store))
-                                : std::make_unique<index::IndexedStore>(*index, **store);
+    source_store = source_store
+                       ? std::make_unique<index::IndexedStore>(*index, std::move(source_store))
+                       : std::make_unique<index::IndexedStore>(*index, **store);
   }
   transfer::Progress progress;
   std::optional<Result<sync::SyncResult>> result;

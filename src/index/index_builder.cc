@@ -12,7 +12,9 @@
 namespace ferry::index {
 namespace {
 
-bool Gone(const Status& s) { return s.IsNotFound() || s.s3_code() == "NoSuchKey"; }
+bool Gone(const Status& s) {
+  return s.IsNotFound() || s.s3_code() == "NoSuchKey";
+}
 
 // Reads the metadata of the entries marked, many HEADs at once, and writes every entry that
 // still exists in order.
@@ -154,8 +156,8 @@ Result<BuildResult> UpdateIndex(ObjectStore& store, IndexReader& old, const Buil
 }
 
 Result<BuildResult> UpdateIndexFromReport(ObjectStore& store, IndexReader& old,
-                                          std::string_view report_json,
-                                          const BuildOptions& options, IndexWriter::Sink sink) {
+                                          std::string_view report_json, const BuildOptions& options,
+                                          IndexWriter::Sink sink) {
   const IndexInfo& was = old.info();
   auto report = nlohmann::json::parse(report_json, nullptr, false);
   if (report.is_discarded() || !report.is_object() || !report.contains("summary") ||
@@ -165,9 +167,10 @@ Result<BuildResult> UpdateIndexFromReport(ObjectStore& store, IndexReader& old,
   const std::string destination = report["summary"].value("destination", "");
   const std::string root = "s3://" + was.bucket + "/";
   if (!destination.starts_with(root) || !destination.substr(root.size()).starts_with(was.prefix)) {
-    return Status::InvalidArgument("the report's sync wrote to " +
-                                   (destination.empty() ? std::string("nowhere named") : destination) +
-                                   ", not under the index's s3://" + was.bucket + "/" + was.prefix);
+    return Status::InvalidArgument(
+        "the report's sync wrote to " +
+        (destination.empty() ? std::string("nowhere named") : destination) +
+        ", not under the index's s3://" + was.bucket + "/" + was.prefix);
   }
   std::string key_prefix = destination.substr(root.size());
   // Key → true: written (HEAD it), false: deleted.
@@ -199,8 +202,8 @@ Result<BuildResult> UpdateIndexFromReport(ObjectStore& store, IndexReader& old,
     return s;
   };
   while (it.Valid() || next_change != changed.end()) {
-    bool take_change = next_change != changed.end() &&
-                       (!it.Valid() || next_change->first <= it.entry().key);
+    bool take_change =
+        next_change != changed.end() && (!it.Valid() || next_change->first <= it.entry().key);
     if (take_change) {
       if (it.Valid() && it.entry().key == next_change->first) {
         if (!next_change->second) ++result.removed;

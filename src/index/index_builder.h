@@ -47,7 +47,7 @@ Result<BuildResult> UpdateIndex(ObjectStore& store, IndexReader& old, const Buil
 // as they are in old. The new index keeps old's build time: objects others wrote since are
 // not in it.
 Result<BuildResult> UpdateIndexFromReport(ObjectStore& store, IndexReader& old,
-                                          std::string_view report_json,
-                                          const BuildOptions& options, IndexWriter::Sink sink);
+                                          std::string_view report_json, const BuildOptions& options,
+                                          IndexWriter::Sink sink);
 
 }  // namespace ferry::index

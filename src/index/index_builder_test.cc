@@ -136,9 +136,9 @@ TEST_F(IndexBuilderTest, UpdateFromASyncReport) {
   EXPECT_EQ(reader->info().built_at_ns, old->info().built_at_ns);
   std::vector<std::string> keys;
   for (auto& e : All(*reader)) keys.push_back(e.key);
-  EXPECT_EQ(keys, (std::vector<std::string>{"data/f0", "data/f1", "data/f2", "data/f3", "data/f5",
-                                            "data/f6", "data/f7", "data/f8", "data/f9",
-                                            "data/sub/new"}));
+  EXPECT_EQ(keys,
+            (std::vector<std::string>{"data/f0", "data/f1", "data/f2", "data/f3", "data/f5",
+                                      "data/f6", "data/f7", "data/f8", "data/f9", "data/sub/new"}));
   // A report of another destination is refused.
   std::string third;
   auto wrong = UpdateIndexFromReport(

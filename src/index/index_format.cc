@@ -29,8 +29,12 @@ void PutVarint(std::string& out, uint64_t v) {
   }
   out.push_back(static_cast<char>(v));
 }
-uint64_t ZigZag(int64_t v) { return (static_cast<uint64_t>(v) << 1) ^ static_cast<uint64_t>(v >> 63); }
-int64_t UnZigZag(uint64_t v) { return static_cast<int64_t>(v >> 1) ^ -static_cast<int64_t>(v & 1); }
+uint64_t ZigZag(int64_t v) {
+  return (static_cast<uint64_t>(v) << 1) ^ static_cast<uint64_t>(v >> 63);
+}
+int64_t UnZigZag(uint64_t v) {
+  return static_cast<int64_t>(v >> 1) ^ -static_cast<int64_t>(v & 1);
+}
 void PutString(std::string& out, std::string_view s) {
   PutVarint(out, s.size());
   out.append(s);
@@ -243,7 +247,8 @@ Result<Footer> DecodeFooter(std::string_view bytes) {
   f.info.built_at_ns = UnZigZag(in.Varint());
   f.info.entries = in.Varint();
   uint64_t blocks = in.Varint();
-  if (!in.ok() || blocks > bytes.size()) return Status::Corruption("the index's footer is corrupted");
+  if (!in.ok() || blocks > bytes.size())
+    return Status::Corruption("the index's footer is corrupted");
   f.blocks.resize(blocks);
   uint64_t entries = 0;
   for (auto& b : f.blocks) {

@@ -37,8 +37,8 @@ struct IndexEntry {
 // What the whole index describes.
 struct IndexInfo {
   std::string bucket;
-  std::string prefix;  // every key starts with it
-  std::string endpoint;  // the store it was listed from (StoreInfo::endpoint_id), for messages
+  std::string prefix;       // every key starts with it
+  std::string endpoint;     // the store it was listed from (StoreInfo::endpoint_id), for messages
   int64_t built_at_ns = 0;  // when its listing began: objects changed later may be missing
   uint64_t entries = 0;
 };

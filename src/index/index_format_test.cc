@@ -41,8 +41,8 @@ TEST(IndexFormatTest, EntriesRoundTripEveryEtagFormAndMetadata) {
 TEST(IndexFormatTest, DamagedEntriesAreCorruption) {
   std::vector<IndexEntry> entries = {Entry("k1", "x"), Entry("k2", "y")};
   std::string raw = EncodeEntries(entries);
-  EXPECT_FALSE(DecodeEntries(raw, 3).ok());                      // fewer than the count
-  EXPECT_FALSE(DecodeEntries(raw, 1).ok());                      // bytes left over
+  EXPECT_FALSE(DecodeEntries(raw, 3).ok());                            // fewer than the count
+  EXPECT_FALSE(DecodeEntries(raw, 1).ok());                            // bytes left over
   EXPECT_FALSE(DecodeEntries(raw.substr(0, raw.size() - 3), 2).ok());  // cut short
   std::vector<IndexEntry> unordered = {Entry("k2", "x"), Entry("k1", "y")};
   EXPECT_EQ(DecodeEntries(EncodeEntries(unordered), 2).status().code(), Status::Code::kCorruption);

@@ -33,7 +33,8 @@ class BytesSource final : public IndexSource {
 
 class FileSource final : public IndexSource {
  public:
-  FileSource(int fd, uint64_t size, std::string name) : fd_(fd), size_(size), name_(std::move(name)) {}
+  FileSource(int fd, uint64_t size, std::string name)
+      : fd_(fd), size_(size), name_(std::move(name)) {}
   ~FileSource() override { ::close(fd_); }
   uint64_t size() const override { return size_; }
   Result<std::string> Read(uint64_t offset, uint64_t length) override {
@@ -181,7 +182,8 @@ Result<Block> IndexReader::ReadBlock(size_t i) {
   const BlockHandle& b = footer_.blocks.at(i);
   auto compressed = source_->Read(b.offset, b.length);
   if (!compressed.ok()) return compressed.status().Annotate(name());
-  const std::string which = name() + ": index block " + std::to_string(i) + " (from " + b.first_key + ")";
+  const std::string which =
+      name() + ": index block " + std::to_string(i) + " (from " + b.first_key + ")";
   if (Crc32c(0, *compressed) != b.crc32c) {
     return Status::Corruption(which + " is corrupted (checksum mismatch); build the index again");
   }
@@ -216,7 +218,9 @@ Status IndexReader::Iterator::Load(size_t block) {
   return Status::OK();
 }
 
-Status IndexReader::Iterator::SeekToBlock(size_t block) { return Load(block); }
+Status IndexReader::Iterator::SeekToBlock(size_t block) {
+  return Load(block);
+}
 
 Status IndexReader::Iterator::Seek(std::string_view target) {
   const auto& blocks = reader_.footer_.blocks;
@@ -288,8 +292,8 @@ Result<ListObjectsPage> IndexReader::List(const ListObjectsRequest& req) {
       FERRY_RETURN_IF_ERROR(it.Next());
       continue;
     }
-    size_t cut = req.delimiter.empty() ? std::string::npos
-                                       : e.key.find(req.delimiter, req.prefix.size());
+    size_t cut =
+        req.delimiter.empty() ? std::string::npos : e.key.find(req.delimiter, req.prefix.size());
     if (cut != std::string::npos) {
       std::string common = e.key.substr(0, cut + req.delimiter.size());
       std::string next = PrefixSuccessor(common);

@@ -53,9 +53,8 @@ std::vector<std::string> ListAll(ObjectStore& store, ListObjectsRequest req) {
     std::vector<std::string> items;
     for (auto& o : page->objects) items.push_back("o:" + o.key);
     for (auto& p : page->common_prefixes) items.push_back("p:" + p);
-    std::sort(items.begin(), items.end(), [](const std::string& a, const std::string& b) {
-      return a.substr(2) < b.substr(2);
-    });
+    std::sort(items.begin(), items.end(),
+              [](const std::string& a, const std::string& b) { return a.substr(2) < b.substr(2); });
     out.insert(out.end(), items.begin(), items.end());
     if (!page->truncated) return out;
     req.start_after = page->last;
@@ -82,15 +81,15 @@ TEST(IndexReaderTest, ListingsFromTheIndexEqualTheStoresOwn) {
     int max_keys;
   };
   for (const Case& c : std::vector<Case>{{"data/", "/", "", 1000},
-                                          {"data/", "/", "", 3},
-                                          {"data/", "", "", 7},
-                                          {"data/d3/", "/", "", 1000},
-                                          {"data/d3/f0", "/", "", 4},
-                                          {"data/", "/", "data/d4/", 2},
-                                          {"data/", "/", "data/d4/f050", 2},
-                                          {"data/d", "", "data/d9/f098", 1000},
-                                          {"data/q", "/", "", 1000},
-                                          {"data/", "f0", "", 5}}) {
+                                         {"data/", "/", "", 3},
+                                         {"data/", "", "", 7},
+                                         {"data/d3/", "/", "", 1000},
+                                         {"data/d3/f0", "/", "", 4},
+                                         {"data/", "/", "data/d4/", 2},
+                                         {"data/", "/", "data/d4/f050", 2},
+                                         {"data/d", "", "data/d9/f098", 1000},
+                                         {"data/q", "/", "", 1000},
+                                         {"data/", "f0", "", 5}}) {
     ListObjectsRequest req;
     req.bucket = "bkt";
     req.prefix = c.prefix;

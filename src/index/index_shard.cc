@@ -7,8 +7,8 @@ namespace ferry::index {
 Status ReadShard(IndexReader& index, const std::string& prefix, uint64_t rank, uint64_t world,
                  const std::function<void(const IndexEntry&)>& take, ShardReadStats* stats) {
   if (world == 0 || rank >= world) {
-    return Status::InvalidArgument("rank " + std::to_string(rank) + " of " +
-                                   std::to_string(world) + " hosts");
+    return Status::InvalidArgument("rank " + std::to_string(rank) + " of " + std::to_string(world) +
+                                   " hosts");
   }
   const auto& blocks = index.blocks();
   const std::string end = PrefixSuccessor(prefix);
@@ -18,11 +18,10 @@ Status ReadShard(IndexReader& index, const std::string& prefix, uint64_t rank, u
                            [&](const BlockHandle& b) { return b.last_key < prefix; }) -
       blocks.begin());
   size_t last = end.empty() ? blocks.size()
-                            : static_cast<size_t>(std::partition_point(
-                                                      blocks.begin(), blocks.end(),
-                                                      [&](const BlockHandle& b) {
-                                                        return b.first_key < end;
-                                                      }) -
+                            : static_cast<size_t>(std::partition_point(blocks.begin(), blocks.end(),
+                                                                       [&](const BlockHandle& b) {
+                                                                         return b.first_key < end;
+                                                                       }) -
                                                   blocks.begin());
   last = std::max(first, last);
   // Entries of those blocks are numbered in order; this rank takes numbers [lo, hi).

@@ -26,8 +26,9 @@ TEST(IndexShardTest, EveryEntryFallsToOneRankAndEachReadsOnlyItsBlocks) {
     for (uint64_t rank = 0; rank < world; ++rank) {
       ShardReadStats stats;
       size_t before = seen.size();
-      ASSERT_TRUE(ReadShard(**reader, "train/", rank, world,
-                            [&](const IndexEntry& e) { seen.push_back(e.key); }, &stats)
+      ASSERT_TRUE(ReadShard(
+                      **reader, "train/", rank, world,
+                      [&](const IndexEntry& e) { seen.push_back(e.key); }, &stats)
                       .ok());
       smallest = std::min(smallest, seen.size() - before);
       largest = std::max(largest, seen.size() - before);

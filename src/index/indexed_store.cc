@@ -12,8 +12,8 @@ Status CheckCovers(const IndexReader& index, std::string_view bucket, std::strin
   const IndexInfo& info = index.info();
   if (bucket == info.bucket && prefix.starts_with(info.prefix)) return Status::OK();
   return Status::InvalidArgument(index.name() + " is the index of s3://" + info.bucket + "/" +
-                                 info.prefix + ", which does not hold s3://" +
-                                 std::string(bucket) + "/" + std::string(prefix));
+                                 info.prefix + ", which does not hold s3://" + std::string(bucket) +
+                                 "/" + std::string(prefix));
 }
 
 Result<ListObjectsPage> IndexedStore::ListObjects(const ListObjectsRequest& req) {

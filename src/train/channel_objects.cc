@@ -105,12 +105,12 @@ Status ListPrefix(ObjectStore& store, const std::string& bucket, const std::stri
 Status ShardFromIndex(ObjectStore& store, index::IndexReader& index, const TrainSpec& spec,
                       const std::string& bucket, const std::string& prefix,
                       std::vector<ChannelObject>& mine) {
-  FERRY_RETURN_IF_ERROR(index::ReadShard(index, prefix, spec.rank, spec.world,
-                                         [&](const index::IndexEntry& e) {
-                                           if (!e.key.ends_with('/')) {
-                                             mine.push_back(ObjectOf(index::MetaOf(e), prefix));
-                                           }
-                                         }));
+  FERRY_RETURN_IF_ERROR(
+      index::ReadShard(index, prefix, spec.rank, spec.world, [&](const index::IndexEntry& e) {
+        if (!e.key.ends_with('/')) {
+          mine.push_back(ObjectOf(index::MetaOf(e), prefix));
+        }
+      }));
   if (index.last_key().empty() || index::PrefixSuccessor(prefix) > index.last_key() ||
       index::PrefixSuccessor(prefix).empty()) {
     std::vector<ChannelObject> newer;
