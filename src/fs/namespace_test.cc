@@ -4,6 +4,8 @@
 #include <sys/stat.h>
 
 #include "fs/read_path_fixture.h"
+#include "index/index_builder.h"
+#include "testing/faulty_store.h"
 
 namespace ferry::fs {
 namespace {
@@ -290,6 +292,58 @@ TEST_F(NamespaceTest, OnlyPathsShowsAShard) {
   EXPECT_TRUE(ns.Locate("a/y").ok());
   EXPECT_EQ(ns.Locate("a/x").status().code(), Status::Code::kNotFound);
   EXPECT_EQ(ns.Locate("b/z").status().code(), Status::Code::kNotFound);
+}
+
+TEST_F(NamespaceTest, StartsFromAnIndexWithoutListingOrHeads) {
+  Put("p/a.txt", "hello", {{"file-permissions", "0100600"}, {"file-owner", "42"}});
+  for (int i = 0; i < 30; ++i) Put("p/dir/f" + std::to_string(10 + i), "x");
+  Put("p/zz0", "the index's last key");
+  std::string bytes;
+  index::BuildOptions build;
+  ASSERT_TRUE(index::BuildIndex(*fixture_.store, "bkt", "p/", build,
+                                [&](std::string_view b) {
+                                  bytes.append(b);
+                                  return Status::OK();
+                                })
+                  .ok());
+  auto reader = index::IndexReader::Open(index::SourceOfBytes(bytes, "idx"));
+  ASSERT_TRUE(reader.ok());
+  // Changed after the index: a deletion and an addition inside its range, one past its end.
+  ASSERT_TRUE(fixture_.store->DeleteObject("bkt", "p/dir/f15").ok());
+  Put("p/dir/f15b", "new");
+  Put("p/zzz", "after the index");
+  ferry::testing::FaultyStore counted(*fixture_.store);
+  index::IndexedStore indexed(std::shared_ptr<index::IndexReader>(std::move(*reader)), counted);
+  NamespaceOptions o = Options();
+  o.indexed = &indexed;
+  o.clock = &clock_;
+  Namespace ns(counted, o);
+  auto root = ns.ReadDirectory(Namespace::kRootIno);
+  ASSERT_TRUE(root.ok()) << root.status().ToString();
+  ASSERT_EQ(root->size(), 4u);  // a.txt, dir, zz0, zzz (listed after the index's last key)
+  EXPECT_EQ((*root)[3].name, "zzz");
+  auto a = ns.Lookup(Namespace::kRootIno, "a.txt");
+  ASSERT_TRUE(a.ok());
+  EXPECT_EQ(a->mode, S_IFREG | 0600);
+  EXPECT_EQ(a->uid, 42u);
+  auto dir = ns.Lookup(Namespace::kRootIno, "dir");
+  ASSERT_TRUE(dir.ok());
+  auto files = ns.ReadDirectory(dir->ino);
+  ASSERT_TRUE(files.ok());
+  EXPECT_EQ(files->size(), 30u);  // as the index shows it
+  EXPECT_TRUE(ns.Lookup(dir->ino, "f15").ok());
+  EXPECT_FALSE(ns.Lookup(dir->ino, "f15b").ok());
+  // One listing (the root's reaches past the index's last key; dir/'s does not), and no
+  // HEAD for attributes the index holds.
+  EXPECT_EQ(counted.calls(ferry::testing::StoreCall::kListObjects), 1);
+  EXPECT_EQ(counted.calls(ferry::testing::StoreCall::kHeadObject), 0);
+  // A refresh lists the bucket.
+  ASSERT_TRUE(ns.Refresh("dir/", false).ok());
+  files = ns.ReadDirectory(dir->ino);
+  ASSERT_TRUE(files.ok());
+  EXPECT_EQ(files->size(), 30u);
+  EXPECT_FALSE(ns.Lookup(dir->ino, "f15").ok());
+  EXPECT_TRUE(ns.Lookup(dir->ino, "f15b").ok());
 }
 
 }  // namespace
