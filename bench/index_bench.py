@@ -23,6 +23,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 from server_bench import (log, machine_description, machine_line, source_description,  # noqa: E402
                           start_ferry, write_section)
+from latency_proxy import LatencyProxy  # noqa: E402
 from sync_bench import make_tree  # noqa: E402
 from transfer_bench import clean_env, client_credentials  # noqa: E402
 
@@ -38,8 +39,9 @@ def timed(argv, env):
     return time.time() - t0, p
 
 
-def mount_case(ferry, env, tmp, name, extra, known, every_dir):
-    """Seconds until the root is listed and the known file read; then for every directory."""
+def mount_case(ferry, env, tmp, name, extra, known, dirs):
+    """Seconds until the root is listed and the known file read; then to list `dirs`
+    directories (all: None)."""
     mnt = os.path.join(tmp, "mnt-" + name)
     cache = os.path.join(tmp, "cache-" + name)
     os.makedirs(mnt)
@@ -58,9 +60,8 @@ def mount_case(ferry, env, tmp, name, extra, known, every_dir):
         usable = time.time() - t0
         t1 = time.time()
         names = 0
-        if every_dir:
-            for d in roots:
-                names += len(os.listdir(os.path.join(mnt, d)))
+        for d in sorted(roots)[:dirs]:
+            names += len(os.listdir(os.path.join(mnt, d)))
         walk = time.time() - t1
         return usable, walk, names
     finally:
@@ -73,6 +74,10 @@ def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("ferry")
     p.add_argument("--objects", type=int, default=1_000_000)
+    p.add_argument("--latency-ms", type=float, default=20,
+                   help="round trip emulated for the remote-endpoint cases")
+    p.add_argument("--remote-dirs", type=int, default=200,
+                   help="directories listed in the remote-endpoint cases")
     p.add_argument("--results", default=os.path.join(HERE, "RESULTS.md"))
     args = p.parse_args()
     ferry = os.path.abspath(args.ferry)
@@ -102,11 +107,23 @@ def main():
         last = args.objects - 1
         known = "d%04d/f%07d.bin" % (last // 100, last)
         index_flag = ["--index", "s3://%s/data.ferry-index" % BUCKET]
-        listed = mount_case(ferry, env, tmp, "listed", [], known, True)
-        indexed = mount_case(ferry, env, tmp, "indexed", index_flag, known, True)
+        listed = mount_case(ferry, env, tmp, "listed", [], known, None)
+        indexed = mount_case(ferry, env, tmp, "indexed", index_flag, known, None)
         log("mount usable: %.2f s from listings, %.2f s from the index" % (listed[0], indexed[0]))
         log("every directory: %.1f s from listings, %.1f s from the index (%d names)" % (
             listed[1], indexed[1], indexed[2]))
+        # The same through a proxy that adds a round trip to every request.
+        proxy = LatencyProxy(server.port, args.latency_ms)
+        try:
+            remote_env = dict(env, AWS_ENDPOINT_URL="http://127.0.0.1:%d" % proxy.port)
+            r_listed = mount_case(ferry, remote_env, tmp, "r-listed", [], known, args.remote_dirs)
+            r_indexed = mount_case(ferry, remote_env, tmp, "r-indexed", index_flag, known,
+                                   args.remote_dirs)
+        finally:
+            proxy.stop()
+        log("at %.0f ms: usable %.2f s / %.2f s; %d directories %.1f s / %.1f s" % (
+            args.latency_ms, r_listed[0], r_indexed[0], args.remote_dirs, r_listed[1],
+            r_indexed[1]))
         body = [TITLE + " (bench/index_bench.py)", "", machine_line(machine), "",
                 "%d objects (empty, 100 per directory) loaded by `ferry sync` in %.0f s; their index "
                 "holds %d entries in %.1f MiB." % (args.objects, loaded, built["objects"],
@@ -116,6 +133,15 @@ def main():
                     listed[0], indexed[0], listed[0] / max(indexed[0], 1e-9)),
                 "| every directory listed (%d names) | %.1f | %.1f | %.1f× |" % (
                     indexed[2], listed[1], indexed[1], listed[1] / max(indexed[1], 1e-9)),
+                "| %.0f ms round trips: mount usable | %.2f | %.2f | %.1f× |" % (
+                    args.latency_ms, r_listed[0], r_indexed[0],
+                    r_listed[0] / max(r_indexed[0], 1e-9)),
+                "| %.0f ms round trips: %d directories listed | %.1f | %.1f | %.1f× |" % (
+                    args.latency_ms, args.remote_dirs, r_listed[1], r_indexed[1],
+                    r_listed[1] / max(r_indexed[1], 1e-9)),
+                "", "The round trips are added by a proxy (bench/latency_proxy.py) holding each "
+                "request for that long, as a remote endpoint would; on loopback a listing "
+                "costs ferry serve less than fetching and decoding the index does.",
                 "", "`ferry index build`: %.1f s with POSIX metadata (%d HEADs), %.1f s without." % (
                     build, built["heads"], quick),
                 "", "Target: a mount of 1 M objects usable in < 5 s from its index — %s (%.2f s)." % (
