@@ -1,6 +1,7 @@
 #include "cli/index_files.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -71,6 +72,8 @@ std::string IndexOutput::KeyIn(const std::string& bucket) const {
 Status IndexOutput::Commit() {
   FERRY_ASSIGN_OR_RETURN(auto loc, transfer::ParseLocation(location_));
   if (!loc.is_s3) {
+    // mkostemp made it 0600; an index is as readable as the listing it holds.
+    if (::fchmod(fd_, 0644) != 0) return Status::FromErrno(temp_path_, errno);
     if (::fsync(fd_) != 0) return Status::FromErrno(temp_path_, errno);
     if (::rename(temp_path_.c_str(), loc.path.c_str()) != 0) {
       return Status::FromErrno(loc.path, errno);

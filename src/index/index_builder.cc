@@ -32,7 +32,7 @@ class EntryWriter {
   // entries in key order; need_head[i]: read entry i's metadata (and current size and ETag).
   Status Write(std::vector<IndexEntry> entries, const std::vector<bool>& need_head) {
     std::vector<Status> failures(entries.size());
-    std::vector<bool> vanished(entries.size(), false);
+    std::vector<char> vanished(entries.size(), 0);  // not vector<bool>: written concurrently
     for (size_t i = 0; i < entries.size(); ++i) {
       if (!need_head[i]) continue;
       ++result_.heads;
@@ -41,7 +41,7 @@ class EntryWriter {
         if (meta.ok()) {
           entries[i] = EntryOf(*meta, true);
         } else if (Gone(meta.status())) {
-          vanished[i] = true;
+          vanished[i] = 1;
         } else {
           failures[i] = meta.status().Annotate("s3://" + bucket_ + "/" + entries[i].key);
         }
