@@ -31,7 +31,7 @@ install(FILES ${FERRY_ARCHIVE} DESTINATION lib)
 # Man pages: ferry(1) and ferry-COMMAND(1), from --help (help2man).
 find_program(HELP2MAN help2man)
 if(HELP2MAN)
-  set(FERRY_COMMANDS ls cp rm stat cat sync task agent mount cache train mb rb serve)
+  set(FERRY_COMMANDS ls cp rm stat cat sync task agent mount cache gateway index train mb rb serve)
   set(pages ${PROJECT_BINARY_DIR}/man/ferry.1)
   add_custom_command(OUTPUT ${PROJECT_BINARY_DIR}/man/ferry.1
     COMMAND ${CMAKE_COMMAND} -E make_directory ${PROJECT_BINARY_DIR}/man
