@@ -8,6 +8,7 @@
 #include <cerrno>
 
 #include "core/checksum.h"
+#include "store/grouped_listing.h"
 #include "store/read_full.h"
 
 namespace ferry::index {
@@ -249,13 +250,6 @@ Result<std::optional<IndexEntry>> IndexReader::Find(std::string_view key) {
   return std::optional<IndexEntry>(it.entry());
 }
 
-std::string PrefixSuccessor(std::string_view prefix) {
-  std::string out(prefix);
-  while (!out.empty() && static_cast<uint8_t>(out.back()) == 0xff) out.pop_back();
-  if (!out.empty()) out.back() = static_cast<char>(static_cast<uint8_t>(out.back()) + 1);
-  return out;
-}
-
 ObjectMeta MetaOf(const IndexEntry& e) {
   ObjectMeta m;
   m.key = e.key;
@@ -279,46 +273,37 @@ IndexEntry EntryOf(const ObjectMeta& meta, bool metadata_known) {
   return e;
 }
 
+namespace {
+
+// The index's entries as the grouped listing walk sees them.
+class EntryCursor final : public SortedCursor {
+ public:
+  explicit EntryCursor(IndexReader& reader) : it_(reader) {}
+  Status Seek(std::string_view lower) override { return it_.Seek(lower); }
+  Status Next() override { return it_.Next(); }
+  bool Valid() const override { return it_.Valid(); }
+  std::string_view key() const override { return it_.entry().key; }
+  const IndexEntry& entry() const { return it_.entry(); }
+
+ private:
+  IndexReader::Iterator it_;
+};
+
+}  // namespace
+
 Result<ListObjectsPage> IndexReader::List(const ListObjectsRequest& req) {
   ListObjectsPage page;
-  const int max_keys = req.max_keys > 0 ? req.max_keys : 1000;
-  Iterator it(*this);
-  FERRY_RETURN_IF_ERROR(it.Seek(std::max<std::string_view>(req.prefix, req.start_after)));
-  int count = 0;
-  while (it.Valid()) {
-    const IndexEntry& e = it.entry();
-    if (!e.key.starts_with(req.prefix)) break;
-    if (e.key <= req.start_after) {
-      FERRY_RETURN_IF_ERROR(it.Next());
-      continue;
-    }
-    size_t cut =
-        req.delimiter.empty() ? std::string::npos : e.key.find(req.delimiter, req.prefix.size());
-    if (cut != std::string::npos) {
-      std::string common = e.key.substr(0, cut + req.delimiter.size());
-      std::string next = PrefixSuccessor(common);
-      if (common > req.start_after) {
-        if (count == max_keys) {
-          page.truncated = true;
-          break;
-        }
-        page.common_prefixes.push_back(common);
-        page.last = std::move(common);
-        ++count;
-      }
-      if (next.empty()) break;
-      FERRY_RETURN_IF_ERROR(it.Seek(next));
-      continue;
-    }
-    if (count == max_keys) {
-      page.truncated = true;
-      break;
-    }
-    page.objects.push_back(MetaOf(e));
-    page.last = e.key;
-    ++count;
-    FERRY_RETURN_IF_ERROR(it.Next());
-  }
+  EntryCursor cursor(*this);
+  FERRY_RETURN_IF_ERROR(cursor.Seek(ListingStart(req.prefix, req.start_after)));
+  GroupedListing spec{req.prefix, req.delimiter, req.start_after,
+                      req.max_keys > 0 ? req.max_keys : 1000};
+  FERRY_ASSIGN_OR_RETURN(
+      GroupedResult walked,
+      ListGrouped(
+          cursor, spec, [&] { page.objects.push_back(MetaOf(cursor.entry())); },
+          [&](const std::string& common) { page.common_prefixes.push_back(common); }));
+  page.truncated = walked.truncated;
+  page.last = std::move(walked.last);
   return page;
 }
 

@@ -106,7 +106,4 @@ ObjectMeta MetaOf(const IndexEntry& entry);
 // The entry of a listed (or HEAD) object: metadata_known when meta came from a HEAD.
 IndexEntry EntryOf(const ObjectMeta& meta, bool metadata_known);
 
-// The first string greater than every string starting with prefix; empty when none is.
-std::string PrefixSuccessor(std::string_view prefix);
-
 }  // namespace ferry::index

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "store/grouped_listing.h"
+
 namespace ferry::index {
 
 Status ReadShard(IndexReader& index, const std::string& prefix, uint64_t rank, uint64_t world,
@@ -11,18 +13,18 @@ Status ReadShard(IndexReader& index, const std::string& prefix, uint64_t rank, u
                                    " hosts");
   }
   const auto& blocks = index.blocks();
-  const std::string end = PrefixSuccessor(prefix);
+  const std::optional<std::string> end = PrefixSuccessor(prefix);
   // The blocks that may hold keys under prefix: [first, last).
   size_t first = static_cast<size_t>(
       std::partition_point(blocks.begin(), blocks.end(),
                            [&](const BlockHandle& b) { return b.last_key < prefix; }) -
       blocks.begin());
-  size_t last = end.empty() ? blocks.size()
-                            : static_cast<size_t>(std::partition_point(blocks.begin(), blocks.end(),
-                                                                       [&](const BlockHandle& b) {
-                                                                         return b.first_key < end;
-                                                                       }) -
-                                                  blocks.begin());
+  size_t last = !end ? blocks.size()
+                     : static_cast<size_t>(std::partition_point(blocks.begin(), blocks.end(),
+                                                                [&](const BlockHandle& b) {
+                                                                  return b.first_key < *end;
+                                                                }) -
+                                           blocks.begin());
   last = std::max(first, last);
   // Entries of those blocks are numbered in order; this rank takes numbers [lo, hi).
   uint64_t total = 0;

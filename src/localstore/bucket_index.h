@@ -16,7 +16,7 @@
 
 #include "ferry/object_store.h"
 #include "localstore/index_rows.h"
-#include "localstore/listing.h"
+#include "store/grouped_listing.h"
 #include "localstore/object_row.h"
 #include "sqlite/db.h"
 

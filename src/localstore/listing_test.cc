@@ -1,5 +1,5 @@
 // ListGrouped against a brute-force model, directly and through LocalStore::ListObjects.
-#include "localstore/listing.h"
+#include "store/grouped_listing.h"
 
 #include <gtest/gtest.h>
 

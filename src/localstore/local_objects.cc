@@ -1,7 +1,7 @@
 // LocalStore object operations: head, open, put, delete and list.
 #include "localstore/bucket.h"
 #include "localstore/bucket_index.h"
-#include "localstore/listing.h"
+#include "store/grouped_listing.h"
 #include "localstore/local_reader.h"
 #include "localstore/local_store.h"
 #include "localstore/local_writer.h"
@@ -84,10 +84,10 @@ Result<ListObjectsPage> LocalStore::ListObjects(const ListObjectsRequest& req) {
   ListObjectsPage page;
   Status s = [&]() -> Status {
     local::index::ObjectCursor cursor(db.get());
-    FERRY_RETURN_IF_ERROR(cursor.Seek(local::ListingStart(req.prefix, req.start_after)));
-    local::GroupedListing spec{req.prefix, req.delimiter, req.start_after, req.max_keys};
-    FERRY_ASSIGN_OR_RETURN(local::GroupedResult r,
-                           local::ListGrouped(
+    FERRY_RETURN_IF_ERROR(cursor.Seek(ListingStart(req.prefix, req.start_after)));
+    GroupedListing spec{req.prefix, req.delimiter, req.start_after, req.max_keys};
+    FERRY_ASSIGN_OR_RETURN(GroupedResult r,
+                           ListGrouped(
                                cursor, spec, [&] { page.objects.push_back(cursor.meta()); },
                                [&](const std::string& p) { page.common_prefixes.push_back(p); }));
     page.truncated = r.truncated;

@@ -2,7 +2,7 @@
 // version, and the listing of all versions (version_index.cc has the statements).
 #include "localstore/bucket.h"
 #include "localstore/bucket_index.h"
-#include "localstore/listing.h"
+#include "store/grouped_listing.h"
 #include "localstore/local_reader.h"
 #include "localstore/local_store.h"
 #include "s3/errors.h"
@@ -147,7 +147,7 @@ Result<ListVersionsPage> LocalStore::ListObjectVersions(const ListVersionsReques
   Status s = [&]() -> Status {
     local::index::VersionCursor cursor(db.get());
     if (marker.kind == VersionRef::Kind::kLatest) {
-      FERRY_RETURN_IF_ERROR(cursor.Seek(local::ListingStart(req.prefix, req.key_marker)));
+      FERRY_RETURN_IF_ERROR(cursor.Seek(ListingStart(req.prefix, req.key_marker)));
     } else {
       // Continue inside key_marker, after the marker version (versions of a key run from
       // the newest, and sequences only grow).
@@ -161,9 +161,9 @@ Result<ListVersionsPage> LocalStore::ListObjectVersions(const ListVersionsReques
         FERRY_RETURN_IF_ERROR(cursor.Next());
       }
     }
-    local::GroupedListing spec{req.prefix, req.delimiter, req.key_marker, req.max_keys};
+    GroupedListing spec{req.prefix, req.delimiter, req.key_marker, req.max_keys};
     bool last_was_version = false;
-    FERRY_ASSIGN_OR_RETURN(local::GroupedResult r, local::ListGrouped(
+    FERRY_ASSIGN_OR_RETURN(GroupedResult r, ListGrouped(
                                                        cursor, spec,
                                                        [&] {
                                                          page.versions.push_back(cursor.version());

@@ -3,7 +3,7 @@
 
 #include "localstore/bucket.h"
 #include "localstore/bucket_index.h"
-#include "localstore/listing.h"
+#include "store/grouped_listing.h"
 #include "localstore/local_store.h"
 #include "s3/errors.h"
 #include "s3/names.h"
@@ -53,13 +53,13 @@ Result<ListUploadsResult> LocalStore::ListMultipartUploads(const ListUploadsRequ
     if (req.key_marker.empty() || req.key_marker < req.prefix) {
       FERRY_RETURN_IF_ERROR(cursor.Seek(req.prefix));
     } else if (req.upload_id_marker.empty()) {
-      FERRY_RETURN_IF_ERROR(cursor.Seek(local::ListingStart(req.prefix, req.key_marker)));
+      FERRY_RETURN_IF_ERROR(cursor.Seek(ListingStart(req.prefix, req.key_marker)));
     } else {
       FERRY_RETURN_IF_ERROR(cursor.SeekAfter(req.key_marker, req.upload_id_marker));
     }
-    local::GroupedListing spec{req.prefix, req.delimiter, req.key_marker, req.max_uploads};
+    GroupedListing spec{req.prefix, req.delimiter, req.key_marker, req.max_uploads};
     std::string last_upload_id;
-    FERRY_ASSIGN_OR_RETURN(local::GroupedResult r, local::ListGrouped(
+    FERRY_ASSIGN_OR_RETURN(GroupedResult r, ListGrouped(
                                                        cursor, spec,
                                                        [&] {
                                                          out.uploads.push_back(cursor.info());

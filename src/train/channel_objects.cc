@@ -8,6 +8,7 @@
 
 #include "index/index_shard.h"
 #include "index/indexed_store.h"
+#include "store/grouped_listing.h"
 #include "store/read_full.h"
 #include "train/shard.h"
 
@@ -111,8 +112,8 @@ Status ShardFromIndex(ObjectStore& store, index::IndexReader& index, const Train
           mine.push_back(ObjectOf(index::MetaOf(e), prefix));
         }
       }));
-  if (index.last_key().empty() || index::PrefixSuccessor(prefix) > index.last_key() ||
-      index::PrefixSuccessor(prefix).empty()) {
+  const std::optional<std::string> end = PrefixSuccessor(prefix);
+  if (index.last_key().empty() || !end || *end > index.last_key()) {
     std::vector<ChannelObject> newer;
     FERRY_RETURN_IF_ERROR(
         ListPrefix(store, bucket, prefix, std::max(prefix, index.last_key()), newer));

@@ -1,4 +1,5 @@
-// The S3 listing walk shared by ListObjects and ListMultipartUploads: prefix filtering,
+// The S3 listing walk shared by the local store's ListObjects, ListObjectVersions and
+// ListMultipartUploads and by the listing index: prefix filtering,
 // delimiter grouping into common prefixes, start-after, and page limits, over any sorted
 // source that can seek.
 //
@@ -15,7 +16,7 @@
 
 #include "ferry/result.h"
 
-namespace ferry::local {
+namespace ferry {
 
 // A position in a sequence of entries sorted by key in byte order (keys may repeat).
 class SortedCursor {
@@ -56,4 +57,4 @@ Result<GroupedResult> ListGrouped(SortedCursor& cursor, const GroupedListing& sp
                                   const std::function<void()>& on_entry,
                                   const std::function<void(const std::string&)>& on_prefix);
 
-}  // namespace ferry::local
+}  // namespace ferry

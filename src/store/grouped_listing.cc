@@ -1,6 +1,6 @@
-#include "localstore/listing.h"
+#include "store/grouped_listing.h"
 
-namespace ferry::local {
+namespace ferry {
 
 std::optional<std::string> PrefixSuccessor(std::string_view prefix) {
   std::string out(prefix);
@@ -60,4 +60,4 @@ Result<GroupedResult> ListGrouped(SortedCursor& cursor, const GroupedListing& sp
   return result;
 }
 
-}  // namespace ferry::local
+}  // namespace ferry
