@@ -16,18 +16,9 @@ import unittest
 
 import boto3
 
-from ferrytest import FERRY_BIN, FerryServer, ServerFixture, client_env, main, start_mount
+from ferrytest import (FERRY_BIN, FerryServer, ServerFixture, client_env, files_under, main,
+                       start_mount)
 from peers import CephRgw
-
-
-def files_under(root):
-    out = {}
-    for d, _, names in os.walk(root):
-        for n in names:
-            p = os.path.join(d, n)
-            with open(p, "rb") as f:
-                out[os.path.relpath(p, root)] = f.read()
-    return out
 
 
 def fuse_usable():

@@ -15,18 +15,8 @@ import unittest
 
 import boto3
 
-from ferrytest import FERRY_BIN, FerryServer, ServerFixture, client_env, main
+from ferrytest import FERRY_BIN, FerryServer, ServerFixture, client_env, files_under, main
 from peers import CephRgw
-
-
-def files_under(root):
-    out = {}
-    for d, _, names in os.walk(root):
-        for n in names:
-            p = os.path.join(d, n)
-            with open(p, "rb") as f:
-                out[os.path.relpath(p, root)] = f.read()
-    return out
 
 
 class VersionAtCase:

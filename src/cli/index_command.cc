@@ -72,6 +72,24 @@ void Print(const IndexFlags& f, const std::string& what, const std::string& wher
                Counted(r.heads, "HEAD", "HEADs").c_str());
 }
 
+index::BuildOptions OptionsOf(const IndexFlags& f, const IndexOutput& out, const Prefix& at) {
+  index::BuildOptions options;
+  options.read_metadata = !f.no_metadata;
+  options.concurrency = f.transfers;
+  options.exclude_key = out.KeyIn(at.bucket);  // an index kept under its own prefix
+  return options;
+}
+
+// Commits the new index and reports it.
+Result<int> Finish(const IndexFlags& f, const char* what, IndexOutput& out,
+                   const index::BuildResult& result,
+                   std::chrono::steady_clock::time_point started) {
+  FERRY_RETURN_IF_ERROR(out.Commit());
+  Print(f, what, out.location(), result,
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+  return kExitOk;
+}
+
 Result<int> Build(const IndexFlags& f) {
   FERRY_ASSIGN_OR_RETURN(Prefix at, ParsePrefix(f.source));
   FERRY_ASSIGN_OR_RETURN(auto store, OpenStore(f.client));
@@ -79,22 +97,15 @@ Result<int> Build(const IndexFlags& f) {
   std::string out_location =
       f.out.empty() ? "s3://" + at.bucket + "/" + DefaultIndexKey(at.prefix) : f.out;
   FERRY_ASSIGN_OR_RETURN(auto out, IndexOutput::Create(*store, out_location));
-  index::BuildOptions options;
-  options.read_metadata = !f.no_metadata;
-  options.concurrency = f.transfers;
-  options.exclude_key = out->KeyIn(at.bucket);
-  auto started = std::chrono::steady_clock::now();
-  FERRY_ASSIGN_OR_RETURN(auto result,
-                         index::BuildIndex(*store, at.bucket, at.prefix, options, out->sink()));
+  const auto started = std::chrono::steady_clock::now();
+  FERRY_ASSIGN_OR_RETURN(auto result, index::BuildIndex(*store, at.bucket, at.prefix,
+                                                        OptionsOf(f, *out, at), out->sink()));
   if (result.info.entries == 0 && !f.allow_empty) {
     return Status::NotFound("s3://" + at.bucket + "/" + at.prefix +
                             ": no objects to index (a mistyped prefix?); --allow-empty writes "
                             "an empty index");
   }
-  FERRY_RETURN_IF_ERROR(out->Commit());
-  Print(f, "wrote", out_location, result,
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
-  return kExitOk;
+  return Finish(f, "wrote", *out, result, started);
 }
 
 Result<int> Update(const IndexFlags& f) {
@@ -110,11 +121,8 @@ Result<int> Update(const IndexFlags& f) {
   }
   std::string out_location = f.out.empty() ? index_location : f.out;
   FERRY_ASSIGN_OR_RETURN(auto out, IndexOutput::Create(*store, out_location));
-  index::BuildOptions options;
-  options.read_metadata = !f.no_metadata;
-  options.concurrency = f.transfers;
-  options.exclude_key = out->KeyIn(at.bucket);
-  auto started = std::chrono::steady_clock::now();
+  const index::BuildOptions options = OptionsOf(f, *out, at);
+  const auto started = std::chrono::steady_clock::now();
   index::BuildResult result;
   if (!f.from_report.empty()) {
     std::ifstream in(f.from_report);
@@ -126,10 +134,7 @@ Result<int> Update(const IndexFlags& f) {
   } else {
     FERRY_ASSIGN_OR_RETURN(result, index::UpdateIndex(*store, *old, options, out->sink()));
   }
-  FERRY_RETURN_IF_ERROR(out->Commit());
-  Print(f, "updated", out_location, result,
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
-  return kExitOk;
+  return Finish(f, "updated", *out, result, started);
 }
 
 Result<int> Show(const IndexFlags& f) {

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "ferry/object_store.h"
+#include "store/forwarding_store.h"
 
 namespace ferry::testing {
 
@@ -62,9 +63,11 @@ struct FaultRule {
   bool replaced = false;
 };
 
-class FaultyStore final : public ObjectStore {
+// Calls no rule can name (bucket versioning and configurations, edits of a version's headers)
+// go straight to the inner store (ForwardingStore).
+class FaultyStore final : public ForwardingStore {
  public:
-  explicit FaultyStore(ObjectStore& inner) : inner_(inner) {}
+  explicit FaultyStore(ObjectStore& inner) : ForwardingStore(inner), inner_(inner) {}
 
   void Add(FaultRule rule);
   void Clear();
@@ -83,7 +86,6 @@ class FaultyStore final : public ObjectStore {
   // Check, sleeping the delay; the error to return instead of the call (OK: go on).
   Status Enter(StoreCall call, std::string_view key);
 
-  StoreInfo Info() const override { return inner_.Info(); }
   Result<std::vector<BucketInfo>> ListBuckets() override;
   Status CreateBucket(std::string_view bucket) override;
   Status DeleteBucket(std::string_view bucket) override;
@@ -107,12 +109,6 @@ class FaultyStore final : public ObjectStore {
   Result<ListUploadsResult> ListMultipartUploads(const ListUploadsRequest& req) override;
 
   // Versions count as the calls they stand for (a version listing as kListObjects, ...).
-  Status SetBucketVersioning(std::string_view bucket, VersioningStatus status) override {
-    return inner_.SetBucketVersioning(bucket, status);
-  }
-  Result<VersioningStatus> GetBucketVersioning(std::string_view bucket) override {
-    return inner_.GetBucketVersioning(bucket);
-  }
   Result<ListVersionsPage> ListObjectVersions(const ListVersionsRequest& req) override;
   Result<ObjectMeta> HeadObjectVersion(std::string_view bucket, std::string_view key,
                                        std::string_view version_id) override;
@@ -123,20 +119,6 @@ class FaultyStore final : public ObjectStore {
   Result<DeleteOutcome> DeleteObjectVersion(std::string_view bucket, std::string_view key,
                                             std::string_view version_id,
                                             const DeleteOptions& options = {}) override;
-  Result<ObjectMeta> EditObjectVersion(std::string_view bucket, std::string_view key,
-                                       std::string_view version_id,
-                                       const HeadersEdit& edit,
-                                       std::string_view if_match_etag = {}) override {
-    return inner_.EditObjectVersion(bucket, key, version_id, edit, if_match_etag);
-  }
-  Status SetBucketConfig(std::string_view bucket, std::string_view name,
-                         const std::optional<std::string>& document) override {
-    return inner_.SetBucketConfig(bucket, name, document);
-  }
-  Result<std::optional<std::string>> GetBucketConfig(std::string_view bucket,
-                                                     std::string_view name) override {
-    return inner_.GetBucketConfig(bucket, name);
-  }
 
  private:
   struct ActiveRule {

@@ -220,6 +220,17 @@ def start_mount(case, argv, env, mnt, log_path):
     return log
 
 
+def files_under(root):
+    """{relative path: bytes} of every file under root."""
+    out = {}
+    for d, _, names in os.walk(root):
+        for n in names:
+            p = os.path.join(d, n)
+            with open(p, "rb") as f:
+                out[os.path.relpath(p, root)] = f.read()
+    return out
+
+
 def error_code(body):
     """The <Code> of an S3 XML error body (bytes), or None when it is not one."""
     import xml.etree.ElementTree as ET
