@@ -1,8 +1,11 @@
 #!/usr/bin/env python3
-"""The saved listing index at scale: a mount of N objects starting from its index vs from
-listings, in one run against one ferry serve.
+"""Listings at scale: ferry serve's ListObjectsV2 rate as a bucket grows, and a mount of N
+objects starting from its saved index vs from listings, in one run against one ferry serve.
 
-Loads N empty files (100 per directory, as sync_bench.py --scale) with `ferry sync`, then:
+Loads N empty files (100 per directory, as sync_bench.py --scale) with `ferry sync` in
+--steps steps; after each, pages of ListObjectsV2 per second (1,000 keys each, and the
+delimiter listing of the top, 10,000 common prefixes), the server's CPU per page and its peak
+RSS. Then:
   build           `ferry index build` with POSIX metadata (a HEAD per object), and without
   mount usable    from the mount command to the root directory listed and a known file read
   every dir       os.listdir of every directory of the mount (a LIST each without the index)
@@ -12,6 +15,7 @@ Prints the times and ratios; writes its section of RESULTS.md (`make bench-scale
 """
 import argparse
 import json
+import re
 import os
 import shutil
 import subprocess
@@ -24,11 +28,62 @@ sys.path.insert(0, HERE)
 from server_bench import (log, machine_description, machine_line, source_description,  # noqa: E402
                           start_ferry, write_section)
 from latency_proxy import LatencyProxy  # noqa: E402
-from sync_bench import make_tree  # noqa: E402
+from server_bench import process_cpu_seconds  # noqa: E402
 from transfer_bench import clean_env, client_credentials  # noqa: E402
 
-TITLE = "## Listing index: mount start-up of a million objects from an index vs from listings"
+import botocore.auth  # noqa: E402
+import botocore.awsrequest  # noqa: E402
+import botocore.credentials  # noqa: E402
+import urllib3  # noqa: E402
+
+TITLE = "## Listings at scale: ferry serve's ListObjectsV2, and a mount from a saved index"
 BUCKET = "indexbench"
+
+
+def make_range(root, first, last):
+    """Empty files first..last-1, 100 per directory, named as sync_bench.make_tree names them."""
+    for i in range(first, last):
+        d = os.path.join(root, "d%04d" % (i // 100))
+        if i % 100 == 0 or i == first:
+            os.makedirs(d, exist_ok=True)
+        open(os.path.join(d, "f%07d.bin" % i), "wb").close()
+
+
+def list_rate(server, prefix, delimiter="", max_pages=None):
+    """(pages, seconds, server CPU seconds) of a ListObjectsV2 walk over raw signed requests:
+    the client parses nothing but the continuation token."""
+    creds = botocore.credentials.Credentials(server.access_key, server.secret_key)
+    signer = botocore.auth.SigV4Auth(creds, "s3", "us-east-1")
+    pool = urllib3.HTTPConnectionPool("127.0.0.1", server.port, maxsize=1)
+    token, pages = None, 0
+    cpu0, t0 = process_cpu_seconds(server.pids), time.time()
+    while max_pages is None or pages < max_pages:
+        params = {"list-type": "2", "prefix": prefix}
+        if delimiter:
+            params["delimiter"] = delimiter
+        if token:
+            params["continuation-token"] = token
+        req = botocore.awsrequest.AWSRequest(method="GET", url="%s/%s" % (server.endpoint, BUCKET),
+                                             params=params)
+        signer.add_auth(req)
+        prepared = req.prepare()
+        r = pool.urlopen("GET", prepared.url[len(server.endpoint):], headers=dict(prepared.headers))
+        if r.status != 200:
+            raise RuntimeError("listing: %d %s" % (r.status, r.data[:300]))
+        pages += 1
+        m = re.search(rb"<NextContinuationToken>([^<]*)</NextContinuationToken>", r.data)
+        if not m:
+            break
+        token = m.group(1).decode().replace("&amp;", "&")
+    return pages, time.time() - t0, process_cpu_seconds(server.pids) - cpu0
+
+
+def peak_rss_mib(pid):
+    with open("/proc/%d/status" % pid) as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return 0
 
 
 def timed(argv, env):
@@ -74,6 +129,7 @@ def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("ferry")
     p.add_argument("--objects", type=int, default=1_000_000)
+    p.add_argument("--steps", type=int, default=4, help="the bucket grows in this many steps")
     p.add_argument("--latency-ms", type=float, default=20,
                    help="round trip emulated for the remote-endpoint cases")
     p.add_argument("--remote-dirs", type=int, default=200,
@@ -90,13 +146,22 @@ def main():
                                   AWS_ENDPOINT_URL=server.endpoint))
         subprocess.run([ferry, "mb", "s3://" + BUCKET], env=env, check=True, capture_output=True)
         src = os.path.join(tmp, "src")
-        t0 = time.time()
-        make_tree(src, args.objects, 0)
-        log("generated %d empty files in %.0f s" % (args.objects, time.time() - t0))
-        loaded, _ = timed([ferry, "sync", src, "s3://%s/data/" % BUCKET, "-q", "--state-dir",
-                           "none"], env)
+        loaded = 0.0
+        growth = []
+        for step in range(args.steps):
+            first, last = args.objects * step // args.steps, args.objects * (step + 1) // args.steps
+            make_range(src, first, last)
+            seconds, _ = timed([ferry, "sync", src, "s3://%s/data/" % BUCKET, "-q", "--state-dir",
+                                "none"], env)
+            loaded += seconds
+            shutil.rmtree(src)
+            flat = list_rate(server, "data/")
+            top = list_rate(server, "data/", "/")
+            growth.append((last, flat, top, peak_rss_mib(server.proc.pid)))
+            log("%d objects: %.0f pages/s (%.2f ms server CPU each); top with '/': %.0f pages/s; "
+                "server peak RSS %.0f MiB" % (last, flat[0] / flat[1], flat[2] / flat[0] * 1e3,
+                                               top[0] / top[1], growth[-1][3]))
         log("loaded by ferry sync in %.0f s" % loaded)
-        shutil.rmtree(src)
         build, out = timed([ferry, "index", "build", "s3://%s/data" % BUCKET, "--json"], env)
         built = json.loads(out.stdout)
         quick, _ = timed([ferry, "index", "build", "s3://%s/data" % BUCKET, "--no-metadata",
@@ -125,6 +190,13 @@ def main():
             args.latency_ms, r_listed[0], r_indexed[0], args.remote_dirs, r_listed[1],
             r_indexed[1]))
         body = [TITLE + " (bench/index_bench.py)", "", machine_line(machine), "",
+                "ListObjectsV2 of ferry serve as the bucket grows (raw signed requests; pages of "
+                "1,000 keys; the top's delimiter listing holds one common prefix per 100 objects):",
+                "", "| objects | pages/s | server CPU ms/page | top with `/`: pages/s | "
+                "server peak RSS MiB |", "|---:|---:|---:|---:|---:|"] + [
+                "| %d | %.0f | %.2f | %.0f | %.0f |" % (n, f[0] / f[1], f[2] / f[0] * 1e3,
+                                                      t[0] / t[1], rss)
+                for n, f, t, rss in growth] + ["",
                 "%d objects (empty, 100 per directory) loaded by `ferry sync` in %.0f s; their index "
                 "holds %d entries in %.1f MiB." % (args.objects, loaded, built["objects"],
                                                    size / 2**20), "",
