@@ -53,7 +53,7 @@ def list_rate(server, prefix, delimiter="", max_pages=None):
     """(pages, seconds, server CPU seconds) of a ListObjectsV2 walk over raw signed requests:
     the client parses nothing but the continuation token."""
     creds = botocore.credentials.Credentials(server.access_key, server.secret_key)
-    signer = botocore.auth.SigV4Auth(creds, "s3", "us-east-1")
+    signer = botocore.auth.S3SigV4Auth(creds, "s3", "us-east-1")
     pool = urllib3.HTTPConnectionPool("127.0.0.1", server.port, maxsize=1)
     token, pages = None, 0
     cpu0, t0 = process_cpu_seconds(server.pids), time.time()
