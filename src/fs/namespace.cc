@@ -46,10 +46,14 @@ Result<Namespace::Entries> Namespace::EntriesOf(const std::string& path, bool re
     std::lock_guard lock(mu_);
     first = !listings_.contains(path);
   }
-  // Listed without the lock: a slow listing does not hold up other directories.
-  ObjectStore& lister = first ? *options_.indexed : store_;
-  FERRY_ASSIGN_OR_RETURN(auto fresh,
-                         ListDirectory(lister, options_.bucket, options_.prefix + path));
+  // Listed without the lock: a slow listing does not hold up other directories. An index
+  // that cannot be read (a damaged block) costs a listing, not the directory.
+  auto list = [&](ObjectStore& from) {
+    return ListDirectory(from, options_.bucket, options_.prefix + path);
+  };
+  Result<std::vector<DirectoryEntry>> listed = list(first ? *options_.indexed : store_);
+  if (first && !listed.ok()) listed = list(store_);
+  FERRY_ASSIGN_OR_RETURN(auto fresh, std::move(listed));
   if (options_.only_paths) {
     std::erase_if(fresh, [&](const DirectoryEntry& e) {
       return e.is_directory ? !shown_directories_.contains(path + e.name + "/")
@@ -324,9 +328,10 @@ Result<ObjectMeta> Namespace::MetadataOf(const ObjectVersion& object,
     if (auto meta = saved->Load(object, listed.last_modified_ns)) return *std::move(meta);
   }
   if (options_.indexed) {
-    FERRY_ASSIGN_OR_RETURN(auto entry, options_.indexed->index().Find(object.key));
-    if (entry && entry->metadata_known && entry->etag == listed.etag) {
-      return index::MetaOf(*entry);
+    // (An index that cannot be read here costs a HEAD.)
+    auto entry = options_.indexed->index().Find(object.key);
+    if (entry.ok() && *entry && (*entry)->metadata_known && (*entry)->etag == listed.etag) {
+      return index::MetaOf(**entry);
     }
   }
   BlockReader* small = options_.small_file_reader;

@@ -52,7 +52,7 @@ struct NamespaceOptions {
   std::shared_ptr<const std::unordered_set<std::string>> only_paths;
   // When set, a directory's first listing comes from this store's index (later ones, after
   // the TTL or on refresh, from the bucket), and a file's metadata from its index entry when
-  // that is of the version listed.
+  // that is of the version listed. Where the index cannot be read, the bucket answers.
   index::IndexedStore* indexed = nullptr;
   const Clock* clock = nullptr;  // null: the system clock
 };

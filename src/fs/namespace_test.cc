@@ -300,12 +300,10 @@ TEST_F(NamespaceTest, StartsFromAnIndexWithoutListingOrHeads) {
   Put("p/zz0", "the index's last key");
   std::string bytes;
   index::BuildOptions build;
-  ASSERT_TRUE(index::BuildIndex(*fixture_.store, "bkt", "p/", build,
-                                [&](std::string_view b) {
-                                  bytes.append(b);
-                                  return Status::OK();
-                                })
-                  .ok());
+  ASSERT_TRUE(index::BuildIndex(*fixture_.store, "bkt", "p/", build, [&](std::string_view b) {
+                bytes.append(b);
+                return Status::OK();
+              }).ok());
   auto reader = index::IndexReader::Open(index::SourceOfBytes(bytes, "idx"));
   ASSERT_TRUE(reader.ok());
   // Changed after the index: a deletion and an addition inside its range, one past its end.
@@ -344,6 +342,28 @@ TEST_F(NamespaceTest, StartsFromAnIndexWithoutListingOrHeads) {
   EXPECT_EQ(files->size(), 30u);
   EXPECT_FALSE(ns.Lookup(dir->ino, "f15").ok());
   EXPECT_TRUE(ns.Lookup(dir->ino, "f15b").ok());
+}
+
+TEST_F(NamespaceTest, AnIndexThatCannotBeReadCostsListingsNotTheMount) {
+  for (int i = 0; i < 200; ++i) Put("p/f" + std::to_string(1000 + i), "x");
+  std::string bytes;
+  ASSERT_TRUE(index::BuildIndex(*fixture_.store, "bkt", "p/", {}, [&](std::string_view b) {
+                bytes.append(b);
+                return Status::OK();
+              }).ok());
+  bytes[index::kHeaderSize + 10] ^= 0x40;  // inside the first block
+  auto reader = index::IndexReader::Open(index::SourceOfBytes(bytes, "damaged"));
+  ASSERT_TRUE(reader.ok());
+  index::IndexedStore indexed(std::shared_ptr<index::IndexReader>(std::move(*reader)),
+                              *fixture_.store);
+  NamespaceOptions o = Options();
+  o.indexed = &indexed;
+  o.clock = &clock_;
+  Namespace ns(*fixture_.store, o);
+  auto root = ns.ReadDirectory(Namespace::kRootIno);
+  ASSERT_TRUE(root.ok()) << root.status().ToString();
+  EXPECT_EQ(root->size(), 200u);
+  EXPECT_TRUE(ns.Lookup(Namespace::kRootIno, "f1000").ok());
 }
 
 }  // namespace
