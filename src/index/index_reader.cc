@@ -171,6 +171,41 @@ const std::string& IndexReader::last_key() const {
   return footer_.blocks.empty() ? kNone : footer_.blocks.back().last_key;
 }
 
+Result<Block> IndexReader::Decode(size_t i, std::string_view compressed) const {
+  const BlockHandle& b = footer_.blocks.at(i);
+  const std::string which =
+      name() + ": index block " + std::to_string(i) + " (from " + b.first_key + ")";
+  if (Crc32c(0, compressed) != b.crc32c) {
+    return Status::Corruption(which + " is corrupted (checksum mismatch); build the index again");
+  }
+  auto raw = Uncompress(compressed, b.raw_length);
+  if (!raw.ok()) return raw.status().Annotate(which);
+  auto entries = DecodeEntries(*raw, b.entries);
+  if (!entries.ok()) return entries.status().Annotate(which);
+  if (entries->empty() || entries->front().key != b.first_key ||
+      entries->back().key != b.last_key) {
+    return Status::Corruption(which + " does not hold the keys the block table names");
+  }
+  return std::make_shared<const std::vector<IndexEntry>>(std::move(*entries));
+}
+
+Result<std::vector<Block>> IndexReader::ReadBlocks(size_t first, size_t last) {
+  std::vector<Block> out;
+  if (first >= last) return out;
+  const auto& blocks = footer_.blocks;
+  const uint64_t start = blocks.at(first).offset;
+  const uint64_t end = blocks.at(last - 1).offset + blocks[last - 1].length;
+  auto bytes = source_->Read(start, end - start);
+  if (!bytes.ok()) return bytes.status().Annotate(name());
+  out.reserve(last - first);
+  for (size_t i = first; i < last; ++i) {
+    FERRY_ASSIGN_OR_RETURN(Block block, Decode(i, std::string_view(*bytes).substr(
+                                                      blocks[i].offset - start, blocks[i].length)));
+    out.push_back(std::move(block));
+  }
+  return out;
+}
+
 Result<Block> IndexReader::ReadBlock(size_t i) {
   {
     std::lock_guard lock(mu_);
@@ -183,20 +218,7 @@ Result<Block> IndexReader::ReadBlock(size_t i) {
   const BlockHandle& b = footer_.blocks.at(i);
   auto compressed = source_->Read(b.offset, b.length);
   if (!compressed.ok()) return compressed.status().Annotate(name());
-  const std::string which =
-      name() + ": index block " + std::to_string(i) + " (from " + b.first_key + ")";
-  if (Crc32c(0, *compressed) != b.crc32c) {
-    return Status::Corruption(which + " is corrupted (checksum mismatch); build the index again");
-  }
-  auto raw = Uncompress(*compressed, b.raw_length);
-  if (!raw.ok()) return raw.status().Annotate(which);
-  auto entries = DecodeEntries(*raw, b.entries);
-  if (!entries.ok()) return entries.status().Annotate(which);
-  if (entries->empty() || entries->front().key != b.first_key ||
-      entries->back().key != b.last_key) {
-    return Status::Corruption(which + " does not hold the keys the block table names");
-  }
-  auto block = std::make_shared<const std::vector<IndexEntry>>(std::move(*entries));
+  FERRY_ASSIGN_OR_RETURN(Block block, Decode(i, *compressed));
   std::lock_guard lock(mu_);
   if (cache_.contains(i)) return cache_[i].first;
   recent_.push_front(i);

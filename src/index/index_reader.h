@@ -60,6 +60,9 @@ class IndexReader {
 
   // Block i's entries, read and checked on first use.
   Result<Block> ReadBlock(size_t i);
+  // Blocks [first, last), which lie end to end in the file: one read, each checked; not kept
+  // in the cache (a shard reads its run once).
+  Result<std::vector<Block>> ReadBlocks(size_t first, size_t last);
 
   // Walks entries in key order.
   class Iterator {
@@ -90,6 +93,9 @@ class IndexReader {
   Result<ListObjectsPage> List(const ListObjectsRequest& req);
 
  private:
+  // Block i from its compressed bytes: checksum, decompression, entries, keys.
+  Result<Block> Decode(size_t i, std::string_view compressed) const;
+
   IndexReader(std::unique_ptr<IndexSource> source, Footer footer, size_t cached_blocks)
       : source_(std::move(source)), footer_(std::move(footer)), cached_blocks_(cached_blocks) {}
 

@@ -31,15 +31,18 @@ Status ReadShard(IndexReader& index, const std::string& prefix, uint64_t rank, u
   for (size_t i = first; i < last; ++i) total += blocks[i].entries;
   const uint64_t lo = total * rank / world;
   const uint64_t hi = total * (rank + 1) / world;
+  // The blocks holding numbers [lo, hi), read in one request: they lie end to end.
   uint64_t number = 0;
-  for (size_t i = first; i < last && number < hi; ++i) {
-    const uint64_t count = blocks[i].entries;
-    if (number + count <= lo) {
-      number += count;
-      continue;
-    }
-    FERRY_ASSIGN_OR_RETURN(Block block, index.ReadBlock(i));
-    if (stats) ++stats->blocks_read;
+  size_t from = first;
+  for (; from < last && number + blocks[from].entries <= lo; ++from) number += blocks[from].entries;
+  size_t to = from;
+  for (uint64_t n = number; to < last && n < hi; ++to) n += blocks[to].entries;
+  FERRY_ASSIGN_OR_RETURN(std::vector<Block> run, index.ReadBlocks(from, to));
+  if (stats) {
+    stats->blocks_read += run.size();
+    stats->requests += run.empty() ? 0 : 1;
+  }
+  for (const Block& block : run) {
     for (const IndexEntry& e : *block) {
       if (number >= lo && number < hi && e.key.starts_with(prefix)) take(e);
       ++number;

@@ -33,6 +33,7 @@ TEST(IndexShardTest, EveryEntryFallsToOneRankAndEachReadsOnlyItsBlocks) {
       smallest = std::min(smallest, seen.size() - before);
       largest = std::max(largest, seen.size() - before);
       EXPECT_LE(stats.blocks_read, blocks * 4 / 5 / world + 2) << rank << "/" << world;
+      EXPECT_EQ(stats.requests, 1u);
     }
     ASSERT_EQ(seen.size(), 4000u) << world;
     EXPECT_TRUE(std::is_sorted(seen.begin(), seen.end()));
