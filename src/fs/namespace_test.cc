@@ -347,10 +347,11 @@ TEST_F(NamespaceTest, StartsFromAnIndexWithoutListingOrHeads) {
 TEST_F(NamespaceTest, AnIndexThatCannotBeReadCostsListingsNotTheMount) {
   for (int i = 0; i < 200; ++i) Put("p/f" + std::to_string(1000 + i), "x");
   std::string bytes;
-  ASSERT_TRUE(index::BuildIndex(*fixture_.store, "bkt", "p/", {}, [&](std::string_view b) {
-                bytes.append(b);
-                return Status::OK();
-              }).ok());
+  auto built = index::BuildIndex(*fixture_.store, "bkt", "p/", {}, [&](std::string_view b) {
+    bytes.append(b);
+    return Status::OK();
+  });
+  ASSERT_TRUE(built.ok()) << built.status().ToString();
   bytes[index::kHeaderSize + 10] ^= 0x40;  // inside the first block
   auto reader = index::IndexReader::Open(index::SourceOfBytes(bytes, "damaged"));
   ASSERT_TRUE(reader.ok());

@@ -78,9 +78,16 @@ PRAGMA user_version=2;
 
 Status Configure(sqlite::Db& db, bool writer, bool fsync) {
   // Every connection gets the synchronous level: the last one to close checkpoints the WAL.
-  std::string pragmas = fsync ? "PRAGMA synchronous=FULL;" : "PRAGMA synchronous=OFF;";
-  pragmas += "PRAGMA busy_timeout=10000; PRAGMA temp_store=MEMORY; PRAGMA journal_mode=WAL;";
+  // The busy timeout first: any statement may need the schema, and so a lock another
+  // connection holds while many open at once.
+  std::string pragmas = "PRAGMA busy_timeout=10000;";
+  pragmas += fsync ? "PRAGMA synchronous=FULL;" : "PRAGMA synchronous=OFF;";
+  pragmas += "PRAGMA temp_store=MEMORY;";
   if (writer) {
+    // WAL is kept in the file: readers, opened after the writer, find it set. (A reader
+    // asking for it too can meet SQLITE_BUSY without the busy handler being called, when many
+    // open at once: 32 concurrent HEADs on a fresh bucket did.)
+    pragmas += "PRAGMA journal_mode=WAL;";
     // Checkpoints run on a background thread (Maintainer), never inside a commit.
     pragmas += "PRAGMA wal_autocheckpoint=0; PRAGMA cache_size=-32768;";
     pragmas += "PRAGMA journal_size_limit=67108864;";
