@@ -12,10 +12,6 @@
 namespace ferry::index {
 namespace {
 
-bool Gone(const Status& s) {
-  return s.IsNotFound() || s.s3_code() == "NoSuchKey";
-}
-
 // Reads the metadata of the entries marked, many HEADs at once, and writes every entry that
 // still exists in order.
 class EntryWriter {
@@ -40,7 +36,7 @@ class EntryWriter {
         auto meta = store_.HeadObject(bucket_, entries[i].key);
         if (meta.ok()) {
           entries[i] = EntryOf(*meta, true);
-        } else if (Gone(meta.status())) {
+        } else if (meta.status().IsNotFound()) {  // NoSuchKey: deleted since it was listed
           vanished[i] = 1;
         } else {
           failures[i] = meta.status().Annotate("s3://" + bucket_ + "/" + entries[i].key);

@@ -171,6 +171,11 @@ const std::string& IndexReader::last_key() const {
   return footer_.blocks.empty() ? kNone : footer_.blocks.back().last_key;
 }
 
+bool IndexReader::MayEndBefore(std::string_view prefix) const {
+  const std::optional<std::string> end = PrefixSuccessor(prefix);
+  return last_key().empty() || !end || *end > last_key();
+}
+
 Result<Block> IndexReader::Decode(size_t i, std::string_view compressed) const {
   const BlockHandle& b = footer_.blocks.at(i);
   const std::string which =

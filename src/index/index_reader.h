@@ -57,6 +57,9 @@ class IndexReader {
   const std::string& name() const { return source_->name(); }
   // The greatest key held; empty for an empty index.
   const std::string& last_key() const;
+  // Whether keys under prefix can sort after last_key() — written since, so a listing of the
+  // prefix must ask the store for them too.
+  bool MayEndBefore(std::string_view prefix) const;
 
   // Block i's entries, read and checked on first use.
   Result<Block> ReadBlock(size_t i);

@@ -2,8 +2,6 @@
 
 #include <algorithm>
 
-#include "store/grouped_listing.h"
-
 namespace ferry::index {
 
 bool IndexedStore::Covers(std::string_view bucket, std::string_view prefix) const {
@@ -24,11 +22,8 @@ Result<ListObjectsPage> IndexedStore::ListObjects(const ListObjectsRequest& req)
   if (page.truncated) return page;
   // Keys after the index's last key are not in it: they are listed from the store, unless
   // no key of this prefix can be greater than that key.
+  if (!index_->MayEndBefore(req.prefix)) return page;
   const std::string& last_indexed = index_->last_key();
-  const std::optional<std::string> end_of_prefix = PrefixSuccessor(req.prefix);
-  if (!last_indexed.empty() && end_of_prefix && *end_of_prefix <= last_indexed) {
-    return page;
-  }
   const int max_keys = req.max_keys > 0 ? req.max_keys : 1000;
   const int room = max_keys - static_cast<int>(page.objects.size() + page.common_prefixes.size());
   if (room <= 0) {

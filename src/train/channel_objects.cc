@@ -1,6 +1,7 @@
 #include "train/channel_objects.h"
 
 #include "transfer/restore.h"
+#include "transfer/walk.h"
 
 #include <algorithm>
 #include <cstdio>
@@ -8,7 +9,6 @@
 
 #include "index/index_shard.h"
 #include "index/indexed_store.h"
-#include "store/grouped_listing.h"
 #include "store/read_full.h"
 #include "train/shard.h"
 
@@ -87,18 +87,13 @@ ChannelObject ObjectOf(const ObjectMeta& o, const std::string& prefix) {
 // Every object under prefix (directory markers left out), listed from store.
 Status ListPrefix(ObjectStore& store, const std::string& bucket, const std::string& prefix,
                   const std::string& start_after, std::vector<ChannelObject>& all) {
-  ListObjectsRequest req;
-  req.bucket = bucket;
-  req.prefix = prefix;
-  req.start_after = start_after;
-  for (;;) {
-    FERRY_ASSIGN_OR_RETURN(auto page, store.ListObjects(req));
-    for (auto& o : page.objects) {
-      if (!o.key.ends_with('/')) all.push_back(ObjectOf(o, prefix));
-    }
-    if (!page.truncated || page.last.empty()) return Status::OK();
-    req.start_after = page.last;
-  }
+  return transfer::WalkBucket(
+      store, bucket, prefix,
+      [&](const ObjectMeta& o) {
+        if (!o.key.ends_with('/')) all.push_back(ObjectOf(o, prefix));
+        return Status::OK();
+      },
+      start_after);
 }
 
 // This host's objects from the channel's index: its run of the indexed keys, and its turn of
@@ -112,8 +107,7 @@ Status ShardFromIndex(ObjectStore& store, index::IndexReader& index, const Train
           mine.push_back(ObjectOf(index::MetaOf(e), prefix));
         }
       }));
-  const std::optional<std::string> end = PrefixSuccessor(prefix);
-  if (index.last_key().empty() || !end || *end > index.last_key()) {
+  if (index.MayEndBefore(prefix)) {
     std::vector<ChannelObject> newer;
     FERRY_RETURN_IF_ERROR(
         ListPrefix(store, bucket, prefix, std::max(prefix, index.last_key()), newer));

@@ -5,10 +5,12 @@
 namespace ferry::transfer {
 
 Status WalkBucket(ObjectStore& store, const std::string& bucket, const std::string& prefix,
-                  const std::function<Status(const ObjectMeta&)>& fn) {
+                  const std::function<Status(const ObjectMeta&)>& fn,
+                  const std::string& start_after) {
   ListObjectsRequest req;
   req.bucket = bucket;
   req.prefix = prefix;
+  req.start_after = start_after;
   for (;;) {
     auto page = store.ListObjects(req);
     if (!page.ok()) return page.status();

@@ -9,10 +9,11 @@
 
 namespace ferry::transfer {
 
-// Calls fn for every object whose key starts with prefix, in key order. Stops early and
-// returns fn's status when it fails.
+// Calls fn for every object whose key starts with prefix (and is greater than start_after),
+// in key order. Stops early and returns fn's status when it fails.
 Status WalkBucket(ObjectStore& store, const std::string& bucket, const std::string& prefix,
-                  const std::function<Status(const ObjectMeta&)>& fn);
+                  const std::function<Status(const ObjectMeta&)>& fn,
+                  const std::string& start_after = "");
 
 struct LocalEntry {
   std::string path;      // full path
